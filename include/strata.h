@@ -1,0 +1,9 @@
+/* strata.h: the whole public API of libstrata. */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include "strata/common.h"
+#include "strata/value.h"
+#include "strata/db.h"
+
+#endif

@@ -1,0 +1,35 @@
+/* The strata command: shared declarations of its subcommands. */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <strata.h>
+
+/* A subcommand: argv[0] is its name.  Returns the process exit status. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+	const char *name;
+	cli_fn fn;
+	const char *summary;
+} cli_command;
+
+/* Print "strata: <msg>" for the last error to stderr. */
+void cli_error(const char *context);
+/* Print "strata: <formatted>" to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The database URL from --url, DATABASE_URL or .env; NULL after printing why. */
+char *cli_resolve_url(const char *flag_url);
+
+/* Open a connection with the environment's options; prints the error. */
+int cli_open(strata_db **db, const char *url);
+
+/* True when stdout is a terminal and NO_COLOR is not set. */
+bool cli_color(void);
+
+int cmd_ping(int argc, char **argv);
+
+#endif

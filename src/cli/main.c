@@ -1,0 +1,93 @@
+/*
+ * strata: the command.  It uses only the public API of libstrata.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+	{ "ping", cmd_ping, "connect, print the server version and the round-trip time" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: strata [--version] [--help] <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nThe database URL comes from --url, then DATABASE_URL, then .env.\n"
+		   "  sqlite:path/to.db  sqlite:///abs/path.db  sqlite::memory:\n"
+		   "  postgres://user:password@host:5432/dbname?sslmode=require\n"
+		   "Run `strata <command> --help` for a command's options.\n");
+}
+
+void cli_error(const char *context)
+{
+	const strata_error *e = strata_error_last();
+	if (context)
+		fprintf(stderr, "strata: %s: %s\n", context, e->message);
+	else
+		fprintf(stderr, "strata: %s\n", e->message);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("strata: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+char *cli_resolve_url(const char *flag_url)
+{
+	char *url = strata_url_resolve(flag_url);
+	if (!url)
+		cli_error(NULL);
+	return url;
+}
+
+int cli_open(strata_db **db, const char *url)
+{
+	strata_open_options opts = STRATA_OPEN_OPTIONS_INIT;
+	if (strata_open_options_from_env(&opts) != STRATA_OK) {
+		cli_error(NULL);
+		return 1;
+	}
+	if (strata_open(db, url, &opts) != STRATA_OK) {
+		cli_error(NULL);
+		return 1;
+	}
+	return 0;
+}
+
+bool cli_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+		printf("strata %s\n", strata_version());
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_errorf("unknown command '%s' (see strata --help)", cmd);
+	return 2;
+}

@@ -1,0 +1,125 @@
+/*
+ * UUIDs: version 4 (random) and version 7 (Unix milliseconds then random,
+ * RFC 9562), canonical text.  Version 7 values are monotonic within the
+ * process: within one millisecond the 12-bit rand_a field counts up.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <strata/value.h>
+
+#include "core/error.h"
+
+static int fill_random(void *p, size_t n)
+{
+	uint8_t *b = p;
+	while (n > 0) {
+		ssize_t got = getrandom(b, n, 0);
+		if (got < 0)
+			return strata__error_set(STRATA_ERROR, "no randomness available for a UUID");
+		b += got;
+		n -= (size_t)got;
+	}
+	return STRATA_OK;
+}
+
+int strata_uuid_v4(strata_uuid *out)
+{
+	if (fill_random(out->bytes, 16) != STRATA_OK)
+		return STRATA_ERROR;
+	out->bytes[6] = (uint8_t)((out->bytes[6] & 0x0f) | 0x40);
+	out->bytes[8] = (uint8_t)((out->bytes[8] & 0x3f) | 0x80);
+	return STRATA_OK;
+}
+
+static pthread_mutex_t v7_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t v7_last_ms;
+static uint16_t v7_seq;
+
+int strata_uuid_v7(strata_uuid *out)
+{
+	if (fill_random(out->bytes, 16) != STRATA_OK)
+		return STRATA_ERROR;
+	uint64_t ms = (uint64_t)(strata_timestamp_now() / 1000);
+	pthread_mutex_lock(&v7_lock);
+	if (ms <= v7_last_ms) {
+		ms = v7_last_ms;
+		if (++v7_seq > 0x0fff) { /* counter spent: borrow the next millisecond */
+			ms++;
+			v7_seq = 0;
+		}
+	} else {
+		v7_seq = (uint16_t)(((out->bytes[6] << 8) | out->bytes[7]) & 0x07ff); /* leave room to count */
+	}
+	v7_last_ms = ms;
+	uint16_t seq = v7_seq;
+	pthread_mutex_unlock(&v7_lock);
+	for (int i = 0; i < 6; i++)
+		out->bytes[i] = (uint8_t)(ms >> (40 - 8 * i));
+	out->bytes[6] = (uint8_t)(0x70 | (seq >> 8));
+	out->bytes[7] = (uint8_t)seq;
+	out->bytes[8] = (uint8_t)((out->bytes[8] & 0x3f) | 0x80);
+	return STRATA_OK;
+}
+
+void strata_uuid_format(const strata_uuid *u, char buf[STRATA_UUID_STRLEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = buf;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u->bytes[i] >> 4];
+		*p++ = hex[u->bytes[i] & 15];
+	}
+	*p = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int strata_uuid_parse(const char *s, size_t len, strata_uuid *out)
+{
+	if (len != STRATA_UUID_STRLEN)
+		goto bad;
+	size_t p = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			if (s[p++] != '-')
+				goto bad;
+		}
+		int hi = hexval(s[p]), lo = hexval(s[p + 1]);
+		if (hi < 0 || lo < 0)
+			goto bad;
+		out->bytes[i] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+	}
+	return STRATA_OK;
+bad:
+	return strata__error_set(STRATA_EINVAL, "not a UUID: '%.*s'", (int)(len > 64 ? 64 : len), s);
+}
+
+const char *strata_type_name(strata_type t)
+{
+	switch (t) {
+	case STRATA_TYPE_NULL: return "null";
+	case STRATA_TYPE_INT: return "int";
+	case STRATA_TYPE_DOUBLE: return "double";
+	case STRATA_TYPE_TEXT: return "text";
+	case STRATA_TYPE_BLOB: return "blob";
+	case STRATA_TYPE_BOOL: return "bool";
+	case STRATA_TYPE_TIMESTAMP: return "timestamp";
+	case STRATA_TYPE_UUID: return "uuid";
+	case STRATA_TYPE_JSON: return "json";
+	}
+	return "unknown";
+}
