@@ -68,6 +68,8 @@ typedef struct strata__driver {
 	strata_type (*column_type)(void *stmt, int col);
 	/* Read a cell as `want`; STRATA_ETYPE when the value is not of that type. */
 	int (*column)(void *stmt, int col, strata_type want, strata__cell *out);
+	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
+	void *(*native)(void *conn);
 } strata__driver;
 
 extern const strata__driver strata__sqlite_driver;

@@ -663,6 +663,11 @@ static int pg_column(void *stmt, int col, strata_type want, strata__cell *out)
 	}
 }
 
+static void *pg_native(void *conn)
+{
+	return ((pg_conn *)conn)->pg;
+}
+
 const strata__driver strata__postgres_driver = {
 	.name = "postgres",
 	.backend = STRATA_BACKEND_POSTGRES,
@@ -684,4 +689,5 @@ const strata__driver strata__postgres_driver = {
 	.column_name = pg_column_name,
 	.column_type = pg_column_type,
 	.column = pg_column,
+	.native = pg_native,
 };

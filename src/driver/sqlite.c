@@ -551,6 +551,11 @@ static int sq_column(void *stmt, int col, strata_type want, strata__cell *out)
 	}
 }
 
+static void *sq_native(void *conn)
+{
+	return ((sq_conn *)conn)->db;
+}
+
 const strata__driver strata__sqlite_driver = {
 	.name = "sqlite",
 	.backend = STRATA_BACKEND_SQLITE,
@@ -572,4 +577,5 @@ const strata__driver strata__sqlite_driver = {
 	.column_name = sq_column_name,
 	.column_type = sq_column_type,
 	.column = sq_column,
+	.native = sq_native,
 };
