@@ -38,6 +38,7 @@ struct strata_db {
 	void *hook_ud;
 	/* transactions: depth 0 = none open */
 	int tx_depth;
+	bool read_only_tx;	/* SQLite: query_only is on for this transaction */
 	/* the statement cache */
 	int cache_cap;
 	int cache_count;	/* statements owned by the cache, idle or in use */

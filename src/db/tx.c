@@ -42,9 +42,32 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 		snprintf(sql, sizeof sql, "BEGIN%s%s", levels[iso], opts && opts->read_only ? " READ ONLY" : "");
 	}
 	int rc = run(db, sql);
-	if (rc == STRATA_OK)
-		db->tx_depth++;
+	if (rc != STRATA_OK)
+		return rc;
+	db->tx_depth++;
+	/* SQLite has no READ ONLY transactions: query_only refuses writes the same way */
+	if (db->tx_depth == 1 && opts && opts->read_only && db->drv->backend == STRATA_BACKEND_SQLITE) {
+		rc = run(db, "PRAGMA query_only = ON");
+		if (rc != STRATA_OK) {
+			run(db, "ROLLBACK");
+			db->tx_depth--;
+			return rc;
+		}
+		db->read_only_tx = true;
+	}
 	return rc;
+}
+
+/* Leave SQLite's query_only mode after a read-only transaction ends. */
+static void end_read_only(strata_db *db)
+{
+	if (db->tx_depth == 0 && db->read_only_tx) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		run(db, "PRAGMA query_only = OFF");
+		strata__error_restore(&saved);
+		db->read_only_tx = false;
+	}
 }
 
 int strata_rollback(strata_db *db)
@@ -67,6 +90,7 @@ int strata_rollback(strata_db *db)
 			rc = STRATA_OK;
 	}
 	db->tx_depth--;
+	end_read_only(db);
 	return rc;
 }
 
@@ -84,6 +108,7 @@ int strata_commit(strata_db *db)
 	int rc = run(db, sql);
 	if (rc == STRATA_OK) {
 		db->tx_depth--;
+		end_read_only(db);
 		return rc;
 	}
 	/* the level is still open (SQLite: a busy COMMIT): roll it back, keep the first error */

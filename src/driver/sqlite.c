@@ -144,8 +144,7 @@ static int map_code(int ext)
 	case SQLITE_IOERR:
 	case SQLITE_CORRUPT:
 	case SQLITE_FULL:
-	case SQLITE_NOTADB:
-	case SQLITE_READONLY: return STRATA_EIO;
+	case SQLITE_NOTADB: return STRATA_EIO;
 	case SQLITE_MISMATCH: return STRATA_ETYPE;
 	case SQLITE_RANGE: return STRATA_ERANGE;
 	case SQLITE_TOOBIG: return STRATA_EINVAL;
@@ -349,8 +348,10 @@ static int sq_exec(void *conn, const char *sql, int64_t deadline)
 	sq_conn *c = conn;
 	set_deadline(c, deadline);
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		rc = sq_error(c, rc);
 	set_deadline(c, 0);
-	return rc == SQLITE_OK ? STRATA_OK : sq_error(c, rc);
+	return rc;
 }
 
 /* ---- statements ---- */
@@ -466,13 +467,15 @@ static int sq_step(void *stmt, int64_t deadline)
 	int rc = sqlite3_step(s->st);
 	if (rc == SQLITE_ROW)
 		return STRATA_ROW;
-	set_deadline(s->conn, 0);
 	if (rc == SQLITE_DONE) {
+		set_deadline(s->conn, 0);
 		s->done = true;
 		return STRATA_DONE;
 	}
 	/* sqlite3_step's own code; the connection's holds the extended one */
-	return sq_error(s->conn, rc);
+	rc = sq_error(s->conn, rc);
+	set_deadline(s->conn, 0);
+	return rc;
 }
 
 static void sq_reset(void *stmt)

@@ -1,0 +1,175 @@
+/* URLs, .env files and the placeholder rewriter (pure, no database). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/env.h"
+#include "core/url.h"
+#include "db/internal.h"
+#include "testdb.h"
+
+Test(url, sqlite_forms)
+{
+	strata__url u;
+	ST_OK(strata__url_parse(&u, "sqlite:data/app.db"));
+	cr_assert_eq(u.backend, STRATA_BACKEND_SQLITE);
+	cr_assert_str_eq(u.path, "data/app.db");
+	strata__url_free(&u);
+	ST_OK(strata__url_parse(&u, "sqlite:///var/lib/app.db?journal_mode=DELETE"));
+	cr_assert_str_eq(u.path, "/var/lib/app.db");
+	cr_assert_str_eq(strata__url_param(&u, "journal_mode"), "DELETE");
+	strata__url_free(&u);
+	ST_OK(strata__url_parse(&u, "sqlite::memory:"));
+	cr_assert(u.memory);
+	strata__url_free(&u);
+	ST_OK(strata__url_parse(&u, "sqlite3:my%20db.sqlite"));
+	cr_assert_str_eq(u.path, "my db.sqlite");
+	strata__url_free(&u);
+}
+
+Test(url, postgres_own_params_are_taken_out)
+{
+	strata__url u;
+	ST_OK(strata__url_parse(&u, "postgresql://u:p@h:5433/db?sslmode=require&pgbouncer=true&application_name=x"));
+	cr_assert_eq(u.backend, STRATA_BACKEND_POSTGRES);
+	cr_assert_str_eq(u.conninfo, "postgresql://u:p@h:5433/db?sslmode=require&application_name=x");
+	cr_assert_str_eq(strata__url_param(&u, "pgbouncer"), "true");
+	strata__url_free(&u);
+	ST_OK(strata__url_parse(&u, "postgres://%2Fvar%2Frun%2Fpostgresql/db?statement_timeout=100"));
+	cr_assert_str_eq(u.conninfo, "postgres://%2Fvar%2Frun%2Fpostgresql/db");
+	strata__url_free(&u);
+}
+
+Test(url, redaction)
+{
+	struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "postgres://app:s3cret@db:5432/x", "postgres://app:***@db:5432/x" },
+		{ "postgres://app:p@ss@db/x", "postgres://app:***@db/x" },
+		{ "postgres://app@db/x?password=s3cret&sslmode=require", "postgres://app@db/x?password=***&sslmode=require" },
+		{ "postgres://db/x", "postgres://db/x" },
+		{ "sqlite:app.db", "sqlite:app.db" },
+		{ "host=db password=s3cret user=u", "host=db password=*** user=u" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *r = strata_url_redact(cases[i].in);
+		cr_assert_str_eq(r, cases[i].out);
+		free(r);
+	}
+}
+
+static int collect(const char *key, const char *value, void *ud)
+{
+	char *out = ud;
+	strcat(out, key);
+	strcat(out, "=[");
+	strcat(out, value);
+	strcat(out, "]\n");
+	return STRATA_OK;
+}
+
+Test(env, parse_forms)
+{
+	const char *text = "# comment\n"
+			   "\n"
+			   "A=plain value  # trailing comment\n"
+			   "export B='single # not a comment'\n"
+			   "C=\"double\\nline \\\"q\\\"\"\n"
+			   "  D = spaced\n"
+			   "E=\n"
+			   "F=a#b\n";
+	char out[1024] = "";
+	ST_OK(strata__env_parse(text, strlen(text), ".env", collect, out));
+	cr_assert_str_eq(out, "A=[plain value]\nB=[single # not a comment]\nC=[double\nline \"q\"]\nD=[spaced]\nE=[]\nF=[a#b]\n");
+}
+
+Test(env, errors_name_line_and_column)
+{
+	char out[256] = "";
+	const char *bad = "A=1\nB \"x\"\n";
+	ST_EXPECT(strata__env_parse(bad, strlen(bad), "conf/.env", collect, out), STRATA_EPARSE);
+	cr_assert_str_eq(strata_error_last()->message, "conf/.env:2:3: expected '=' after the variable name");
+	cr_assert_eq(strata_error_last()->line, 2);
+	const char *unterminated = "A=1\nB=\"never closed\n";
+	ST_EXPECT(strata__env_parse(unterminated, strlen(unterminated), ".env", collect, out), STRATA_EPARSE);
+	cr_assert_str_eq(strata_error_last()->message, ".env:2:3: unterminated double-quoted value");
+	const char *badname = "1A=x\n";
+	ST_EXPECT(strata__env_parse(badname, strlen(badname), ".env", collect, out), STRATA_EPARSE);
+}
+
+Test(env, load_does_not_override)
+{
+	char *dir = test_tmpdir();
+	char path[512];
+	snprintf(path, sizeof path, "%s/.env", dir);
+	FILE *f = fopen(path, "w");
+	fputs("STRATA_T_NEW=from-file\nSTRATA_T_OLD=from-file\n", f);
+	fclose(f);
+	setenv("STRATA_T_OLD", "from-env", 1);
+	unsetenv("STRATA_T_NEW");
+	int loaded = 0;
+	ST_OK(strata_env_load(path, &loaded));
+	cr_assert_eq(loaded, 1);
+	cr_assert_str_eq(getenv("STRATA_T_NEW"), "from-file");
+	cr_assert_str_eq(getenv("STRATA_T_OLD"), "from-env");
+	ST_EXPECT(strata_env_load("/tmp/strata-no-such/.env", NULL), STRATA_ENOTFOUND);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(env, url_resolution_order)
+{
+	char *dir = test_tmpdir();
+	char cwd[1024];
+	cr_assert(getcwd(cwd, sizeof cwd));
+	cr_assert_eq(chdir(dir), 0);
+	unsetenv("DATABASE_URL");
+	char *u = strata_url_resolve(NULL);
+	cr_assert_null(u);
+	cr_assert_eq(strata_error_last()->status, STRATA_ENOTFOUND);
+	FILE *f = fopen(".env", "w");
+	fputs("DATABASE_URL=sqlite:from-dotenv.db\n", f);
+	fclose(f);
+	u = strata_url_resolve(NULL);
+	cr_assert_str_eq(u, "sqlite:from-dotenv.db");
+	free(u);
+	setenv("DATABASE_URL", "sqlite:from-env.db", 1);
+	u = strata_url_resolve(NULL);
+	cr_assert_str_eq(u, "sqlite:from-env.db");
+	free(u);
+	u = strata_url_resolve("sqlite:from-flag.db");
+	cr_assert_str_eq(u, "sqlite:from-flag.db");
+	free(u);
+	cr_assert_eq(chdir(cwd), 0);
+	test_rmrf(dir);
+	free(dir);
+}
+
+static void rewrites(const char *in, const char *want, int want_n)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	int n = -1;
+	ST_OK(strata__rewrite_placeholders(in, strlen(in), &b, &n));
+	cr_assert_str_eq(strata__buf_cstr(&b), want);
+	cr_assert_eq(n, want_n, "%s: %d parameters, want %d", in, n, want_n);
+	strata__buf_free(&b);
+}
+
+Test(placeholders, rewriting)
+{
+	rewrites("SELECT ?", "SELECT $1", 1);
+	rewrites("INSERT INTO t VALUES (?, ?, ?)", "INSERT INTO t VALUES ($1, $2, $3)", 3);
+	rewrites("SELECT '?' || ?", "SELECT '?' || $1", 1);
+	rewrites("SELECT 'it''s ?', ?", "SELECT 'it''s ?', $1", 1);
+	rewrites("SELECT E'\\'?', ?", "SELECT E'\\'?', $1", 1);
+	rewrites("SELECT \"odd?name\" FROM t WHERE a = ?", "SELECT \"odd?name\" FROM t WHERE a = $1", 1);
+	rewrites("SELECT 1 -- why?\n, ?", "SELECT 1 -- why?\n, $1", 1);
+	rewrites("SELECT /* a /* nested? */ still? */ ?", "SELECT /* a /* nested? */ still? */ $1", 1);
+	rewrites("DO $$ BEGIN PERFORM '?'; END $$; SELECT ?", "DO $$ BEGIN PERFORM '?'; END $$; SELECT $1", 1);
+	rewrites("SELECT $fn$ ? $x$ ? $fn$, ?", "SELECT $fn$ ? $x$ ? $fn$, $1", 1);
+	rewrites("SELECT data ?? 'key' FROM t WHERE id = ?", "SELECT data ? 'key' FROM t WHERE id = $1", 1);
+	rewrites("SELECT $1", "SELECT $1", 0);
+	rewrites("SELECT 'unterminated ?", "SELECT 'unterminated ?", 0);
+}
