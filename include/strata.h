@@ -5,5 +5,6 @@
 #include "strata/common.h"
 #include "strata/value.h"
 #include "strata/db.h"
+#include "strata/pool.h"
 
 #endif
