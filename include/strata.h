@@ -5,6 +5,7 @@
 #include "strata/common.h"
 #include "strata/value.h"
 #include "strata/db.h"
+#include "strata/schema.h"
 #include "strata/pool.h"
 
 #endif

@@ -1,0 +1,375 @@
+/*
+ * A model back in the schema language, in a canonical order so that two
+ * equal models print the same text (the round-trip tests compare it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "schema/parse.h"
+
+static int put_name(strata_buf *b, const char *name)
+{
+	if (!strata__schema_reserved(name))
+		return strata__buf_puts(b, name);
+	int rc = strata__buf_putc(b, '"');
+	for (const char *c = name; rc == STRATA_OK && *c; c++)
+		rc = *c == '"' ? strata__buf_puts(b, "\"\"") : strata__buf_putc(b, *c);
+	return rc ? rc : strata__buf_putc(b, '"');
+}
+
+static int put_string(strata_buf *b, const char *s)
+{
+	int rc = strata__buf_putc(b, '\'');
+	for (const char *c = s; rc == STRATA_OK && *c; c++)
+		rc = *c == '\'' ? strata__buf_puts(b, "''") : strata__buf_putc(b, *c);
+	return rc ? rc : strata__buf_putc(b, '\'');
+}
+
+static int put_list(strata_buf *b, const char *const *names, int n)
+{
+	int rc = strata__buf_putc(b, '(');
+	for (int i = 0; rc == STRATA_OK && i < n; i++) {
+		if (i)
+			rc = strata__buf_puts(b, ", ");
+		if (!rc)
+			rc = put_name(b, names[i]);
+	}
+	return rc ? rc : strata__buf_putc(b, ')');
+}
+
+static int put_type(strata_buf *b, const strata_coltype *t)
+{
+	int rc;
+	switch (t->kind) {
+	case STRATA_T_STRING: rc = strata__buf_printf(b, "string(%d)", t->length); break;
+	case STRATA_T_DECIMAL: rc = strata__buf_printf(b, "decimal(%d,%d)", t->precision, t->scale); break;
+	case STRATA_T_ENUM: rc = put_name(b, t->enum_name); break;
+	case STRATA_T_RAW:
+		rc = strata__buf_puts(b, "sql(");
+		if (!rc)
+			rc = put_string(b, t->raw);
+		if (!rc)
+			rc = strata__buf_putc(b, ')');
+		break;
+	default: rc = strata__buf_puts(b, strata_type_kind_name(t->kind));
+	}
+	if (!rc && t->array)
+		rc = strata__buf_puts(b, "[]");
+	return rc;
+}
+
+static int put_default(strata_buf *b, const strata_default *d)
+{
+	int rc = strata__buf_puts(b, " default ");
+	if (rc)
+		return rc;
+	switch (d->kind) {
+	case STRATA_DEFAULT_NULL: return strata__buf_puts(b, "null");
+	case STRATA_DEFAULT_NOW: return strata__buf_puts(b, "now");
+	case STRATA_DEFAULT_UUID_V4: return strata__buf_puts(b, "uuid_v4");
+	case STRATA_DEFAULT_UUID_V7: return strata__buf_puts(b, "uuid_v7");
+	case STRATA_DEFAULT_STRING: return put_string(b, d->text);
+	case STRATA_DEFAULT_ENUM: return put_name(b, d->text);
+	case STRATA_DEFAULT_RAW:
+		if ((rc = strata__buf_puts(b, "sql(")) || (rc = put_string(b, d->text)))
+			return rc;
+		return strata__buf_putc(b, ')');
+	default: return strata__buf_puts(b, d->text ? d->text : "null");
+	}
+}
+
+static const char *action_word(strata_fk_action a)
+{
+	switch (a) {
+	case STRATA_FK_CASCADE: return "cascade";
+	case STRATA_FK_SET_NULL: return "set null";
+	case STRATA_FK_RESTRICT: return "restrict";
+	case STRATA_FK_SET_DEFAULT: return "set default";
+	default: return "no action";
+	}
+}
+
+static int put_fk_options(strata_buf *b, const strata_fkey *f)
+{
+	int rc = STRATA_OK;
+	if (f->on_delete)
+		rc = strata__buf_printf(b, " on delete %s", action_word(f->on_delete));
+	if (!rc && f->on_update)
+		rc = strata__buf_printf(b, " on update %s", action_word(f->on_update));
+	if (!rc && f->as && (rc = strata__buf_puts(b, " as ")) == STRATA_OK)
+		rc = put_name(b, f->as);
+	if (!rc && f->backref && (rc = strata__buf_puts(b, " backref ")) == STRATA_OK)
+		rc = put_name(b, f->backref);
+	return rc;
+}
+
+/* Is fkey `f` written inline on its column (one column, default name)? */
+static bool inline_fk(strata_schema *tmp, const strata_table *t, const strata_fkey *f)
+{
+	if (f->ncolumns != 1)
+		return false;
+	if (!f->name)
+		return true;
+	const char *dn = strata__default_name(tmp, t->name, f->columns, 1, "fkey");
+	return dn && strcmp(dn, f->name) == 0;
+}
+
+static const strata_fkey *column_fk(strata_schema *tmp, const strata_table *t, const char *col)
+{
+	for (int i = 0; i < t->nfkeys; i++)
+		if (inline_fk(tmp, t, &t->fkeys[i]) && strcmp(t->fkeys[i].columns[0], col) == 0)
+			return &t->fkeys[i];
+	return NULL;
+}
+
+static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
+		      const strata_column *c, const char *indent)
+{
+	int rc;
+	const strata_fkey *f = column_fk(tmp, t, c->name);
+	if ((rc = strata__buf_puts(b, indent)) || (rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' ')))
+		return rc;
+	bool ref_form = f && c->type.kind == 0;
+	if (f && !ref_form) {
+		/* `ref T` when the type is what the reference implies. */
+		const strata_table *target = strata_schema_table(s, f->ref_table);
+		const strata_column *rcol = target ? strata_table_column(target, f->ref_columns[0]) : NULL;
+		if (rcol) {
+			strata_coltype want = rcol->type;
+			if (want.kind == STRATA_T_SERIAL)
+				want.kind = STRATA_T_INT;
+			ref_form = strata__coltype_eq(&want, &c->type);
+		}
+	}
+	if (ref_form) {
+		if ((rc = strata__buf_puts(b, "ref ")) || (rc = put_name(b, f->ref_table)))
+			return rc;
+		const strata_table *target = strata_schema_table(s, f->ref_table);
+		if (f->nref_columns == 1 && target && !(target->npkey == 1 && strcmp(target->pkey[0], f->ref_columns[0]) == 0) &&
+		    ((rc = strata__buf_putc(b, '.')) || (rc = put_name(b, f->ref_columns[0]))))
+			return rc;
+	} else if ((rc = put_type(b, &c->type))) {
+		return rc;
+	}
+	if (c->primary_key && t->npkey == 1)
+		rc = strata__buf_puts(b, " primary key");
+	else if (c->not_null)
+		rc = strata__buf_puts(b, " not null");
+	if (!rc && c->unique)
+		rc = strata__buf_puts(b, " unique");
+	if (!rc && c->dflt.kind != STRATA_DEFAULT_NONE)
+		rc = put_default(b, &c->dflt);
+	if (!rc && c->check)
+		rc = strata__buf_printf(b, " check (%s)", c->check);
+	if (!rc && f && !ref_form) {
+		if (!(rc = strata__buf_puts(b, " references ")) && !(rc = put_name(b, f->ref_table)))
+			rc = put_list(b, f->ref_columns, 1);
+	}
+	if (!rc && f)
+		rc = put_fk_options(b, f);
+	if (!rc && c->owner)
+		rc = strata__buf_puts(b, " owner");
+	if (!rc && c->auto_update)
+		rc = strata__buf_puts(b, " auto_update");
+	if (!rc && c->renamed_from && !(rc = strata__buf_puts(b, " renamed_from ")))
+		rc = put_name(b, c->renamed_from);
+	return rc ? rc : strata__buf_putc(b, '\n');
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	return strcmp((*(const strata_index *const *)a)->name, (*(const strata_index *const *)b)->name);
+}
+
+static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
+		     unsigned flags)
+{
+	int rc;
+	bool flat = flags & STRATA_PRINT_FLAT;
+	if ((rc = strata__buf_puts(b, "table ")) || (rc = put_name(b, t->name)))
+		return rc;
+	if (t->renamed_from && ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
+		return rc;
+	if ((rc = strata__buf_puts(b, " {\n")))
+		return rc;
+	if (!flat) {
+		/* Mixins the file applies by default and this table does not: skip. */
+		for (int i = 0; i < s->ndefault_mixins; i++) {
+			bool used = false;
+			for (int j = 0; j < t->nmixins; j++)
+				used |= strcmp(t->mixins[j], s->default_mixins[i]) == 0;
+			if (!used && ((rc = strata__buf_puts(b, "    skip ")) || (rc = put_name(b, s->default_mixins[i])) ||
+				      (rc = strata__buf_putc(b, '\n'))))
+				return rc;
+		}
+	}
+	const char *last_mixin = NULL;
+	for (int i = 0; i < t->ncolumns; i++) {
+		const strata_column *c = &t->columns[i];
+		if (!flat && c->mixin) {
+			/* One `use` line per mixin the table names itself. */
+			bool by_default = false, listed = false;
+			const char *top = NULL;
+			for (int j = 0; j < t->nmixins; j++)
+				if (strcmp(t->mixins[j], c->mixin) == 0)
+					listed = true, top = t->mixins[j];
+			if (!listed)
+				top = c->mixin;
+			for (int j = 0; j < s->ndefault_mixins; j++)
+				by_default |= strcmp(s->default_mixins[j], top) == 0;
+			if (!by_default && (!last_mixin || strcmp(last_mixin, top) != 0) &&
+			    ((rc = strata__buf_puts(b, "    use ")) || (rc = put_name(b, top)) ||
+			     (rc = strata__buf_putc(b, '\n'))))
+				return rc;
+			last_mixin = top;
+			continue;
+		}
+		if ((rc = put_column(b, tmp, s, t, c, "    ")))
+			return rc;
+	}
+	if (t->npkey > 1 && ((rc = strata__buf_puts(b, "    primary key ")) || (rc = put_list(b, t->pkey, t->npkey)) ||
+			     (rc = strata__buf_putc(b, '\n'))))
+		return rc;
+	for (int i = 0; i < t->nuniques; i++) {
+		const strata_unique *u = &t->uniques[i];
+		const char *dn = strata__default_name(tmp, t->name, u->columns, u->ncolumns, "key");
+		if (!dn)
+			return STRATA_ENOMEM;
+		if ((rc = strata__buf_puts(b, "    unique ")))
+			return rc;
+		if (strcmp(dn, u->name) != 0 && ((rc = put_name(b, u->name)) || (rc = strata__buf_putc(b, ' '))))
+			return rc;
+		if ((rc = put_list(b, u->columns, u->ncolumns)) || (rc = strata__buf_putc(b, '\n')))
+			return rc;
+	}
+	for (int i = 0; i < t->nchecks; i++) {
+		const strata_check *c = &t->checks[i];
+		if ((rc = strata__buf_puts(b, "    check ")))
+			return rc;
+		if (c->name && ((rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' '))))
+			return rc;
+		if ((rc = strata__buf_printf(b, "(%s)\n", c->expr)))
+			return rc;
+	}
+	for (int i = 0; i < t->nfkeys; i++) {
+		const strata_fkey *f = &t->fkeys[i];
+		if (inline_fk(tmp, t, f))
+			continue;
+		if ((rc = strata__buf_puts(b, "    foreign key ")) || (rc = put_name(b, f->name)) ||
+		    (rc = strata__buf_putc(b, ' ')) || (rc = put_list(b, f->columns, f->ncolumns)) ||
+		    (rc = strata__buf_puts(b, " references ")) || (rc = put_name(b, f->ref_table)) ||
+		    (rc = strata__buf_putc(b, ' ')) || (rc = put_list(b, f->ref_columns, f->nref_columns)) ||
+		    (rc = put_fk_options(b, f)) || (rc = strata__buf_putc(b, '\n')))
+			return rc;
+	}
+	const strata_index **sorted = NULL;
+	if (t->nindexes) {
+		sorted = malloc((size_t)t->nindexes * sizeof *sorted);
+		if (!sorted)
+			return strata__error_nomem();
+		for (int i = 0; i < t->nindexes; i++)
+			sorted[i] = &t->indexes[i];
+		qsort(sorted, (size_t)t->nindexes, sizeof *sorted, cmp_index);
+	}
+	for (int i = 0; rc == STRATA_OK && i < t->nindexes; i++) {
+		const strata_index *x = sorted[i];
+		const char *dn = strata__default_name(tmp, t->name, x->columns, x->ncolumns, "idx");
+		if (!dn) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		rc = strata__buf_puts(b, x->unique ? "    unique index " : "    index ");
+		if (!rc && strcmp(dn, x->name) != 0 && !(rc = put_name(b, x->name)))
+			rc = strata__buf_putc(b, ' ');
+		if (!rc)
+			rc = put_list(b, x->columns, x->ncolumns);
+		if (!rc && x->where)
+			rc = strata__buf_printf(b, " where %s", x->where);
+		if (!rc)
+			rc = strata__buf_putc(b, '\n');
+	}
+	free(sorted);
+	return rc ? rc : strata__buf_puts(b, "}\n");
+}
+
+int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	strata_schema *tmp = NULL;
+	int rc;
+	if (!s || !out)
+		return strata__error_set(STRATA_EINVAL, "strata_schema_print: NULL argument");
+	*out = NULL;
+	if ((rc = strata__schema_new(&tmp, NULL)))
+		return rc;
+	bool flat = flags & STRATA_PRINT_FLAT;
+	bool sep = false;
+	if (!flat && s->ndefault_mixins) {
+		rc = strata__buf_puts(&b, "use ");
+		for (int i = 0; !rc && i < s->ndefault_mixins; i++)
+			if (!(rc = i ? strata__buf_puts(&b, ", ") : STRATA_OK))
+				rc = put_name(&b, s->default_mixins[i]);
+		if (!rc)
+			rc = strata__buf_putc(&b, '\n');
+		sep = true;
+	}
+	for (int i = 0; !rc && !flat && i < s->nmixins; i++) {
+		const strata_mixin *m = &s->mixins[i];
+		if (m->builtin)
+			continue;
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "mixin ")) ||
+		    (rc = put_name(&b, m->name)) || (rc = strata__buf_puts(&b, " {\n")))
+			break;
+		strata_table mt;
+		memset(&mt, 0, sizeof mt);
+		mt.name = m->name;
+		mt.columns = m->columns;
+		mt.ncolumns = m->ncolumns;
+		mt.fkeys = m->fkeys;
+		mt.nfkeys = m->nfkeys;
+		for (int j = 0; !rc && j < m->ncolumns; j++) {
+			const strata_column *c = &m->columns[j];
+			if (!c->name) {
+				if (!(rc = strata__buf_puts(&b, "    use ")) && !(rc = put_name(&b, c->mixin)))
+					rc = strata__buf_putc(&b, '\n');
+			} else {
+				/* Mixin keys are named for the mixin; print them inline. */
+				strata_column cc = *c;
+				rc = put_column(&b, tmp, s, &mt, &cc, "    ");
+			}
+		}
+		if (!rc)
+			rc = strata__buf_puts(&b, "}\n");
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->nenums; i++) {
+		const strata_enum *e = &s->enums[i];
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "enum ")) ||
+		    (rc = put_name(&b, e->name)) || (rc = strata__buf_puts(&b, " {")))
+			break;
+		for (int j = 0; !rc && j < e->nvalues; j++) {
+			rc = strata__buf_putc(&b, ' ');
+			if (!rc)
+				rc = strata__schema_reserved(e->values[j]) ? put_string(&b, e->values[j])
+									   : strata__buf_puts(&b, e->values[j]);
+		}
+		if (!rc)
+			rc = strata__buf_puts(&b, " }\n");
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->ntables; i++) {
+		if (sep && (rc = strata__buf_putc(&b, '\n')))
+			break;
+		rc = put_table(&b, tmp, s, &s->tables[i], flags);
+		sep = true;
+	}
+	strata_schema_free(tmp);
+	if (rc) {
+		strata__buf_free(&b);
+		return rc;
+	}
+	*out = b.ptr ? strata__buf_detach(&b) : strata__strdup("");
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
