@@ -89,6 +89,7 @@ struct strata_pool {
 	bool closing;
 	int64_t fail_epoch_us;		/* idle connections opened before this are dead */
 	int64_t next_leak_scan_us;
+	int64_t next_reap_us;
 	uint64_t rng;
 
 	uint64_t acquires, timeouts, leaks, discarded, opened, recycled, idle_closed, overflow_closed, rolled_back;
@@ -201,18 +202,42 @@ static void note_failure(strata_pool *p, int64_t now, doomed *d)
 	}
 }
 
-/* Close idle connections past their lifetime or idle timeout.  Lock held. */
+/*
+ * True (and counted) when idle connection `c` must be closed rather than
+ * handed out: past its lifetime or idle timeout, or opened before a
+ * failure.  Lock held.
+ */
+static bool idle_expired(strata_pool *p, pool_conn *c, int64_t now)
+{
+	if (c->expires_us && now >= c->expires_us)
+		p->recycled++;
+	else if (p->idle_timeout_ms >= 0 && now - c->returned_us >= (int64_t)p->idle_timeout_ms * 1000)
+		p->idle_closed++;
+	else if (c->created_us <= p->fail_epoch_us)
+		p->discarded++;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Close idle connections past their lifetime or idle timeout.  The scan
+ * runs at most every few milliseconds (a connection about to be handed
+ * out is checked on its own).  Lock held.
+ */
 static void reap_idle(strata_pool *p, int64_t now, doomed *d)
 {
+	if (now < p->next_reap_us)
+		return;
+	int64_t step = 1000000;
+	if (p->idle_timeout_ms >= 0 && (int64_t)p->idle_timeout_ms * 250 < step)
+		step = (int64_t)p->idle_timeout_ms * 250;
+	if (p->recycle_ms >= 0 && (int64_t)p->recycle_ms * 250 < step)
+		step = (int64_t)p->recycle_ms * 250;
+	p->next_reap_us = now + (step > 1000 ? step : 1000);
 	for (int i = 0; i < p->nidle;) {
 		pool_conn *c = p->idle[i];
-		if (c->expires_us && now >= c->expires_us) {
-			p->recycled++;
-		} else if (p->idle_timeout_ms >= 0 && now - c->returned_us >= (int64_t)p->idle_timeout_ms * 1000) {
-			p->idle_closed++;
-		} else if (c->created_us <= p->fail_epoch_us) {
-			p->discarded++;
-		} else {
+		if (!idle_expired(p, c, now)) {
 			i++;
 			continue;
 		}
@@ -571,8 +596,7 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 			break;
 		}
 		int64_t now = strata__monotonic_us();
-		if (p->nidle > 0)
-			reap_idle(p, now, &d);
+		reap_idle(p, now, &d);
 		nleaks += scan_leaks(p, now, false, leaks + nleaks);
 		if (p->nidle > 0) {
 			pool_conn *c;
@@ -581,6 +605,11 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 			} else {
 				c = p->idle[0];
 				remove_idle_at(p, 0);
+			}
+			if (idle_expired(p, c, now)) {
+				unslot(p, c);
+				doom(&d, c);
+				continue;
 			}
 			c->in_use = true;
 			p->nbusy++;
@@ -805,6 +834,7 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 		p->overflow_closed++;
 		doom(&d, c);
 	} else {
+		reap_idle(p, now, &d);
 		c->returned_us = now;
 		p->idle[p->nidle++] = c;
 	}
