@@ -5,6 +5,8 @@
 #include "strata/common.h"
 #include "strata/value.h"
 #include "strata/db.h"
+#include "strata/backup.h"
+#include "strata/migrate.h"
 #include "strata/schema.h"
 #include "strata/pool.h"
 

@@ -10,6 +10,10 @@
 
 static const cli_command commands[] = {
 	{ "ping", cmd_ping, "connect, print the server version and the round-trip time" },
+	{ "init", cmd_init, "create migrations/, a starter schema file and .env.example" },
+	{ "db", cmd_db, "create or drop (--force) the database the URL names" },
+	{ "wait", cmd_wait, "wait until the database accepts connections (--timeout)" },
+	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
 };
 
 static void usage(FILE *f)

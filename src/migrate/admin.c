@@ -1,0 +1,299 @@
+/*
+ * Around the migrations: new migration files from the template, and
+ * creating or dropping the database a URL names.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/url.h"
+#include "migrate/internal.h"
+
+static const char template_text[] =
+	"-- Migration: %s\n"
+	"-- Created: %s\n"
+	"--\n"
+	"-- Business context: why is this change needed?  Link the ticket or the feature.\n"
+	"-- Data impact: which tables and rows change?  How long does it lock them?  Is a\n"
+	"--   backfill needed, and how many rows does it touch?\n"
+	"-- Rollback considerations: does `down` restore everything?  What data would a\n"
+	"--   rollback lose?  Can the previous release run against the new schema?\n"
+	"\n"
+	"-- migrate:up\n"
+	"\n"
+	"\n"
+	"-- migrate:down\n"
+	"\n"
+	"\n"
+	"-- migrate:verify\n"
+	"-- Statements that must succeed after `up`; one that returns a single false, 0 or\n"
+	"-- NULL fails `strata migrate verify`.\n"
+	"\n";
+
+static int slugify(const char *desc, strata_buf *out)
+{
+	bool gap = false;
+	int rc = STRATA_OK;
+	for (const char *p = desc; *p && rc == STRATA_OK && out->len < 80; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (isalnum(c)) {
+			if (gap && out->len > 0)
+				rc = strata__buf_putc(out, '_');
+			gap = false;
+			if (rc == STRATA_OK)
+				rc = strata__buf_putc(out, (char)tolower(c));
+		} else {
+			gap = true;
+		}
+	}
+	return rc;
+}
+
+/* Add one second to a YYYYMMDDHHMMSS time. */
+static void next_second(struct tm *tm)
+{
+	tm->tm_sec++;
+	time_t t = timegm(tm);
+	gmtime_r(&t, tm);
+}
+
+int strata_migrate_new(const char *dir, const char *description, char **path)
+{
+	strata_buf slug = STRATA_BUF_INIT, p = STRATA_BUF_INIT, body = STRATA_BUF_INIT;
+	strata__migration *files = NULL;
+	size_t nfiles = 0;
+	int rc;
+
+	if (path)
+		*path = NULL;
+	if (!dir || !*dir)
+		dir = "migrations";
+	if (!description)
+		description = "";
+	rc = slugify(description, &slug);
+	if (rc != STRATA_OK)
+		goto done;
+	if (slug.len == 0) {
+		rc = strata__error_set(STRATA_EINVAL, "migrate new: the description '%s' has no letters or digits to "
+						      "name the file after",
+				       description);
+		goto done;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		rc = strata__error_set(STRATA_ENOTFOUND, "migrations directory %s does not exist (run `strata init`, or "
+							 "name another with --dir)",
+				       dir);
+		goto done;
+	}
+	/* versions in use: a file made in the same second gets the next free one */
+	rc = strata__migrations_load(dir, STRATA_BACKEND_SQLITE, &files, &nfiles);
+	if (rc != STRATA_OK && rc != STRATA_EPARSE)
+		goto done;
+	rc = STRATA_OK;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char version[32], created[32];
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (;;) {
+		strftime(version, sizeof version, "%Y%m%d%H%M%S", &tm);
+		bool used = false;
+		for (size_t i = 0; i < nfiles && !used; i++)
+			used = strata__version_cmp(files[i].version, version) == 0;
+		if (!used)
+			break;
+		next_second(&tm);
+	}
+	rc = strata__buf_printf(&p, "%s/%s_%s.sql", dir, version, slug.ptr);
+	if (rc == STRATA_OK)
+		rc = strata__buf_printf(&body, template_text, description, created);
+	if (rc != STRATA_OK)
+		goto done;
+	int fd = open(p.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = strata__error_set(STRATA_EIO, "cannot create %s: %s", p.ptr, strerror(errno));
+		goto done;
+	}
+	ssize_t w = write(fd, body.ptr, body.len);
+	if (close(fd) != 0 || w != (ssize_t)body.len) {
+		rc = strata__error_set(STRATA_EIO, "cannot write %s: %s", p.ptr, strerror(errno));
+		unlink(p.ptr);
+		goto done;
+	}
+	if (path) {
+		*path = strata__buf_detach(&p);
+		if (!*path)
+			rc = STRATA_ENOMEM;
+	}
+done:
+	strata__migrations_free(files, nfiles);
+	strata__buf_free(&slug);
+	strata__buf_free(&p);
+	strata__buf_free(&body);
+	return rc;
+}
+
+/* ---- create / drop ---- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Split a postgres:// URL into the server's maintenance URL (database
+ * "postgres") and the database name (percent-decoded).
+ */
+static int pg_split(const char *url, char **admin, char **dbname)
+{
+	const char *auth = strstr(url, "://");
+	strata_buf a = STRATA_BUF_INIT, d = STRATA_BUF_INIT;
+	int rc = STRATA_OK;
+	*admin = *dbname = NULL;
+	if (!auth)
+		return strata__error_set(STRATA_EINVAL, "not a postgres:// URL");
+	auth += 3;
+	size_t alen = strcspn(auth, "/?");
+	const char *path = auth + alen;
+	const char *q = strchr(path, '?');
+	const char *name = *path == '/' ? path + 1 : path;
+	size_t nlen = q ? (size_t)(q - name) : strlen(name);
+	for (size_t i = 0; i < nlen && rc == STRATA_OK; i++) {
+		if (name[i] == '%' && i + 2 < nlen + 1 && hexval((unsigned char)name[i + 1]) >= 0 &&
+		    hexval((unsigned char)name[i + 2]) >= 0) {
+			rc = strata__buf_putc(&d, (char)(hexval((unsigned char)name[i + 1]) * 16 +
+							 hexval((unsigned char)name[i + 2])));
+			i += 2;
+		} else {
+			rc = strata__buf_putc(&d, name[i]);
+		}
+	}
+	if (rc == STRATA_OK && d.len == 0)
+		rc = strata__error_set(STRATA_EINVAL, "the URL names no database (postgres://host/DBNAME)");
+	if (rc == STRATA_OK)
+		rc = strata__buf_printf(&a, "%.*s/postgres%s", (int)(auth + alen - url), url, q ? q : "");
+	if (rc == STRATA_OK) {
+		*admin = strata__buf_detach(&a);
+		*dbname = strata__buf_detach(&d);
+		if (!*admin || !*dbname) {
+			free(*admin);
+			free(*dbname);
+			*admin = *dbname = NULL;
+			rc = STRATA_ENOMEM;
+		}
+	}
+	strata__buf_free(&a);
+	strata__buf_free(&d);
+	return rc;
+}
+
+/* "name" with inner quotes doubled: PostgreSQL's identifier quoting. */
+static int quote_ident(strata_buf *b, const char *name)
+{
+	int rc = strata__buf_putc(b, '"');
+	for (const char *p = name; rc == STRATA_OK && *p; p++)
+		rc = *p == '"' ? strata__buf_puts(b, "\"\"") : strata__buf_putc(b, *p);
+	return rc == STRATA_OK ? strata__buf_putc(b, '"') : rc;
+}
+
+static int pg_admin(const char *url, bool create, bool *existed)
+{
+	char *admin_url = NULL, *name = NULL;
+	strata_db *db = NULL;
+	strata_buf sql = STRATA_BUF_INIT;
+	int64_t n = 0;
+	int rc = pg_split(url, &admin_url, &name);
+	if (rc != STRATA_OK)
+		return rc;
+	rc = strata_open(&db, admin_url, NULL);
+	if (rc == STRATA_OK)
+		rc = strata_query_int64(db, &n, "SELECT count(*) FROM pg_database WHERE datname = ?",
+					(const strata_value[]){ STRATA_TEXT(name) }, 1);
+	if (rc != STRATA_OK)
+		goto done;
+	if (existed)
+		*existed = n > 0;
+	if ((create && n > 0) || (!create && n == 0))
+		goto done;
+	rc = strata__buf_puts(&sql, create ? "CREATE DATABASE " : "DROP DATABASE ");
+	if (rc == STRATA_OK)
+		rc = quote_ident(&sql, name);
+	if (rc == STRATA_OK)
+		rc = strata_exec(db, sql.ptr);
+done:
+	strata_close(db);
+	strata__buf_free(&sql);
+	free(admin_url);
+	free(name);
+	return rc;
+}
+
+static int sqlite_admin(const char *url, const strata__url *u, bool create, bool *existed)
+{
+	struct stat st;
+	bool there = stat(u->path, &st) == 0;
+	if (existed)
+		*existed = there;
+	if (create) {
+		if (there)
+			return STRATA_OK;
+		strata_db *db = NULL;
+		int rc = strata_open(&db, url, NULL);
+		strata_close(db);
+		return rc;
+	}
+	if (!there)
+		return STRATA_OK;
+	if (unlink(u->path) != 0)
+		return strata__error_set(STRATA_EIO, "cannot remove %s: %s", u->path, strerror(errno));
+	char side[4200];
+	snprintf(side, sizeof side, "%s-wal", u->path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", u->path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-journal", u->path);
+	unlink(side);
+	return STRATA_OK;
+}
+
+static int admin(const char *url, bool create, bool *existed)
+{
+	strata__url u;
+	if (existed)
+		*existed = false;
+	int rc = strata__url_parse(&u, url);
+	if (rc != STRATA_OK)
+		return rc;
+	if (u.backend == STRATA_BACKEND_SQLITE) {
+		if (u.memory)
+			rc = strata__error_set(STRATA_EINVAL, "sqlite::memory: is not a database that can be %s",
+					       create ? "created" : "dropped");
+		else
+			rc = sqlite_admin(url, &u, create, existed);
+	} else {
+		rc = pg_admin(url, create, existed);
+	}
+	strata__url_free(&u);
+	return rc;
+}
+
+int strata_database_create(const char *url, bool *existed)
+{
+	return admin(url, true, existed);
+}
+
+int strata_database_drop(const char *url, bool *existed)
+{
+	return admin(url, false, existed);
+}

@@ -1,0 +1,311 @@
+/*
+ * Migration files: names, sections, checksums, and the directory that
+ * holds them.
+ *
+ * A section starts at a marker line, `-- migrate:<section> [options]`
+ * (dbmate's format: spaces after `--` are optional), and runs to the next
+ * marker.  Before the first marker only blank lines and `--` comments are
+ * allowed.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/env.h"
+#include "core/error.h"
+#include "migrate/internal.h"
+#include "sql/split.h"
+
+int strata__sha256_hex(const void *p, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return strata__error_set(STRATA_ERROR, "SHA-256 failed (OpenSSL)");
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+	return STRATA_OK;
+}
+
+int strata__version_cmp(const char *a, const char *b)
+{
+	while (*a == '0' && a[1])
+		a++;
+	while (*b == '0' && b[1])
+		b++;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	int c = strcmp(a, b);
+	return c < 0 ? -1 : c > 0;
+}
+
+int strata__migration_name(const char *dir, const char *base, char **version, char **name)
+{
+	size_t n = strlen(base);
+	const char *us = strchr(base, '_');
+	const char *why = NULL;
+	*version = *name = NULL;
+	if (n < 4 || strcmp(base + n - 4, ".sql") != 0)
+		why = "does not end in .sql";
+	else if (!us || us == base)
+		why = "does not start with VERSION_ (digits, then an underscore)";
+	else if ((size_t)(us - base) + 1 >= n - 4)
+		why = "has no slug after VERSION_";
+	for (const char *p = base; !why && p < us; p++)
+		if (!isdigit((unsigned char)*p))
+			why = "has a version that is not all digits";
+	if (why) {
+		char full[4096];
+		snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", base);
+		return strata__error_set_at(STRATA_EPARSE, full, 1, 1,
+					    "bad file name: it %s; expected VERSION_slug.sql, e.g. 20261122103000_add_tags.sql",
+					    why);
+	}
+	*version = strata__strndup(base, (size_t)(us - base));
+	*name = strata__strndup(us + 1, n - 4 - (size_t)(us - base) - 1);
+	if (!*version || !*name) {
+		free(*version);
+		free(*name);
+		*version = *name = NULL;
+		return STRATA_ENOMEM;
+	}
+	return STRATA_OK;
+}
+
+/* Is line [p, e) a marker?  *sect_start receives where the section name starts. */
+static bool is_marker(const char *p, const char *e, const char **sect_start)
+{
+	if (e - p < 2 || p[0] != '-' || p[1] != '-')
+		return false;
+	p += 2;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	if (e - p < 8 || memcmp(p, "migrate:", 8) != 0)
+		return false;
+	*sect_start = p + 8;
+	return true;
+}
+
+static int parse_options(const char *p, const char *e, const char *file, int line, const char *text_line,
+			 strata__mig_section *s)
+{
+	while (p < e) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p >= e)
+			break;
+		const char *w = p;
+		while (p < e && !(*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		int col = (int)(w - text_line) + 1;
+		size_t wl = (size_t)(p - w);
+		if (wl == 17 && memcmp(w, "transaction:false", 17) == 0)
+			s->transaction = false;
+		else if (wl == 16 && memcmp(w, "transaction:true", 16) == 0)
+			s->transaction = true;
+		else if (wl > 12 && memcmp(w, "transaction:", 12) == 0)
+			return strata__error_set_at(STRATA_EPARSE, file, line, col,
+						    "transaction takes true or false, not '%.*s'", (int)(wl - 12), w + 12);
+		else
+			return strata__error_set_at(STRATA_EPARSE, file, line, col,
+						    "unknown option '%.*s' (the only option is transaction:false)", (int)wl, w);
+	}
+	return STRATA_OK;
+}
+
+int strata__migration_parse(const char *text, size_t len, const char *file, strata__migration *out)
+{
+	strata__mig_section *cur = NULL;
+	const char *p = text, *end = text + len;
+	int line = 1;
+
+	memset(&out->up, 0, sizeof out->up);
+	memset(&out->down, 0, sizeof out->down);
+	memset(&out->verify, 0, sizeof out->verify);
+	if (!file)
+		file = "<migration>";
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *next = nl ? nl + 1 : end;
+		const char *sect;
+		if (is_marker(p, e, &sect)) {
+			const char *w = sect;
+			while (w < e && (isalnum((unsigned char)*w) || *w == '_' || *w == '-'))
+				w++;
+			size_t wl = (size_t)(w - sect);
+			strata__mig_section *s = NULL;
+			if (wl == 2 && memcmp(sect, "up", 2) == 0)
+				s = &out->up;
+			else if (wl == 4 && memcmp(sect, "down", 4) == 0)
+				s = &out->down;
+			else if (wl == 6 && memcmp(sect, "verify", 6) == 0)
+				s = &out->verify;
+			if (!s)
+				return strata__error_set_at(STRATA_EPARSE, file, line, (int)(sect - p) + 1,
+							    "unknown section 'migrate:%.*s' (expected up, down or verify)",
+							    (int)wl, sect);
+			if (s->present)
+				return strata__error_set_at(STRATA_EPARSE, file, line, 1,
+							    "a second 'migrate:%.*s' section (the first is at line %d)",
+							    (int)wl, sect, s->line);
+			if (w < e && !(*w == ' ' || *w == '\t' || *w == '\r'))
+				return strata__error_set_at(STRATA_EPARSE, file, line, (int)(w - p) + 1,
+							    "unexpected '%c' after 'migrate:%.*s'", *w, (int)wl, sect);
+			if (cur)
+				cur->len = (size_t)(p - text) - cur->offset;
+			s->present = true;
+			s->line = line;
+			s->transaction = true;
+			int rc = parse_options(w, e, file, line, p, s);
+			if (rc != STRATA_OK)
+				return rc;
+			s->offset = (size_t)(next - text);
+			cur = s;
+		} else if (!cur) {
+			/* before the first marker: blank lines and -- comments only */
+			const char *q = p;
+			while (q < e && isspace((unsigned char)*q))
+				q++;
+			if (q < e && !(e - q >= 2 && q[0] == '-' && q[1] == '-'))
+				return strata__error_set_at(STRATA_EPARSE, file, line, (int)(q - p) + 1,
+							    "text before the first '-- migrate:up' marker");
+		}
+		p = next;
+		line++;
+	}
+	if (cur)
+		cur->len = len - cur->offset;
+	if (!out->up.present)
+		return strata__error_set_at(STRATA_EPARSE, file, 1, 1, "no '-- migrate:up' section");
+	if (out->verify.present && !out->verify.transaction)
+		return strata__error_set_at(STRATA_EPARSE, file, out->verify.line, 1,
+					    "verify sections always run in a transaction that is rolled back; "
+					    "transaction:false is not allowed there");
+	return STRATA_OK;
+}
+
+void strata__migrations_free(strata__migration *arr, size_t n)
+{
+	if (!arr)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(arr[i].version);
+		free(arr[i].name);
+		free(arr[i].path);
+		free(arr[i].text);
+	}
+	free(arr);
+}
+
+static int by_version(const void *a, const void *b)
+{
+	const strata__migration *x = a, *y = b;
+	int c = strata__version_cmp(x->version, y->version);
+	return c ? c : strcmp(x->path, y->path);
+}
+
+/* Find the first destructive statement of the up section. */
+static int scan_destructive(strata__migration *f, strata_backend dialect)
+{
+	strata__sql_piece *pcs = NULL;
+	size_t np = 0;
+	const char *body = f->text + f->up.offset;
+	int rc = strata__sql_split(body, f->up.len, dialect, &pcs, &np);
+	if (rc != STRATA_OK)
+		return rc;
+	for (size_t i = 0; i < np; i++) {
+		char why[64];
+		if (strata__sql_is_destructive(body + pcs[i].offset, pcs[i].len, dialect, why, sizeof why)) {
+			f->destructive = true;
+			snprintf(f->destructive_why, sizeof f->destructive_why, "%s at %s:%d", why, f->path,
+				 f->up.line + pcs[i].line);
+			break;
+		}
+	}
+	free(pcs);
+	return STRATA_OK;
+}
+
+static int load_one(const char *dir, const char *base, strata_backend dialect, strata__migration *f)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	int rc = strata__migration_name(dir, base, &f->version, &f->name);
+	if (rc != STRATA_OK)
+		return rc;
+	rc = strata__buf_printf(&path, "%s/%s", dir, base);
+	if (rc != STRATA_OK)
+		return rc;
+	f->path = strata__buf_detach(&path);
+	if (!f->path)
+		return STRATA_ENOMEM;
+	rc = strata__read_file(f->path, &f->text, &f->text_len);
+	if (rc != STRATA_OK)
+		return rc;
+	rc = strata__migration_parse(f->text, f->text_len, f->path, f);
+	if (rc != STRATA_OK)
+		return rc;
+	rc = strata__sha256_hex(f->text + f->up.offset, f->up.len, f->checksum);
+	if (rc != STRATA_OK)
+		return rc;
+	return scan_destructive(f, dialect);
+}
+
+int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n)
+{
+	strata__migration *arr = NULL;
+	size_t count = 0, cap = 0;
+	int rc = STRATA_OK;
+	struct dirent *de;
+
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO,
+					 "migrations directory %s: %s%s", dir, strerror(errno),
+					 errno == ENOENT ? " (run `strata init`, or name another with --dir)" : "");
+	while ((de = readdir(d)) != NULL) {
+		const char *base = de->d_name;
+		size_t bl = strlen(base);
+		if (base[0] == '.' || bl < 4 || strcmp(base + bl - 4, ".sql") != 0)
+			continue;
+		if (count == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			strata__migration *na = realloc(arr, nc * sizeof *na);
+			if (!na) {
+				rc = strata__error_nomem();
+				goto fail;
+			}
+			arr = na;
+			cap = nc;
+		}
+		memset(&arr[count], 0, sizeof arr[count]);
+		count++;
+		rc = load_one(dir, base, dialect, &arr[count - 1]);
+		if (rc != STRATA_OK)
+			goto fail;
+	}
+	if (count > 1)
+		qsort(arr, count, sizeof *arr, by_version);
+	for (size_t i = 1; i < count; i++)
+		if (strata__version_cmp(arr[i - 1].version, arr[i].version) == 0) {
+			rc = strata__error_set_at(STRATA_EPARSE, arr[i].path, 1, 1, "version %s is also used by %s",
+						  arr[i].version, arr[i - 1].path);
+			goto fail;
+		}
+	closedir(d);
+	*out = arr;
+	*n = count;
+	return STRATA_OK;
+fail:
+	closedir(d);
+	strata__migrations_free(arr, count);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * The migration engine (internal side): parsed files, the ledger, the
+ * lock, shared by the files of src/migrate/.
+ */
+#ifndef STRATA_MIGRATE_INTERNAL_H
+#define STRATA_MIGRATE_INTERNAL_H
+
+#include <strata/migrate.h>
+
+#include "core/buf.h"
+
+/* One section of a migration file: the text after its marker line. */
+typedef struct strata__mig_section {
+	bool present;
+	size_t offset, len; /* the body, within the file's text */
+	int line;	    /* the marker's line; the body starts on the next */
+	bool transaction;   /* false with transaction:false */
+} strata__mig_section;
+
+typedef struct strata__migration {
+	char *version;	/* digits */
+	char *name;	/* the slug */
+	char *path;	/* as found: dir/VERSION_slug.sql */
+	char *text;	/* the whole file */
+	size_t text_len;
+	strata__mig_section up, down, verify;
+	char checksum[65]; /* SHA-256 of the up section, hex */
+	bool destructive;
+	char destructive_why[192];
+} strata__migration;
+
+/*
+ * Parse the text of one migration file (`file` names it in errors).  Fills
+ * the sections of `out` (not version, name, path or text).  Returns
+ * STRATA_OK or STRATA_EPARSE with file:line:col: text before the first
+ * marker, an unknown section or option, a section given twice, no up
+ * section.
+ */
+int strata__migration_parse(const char *text, size_t len, const char *file, strata__migration *out);
+
+/*
+ * Split a file name "VERSION_slug.sql" into new strings (free()).
+ * Returns STRATA_OK, STRATA_EPARSE (the message names the file) or
+ * STRATA_ENOMEM.
+ */
+int strata__migration_name(const char *dir, const char *base, char **version, char **name);
+
+/* SHA-256 of `len` bytes as 64 hex digits and a NUL. */
+int strata__sha256_hex(const void *p, size_t len, char out[65]);
+
+/* Compare two version strings of digits numerically. */
+int strata__version_cmp(const char *a, const char *b);
+
+/* Load every *.sql file of `dir`, sorted by version.  Two files with one version is an error. */
+int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n);
+void strata__migrations_free(strata__migration *arr, size_t n);
+
+/* A row of the ledger. */
+typedef struct strata__ledger_row {
+	char *version, *name, *checksum, *applied_by, *state, *note;
+	strata_timestamp applied_at;
+	int64_t duration_ms;
+} strata__ledger_row;
+
+struct strata_migrator {
+	strata_db *db;
+	strata_backend backend;
+	char *dir, *backup_dir, *schema_file, *applied_by;
+	strata_migrate_options opts; /* strings above own the copies */
+	strata__migration *files;
+	size_t nfiles;
+	strata__ledger_row *rows;
+	size_t nrows;
+	strata_migration_info *info;
+	size_t ninfo;
+	char *last_backup;
+	bool locked;
+	char *saved_app_name; /* PostgreSQL: application_name before the lock */
+	char host[256];
+};
+
+/* The ledger: create it, read it (a missing table reads as empty), write a row. */
+int strata__ledger_ensure(strata_migrator *m);
+int strata__ledger_read(strata_migrator *m);
+void strata__ledger_clear(strata_migrator *m);
+int strata__ledger_insert(strata_migrator *m, const strata__migration *f, const char *version, const char *name,
+			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
+			  const char *note);
+int strata__ledger_delete(strata_migrator *m, const char *version);
+bool strata__table_exists(strata_db *db, const char *table, int *rc);
+
+/* The lock between runners.  Waits up to opts.lock_timeout_ms; STRATA_EBUSY names the holder. */
+int strata__migrate_lock(strata_migrator *m);
+void strata__migrate_unlock(strata_migrator *m);
+
+/* The SQL text of the ledger statements, for --sql output. */
+extern const char strata__ledger_insert_sql[];
+extern const char strata__ledger_delete_sql[];
+
+#endif

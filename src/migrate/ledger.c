@@ -1,0 +1,329 @@
+/*
+ * The ledger (`strata_migrations`) and the lock that keeps two runners
+ * apart.
+ *
+ * PostgreSQL: a session advisory lock (pg_try_advisory_lock, polled until
+ * the wait runs out); the holder is named by its application_name, which
+ * the runner sets to "strata migrate (pid N on HOST)" while it holds the
+ * lock.  The lock goes away with the session, so a killed runner never
+ * leaves it behind.
+ *
+ * SQLite: a row in `strata_migrations_lock` with the holder's pid and host.
+ * A row whose holder is on this host and no longer alive is stale (the
+ * runner was killed) and is taken over.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "migrate/internal.h"
+
+/* "strataMG": the advisory lock key, in the low 32 bits so pg_locks shows it as objid. */
+#define LOCK_KEY 0x4d475354LL
+
+const char strata__ledger_insert_sql[] =
+	"INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, state, note) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+const char strata__ledger_delete_sql[] = "DELETE FROM strata_migrations WHERE version = ?";
+
+static const char ledger_sqlite[] =
+	"CREATE TABLE IF NOT EXISTS strata_migrations ("
+	"version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+	"applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL, applied_by TEXT NOT NULL, "
+	"state TEXT NOT NULL DEFAULT 'applied', note TEXT)";
+static const char ledger_pg[] =
+	"CREATE TABLE IF NOT EXISTS strata_migrations ("
+	"version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, "
+	"applied_at timestamptz NOT NULL, duration_ms bigint NOT NULL, applied_by text NOT NULL, "
+	"state text NOT NULL DEFAULT 'applied', note text)";
+
+bool strata__table_exists(strata_db *db, const char *table, int *rc)
+{
+	int64_t n = 0;
+	const char *sql = strata_db_backend(db) == STRATA_BACKEND_SQLITE
+				  ? "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?"
+				  : "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = ? "
+				    "AND schemaname = ANY (current_schemas(false))";
+	*rc = strata_query_int64(db, &n, sql, (const strata_value[]){ STRATA_TEXT(table) }, 1);
+	return *rc == STRATA_OK && n > 0;
+}
+
+int strata__ledger_ensure(strata_migrator *m)
+{
+	return strata_exec(m->db, m->backend == STRATA_BACKEND_SQLITE ? ledger_sqlite : ledger_pg);
+}
+
+void strata__ledger_clear(strata_migrator *m)
+{
+	for (size_t i = 0; i < m->nrows; i++) {
+		strata__ledger_row *r = &m->rows[i];
+		free(r->version);
+		free(r->name);
+		free(r->checksum);
+		free(r->applied_by);
+		free(r->state);
+		free(r->note);
+	}
+	free(m->rows);
+	m->rows = NULL;
+	m->nrows = 0;
+}
+
+static char *col_dup(strata_stmt *st, int col)
+{
+	const char *s = "";
+	if (!strata_column_is_null(st, col) && strata_column_text(st, col, &s, NULL) != STRATA_OK)
+		s = "";
+	return strata__strdup(s);
+}
+
+int strata__ledger_read(strata_migrator *m)
+{
+	strata_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	strata__ledger_clear(m);
+	bool exists = strata__table_exists(m->db, "strata_migrations", &rc);
+	if (rc != STRATA_OK || !exists)
+		return rc;
+	rc = strata_prepare(&st, m->db,
+			    "SELECT version, name, checksum, applied_at, duration_ms, applied_by, state, note "
+			    "FROM strata_migrations");
+	if (rc != STRATA_OK)
+		return rc;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		if (m->nrows == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			strata__ledger_row *nr = realloc(m->rows, nc * sizeof *nr);
+			if (!nr) {
+				rc = strata__error_nomem();
+				goto done;
+			}
+			m->rows = nr;
+			cap = nc;
+		}
+		strata__ledger_row *r = &m->rows[m->nrows];
+		memset(r, 0, sizeof *r);
+		m->nrows++;
+		r->version = col_dup(st, 0);
+		r->name = col_dup(st, 1);
+		r->checksum = col_dup(st, 2);
+		r->applied_by = col_dup(st, 5);
+		r->state = col_dup(st, 6);
+		r->note = col_dup(st, 7);
+		if (!r->version || !r->name || !r->checksum || !r->applied_by || !r->state || !r->note) {
+			rc = STRATA_ENOMEM;
+			goto done;
+		}
+		if (strata_column_timestamp(st, 3, &r->applied_at) != STRATA_OK)
+			r->applied_at = 0;
+		if (strata_column_int64(st, 4, &r->duration_ms) != STRATA_OK)
+			r->duration_ms = 0;
+	}
+	if (rc == STRATA_DONE)
+		rc = STRATA_OK;
+done:
+	strata_finalize(st);
+	return rc;
+}
+
+int strata__ledger_insert(strata_migrator *m, const strata__migration *f, const char *version, const char *name,
+			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
+			  const char *note)
+{
+	(void)f;
+	const strata_value vals[] = {
+		STRATA_TEXT(version), STRATA_TEXT(name), STRATA_TEXT(checksum), STRATA_TIMESTAMP(at),
+		STRATA_INT(ms),	      STRATA_TEXT(by),	 STRATA_TEXT(state),	note ? STRATA_TEXT(note) : STRATA_NULL,
+	};
+	return strata_exec_values(m->db, strata__ledger_insert_sql, vals, 8, NULL);
+}
+
+int strata__ledger_delete(strata_migrator *m, const char *version)
+{
+	return strata_exec_values(m->db, strata__ledger_delete_sql, (const strata_value[]){ STRATA_TEXT(version) }, 1,
+				  NULL);
+}
+
+/* ---- the lock ---- */
+
+static void nap_ms(int ms)
+{
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+		r = (uint32_t)getpid();
+	/* +-50% jitter so waiting runners do not poll in step */
+	int64_t us = (int64_t)ms * 500 + (int64_t)(r % (uint32_t)(ms * 1000 + 1));
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int timeout_ms(const strata_migrator *m)
+{
+	int t = m->opts.lock_timeout_ms;
+	return t == 0 ? 60000 : t < 0 ? 0 : t;
+}
+
+static int pg_holder(strata_migrator *m, char **who)
+{
+	return strata_query_text(m->db, who,
+				 "SELECT coalesce(nullif(a.application_name, ''), 'backend pid ' || a.pid) || "
+				 "coalesce(' from ' || host(a.client_addr), '') "
+				 "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+				 "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
+				 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
+				 (const strata_value[]){ STRATA_INT(LOCK_KEY) }, 1);
+}
+
+static int lock_pg(strata_migrator *m)
+{
+	char app[400];
+	int rc = strata_query_text(m->db, &m->saved_app_name, "SELECT current_setting('application_name')", NULL, 0);
+	if (rc != STRATA_OK)
+		return rc;
+	snprintf(app, sizeof app, "strata migrate (pid %ld on %s)", (long)getpid(), m->host);
+	int64_t deadline = now_ms() + timeout_ms(m);
+	for (;;) {
+		int64_t got = 0;
+		rc = strata_query_int64(m->db, &got, "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+					(const strata_value[]){ STRATA_INT(LOCK_KEY) }, 1);
+		if (rc != STRATA_OK)
+			return rc;
+		if (got) {
+			m->locked = true;
+			char *ignored = NULL;
+			rc = strata_query_text(m->db, &ignored, "SELECT set_config('application_name', ?, false)",
+					       (const strata_value[]){ STRATA_TEXT(app) }, 1);
+			free(ignored);
+			return rc;
+		}
+		if (now_ms() >= deadline) {
+			char *who = NULL;
+			if (pg_holder(m, &who) != STRATA_OK) {
+				free(who);
+				who = NULL;
+			}
+			rc = strata__error_set(STRATA_EBUSY,
+					       "another migration is running (%s); waited %d ms for it. "
+					       "Try again when it has finished, or raise --lock-timeout",
+					       who ? who : "holder unknown", timeout_ms(m));
+			free(who);
+			return rc;
+		}
+		nap_ms(200);
+	}
+}
+
+/* SQLite: is the holder of a lock row gone (same host, no such process)? */
+static bool holder_dead(const strata_migrator *m, int64_t pid, const char *host)
+{
+	if (strcmp(host, m->host) != 0 || pid <= 0)
+		return false;
+	if (pid == (int64_t)getpid())
+		return true; /* a previous life of this pid (we never lock twice) */
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static int lock_sqlite(strata_migrator *m)
+{
+	int rc = strata_exec(m->db, "CREATE TABLE IF NOT EXISTS strata_migrations_lock ("
+				    "id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, "
+				    "host TEXT NOT NULL, acquired_at TEXT NOT NULL)");
+	int64_t deadline = now_ms() + timeout_ms(m);
+	while (rc == STRATA_OK || rc == STRATA_EBUSY) {
+		char at[STRATA_TIMESTAMP_BUFSZ];
+		strata_timestamp_format(strata_timestamp_now(), at);
+		const strata_value vals[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host), STRATA_TEXT(at) };
+		rc = strata_exec_values(m->db,
+					"INSERT INTO strata_migrations_lock (id, pid, host, acquired_at) VALUES (1, ?, ?, ?)",
+					vals, 3, NULL);
+		if (rc == STRATA_OK) {
+			m->locked = true;
+			return rc;
+		}
+		if (rc != STRATA_ECONSTRAINT && rc != STRATA_EBUSY)
+			return rc;
+		/* held: by whom? */
+		strata_stmt *st = NULL;
+		int64_t pid = 0;
+		char host[256] = "", since[64] = "";
+		bool have = false;
+		int qrc = strata_prepare(&st, m->db, "SELECT pid, host, acquired_at FROM strata_migrations_lock WHERE id = 1");
+		if (qrc == STRATA_OK && strata_step(st) == STRATA_ROW) {
+			const char *h = "", *s = "";
+			strata_column_int64(st, 0, &pid);
+			strata_column_text(st, 1, &h, NULL);
+			strata_column_text(st, 2, &s, NULL);
+			snprintf(host, sizeof host, "%s", h ? h : "");
+			snprintf(since, sizeof since, "%s", s ? s : "");
+			have = true;
+		}
+		strata_finalize(st);
+		if (have && holder_dead(m, pid, host)) {
+			/* the runner that held it was killed: take the lock over */
+			rc = strata_exec_values(m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
+						(const strata_value[]){ STRATA_INT(pid), STRATA_TEXT(host) }, 2, NULL);
+			continue;
+		}
+		if (now_ms() >= deadline) {
+			if (have)
+				return strata__error_set(STRATA_EBUSY,
+							 "another migration is running (pid %lld on %s, since %s); waited %d ms "
+							 "for it. Try again when it has finished, or raise --lock-timeout",
+							 (long long)pid, host, since, timeout_ms(m));
+			return strata__error_set(STRATA_EBUSY,
+						 "another migration is running (the database is locked); waited %d ms",
+						 timeout_ms(m));
+		}
+		nap_ms(100);
+		rc = STRATA_OK;
+	}
+	return rc;
+}
+
+int strata__migrate_lock(strata_migrator *m)
+{
+	if (m->locked)
+		return STRATA_OK;
+	return m->backend == STRATA_BACKEND_POSTGRES ? lock_pg(m) : lock_sqlite(m);
+}
+
+void strata__migrate_unlock(strata_migrator *m)
+{
+	if (!m->locked)
+		return;
+	strata__error_saved saved;
+	strata__error_save(&saved);
+	if (m->backend == STRATA_BACKEND_POSTGRES) {
+		int64_t ignored = 0;
+		strata_query_int64(m->db, &ignored, "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END",
+				   (const strata_value[]){ STRATA_INT(LOCK_KEY) }, 1);
+		if (m->saved_app_name) {
+			char *out = NULL;
+			strata_query_text(m->db, &out, "SELECT set_config('application_name', ?, false)",
+					  (const strata_value[]){ STRATA_TEXT(m->saved_app_name) }, 1);
+			free(out);
+		}
+	} else {
+		strata_exec_values(m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
+				   (const strata_value[]){ STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host) }, 2, NULL);
+	}
+	free(m->saved_app_name);
+	m->saved_app_name = NULL;
+	m->locked = false;
+	strata__error_restore(&saved);
+}
