@@ -829,7 +829,8 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 		unslot(p, c);
 		p->recycled++;
 		doom(&d, c);
-	} else if (p->nopen > p->size) {
+	} else if (p->nopen > p->size && p->nidle >= p->size) {
+		/* beyond `size` and the idle set is full: an overflow connection */
 		unslot(p, c);
 		p->overflow_closed++;
 		doom(&d, c);
