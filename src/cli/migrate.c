@@ -398,7 +398,8 @@ static int snapshot(run_ctx *x, bool applied, vlist *out)
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		bool is_applied = it[i].state != STRATA_MIGRATION_PENDING;
+		bool is_applied = it[i].state == STRATA_MIGRATION_APPLIED || it[i].state == STRATA_MIGRATION_CHANGED ||
+				  it[i].state == STRATA_MIGRATION_MISSING;
 		if (is_applied == applied) {
 			out->v[out->n] = strdup(it[i].version);
 			if (!out->v[out->n]) {

@@ -1171,6 +1171,7 @@ int strata_migrate_adopt(strata_migrator *m, size_t *imported)
 		rc = strata_prepare(&st, m->db, "SELECT version FROM schema_migrations ORDER BY version");
 	while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
 		const char *v = NULL;
+		rc = STRATA_OK;
 		if (strata_column_text(st, 0, &v, NULL) != STRATA_OK || !v)
 			continue;
 		if (nv == cap) {
