@@ -134,7 +134,7 @@ typedef struct strata_unique {
 
 /* A table-level CHECK. */
 typedef struct strata_check {
-	const char *name; /* NULL: unnamed */
+	const char *name; /* written, or <table>_check, <table>_check1, ... */
 	const char *expr; /* SQL */
 	strata_srcpos pos;
 } strata_check;
@@ -254,6 +254,8 @@ STRATA_API const char *strata_type_kind_name(strata_type_kind k);
 
 /* Flags for strata_schema_print(). */
 #define STRATA_PRINT_FLAT 1u /* write mixin columns out instead of `use` lines */
+/* Only what a database stores: flat, without owner, as, backref and renamed_from. */
+#define STRATA_PRINT_DB 3u
 
 /*
  * Write a model in the schema language.  *out is a new string (free()).

@@ -13,6 +13,7 @@ static const cli_command commands[] = {
 	{ "init", cmd_init, "create migrations/, a starter schema file and .env.example" },
 	{ "db", cmd_db, "create or drop (--force) the database the URL names" },
 	{ "wait", cmd_wait, "wait until the database accepts connections (--timeout)" },
+	{ "schema", cmd_schema, "sql, apply, inspect, check, print: the schema file and the live database" },
 	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
 };
 

@@ -270,6 +270,11 @@ char *strata__default_name(strata_schema *s, const char *table, const char *cons
 	return p;
 }
 
+char *strata__check_name(strata_schema *s, const char *table, int i)
+{
+	return i == 0 ? strata__sprintf(s, "%.57s_check", table) : strata__sprintf(s, "%.57s_check%d", table, i);
+}
+
 static int streq0(const char *a, const char *b)
 {
 	if (!a || !b)

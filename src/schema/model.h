@@ -43,6 +43,9 @@ int strata__schema_relations(strata_schema *s);
 char *strata__default_name(strata_schema *s, const char *table, const char *const *cols, int n,
 			   const char *suffix);
 
+/* The default name of the i-th table check: <table>_check, <table>_check1, ... */
+char *strata__check_name(strata_schema *s, const char *table, int i);
+
 /* Equal coltypes (kinds, sizes, enum names, raw text). */
 int strata__coltype_eq(const strata_coltype *a, const strata_coltype *b);
 int strata__default_eq(const strata_default *a, const strata_default *b);

@@ -91,16 +91,17 @@ static const char *action_word(strata_fk_action a)
 	}
 }
 
-static int put_fk_options(strata_buf *b, const strata_fkey *f)
+static int put_fk_options(strata_buf *b, const strata_fkey *f, unsigned flags)
 {
 	int rc = STRATA_OK;
+	bool db_only = (flags & STRATA_PRINT_DB) == STRATA_PRINT_DB;
 	if (f->on_delete)
 		rc = strata__buf_printf(b, " on delete %s", action_word(f->on_delete));
 	if (!rc && f->on_update)
 		rc = strata__buf_printf(b, " on update %s", action_word(f->on_update));
-	if (!rc && f->as && (rc = strata__buf_puts(b, " as ")) == STRATA_OK)
+	if (!rc && !db_only && f->as && (rc = strata__buf_puts(b, " as ")) == STRATA_OK)
 		rc = put_name(b, f->as);
-	if (!rc && f->backref && (rc = strata__buf_puts(b, " backref ")) == STRATA_OK)
+	if (!rc && !db_only && f->backref && (rc = strata__buf_puts(b, " backref ")) == STRATA_OK)
 		rc = put_name(b, f->backref);
 	return rc;
 }
@@ -125,8 +126,9 @@ static const strata_fkey *column_fk(strata_schema *tmp, const strata_table *t, c
 }
 
 static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
-		      const strata_column *c, const char *indent)
+		      const strata_column *c, const char *indent, unsigned flags)
 {
+	bool db_only = (flags & STRATA_PRINT_DB) == STRATA_PRINT_DB;
 	int rc;
 	const strata_fkey *f = column_fk(tmp, t, c->name);
 	if ((rc = strata__buf_puts(b, indent)) || (rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' ')))
@@ -139,7 +141,7 @@ static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s,
 		if (rcol) {
 			strata_coltype want = rcol->type;
 			if (want.kind == STRATA_T_SERIAL)
-				want.kind = STRATA_T_INT;
+				want.kind = STRATA_T_BIGINT;
 			ref_form = strata__coltype_eq(&want, &c->type);
 		}
 	}
@@ -164,16 +166,16 @@ static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s,
 	if (!rc && c->check)
 		rc = strata__buf_printf(b, " check (%s)", c->check);
 	if (!rc && f && !ref_form) {
-		if (!(rc = strata__buf_puts(b, " references ")) && !(rc = put_name(b, f->ref_table)))
-			rc = put_list(b, f->ref_columns, 1);
+		if (!(rc = strata__buf_puts(b, " references ")) && !(rc = put_name(b, f->ref_table)) && f->nref_columns)
+			rc = put_list(b, f->ref_columns, f->nref_columns);
 	}
 	if (!rc && f)
-		rc = put_fk_options(b, f);
-	if (!rc && c->owner)
+		rc = put_fk_options(b, f, flags);
+	if (!rc && c->owner && !db_only)
 		rc = strata__buf_puts(b, " owner");
 	if (!rc && c->auto_update)
 		rc = strata__buf_puts(b, " auto_update");
-	if (!rc && c->renamed_from && !(rc = strata__buf_puts(b, " renamed_from ")))
+	if (!rc && c->renamed_from && !db_only && !(rc = strata__buf_puts(b, " renamed_from ")))
 		rc = put_name(b, c->renamed_from);
 	return rc ? rc : strata__buf_putc(b, '\n');
 }
@@ -190,7 +192,7 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 	bool flat = flags & STRATA_PRINT_FLAT;
 	if ((rc = strata__buf_puts(b, "table ")) || (rc = put_name(b, t->name)))
 		return rc;
-	if (t->renamed_from && ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
+	if (t->renamed_from && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB && ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
 		return rc;
 	if ((rc = strata__buf_puts(b, " {\n")))
 		return rc;
@@ -226,7 +228,7 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 			last_mixin = top;
 			continue;
 		}
-		if ((rc = put_column(b, tmp, s, t, c, "    ")))
+		if ((rc = put_column(b, tmp, s, t, c, "    ", flags)))
 			return rc;
 	}
 	if (t->npkey > 1 && ((rc = strata__buf_puts(b, "    primary key ")) || (rc = put_list(b, t->pkey, t->npkey)) ||
@@ -248,7 +250,10 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 		const strata_check *c = &t->checks[i];
 		if ((rc = strata__buf_puts(b, "    check ")))
 			return rc;
-		if (c->name && ((rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' '))))
+		const char *dn = strata__check_name(tmp, t->name, i);
+		if (!dn)
+			return STRATA_ENOMEM;
+		if (c->name && strcmp(c->name, dn) != 0 && ((rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' '))))
 			return rc;
 		if ((rc = strata__buf_printf(b, "(%s)\n", c->expr)))
 			return rc;
@@ -261,7 +266,7 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 		    (rc = strata__buf_putc(b, ' ')) || (rc = put_list(b, f->columns, f->ncolumns)) ||
 		    (rc = strata__buf_puts(b, " references ")) || (rc = put_name(b, f->ref_table)) ||
 		    (rc = strata__buf_putc(b, ' ')) || (rc = put_list(b, f->ref_columns, f->nref_columns)) ||
-		    (rc = put_fk_options(b, f)) || (rc = strata__buf_putc(b, '\n')))
+		    (rc = put_fk_options(b, f, flags)) || (rc = strata__buf_putc(b, '\n')))
 			return rc;
 	}
 	const strata_index **sorted = NULL;
@@ -337,7 +342,7 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 			} else {
 				/* Mixin keys are named for the mixin; print them inline. */
 				strata_column cc = *c;
-				rc = put_column(&b, tmp, s, &mt, &cc, "    ");
+				rc = put_column(&b, tmp, s, &mt, &cc, "    ", flags);
 			}
 		}
 		if (!rc)

@@ -410,7 +410,7 @@ static int resolve_ref_types(strata_schema *s)
 						continue;
 					c->type = rc->type;
 					if (c->type.kind == STRATA_T_SERIAL)
-						c->type.kind = STRATA_T_INT;
+						c->type.kind = STRATA_T_BIGINT;
 					progress = true;
 				}
 			}
@@ -476,6 +476,7 @@ static int check_default(strata_schema *s, strata_column *c)
 	if (d->kind == STRATA_DEFAULT_NULL) {
 		if (c->not_null)
 			return err_at(s, c->default_pos, "column '%s' is not null but defaults to null", c->name);
+		d->kind = STRATA_DEFAULT_NONE; /* the same thing; one spelling in the model */
 		return STRATA_OK;
 	}
 	if (k == STRATA_T_RAW)
@@ -636,6 +637,13 @@ static int check_indexes(strata_schema *s, strata_table *t, const char ***names,
 		if ((rc = claim_name(s, names, nnames, u->name, u->pos)))
 			return rc;
 	}
+	for (int i = 0; i < t->nchecks; i++) {
+		strata_check *c = &t->checks[i];
+		if (!c->name && !(c->name = strata__check_name(s, t->name, i)))
+			return STRATA_ENOMEM;
+		if ((rc = claim_name(s, names, nnames, c->name, c->pos)))
+			return rc;
+	}
 	for (int i = 0; i < t->ncolumns; i++) {
 		const strata_column *c = &t->columns[i];
 		if (!c->unique)
@@ -659,6 +667,10 @@ int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra)
 		if ((rc = mixin_cycle(s, &s->mixins[i], stack, 0)))
 			return rc;
 	}
+	for (int i = 0; i < s->nmixins; i++)
+		for (int j = 0; j < s->mixins[i].ncolumns; j++)
+			if (s->mixins[i].columns[j].name && (rc = resolve_type(s, &s->mixins[i].columns[j])))
+				return rc;
 	for (int i = 0; i < s->ntables; i++)
 		if ((rc = expand_table(s, &s->tables[i], extra)))
 			return rc;

@@ -104,7 +104,7 @@ Test(schema, design_example_model)
 
 	const strata_table *tt = strata_schema_table(s, "task_tags");
 	cr_assert_eq(tt->npkey, 2);
-	cr_assert_eq(strata_table_column(tt, "tag_id")->type.kind, STRATA_T_INT, "serial is referenced as int");
+	cr_assert_eq(strata_table_column(tt, "tag_id")->type.kind, STRATA_T_BIGINT, "serial is referenced as bigint");
 
 	const strata_relation *rels;
 	int n;

@@ -1,0 +1,244 @@
+/* Introspection: dispatch, and what both dialects share. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "inspect/inspect.h"
+#include "sql/ddl.h"
+
+bool strata__inspect_skip_table(const strata_inspect_options *o, const char *name)
+{
+	if (strncmp(name, "sqlite_", 7) == 0)
+		return true;
+	if (o && o->include_ledger)
+		return false;
+	return strcmp(name, "strata_migrations") == 0 || strcmp(name, "strata_migrations_lock") == 0 ||
+	       strcmp(name, "schema_migrations") == 0;
+}
+
+const char *strata__inspect_text(strata_stmt *st, int col)
+{
+	const char *p = NULL;
+	if (strata_column_is_null(st, col) || strata_column_text(st, col, &p, NULL) != STRATA_OK)
+		return NULL;
+	return p;
+}
+
+static bool is_int_text(const char *p)
+{
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static bool is_number_text(const char *p)
+{
+	char *end;
+	if (!*p)
+		return false;
+	strtod(p, &end);
+	return *end == '\0';
+}
+
+/* 'it''s' -> it's (into the arena); NULL when `sql` is not one whole literal. */
+static char *unquote_literal(strata_schema *s, const char *sql, const char **rest)
+{
+	if (sql[0] != '\'')
+		return NULL;
+	size_t n = strlen(sql);
+	char *out = strata__alloc(s, n);
+	if (!out)
+		return NULL;
+	size_t j = 0, i = 1;
+	for (; i < n; i++) {
+		if (sql[i] == '\'') {
+			if (sql[i + 1] == '\'') {
+				out[j++] = '\'';
+				i++;
+				continue;
+			}
+			break;
+		}
+		out[j++] = sql[i];
+	}
+	if (i >= n)
+		return NULL;
+	out[j] = '\0';
+	*rest = sql + i + 1;
+	return out;
+}
+
+int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql, strata_backend d)
+{
+	strata_default *v = &c->dflt;
+	strata_type_kind k = c->type.kind;
+	size_t n;
+	char *inner = NULL;
+	memset(v, 0, sizeof *v);
+	if (!sql)
+		return STRATA_OK;
+	while (*sql == ' ')
+		sql++;
+	n = strlen(sql);
+	while (n && sql[n - 1] == ' ')
+		n--;
+	if (!(inner = strata__sndup(s, sql, n)))
+		return STRATA_ENOMEM;
+	/* Strata writes expressions in one pair of parentheses on SQLite. */
+	if (d == STRATA_BACKEND_SQLITE && n >= 2 && inner[0] == '(' && inner[n - 1] == ')') {
+		inner[n - 1] = '\0';
+		inner++;
+	}
+	if (strcmp(inner, "NULL") == 0 || strcmp(inner, "null") == 0)
+		return STRATA_OK;
+	if (d == STRATA_BACKEND_SQLITE) {
+		if (strcmp(inner, strata__sqlite_now) == 0 || strcmp(inner, strata__sqlite_today) == 0 ||
+		    strcmp(inner, "CURRENT_TIMESTAMP") == 0 || strcmp(inner, "CURRENT_DATE") == 0) {
+			v->kind = STRATA_DEFAULT_NOW;
+			return STRATA_OK;
+		}
+		if (strcmp(inner, strata__sqlite_uuid_v4) == 0) {
+			v->kind = STRATA_DEFAULT_UUID_V4;
+			return STRATA_OK;
+		}
+		if (strcmp(inner, strata__sqlite_uuid_v7) == 0) {
+			v->kind = STRATA_DEFAULT_UUID_V7;
+			return STRATA_OK;
+		}
+	} else {
+		if (strcmp(inner, "now()") == 0 || strcmp(inner, "CURRENT_TIMESTAMP") == 0 ||
+		    strcmp(inner, "CURRENT_DATE") == 0) {
+			v->kind = STRATA_DEFAULT_NOW;
+			return STRATA_OK;
+		}
+		if (strcmp(inner, "gen_random_uuid()") == 0) {
+			v->kind = STRATA_DEFAULT_UUID_V4;
+			return STRATA_OK;
+		}
+		if (strcmp(inner, "strata_uuid_v7()") == 0) {
+			v->kind = STRATA_DEFAULT_UUID_V7;
+			return STRATA_OK;
+		}
+	}
+	const char *rest = "";
+	char *lit = unquote_literal(s, inner, &rest);
+	/* A literal, alone or followed by a cast (PostgreSQL: 'x'::type). */
+	bool literal = lit && (*rest == '\0' || strncmp(rest, "::", 2) == 0);
+	const char *text = literal ? lit : inner;
+	if (!literal && d == STRATA_BACKEND_POSTGRES && n >= 2 && inner[0] == '(' && inner[strlen(inner) - 1] == ')') {
+		/* (-1.5) or (- 1.5) */
+		char *t = strata__sndup(s, inner + 1, strlen(inner) - 2);
+		if (!t)
+			return STRATA_ENOMEM;
+		size_t j = 0;
+		for (size_t i = 0; t[i]; i++)
+			if (t[i] != ' ')
+				t[j++] = t[i];
+		t[j] = '\0';
+		if (is_number_text(t))
+			text = t;
+	}
+	if (c->type.array || k == STRATA_T_RAW)
+		goto raw;
+	switch (k) {
+	case STRATA_T_BOOL:
+		if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "false") == 0 || strcmp(text, "0") == 0) {
+			v->kind = STRATA_DEFAULT_BOOL;
+			v->text = (text[0] == 't' || text[0] == '1') ? "true" : "false";
+			return STRATA_OK;
+		}
+		goto raw;
+	case STRATA_T_INT:
+	case STRATA_T_BIGINT:
+	case STRATA_T_FLOAT:
+	case STRATA_T_DECIMAL:
+		if (is_int_text(text) && (text[0] != '+')) {
+			v->kind = STRATA_DEFAULT_INT;
+		} else if (is_number_text(text) && (k == STRATA_T_FLOAT || k == STRATA_T_DECIMAL)) {
+			v->kind = STRATA_DEFAULT_NUMBER;
+		} else {
+			goto raw;
+		}
+		return (v->text = strata__sdup(s, text)) ? STRATA_OK : STRATA_ENOMEM;
+	case STRATA_T_ENUM:
+		if (!literal)
+			goto raw;
+		v->kind = STRATA_DEFAULT_ENUM;
+		v->text = lit;
+		return STRATA_OK;
+	case STRATA_T_STRING:
+	case STRATA_T_TEXT:
+	case STRATA_T_TIMESTAMP:
+	case STRATA_T_DATE:
+	case STRATA_T_UUID:
+	case STRATA_T_JSON:
+		if (!literal)
+			goto raw;
+		v->kind = STRATA_DEFAULT_STRING;
+		v->text = lit;
+		return STRATA_OK;
+	default: break;
+	}
+raw:
+	v->kind = STRATA_DEFAULT_RAW;
+	v->text = inner;
+	return STRATA_OK;
+}
+
+int strata__inspect_finish(strata_schema *s)
+{
+	for (int i = 0; i < s->ntables; i++) {
+		strata_table *t = &s->tables[i];
+		for (int j = 0; j < t->nfkeys; j++) {
+			strata_fkey *f = &t->fkeys[j];
+			const strata_table *target = strata_schema_table(s, f->ref_table);
+			if (f->nref_columns == 0 && target)
+				for (int k = 0; k < target->npkey; k++)
+					if (strata__push_str(s, &f->ref_columns, &f->nref_columns, target->pkey[k]))
+						return STRATA_ENOMEM;
+			if (!f->name && !(f->name = strata__default_name(s, t->name, f->columns, f->ncolumns, "fkey")))
+				return STRATA_ENOMEM;
+		}
+		for (int j = 0; j < t->ncolumns; j++) {
+			strata_column *c = &t->columns[j];
+			if (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0) {
+				c->primary_key = true;
+				c->not_null = true;
+				c->unique = false;
+			}
+			if (strata_table_in_pkey(t, c->name))
+				c->not_null = true;
+		}
+	}
+	return strata__schema_relations(s);
+}
+
+int strata_inspect(strata_db *db, const strata_inspect_options *opts, strata_schema **out)
+{
+	strata_schema *s = NULL;
+	int rc;
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_inspect: out is NULL");
+	*out = NULL;
+	if (!db)
+		return strata__error_set(STRATA_EINVAL, "strata_inspect: db is NULL");
+	if ((rc = strata__schema_new(&s, strata_db_url(db))))
+		return rc;
+	if (strata_db_backend(db) == STRATA_BACKEND_POSTGRES)
+		rc = strata__inspect_postgres(db, opts, s);
+	else
+		rc = strata__inspect_sqlite(db, opts, s);
+	if (!rc)
+		rc = strata__inspect_finish(s);
+	if (rc) {
+		strata_schema_free(s);
+		return rc;
+	}
+	*out = s;
+	return STRATA_OK;
+}

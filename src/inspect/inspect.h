@@ -1,0 +1,27 @@
+/* Introspection (internal side): the per-dialect readers and their shared helpers. */
+#ifndef STRATA_INSPECT_INTERNAL_H
+#define STRATA_INSPECT_INTERNAL_H
+
+#include <strata/inspect.h>
+
+#include "schema/model.h"
+
+int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strata_schema *s);
+int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, strata_schema *s);
+
+/* Tables inspection leaves out unless asked (the migration ledgers). */
+bool strata__inspect_skip_table(const strata_inspect_options *o, const char *name);
+
+/* A text column of the current row, or NULL when it is NULL. */
+const char *strata__inspect_text(strata_stmt *st, int col);
+
+/*
+ * Classify a default written as SQL (SQLite's dflt_value, or PostgreSQL's
+ * pg_get_expr with casts) for column `c`, filling c->dflt.
+ */
+int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql, strata_backend d);
+
+/* After reading: default names, implicit referenced columns, relationships. */
+int strata__inspect_finish(strata_schema *s);
+
+#endif

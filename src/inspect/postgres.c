@@ -1,0 +1,385 @@
+/*
+ * PostgreSQL introspection through pg_catalog.  Names are bound as
+ * parameters; relation OIDs travel as text and are cast back.  CHECK
+ * expressions and partial-index predicates that Strata created carry a
+ * "strata:" comment with the text as written (PostgreSQL re-prints
+ * expressions in its own form); anything else comes back as the server
+ * prints it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "inspect/inspect.h"
+#include "sql/ddl.h"
+
+#define SEP "\001"
+
+/* Split "a\001b" into names. */
+static int split_names(strata_schema *s, const char *text, const char ***out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!text)
+		return STRATA_OK;
+	const char *p = text;
+	for (;;) {
+		const char *e = strchr(p, SEP[0]);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *nm = strata__sndup(s, p, len);
+		if (!nm || strata__push_str(s, out, n, nm))
+			return STRATA_ENOMEM;
+		if (!e)
+			return STRATA_OK;
+		p = e + 1;
+	}
+}
+
+static const char *strata_comment(const char *comment)
+{
+	size_t n = strlen(STRATA__PG_COMMENT);
+	if (comment && strncmp(comment, STRATA__PG_COMMENT, n) == 0)
+		return comment + n;
+	return NULL;
+}
+
+static int map_type(strata_schema *s, strata_column *c, const char *fmt, const char *typtype, const char *typname,
+		    const char *etyptype, const char *etypname)
+{
+	strata_coltype *t = &c->type;
+	size_t n = strlen(fmt);
+	char base[256];
+	int a, b;
+	char tail;
+	bool array = n > 2 && strcmp(fmt + n - 2, "[]") == 0;
+	if (n >= sizeof base)
+		goto raw;
+	memcpy(base, fmt, n + 1);
+	if (array) {
+		base[n - 2] = '\0';
+		typtype = etyptype;
+		typname = etypname;
+	}
+	t->array = array;
+	if (typtype && strcmp(typtype, "e") == 0 && typname) {
+		t->kind = STRATA_T_ENUM;
+		return (t->enum_name = strata__sdup(s, typname)) ? STRATA_OK : STRATA_ENOMEM;
+	}
+	if (strcmp(base, "integer") == 0)
+		t->kind = STRATA_T_INT;
+	else if (strcmp(base, "bigint") == 0)
+		t->kind = STRATA_T_BIGINT;
+	else if (strcmp(base, "boolean") == 0)
+		t->kind = STRATA_T_BOOL;
+	else if (strcmp(base, "double precision") == 0)
+		t->kind = STRATA_T_FLOAT;
+	else if (sscanf(base, "numeric(%d,%d)%c", &a, &b, &tail) == 2) {
+		t->kind = STRATA_T_DECIMAL;
+		t->precision = a;
+		t->scale = b;
+	} else if (sscanf(base, "character varying(%d)%c", &a, &tail) == 1) {
+		t->kind = STRATA_T_STRING;
+		t->length = a;
+	} else if (strcmp(base, "text") == 0)
+		t->kind = STRATA_T_TEXT;
+	else if (strcmp(base, "bytea") == 0)
+		t->kind = STRATA_T_BYTES;
+	else if (strcmp(base, "timestamp with time zone") == 0)
+		t->kind = STRATA_T_TIMESTAMP;
+	else if (strcmp(base, "date") == 0)
+		t->kind = STRATA_T_DATE;
+	else if (strcmp(base, "uuid") == 0)
+		t->kind = STRATA_T_UUID;
+	else if (strcmp(base, "jsonb") == 0)
+		t->kind = STRATA_T_JSON;
+	else
+		goto raw;
+	return STRATA_OK;
+raw:
+	t->array = false;
+	t->kind = STRATA_T_RAW;
+	return (t->raw = strata__sdup(s, fmt)) ? STRATA_OK : STRATA_ENOMEM;
+}
+
+static strata_fk_action fk_action(const char *a)
+{
+	switch (a ? a[0] : 'a') {
+	case 'c': return STRATA_FK_CASCADE;
+	case 'n': return STRATA_FK_SET_NULL;
+	case 'r': return STRATA_FK_RESTRICT;
+	case 'd': return STRATA_FK_SET_DEFAULT;
+	default: return STRATA_FK_NO_ACTION;
+	}
+}
+
+/* "CHECK ((a > 0))" -> "(a > 0)" */
+static char *check_body(strata_schema *s, const char *def)
+{
+	const char *p = strstr(def, "CHECK (");
+	if (!p)
+		return strata__sdup(s, def);
+	p += 7;
+	const char *e = strrchr(p, ')');
+	return strata__sndup(s, p, e ? (size_t)(e - p) : strlen(p));
+}
+
+static const char q_columns[] =
+	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
+	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text "
+	"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+	"LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
+	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+	"WHERE a.attrelid = CAST(? AS oid) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
+static const char q_constraints[] =
+	"SELECT con.conname::text, con.contype::text, pg_get_constraintdef(con.oid), "
+	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(n, ord) "
+	" JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n), "
+	"(SELECT relname::text FROM pg_class WHERE oid = con.confrelid), "
+	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(n, ord) "
+	" JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), "
+	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint') "
+	"FROM pg_constraint con WHERE con.conrelid = CAST(? AS oid) ORDER BY con.oid";
+
+static const char q_indexes[] =
+	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), "
+	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) "
+	" JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), "
+	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]) "
+	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid "
+	"WHERE ix.indrelid = CAST(? AS oid) AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
+	"ORDER BY i.oid";
+
+static int read_table(strata_db *db, strata_schema *s, strata_table *t, const char *oid)
+{
+	strata_stmt *st = NULL;
+	int rc;
+	bool *identity = NULL;
+	int nident = 0;
+
+	if ((rc = strata_prepare(&st, db, q_columns)) || (rc = strata_bind_text(st, 1, oid, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
+		bool *id = strata__push(s, &identity, &nident, sizeof *id);
+		if (!c || !id || !(c->name = strata__sdup(s, strata__inspect_text(st, 0)))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		bool notnull = false;
+		strata_column_bool(st, 2, &notnull);
+		c->not_null = notnull;
+		if ((rc = map_type(s, c, strata__inspect_text(st, 1), strata__inspect_text(st, 5), strata__inspect_text(st, 6),
+				   strata__inspect_text(st, 7), strata__inspect_text(st, 8))))
+			goto out;
+		const char *ident = strata__inspect_text(st, 4), *dflt = strata__inspect_text(st, 3);
+		*id = (ident && *ident) || (dflt && strncmp(dflt, "nextval(", 8) == 0);
+		if (!*id && (rc = strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES)))
+			goto out;
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	strata_finalize(st);
+	st = NULL;
+
+	if ((rc = strata_prepare(&st, db, q_constraints)) || (rc = strata_bind_text(st, 1, oid, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *name = strata__inspect_text(st, 0), *type = strata__inspect_text(st, 1);
+		const char **cols;
+		int ncols;
+		if (!name || !type)
+			continue;
+		if ((rc = split_names(s, strata__inspect_text(st, 3), &cols, &ncols)))
+			goto out;
+		char dname[200];
+		switch (type[0]) {
+		case 'p':
+			t->pkey = cols;
+			t->npkey = ncols;
+			break;
+		case 'u':
+			if (ncols == 1) {
+				snprintf(dname, sizeof dname, "%s_%s_key", t->name, cols[0]);
+				if (strcmp(dname, name) == 0) {
+					((strata_column *)strata_table_column(t, cols[0]))->unique = true;
+					break;
+				}
+			}
+			{
+				strata_unique *u = strata__push(s, &t->uniques, &t->nuniques, sizeof *u);
+				if (!u || !(u->name = strata__sdup(s, name))) {
+					rc = STRATA_ENOMEM;
+					goto out;
+				}
+				u->columns = cols;
+				u->ncolumns = ncols;
+			}
+			break;
+		case 'c': {
+			const char *written = strata_comment(strata__inspect_text(st, 8));
+			const char *def = strata__inspect_text(st, 2);
+			char *expr = written ? strata__sdup(s, written) : check_body(s, def ? def : "");
+			if (!expr) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			if (ncols == 1) {
+				snprintf(dname, sizeof dname, "%.70s_%.70s_check", t->name, cols[0]);
+				strata_column *c = (strata_column *)strata_table_column(t, cols[0]);
+				if (strcmp(dname, name) == 0 && c && !c->check) {
+					c->check = expr;
+					break;
+				}
+			}
+			strata_check *ck = strata__push(s, &t->checks, &t->nchecks, sizeof *ck);
+			if (!ck || !(ck->name = strata__sdup(s, name))) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			ck->expr = expr;
+			break;
+		}
+		case 'f': {
+			strata_fkey *f = strata__push(s, &t->fkeys, &t->nfkeys, sizeof *f);
+			if (!f || !(f->name = strata__sdup(s, name)) ||
+			    !(f->ref_table = strata__sdup(s, strata__inspect_text(st, 4) ? strata__inspect_text(st, 4) : "")) ||
+			    split_names(s, strata__inspect_text(st, 5), &f->ref_columns, &f->nref_columns)) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			f->columns = cols;
+			f->ncolumns = ncols;
+			f->on_delete = fk_action(strata__inspect_text(st, 6));
+			f->on_update = fk_action(strata__inspect_text(st, 7));
+			break;
+		}
+		default: break;
+		}
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	strata_finalize(st);
+	st = NULL;
+
+	/* Generated keys: identity columns or sequences behind a single-column key. */
+	for (int i = 0; i < t->ncolumns; i++) {
+		strata_column *c = &t->columns[i];
+		if (!identity[i])
+			continue;
+		if (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0 &&
+		    (c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT))
+			c->type.kind = STRATA_T_SERIAL;
+		else if (!(c->dflt.text = strata__sdup(s, "generated")) || 0)
+			return STRATA_ENOMEM;
+		else
+			c->dflt.kind = STRATA_DEFAULT_RAW;
+	}
+
+	if ((rc = strata_prepare(&st, db, q_indexes)) || (rc = strata_bind_text(st, 1, oid, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		bool uniq = false, expr = false;
+		strata_column_bool(st, 1, &uniq);
+		strata_column_bool(st, 5, &expr);
+		if (expr)
+			continue; /* expression indexes have no word in the language */
+		strata_index *x = strata__push(s, &t->indexes, &t->nindexes, sizeof *x);
+		if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
+		    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns)) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		x->unique = uniq;
+		x->named = true;
+		const char *pred = strata__inspect_text(st, 2), *written = strata_comment(strata__inspect_text(st, 3));
+		if (pred && !(x->where = strata__sdup(s, written ? written : pred))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	strata_finalize(st);
+	st = NULL;
+
+	if ((rc = strata_prepare(&st, db, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = CAST(? AS oid) AND NOT tgisinternal")) ||
+	    (rc = strata_bind_text(st, 1, oid, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *name = strata__inspect_text(st, 0);
+		for (int j = 0; name && j < t->ncolumns; j++) {
+			char want[160];
+			strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
+			if (strcmp(want, name) == 0)
+				t->columns[j].auto_update = true;
+		}
+	}
+	if (rc == STRATA_DONE)
+		rc = STRATA_OK;
+out:
+	strata_finalize(st);
+	return rc;
+}
+
+int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, strata_schema *s)
+{
+	const char *nsp = o && o->pg_schema ? o->pg_schema : "public";
+	strata_stmt *st = NULL;
+	const char **oids = NULL;
+	int noids = 0, rc;
+
+	if ((rc = strata_prepare(&st, db, "SELECT t.typname::text, e.enumlabel::text FROM pg_type t "
+					  "JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid "
+					  "WHERE n.nspname = ? ORDER BY t.oid, e.enumsortorder")) ||
+	    (rc = strata_bind_text(st, 1, nsp, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *name = strata__inspect_text(st, 0), *label = strata__inspect_text(st, 1);
+		strata_enum *e = (strata_enum *)strata_schema_enum(s, name);
+		if (!e) {
+			e = strata__push(s, &s->enums, &s->nenums, sizeof *e);
+			if (!e || !(e->name = strata__sdup(s, name))) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+		}
+		if (strata__push_str(s, &e->values, &e->nvalues, label)) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	strata_finalize(st);
+	st = NULL;
+
+	if ((rc = strata_prepare(&st, db, "SELECT c.oid::text, c.relname::text FROM pg_class c "
+					  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+					  "WHERE n.nspname = ? AND c.relkind IN ('r', 'p') ORDER BY c.oid")) ||
+	    (rc = strata_bind_text(st, 1, nsp, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *oid = strata__inspect_text(st, 0), *name = strata__inspect_text(st, 1);
+		if (!oid || !name || strata__inspect_skip_table(o, name))
+			continue;
+		strata_table *t = strata__push(s, &s->tables, &s->ntables, sizeof *t);
+		if (!t || !(t->name = strata__sdup(s, name)) || strata__push_str(s, &oids, &noids, oid)) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	strata_finalize(st);
+	st = NULL;
+	for (int i = 0; i < s->ntables; i++)
+		if ((rc = read_table(db, s, &s->tables[i], oids[i])))
+			goto out;
+	rc = STRATA_OK;
+out:
+	strata_finalize(st);
+	return rc;
+}

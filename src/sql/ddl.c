@@ -1,0 +1,561 @@
+/*
+ * DDL for a model, per dialect.
+ *
+ * Identifiers always go through strata__sql_ident.  DDL cannot take bound
+ * parameters, so the few values it holds (defaults, enum labels, comments)
+ * go through strata__sql_literal, which doubles quotes and refuses nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "schema/model.h"
+#include "sql/ddl.h"
+
+const char strata__sqlite_now[] = "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')";
+const char strata__sqlite_today[] = "date('now')";
+const char strata__sqlite_uuid_v4[] =
+	"lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || "
+	"substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+const char strata__sqlite_uuid_v7[] =
+	"lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 1, 8) || '-' || "
+	"substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 9, 4) || '-7' || "
+	"substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+	"substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+static const char pg_touch[] =
+	"CREATE OR REPLACE FUNCTION strata_touch() RETURNS trigger LANGUAGE plpgsql AS $strata$\n"
+	"BEGIN\n"
+	"    IF to_jsonb(NEW) -> TG_ARGV[0] IS NOT DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN\n"
+	"        NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], now()));\n"
+	"    END IF;\n"
+	"    RETURN NEW;\n"
+	"END\n"
+	"$strata$;\n";
+
+/* A version 4 UUID with its version nibble turned into 7 and the first 48 bits the time in ms. */
+static const char pg_uuid_v7[] =
+	"CREATE OR REPLACE FUNCTION strata_uuid_v7() RETURNS uuid LANGUAGE sql VOLATILE AS $strata$\n"
+	"    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING\n"
+	"        substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)\n"
+	"        FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid\n"
+	"$strata$;\n";
+
+int strata_sql_quote_ident(strata_backend backend, const char *name, char **out)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	int rc;
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_sql_quote_ident: out is NULL");
+	*out = NULL;
+	if (!name || !*name)
+		return strata__error_set(STRATA_EINVAL, "an identifier cannot be empty");
+	if (backend == STRATA_BACKEND_POSTGRES && strlen(name) > 63)
+		return strata__error_set(STRATA_EINVAL, "identifier '%.20s...' is longer than 63 bytes", name);
+	if ((rc = strata__sql_ident(&b, backend, name)))
+		return rc;
+	*out = strata__buf_detach(&b);
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
+
+int strata__sql_ident(strata_buf *b, strata_backend d, const char *name)
+{
+	(void)d; /* both dialects accept standard double quotes */
+	int rc = strata__buf_putc(b, '"');
+	for (const char *c = name; rc == STRATA_OK && *c; c++)
+		rc = *c == '"' ? strata__buf_puts(b, "\"\"") : strata__buf_putc(b, *c);
+	return rc ? rc : strata__buf_putc(b, '"');
+}
+
+int strata__sql_literal(strata_buf *b, const char *s)
+{
+	int rc = strata__buf_putc(b, '\'');
+	for (const char *c = s; rc == STRATA_OK && *c; c++)
+		rc = *c == '\'' ? strata__buf_puts(b, "''") : strata__buf_putc(b, *c);
+	return rc ? rc : strata__buf_putc(b, '\'');
+}
+
+int strata__sql_ident_list(strata_buf *b, strata_backend d, const char *const *names, int n)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; rc == STRATA_OK && i < n; i++) {
+		if (i)
+			rc = strata__buf_puts(b, ", ");
+		if (!rc)
+			rc = strata__sql_ident(b, d, names[i]);
+	}
+	return rc;
+}
+
+static int base_type(strata_buf *b, strata_backend d, const strata_coltype *t)
+{
+	bool pg = d == STRATA_BACKEND_POSTGRES;
+	switch (t->kind) {
+	case STRATA_T_INT: return strata__buf_puts(b, pg ? "integer" : "INTEGER");
+	case STRATA_T_BIGINT: return strata__buf_puts(b, pg ? "bigint" : "BIGINT");
+	case STRATA_T_SERIAL: return strata__buf_puts(b, pg ? "bigint" : "INTEGER");
+	case STRATA_T_BOOL: return strata__buf_puts(b, pg ? "boolean" : "BOOLEAN");
+	case STRATA_T_FLOAT: return strata__buf_puts(b, pg ? "double precision" : "REAL");
+	case STRATA_T_DECIMAL:
+		return strata__buf_printf(b, pg ? "numeric(%d,%d)" : "DECIMAL TEXT(%d,%d)", t->precision, t->scale);
+	case STRATA_T_STRING: return strata__buf_printf(b, pg ? "varchar(%d)" : "VARCHAR(%d)", t->length);
+	case STRATA_T_TEXT: return strata__buf_puts(b, pg ? "text" : "TEXT");
+	case STRATA_T_BYTES: return strata__buf_puts(b, pg ? "bytea" : "BLOB");
+	case STRATA_T_TIMESTAMP: return strata__buf_puts(b, pg ? "timestamptz" : "TIMESTAMP");
+	case STRATA_T_DATE: return strata__buf_puts(b, pg ? "date" : "DATE");
+	case STRATA_T_UUID: return strata__buf_puts(b, pg ? "uuid" : "UUID");
+	case STRATA_T_JSON: return strata__buf_puts(b, pg ? "jsonb" : "JSON");
+	case STRATA_T_ENUM: {
+		int rc = pg ? STRATA_OK : strata__buf_puts(b, "ENUM ");
+		return rc ? rc : strata__sql_ident(b, d, t->enum_name);
+	}
+	case STRATA_T_RAW: return strata__buf_puts(b, t->raw);
+	}
+	return strata__error_set(STRATA_EINVAL, "a column has no type");
+}
+
+int strata__sql_coltype(strata_buf *b, strata_backend d, const strata_coltype *t)
+{
+	int rc;
+	if (!t->array)
+		return base_type(b, d, t);
+	if (d == STRATA_BACKEND_SQLITE && (rc = strata__buf_puts(b, "JSON ARRAY OF ")))
+		return rc;
+	if ((rc = base_type(b, d, t)))
+		return rc;
+	return d == STRATA_BACKEND_POSTGRES ? strata__buf_puts(b, "[]") : STRATA_OK;
+}
+
+int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c)
+{
+	bool pg = d == STRATA_BACKEND_POSTGRES;
+	const strata_default *v = &c->dflt;
+	switch (v->kind) {
+	case STRATA_DEFAULT_NONE: return STRATA_OK;
+	case STRATA_DEFAULT_NULL: return strata__buf_puts(b, "NULL");
+	case STRATA_DEFAULT_INT:
+	case STRATA_DEFAULT_NUMBER:
+		if (v->text[0] == '-')
+			return strata__buf_printf(b, "(%s)", v->text);
+		if (c->type.kind == STRATA_T_DECIMAL && !pg)
+			return strata__sql_literal(b, v->text);
+		return strata__buf_puts(b, v->text);
+	case STRATA_DEFAULT_STRING:
+	case STRATA_DEFAULT_ENUM: return strata__sql_literal(b, v->text);
+	case STRATA_DEFAULT_BOOL:
+		if (pg)
+			return strata__buf_puts(b, v->text);
+		return strata__buf_puts(b, strcmp(v->text, "true") == 0 ? "1" : "0");
+	case STRATA_DEFAULT_NOW:
+		if (c->type.kind == STRATA_T_DATE)
+			return pg ? strata__buf_puts(b, "CURRENT_DATE") : strata__buf_printf(b, "(%s)", strata__sqlite_today);
+		return pg ? strata__buf_puts(b, "now()") : strata__buf_printf(b, "(%s)", strata__sqlite_now);
+	case STRATA_DEFAULT_UUID_V4:
+		return pg ? strata__buf_puts(b, "gen_random_uuid()") : strata__buf_printf(b, "(%s)", strata__sqlite_uuid_v4);
+	case STRATA_DEFAULT_UUID_V7:
+		return pg ? strata__buf_puts(b, "strata_uuid_v7()") : strata__buf_printf(b, "(%s)", strata__sqlite_uuid_v7);
+	case STRATA_DEFAULT_RAW: return strata__buf_printf(b, "(%s)", v->text);
+	}
+	return STRATA_OK;
+}
+
+int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strata_column *c, int i)
+{
+	int rc;
+	if (i != 0)
+		return 1;
+	if (c->type.array) {
+		if ((rc = strata__buf_puts(b, "json_valid(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)) ||
+		    (rc = strata__buf_puts(b, ") AND json_type(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))
+			return rc;
+		return strata__buf_puts(b, ") = 'array'");
+	}
+	switch (c->type.kind) {
+	case STRATA_T_STRING:
+		if ((rc = strata__buf_puts(b, "length(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))
+			return rc;
+		return strata__buf_printf(b, ") <= %d", c->type.length);
+	case STRATA_T_BOOL:
+		if ((rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))
+			return rc;
+		return strata__buf_puts(b, " IN (0, 1)");
+	case STRATA_T_JSON:
+		if ((rc = strata__buf_puts(b, "json_valid(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))
+			return rc;
+		return strata__buf_putc(b, ')');
+	case STRATA_T_ENUM: {
+		const strata_enum *e = strata_schema_enum(s, c->type.enum_name);
+		if (!e)
+			return 1;
+		if ((rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)) || (rc = strata__buf_puts(b, " IN (")))
+			return rc;
+		for (int k = 0; k < e->nvalues; k++)
+			if ((k && (rc = strata__buf_puts(b, ", "))) || (rc = strata__sql_literal(b, e->values[k])))
+				return rc;
+		return strata__buf_putc(b, ')');
+	}
+	default: return 1;
+	}
+}
+
+int strata__sql_column_def(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
+			   const strata_column *c)
+{
+	bool pg = d == STRATA_BACKEND_POSTGRES;
+	bool single_pk = t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0;
+	int rc;
+	if ((rc = strata__sql_ident(b, d, c->name)) || (rc = strata__buf_putc(b, ' ')) ||
+	    (rc = strata__sql_coltype(b, d, &c->type)))
+		return rc;
+	if (c->type.kind == STRATA_T_SERIAL) {
+		rc = strata__buf_puts(b, pg ? " GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" : " PRIMARY KEY AUTOINCREMENT");
+	} else if (single_pk) {
+		rc = strata__buf_puts(b, " PRIMARY KEY");
+	}
+	if (!rc && (c->not_null || single_pk))
+		rc = strata__buf_puts(b, " NOT NULL");
+	if (!rc && c->dflt.kind != STRATA_DEFAULT_NONE && c->dflt.kind != STRATA_DEFAULT_NULL &&
+	    !(rc = strata__buf_puts(b, " DEFAULT ")))
+		rc = strata__sql_default(b, d, c);
+	if (!rc && c->unique)
+		rc = strata__buf_puts(b, " UNIQUE");
+	for (int i = 0; !rc && !pg; i++) {
+		strata_buf cond = STRATA_BUF_INIT;
+		int r = strata__sql_implied_check(&cond, s, c, i);
+		if (r == 0)
+			rc = strata__buf_printf(b, " CHECK (%s)", strata__buf_cstr(&cond));
+		strata__buf_free(&cond);
+		if (r == 1)
+			break;
+		if (r < 0)
+			rc = r;
+	}
+	if (!rc && c->check) {
+		char name[160];
+		snprintf(name, sizeof name, "%.70s_%.70s_check", t->name, c->name);
+		if (!(rc = strata__buf_puts(b, " CONSTRAINT ")) && !(rc = strata__sql_ident(b, d, name)))
+			rc = strata__buf_printf(b, " CHECK (%s)", c->check);
+	}
+	return rc;
+}
+
+const char *strata__sql_action(strata_fk_action a)
+{
+	switch (a) {
+	case STRATA_FK_CASCADE: return "CASCADE";
+	case STRATA_FK_SET_NULL: return "SET NULL";
+	case STRATA_FK_RESTRICT: return "RESTRICT";
+	case STRATA_FK_SET_DEFAULT: return "SET DEFAULT";
+	default: return "";
+	}
+}
+
+int strata__sql_fkey(strata_buf *b, strata_backend d, const strata_fkey *f)
+{
+	int rc;
+	if ((rc = strata__buf_puts(b, "CONSTRAINT ")) || (rc = strata__sql_ident(b, d, f->name)) ||
+	    (rc = strata__buf_puts(b, " FOREIGN KEY (")) || (rc = strata__sql_ident_list(b, d, f->columns, f->ncolumns)) ||
+	    (rc = strata__buf_puts(b, ") REFERENCES ")) || (rc = strata__sql_ident(b, d, f->ref_table)) ||
+	    (rc = strata__buf_puts(b, " (")) || (rc = strata__sql_ident_list(b, d, f->ref_columns, f->nref_columns)) ||
+	    (rc = strata__buf_putc(b, ')')))
+		return rc;
+	if (f->on_delete && (rc = strata__buf_printf(b, " ON DELETE %s", strata__sql_action(f->on_delete))))
+		return rc;
+	if (f->on_update && (rc = strata__buf_printf(b, " ON UPDATE %s", strata__sql_action(f->on_update))))
+		return rc;
+	return STRATA_OK;
+}
+
+int strata__sql_create_table(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
+			     const char *name, bool (*skip_fk)(void *ud, const strata_fkey *f), void *ud)
+{
+	int rc;
+	if ((rc = strata__buf_puts(b, "CREATE TABLE IF NOT EXISTS ")) || (rc = strata__sql_ident(b, d, name ? name : t->name)) ||
+	    (rc = strata__buf_puts(b, " (")))
+		return rc;
+	for (int i = 0; i < t->ncolumns; i++)
+		if ((rc = strata__buf_puts(b, i ? ",\n    " : "\n    ")) ||
+		    (rc = strata__sql_column_def(b, d, s, t, &t->columns[i])))
+			return rc;
+	if (t->npkey > 1 &&
+	    ((rc = strata__buf_puts(b, ",\n    PRIMARY KEY (")) || (rc = strata__sql_ident_list(b, d, t->pkey, t->npkey)) ||
+	     (rc = strata__buf_putc(b, ')'))))
+		return rc;
+	for (int i = 0; i < t->nuniques; i++) {
+		const strata_unique *u = &t->uniques[i];
+		if ((rc = strata__buf_puts(b, ",\n    CONSTRAINT ")) || (rc = strata__sql_ident(b, d, u->name)) ||
+		    (rc = strata__buf_puts(b, " UNIQUE (")) || (rc = strata__sql_ident_list(b, d, u->columns, u->ncolumns)) ||
+		    (rc = strata__buf_putc(b, ')')))
+			return rc;
+	}
+	for (int i = 0; i < t->nchecks; i++) {
+		const strata_check *c = &t->checks[i];
+		if ((rc = strata__buf_puts(b, ",\n    CONSTRAINT ")) || (rc = strata__sql_ident(b, d, c->name)) ||
+		    (rc = strata__buf_printf(b, " CHECK (%s)", c->expr)))
+			return rc;
+	}
+	for (int i = 0; i < t->nfkeys; i++) {
+		if (skip_fk && skip_fk(ud, &t->fkeys[i]))
+			continue;
+		if ((rc = strata__buf_puts(b, ",\n    ")) || (rc = strata__sql_fkey(b, d, &t->fkeys[i])))
+			return rc;
+	}
+	return strata__buf_puts(b, "\n);\n");
+}
+
+static int pg_comment(strata_buf *b, const char *what, const char *text)
+{
+	int rc;
+	if ((rc = strata__buf_printf(b, "COMMENT ON %s IS ", what)))
+		return rc;
+	char *full = malloc(strlen(STRATA__PG_COMMENT) + strlen(text) + 1);
+	if (!full)
+		return strata__error_nomem();
+	strcpy(full, STRATA__PG_COMMENT);
+	strcat(full, text);
+	rc = strata__sql_literal(b, full);
+	free(full);
+	return rc ? rc : strata__buf_puts(b, ";\n");
+}
+
+int strata__sql_create_index(strata_buf *b, strata_backend d, const strata_table *t, const strata_index *x,
+			     bool concurrently)
+{
+	int rc;
+	if ((rc = strata__buf_printf(b, "CREATE %sINDEX %sIF NOT EXISTS ", x->unique ? "UNIQUE " : "",
+				     concurrently && d == STRATA_BACKEND_POSTGRES ? "CONCURRENTLY " : "")) ||
+	    (rc = strata__sql_ident(b, d, x->name)) || (rc = strata__buf_puts(b, " ON ")) ||
+	    (rc = strata__sql_ident(b, d, t->name)) || (rc = strata__buf_puts(b, " (")) ||
+	    (rc = strata__sql_ident_list(b, d, x->columns, x->ncolumns)) || (rc = strata__buf_putc(b, ')')))
+		return rc;
+	if (x->where && (rc = strata__buf_printf(b, " WHERE %s", x->where)))
+		return rc;
+	if ((rc = strata__buf_puts(b, ";\n")))
+		return rc;
+	if (x->where && d == STRATA_BACKEND_POSTGRES) {
+		strata_buf what = STRATA_BUF_INIT;
+		if (!(rc = strata__buf_puts(&what, "INDEX ")) && !(rc = strata__sql_ident(&what, d, x->name)))
+			rc = pg_comment(b, strata__buf_cstr(&what), x->where);
+		strata__buf_free(&what);
+	}
+	return rc;
+}
+
+int strata__sql_check_comments(strata_buf *b, strata_backend d, const strata_table *t)
+{
+	int rc = STRATA_OK;
+	if (d != STRATA_BACKEND_POSTGRES)
+		return STRATA_OK;
+	for (int i = 0; rc == STRATA_OK && i < t->ncolumns + t->nchecks; i++) {
+		char cname[160];
+		const char *expr;
+		if (i < t->ncolumns) {
+			if (!(expr = t->columns[i].check))
+				continue;
+			snprintf(cname, sizeof cname, "%.70s_%.70s_check", t->name, t->columns[i].name);
+		} else {
+			expr = t->checks[i - t->ncolumns].expr;
+			snprintf(cname, sizeof cname, "%s", t->checks[i - t->ncolumns].name);
+		}
+		strata_buf what = STRATA_BUF_INIT;
+		if (!(rc = strata__buf_puts(&what, "CONSTRAINT ")) && !(rc = strata__sql_ident(&what, d, cname)) &&
+		    !(rc = strata__buf_puts(&what, " ON ")) && !(rc = strata__sql_ident(&what, d, t->name)))
+			rc = pg_comment(b, strata__buf_cstr(&what), expr);
+		strata__buf_free(&what);
+	}
+	return rc;
+}
+
+int strata__sql_create_enum(strata_buf *b, strata_backend d, const strata_enum *e)
+{
+	int rc;
+	if (d != STRATA_BACKEND_POSTGRES)
+		return STRATA_OK;
+	if ((rc = strata__buf_puts(b, "DO $strata$ BEGIN\n    CREATE TYPE ")) || (rc = strata__sql_ident(b, d, e->name)) ||
+	    (rc = strata__buf_puts(b, " AS ENUM (")))
+		return rc;
+	for (int i = 0; i < e->nvalues; i++)
+		if ((i && (rc = strata__buf_puts(b, ", "))) || (rc = strata__sql_literal(b, e->values[i])))
+			return rc;
+	return strata__buf_puts(b, ");\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $strata$;\n");
+}
+
+void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const char *column)
+{
+	snprintf(buf, cap, "%s_%s_auto_update", table, column);
+	if (strlen(buf) > 63)
+		buf[63] = '\0';
+}
+
+int strata__sql_triggers(strata_buf *b, strata_backend d, const strata_table *t)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; rc == STRATA_OK && i < t->ncolumns; i++) {
+		const strata_column *c = &t->columns[i];
+		char name[160];
+		if (!c->auto_update)
+			continue;
+		strata__sql_trigger_name(name, sizeof name, t->name, c->name);
+		if (d == STRATA_BACKEND_POSTGRES) {
+			if ((rc = strata__buf_puts(b, "DROP TRIGGER IF EXISTS ")) || (rc = strata__sql_ident(b, d, name)) ||
+			    (rc = strata__buf_puts(b, " ON ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+			    (rc = strata__buf_puts(b, ";\nCREATE TRIGGER ")) || (rc = strata__sql_ident(b, d, name)) ||
+			    (rc = strata__buf_puts(b, " BEFORE UPDATE ON ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+			    (rc = strata__buf_puts(b, " FOR EACH ROW EXECUTE FUNCTION strata_touch(")) ||
+			    (rc = strata__sql_literal(b, c->name)))
+				return rc;
+			rc = strata__buf_puts(b, ");\n");
+		} else {
+			if ((rc = strata__buf_puts(b, "CREATE TRIGGER IF NOT EXISTS ")) || (rc = strata__sql_ident(b, d, name)) ||
+			    (rc = strata__buf_puts(b, " AFTER UPDATE ON ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+			    (rc = strata__buf_puts(b, " FOR EACH ROW WHEN NEW.")) || (rc = strata__sql_ident(b, d, c->name)) ||
+			    (rc = strata__buf_puts(b, " IS OLD.")) || (rc = strata__sql_ident(b, d, c->name)) ||
+			    (rc = strata__buf_puts(b, " BEGIN UPDATE ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+			    (rc = strata__buf_puts(b, " SET ")) || (rc = strata__sql_ident(b, d, c->name)) ||
+			    (rc = strata__buf_printf(b, " = %s WHERE rowid = NEW.rowid; END;\n", strata__sqlite_now)))
+				return rc;
+		}
+	}
+	return rc;
+}
+
+int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_table *t)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; rc == STRATA_OK && i < t->ncolumns; i++) {
+		char name[160];
+		if (!t->columns[i].auto_update)
+			continue;
+		strata__sql_trigger_name(name, sizeof name, t->name, t->columns[i].name);
+		if ((rc = strata__buf_puts(b, "DROP TRIGGER IF EXISTS ")) || (rc = strata__sql_ident(b, d, name)))
+			return rc;
+		if (d == STRATA_BACKEND_POSTGRES &&
+		    ((rc = strata__buf_puts(b, " ON ")) || (rc = strata__sql_ident(b, d, t->name))))
+			return rc;
+		rc = strata__buf_puts(b, ";\n");
+	}
+	return rc;
+}
+
+int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s)
+{
+	bool touch = false, v7 = false;
+	int rc = STRATA_OK;
+	if (d != STRATA_BACKEND_POSTGRES)
+		return STRATA_OK;
+	for (int i = 0; i < s->ntables; i++)
+		for (int j = 0; j < s->tables[i].ncolumns; j++) {
+			touch |= s->tables[i].columns[j].auto_update;
+			v7 |= s->tables[i].columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
+		}
+	if (touch)
+		rc = strata__buf_puts(b, pg_touch);
+	if (!rc && v7)
+		rc = strata__buf_puts(b, pg_uuid_v7);
+	return rc;
+}
+
+/* ---- the whole schema ---- */
+
+typedef struct order_state {
+	const strata_schema *s;
+	bool *created;
+} order_state;
+
+static bool fk_not_created(void *ud, const strata_fkey *f)
+{
+	order_state *st = ud;
+	const strata_table *t = strata_schema_table(st->s, f->ref_table);
+	return t && !st->created[t - st->s->tables];
+}
+
+int strata_sql_create(const strata_schema *s, strata_backend d, char **out)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	bool *created = NULL;
+	int rc = STRATA_OK;
+	if (!out || !s)
+		return strata__error_set(STRATA_EINVAL, "strata_sql_create: NULL argument");
+	*out = NULL;
+	if (d != STRATA_BACKEND_SQLITE && d != STRATA_BACKEND_POSTGRES)
+		return strata__error_set(STRATA_EINVAL, "unknown SQL dialect %d", (int)d);
+	if (s->ntables && !(created = calloc((size_t)s->ntables, sizeof *created)))
+		return strata__error_nomem();
+	if ((rc = strata__sql_prelude(&b, d, s)))
+		goto done;
+	for (int i = 0; i < s->nenums && !rc; i++)
+		rc = strata__sql_create_enum(&b, d, &s->enums[i]);
+	/* Dependency order: the first table whose targets all exist; on a cycle, the first left. */
+	order_state st = { s, created };
+	typedef struct deferred { int table, fkey; } deferred;
+	deferred *later = NULL;
+	int nlater = 0;
+	for (int done = 0; done < s->ntables && !rc; done++) {
+		int pick = -1;
+		for (int i = 0; i < s->ntables && pick < 0; i++) {
+			if (created[i])
+				continue;
+			bool ready = true;
+			for (int j = 0; j < s->tables[i].nfkeys; j++) {
+				const strata_table *tg = strata_schema_table(s, s->tables[i].fkeys[j].ref_table);
+				if (tg && tg != &s->tables[i] && !created[tg - s->tables])
+					ready = false;
+			}
+			if (ready)
+				pick = i;
+		}
+		bool cycle = pick < 0;
+		for (int i = 0; i < s->ntables && pick < 0; i++)
+			if (!created[i])
+				pick = i;
+		const strata_table *t = &s->tables[pick];
+		if (cycle && d == STRATA_BACKEND_POSTGRES) {
+			for (int j = 0; j < t->nfkeys; j++) {
+				if (!fk_not_created(&st, &t->fkeys[j]) || strcmp(t->fkeys[j].ref_table, t->name) == 0)
+					continue;
+				deferred *nl = realloc(later, (size_t)(nlater + 1) * sizeof *later);
+				if (!nl) {
+					rc = strata__error_nomem();
+					break;
+				}
+				later = nl;
+				later[nlater].table = pick;
+				later[nlater++].fkey = j;
+			}
+		}
+		if (rc)
+			break;
+		/* Self-references are fine inline: mark the table created while writing it. */
+		created[pick] = true;
+		if (d == STRATA_BACKEND_POSTGRES && cycle) {
+			rc = strata__sql_create_table(&b, d, s, t, NULL, fk_not_created, &st);
+		} else {
+			rc = strata__sql_create_table(&b, d, s, t, NULL, NULL, NULL);
+		}
+		if (!rc)
+			rc = strata__sql_check_comments(&b, d, t);
+	}
+	for (int i = 0; i < nlater && !rc; i++) {
+		const strata_table *t = &s->tables[later[i].table];
+		const strata_fkey *f = &t->fkeys[later[i].fkey];
+		if ((rc = strata__buf_puts(&b, "DO $strata$ BEGIN\n    ALTER TABLE ")) || (rc = strata__sql_ident(&b, d, t->name)) ||
+		    (rc = strata__buf_puts(&b, " ADD ")) || (rc = strata__sql_fkey(&b, d, f)))
+			break;
+		rc = strata__buf_puts(&b, ";\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $strata$;\n");
+	}
+	free(later);
+	for (int i = 0; i < s->ntables && !rc; i++)
+		for (int j = 0; j < s->tables[i].nindexes && !rc; j++)
+			rc = strata__sql_create_index(&b, d, &s->tables[i], &s->tables[i].indexes[j], false);
+	for (int i = 0; i < s->ntables && !rc; i++)
+		rc = strata__sql_triggers(&b, d, &s->tables[i]);
+done:
+	free(created);
+	if (rc) {
+		strata__buf_free(&b);
+		return rc;
+	}
+	*out = b.ptr ? strata__buf_detach(&b) : strata__strdup("");
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}

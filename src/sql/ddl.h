@@ -1,0 +1,76 @@
+/*
+ * DDL building blocks shared by the schema writer (ddl.c), the differ and
+ * the inspector, which recognises what these functions write.
+ */
+#ifndef STRATA_SQL_DDL_H
+#define STRATA_SQL_DDL_H
+
+#include <strata/sql.h>
+
+#include "core/buf.h"
+
+/* SQLite expressions Strata writes for defaults (recognised by inspection). */
+extern const char strata__sqlite_now[];
+extern const char strata__sqlite_today[];
+extern const char strata__sqlite_uuid_v4[];
+extern const char strata__sqlite_uuid_v7[];
+
+/* The prefix of PostgreSQL comments that keep a CHECK or WHERE as written. */
+#define STRATA__PG_COMMENT "strata:"
+
+int strata__sql_ident(strata_buf *b, strata_backend d, const char *name);
+/* A string literal: 'it''s'. */
+int strata__sql_literal(strata_buf *b, const char *s);
+/* "a", "b" */
+int strata__sql_ident_list(strata_buf *b, strata_backend d, const char *const *names, int n);
+
+/* The column's SQL type (the type only). */
+int strata__sql_coltype(strata_buf *b, strata_backend d, const strata_coltype *t);
+/* The DEFAULT expression (without the keyword); nothing for STRATA_DEFAULT_NONE. */
+int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c);
+
+/*
+ * The SQLite CHECKs implied by a column's type, one at a time: the i-th
+ * condition (without CHECK and parentheses) into `b`; returns 0 when
+ * written, 1 when there is no i-th, or a failure.
+ */
+int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strata_column *c, int i);
+
+/* A whole column definition as in CREATE TABLE. */
+int strata__sql_column_def(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
+			   const strata_column *c);
+
+/* "CONSTRAINT name FOREIGN KEY (...) REFERENCES t (...) ON DELETE ..." */
+int strata__sql_fkey(strata_buf *b, strata_backend d, const strata_fkey *f);
+
+/*
+ * CREATE TABLE `name` (NULL: t->name) with columns and constraints.
+ * Foreign keys for which skip_fk(ud, f) is true are left out (NULL: none).
+ */
+int strata__sql_create_table(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
+			     const char *name, bool (*skip_fk)(void *ud, const strata_fkey *f), void *ud);
+
+/* CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS ...; plus its comment on PostgreSQL. */
+int strata__sql_create_index(strata_buf *b, strata_backend d, const strata_table *t, const strata_index *x,
+			     bool concurrently);
+
+/* PostgreSQL comments keeping the table's CHECK texts as written (nothing on SQLite). */
+int strata__sql_check_comments(strata_buf *b, strata_backend d, const strata_table *t);
+
+/* CREATE TYPE ... AS ENUM, idempotent (PostgreSQL only). */
+int strata__sql_create_enum(strata_buf *b, strata_backend d, const strata_enum *e);
+
+/* The auto_update triggers of a table (and nothing when it has none). */
+int strata__sql_triggers(strata_buf *b, strata_backend d, const strata_table *t);
+/* Drop them (for table rebuilds and renames). */
+int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_table *t);
+/* A trigger's name: <table>_<column>_auto_update (into a static-size buffer). */
+void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const char *column);
+
+/* PostgreSQL helper functions the model needs (strata_touch, strata_uuid_v7). */
+int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s);
+
+/* "ON DELETE CASCADE" words for an action ("" for no action). */
+const char *strata__sql_action(strata_fk_action a);
+
+#endif
