@@ -1,0 +1,5 @@
+SELECT 1;
+-- migrate:up
+-- migrate:up
+-- migrate:sideways
+-- migrate:down lock:none
