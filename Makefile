@@ -30,15 +30,17 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 $(TSAN_BUILD)/CMakeCache.txt:
 	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_WERROR=ON \
-		-DSTRATA_TSAN=ON -DSTRATA_BENCH=OFF >/dev/null
+		-DSTRATA_TSAN=ON -DSTRATA_BENCH=ON >/dev/null
 
 build-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) -- --no-print-directory
 
-# The whole suite on SQLite and PostgreSQL, then again under ASan+UBSan,
-# then each fuzz target for a short while.
-check: build build-asan
-	@scripts/check $(BUILD) $(ASAN_BUILD)
+# The whole suite on SQLite and PostgreSQL (the pool's also through
+# pgbouncer), then again under ASan+UBSan, the pool stress test under
+# ThreadSanitizer, then each fuzz target for a short while.
+check: build build-asan deps $(TSAN_BUILD)/CMakeCache.txt
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target bench_pool -- --no-print-directory
+	@STRATA_TSAN_BUILD=$(TSAN_BUILD) scripts/check $(BUILD) $(ASAN_BUILD)
 
 # Only the normal build's tests (a PostgreSQL server is started for them).
 test: build
