@@ -9,6 +9,7 @@
  * far it got.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,20 +125,39 @@ const char *strata_migrate_last_backup(const strata_migrator *m)
 
 /* ---- status ---- */
 
+/* Files are sorted by version (strata__migrations_load) and so are ledger rows (refresh). */
+static int version_key_cmp(const void *key, const void *elem, size_t off)
+{
+	return strata__version_cmp(key, *(char *const *)((const char *)elem + off));
+}
+
+static int file_key_cmp(const void *key, const void *elem)
+{
+	return version_key_cmp(key, elem, offsetof(strata__migration, version));
+}
+
+static int row_key_cmp(const void *key, const void *elem)
+{
+	return version_key_cmp(key, elem, offsetof(strata__ledger_row, version));
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	return strata__version_cmp(((const strata__ledger_row *)a)->version, ((const strata__ledger_row *)b)->version);
+}
+
 static strata__migration *file_for(strata_migrator *m, const char *version)
 {
-	for (size_t i = 0; i < m->nfiles; i++)
-		if (strata__version_cmp(m->files[i].version, version) == 0)
-			return &m->files[i];
-	return NULL;
+	if (!m->nfiles)
+		return NULL;
+	return bsearch(version, m->files, m->nfiles, sizeof *m->files, file_key_cmp);
 }
 
 static strata__ledger_row *row_for(strata_migrator *m, const char *version)
 {
-	for (size_t i = 0; i < m->nrows; i++)
-		if (strata__version_cmp(m->rows[i].version, version) == 0)
-			return &m->rows[i];
-	return NULL;
+	if (!m->nrows)
+		return NULL;
+	return bsearch(version, m->rows, m->nrows, sizeof *m->rows, row_key_cmp);
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -219,6 +239,8 @@ static int build_info(strata_migrator *m)
 static int refresh(strata_migrator *m)
 {
 	int rc = strata__ledger_read(m);
+	if (rc == STRATA_OK && m->nrows > 1)
+		qsort(m->rows, m->nrows, sizeof *m->rows, row_cmp);
 	if (rc == STRATA_OK)
 		rc = build_info(m);
 	return rc;
