@@ -5,6 +5,7 @@
 #include "strata/common.h"
 #include "strata/value.h"
 #include "strata/db.h"
+#include "strata/gen.h"
 #include "strata/backup.h"
 #include "strata/migrate.h"
 #include "strata/schema.h"

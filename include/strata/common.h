@@ -69,6 +69,12 @@ typedef struct strata_error {
 /* The last error on this thread.  Never NULL.  Thread-local; no locking. */
 STRATA_API const strata_error *strata_error_last(void);
 
+/*
+ * Set the last error on this thread, for code built on Strata (generated
+ * code, extensions): `status` and a printf-style message.  Returns status.
+ */
+STRATA_API int strata_error_set(int status, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
 /* Forget the last error on this thread (status becomes STRATA_OK). */
 STRATA_API void strata_error_clear(void);
 

@@ -36,6 +36,7 @@ int cmd_db(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 /* `strata migrate diff`: provided by the diff command; migrate.c declares it weak. */
 int cmd_migrate_diff(int argc, char **argv);
 

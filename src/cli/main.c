@@ -15,6 +15,7 @@ static const cli_command commands[] = {
 	{ "wait", cmd_wait, "wait until the database accepts connections (--timeout)" },
 	{ "schema", cmd_schema, "sql, apply, inspect, check, print: the schema file and the live database" },
 	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
+	{ "gen", cmd_gen, "c: typed, owner-scoped C data access for the schema" },
 };
 
 static void usage(FILE *f)

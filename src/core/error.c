@@ -85,6 +85,15 @@ int strata__error_set(int status, const char *fmt, ...)
 	return status;
 }
 
+int strata_error_set(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_va(status, 0, NULL, NULL, NULL, 0, 0, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 int strata__error_set_db(int status, int sqlite_code, const char *sqlstate, const char *constraint,
 			 const char *fmt, ...)
 {

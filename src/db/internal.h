@@ -20,6 +20,7 @@ struct strata_stmt {
 	int64_t started_us;	/* for the hook, when timing */
 	int64_t rows;
 	uint64_t hash;
+	const char *key_ptr;	/* strata_prepare_static: the caller's string */
 	/* cache links: hash chain and LRU list of idle entries */
 	strata_stmt *chain;
 	strata_stmt *lru_prev, *lru_next;

@@ -85,14 +85,26 @@ void strata__stmt_cache_clear(strata_db *db)
 		evict_one(db);
 }
 
-static strata_stmt *cache_find_idle(strata_db *db, const char *sql, uint64_t h)
+static strata_stmt *cache_find_idle(strata_db *db, const char *sql, uint64_t h, bool by_address)
 {
 	if (!db->nbuckets)
 		return NULL;
-	for (strata_stmt *s = db->buckets[h % db->nbuckets]; s; s = s->chain)
-		if (s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0)
+	for (strata_stmt *s = db->buckets[h % db->nbuckets]; s; s = s->chain) {
+		if (s->hash != h || s->in_use)
+			continue;
+		if (by_address ? s->key_ptr == sql : (!s->key_ptr && strcmp(s->sql, sql) == 0))
 			return s;
+	}
 	return NULL;
+}
+
+static uint64_t hash_address(const char *p)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
 }
 
 static int prepare_new(strata_stmt **out, strata_db *db, const char *sql, bool cacheable)
@@ -127,7 +139,7 @@ static int prepare_new(strata_stmt **out, strata_db *db, const char *sql, bool c
 	return STRATA_OK;
 }
 
-int strata_prepare(strata_stmt **out, strata_db *db, const char *sql)
+static int prepare(strata_stmt **out, strata_db *db, const char *sql, bool by_address)
 {
 	if (!out)
 		return strata__error_set(STRATA_EINVAL, "strata_prepare: out is NULL");
@@ -136,8 +148,8 @@ int strata_prepare(strata_stmt **out, strata_db *db, const char *sql)
 		return strata__error_set(STRATA_EINVAL, "strata_prepare: %s is NULL", db ? "sql" : "db");
 	uint64_t h = 0;
 	if (db->cache_cap > 0) {
-		h = hash_sql(sql);
-		strata_stmt *s = cache_find_idle(db, sql, h);
+		h = by_address ? hash_address(sql) : hash_sql(sql);
+		strata_stmt *s = cache_find_idle(db, sql, h, by_address);
 		if (s) {
 			lru_unlink(db, s);
 			s->in_use = true;
@@ -161,6 +173,7 @@ int strata_prepare(strata_stmt **out, strata_db *db, const char *sql)
 			if (db->cache_count >= db->cache_cap)
 				evict_one(db);
 			s->hash = h;
+			s->key_ptr = by_address ? sql : NULL;
 			s->cached = true;
 			s->chain = db->buckets[h % db->nbuckets];
 			db->buckets[h % db->nbuckets] = s;
@@ -169,6 +182,16 @@ int strata_prepare(strata_stmt **out, strata_db *db, const char *sql)
 	}
 	*out = s;
 	return STRATA_OK;
+}
+
+int strata_prepare(strata_stmt **out, strata_db *db, const char *sql)
+{
+	return prepare(out, db, sql, false);
+}
+
+int strata_prepare_static(strata_stmt **out, strata_db *db, const char *sql)
+{
+	return prepare(out, db, sql, true);
 }
 
 /* Fire the hook for a statement that ran but did not reach DONE. */

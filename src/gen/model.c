@@ -1,0 +1,412 @@
+/*
+ * The generator's model: C names and shapes for a schema's tables.
+ *
+ * Names: a table's row type is its singular (tasks -> task, categories ->
+ * category, addresses -> address); a column's field is its name, with a
+ * trailing underscore when it is a C keyword.  Every name gets the prefix.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "gen/model.h"
+
+static const char *const c_keywords[] = {
+	"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+	"extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+	"short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+	"volatile", "while", "bool", "true", "false", "alignas", "alignof", "noreturn", "static_assert",
+	"thread_local", "NULL", NULL
+};
+
+static bool is_keyword(const char *s)
+{
+	for (int i = 0; c_keywords[i]; i++)
+		if (strcmp(s, c_keywords[i]) == 0)
+			return true;
+	return s[0] == '_';
+}
+
+static bool is_identifier(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+static char *fmt(const char *f, const char *a, const char *b)
+{
+	strata_buf buf = STRATA_BUF_INIT;
+	if (strata__buf_printf(&buf, f, a, b ? b : "")) {
+		strata__buf_free(&buf);
+		return NULL;
+	}
+	return strata__buf_detach(&buf);
+}
+
+static char *upper(const char *s)
+{
+	char *u = strata__strdup(s);
+	if (u)
+		for (char *p = u; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+	return u;
+}
+
+/* English singular for common plural table names. */
+static char *singular(const char *name)
+{
+	size_t n = strlen(name);
+	char *s = strata__strndup(name, n);
+	if (!s)
+		return NULL;
+	if (n > 3 && strcmp(name + n - 3, "ies") == 0) {
+		strcpy(s + n - 3, "y");
+	} else if (n > 4 && (strcmp(name + n - 4, "sses") == 0 || strcmp(name + n - 4, "shes") == 0 ||
+			     strcmp(name + n - 4, "ches") == 0 || strcmp(name + n - 4, "xes") == 0)) {
+		s[n - 2] = '\0';
+	} else if (n > 3 && strcmp(name + n - 3, "xes") == 0) {
+		s[n - 2] = '\0';
+	} else if (n > 1 && name[n - 1] == 's' && name[n - 2] != 's' && name[n - 2] != 'u') {
+		s[n - 1] = '\0';
+	}
+	return s;
+}
+
+static gtable *find_table(gmodel *m, const char *name)
+{
+	for (int i = 0; i < m->ntables; i++)
+		if (strcmp(m->tables[i].name, name) == 0)
+			return &m->tables[i];
+	return NULL;
+}
+
+static const genum *find_enum(const gmodel *m, const char *name)
+{
+	for (int i = 0; i < m->nenums; i++)
+		if (strcmp(m->enums[i].e->name, name) == 0)
+			return &m->enums[i];
+	return NULL;
+}
+
+/* The foreign key of `t` whose only column is `col`, or NULL. */
+static const strata_fkey *single_fkey(const strata_table *t, const char *col)
+{
+	for (int i = 0; i < t->nfkeys; i++)
+		if (t->fkeys[i].ncolumns == 1 && strcmp(t->fkeys[i].columns[0], col) == 0)
+			return &t->fkeys[i];
+	return NULL;
+}
+
+static bool indexed(const strata_table *t, const char *col)
+{
+	for (int i = 0; i < t->nindexes; i++)
+		for (int c = 0; c < t->indexes[i].ncolumns; c++)
+			if (strcmp(t->indexes[i].columns[c], col) == 0)
+				return true;
+	for (int i = 0; i < t->nuniques; i++)
+		for (int c = 0; c < t->uniques[i].ncolumns; c++)
+			if (strcmp(t->uniques[i].columns[c], col) == 0)
+				return true;
+	return false;
+}
+
+static gkind base_kind(const strata_coltype *ty)
+{
+	switch (ty->kind) {
+	case STRATA_T_INT: return GK_I32;
+	case STRATA_T_BIGINT:
+	case STRATA_T_SERIAL: return GK_I64;
+	case STRATA_T_BOOL: return GK_BOOL;
+	case STRATA_T_FLOAT: return GK_DOUBLE;
+	case STRATA_T_BYTES: return GK_BYTES;
+	case STRATA_T_TIMESTAMP: return GK_TS;
+	case STRATA_T_UUID: return GK_UUID;
+	case STRATA_T_JSON: return GK_JSON;
+	case STRATA_T_ENUM: return GK_ENUM;
+	default: return GK_TEXT;
+	}
+}
+
+static gkind array_kind(const strata_coltype *ty)
+{
+	switch (ty->kind) {
+	case STRATA_T_INT:
+	case STRATA_T_BIGINT:
+	case STRATA_T_SERIAL: return GK_INT_ARR;
+	case STRATA_T_FLOAT: return GK_FLOAT_ARR;
+	default: return GK_TEXT_ARR;
+	}
+}
+
+/* First pass: names, primary keys and enums. */
+static int build_names(gmodel *m)
+{
+	for (int i = 0; i < m->nenums; i++) {
+		genum *e = &m->enums[i];
+		e->e = &m->s->enums[i];
+		if (!is_identifier(e->e->name))
+			return strata__error_set(STRATA_EINVAL, "enum '%s' is not a C identifier", e->e->name);
+		e->type = fmt("%s%s", m->prefix, e->e->name);
+		char *u = e->type ? upper(e->type) : NULL;
+		e->upper = u;
+		if (!e->type || !e->upper)
+			return STRATA_ENOMEM;
+		for (int v = 0; v < e->e->nvalues; v++)
+			if (!is_identifier(e->e->values[v]))
+				return strata__error_set(STRATA_EINVAL, "enum %s: value '%s' is not a C identifier", e->e->name,
+							 e->e->values[v]);
+	}
+	for (int i = 0; i < m->ntables; i++) {
+		gtable *g = &m->tables[i];
+		g->t = &m->s->tables[i];
+		g->name = g->t->name;
+		if (!is_identifier(g->name))
+			return strata__error_set(STRATA_EINVAL, "table '%s' is not a C identifier", g->name);
+		char *sing = singular(g->name);
+		if (!sing)
+			return STRATA_ENOMEM;
+		g->type = fmt("%s%s", m->prefix, sing);
+		free(sing);
+		if (!g->type || !(g->upper = upper(g->type)))
+			return STRATA_ENOMEM;
+		if (g->t->npkey == 1) {
+			const strata_column *pc = strata_table_column(g->t, g->t->pkey[0]);
+			if (pc && !pc->type.array) {
+				gkind k = base_kind(&pc->type);
+				if (k == GK_I32 || k == GK_I64 || k == GK_UUID) {
+					g->pk_kind = k == GK_UUID ? GK_UUID : GK_I64;
+					if (!(g->id_type = fmt("%s_id", g->type, NULL)))
+						return STRATA_ENOMEM;
+				}
+			}
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(m->tables[j].type, g->type) == 0)
+				return strata__error_set(STRATA_EINVAL, "tables %s and %s both become the C type %s", m->tables[j].name,
+							 g->name, g->type);
+		for (int j = 0; j < m->nenums; j++)
+			if (strcmp(m->enums[j].type, g->type) == 0)
+				return strata__error_set(STRATA_EINVAL, "table %s and enum %s both become the C type %s", g->name,
+							 m->enums[j].e->name, g->type);
+	}
+	return STRATA_OK;
+}
+
+static int build_columns(gmodel *m, gtable *g)
+{
+	const strata_table *t = g->t;
+	g->ncols = t->ncolumns;
+	g->cols = calloc((size_t)(t->ncolumns ? t->ncolumns : 1), sizeof *g->cols);
+	if (!g->cols)
+		return strata__error_nomem();
+	for (int c = 0; c < t->ncolumns; c++) {
+		gcol *gc = &g->cols[c];
+		const strata_column *col = &t->columns[c];
+		gc->col = col;
+		gc->name = col->name;
+		gc->index = c;
+		if (!is_identifier(col->name))
+			return strata__error_set(STRATA_EINVAL, "table %s: column '%s' is not a C identifier", t->name, col->name);
+		gc->field = fmt(is_keyword(col->name) ? "%s_" : "%s", col->name, NULL);
+		char *mask = fmt("%s_%s", g->type, col->name);
+		gc->upper = mask ? upper(mask) : NULL;
+		free(mask);
+		if (!gc->field || !gc->upper)
+			return STRATA_ENOMEM;
+		gc->in_pk = strata_table_in_pkey(t, col->name);
+		gc->is_pk = gc->in_pk && t->npkey == 1 && g->id_type;
+		gc->owner = col->owner;
+		gc->generated = col->type.kind == STRATA_T_SERIAL;
+		gc->created_at = strcmp(col->name, "created_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
+		gc->updated_at = strcmp(col->name, "updated_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
+		gc->deleted_at = strcmp(col->name, "deleted_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP &&
+				 !col->not_null;
+		if (col->type.array) {
+			gc->kind = array_kind(&col->type);
+		} else {
+			gc->kind = base_kind(&col->type);
+			const strata_fkey *fk = single_fkey(t, col->name);
+			gtable *ref = fk && fk->nref_columns == 1 ? find_table(m, fk->ref_table) : NULL;
+			if (gc->is_pk) {
+				gc->kind = GK_ID;
+				gc->ref = g;
+				gc->id_kind = g->pk_kind;
+			} else if (ref && ref->id_type && ref->t->npkey == 1 && strcmp(fk->ref_columns[0], ref->t->pkey[0]) == 0) {
+				gc->kind = GK_ID;
+				gc->ref = ref;
+				gc->id_kind = ref->pk_kind;
+			}
+			if (gc->kind == GK_ENUM) {
+				gc->en = find_enum(m, col->type.enum_name);
+				if (!gc->en)
+					return strata__error_set(STRATA_EINVAL, "table %s: column %s: unknown enum %s", t->name,
+								 col->name, col->type.enum_name);
+			}
+		}
+		gc->pointer = gc->kind == GK_TEXT || gc->kind == GK_JSON;
+		bool has_default = col->dflt.kind != STRATA_DEFAULT_NONE;
+		gc->opt = !gc->pointer && (!col->not_null || has_default || gc->generated) && !gc->is_pk;
+		if (gc->is_pk)
+			g->pk = gc;
+		if (gc->owner)
+			g->owner = gc;
+		if (gc->deleted_at)
+			g->deleted_at = gc;
+		if (gc->updated_at)
+			g->updated_at = gc;
+		if (gc->created_at)
+			g->created_at = gc;
+		bool scalar = gc->kind != GK_BYTES && gc->kind != GK_JSON && gc->kind < GK_TEXT_ARR;
+		gc->filter = scalar && !gc->owner && !gc->in_pk && indexed(t, col->name);
+		gc->range = gc->filter && (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 ||
+					   gc->kind == GK_DOUBLE);
+		bool short_text = gc->kind == GK_TEXT && col->type.kind == STRATA_T_STRING && col->type.length <= 255;
+		gc->sortable = col->not_null && !gc->owner && !gc->is_pk &&
+			       (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 || gc->kind == GK_DOUBLE ||
+				short_text) &&
+			       (indexed(t, col->name) || gc->created_at || gc->updated_at);
+	}
+	return STRATA_OK;
+}
+
+/* Scope: an owner column, else the first foreign key to a scoped table. */
+static void build_scope(gmodel *m)
+{
+	for (int i = 0; i < m->ntables; i++) {
+		gtable *g = &m->tables[i];
+		if (g->owner && g->owner->kind == GK_ID)
+			g->owner_table = g->owner->ref;
+	}
+	/* parents may be scoped through their own parents: iterate to a fixed point */
+	for (int round = 0; round < m->ntables; round++) {
+		bool changed = false;
+		for (int i = 0; i < m->ntables; i++) {
+			gtable *g = &m->tables[i];
+			if (g->owner_table)
+				continue;
+			for (int c = 0; c < g->ncols; c++) {
+				gcol *gc = &g->cols[c];
+				if (gc->kind == GK_ID && gc->ref != g && gc->ref->owner_table && gc->ref->pk) {
+					g->scope_col = gc;
+					g->scope_parent = gc->ref;
+					g->owner_table = gc->ref->owner_table;
+					changed = true;
+					break;
+				}
+			}
+		}
+		if (!changed)
+			break;
+	}
+}
+
+static int build_relations(gmodel *m, gtable *g)
+{
+	const strata_relation *rels;
+	int n = 0;
+	if (strata_schema_relations(m->s, g->name, &rels, &n) != STRATA_OK || n == 0)
+		return STRATA_OK;
+	g->rels = calloc((size_t)n, sizeof *g->rels);
+	if (!g->rels)
+		return strata__error_nomem();
+	for (int i = 0; i < n; i++) {
+		const strata_relation *r = &rels[i];
+		gtable *target = find_table(m, r->target);
+		if (!target || !target->pk || !g->pk || r->fkey->ncolumns != 1 || !is_identifier(r->name))
+			continue; /* relations the generator can load need single-column keys */
+		grel *gr = &g->rels[g->nrels];
+		gr->rel = r;
+		gr->target = target;
+		if (r->kind == STRATA_REL_MANY_TO_ONE) {
+			gr->near_col = r->fkey->columns[0];
+		} else if (r->kind == STRATA_REL_ONE_TO_MANY) {
+			gr->near_col = r->fkey->columns[0];
+		} else {
+			gtable *j = find_table(m, r->through);
+			if (!j)
+				continue;
+			/* the junction's key to us, and to the target (r->fkey) */
+			const strata_fkey *to_us = NULL;
+			for (int k = 0; k < j->t->nfkeys; k++)
+				if (&j->t->fkeys[k] != r->fkey && strcmp(j->t->fkeys[k].ref_table, g->name) == 0 &&
+				    j->t->fkeys[k].ncolumns == 1)
+					to_us = &j->t->fkeys[k];
+			if (!to_us)
+				continue;
+			gr->through = j;
+			gr->near_col = to_us->columns[0];
+			gr->far_col = r->fkey->columns[0];
+		}
+		gr->field = fmt(is_keyword(r->name) ? "%s_" : "%s", r->name, NULL);
+		if (!gr->field)
+			return STRATA_ENOMEM;
+		/* a relation may not shadow a column */
+		bool clash = false;
+		for (int c = 0; c < g->ncols; c++)
+			if (strcmp(g->cols[c].field, gr->field) == 0)
+				clash = true;
+		if (clash) {
+			free(gr->field);
+			gr->field = NULL;
+			continue;
+		}
+		g->nrels++;
+	}
+	return STRATA_OK;
+}
+
+int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefix)
+{
+	memset(m, 0, sizeof *m);
+	m->s = s;
+	m->prefix = prefix ? prefix : "";
+	if (*m->prefix && !is_identifier(m->prefix))
+		return strata__error_set(STRATA_EINVAL, "--prefix '%s' is not a C identifier", m->prefix);
+	m->ntables = s->ntables;
+	m->nenums = s->nenums;
+	m->tables = calloc((size_t)(s->ntables ? s->ntables : 1), sizeof *m->tables);
+	m->enums = calloc((size_t)(s->nenums ? s->nenums : 1), sizeof *m->enums);
+	if (!m->tables || !m->enums)
+		return strata__error_nomem();
+	int rc = build_names(m);
+	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++)
+		rc = build_columns(m, &m->tables[i]);
+	if (rc != STRATA_OK)
+		return rc;
+	build_scope(m);
+	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++)
+		rc = build_relations(m, &m->tables[i]);
+	return rc;
+}
+
+void strata__gen_model_free(gmodel *m)
+{
+	for (int i = 0; i < m->ntables; i++) {
+		gtable *g = &m->tables[i];
+		for (int c = 0; c < g->ncols; c++) {
+			free(g->cols[c].field);
+			free(g->cols[c].upper);
+		}
+		for (int r = 0; r < g->nrels; r++)
+			free(g->rels[r].field);
+		free(g->rels);
+		free(g->cols);
+		free(g->type);
+		free(g->upper);
+		free(g->id_type);
+	}
+	for (int i = 0; i < m->nenums; i++) {
+		free(m->enums[i].type);
+		free(m->enums[i].upper);
+	}
+	free(m->tables);
+	free(m->enums);
+	memset(m, 0, sizeof *m);
+}

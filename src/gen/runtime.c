@@ -1,0 +1,579 @@
+/*
+ * The runtime of generated code: arenas, arrays as JSON, a JSON object
+ * builder over jansson, and the start-up schema check.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strata/gen.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+/* ---- arenas: a list of chunks, bump allocation ---- */
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+} chunk;
+
+struct strata_arena {
+	chunk *head;
+};
+
+strata_arena *strata_arena_new(void)
+{
+	strata_arena *a = calloc(1, sizeof *a);
+	if (!a)
+		strata__error_nomem();
+	return a;
+}
+
+void *strata_arena_alloc(strata_arena *a, size_t n)
+{
+	const size_t align = sizeof(max_align_t);
+	n = (n + align - 1) / align * align;
+	if (n == 0)
+		n = align;
+	chunk *c = a->head;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 4096 ? n : 4096;
+		c = malloc(sizeof *c + cap);
+		if (!c) {
+			strata__error_nomem();
+			return NULL;
+		}
+		c->cap = cap;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+char *strata_arena_strndup(strata_arena *a, const char *s, size_t len)
+{
+	char *p = strata_arena_alloc(a, len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void strata_arena_free(strata_arena *a)
+{
+	if (!a)
+		return;
+	for (chunk *c = a->head, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+/* ---- arrays ---- */
+
+static char *dump_and_free(json_t *j)
+{
+	if (!j) {
+		strata__error_nomem();
+		return NULL;
+	}
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!s)
+		strata__error_nomem();
+	return s;
+}
+
+char *strata_text_array_json(const strata_text_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, a->items[i] ? json_string(a->items[i]) : json_null())) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return dump_and_free(arr);
+}
+
+char *strata_int_array_json(const strata_int_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, json_integer(a->items[i]))) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return dump_and_free(arr);
+}
+
+char *strata_float_array_json(const strata_float_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, json_real(a->items[i]))) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return dump_and_free(arr);
+}
+
+static int parse_array(const char *text, json_t **out)
+{
+	json_error_t err;
+	*out = json_loads(text, JSON_DECODE_ANY, &err);
+	if (!*out || !json_is_array(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return strata__error_set(STRATA_ETYPE, "not a JSON array: %.60s", text);
+	}
+	return STRATA_OK;
+}
+
+int strata_text_array_parse(strata_arena *arena, const char *text, strata_text_array *out)
+{
+	json_t *arr;
+	int rc = parse_array(text, &arr);
+	if (rc != STRATA_OK)
+		return rc;
+	size_t n = json_array_size(arr);
+	const char **items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
+	if (!items) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(arr, i);
+		if (json_is_null(v)) {
+			items[i] = NULL;
+		} else if (json_is_string(v)) {
+			items[i] = strata_arena_strndup(arena, json_string_value(v), json_string_length(v));
+			if (!items[i]) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+		} else {
+			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not a string", i);
+			goto out;
+		}
+	}
+	out->items = items;
+	out->n = n;
+out:
+	json_decref(arr);
+	return rc;
+}
+
+int strata_int_array_parse(strata_arena *arena, const char *text, strata_int_array *out)
+{
+	json_t *arr;
+	int rc = parse_array(text, &arr);
+	if (rc != STRATA_OK)
+		return rc;
+	size_t n = json_array_size(arr);
+	int64_t *items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
+	if (!items) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(arr, i);
+		if (!json_is_integer(v)) {
+			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not an integer", i);
+			goto out;
+		}
+		items[i] = json_integer_value(v);
+	}
+	out->items = items;
+	out->n = n;
+out:
+	json_decref(arr);
+	return rc;
+}
+
+int strata_float_array_parse(strata_arena *arena, const char *text, strata_float_array *out)
+{
+	json_t *arr;
+	int rc = parse_array(text, &arr);
+	if (rc != STRATA_OK)
+		return rc;
+	size_t n = json_array_size(arr);
+	double *items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
+	if (!items) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(arr, i);
+		if (!json_is_number(v)) {
+			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not a number", i);
+			goto out;
+		}
+		items[i] = json_number_value(v);
+	}
+	out->items = items;
+	out->n = n;
+out:
+	json_decref(arr);
+	return rc;
+}
+
+/* ---- arrays as parameters ---- */
+
+/* One element of a PostgreSQL array literal: "..." with \ and " escaped. */
+static int pg_quote_item(strata_buf *b, const char *s)
+{
+	if (!s)
+		return strata__buf_puts(b, "NULL");
+	if (strata__buf_putc(b, '"'))
+		return STRATA_ENOMEM;
+	for (; *s; s++) {
+		if ((*s == '"' || *s == '\\') && strata__buf_putc(b, '\\'))
+			return STRATA_ENOMEM;
+		if (strata__buf_putc(b, *s))
+			return STRATA_ENOMEM;
+	}
+	return strata__buf_putc(b, '"');
+}
+
+static int bind_owned(strata_stmt *st, int i, strata_buf *b, char *json)
+{
+	int rc;
+	if (json) {
+		rc = strata_bind_text(st, i, json, -1);
+		free(json);
+		return rc;
+	}
+	if (!b->ptr && strata__buf_puts(b, "{}"))
+		return STRATA_ENOMEM;
+	rc = strata_bind_text(st, i, b->ptr, (ptrdiff_t)b->len);
+	strata__buf_free(b);
+	return rc;
+}
+
+int strata_bind_text_array(strata_db *db, strata_stmt *st, int i, const strata_text_array *a)
+{
+	if (!a)
+		return strata_bind_null(st, i);
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
+		char *json = strata_text_array_json(a);
+		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
+	}
+	strata_buf b = STRATA_BUF_INIT;
+	if (strata__buf_putc(&b, '{'))
+		return STRATA_ENOMEM;
+	for (size_t k = 0; k < a->n; k++)
+		if ((k && strata__buf_putc(&b, ',')) || pg_quote_item(&b, a->items[k])) {
+			strata__buf_free(&b);
+			return STRATA_ENOMEM;
+		}
+	if (strata__buf_putc(&b, '}')) {
+		strata__buf_free(&b);
+		return STRATA_ENOMEM;
+	}
+	return bind_owned(st, i, &b, NULL);
+}
+
+int strata_bind_int_array(strata_db *db, strata_stmt *st, int i, const strata_int_array *a)
+{
+	if (!a)
+		return strata_bind_null(st, i);
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
+		char *json = strata_int_array_json(a);
+		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
+	}
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = strata__buf_putc(&b, '{');
+	for (size_t k = 0; rc == STRATA_OK && k < a->n; k++)
+		rc = strata__buf_printf(&b, "%s%lld", k ? "," : "", (long long)a->items[k]);
+	if (rc == STRATA_OK)
+		rc = strata__buf_putc(&b, '}');
+	if (rc != STRATA_OK) {
+		strata__buf_free(&b);
+		return rc;
+	}
+	return bind_owned(st, i, &b, NULL);
+}
+
+int strata_bind_float_array(strata_db *db, strata_stmt *st, int i, const strata_float_array *a)
+{
+	if (!a)
+		return strata_bind_null(st, i);
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
+		char *json = strata_float_array_json(a);
+		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
+	}
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = strata__buf_putc(&b, '{');
+	for (size_t k = 0; rc == STRATA_OK && k < a->n; k++)
+		rc = strata__buf_printf(&b, "%s%.17g", k ? "," : "", a->items[k]);
+	if (rc == STRATA_OK)
+		rc = strata__buf_putc(&b, '}');
+	if (rc != STRATA_OK) {
+		strata__buf_free(&b);
+		return rc;
+	}
+	return bind_owned(st, i, &b, NULL);
+}
+
+/* ---- SQL builder ---- */
+
+void strata_sql_add(strata_sql_builder *b, const char *text)
+{
+	if (b->failed)
+		return;
+	size_t n = strlen(text);
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->sql, cap);
+		if (!p) {
+			b->failed = true;
+			strata__error_nomem();
+			return;
+		}
+		b->sql = p;
+		b->cap = cap;
+	}
+	memcpy(b->sql + b->len, text, n + 1);
+	b->len += n;
+}
+
+void strata_sql_add_params(strata_sql_builder *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		strata_sql_add(b, i ? ", ?" : "?");
+}
+
+void strata_sql_free(strata_sql_builder *b)
+{
+	free(b->sql);
+	b->sql = NULL;
+	b->len = b->cap = 0;
+	b->failed = false;
+}
+
+/* ---- the JSON builder: a json_t behind an opaque pointer ---- */
+
+#define J(b) ((json_t *)(b))
+
+strata_json_builder *strata_json_new_object(void)
+{
+	json_t *j = json_object();
+	if (!j)
+		strata__error_nomem();
+	return (strata_json_builder *)j;
+}
+
+strata_json_builder *strata_json_new_array(void)
+{
+	json_t *j = json_array();
+	if (!j)
+		strata__error_nomem();
+	return (strata_json_builder *)j;
+}
+
+static int put(strata_json_builder *o, const char *key, json_t *v)
+{
+	if (!v)
+		return strata__error_nomem();
+	int r = key ? json_object_set_new(J(o), key, v) : json_array_append_new(J(o), v);
+	return r == 0 ? STRATA_OK : strata__error_nomem();
+}
+
+int strata_json_set_null(strata_json_builder *o, const char *key)
+{
+	return put(o, key, json_null());
+}
+
+int strata_json_set_int(strata_json_builder *o, const char *key, int64_t v)
+{
+	return put(o, key, json_integer(v));
+}
+
+int strata_json_set_double(strata_json_builder *o, const char *key, double v)
+{
+	return put(o, key, json_real(v));
+}
+
+int strata_json_set_bool(strata_json_builder *o, const char *key, bool v)
+{
+	return put(o, key, json_boolean(v));
+}
+
+int strata_json_set_text(strata_json_builder *o, const char *key, const char *v)
+{
+	return put(o, key, v ? json_string(v) : json_null());
+}
+
+int strata_json_set_timestamp(strata_json_builder *o, const char *key, strata_timestamp v)
+{
+	char buf[STRATA_TIMESTAMP_BUFSZ];
+	strata_timestamp_format(v, buf);
+	return put(o, key, json_string(buf));
+}
+
+int strata_json_set_uuid(strata_json_builder *o, const char *key, const strata_uuid *v)
+{
+	char buf[STRATA_UUID_STRLEN + 1];
+	strata_uuid_format(v, buf);
+	return put(o, key, json_string(buf));
+}
+
+int strata_json_set_bytes(strata_json_builder *o, const char *key, const strata_bytes *v)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	strata_buf b = STRATA_BUF_INIT;
+	for (size_t i = 0; i < v->len; i += 3) {
+		uint32_t n = (uint32_t)v->data[i] << 16;
+		if (i + 1 < v->len)
+			n |= (uint32_t)v->data[i + 1] << 8;
+		if (i + 2 < v->len)
+			n |= v->data[i + 2];
+		char q[4] = { b64[n >> 18 & 63], b64[n >> 12 & 63], i + 1 < v->len ? b64[n >> 6 & 63] : '=',
+			      i + 2 < v->len ? b64[n & 63] : '=' };
+		if (strata__buf_append(&b, q, 4)) {
+			strata__buf_free(&b);
+			return STRATA_ENOMEM;
+		}
+	}
+	int rc = put(o, key, json_string(strata__buf_cstr(&b)));
+	strata__buf_free(&b);
+	return rc;
+}
+
+int strata_json_set_raw(strata_json_builder *o, const char *key, const char *json)
+{
+	if (!json)
+		return put(o, key, json_null());
+	json_error_t err;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
+	if (!v)
+		return strata__error_set(STRATA_ETYPE, "member %s is not valid JSON: %s", key ? key : "(item)", err.text);
+	return put(o, key, v);
+}
+
+int strata_json_set_text_array(strata_json_builder *o, const char *key, const strata_text_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, a->items[i] ? json_string(a->items[i]) : json_null()))
+			return json_decref(arr), strata__error_nomem();
+	return put(o, key, arr);
+}
+
+int strata_json_set_int_array(strata_json_builder *o, const char *key, const strata_int_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, json_integer(a->items[i])))
+			return json_decref(arr), strata__error_nomem();
+	return put(o, key, arr);
+}
+
+int strata_json_set_float_array(strata_json_builder *o, const char *key, const strata_float_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < a->n; i++)
+		if (json_array_append_new(arr, json_real(a->items[i])))
+			return json_decref(arr), strata__error_nomem();
+	return put(o, key, arr);
+}
+
+int strata_json_set_child(strata_json_builder *o, const char *key, strata_json_builder *child)
+{
+	return put(o, key, J(child));
+}
+
+int strata_json_finish(strata_json_builder *o, char **out)
+{
+	*out = json_dumps(J(o), JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(J(o));
+	return *out ? STRATA_OK : strata__error_nomem();
+}
+
+void strata_json_free(strata_json_builder *o)
+{
+	json_decref(J(o));
+}
+
+/* ---- the start-up schema check ---- */
+
+static int column_exists(strata_db *db, const char *table, const char *column, bool *exists)
+{
+	int64_t n = 0;
+	int rc;
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE)
+		rc = strata_query_int64v(db, &n, "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ?",
+					 STRATA_TEXT(table), STRATA_TEXT(column));
+	else
+		rc = strata_query_int64v(db, &n,
+					 "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+					 "AND table_name = ? AND column_name = ?",
+					 STRATA_TEXT(table), STRATA_TEXT(column));
+	*exists = n > 0;
+	return rc;
+}
+
+static int table_exists(strata_db *db, const char *table, bool *exists)
+{
+	int64_t n = 0;
+	int rc;
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE)
+		rc = strata_query_int64v(db, &n, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
+					 STRATA_TEXT(table));
+	else
+		rc = strata_query_int64v(db, &n,
+					 "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+					 "AND table_name = ?",
+					 STRATA_TEXT(table));
+	*exists = n > 0;
+	return rc;
+}
+
+int strata_schema_check(strata_db *db, const char *schema_text)
+{
+	if (!db || !schema_text)
+		return strata__error_set(STRATA_EINVAL, "strata_schema_check: %s is NULL", db ? "schema_text" : "db");
+	strata_schema *s = NULL;
+	int rc = strata_schema_parse(&s, schema_text, strlen(schema_text), "<embedded schema>");
+	if (rc != STRATA_OK)
+		return rc;
+	strata_buf missing = STRATA_BUF_INIT;
+	for (int t = 0; t < s->ntables; t++) {
+		const strata_table *tb = &s->tables[t];
+		bool exists;
+		if ((rc = table_exists(db, tb->name, &exists)) != STRATA_OK)
+			goto out;
+		if (!exists) {
+			if (strata__buf_printf(&missing, "%smissing table %s", missing.len ? "; " : "", tb->name)) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			continue;
+		}
+		for (int c = 0; c < tb->ncolumns; c++) {
+			if ((rc = column_exists(db, tb->name, tb->columns[c].name, &exists)) != STRATA_OK)
+				goto out;
+			if (!exists && strata__buf_printf(&missing, "%stable %s: missing column %s", missing.len ? "; " : "",
+							  tb->name, tb->columns[c].name)) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+		}
+	}
+	if (missing.len)
+		rc = strata__error_set(STRATA_ENOTFOUND, "the database does not match the schema the code was generated from: %s",
+				       missing.ptr);
+out:
+	strata__buf_free(&missing);
+	strata_schema_free(s);
+	return rc;
+}
