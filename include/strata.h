@@ -10,5 +10,6 @@
 #include "strata/migrate.h"
 #include "strata/schema.h"
 #include "strata/pool.h"
+#include "strata/health.h"
 
 #endif

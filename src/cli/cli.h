@@ -35,6 +35,12 @@ int cmd_init(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_branch(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 /* `strata migrate diff`: provided by the diff command; migrate.c declares it weak. */

@@ -16,6 +16,12 @@ static const cli_command commands[] = {
 	{ "schema", cmd_schema, "sql, apply, inspect, check, print: the schema file and the live database" },
 	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
 	{ "gen", cmd_gen, "c: typed, owner-scoped C data access for the schema" },
+	{ "health", cmd_health, "connectivity, migrations, schema, integrity, performance, configuration (exit 0/1/2)" },
+	{ "stats", cmd_stats, "tables largest first: rows, data and index size, index use" },
+	{ "optimize", cmd_optimize, "PRAGMA optimize/ANALYZE/VACUUM (SQLite), VACUUM (ANALYZE) per table (PostgreSQL)" },
+	{ "backup", cmd_backup, "copy the database to a file (0600), then verify it" },
+	{ "restore", cmd_restore, "restore a backup into a new database, or over one with --force" },
+	{ "branch", cmd_branch, "create, list or delete a copy of the database for development" },
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,7 @@
 #include <strata/backup.h>
 
 #include "core/buf.h"
+#include "core/env.h"
 #include "core/error.h"
 #include "db/internal.h"
 
@@ -320,6 +321,39 @@ free_prog:
 	return rc;
 }
 
+/*
+ * pg_dump (15.14 and later) wraps plain output in \restrict KEY ...
+ * \unrestrict KEY with a random key, which would make every schema file
+ * differ from the last; a schema file is for review, not for psql, so the
+ * two lines go.
+ */
+static int strip_restrict(const char *tmp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	strata_buf out = STRATA_BUF_INIT;
+	int rc = strata__read_file(tmp, &text, &len);
+	if (rc != STRATA_OK)
+		return rc;
+	for (size_t i = 0; i < len && rc == STRATA_OK;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		bool drop = strncmp(text + i, "\\restrict ", 10) == 0 || strncmp(text + i, "\\unrestrict ", 12) == 0;
+		if (!drop)
+			rc = strata__buf_append(&out, text + i, end - i);
+		i = end;
+	}
+	if (rc == STRATA_OK) {
+		FILE *f = fopen(tmp, "w");
+		bool ok = f && fwrite(out.ptr ? out.ptr : "", 1, out.len, f) == out.len;
+		if ((f && fclose(f) != 0) || !ok)
+			rc = strata__error_set(STRATA_EIO, "schema dump: cannot write %s: %s", tmp, strerror(errno));
+	}
+	free(text);
+	strata__buf_free(&out);
+	return rc;
+}
+
 int strata_backup_to_file(strata_db *db, const char *path, strata_backup_format format)
 {
 	char *tmp = NULL;
@@ -338,6 +372,8 @@ int strata_backup_to_file(strata_db *db, const char *path, strata_backup_format 
 		rc = format == STRATA_BACKUP_FULL ? sqlite_full(src, tmp) : sqlite_schema(src, tmp);
 	} else {
 		rc = run_pg_dump(db->drv->native(db->conn), tmp, format);
+		if (rc == STRATA_OK && format == STRATA_BACKUP_SCHEMA_SQL)
+			rc = strip_restrict(tmp);
 	}
 	if (rc == STRATA_OK)
 		rc = finish_temp(tmp, path);

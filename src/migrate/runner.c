@@ -9,6 +9,7 @@
  * far it got.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,10 @@ int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migr
 		const char *user = getenv("USER");
 		if (!user || !*user)
 			user = getenv("LOGNAME");
+		struct passwd pw, *pwp = NULL;
+		char pwbuf[1024];
+		if ((!user || !*user) && getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+			user = pwp->pw_name;
 		strata_buf by = STRATA_BUF_INIT;
 		if (strata__buf_printf(&by, "%s@%s", user && *user ? user : "unknown", m->host) == STRATA_OK)
 			m->applied_by = strata__buf_detach(&by);

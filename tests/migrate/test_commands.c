@@ -303,6 +303,7 @@ DB_TEST(migrate, schema_file)
 	fclose(f);
 	ASSERT_HAS(buf, "CREATE TABLE");
 	ASSERT_HAS(buf, "notes");
+	ASSERT_LACKS(buf, "\\restrict");
 	cr_assert_eq(mig(&out, dir, url, "down --schema-file other/s.sql"), 0, "%s", out);
 	free(out);
 	cr_assert(proj_exists(dir, "other/s.sql"));

@@ -1,0 +1,58 @@
+/*
+ * Shared by the files of src/health/: the run a check writes into, and
+ * small query helpers.
+ */
+#ifndef STRATA_HEALTH_INTERNAL_H
+#define STRATA_HEALTH_INTERNAL_H
+
+#include <strata/health.h>
+
+#include "core/buf.h"
+
+/* A health run in progress.  Checks add figures and findings to `check`. */
+typedef struct strata__hrun {
+	strata_db *db;
+	strata_backend backend;
+	strata_health_options o;	/* with every default filled in */
+	strata_health_thresholds t;	/* o.thresholds, defaults filled in */
+	strata_health_check *check;	/* the check being run */
+	bool oom;			/* an allocation failed somewhere: the run returns STRATA_ENOMEM */
+} strata__hrun;
+
+/* Add a figure to the current check. */
+void strata__health_figure(strata__hrun *r, const char *name, double value, const char *unit);
+
+/* Add a finding; the check's level rises to it.  `advice` may be NULL. */
+void strata__health_find(strata__hrun *r, strata_health_level level, const char *code, const char *subject,
+			 const char *advice, const char *fmt, ...) STRATA_PRINTF(6, 7);
+
+/* Set the check's summary line (replacing any). */
+void strata__health_summary(strata__hrun *r, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
+/* Mark the check skipped, with why as its summary. */
+void strata__health_skip(strata__hrun *r, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
+/* A query the check needed failed: a failure finding with the last error. */
+void strata__health_query_failed(strata__hrun *r, const char *what);
+
+/* The checks. */
+void strata__check_connectivity(strata__hrun *r);
+void strata__check_migrations(strata__hrun *r);
+void strata__check_schema(strata__hrun *r);
+void strata__check_integrity(strata__hrun *r);
+void strata__check_performance(strata__hrun *r);
+void strata__check_configuration(strata__hrun *r);
+void strata__check_required(strata__hrun *r);
+
+/* Column readers that map NULL to 0 or "". */
+int64_t strata__col_i64(strata_stmt *st, int col);
+double strata__col_dbl(strata_stmt *st, int col);
+const char *strata__col_str(strata_stmt *st, int col);
+
+/* Append `name` as a quoted identifier ("a""b"), valid on SQLite and PostgreSQL. */
+int strata__quote_ident(strata_buf *b, const char *name);
+
+/* Milliseconds of CLOCK_MONOTONIC, for durations. */
+double strata__health_now_ms(void);
+
+#endif
