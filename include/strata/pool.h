@@ -133,7 +133,8 @@ typedef struct strata_pool_metrics {
 	uint64_t acquires;	  /* successful acquires */
 	uint64_t timeouts;	  /* acquires that gave up waiting */
 	uint64_t leaks;		  /* connections held past the leak threshold */
-	uint64_t discarded;	  /* closed as broken, failed a ping or a reset, or opened before a failure */
+	uint64_t discarded;	  /* closed: broken, failed a ping or a reset, replaced to reset a SQLite
+				   * session, or opened before a connection failure */
 	uint64_t opened;	  /* connections opened */
 	uint64_t recycled;	  /* closed at the end of their lifetime */
 	uint64_t idle_closed;	  /* closed after the idle timeout */
