@@ -367,50 +367,51 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 	r->o.thresholds = *t;
 }
 
+/*
+ * The next comma-separated name of `*p`, trimmed: its start and *len;
+ * NULL at the end.  *p moves past it.
+ */
+static const char *next_name(const char **p, size_t *len)
+{
+	if (!*p || !**p)
+		return NULL;
+	const char *s = *p, *comma = strchr(s, ',');
+	size_t n = comma ? (size_t)(comma - s) : strlen(s);
+	*p = comma ? comma + 1 : s + n;
+	while (n > 0 && *s == ' ')
+		s++, n--;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*len = n;
+	return s;
+}
+
 /* Whether check `name` is among the comma-separated `list` (NULL: all). */
 static bool wanted(const char *list, const char *name)
 {
+	const char *tok;
+	size_t len;
 	if (!list)
 		return true;
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == n && strncmp(p, name, n) == 0)
+	while ((tok = next_name(&list, &len)) != NULL)
+		if (len == strlen(name) && strncmp(tok, name, len) == 0)
 			return true;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
 	return false;
 }
 
 static int validate_checks(const char *list)
 {
-	if (!list)
-		return STRATA_OK;
-	for (const char *p = list; *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
+	const char *tok;
+	size_t len;
+	while ((tok = next_name(&list, &len)) != NULL) {
 		bool known = false;
 		for (size_t i = 0; check_names[i] && !known; i++)
-			known = strlen(check_names[i]) == len && strncmp(check_names[i], p, len) == 0;
+			known = strlen(check_names[i]) == len && strncmp(check_names[i], tok, len) == 0;
 		if (!known)
 			return strata__error_set(STRATA_EINVAL,
 						 "unknown check '%.*s' (checks: connectivity, migrations, schema, integrity, "
 						 "performance, configuration, required)",
-						 (int)len, p);
-		if (!comma)
-			break;
-		p = comma + 1;
+						 (int)len, tok);
 	}
 	return STRATA_OK;
 }
