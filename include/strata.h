@@ -9,6 +9,9 @@
 #include "strata/backup.h"
 #include "strata/migrate.h"
 #include "strata/schema.h"
+#include "strata/sql.h"
+#include "strata/inspect.h"
+#include "strata/diff.h"
 #include "strata/pool.h"
 #include "strata/health.h"
 

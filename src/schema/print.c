@@ -349,8 +349,34 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 			rc = strata__buf_puts(&b, "}\n");
 		sep = true;
 	}
+	/* A database has no order of tables or types: sort them for STRATA_PRINT_DB. */
+	bool sorted = (flags & STRATA_PRINT_DB) == STRATA_PRINT_DB;
+	int *eorder = malloc(((size_t)s->nenums + 1) * sizeof *eorder), *torder = malloc(((size_t)s->ntables + 1) * sizeof *torder);
+	if (!eorder || !torder) {
+		free(eorder);
+		free(torder);
+		strata_schema_free(tmp);
+		strata__buf_free(&b);
+		return strata__error_nomem();
+	}
+	for (int i = 0; i < s->nenums; i++) {
+		int j = i;
+		while (sorted && j > 0 && strcmp(s->enums[eorder[j - 1]].name, s->enums[i].name) > 0) {
+			eorder[j] = eorder[j - 1];
+			j--;
+		}
+		eorder[j] = i;
+	}
+	for (int i = 0; i < s->ntables; i++) {
+		int j = i;
+		while (sorted && j > 0 && strcmp(s->tables[torder[j - 1]].name, s->tables[i].name) > 0) {
+			torder[j] = torder[j - 1];
+			j--;
+		}
+		torder[j] = i;
+	}
 	for (int i = 0; !rc && i < s->nenums; i++) {
-		const strata_enum *e = &s->enums[i];
+		const strata_enum *e = &s->enums[eorder[i]];
 		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "enum ")) ||
 		    (rc = put_name(&b, e->name)) || (rc = strata__buf_puts(&b, " {")))
 			break;
@@ -367,9 +393,11 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 	for (int i = 0; !rc && i < s->ntables; i++) {
 		if (sep && (rc = strata__buf_putc(&b, '\n')))
 			break;
-		rc = put_table(&b, tmp, s, &s->tables[i], flags);
+		rc = put_table(&b, tmp, s, &s->tables[torder[i]], flags);
 		sep = true;
 	}
+	free(eorder);
+	free(torder);
 	strata_schema_free(tmp);
 	if (rc) {
 		strata__buf_free(&b);

@@ -165,6 +165,10 @@ int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strat
 	int rc;
 	if (i != 0)
 		return 1;
+	/* json_valid(NULL) is 0, not NULL: a nullable JSON column must say NULL is fine */
+	if ((c->type.array || c->type.kind == STRATA_T_JSON) && !c->not_null &&
+	    ((rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)) || (rc = strata__buf_puts(b, " IS NULL OR "))))
+		return rc;
 	if (c->type.array) {
 		if ((rc = strata__buf_puts(b, "json_valid(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)) ||
 		    (rc = strata__buf_puts(b, ") AND json_type(")) || (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))

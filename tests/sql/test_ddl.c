@@ -30,8 +30,8 @@ Test(sql, sqlite_checks_for_what_sqlite_does_not_enforce)
 	has(s, "\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL");
 	has(s, "\"name\" VARCHAR(10) NOT NULL CHECK (length(\"name\") <= 10)");
 	has(s, "\"ok\" BOOLEAN CHECK (\"ok\" IN (0, 1))");
-	has(s, "\"doc\" JSON CHECK (json_valid(\"doc\"))");
-	has(s, "\"tags\" JSON ARRAY OF VARCHAR(5) CHECK (json_valid(\"tags\") AND json_type(\"tags\") = 'array')");
+	has(s, "\"doc\" JSON CHECK (\"doc\" IS NULL OR json_valid(\"doc\"))");
+	has(s, "\"tags\" JSON ARRAY OF VARCHAR(5) CHECK (\"tags\" IS NULL OR json_valid(\"tags\") AND json_type(\"tags\") = 'array')");
 	has(s, "\"state\" ENUM \"st\" NOT NULL DEFAULT 'a' CHECK (\"state\" IN ('a', 'b'))");
 	has(s, "\"amount\" DECIMAL TEXT(10,2)");
 	free(s);
@@ -100,6 +100,7 @@ DB_TEST(sql, apply_enforces_types_on_both)
 		      "string(3) is enforced");
 	cr_assert_neq(strata_execv(db, "INSERT INTO t (doc) VALUES (?)", STRATA_JSON("{nope")), STRATA_OK,
 		      "json is validated");
+	ST_OK(strata_execv(db, "INSERT INTO t (doc) VALUES (?)", STRATA_NULL));
 	cr_assert_neq(strata_execv(db, "INSERT INTO t (state) VALUES (?)", STRATA_TEXT("ajar")), STRATA_OK,
 		      "enum values are enforced");
 	strata_schema_free(s);

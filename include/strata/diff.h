@@ -1,0 +1,93 @@
+/*
+ * strata/diff.h: the difference between two models as an ordered plan of
+ * changes, with the SQL that applies it (up) and undoes it (down).
+ *
+ * Renames come from `renamed_from` hints in the target model, so a rename
+ * keeps its data.  SQLite changes it cannot make in place are done with
+ * its twelve-step table rebuild (foreign keys off, new table, copy every
+ * row, drop, rename, indexes and triggers recreated, foreign_key_check);
+ * as foreign keys can only be switched off outside a transaction, such a
+ * section opens its own and is marked transaction:false.  On PostgreSQL, indexes on tables that already
+ * exist are created CONCURRENTLY in a separate part that must run outside
+ * a transaction (a second migration marked transaction:false).  Every
+ * statement that can lose data is preceded by a line
+ *     -- strata:destructive <reason>
+ */
+#ifndef STRATA_DIFF_H
+#define STRATA_DIFF_H
+
+#include "common.h"
+#include "db.h"
+#include "schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum strata_change_kind {
+	STRATA_CHANGE_CREATE_ENUM = 1,
+	STRATA_CHANGE_ALTER_ENUM = 2,	/* values added (or, destructively, removed) */
+	STRATA_CHANGE_DROP_ENUM = 3,
+	STRATA_CHANGE_CREATE_TABLE = 4,
+	STRATA_CHANGE_DROP_TABLE = 5,
+	STRATA_CHANGE_RENAME_TABLE = 6,
+	STRATA_CHANGE_ADD_COLUMN = 7,
+	STRATA_CHANGE_DROP_COLUMN = 8,
+	STRATA_CHANGE_RENAME_COLUMN = 9,
+	STRATA_CHANGE_ALTER_COLUMN = 10, /* type, nullability, default, check, unique, auto_update */
+	STRATA_CHANGE_PRIMARY_KEY = 11,
+	STRATA_CHANGE_ADD_CONSTRAINT = 12, /* unique, check or foreign key */
+	STRATA_CHANGE_DROP_CONSTRAINT = 13,
+	STRATA_CHANGE_CREATE_INDEX = 14,
+	STRATA_CHANGE_DROP_INDEX = 15,
+	STRATA_CHANGE_REBUILD_TABLE = 16 /* SQLite: the twelve-step rebuild */
+} strata_change_kind;
+
+typedef struct strata_change {
+	strata_change_kind kind;
+	const char *table;	/* the table (target name), or NULL for enums */
+	const char *name;	/* the column, index, constraint or enum, or NULL */
+	const char *summary;	/* one line for people: "add column tasks.due_date" */
+	bool destructive;	/* can lose data */
+} strata_change;
+
+typedef struct strata_plan {
+	strata_change *changes;	/* in the order they are applied */
+	int nchanges;
+	char *up;		/* SQL for one transaction; "" when there is nothing */
+	char *down;		/* its inverse */
+	char *up_nontx;		/* PostgreSQL CONCURRENTLY part, or NULL */
+	char *down_nontx;
+	bool destructive;	/* some change can lose data */
+	bool up_own_tx;		/* SQLite rebuilds: `up` opens its own transaction (run it as transaction:false) */
+	bool down_own_tx;
+} strata_plan;
+
+/*
+ * Plan the changes that turn a database shaped like `from` into `to`, for
+ * `backend`.  `from` is typically strata_inspect()'s model, `to` the
+ * schema file's.  *out is freed with strata_plan_free().  An empty plan
+ * has nchanges == 0.  Returns STRATA_OK, STRATA_EINVAL, STRATA_ENOMEM.
+ * Pure: no database is touched.
+ */
+STRATA_API int strata_diff(const strata_schema *from, const strata_schema *to, strata_backend backend,
+			   strata_plan **out);
+
+STRATA_API void strata_plan_free(strata_plan *p);
+
+/*
+ * Write the plan as migration files in `dir` (dbmate's format):
+ *     <version>_<slug>.sql                 -- migrate:up / -- migrate:down
+ *     <version+1>_<slug>_concurrently.sql  -- migrate:up transaction:false (PostgreSQL, when needed)
+ * `version` is YYYYMMDDHHMMSS (NULL: now, UTC); `message` becomes the slug.
+ * The new paths go to *paths (a NULL-terminated array; free each and the
+ * array).  Returns STRATA_OK, STRATA_EINVAL (empty plan or message),
+ * STRATA_EIO (the message names the file), STRATA_ENOMEM.
+ */
+STRATA_API int strata_plan_write(const strata_plan *p, const char *dir, const char *message,
+				 const char *version, char ***paths);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,124 @@
+/*
+ * strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--dry-run]:
+ * compare the schema file with the live database and write the migration
+ * that brings the database to the file (up and down).  An empty
+ * difference writes nothing and says so.  `strata migrate` dispatches here.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include <strata/diff.h>
+#include <strata/inspect.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--dry-run]\n"
+		   "Write a migration that turns the database into what the schema file says.\n"
+		   "  -m, --message MSG  what the migration does (becomes the file name)\n"
+		   "  --schema FILE      the schema file (default: STRATA_SCHEMA, then schema.strata)\n"
+		   "  --dir DIR          the migrations directory (default: STRATA_MIGRATIONS_DIR, then migrations)\n"
+		   "  --dry-run          print the migration instead of writing it\n");
+}
+
+int cmd_migrate_diff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "message", required_argument, NULL, 'm' },
+		{ "schema", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *message = NULL, *schema = NULL, *flag_url = NULL, *dir = NULL;
+	bool dry = false;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:s:u:d:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': message = optarg; break;
+		case 's': schema = optarg; break;
+		case 'u': flag_url = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'n': dry = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			cli_errorf("migrate diff: unknown option '%s' (see strata migrate diff --help)", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		cli_errorf("migrate diff: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (!message && !dry) {
+		cli_errorf("migrate diff: say what the migration does with -m \"...\"");
+		return 2;
+	}
+	if (!schema)
+		schema = getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA") : "schema.strata";
+	if (!dir)
+		dir = getenv("STRATA_MIGRATIONS_DIR") && *getenv("STRATA_MIGRATIONS_DIR") ? getenv("STRATA_MIGRATIONS_DIR") : "migrations";
+
+	strata_schema *want = NULL, *have = NULL;
+	strata_plan *plan = NULL;
+	strata_db *db = NULL;
+	char *url = NULL, **paths = NULL;
+	int status = 1;
+	if (strata_schema_load(&want, schema) != STRATA_OK) {
+		const strata_error *e = strata_error_last();
+		if (e->status == STRATA_EPARSE)
+			fprintf(stderr, "%s\n", e->message);
+		else
+			cli_error(schema);
+		goto out;
+	}
+	if (!(url = cli_resolve_url(flag_url)) || cli_open(&db, url))
+		goto out;
+	if (strata_inspect(db, NULL, &have) != STRATA_OK) {
+		cli_error("migrate diff: inspect");
+		goto out;
+	}
+	if (strata_diff(have, want, strata_db_backend(db), &plan) != STRATA_OK) {
+		cli_error("migrate diff");
+		goto out;
+	}
+	if (plan->nchanges == 0) {
+		printf("no changes: the database matches %s; nothing written\n", schema);
+		status = 0;
+		goto out;
+	}
+	if (dry) {
+		printf("-- migrate:up\n%s\n-- migrate:down\n%s", plan->up, plan->down);
+		if (plan->up_nontx)
+			printf("\n-- migrate:up transaction:false\n%s\n-- migrate:down transaction:false\n%s", plan->up_nontx,
+			       plan->down_nontx ? plan->down_nontx : "");
+		status = 0;
+		goto out;
+	}
+	if (strata_plan_write(plan, dir, message, NULL, &paths) != STRATA_OK) {
+		cli_error("migrate diff");
+		goto out;
+	}
+	for (int i = 0; i < plan->nchanges; i++)
+		printf("  %s%s\n", plan->changes[i].summary, plan->changes[i].destructive ? "  (destructive)" : "");
+	for (int i = 0; paths[i]; i++)
+		printf("wrote %s\n", paths[i]);
+	if (plan->destructive)
+		printf("warning: some changes can lose data; `strata migrate up --safe` backs up first\n");
+	status = 0;
+out:
+	for (int i = 0; paths && paths[i]; i++)
+		free(paths[i]);
+	free(paths);
+	strata_plan_free(plan);
+	strata_schema_free(want);
+	strata_schema_free(have);
+	strata_close(db);
+	free(url);
+	return status;
+}

@@ -1,0 +1,267 @@
+/*
+ * The differ.  The property: for pairs of schemas (A, B), a database at A
+ * taken through the generated up is at B, the down brings it back to A,
+ * and rows survive every non-destructive change, SQLite rebuilds included.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strata/diff.h>
+#include <strata/inspect.h>
+#include <strata/sql.h>
+
+#include "testdb.h"
+
+static strata_schema *parse(const char *text)
+{
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
+	return s;
+}
+
+static void expect_db_is(strata_db *db, const strata_schema *want, const char *when)
+{
+	strata_schema *got = NULL;
+	char *a = NULL, *b = NULL;
+	ST_OK(strata_inspect(db, NULL, &got));
+	ST_OK(strata_schema_print(want, STRATA_PRINT_DB, &a));
+	ST_OK(strata_schema_print(got, STRATA_PRINT_DB, &b));
+	cr_assert_str_eq(b, a, "%s: the database is\n%s\n---- want\n%s", when, b, a);
+	free(a);
+	free(b);
+	strata_schema_free(got);
+}
+
+/* In a transaction, or (tx false) one statement at a time as a transaction:false migration runs. */
+static void run_script(strata_db *db, const char *sql, bool tx)
+{
+	if (!sql || !*sql)
+		return;
+	if (tx) {
+		ST_OK(strata_begin(db, NULL));
+		int rc = strata_exec(db, sql);
+		cr_assert_eq(rc, STRATA_OK, "%s\n---- running:\n%s", strata_error_last()->message, sql);
+		ST_OK(strata_commit(db));
+		return;
+	}
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
+		int rc = strata_exec(db, sql);
+		cr_assert_eq(rc, STRATA_OK, "%s\n---- running:\n%s", strata_error_last()->message, sql);
+		return;
+	}
+	/* Strata writes one statement per line in these sections. */
+	char *copy = strdup(sql), *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "--", 2) == 0)
+			continue;
+		int rc = strata_exec(db, line);
+		cr_assert_eq(rc, STRATA_OK, "%s\n---- running:\n%s", strata_error_last()->message, line);
+	}
+	free(copy);
+}
+
+static int64_t count(strata_db *db, const char *sql)
+{
+	int64_t n = -1;
+	ST_OK(strata_query_int64(db, &n, sql, NULL, 0));
+	return n;
+}
+
+/* A -> B -> A on `db`; `seed` runs at A; `check` (may be NULL) must return 1 at B and back at A. */
+static strata_plan *there_and_back(strata_db *db, const char *a_text, const char *b_text, const char *seed, const char *check_b,
+			  const char *check_a)
+{
+	strata_schema *a = parse(a_text), *b = parse(b_text), *live = NULL;
+	strata_plan *plan = NULL;
+	ST_OK(strata_schema_apply(db, a));
+	if (seed)
+		run_script(db, seed, true);
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, b, strata_db_backend(db), &plan));
+	cr_assert_gt(plan->nchanges, 0);
+	run_script(db, plan->up, !plan->up_own_tx);
+	run_script(db, plan->up_nontx, false);
+	expect_db_is(db, b, "after up");
+	if (check_b)
+		cr_assert_eq(count(db, check_b), 1, "at B: %s", check_b);
+	/* Nothing left to do at B. */
+	strata_schema *at_b = NULL;
+	strata_plan *again = NULL;
+	ST_OK(strata_inspect(db, NULL, &at_b));
+	ST_OK(strata_diff(at_b, b, strata_db_backend(db), &again));
+	cr_assert_eq(again->nchanges, 0, "a second diff is empty, not: %s\n%s", again->nchanges ? again->changes[0].summary : "",
+		     again->up);
+	strata_plan_free(again);
+	strata_schema_free(at_b);
+	run_script(db, plan->down_nontx, false);
+	run_script(db, plan->down, !plan->down_own_tx);
+	expect_db_is(db, a, "after down");
+	if (check_a)
+		cr_assert_eq(count(db, check_a), 1, "back at A: %s", check_a);
+	strata_schema_free(a);
+	strata_schema_free(b);
+	strata_schema_free(live);
+	return plan;
+}
+
+static const char users_tasks[] =
+	"table users {\n  id serial primary key\n  email string(100) not null unique\n}\n"
+	"table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title string(20) not null\n}\n";
+
+static const char seed_users_tasks[] =
+	"INSERT INTO users (email) VALUES ('a@x'), ('b@x');"
+	"INSERT INTO tasks (user_id, title) VALUES (1, 'one'), (1, 'two'), (2, 'three');";
+
+DB_TEST(diff, add_columns_tables_and_indexes)
+{
+	strata_plan *p = there_and_back(db, users_tasks,
+			       "enum prio { low high }\n"
+			       "table users {\n  id serial primary key\n  email string(100) not null unique\n  name text\n"
+			       "  is_active bool not null default true\n  use timestamps\n  index (name)\n}\n"
+			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n"
+			       "  title string(20) not null\n  prio prio not null default low\n  labels string(10)[]\n"
+			       "  index open_tasks (user_id) where prio = 'high'\n}\n"
+			       "table tags {\n  id serial primary key\n  name string(30) not null unique\n}\n"
+			       "table task_tags {\n  task_id ref tasks not null on delete cascade\n  tag_id ref tags not null on delete cascade\n"
+			       "  primary key (task_id, tag_id)\n}\n",
+			       seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks", "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		cr_assert_not_null(p->up_nontx, "indexes on existing tables are built concurrently");
+		cr_assert(strstr(p->up_nontx, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"open_tasks\""), "%s", p->up_nontx);
+	}
+	cr_assert(!p->destructive);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, renames_keep_data)
+{
+	strata_plan *p = there_and_back(db, users_tasks,
+			       "table people renamed_from users {\n  id serial primary key\n  mail string(100) not null unique renamed_from email\n}\n"
+			       "table tasks {\n  id serial primary key\n  user_id ref people not null on delete cascade\n  title string(20) not null\n}\n",
+			       seed_users_tasks, "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM people WHERE mail LIKE '%@x'",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM users WHERE email LIKE '%@x'");
+	bool rename = false;
+	for (int i = 0; i < p->nchanges; i++) {
+		rename |= p->changes[i].kind == STRATA_CHANGE_RENAME_TABLE;
+		cr_assert_neq(p->changes[i].kind, STRATA_CHANGE_DROP_TABLE, "a rename is not a drop");
+	}
+	cr_assert(rename);
+	cr_assert(!p->destructive, "%s", p->up);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, column_changes_with_rebuild_and_foreign_keys)
+{
+	/* users is changed in ways SQLite rebuilds; tasks point at it with ON DELETE CASCADE and must keep their rows. */
+	strata_plan *p = there_and_back(db, users_tasks,
+			       "table users {\n  id serial primary key\n  email string(200) not null unique\n"
+			       "  nick string(20) not null default 'anon' check (length(nick) > 0)\n}\n"
+			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title text not null\n"
+			       "  check (title <> '')\n}\n",
+			       seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks", "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
+	cr_assert(!p->destructive, "widening changes are not destructive:\n%s", p->up);
+	if (backend == STRATA_BACKEND_SQLITE)
+		cr_assert(strstr(p->up, "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n") && strstr(p->up, "PRAGMA foreign_key_check;\nCOMMIT;") && p->up_own_tx, "%s", p->up);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, destructive_changes_are_marked)
+{
+	strata_plan *p = there_and_back(db,
+			       "table users {\n  id serial primary key\n  email string(100) not null unique\n  bio text\n}\n"
+			       "table old_stuff {\n  id serial primary key\n}\n",
+			       "table users {\n  id serial primary key\n  email string(50) not null unique\n}\n",
+			       "INSERT INTO users (email, bio) VALUES ('a@x', 'hi');", "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users",
+			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users");
+	cr_assert(p->destructive);
+	cr_assert(strstr(p->up, "-- strata:destructive "), "%s", p->up);
+	bool dropped_table = false;
+	for (int i = 0; i < p->nchanges; i++)
+		dropped_table |= p->changes[i].kind == STRATA_CHANGE_DROP_TABLE && p->changes[i].destructive;
+	cr_assert(dropped_table);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, enum_value_added)
+{
+	strata_plan *p = there_and_back(db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
+			       "enum st { open pending closed archived }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
+			       "INSERT INTO t (s) VALUES ('open'), ('closed');", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+	if (backend == STRATA_BACKEND_POSTGRES)
+		cr_assert(strstr(p->up, "ALTER TYPE \"st\" ADD VALUE IF NOT EXISTS 'pending' BEFORE 'closed';"), "%s", p->up);
+	else
+		cr_assert(strstr(p->up, "'open', 'pending', 'closed', 'archived'"), "SQLite rewrites the CHECK:\n%s", p->up);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, constraints_and_keys)
+{
+	strata_plan *p = there_and_back(db,
+			       "table a {\n  id serial primary key\n  x int not null\n  y int not null\n  index a_x (x)\n}\n"
+			       "table b {\n  id serial primary key\n  a_id int\n}\n",
+			       "table a {\n  id serial primary key\n  x int not null\n  y int not null\n  unique (x, y)\n"
+			       "  check (x <= y)\n  index a_y (y)\n}\n"
+			       "table b {\n  id serial primary key\n  a_id ref a on delete set null\n}\n",
+			       "INSERT INTO a (x, y) VALUES (1, 2), (2, 3); INSERT INTO b (a_id) VALUES (1), (NULL);",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b");
+	strata_plan_free(p);
+	(void)url;
+}
+
+Test(diff_pure, empty_and_file)
+{
+	strata_schema *a = parse(users_tasks), *b = parse(users_tasks);
+	strata_plan *p = NULL;
+	ST_OK(strata_diff(a, b, STRATA_BACKEND_SQLITE, &p));
+	cr_assert_eq(p->nchanges, 0);
+	cr_assert_str_eq(p->up, "");
+	char **paths = NULL;
+	ST_EXPECT(strata_plan_write(p, "/tmp", "nothing", NULL, &paths), STRATA_EINVAL);
+	strata_plan_free(p);
+	strata_schema_free(b);
+	b = parse("table users {\n  id serial primary key\n  email string(100) not null unique\n  name text\n}\n"
+		  "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title string(20) not null\n"
+		  "  index (title)\n}\n");
+	ST_OK(strata_diff(a, b, STRATA_BACKEND_POSTGRES, &p));
+	char *dir = test_tmpdir();
+	ST_OK(strata_plan_write(p, dir, "Add names & a title index", "20261122103000", &paths));
+	cr_assert_not_null(paths[0]);
+	cr_assert_not_null(paths[1]);
+	cr_assert(strstr(paths[0], "/20261122103000_add_names_a_title_index.sql"), "%s", paths[0]);
+	cr_assert(strstr(paths[1], "/20261122103001_add_names_a_title_index_concurrently.sql"), "%s", paths[1]);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(paths[0], "r");
+	cr_assert_not_null(f);
+	text = calloc(1, 65536);
+	len = fread(text, 1, 65535, f);
+	fclose(f);
+	cr_assert_gt(len, 0);
+	cr_assert_eq(strncmp(text, "-- migrate:up\n", 14), 0, "%s", text);
+	cr_assert(strstr(text, "ALTER TABLE \"users\" ADD COLUMN \"name\" text;"), "%s", text);
+	cr_assert(strstr(text, "-- migrate:down\n"), "%s", text);
+	cr_assert(strstr(text, "-- strata:destructive DROP COLUMN"), "the down drops the column:\n%s", text);
+	f = fopen(paths[1], "r");
+	len = fread(text, 1, 65535, f);
+	text[len] = '\0';
+	fclose(f);
+	cr_assert_eq(strncmp(text, "-- migrate:up transaction:false\n", 32), 0, "%s", text);
+	cr_assert(strstr(text, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"tasks_title_idx\""), "%s", text);
+	cr_assert(strstr(text, "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS \"tasks_title_idx\";"), "%s", text);
+	free(text);
+	for (int i = 0; paths[i]; i++)
+		free(paths[i]);
+	free(paths);
+	test_rmrf(dir);
+	free(dir);
+	strata_plan_free(p);
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
