@@ -1,4 +1,5 @@
 /* A plan as dbmate-format migration files. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,28 @@ static void slugify(const char *msg, char *out, size_t cap)
 		}
 	}
 	out[j] = '\0';
+}
+
+/* The highest YYYYMMDDHHMMSS version among the files of `dir` (0: none). */
+static unsigned long long max_version(const char *dir)
+{
+	unsigned long long best = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strspn(e->d_name, "0123456789") < 14)
+			continue;
+		char digits[15];
+		memcpy(digits, e->d_name, 14);
+		digits[14] = '\0';
+		unsigned long long v = strtoull(digits, NULL, 10);
+		if (v > best)
+			best = v;
+	}
+	closedir(d);
+	return best;
 }
 
 static int write_file(const char *path, const char *text)
@@ -85,6 +108,10 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 		struct tm tm;
 		gmtime_r(&now, &tm);
 		strftime(ver, sizeof ver, "%Y%m%d%H%M%S", &tm);
+		/* Two diffs within a second, or a clock behind the files: stay after the last one. */
+		unsigned long long last = max_version(dir);
+		if (last >= strtoull(ver, NULL, 10))
+			snprintf(ver, sizeof ver, "%llu", last + 1);
 	}
 	bool main_part = p->up && p->up[0];
 	if (main_part) {

@@ -265,3 +265,36 @@ Test(diff_pure, empty_and_file)
 	strata_schema_free(a);
 	strata_schema_free(b);
 }
+
+/* The command: write the migration, let `strata migrate up` run it, then nothing is left to do. */
+DB_TEST(diff_cli, migrate_diff_then_up)
+{
+	char *dir = test_tmpdir(), *out = NULL;
+	char schema[512];
+	snprintf(schema, sizeof schema, "%s/schema.strata", dir);
+	FILE *f = fopen(schema, "w");
+	cr_assert_not_null(f);
+	fputs(users_tasks, f);
+	fputs("table notes {\n  id serial primary key\n  task_id ref tasks on delete cascade\n  body text not null\n"
+	      "  index (task_id)\n  use timestamps\n}\n", f);
+	fclose(f);
+	int rc = test_run_cmd(&out, "cd %s && mkdir -p migrations && %s migrate diff -m 'first cut' --url '%s' --schema %s",
+			      dir, STRATA_CLI, url, schema);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "create table notes") && strstr(out, "_first_cut.sql"), "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s migrate up --url '%s'", dir, STRATA_CLI, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s migrate diff -m again --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "no changes: the database matches"), "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s migrate diff --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
+	cr_assert_eq(rc, 2, "a message is required: %s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	(void)db;
+	(void)backend;
+}
