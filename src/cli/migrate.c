@@ -484,20 +484,24 @@ static int report_run(run_ctx *x, bool up, const vlist *before, int rc_run, size
 	return rc_run == STRATA_OK ? 0 : 1;
 }
 
-static void warn_destructive(run_ctx *x)
+static void warn_pending(run_ctx *x)
 {
 	const strata_migration_info *it;
 	size_t n;
-	if (x->mo.safe || strata_migrate_status(x->m, &it, &n) != STRATA_OK)
+	if (strata_migrate_status(x->m, &it, &n) != STRATA_OK)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (it[i].state != STRATA_MIGRATION_PENDING || !it[i].destructive)
+		if (it[i].state != STRATA_MIGRATION_PENDING)
 			continue;
 		if (x->o.to && strcmp(it[i].version, x->o.to) > 0 && strlen(it[i].version) >= strlen(x->o.to))
 			continue;
-		warnf("pending migration %s_%s is destructive (%s); run with --safe or DB_BACKUP_ON_MIGRATE=true to "
-		      "back up first",
-		      it[i].version, it[i].name, it[i].destructive_why);
+		if (it[i].destructive && !x->mo.safe)
+			warnf("pending migration %s_%s is destructive (%s); run with --safe or DB_BACKUP_ON_MIGRATE=true "
+			      "to back up first",
+			      it[i].version, it[i].name, it[i].destructive_why);
+		if (!it[i].transactional && x->o.dry_run)
+			warnf("%s_%s is transaction:false: it cannot run inside the dry run's transaction and is not tried",
+			      it[i].version, it[i].name);
 	}
 }
 
@@ -516,7 +520,7 @@ static int do_up_down(run_ctx *x, bool up, bool redo)
 		return 0;
 	}
 	if (up && !x->o.json)
-		warn_destructive(x);
+		warn_pending(x);
 	rc = snapshot(x, !up, &before);
 	if (rc)
 		goto done;

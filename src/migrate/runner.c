@@ -668,16 +668,61 @@ static int pending_list(strata_migrator *m, const char *target, strata__migratio
 	return STRATA_OK;
 }
 
-static int ensure_ledger_in_dry_run(strata_migrator *m)
+/*
+ * Run the up (or down) sections of `files` in order, stopping at the first
+ * failure; in a dry run all inside one transaction that is rolled back
+ * (transaction:false sections cannot be tried there and are left out).
+ * Writes the schema file when anything ran.
+ */
+static int run_files(strata_migrator *m, strata__migration **files, size_t n, bool up, size_t *done)
 {
-	return m->opts.dry_run ? strata__ledger_ensure(m) : STRATA_OK;
+	bool outer = false;
+	int rc = STRATA_OK;
+
+	*done = 0;
+	if (m->opts.dry_run) {
+		rc = strata_begin(m->db, NULL);
+		if (rc != STRATA_OK)
+			return rc;
+		outer = true;
+		if (up)
+			rc = strata__ledger_ensure(m);
+	}
+	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
+		strata__migration *f = files[i];
+		const strata__mig_section *s = up ? &f->up : &f->down;
+		section_run r;
+		if (m->opts.progress)
+			m->opts.progress(i, n, f->version, f->name, m->opts.progress_ud);
+		rc = split_section(m, f, s, up ? "up" : "down", &r);
+		if (rc != STRATA_OK)
+			break;
+		if (s->transaction) {
+			rc = run_transactional(m, &r, up);
+		} else if (m->opts.dry_run) {
+			/* cannot be tried inside a transaction */
+		} else if (up) {
+			rc = run_loose_up(m, &r, resume_at(row_for(m, f->version)));
+		} else {
+			rc = run_loose_down(m, &r);
+		}
+		free(r.pcs);
+		if (rc == STRATA_OK)
+			(*done)++;
+	}
+	if (m->opts.progress && rc == STRATA_OK && n > 0)
+		m->opts.progress(n, n, "", "", m->opts.progress_ud);
+	if (outer)
+		rollback_keep_error(m->db);
+	if (rc == STRATA_OK && *done > 0)
+		rc = write_schema(m);
+	return rc;
 }
 
 int strata_migrate_up(strata_migrator *m, const char *target, size_t *applied)
 {
 	strata__migration **list = NULL;
 	size_t n = 0, done = 0;
-	bool outer = false;
 	int rc;
 
 	if (applied)
@@ -701,38 +746,7 @@ int strata_migrate_up(strata_migrator *m, const char *target, size_t *applied)
 		if (rc != STRATA_OK)
 			goto unlock;
 	}
-	if (m->opts.dry_run) {
-		rc = strata_begin(m->db, NULL);
-		if (rc != STRATA_OK)
-			goto unlock;
-		outer = true;
-		rc = ensure_ledger_in_dry_run(m);
-	}
-	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
-		strata__migration *f = list[i];
-		section_run r;
-		if (m->opts.progress)
-			m->opts.progress(i, n, f->version, f->name, m->opts.progress_ud);
-		rc = split_section(m, f, &f->up, "up", &r);
-		if (rc != STRATA_OK)
-			break;
-		if (f->up.transaction) {
-			rc = run_transactional(m, &r, true);
-		} else if (m->opts.dry_run) {
-			/* cannot be tried inside a transaction: leave it out of the dry run */
-		} else {
-			rc = run_loose_up(m, &r, resume_at(row_for(m, f->version)));
-		}
-		free(r.pcs);
-		if (rc == STRATA_OK)
-			done++;
-	}
-	if (m->opts.progress && rc == STRATA_OK && n > 0)
-		m->opts.progress(n, n, "", "", m->opts.progress_ud);
-	if (outer)
-		rollback_keep_error(m->db);
-	if (rc == STRATA_OK && done > 0)
-		rc = write_schema(m);
+	rc = run_files(m, list, n, true, &done);
 unlock:
 	free(list);
 	strata__migrate_unlock(m);
@@ -780,8 +794,8 @@ static int revert_list(strata_migrator *m, int steps, const char *target, strata
 int strata_migrate_down(strata_migrator *m, int steps, const char *target, size_t *reverted)
 {
 	strata_migration_info **list = NULL;
+	strata__migration **files = NULL;
 	size_t n = 0, done = 0;
-	bool outer = false;
 	int rc;
 
 	if (reverted)
@@ -833,35 +847,16 @@ int strata_migrate_down(strata_migrator *m, int steps, const char *target, size_
 		if (rc != STRATA_OK)
 			goto unlock;
 	}
-	if (m->opts.dry_run) {
-		rc = strata_begin(m->db, NULL);
-		if (rc != STRATA_OK)
-			goto unlock;
-		outer = true;
+	files = calloc(n + 1, sizeof *files);
+	if (!files) {
+		rc = strata__error_nomem();
+		goto unlock;
 	}
-	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
-		strata__migration *f = file_for(m, list[i]->version);
-		section_run r;
-		if (m->opts.progress)
-			m->opts.progress(i, n, f->version, f->name, m->opts.progress_ud);
-		rc = split_section(m, f, &f->down, "down", &r);
-		if (rc != STRATA_OK)
-			break;
-		if (f->down.transaction)
-			rc = run_transactional(m, &r, false);
-		else if (!m->opts.dry_run)
-			rc = run_loose_down(m, &r);
-		free(r.pcs);
-		if (rc == STRATA_OK)
-			done++;
-	}
-	if (m->opts.progress && rc == STRATA_OK && n > 0)
-		m->opts.progress(n, n, "", "", m->opts.progress_ud);
-	if (outer)
-		rollback_keep_error(m->db);
-	if (rc == STRATA_OK && done > 0)
-		rc = write_schema(m);
+	for (size_t i = 0; i < n; i++)
+		files[i] = file_for(m, list[i]->version);
+	rc = run_files(m, files, n, false, &done);
 unlock:
+	free(files);
 	free(list);
 	strata__migrate_unlock(m);
 	if (reverted)

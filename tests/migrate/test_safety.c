@@ -261,6 +261,11 @@ DB_TEST(migrate_safety, dry_run_rolls_back)
 	cr_assert(!table_exists(db, "c"));
 	cr_assert_eq(mig(&out, dir, url, "up --to 002"), 0, "%s", out);
 	free(out);
+	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up transaction:false\nCREATE TABLE c (id integer);\n");
+	cr_assert_eq(mig(&out, dir, url, "up --dry-run"), 0, "%s", out);
+	ASSERT_HAS(out, "003_bad is transaction:false: it cannot run inside the dry run's transaction and is not tried");
+	free(out);
+	cr_assert(!table_exists(db, "c"));
 	cr_assert_eq(mig(&out, dir, url, "down --dry-run --to 0"), 0, "%s", out);
 	ASSERT_HAS(out, "Dry run: 2 migrations would be rolled back");
 	free(out);
