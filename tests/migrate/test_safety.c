@@ -487,3 +487,31 @@ DB_TEST(migrate_safety, init_project)
 	(void)db;
 	(void)backend;
 }
+
+DB_TEST(migrate_safety, terminal_progress_and_no_color)
+{
+	char *dir = proj_new(), *out;
+	for (int i = 1; i <= 5; i++) {
+		char name[64], text[128];
+		snprintf(name, sizeof name, "migrations/%03d_t%d.sql", i, i);
+		snprintf(text, sizeof text, "-- migrate:up\nCREATE TABLE t%d (id integer);\n", i);
+		proj_put(dir, name, text);
+	}
+	/* on a terminal: a progress bar on stderr, colour on stdout */
+	cr_assert_eq(test_run_cmd(&out, "cd '%s' && script -qec \"env -u NO_COLOR '%s' migrate up --url '%s'\" /dev/null",
+				  dir, STRATA_CLI, url),
+		     0, "%s", out);
+	ASSERT_HAS(out, "] 5/5 005_t5");
+	ASSERT_HAS(out, "\033[32mapplied\033[0m");
+	free(out);
+	cr_assert_eq(test_run_cmd(&out, "cd '%s' && script -qec \"env NO_COLOR=1 '%s' migrate status --url '%s'\" /dev/null",
+				  dir, STRATA_CLI, url),
+		     0, "%s", out);
+	ASSERT_LACKS(out, "\033[");
+	ASSERT_HAS(out, "5 applied, 0 pending");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	(void)db;
+	(void)backend;
+}
