@@ -137,8 +137,9 @@ static void pg_integrity(strata__hrun *r)
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		const char *name = strata__col_str(st, 0), *table = strata__col_str(st, 1);
 		bool is_fk = strata__col_str(st, 2)[0] == 'f';
-		bool validated = false, disabled = strata__col_i64(st, 4) != 0;
+		bool validated = false, disabled = false;
 		strata_column_bool(st, 3, &validated);
+		strata_column_bool(st, 4, &disabled);
 		if (!validated) {
 			unvalidated++;
 			strata__health_find(r, STRATA_HEALTH_WARNING, "not_validated", name,

@@ -41,7 +41,7 @@ static const char sqlite_indexes[] =
 	"ORDER BY 1, 2";
 
 static const char pg_indexes[] =
-	"SELECT quote_ident(n.nspname) || '.' || quote_ident(t.relname), quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(t.relname), CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), "
 	"x.indisunique, x.indisprimary, coalesce(pg_get_expr(x.indpred, x.indrelid), ''), "
 	"array_to_string(x.indkey::int2[], chr(31)), am.amname || coalesce(pg_get_expr(x.indexprs, x.indrelid), ''), "
 	"pg_relation_size(c.oid), coalesce(s.idx_scan, 0) "
@@ -58,7 +58,7 @@ static const char sqlite_fkeys[] =
 	"WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' GROUP BY m.name, f.id ORDER BY 1, 2";
 
 static const char pg_fkeys[] =
-	"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), co.conname, array_to_string(co.conkey, chr(31)), "
+	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), co.conname, array_to_string(co.conkey, chr(31)), "
 	"co.confrelid::regclass::text, (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) "
 	"  FROM unnest(co.conkey) WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.att) "
 	"FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -282,7 +282,7 @@ static void pg_tables(strata__hrun *r)
 {
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, r->db,
-				"SELECT quote_ident(schemaname) || '.' || quote_ident(relname), seq_scan, coalesce(idx_scan, 0), "
+				"SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END || quote_ident(relname), seq_scan, coalesce(idx_scan, 0), "
 				"n_live_tup, n_dead_tup, "
 				"extract(epoch FROM now() - greatest(last_analyze, last_autoanalyze)) / 86400, "
 				"extract(epoch FROM now() - greatest(last_vacuum, last_autovacuum)) / 86400 "
@@ -352,7 +352,7 @@ static void pg_cache_and_sequences(strata__hrun *r)
 	strata_finalize(st);
 
 	rc = strata_prepare(&st, r->db,
-			    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+			    "SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END || quote_ident(sequencename), "
 			    "CASE WHEN increment_by > 0 THEN (last_value::float8 - min_value::float8) / (max_value::float8 - min_value::float8) "
 			    "ELSE (max_value::float8 - last_value::float8) / (max_value::float8 - min_value::float8) END, "
 			    "last_value, CASE WHEN increment_by > 0 THEN max_value ELSE min_value END "
