@@ -21,7 +21,9 @@
 #include <strata/backup.h>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/url.h"
+#include "db/internal.h"
 #include "migrate/internal.h"
 #include "sql/split.h"
 
@@ -1098,6 +1100,10 @@ int strata_migrate_verify(strata_migrator *m, size_t *checked, size_t *failed)
 				if (!have_first) {
 					strata__error_save(&first);
 					have_first = true;
+				} else {
+					/* the first failure is the error; the others are told as they come */
+					strata__log(m->db->log, m->db->log_ud, STRATA_LOG_ERROR, "%s",
+						    strata_error_last()->message);
 				}
 			} else if (vrc != STRATA_OK) {
 				rc = vrc;

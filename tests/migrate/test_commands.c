@@ -191,6 +191,12 @@ DB_TEST(migrate, verify)
 	free(out);
 	cr_assert_eq(count_rows(db, "c"), 1, "verify changes nothing");
 	ST_OK(strata_exec(db, "DELETE FROM users"));
+	ST_OK(strata_exec(db, "DELETE FROM c"));
+	cr_assert_eq(mig(&out, dir, url, "verify"), 1, "%s", out);
+	ASSERT_HAS(out, "20260101000001_users.sql:7:1: verify of 20260101000001 failed");
+	ASSERT_HAS(out, "20260101000004_check.sql:7:1: verify of 20260101000004 failed");
+	ASSERT_HAS(out, "2 of 3 verify statements failed");
+	free(out);
 	cr_assert_eq(mig(&out, dir, url, "verify --json"), 1, "%s", out);
 	ASSERT_HAS(out, "\"ok\":false");
 	ASSERT_HAS(out, "20260101000001_users.sql:7:1");
