@@ -14,5 +14,6 @@
 #include "strata/diff.h"
 #include "strata/pool.h"
 #include "strata/health.h"
+#include "strata/lint.h"
 
 #endif

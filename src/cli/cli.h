@@ -41,6 +41,7 @@ int cmd_optimize(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_branch(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 /* `strata migrate diff`: provided by the diff command; migrate.c declares it weak. */

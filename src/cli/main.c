@@ -14,6 +14,7 @@ static const cli_command commands[] = {
 	{ "db", cmd_db, "create or drop (--force) the database the URL names" },
 	{ "wait", cmd_wait, "wait until the database accepts connections (--timeout)" },
 	{ "schema", cmd_schema, "sql, apply, inspect, check, print: the schema file and the live database" },
+	{ "lint", cmd_lint, "best-practice rules on the schema file, migrations and live databases" },
 	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
 	{ "gen", cmd_gen, "c: typed, owner-scoped C data access for the schema" },
 	{ "health", cmd_health, "connectivity, migrations, schema, integrity, performance, configuration (exit 0/1/2)" },

@@ -70,6 +70,19 @@ DB_TEST(inspect, design_example)
 	(void)backend;
 }
 
+DB_TEST(inspect, tasks_example_file)
+{
+	strata_schema *s = NULL;
+	char *text = NULL;
+	ST_OK(strata_schema_load(&s, STRATA_SOURCE_DIR "/examples/tasks/schema.strata"));
+	ST_OK(strata_schema_print(s, 0, &text));
+	round_trip(db, text);
+	free(text);
+	strata_schema_free(s);
+	(void)url;
+	(void)backend;
+}
+
 DB_TEST(inspect, every_type)
 {
 	round_trip(db, "enum mood { happy sad 'so-so' }\n"

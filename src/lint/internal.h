@@ -1,0 +1,135 @@
+/*
+ * The linter's internal side: the rule numbers, the resolved
+ * configuration, the per-file context that findings are emitted through
+ * (and suppressions are applied in), shared by the files of src/lint/.
+ */
+#ifndef STRATA_LINT_INTERNAL_H
+#define STRATA_LINT_INTERNAL_H
+
+#include <strata/lint.h>
+
+#include "core/buf.h"
+
+/* Rule numbers: the index of each rule in the registry (rules.c). */
+enum {
+	R_REQUIRE_PK,
+	R_REQUIRE_TIMESTAMPS,
+	R_UPDATED_AT,
+	R_STRING_LENGTH,
+	R_PREFER_ENUM,
+	R_FK_ON_DELETE,
+	R_FK_INDEX,
+	R_DUP_INDEX,
+	R_REDUNDANT_INDEX,
+	R_OWNER_INDEX,
+	R_ID_FKEY,
+	R_MONEY_FLOAT,
+	R_TS_TZ,
+	R_CHAR,
+	R_IDENT_LEN,
+	R_RESERVED,
+	R_DROP_TABLE,
+	R_DROP_COLUMN,
+	R_TRUNCATE,
+	R_DML_NO_WHERE,
+	R_NARROWING,
+	R_INDEX_CONC,
+	R_DROP_INDEX_CONC,
+	R_CONC_TX,
+	R_NOT_VALID,
+	R_SET_NOT_NULL,
+	R_VOLATILE_DEFAULT,
+	R_ALTER_TYPE,
+	R_NOT_NULL_NO_DEFAULT,
+	R_LOCK_TIMEOUT,
+	R_RENAME_TABLE,
+	R_RENAME_COLUMN,
+	R_DROP_SCHEMA_COL,
+	R_IF_EXISTS,
+	R_REQUIRE_DOWN,
+	R_DOWN_INVERSE,
+	R_INVALID_SQL,
+	R_UNUSED_SUP,
+	R_SUP_REASON,
+	R__COUNT
+};
+
+extern const strata_lint_rule strata__lint_rules[R__COUNT];
+
+typedef enum lint_string_style { STRING_STYLE_LENGTH = 0, STRING_STYLE_TEXT = 1 } lint_string_style;
+typedef enum lint_enum_style { ENUM_STYLE_NATIVE = 0, ENUM_STYLE_CHECK = 1 } lint_enum_style;
+
+struct strata_lint_config {
+	unsigned char sev[R__COUNT]; /* 0: the rule's default; else the severity + 1 */
+	lint_string_style string_style;
+	lint_enum_style enum_style;
+	strata_backend dialect;	   /* 0: both / unset */
+	bool has_max_warnings; /* false: no limit */
+	int max_warnings;
+	char *schema, *migrations; /* NULL: the defaults */
+	char valbuf[32];	   /* strata_lint_config_get()'s scratch */
+};
+
+/* A finding as the report stores it (the public struct plus owned copies). */
+typedef struct lint_item {
+	strata_lint_finding f;
+	int rule;
+	char *file, *object, *message;
+} lint_item;
+
+struct strata_lint_report {
+	lint_item *items;
+	size_t n, cap;
+	size_t suppressed;
+};
+
+/* Linting one file (or one database): where findings go and what applies. */
+typedef struct lint_ctx {
+	strata_lint_report *r;
+	const strata_lint_config *cfg; /* never NULL */
+	unsigned dialects;		/* STRATA_LINT_SQLITE / _POSTGRES bits being checked */
+	unsigned categories;
+	const char *file;
+	size_t first; /* the report's first finding for this file */
+	bool quiet; /* replaying history: nothing is reported */
+} lint_ctx;
+
+/* The built-in defaults (a static config). */
+const strata_lint_config *strata__lint_default_config(void);
+
+/* Begin a file: fills ctx from the options. */
+void strata__lint_ctx_init(lint_ctx *ctx, strata_lint_report *r, const strata_lint_options *opts,
+			   const char *file, unsigned dialects);
+
+/* Would the rule run (category on, dialect applies, severity not off)? */
+bool strata__lint_enabled(const lint_ctx *ctx, int rule);
+
+/*
+ * Report a finding of `rule` at line:col (0: none) on `object` (may be
+ * NULL).  Does nothing when the rule is not enabled.  STRATA_OK or
+ * STRATA_ENOMEM.
+ */
+int strata__lint_emit(lint_ctx *ctx, int rule, int line, int col, const char *object, const char *fmt, ...)
+	STRATA_PRINTF(6, 7);
+
+/*
+ * Apply the suppression comments of `text` to the findings emitted for
+ * this file since the context began, and report unused ones and ones
+ * without a reason.  STRATA_OK or STRATA_ENOMEM.
+ */
+int strata__lint_suppress(lint_ctx *ctx, const char *text, size_t len);
+
+/* The 1-based line and column of byte `off` in `text`. */
+void strata__lint_linecol(const char *text, size_t off, int *line, int *col);
+
+/* Case-insensitive ASCII comparisons. */
+bool strata__lint_ieq(const char *a, const char *b);
+bool strata__lint_ieqn(const char *a, const char *b, size_t n);
+
+/* The schema rules (schema.c) on a model; ctx is set up by the caller. */
+int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live);
+
+/* A PostgreSQL or SQLite reserved word? */
+bool strata__lint_reserved(const char *word);
+
+#endif
