@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env.h"
 #include "core/error.h"
 #include "lint/internal.h"
 
@@ -300,25 +301,12 @@ int strata_lint_config_load(strata_lint_config *c, const char *path)
 {
 	if (!c || !path)
 		return strata__error_set(STRATA_EINVAL, "lint: NULL configuration or path");
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO, "%s: %s", path,
-					 strerror(errno));
-	strata_buf b = STRATA_BUF_INIT;
-	char chunk[4096];
-	size_t got;
-	int rc = STRATA_OK;
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if ((rc = strata__buf_append(&b, chunk, got)) != STRATA_OK)
-			goto done;
-	if (ferror(f)) {
-		rc = strata__error_set(STRATA_EIO, "%s: read failed", path);
-		goto done;
-	}
-	rc = strata_lint_config_parse(c, b.ptr ? b.ptr : "", b.len, path);
-done:
-	fclose(f);
-	strata__buf_free(&b);
+	char *text = NULL;
+	size_t len = 0;
+	int rc = strata__read_file(path, &text, &len);
+	if (rc == STRATA_OK)
+		rc = strata_lint_config_parse(c, text, len, path);
+	free(text);
 	return rc;
 }
 
