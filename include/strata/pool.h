@@ -114,6 +114,9 @@ STRATA_API int strata_pool_release(strata_pool *pool, strata_db *db);
  * with strata_transact() (commit on STRATA_OK, roll back otherwise, retry
  * STRATA_EBUSY and STRATA_ECONFLICT), release.  When the connection turns
  * out to be dead before `fn` ran, it is replaced and the call goes on, once.
+ * On a SQLite file, write transactions (not read_only) of this process
+ * queue on a mutex ahead of SQLite's lock.  `fn` must not call
+ * strata_pool_transact() on the same pool (use the `db` it is given).
  * Returns what strata_transact() returned, or the acquire's failure.
  * Thread-safe.
  */

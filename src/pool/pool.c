@@ -247,16 +247,16 @@ static void reap_idle(strata_pool *p, int64_t now, doomed *d)
 	}
 }
 
-/* Note connections held past the leak threshold.  Lock held. */
-static int scan_leaks(strata_pool *p, int64_t now, bool force, leak_report *out)
+/* Note connections held past the leak threshold, up to `room` of them.  Lock held. */
+static int scan_leaks(strata_pool *p, int64_t now, bool force, leak_report *out, int room)
 {
-	if (p->leak_ms < 0 || (!force && now < p->next_leak_scan_us))
+	if (p->leak_ms < 0 || room <= 0 || (!force && now < p->next_leak_scan_us))
 		return 0;
 	int64_t limit = (int64_t)p->leak_ms * 1000;
 	int64_t step = limit / 4 < 1000000 ? limit / 4 : 1000000;
 	p->next_leak_scan_us = now + (step > 1000 ? step : 1000);
 	int n = 0;
-	for (int i = 0; i < p->cap && n < MAX_LEAK_REPORTS; i++) {
+	for (int i = 0; i < p->cap && n < room; i++) {
 		pool_conn *c = p->slots[i];
 		if (!c || !c->in_use || c->leak_reported || now - c->acquired_us < limit)
 			continue;
@@ -267,7 +267,7 @@ static int scan_leaks(strata_pool *p, int64_t now, bool force, leak_report *out)
 		out[n].held_ms = (now - c->acquired_us) / 1000;
 		n++;
 	}
-	if (n == MAX_LEAK_REPORTS)
+	if (n == room)
 		p->next_leak_scan_us = now; /* more may be waiting */
 	return n;
 }
@@ -597,7 +597,7 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 		}
 		int64_t now = strata__monotonic_us();
 		reap_idle(p, now, &d);
-		nleaks += scan_leaks(p, now, false, leaks + nleaks);
+		nleaks += scan_leaks(p, now, false, leaks + nleaks, MAX_LEAK_REPORTS - nleaks);
 		if (p->nidle > 0) {
 			pool_conn *c;
 			if (p->lifo) {
@@ -840,7 +840,7 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 		p->idle[p->nidle++] = c;
 	}
 	if (!p->closing)
-		nleaks = scan_leaks(p, now, false, leaks);
+		nleaks = scan_leaks(p, now, false, leaks, MAX_LEAK_REPORTS);
 	bool last = p->closing && p->nbusy == 0 && p->npending == 0;
 	if (p->nwaiting > 0)
 		pthread_cond_signal(&p->cv);
@@ -903,7 +903,7 @@ int strata_pool_stats(strata_pool *p, strata_pool_metrics *out)
 					 STRATA_POOL_METRICS_VERSION);
 	leak_report leaks[MAX_LEAK_REPORTS];
 	lock(p);
-	int nleaks = scan_leaks(p, strata__monotonic_us(), true, leaks);
+	int nleaks = scan_leaks(p, strata__monotonic_us(), true, leaks, MAX_LEAK_REPORTS);
 	out->open = p->nopen;
 	out->idle = p->nidle;
 	out->in_use = p->nbusy;
