@@ -164,3 +164,75 @@ POOL_TEST(stress_16_threads)
 	cr_assert_eq(log[0], '\0', "nothing logged: %s", log);
 	free(log);
 }
+
+/*
+ * SQLite writers that do not go through strata_pool_transact (so not
+ * through its writer queue) still never see "database is locked": BEGIN
+ * IMMEDIATE waits on the busy timeout, and strata_transact retries.
+ */
+struct direct_writer {
+	strata_pool *pool;
+	int index, txs, failures;
+	char message[256];
+};
+
+static int bump_one(strata_db *db, void *arg)
+{
+	struct direct_writer *w = arg;
+	return strata_execv(db, "UPDATE counters SET n = n + 1 WHERE id = ?", STRATA_INT(w->index % 2));
+}
+
+static void *run_direct_writer(void *arg)
+{
+	struct direct_writer *w = arg;
+	for (int i = 0; i < w->txs; i++) {
+		strata_db *db;
+		int rc = strata_pool_acquire(w->pool, &db);
+		if (rc == STRATA_OK) {
+			rc = strata_transact(db, bump_one, w, NULL);
+			strata_pool_release(w->pool, db);
+		}
+		if (rc != STRATA_OK) {
+			w->failures++;
+			snprintf(w->message, sizeof w->message, "%s", strata_error_last()->message);
+		}
+	}
+	return NULL;
+}
+
+Test(pool, sqlite_writers_wait_on_the_busy_timeout)
+{
+	log_capture_reset();
+	char *dir = test_tmpdir();
+	char url[4200];
+	snprintf(url, sizeof url, "sqlite:%s/writers.db", dir);
+	strata_pool_options o = STRATA_POOL_OPTIONS_INIT;
+	o.size = 4;
+	o.max_overflow = 4;
+	strata_pool *pool = pool_open_ok(url, &o);
+	strata_db *db;
+	ST_OK(strata_pool_acquire(pool, &db));
+	ST_OK(strata_exec(db, "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+			      "INSERT INTO counters VALUES (0, 0), (1, 0)"));
+	ST_OK(strata_pool_release(pool, db));
+	enum { N = 8, TXS = 100 };
+	struct direct_writer w[N];
+	pthread_t t[N];
+	for (int i = 0; i < N; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].pool = pool;
+		w[i].index = i;
+		w[i].txs = TXS;
+		cr_assert_eq(pthread_create(&t[i], NULL, run_direct_writer, &w[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(w[i].failures, 0, "writer %d: %d failures: %s", i, w[i].failures, w[i].message);
+	ST_OK(strata_pool_acquire(pool, &db));
+	cr_assert_eq(query_int(db, "SELECT sum(n) FROM counters"), N * TXS);
+	ST_OK(strata_pool_release(pool, db));
+	strata_pool_close(pool);
+	test_rmrf(dir);
+	free(dir);
+}
