@@ -150,6 +150,7 @@ typedef struct mopts {
 	int lock_timeout_s;
 	bool json, sql, dry_run, safe, exit_code, allow_changed, allow_missing, allow_out_of_order, retry_failed;
 	bool force;
+	bool strict; /* up: refuse when lint finds an error-level problem in a pending migration */
 } mopts;
 
 enum {
@@ -164,6 +165,7 @@ enum {
 	OPT_BACKUP_DIR,
 	OPT_RETRY_FAILED,
 	OPT_SQL,
+	OPT_STRICT,
 };
 
 static const char migrate_usage[] =
@@ -192,6 +194,8 @@ static const char migrate_usage[] =
 	"                     destructive (also DB_BACKUP_ON_MIGRATE=true); SQLite: an online\n"
 	"                     copy, PostgreSQL: pg_dump -Fc; into --backup-dir (default backups/)\n"
 	"  --backup-dir DIR   where --safe puts backups\n"
+	"  --strict           up: refuse to run when `strata lint`'s destructive or locking rules\n"
+	"                     find an error in a pending migration (they are always printed)\n"
 	"  --schema-file PATH after up/down, write the schema as the database has it to PATH\n"
 	"  --dump-schema      the same, to db/schema.sql\n"
 	"  --lock-timeout S   wait up to S seconds for another runner (default 60; 0: do not wait)\n"
@@ -231,6 +235,7 @@ static int parse_mopts(int argc, char **argv, mopts *o)
 		{ "sql", no_argument, NULL, OPT_SQL },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "safe", no_argument, NULL, 's' },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "force", no_argument, NULL, 'f' },
 		{ "exit-code", no_argument, NULL, OPT_EXIT_CODE },
 		{ "allow-changed", no_argument, NULL, OPT_ALLOW_CHANGED },
@@ -265,6 +270,7 @@ static int parse_mopts(int argc, char **argv, mopts *o)
 		case OPT_SQL: o->sql = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case 's': o->safe = true; break;
+		case OPT_STRICT: o->strict = true; break;
 		case 'f': o->force = true; break;
 		case OPT_EXIT_CODE: o->exit_code = true; break;
 		case OPT_ALLOW_CHANGED: o->allow_changed = true; break;
@@ -505,6 +511,53 @@ static void warn_pending(run_ctx *x)
 	}
 }
 
+/*
+ * The destructive and locking lint rules on the pending migrations: print
+ * what they find; with --strict, an error-level finding refuses the run
+ * (returns 1).  The configuration comes from .strata-lint when there is one.
+ */
+static int lint_pending(run_ctx *x)
+{
+	const strata_migration_info *it;
+	size_t n, errors = 0;
+	const char *applied = NULL;
+	if (strata_migrate_status(x->m, &it, &n) != STRATA_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (it[i].state != STRATA_MIGRATION_PENDING && it[i].state != STRATA_MIGRATION_MISSING)
+			applied = it[i].version;
+	strata_lint_config *cfg = NULL;
+	strata_lint_report *r = NULL;
+	char *text = NULL;
+	int rc = 0;
+	if (strata_lint_config_new(&cfg) != STRATA_OK)
+		goto done;
+	if (access(".strata-lint", R_OK) == 0 && strata_lint_config_load(cfg, ".strata-lint") != STRATA_OK) {
+		cli_error("migrate: .strata-lint");
+		rc = x->o.strict;
+		goto done;
+	}
+	if (strata_lint_pending(&r, x->mo.dir ? x->mo.dir : "migrations", strata_db_backend(x->db), applied, cfg,
+				&errors) != STRATA_OK) {
+		cli_error("migrate: lint");
+		rc = x->o.strict;
+		goto done;
+	}
+	if (strata_lint_report_count(r) && strata_lint_report_format(r, STRATA_LINT_FORMAT_TEXT, &text) == STRATA_OK)
+		fputs(text, stderr);
+	if (errors && x->o.strict) {
+		cli_errorf("migrate: --strict: %zu error-level lint finding%s in pending migrations; nothing was applied "
+			   "(fix them, or suppress with `-- strata-lint: ignore RULE reason`)",
+			   errors, errors == 1 ? "" : "s");
+		rc = 1;
+	}
+done:
+	free(text);
+	strata_lint_report_free(r);
+	strata_lint_config_free(cfg);
+	return rc;
+}
+
 static int do_up_down(run_ctx *x, bool up, bool redo)
 {
 	char *sql = NULL;
@@ -521,6 +574,8 @@ static int do_up_down(run_ctx *x, bool up, bool redo)
 	}
 	if (up && !x->o.json)
 		warn_pending(x);
+	if (up && !redo && lint_pending(x))
+		return 1;
 	rc = snapshot(x, !up, &before);
 	if (rc)
 		goto done;
