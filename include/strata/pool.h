@@ -78,7 +78,8 @@ STRATA_API void strata_pool_close(strata_pool *pool);
  * Take a connection from the pool, waiting up to `timeout_ms` (0: the
  * pool's timeout; negative: do not wait) for one to come back when all are
  * in use.  `file` and `line` say where it was acquired (for leak reports;
- * may be NULL/0).  Idle connections past their lifetime or idle timeout are
+ * may be NULL/0; `file` is kept, not copied: pass a string literal such
+ * as __FILE__).  Idle connections past their lifetime or idle timeout are
  * closed first, and one idle longer than the pre-ping threshold is pinged
  * and replaced when it fails.  On success *out is a connection the caller
  * owns until strata_pool_release().  Returns STRATA_OK, STRATA_ETIMEOUT
