@@ -162,11 +162,11 @@ int main(int argc, char **argv)
 
 	printf("%d trivial migrations (CREATE TABLE + INSERT each), each in its own transaction with its ledger row\n\n",
 	       count);
-	printf("| backend    | read+parse %d files | up, all %d | per migration | status over %d applied |\n", count,
-	       count, count);
-	printf("|------------|---------------------|------------|---------------|------------------------|\n");
+	printf("| %-10s | %16s | %10s | %13s | %16s |\n", "backend", "read+parse files", "up (all)", "per migration",
+	       "status (applied)");
+	printf("|------------|------------------|------------|---------------|------------------|\n");
 	for (int i = 0; i < nres; i++)
-		printf("| %-10s | %16.1f ms | %8.2f s | %10.2f ms | %19.1f ms |\n", res[i].backend, res[i].parse_s * 1e3,
+		printf("| %-10s | %13.1f ms | %8.2f s | %10.2f ms | %13.1f ms |\n", res[i].backend, res[i].parse_s * 1e3,
 		       res[i].up_s, res[i].up_s * 1e3 / count, res[i].status_s * 1e3);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	if (system(cmd) != 0)
