@@ -31,11 +31,16 @@
 /* ---- backup ---- */
 
 static char tmp_path[4200];
+/* the temporary file and the journal SQLite keeps beside it while writing it */
+static char tmp_side[3][4220];
 
 static void on_signal(int sig)
 {
-	if (tmp_path[0])
+	if (tmp_path[0]) {
 		unlink(tmp_path);
+		for (int i = 0; i < 3; i++)
+			unlink(tmp_side[i]);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -173,6 +178,9 @@ int cmd_backup(int argc, char **argv)
 	}
 	/* strata_backup_to_file's temporary name (strata/backup.h) */
 	snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", path, (long)getpid());
+	snprintf(tmp_side[0], sizeof tmp_side[0], "%s-journal", tmp_path);
+	snprintf(tmp_side[1], sizeof tmp_side[1], "%s-wal", tmp_path);
+	snprintf(tmp_side[2], sizeof tmp_side[2], "%s-shm", tmp_path);
 	int64_t expected = 0;
 	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE &&
 	    strata_query_int64(db, &expected,

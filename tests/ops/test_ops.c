@@ -1,0 +1,333 @@
+/*
+ * strata stats, optimize, backup, restore and branch as a user runs them,
+ * on both backends.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testdb.h"
+
+#define HAS(out, s) cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
+#define HASNT(out, s) cr_assert(strstr((out), (s)) == NULL, "did not want \"%s\" in:\n%s", (s), (out))
+
+static int strata(char **out, const char *dir, const char *fmt_args, const char *url)
+{
+	return test_run_cmd(out, "cd '%s' && env -u DATABASE_URL NO_COLOR=1 '%s' %s --url '%s'", dir, STRATA_CLI,
+			    fmt_args, url);
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* A table with every kind of value, some NULLs, unicode and a blob. */
+static void fill(strata_db *db, int rows)
+{
+	ST_OK(strata_exec(db, "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price double precision, "
+			      "qty integer, note text, data bytea)"));
+	ST_OK(strata_exec(db, "CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint REFERENCES items (id), tag text)"));
+	ST_OK(strata_exec(db, "CREATE INDEX tags_item ON tags (item_id)"));
+	ST_OK(strata_begin(db, NULL));
+	for (int i = 1; i <= rows; i++) {
+		char name[64];
+		uint8_t blob[4] = { (uint8_t)i, 0, 0xff, (uint8_t)(i >> 8) };
+		snprintf(name, sizeof name, "item %d \xc3\xa9", i);
+		strata_value v[] = { STRATA_INT(i), STRATA_TEXT(name), STRATA_DOUBLE(i * 1.25), STRATA_INT(i % 7),
+				     i % 3 ? STRATA_TEXT("it's \"quoted\"") : STRATA_NULL, STRATA_BLOB(blob, sizeof blob) };
+		ST_OK(strata_exec_values(db, "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", v, 6, NULL));
+		if (i % 2)
+			ST_OK(strata_execv(db, "INSERT INTO tags VALUES (?, ?, ?)", STRATA_INT(i), STRATA_INT(i),
+					   STRATA_TEXT("t")));
+	}
+	ST_OK(strata_commit(db));
+}
+
+/* FNV-1a over every cell of every row, in key order. */
+static uint64_t checksum(strata_db *db)
+{
+	static const char *const queries[] = { "SELECT id, name, price, qty, note, data FROM items ORDER BY id",
+					       "SELECT id, item_id, tag FROM tags ORDER BY id" };
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t q = 0; q < 2; q++) {
+		strata_stmt *st;
+		ST_OK(strata_prepare(&st, db, queries[q]));
+		int rc;
+		while ((rc = strata_step(st)) == STRATA_ROW) {
+			for (int c = 0; c < strata_column_count(st); c++) {
+				const void *p = "\x01NULL";
+				size_t n = 5;
+				char num[64];
+				if (strata_column_is_null(st, c)) {
+				} else if (strata_column_type(st, c) == STRATA_TYPE_BLOB) {
+					ST_OK(strata_column_blob(st, c, &p, &n));
+				} else if (strata_column_type(st, c) == STRATA_TYPE_DOUBLE) {
+					double d;
+					ST_OK(strata_column_double(st, c, &d));
+					n = (size_t)snprintf(num, sizeof num, "%.17g", d);
+					p = num;
+				} else {
+					const char *s;
+					ST_OK(strata_column_text(st, c, &s, &n));
+					p = s;
+				}
+				for (size_t i = 0; i < n; i++)
+					h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ULL;
+				h = (h ^ 0x1f) * 1099511628211ULL;
+			}
+		}
+		cr_assert_eq(rc, STRATA_DONE, "%s", strata_error_last()->message);
+		strata_finalize(st);
+	}
+	return h;
+}
+
+DB_TEST(ops, stats_lists_tables_largest_first)
+{
+	char *dir = test_tmpdir(), *out;
+	fill(db, 400);
+	ST_OK(strata_exec(db, "CREATE TABLE empty_one (id bigint PRIMARY KEY)"));
+	int rc = strata(&out, dir, "stats", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	char *items = strstr(out, "\nitems "), *empty = strstr(out, "\nempty_one ");
+	cr_assert(items && empty && items < empty, "items should come before empty_one:\n%s", out);
+	HAS(out, "400");
+	HAS(out, "tags_item");
+	HAS(out, "total");
+	free(out);
+	rc = strata(&out, dir, "stats --json", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "\"name\": \"items\"");
+	HAS(out, "\"rows\": 400");
+	HAS(out, "\"rows_exact\": true");
+	HAS(out, "\"index_bytes\"");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	(void)backend;
+}
+
+DB_TEST(ops, optimize_runs_and_reports)
+{
+	char *dir = test_tmpdir(), *out;
+	fill(db, 300);
+	ST_OK(strata_exec(db, "DELETE FROM tags; DELETE FROM items WHERE id > 10"));
+	int rc = strata(&out, dir, "optimize --vacuum", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "optimized");
+	HAS(out, "VACUUM");
+	HAS(out, "reclaimed");
+	free(out);
+	rc = strata(&out, dir, "optimize --analyze", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, backend == STRATA_BACKEND_SQLITE ? "ANALYZE" : "ANALYZE");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(ops, backup_and_restore_round_trip)
+{
+	char *dir = test_tmpdir(), *out;
+	char file[4200], target[4300], name[64] = "";
+	bool sqlite = backend == STRATA_BACKEND_SQLITE;
+	fill(db, 250);
+	uint64_t before = checksum(db);
+	snprintf(file, sizeof file, "%s/copy.%s", dir, sqlite ? "db" : "dump");
+	char args[4400];
+	snprintf(args, sizeof args, "backup '%s'", file);
+	int rc = strata(&out, dir, args, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "verified");
+	HAS(out, "items");
+	struct stat sb;
+	cr_assert_eq(stat(file, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0600, "mode %o", sb.st_mode & 0777);
+	free(out);
+
+	/* into a database that does not exist yet */
+	if (sqlite) {
+		snprintf(target, sizeof target, "sqlite:%s/restored.db", dir);
+	} else {
+		char *base = test_pg_url_for(test_pg_base_url(), "x");
+		snprintf(name, sizeof name, "r_%d_%ld", (int)getpid(), (long)(strata_timestamp_now() % 1000000));
+		free(base);
+		char *u = test_pg_url_for(test_pg_base_url(), name);
+		snprintf(target, sizeof target, "%s", u);
+		free(u);
+	}
+	snprintf(args, sizeof args, "restore '%s'", file);
+	rc = strata(&out, dir, args, target);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "restored");
+	HAS(out, "2 tables");
+	HAS(out, "(a new database)");
+	free(out);
+	strata_db *r = NULL;
+	ST_OK(strata_open(&r, target, NULL));
+	cr_assert_eq(checksum(r), before, "the restored rows differ from the original");
+	strata_close(r);
+
+	/* over a database with tables: only with --force */
+	ST_OK(strata_exec(db, "UPDATE items SET qty = 1000 WHERE id = 1"));
+	rc = strata(&out, dir, args, url);
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "--force");
+	free(out);
+	strata_db *check = NULL;
+	ST_OK(strata_open(&check, url, NULL));
+	int64_t qty = 0;
+	ST_OK(strata_query_int64(check, &qty, "SELECT qty FROM items WHERE id = 1", NULL, 0));
+	cr_assert_eq(qty, 1000, "a refused restore changed the database");
+	strata_close(check);
+	snprintf(args, sizeof args, "restore --force '%s'", file);
+	rc = strata(&out, sqlite ? dir : dir, args, sqlite ? url : target);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	if (sqlite) {
+		/* the original connection sees the restored rows */
+		cr_assert_eq(checksum(db), before);
+	} else {
+		ST_OK(strata_open(&r, target, NULL));
+		cr_assert_eq(checksum(r), before);
+		strata_close(r);
+		test_pg_drop_db(name);
+	}
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(ops, interrupted_backup_leaves_no_file)
+{
+	char *dir = test_tmpdir(), *out;
+	char file[4200], burl[4400];
+	bool sqlite = backend == STRATA_BACKEND_SQLITE;
+	snprintf(file, sizeof file, "%s/never.bak", dir);
+	strata_db *blocker = NULL;
+	if (sqlite) {
+		/* 100 MB: the copy takes long enough to be interrupted part-way */
+		char path[4300];
+		snprintf(path, sizeof path, "%s/src.db", dir);
+		snprintf(burl, sizeof burl, "sqlite:%s", path);
+		ST_OK(strata_open(&blocker, burl, NULL));
+		ST_OK(strata_exec(blocker, "CREATE TABLE t (id integer PRIMARY KEY, b blob);"
+					   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+					   "INSERT INTO t SELECT i, zeroblob(1048576) FROM n"));
+		strata_close(blocker);
+		blocker = NULL;
+	} else {
+		/* pg_dump waits for a table locked ACCESS EXCLUSIVE */
+		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY)"));
+		snprintf(burl, sizeof burl, "%s", url);
+		ST_OK(strata_open(&blocker, url, NULL));
+		ST_OK(strata_begin(blocker, NULL));
+		ST_OK(strata_exec(blocker, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"));
+	}
+	int rc = test_run_cmd(&out,
+			      "cd '%s' && (env -u DATABASE_URL setsid '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
+			      "for i in $(seq 1 2000); do ls never.bak.tmp.* >/dev/null 2>&1 && break; sleep 0.005; done; "
+			      "ls never.bak.tmp.* >/dev/null 2>&1 && echo started; "
+			      "kill -INT -$pid; wait $pid; echo status=$?)",
+			      dir, STRATA_CLI, burl, file);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "started");
+	HASNT(out, "status=0");
+	free(out);
+	if (!sqlite)
+		ST_OK(strata_rollback(blocker));
+	strata_close(blocker);
+	usleep(200 * 1000);
+	cr_assert(!exists(file), "a half-written backup is under the final name");
+	rc = test_run_cmd(&out, "ls '%s'", dir);
+	HASNT(out, "never.bak\n");
+	if (sqlite)
+		HASNT(out, "never.bak.tmp");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(ops, branch_create_list_delete)
+{
+	char *dir = test_tmpdir(), *out;
+	char bname[64] = "", *burl_pg = NULL;
+	const char *u = url;
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		/* this test's own connection blocks CREATE DATABASE ... TEMPLATE: a clear error */
+		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY)"));
+		int rc = strata(&out, dir, "branch create preview", url);
+		cr_assert_eq(rc, 1, "%s", out);
+		HAS(out, "1 other session is connected to database");
+		HAS(out, "pg_terminate_backend");
+		free(out);
+		/* a database nobody is connected to */
+		burl_pg = test_pg_create_db(bname, sizeof bname);
+		strata_db *tmp = NULL;
+		ST_OK(strata_open(&tmp, burl_pg, NULL));
+		ST_OK(strata_exec(tmp, "CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1)"));
+		strata_close(tmp);
+		u = burl_pg;
+	} else {
+		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1)"));
+	}
+	int rc = strata(&out, dir, "branch create preview-1", u);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "created branch preview-1");
+	HAS(out, "DATABASE_URL=");
+	HASNT(out, "strata-test-pw");
+	char *line = strstr(out, "DATABASE_URL=");
+	char branch_url[4200];
+	snprintf(branch_url, sizeof branch_url, "%s", line + strlen("DATABASE_URL="));
+	branch_url[strcspn(branch_url, "\n")] = '\0';
+	free(out);
+	/* the branch has the data, and is separate */
+	char *real = strdup(branch_url);
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		const char *dbpart = strrchr(branch_url, '/') + 1;
+		free(real);
+		real = test_pg_url_for(test_pg_base_url(), dbpart);
+	}
+	strata_db *b = NULL;
+	ST_OK(strata_open(&b, real, NULL));
+	int64_t n = 0;
+	ST_OK(strata_query_int64(b, &n, "SELECT count(*) FROM t", NULL, 0));
+	cr_assert_eq(n, 1);
+	ST_OK(strata_exec(b, "INSERT INTO t VALUES (2)"));
+	strata_close(b);
+	rc = strata(&out, dir, "branch list", u);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "preview-1");
+	HAS(out, "CREATED");
+	free(out);
+	rc = strata(&out, dir, "branch create preview-1", u);
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "exists already");
+	free(out);
+	rc = strata(&out, dir, "branch create 'bad name'", u);
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "not a valid name");
+	free(out);
+	rc = strata(&out, dir, "branch delete preview-1", u);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	rc = strata(&out, dir, "branch list", u);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "no branches");
+	free(out);
+	rc = strata(&out, dir, "branch delete preview-1", u);
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "no branch named");
+	free(out);
+	free(real);
+	if (burl_pg) {
+		test_pg_drop_db(bname);
+		free(burl_pg);
+	}
+	test_rmrf(dir);
+	free(dir);
+}
