@@ -53,12 +53,13 @@ typedef struct strata_migrate_options {
 	const char *schema_file;	/* after up/down, write the schema here (e.g. "db/schema.sql"); NULL: don't */
 	bool dry_run;			/* run inside a transaction and roll back */
 	bool retry_failed;		/* up: resume a transaction:false migration that failed part-way */
+	bool single_transaction;	/* up/down: all the migrations in one transaction: all or none commit */
 	const char *applied_by;		/* recorded in the ledger: "user@host" */
 	strata_migrate_progress_fn progress;
 	void *progress_ud;
 } strata_migrate_options;
 
-#define STRATA_MIGRATE_OPTIONS_INIT { STRATA_MIGRATE_OPTIONS_VERSION, NULL, 0, false, false, false, false, NULL, NULL, false, false, NULL, NULL, NULL }
+#define STRATA_MIGRATE_OPTIONS_INIT { STRATA_MIGRATE_OPTIONS_VERSION, NULL, 0, false, false, false, false, NULL, NULL, false, false, false, NULL, NULL, NULL }
 
 /*
  * Fill `opts` from the environment: STRATA_MIGRATIONS_DIR and

@@ -149,6 +149,7 @@ typedef struct mopts {
 	int steps;
 	int lock_timeout_s;
 	bool json, sql, dry_run, safe, exit_code, allow_changed, allow_missing, allow_out_of_order, retry_failed;
+	bool single_tx;
 	bool force;
 	bool strict; /* up: refuse when lint finds an error-level problem in a pending migration */
 } mopts;
@@ -164,6 +165,7 @@ enum {
 	OPT_DUMP_SCHEMA,
 	OPT_BACKUP_DIR,
 	OPT_RETRY_FAILED,
+	OPT_SINGLE_TX,
 	OPT_SQL,
 	OPT_STRICT,
 };
@@ -190,6 +192,8 @@ static const char migrate_usage[] =
 	"  --json             machine-readable output\n"
 	"  --sql              up/down: print exactly the SQL that would run, touch nothing\n"
 	"  --dry-run          up/down: run inside a transaction and roll back, reporting what fails\n"
+	"  --single-transaction  up/down: all the migrations in one transaction, so a failure\n"
+	"                     leaves none of them applied (not with transaction:false ones)\n"
 	"  --safe             up/down: back up the database first when a pending migration is\n"
 	"                     destructive (also DB_BACKUP_ON_MIGRATE=true); SQLite: an online\n"
 	"                     copy, PostgreSQL: pg_dump -Fc; into --backup-dir (default backups/)\n"
@@ -242,6 +246,7 @@ static int parse_mopts(int argc, char **argv, mopts *o)
 		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
 		{ "allow-out-of-order", no_argument, NULL, OPT_ALLOW_OOO },
 		{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
+		{ "single-transaction", no_argument, NULL, OPT_SINGLE_TX },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "schema-file", required_argument, NULL, OPT_SCHEMA_FILE },
 		{ "dump-schema", no_argument, NULL, OPT_DUMP_SCHEMA },
@@ -277,6 +282,7 @@ static int parse_mopts(int argc, char **argv, mopts *o)
 		case OPT_ALLOW_MISSING: o->allow_missing = true; break;
 		case OPT_ALLOW_OOO: o->allow_out_of_order = true; break;
 		case OPT_RETRY_FAILED: o->retry_failed = true; break;
+		case OPT_SINGLE_TX: o->single_tx = true; break;
 		case OPT_LOCK_TIMEOUT:
 			if (parse_positive("--lock-timeout", optarg, &o->lock_timeout_s))
 				return 2;
@@ -335,6 +341,7 @@ static int open_ctx(run_ctx *x)
 	mo.allow_missing = x->o.allow_missing;
 	mo.allow_out_of_order = x->o.allow_out_of_order;
 	mo.retry_failed = x->o.retry_failed;
+	mo.single_transaction = x->o.single_tx;
 	mo.dry_run = x->o.dry_run;
 	if (x->o.lock_timeout_s >= 0)
 		mo.lock_timeout_ms = x->o.lock_timeout_s == 0 ? -1 : x->o.lock_timeout_s * 1000;
@@ -833,6 +840,10 @@ int cmd_migrate(int argc, char **argv)
 	bool updown = strcmp(sub, "up") == 0 || strcmp(sub, "down") == 0;
 	if ((x.o.sql || x.o.dry_run) && !updown) {
 		cli_errorf("migrate %s: %s works only with up and down", sub, x.o.sql ? "--sql" : "--dry-run");
+		return 2;
+	}
+	if (x.o.single_tx && !updown) {
+		cli_errorf("migrate %s: --single-transaction works only with up and down", sub);
 		return 2;
 	}
 	if (x.o.sql && x.o.dry_run) {

@@ -434,7 +434,7 @@ static int run_transactional(strata_migrator *m, section_run *r, bool up)
 	int64_t t0 = mono_ms();
 	int rc;
 
-	if (!m->opts.dry_run && rebuilds_table(m, r)) {
+	if (!m->opts.dry_run && !m->opts.single_transaction && rebuilds_table(m, r)) {
 		int64_t on = 0;
 		rc = strata_query_int64(m->db, &on, "PRAGMA foreign_keys", NULL, 0);
 		if (rc != STRATA_OK)
@@ -678,14 +678,33 @@ static int pending_list(strata_migrator *m, const char *target, strata__migratio
  */
 static int run_files(strata_migrator *m, strata__migration **files, size_t n, bool up, size_t *done)
 {
-	bool outer = false;
+	bool outer = false, fk_off = false;
 	int rc = STRATA_OK;
 
 	*done = 0;
-	if (m->opts.dry_run) {
-		rc = strata_begin(m->db, NULL);
+	if (m->opts.single_transaction && !m->opts.dry_run)
+		for (size_t i = 0; i < n; i++) {
+			const strata__mig_section *s = up ? &files[i]->up : &files[i]->down;
+			if (!s->transaction)
+				return strata__error_set_at(STRATA_EMIGRATE, files[i]->path, s->line, 1,
+							    "%s is transaction:false, so it cannot run inside a single "
+							    "transaction with the others; nothing was run",
+							    files[i]->version);
+		}
+	if (m->opts.single_transaction && !m->opts.dry_run && m->backend == STRATA_BACKEND_SQLITE && n > 0) {
+		/* rebuilds inside the one transaction: foreign keys off around it, checked before commit */
+		int64_t on = 0;
+		rc = strata_query_int64(m->db, &on, "PRAGMA foreign_keys", NULL, 0);
+		if (rc == STRATA_OK && on)
+			rc = strata_exec(m->db, "PRAGMA foreign_keys = OFF");
 		if (rc != STRATA_OK)
 			return rc;
+		fk_off = on != 0;
+	}
+	if (m->opts.dry_run || m->opts.single_transaction) {
+		rc = strata_begin(m->db, NULL);
+		if (rc != STRATA_OK)
+			goto restore_fk;
 		outer = true;
 		if (up)
 			rc = strata__ledger_ensure(m);
@@ -714,10 +733,25 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 	}
 	if (m->opts.progress && rc == STRATA_OK && n > 0)
 		m->opts.progress(n, n, "", "", m->opts.progress_ud);
-	if (outer)
+	if (outer && fk_off && rc == STRATA_OK)
+		rc = fk_check(m, files[n - 1]);
+	if (outer && (m->opts.dry_run || rc != STRATA_OK))
 		rollback_keep_error(m->db);
+	else if (outer)
+		rc = strata_commit(m->db);
+	if (rc != STRATA_OK && outer && !m->opts.dry_run)
+		*done = 0; /* the single transaction took them all back */
 	if (rc == STRATA_OK && *done > 0)
 		rc = write_schema(m);
+restore_fk:
+	if (fk_off) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		int frc = strata_exec(m->db, "PRAGMA foreign_keys = ON");
+		strata__error_restore(&saved);
+		if (rc == STRATA_OK)
+			rc = frc;
+	}
 	return rc;
 }
 

@@ -515,3 +515,34 @@ DB_TEST(migrate_safety, terminal_progress_and_no_color)
 	(void)db;
 	(void)backend;
 }
+
+DB_TEST(migrate_safety, single_transaction)
+{
+	char *dir = proj_new(), *out;
+	proj_put(dir, "migrations/001_a.sql", ok1);
+	proj_put(dir, "migrations/002_b.sql", ok2);
+	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up\nINSERT INTO nope VALUES (1);\n");
+	cr_assert_eq(mig(&out, dir, url, "up --single-transaction"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/003_bad.sql:2:1: up section of 003, statement 1 of 1 failed");
+	free(out);
+	cr_assert(!table_exists(db, "a"), "the single transaction took the first two back too");
+	cr_assert(!table_exists(db, "b"));
+	cr_assert(ledger_count(db) <= 0);
+	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up transaction:false\nCREATE TABLE c (id integer);\n");
+	cr_assert_eq(mig(&out, dir, url, "up --single-transaction"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/003_bad.sql:1:1: 003 is transaction:false, so it cannot run inside a single transaction");
+	free(out);
+	cr_assert(!table_exists(db, "a"));
+	cr_assert_eq(mig(&out, dir, url, "up --single-transaction --to 002"), 0, "%s", out);
+	ASSERT_HAS(out, "Applied 2 migrations.");
+	free(out);
+	cr_assert_eq(ledger_count(db), 2);
+	cr_assert_eq(mig(&out, dir, url, "down --single-transaction --to 0"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ledger_count(db), 0);
+	cr_assert_eq(mig(&out, dir, url, "status --single-transaction"), 2, "%s", out);
+	ASSERT_HAS(out, "--single-transaction works only with up and down");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
