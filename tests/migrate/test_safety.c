@@ -546,3 +546,41 @@ DB_TEST(migrate_safety, single_transaction)
 	test_rmrf(dir);
 	free(dir);
 }
+
+DB_TEST(migrate_safety, interrupted_transaction_false)
+{
+	char *dir = proj_new(), *out;
+	proj_put(dir, "migrations/001_a.sql", ok1);
+	proj_put(dir, "migrations/002_loose.sql",
+		 "-- migrate:up transaction:false\nCREATE TABLE l1 (id integer);\nCREATE TABLE l2 (id integer);\n");
+	cr_assert_eq(mig(&out, dir, url, "up --to 001"), 0, "%s", out);
+	free(out);
+	/* what a runner killed after the first statement of 002 leaves behind */
+	ST_OK(strata_exec(db, "CREATE TABLE l1 (id integer)"));
+	ST_OK(strata_execv(db,
+			   "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
+			   "state, note) VALUES ('002', 'loose', 'x', ?, 0, 'someone@somewhere', 'running', "
+			   "'1 of 2 statements done')",
+			   STRATA_TIMESTAMP(strata_timestamp_now())));
+	cr_assert_eq(mig(&out, dir, url, "status --exit-code"), 3, "%s", out);
+	ASSERT_HAS(out, "interrupted");
+	ASSERT_HAS(out, "1 of 2 statements done");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/002_loose.sql: migration 002 (transaction:false) was interrupted part-way: 1 of 2 "
+			"statements done");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "down"), 1, "%s", out);
+	ASSERT_HAS(out, "was interrupted part-way");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
+	ASSERT_HAS(out, "applied  002_loose");
+	free(out);
+	cr_assert(table_exists(db, "l2"));
+	char *state = NULL;
+	ST_OK(strata_query_textv(db, &state, "SELECT state FROM strata_migrations WHERE version = ?", STRATA_TEXT("002")));
+	cr_assert_str_eq(state, "applied");
+	free(state);
+	test_rmrf(dir);
+	free(dir);
+}
