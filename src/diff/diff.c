@@ -255,16 +255,23 @@ static int sqlite_rebuild(ctx *c, const strata_table *ta, const strata_table *tb
 	char tmp[160];
 	int rc;
 	snprintf(tmp, sizeof tmp, "%.50s__strata_new", tb->name);
-	bool lost = false;
-	for (int i = 0; i < ta->ncolumns; i++)
+	const char *lossy = NULL;
+	for (int i = 0; i < ta->ncolumns && !lossy; i++)
 		if (!b_col_for(c, ta, tb, &ta->columns[i]))
-			lost = true;
+			lossy = "the rebuild leaves out columns that are dropped";
+	for (int i = 0; i < tb->ncolumns && !lossy; i++) {
+		const strata_column *cb = &tb->columns[i], *ca = a_col_for(c, ta, tb, cb);
+		if (ca && !widening(&ca->type, &cb->type))
+			lossy = "a narrowing type change can fail or lose data";
+		else if (ca && cb->not_null && !ca->not_null)
+			lossy = "NOT NULL fails on a column that holds NULLs";
+	}
 	c->rebuilt = true;
-	if ((rc = change(c, STRATA_CHANGE_REBUILD_TABLE, tb->name, NULL, lost, "rebuild table %s (%s)", tb->name, why)))
+	if ((rc = change(c, STRATA_CHANGE_REBUILD_TABLE, tb->name, NULL, lossy != NULL, "rebuild table %s (%s)", tb->name, why)))
 		return rc;
 	if ((rc = strata__buf_printf(b, "-- rebuild %s: %s\n", tb->name, why)))
 		return rc;
-	if (lost && (rc = destructive(b, "the rebuild leaves out columns that are dropped")))
+	if (lossy && (rc = destructive(b, lossy)))
 		return rc;
 	if ((rc = strata__sql_drop_triggers(b, c->d, ta)) || (rc = strata__sql_create_table(b, c->d, c->b, tb, tmp, NULL, NULL)))
 		return rc;

@@ -298,3 +298,43 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	(void)db;
 	(void)backend;
 }
+
+DB_TEST(diff, enum_value_removed_is_destructive)
+{
+	strata_plan *p = there_and_back(db,
+			       "enum st { open closed archived }\ntable t {\n  id serial primary key\n  s st not null default open\n  ss st[]\n}\n",
+			       "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n  ss st[]\n}\n",
+			       "INSERT INTO t (s) VALUES ('open'), ('closed');", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+	cr_assert(p->destructive || backend == STRATA_BACKEND_SQLITE, "%s", p->up);
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, nullability_defaults_and_types)
+{
+	strata_plan *p = there_and_back(db,
+			       "table t {\n  id serial primary key\n  a int\n  b string(10) default 'x'\n  c bigint not null\n  d bool\n}\n",
+			       "table t {\n  id serial primary key\n  a int not null default 0\n  b string(10)\n  c int not null\n"
+			       "  d bool not null default false\n  e date default now\n}\n",
+			       "INSERT INTO t (a, b, c, d) VALUES (1, 'y', 5, true), (2, NULL, 6, false);",
+			       "SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t", "SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t");
+	cr_assert(p->destructive, "bigint to int narrows; NOT NULL may fail:\n%s", p->up);
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		cr_assert(strstr(p->up, "-- strata:destructive a narrowing type change can fail or lose data\n"), "%s", p->up);
+		cr_assert(strstr(p->up, "-- strata:destructive NOT NULL fails on a column that holds NULLs\n"), "%s", p->up);
+	}
+	strata_plan_free(p);
+	(void)url;
+}
+
+DB_TEST(diff, self_reference_and_cycle)
+{
+	strata_plan *p = there_and_back(db, "table a {\n  id serial primary key\n}\n",
+			       "table a {\n  id serial primary key\n  parent_id ref a on delete set null\n  b_id ref b\n}\n"
+			       "table b {\n  id serial primary key\n  a_id ref a on delete cascade\n}\n",
+			       "INSERT INTO a (id) VALUES (1), (2);", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a");
+	strata_plan_free(p);
+	(void)url;
+}

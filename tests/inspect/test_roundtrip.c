@@ -136,6 +136,33 @@ DB_TEST(inspect, keys_and_constraints)
 	(void)backend;
 }
 
+DB_TEST(inspect, each_feature)
+{
+	static const char *const features[] = {
+		"table users { id serial primary key }\ntable docs {\n  use audit\n  id serial primary key\n}\n",
+		"use timestamps, soft_delete\ntable notes {\n  id uuid primary key default uuid_v4\n}\n",
+		"table categories {\n  id serial primary key\n  parent_id ref categories on delete cascade\n}\n",
+		"table a {\n  id serial primary key\n  b_id ref b\n}\ntable b {\n  id serial primary key\n  a_id ref a\n}\n",
+		"table t {\n  x int not null\n  index hot (x) where x > 10 and x < 100\n  unique index one (x) where x = 0\n}\n",
+		"table t {\n  s string(5)[]\n  d decimal(8)[]\n  j json default '{\"a\": [1, 2]}'\n}\n",
+		"table \"order\" {\n  \"select\" text default 'it''s'\n  \"from\" int check (\"from\" > 0)\n}\n",
+	};
+	for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
+		round_trip(db, features[i]);
+		/* Start the next one on an empty database. */
+		strata_schema *s = NULL;
+		ST_OK(strata_schema_parse(&s, features[i], strlen(features[i]), "f"));
+		for (int k = s->ntables - 1; k >= 0; k--) {
+			char sql[256];
+			snprintf(sql, sizeof sql, "DROP TABLE \"%s\"%s", s->tables[k].name,
+				 backend == STRATA_BACKEND_POSTGRES ? " CASCADE" : "");
+			ST_OK(strata_exec(db, sql));
+		}
+		strata_schema_free(s);
+	}
+	(void)url;
+}
+
 DB_TEST(inspect, foreign_database)
 {
 	/* A database Strata did not create: unknown words are kept as SQL. */
