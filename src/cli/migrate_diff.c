@@ -1,12 +1,14 @@
 /*
- * strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--dry-run]:
- * compare the schema file with the live database and write the migration
- * that brings the database to the file (up and down).  An empty
- * difference writes nothing and says so.  `strata migrate` dispatches here.
+ * strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--scratch] [--dry-run]:
+ * compare the schema file with the live database (or, with --scratch, with
+ * what the migrations produce on a scratch database) and write the
+ * migration that brings it to the file (up and down).  An empty difference
+ * writes nothing and says so.  `strata migrate` dispatches here.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include <strata/diff.h>
@@ -19,7 +21,73 @@ static void usage(FILE *f)
 		   "  -m, --message MSG  what the migration does (becomes the file name)\n"
 		   "  --schema FILE      the schema file (default: STRATA_SCHEMA, then schema.strata)\n"
 		   "  --dir DIR          the migrations directory (default: STRATA_MIGRATIONS_DIR, then migrations)\n"
+		   "  --scratch          compare with the migrations applied to a scratch database\n"
+		   "                     (a temporary SQLite file, or <db>_strata_scratch next to a PostgreSQL URL's)\n"
 		   "  --dry-run          print the migration instead of writing it\n");
+}
+
+/* A scratch database of the same kind as `db`: a new URL (free()); *tmpdir set for SQLite. */
+static char *scratch_url(strata_db *db, const char *url, char **tmpdir)
+{
+	char *out = NULL;
+	*tmpdir = NULL;
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
+		char tmpl[] = "/tmp/strata-scratch-XXXXXX";
+		if (!mkdtemp(tmpl)) {
+			cli_errorf("migrate diff: cannot create a scratch directory");
+			return NULL;
+		}
+		*tmpdir = strdup(tmpl);
+		size_t n = strlen(tmpl) + 32;
+		if ((out = malloc(n)))
+			snprintf(out, n, "sqlite:%s/scratch.db", tmpl);
+		return out;
+	}
+	/* postgres://.../name?opts -> postgres://.../name_strata_scratch?opts */
+	const char *q = strchr(url, '?');
+	size_t path_end = q ? (size_t)(q - url) : strlen(url);
+	size_t n = strlen(url) + 32;
+	if ((out = malloc(n)))
+		snprintf(out, n, "%.*s_strata_scratch%s", (int)path_end, url, q ? q : "");
+	return out;
+}
+
+/* The model the migrations of `dir` produce, applied to a fresh scratch database. */
+static int from_migrations(strata_schema **have, strata_db *db, const char *url, const char *dir)
+{
+	char *tmpdir = NULL, *surl = scratch_url(db, url, &tmpdir);
+	strata_db *sdb = NULL;
+	strata_migrator *m = NULL;
+	int status = 1;
+	if (!surl)
+		return 1;
+	strata_database_drop(surl, NULL);
+	if (strata_database_create(surl, NULL) != STRATA_OK) {
+		cli_error("migrate diff: scratch database");
+		goto out;
+	}
+	if (cli_open(&sdb, surl))
+		goto out;
+	strata_migrate_options mo = STRATA_MIGRATE_OPTIONS_INIT;
+	mo.dir = dir;
+	if (strata_migrator_open(&m, sdb, &mo) != STRATA_OK || strata_migrate_up(m, NULL, NULL) != STRATA_OK) {
+		cli_error("migrate diff: applying the migrations to a scratch database");
+		goto out;
+	}
+	if (strata_inspect(sdb, NULL, have) != STRATA_OK) {
+		cli_error("migrate diff: inspect");
+		goto out;
+	}
+	status = 0;
+out:
+	strata_migrator_free(m);
+	strata_close(sdb);
+	strata_database_drop(surl, NULL);
+	if (tmpdir)
+		rmdir(tmpdir);
+	free(tmpdir);
+	free(surl);
+	return status;
 }
 
 int cmd_migrate_diff(int argc, char **argv)
@@ -30,21 +98,23 @@ int cmd_migrate_diff(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "scratch", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *message = NULL, *schema = NULL, *flag_url = NULL, *dir = NULL;
-	bool dry = false;
+	bool dry = false, scratch = false;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:s:u:d:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:u:d:nxh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': message = optarg; break;
 		case 's': schema = optarg; break;
 		case 'u': flag_url = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'n': dry = true; break;
+		case 'x': scratch = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			cli_errorf("migrate diff: unknown option '%s' (see strata migrate diff --help)", argv[optind - 1]);
@@ -79,7 +149,10 @@ int cmd_migrate_diff(int argc, char **argv)
 	}
 	if (!(url = cli_resolve_url(flag_url)) || cli_open(&db, url))
 		goto out;
-	if (strata_inspect(db, NULL, &have) != STRATA_OK) {
+	if (scratch) {
+		if (from_migrations(&have, db, url, dir))
+			goto out;
+	} else if (strata_inspect(db, NULL, &have) != STRATA_OK) {
 		cli_error("migrate diff: inspect");
 		goto out;
 	}
@@ -88,7 +161,10 @@ int cmd_migrate_diff(int argc, char **argv)
 		goto out;
 	}
 	if (plan->nchanges == 0) {
-		printf("no changes: the database matches %s; nothing written\n", schema);
+		if (scratch)
+			printf("no changes: the migrations in %s already produce %s; nothing written\n", dir, schema);
+		else
+			printf("no changes: the database matches %s; nothing written\n", schema);
 		status = 0;
 		goto out;
 	}
