@@ -290,6 +290,10 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "no changes: the database matches"), "%s", out);
 	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s migrate diff --scratch -m again --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "no changes: the migrations in migrations already produce"), "%s", out);
+	free(out);
 	rc = test_run_cmd(&out, "cd %s && %s migrate diff --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
 	cr_assert_eq(rc, 2, "a message is required: %s", out);
 	free(out);
