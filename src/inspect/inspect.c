@@ -1,4 +1,5 @@
 /* Introspection: dispatch, and what both dialects share. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +189,30 @@ raw:
 	v->kind = STRATA_DEFAULT_RAW;
 	v->text = inner;
 	return STRATA_OK;
+}
+
+bool strata__inspect_type_name(const strata__type_names *names, const char *base, strata_coltype *t)
+{
+	int a = 0, b = 0;
+	char tail;
+	for (size_t i = 0; i < names->nwords; i++)
+		if (strcmp(base, names->words[i].word) == 0) {
+			t->kind = names->words[i].kind;
+			return true;
+		}
+	for (int i = 0; i < 2; i++)
+		if (names->decimal_fmt[i] && sscanf(base, names->decimal_fmt[i], &a, &b, &tail) == 2) {
+			t->kind = STRATA_T_DECIMAL;
+			t->precision = a;
+			t->scale = b;
+			return true;
+		}
+	if (sscanf(base, names->string_fmt, &a, &tail) == 1) {
+		t->kind = STRATA_T_STRING;
+		t->length = a;
+		return true;
+	}
+	return false;
 }
 
 int strata__inspect_finish(strata_schema *s)

@@ -21,6 +21,22 @@ const char *strata__inspect_text(strata_stmt *st, int col);
  */
 int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql, strata_backend d);
 
+/* A dialect's names for Strata's types: exact words, and scanf formats for decimal(p,s) and string(n). */
+typedef struct strata__type_word {
+	const char *word;
+	strata_type_kind kind;
+} strata__type_word;
+
+typedef struct strata__type_names {
+	const strata__type_word *words;
+	size_t nwords;
+	const char *decimal_fmt[2]; /* "%d,%d" forms; a trailing %c must not match */
+	const char *string_fmt;
+} strata__type_names;
+
+/* Fill t's kind (and sizes) from a base type name; false when it is not one of Strata's. */
+bool strata__inspect_type_name(const strata__type_names *names, const char *base, strata_coltype *t);
+
 /* After reading: default names, implicit referenced columns, relationships. */
 int strata__inspect_finish(strata_schema *s);
 

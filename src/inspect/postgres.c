@@ -44,14 +44,23 @@ static const char *strata_comment(const char *comment)
 	return NULL;
 }
 
+static const strata__type_word pg_words[] = {
+	{ "integer", STRATA_T_INT }, { "bigint", STRATA_T_BIGINT }, { "boolean", STRATA_T_BOOL },
+	{ "double precision", STRATA_T_FLOAT }, { "text", STRATA_T_TEXT }, { "bytea", STRATA_T_BYTES },
+	{ "timestamp with time zone", STRATA_T_TIMESTAMP }, { "date", STRATA_T_DATE }, { "uuid", STRATA_T_UUID },
+	{ "jsonb", STRATA_T_JSON },
+};
+
+static const strata__type_names pg_names = {
+	pg_words, sizeof pg_words / sizeof pg_words[0], { "numeric(%d,%d)%c", NULL }, "character varying(%d)%c",
+};
+
 static int map_type(strata_schema *s, strata_column *c, const char *fmt, const char *typtype, const char *typname,
 		    const char *etyptype, const char *etypname)
 {
 	strata_coltype *t = &c->type;
 	size_t n = strlen(fmt);
 	char base[256];
-	int a, b;
-	char tail;
 	bool array = n > 2 && strcmp(fmt + n - 2, "[]") == 0;
 	if (n >= sizeof base)
 		goto raw;
@@ -66,34 +75,7 @@ static int map_type(strata_schema *s, strata_column *c, const char *fmt, const c
 		t->kind = STRATA_T_ENUM;
 		return (t->enum_name = strata__sdup(s, typname)) ? STRATA_OK : STRATA_ENOMEM;
 	}
-	if (strcmp(base, "integer") == 0)
-		t->kind = STRATA_T_INT;
-	else if (strcmp(base, "bigint") == 0)
-		t->kind = STRATA_T_BIGINT;
-	else if (strcmp(base, "boolean") == 0)
-		t->kind = STRATA_T_BOOL;
-	else if (strcmp(base, "double precision") == 0)
-		t->kind = STRATA_T_FLOAT;
-	else if (sscanf(base, "numeric(%d,%d)%c", &a, &b, &tail) == 2) {
-		t->kind = STRATA_T_DECIMAL;
-		t->precision = a;
-		t->scale = b;
-	} else if (sscanf(base, "character varying(%d)%c", &a, &tail) == 1) {
-		t->kind = STRATA_T_STRING;
-		t->length = a;
-	} else if (strcmp(base, "text") == 0)
-		t->kind = STRATA_T_TEXT;
-	else if (strcmp(base, "bytea") == 0)
-		t->kind = STRATA_T_BYTES;
-	else if (strcmp(base, "timestamp with time zone") == 0)
-		t->kind = STRATA_T_TIMESTAMP;
-	else if (strcmp(base, "date") == 0)
-		t->kind = STRATA_T_DATE;
-	else if (strcmp(base, "uuid") == 0)
-		t->kind = STRATA_T_UUID;
-	else if (strcmp(base, "jsonb") == 0)
-		t->kind = STRATA_T_JSON;
-	else
+	if (!strata__inspect_type_name(&pg_names, base, t))
 		goto raw;
 	return STRATA_OK;
 raw:

@@ -236,6 +236,18 @@ static int parse_create_table(strata_schema *s, const char *sql, table_text *tt)
 
 /* ---- types ---- */
 
+static const strata__type_word sqlite_words[] = {
+	{ "INTEGER", STRATA_T_INT }, { "INT", STRATA_T_INT }, { "BIGINT", STRATA_T_BIGINT },
+	{ "BOOLEAN", STRATA_T_BOOL }, { "REAL", STRATA_T_FLOAT }, { "TEXT", STRATA_T_TEXT },
+	{ "BLOB", STRATA_T_BYTES }, { "TIMESTAMP", STRATA_T_TIMESTAMP }, { "DATE", STRATA_T_DATE },
+	{ "UUID", STRATA_T_UUID }, { "JSON", STRATA_T_JSON },
+};
+
+static const strata__type_names sqlite_names = {
+	sqlite_words, sizeof sqlite_words / sizeof sqlite_words[0],
+	{ "DECIMAL TEXT(%d,%d)%c", "DECIMAL TEXT(%d, %d)%c" }, "VARCHAR(%d)%c",
+};
+
 static int map_type(strata_schema *s, strata_column *c, const char *decl, bool *is_enum)
 {
 	strata_coltype *t = &c->type;
@@ -252,37 +264,9 @@ static int map_type(strata_schema *s, strata_column *c, const char *decl, bool *
 		base = up + 14;
 		decl += 14;
 	}
-	int a = 0, b = 0;
-	char tail;
-	if (strcmp(base, "INTEGER") == 0 || strcmp(base, "INT") == 0)
-		t->kind = STRATA_T_INT;
-	else if (strcmp(base, "BIGINT") == 0)
-		t->kind = STRATA_T_BIGINT;
-	else if (strcmp(base, "BOOLEAN") == 0)
-		t->kind = STRATA_T_BOOL;
-	else if (strcmp(base, "REAL") == 0)
-		t->kind = STRATA_T_FLOAT;
-	else if (sscanf(base, "DECIMAL TEXT(%d,%d)%c", &a, &b, &tail) == 2 ||
-		 sscanf(base, "DECIMAL TEXT(%d, %d)%c", &a, &b, &tail) == 2) {
-		t->kind = STRATA_T_DECIMAL;
-		t->precision = a;
-		t->scale = b;
-	} else if (sscanf(base, "VARCHAR(%d)%c", &a, &tail) == 1) {
-		t->kind = STRATA_T_STRING;
-		t->length = a;
-	} else if (strcmp(base, "TEXT") == 0)
-		t->kind = STRATA_T_TEXT;
-	else if (strcmp(base, "BLOB") == 0)
-		t->kind = STRATA_T_BYTES;
-	else if (strcmp(base, "TIMESTAMP") == 0)
-		t->kind = STRATA_T_TIMESTAMP;
-	else if (strcmp(base, "DATE") == 0)
-		t->kind = STRATA_T_DATE;
-	else if (strcmp(base, "UUID") == 0)
-		t->kind = STRATA_T_UUID;
-	else if (strcmp(base, "JSON") == 0)
-		t->kind = STRATA_T_JSON;
-	else if (strncmp(base, "ENUM ", 5) == 0) {
+	if (strata__inspect_type_name(&sqlite_names, base, t))
+		return STRATA_OK;
+	if (strncmp(base, "ENUM ", 5) == 0) {
 		lexer l = { decl + 5, decl + strlen(decl) };
 		tok nt;
 		if (!lex(&l, &nt) || (nt.kind != 'w' && nt.kind != 'q'))
