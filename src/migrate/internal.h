@@ -83,7 +83,7 @@ struct strata_migrator {
 int strata__ledger_ensure(strata_migrator *m);
 int strata__ledger_read(strata_migrator *m);
 void strata__ledger_clear(strata_migrator *m);
-int strata__ledger_insert(strata_migrator *m, const strata__migration *f, const char *version, const char *name,
+int strata__ledger_insert(strata_migrator *m, const char *version, const char *name,
 			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
 			  const char *note);
 int strata__ledger_delete(strata_migrator *m, const char *version);

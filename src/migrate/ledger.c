@@ -134,11 +134,10 @@ done:
 	return rc;
 }
 
-int strata__ledger_insert(strata_migrator *m, const strata__migration *f, const char *version, const char *name,
+int strata__ledger_insert(strata_migrator *m, const char *version, const char *name,
 			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
 			  const char *note)
 {
-	(void)f;
 	const strata_value vals[] = {
 		STRATA_TEXT(version), STRATA_TEXT(name), STRATA_TEXT(checksum), STRATA_TIMESTAMP(at),
 		STRATA_INT(ms),	      STRATA_TEXT(by),	 STRATA_TEXT(state),	note ? STRATA_TEXT(note) : STRATA_NULL,

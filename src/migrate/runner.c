@@ -455,7 +455,7 @@ static int run_transactional(strata_migrator *m, section_run *r, bool up)
 		rc = fk_check(m, r->f);
 	if (rc == STRATA_OK) {
 		if (up)
-			rc = strata__ledger_insert(m, r->f, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
+			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
 						   mono_ms() - t0, m->applied_by, "applied", NULL);
 		else
 			rc = strata__ledger_delete(m, r->f->version);
@@ -499,7 +499,7 @@ static int run_loose_up(strata_migrator *m, section_run *r, size_t from)
 		rc = strata__ledger_delete(m, r->f->version);
 		if (rc == STRATA_OK) {
 			snprintf(note, sizeof note, "0 of %zu statements done", r->np);
-			rc = strata__ledger_insert(m, r->f, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
+			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
 						   0, m->applied_by, "running", note);
 		}
 	} else {
@@ -1191,7 +1191,7 @@ int strata_migrate_baseline(strata_migrator *m, const char *version, size_t *rec
 		strata__migration *f = &m->files[i];
 		if (strata__version_cmp(f->version, version) > 0 || row_for(m, f->version))
 			continue;
-		rc = strata__ledger_insert(m, f, f->version, f->name, f->checksum, strata_timestamp_now(), 0, by, "applied",
+		rc = strata__ledger_insert(m, f->version, f->name, f->checksum, strata_timestamp_now(), 0, by, "applied",
 					   NULL);
 		n++;
 	}
@@ -1266,7 +1266,7 @@ int strata_migrate_adopt(strata_migrator *m, size_t *imported)
 		if (row_for(m, versions[i]))
 			continue;
 		strata__migration *f = file_for(m, versions[i]);
-		rc = strata__ledger_insert(m, f, versions[i], f ? f->name : "", f ? f->checksum : "",
+		rc = strata__ledger_insert(m, versions[i], f ? f->name : "", f ? f->checksum : "",
 					   strata_timestamp_now(), 0, by, "applied", NULL);
 		n++;
 	}
