@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "inspect/inspect.h"
 #include "sql/ddl.h"
 
@@ -266,8 +267,12 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		bool uniq = false, expr = false;
 		strata_column_bool(st, 1, &uniq);
 		strata_column_bool(st, 5, &expr);
-		if (expr)
-			continue; /* expression indexes have no word in the language */
+		if (expr) {
+			/* Expression indexes have no word in the language: say so rather than drop them silently. */
+			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
+				    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", t->name);
+			continue;
+		}
 		strata_index *x = strata__push(s, &t->indexes, &t->nindexes, sizeof *x);
 		if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
 		    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns)) {

@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "inspect/inspect.h"
 #include "sql/ddl.h"
 
@@ -381,8 +382,11 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		strata_column_int64(st, 2, &notnull);
 		strata_column_int64(st, 4, &pk);
 		strata_column_int64(st, 5, &hidden);
-		if (hidden)
+		if (hidden) {
+			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: generated column %s.%s is left out of the model", t->name,
+				    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?");
 			continue;
+		}
 		strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
 		const char *decl = strata__inspect_text(st, 1);
 		if (!c || !(c->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
@@ -498,8 +502,12 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 			rc = r2;
 			goto out;
 		}
-		if (expr)
-			continue; /* expression indexes have no word in the language */
+		if (expr) {
+			/* Expression indexes have no word in the language: say so rather than drop them silently. */
+			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
+				    name, t->name);
+			continue;
+		}
 		if (strcmp(origin, "u") == 0) {
 			const char *uname = NULL;
 			for (int k = 0; k < tt.nuniques; k++)
