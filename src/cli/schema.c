@@ -2,8 +2,8 @@
  * strata schema <sql|apply|inspect|check|print>: the schema file and the
  * database it describes.
  *
- *   sql      print the DDL for --dialect (default: the URL's backend if --url
- *            is given, else sqlite)
+ *   sql      print the DDL for --dialect (default: the backend of --url,
+ *            DATABASE_URL or .env; SQLite when there is none)
  *   apply    create the schema in the database (a fresh one: statements are
  *            idempotent, so existing tables are left as they are)
  *   inspect  print the live database in the schema language
@@ -103,8 +103,13 @@ int cmd_schema(int argc, char **argv)
 				cli_errorf("schema sql: unknown dialect '%s' (sqlite or postgres)", dialect);
 				return 2;
 			}
-		} else if (flag_url && strncmp(flag_url, "postgres", 8) == 0) {
-			b = STRATA_BACKEND_POSTGRES;
+		} else {
+			/* The dialect of the database in use: --url, DATABASE_URL or .env (none: SQLite). */
+			char *u = strata_url_resolve(flag_url);
+			if (u && strncmp(u, "postgres", 8) == 0)
+				b = STRATA_BACKEND_POSTGRES;
+			free(u);
+			strata_error_clear();
 		}
 		if (load(&s, schema_path(flag_schema)))
 			goto out;
