@@ -8,13 +8,152 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "health/internal.h"
+
+/*
+ * Build the query that counts a foreign key's child rows without a parent:
+ * `cols` and `pcols` are the key's quoted columns separated by \x1f,
+ * `child` and `parent` quoted table names.  With `distinct` it counts
+ * distinct missing keys instead (cheap: it scans an index of the key when
+ * there is one, and looks each key up once).
+ */
+static int orphan_sql(strata_buf *sql, const char *child, const char *cols, const char *parent, const char *pcols,
+		      bool distinct)
+{
+	strata_buf notnull = STRATA_BUF_INIT, match = STRATA_BUF_INIT, list = STRATA_BUF_INIT;
+	const char *c = cols, *p = pcols;
+	bool first = true;
+	int rc = STRATA_OK;
+	while (rc == STRATA_OK && *c && *p) {
+		size_t cl = strcspn(c, "\x1f"), pl = strcspn(p, "\x1f");
+		const char *sep = first ? "" : " AND ";
+		rc = strata__buf_printf(&notnull, "%s%.*s IS NOT NULL", sep, (int)cl, c);
+		if (rc == STRATA_OK)
+			rc = strata__buf_printf(&match, "%sp.%.*s = c.%.*s", sep, (int)pl, p, (int)cl, c);
+		if (rc == STRATA_OK)
+			rc = strata__buf_printf(&list, "%s%.*s", first ? "" : ", ", (int)cl, c);
+		first = false;
+		c += cl + (c[cl] ? 1 : 0);
+		p += pl + (p[pl] ? 1 : 0);
+	}
+	if (rc == STRATA_OK && first)
+		rc = strata__error_set(STRATA_EINVAL, "foreign key without columns on %s", child);
+	if (rc == STRATA_OK)
+		rc = strata__buf_printf(sql,
+					"SELECT count(*) FROM (SELECT %s%s FROM %s WHERE %s) c "
+					"WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE %s)",
+					distinct ? "DISTINCT " : "", distinct ? list.ptr : "*", child, notnull.ptr, parent,
+					match.ptr);
+	strata__buf_free(&notnull);
+	strata__buf_free(&match);
+	strata__buf_free(&list);
+	return rc;
+}
+
+/* Run a count query built by orphan_sql(); STRATA_OK with *n, or the failure. */
+static int count_orphans(strata_db *db, const char *child, const char *cols, const char *parent, const char *pcols,
+			 bool distinct, int64_t *n)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc = orphan_sql(&sql, child, cols, parent, pcols, distinct);
+	if (rc == STRATA_OK)
+		rc = strata_query_int64(db, n, sql.ptr, NULL, 0);
+	strata__buf_free(&sql);
+	return rc;
+}
+
+/*
+ * SQLite's foreign keys, each an anti-join over the distinct keys (much
+ * cheaper than PRAGMA foreign_key_check, which looks up the parent once
+ * per child row); only a key with orphans is then counted row by row with
+ * foreign_key_check.  Names come back quoted; a key without target columns
+ * refers to the parent's primary key.
+ */
+static const char sqlite_fk_sql[] =
+	"SELECT tbl, '\"' || replace(tbl, '\"', '\"\"') || '\"', parent, '\"' || replace(parent, '\"', '\"\"') || '\"', "
+	"group_concat('\"' || replace(\"from\", '\"', '\"\"') || '\"', char(31)), "
+	"CASE WHEN count(\"to\") = count(*) THEN group_concat('\"' || replace(\"to\", '\"', '\"\"') || '\"', char(31)) ELSE "
+	"  (SELECT group_concat('\"' || replace(name, '\"', '\"\"') || '\"', char(31)) FROM "
+	"   (SELECT name FROM pragma_table_info(parent) WHERE pk > 0 ORDER BY pk)) END "
+	"FROM (SELECT m.name AS tbl, f.id, f.seq, f.\"table\" AS parent, f.\"from\", f.\"to\" "
+	"      FROM sqlite_schema m, pragma_foreign_key_list(m.name) f "
+	"      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, f.id, f.seq) "
+	"GROUP BY tbl, id ORDER BY tbl, id";
+
+static void sqlite_foreign_keys(strata__hrun *r, int64_t *orphans)
+{
+	typedef struct fk {
+		char *child, *qchild, *parent, *qparent, *cols, *pcols;
+	} fk;
+	fk *fks = NULL;
+	size_t n = 0;
+	strata_stmt *st = NULL;
+	int rc = strata_prepare(&st, r->db, sqlite_fk_sql);
+	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
+		fk *g = realloc(fks, (n + 1) * sizeof *g);
+		if (!g) {
+			r->oom = true;
+			break;
+		}
+		fks = g;
+		char **fields[] = { &g[n].child, &g[n].qchild, &g[n].parent, &g[n].qparent, &g[n].cols, &g[n].pcols };
+		for (int i = 0; i < 6; i++)
+			if (!(*fields[i] = strdup(strata__col_str(st, i))))
+				r->oom = true;
+		n++;
+	}
+	if (rc != STRATA_DONE && !r->oom)
+		strata__health_query_failed(r, "listing foreign keys");
+	strata_finalize(st);
+	for (size_t i = 0; i < n && !r->oom; i++) {
+		int64_t missing = 0, rows = 0, first = 0;
+		rc = *fks[i].pcols ? count_orphans(r->db, fks[i].qchild, fks[i].cols, fks[i].qparent, fks[i].pcols, true,
+						    &missing)
+				   : STRATA_ERROR;
+		if (rc == STRATA_OK && missing == 0)
+			continue;
+		/* orphans, or a key the anti-join cannot express (no parent table or key): ask SQLite */
+		rc = strata_prepare(&st, r->db,
+				    "SELECT count(*), coalesce(min(rowid), 0) FROM pragma_foreign_key_check(?) WHERE parent = ?");
+		if (rc == STRATA_OK)
+			rc = strata_bind_text(st, 1, fks[i].child, -1);
+		if (rc == STRATA_OK)
+			rc = strata_bind_text(st, 2, fks[i].parent, -1);
+		if (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
+			rows = strata__col_i64(st, 0);
+			first = strata__col_i64(st, 1);
+			rc = STRATA_OK;
+		}
+		strata_finalize(st);
+		if (rc != STRATA_OK) {
+			strata__health_query_failed(r, "foreign_key_check");
+			continue;
+		}
+		if (!rows)
+			continue;
+		*orphans += rows;
+		strata__health_find(r, STRATA_HEALTH_FAILURE, "foreign_key_violation", fks[i].child,
+				    "fix or delete the rows (PRAGMA foreign_key_check lists them), and keep foreign_keys on",
+				    "%lld row%s of %s refer to missing rows of %s (first rowid %lld)", (long long)rows,
+				    rows == 1 ? "" : "s", fks[i].child, fks[i].parent, (long long)first);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(fks[i].child);
+		free(fks[i].qchild);
+		free(fks[i].parent);
+		free(fks[i].qparent);
+		free(fks[i].cols);
+		free(fks[i].pcols);
+	}
+	free(fks);
+}
 
 static void sqlite_integrity(strata__hrun *r)
 {
 	strata_stmt *st = NULL;
 	const char *what = r->o.thorough ? "integrity_check" : "quick_check";
-	int64_t problems = 0;
+	int64_t problems = 0, orphans = 0;
 	int rc = strata_prepare(&st, r->db, r->o.thorough ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		const char *msg = strata__col_str(st, 0);
@@ -33,22 +172,9 @@ static void sqlite_integrity(strata__hrun *r)
 	}
 	strata_finalize(st);
 	strata__health_figure(r, "integrity_problems", (double)problems, "count");
-
-	int64_t orphans = 0;
-	rc = strata_prepare(&st, r->db,
-			    "SELECT \"table\", parent, count(*), min(rowid) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2");
-	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
-		int64_t n = strata__col_i64(st, 2);
-		orphans += n;
-		strata__health_find(r, STRATA_HEALTH_FAILURE, "foreign_key_violation", strata__col_str(st, 0),
-				    "fix or delete the rows (PRAGMA foreign_key_check lists them), and keep foreign_keys on",
-				    "%lld row%s of %s refer to missing rows of %s (first rowid %lld)", (long long)n,
-				    n == 1 ? "" : "s", strata__col_str(st, 0), strata__col_str(st, 1),
-				    (long long)strata__col_i64(st, 3));
-	}
-	if (rc != STRATA_DONE && problems == 0)
-		strata__health_query_failed(r, "foreign_key_check");
-	strata_finalize(st);
+	/* a corrupt file makes the key checks fail too: say it once */
+	if (problems == 0)
+		sqlite_foreign_keys(r, &orphans);
 	strata__health_figure(r, "foreign_key_violations", (double)orphans, "count");
 	if (r->check->level == STRATA_HEALTH_OK)
 		strata__health_summary(r, "%s ok, no foreign key violations", what);
@@ -58,28 +184,8 @@ static void sqlite_integrity(strata__hrun *r)
 static void pg_orphans(strata__hrun *r, const char *name, const char *child, const char *cols, const char *parent,
 		       const char *pcols, bool enforced, int64_t *total)
 {
-	strata_buf sql = STRATA_BUF_INIT;
-	int rc = strata__buf_printf(&sql, "SELECT count(*) FROM %s c WHERE ", child);
-	/* columns arrive quoted (quote_ident) and separated by \x1f */
-	const char *c = cols, *p = pcols;
-	bool first = true;
-	strata_buf match = STRATA_BUF_INIT;
-	while (rc == STRATA_OK && *c && *p) {
-		size_t cl = strcspn(c, "\x1f"), pl = strcspn(p, "\x1f");
-		rc = strata__buf_printf(&sql, "%sc.%.*s IS NOT NULL", first ? "" : " AND ", (int)cl, c);
-		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&match, "%sp.%.*s = c.%.*s", first ? "" : " AND ", (int)pl, p, (int)cl, c);
-		first = false;
-		c += cl + (c[cl] ? 1 : 0);
-		p += pl + (p[pl] ? 1 : 0);
-	}
-	if (rc == STRATA_OK)
-		rc = strata__buf_printf(&sql, " AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s)", parent,
-					strata__buf_cstr(&match));
 	int64_t n = 0;
-	if (rc == STRATA_OK)
-		rc = strata_query_int64(r->db, &n, sql.ptr, NULL, 0);
-	if (rc != STRATA_OK)
+	if (count_orphans(r->db, child, cols, parent, pcols, false, &n) != STRATA_OK)
 		strata__health_query_failed(r, name);
 	else if (n > 0) {
 		*total += n;
@@ -90,8 +196,6 @@ static void pg_orphans(strata__hrun *r, const char *name, const char *child, con
 				    "%lld row%s of %s refer to missing rows of %s (foreign key %s%s)", (long long)n,
 				    n == 1 ? "" : "s", child, parent, name, enforced ? "" : ", not enforced");
 	}
-	strata__buf_free(&match);
-	strata__buf_free(&sql);
 }
 
 static void pg_integrity(strata__hrun *r)
