@@ -935,42 +935,86 @@ static int put_literal(strata_buf *b, const char *s)
 	return rc == STRATA_OK ? strata__buf_putc(b, '\'') : rc;
 }
 
-static int plan_section(strata_migrator *m, strata_buf *b, strata__migration *f, bool down)
+/* INSERT INTO strata_migrations ... as the runner would bind it. */
+static int plan_insert(strata_migrator *m, strata_buf *b, const strata__migration *f, const char *at, const char *state,
+		       const char *note)
+{
+	int rc = strata__buf_puts(b, "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, "
+				     "applied_by, state, note) VALUES (");
+	const char *vals[] = { f->version, f->name, f->checksum, at };
+	for (size_t i = 0; rc == STRATA_OK && i < 4; i++) {
+		rc = put_literal(b, vals[i]);
+		if (rc == STRATA_OK)
+			rc = strata__buf_puts(b, ", ");
+	}
+	if (rc == STRATA_OK)
+		rc = strata__buf_puts(b, "0, ");
+	if (rc == STRATA_OK)
+		rc = put_literal(b, m->applied_by);
+	if (rc == STRATA_OK)
+		rc = strata__buf_printf(b, ", '%s', ", state);
+	if (rc == STRATA_OK)
+		rc = note ? put_literal(b, note) : strata__buf_puts(b, "NULL");
+	return rc == STRATA_OK ? strata__buf_puts(b, ");\n") : rc;
+}
+
+static int plan_note(strata_buf *b, const strata__migration *f, size_t done, size_t total)
+{
+	int rc = strata__buf_printf(b,
+				    "UPDATE strata_migrations SET state = 'running', note = '%zu of %zu statements done' "
+				    "WHERE version = ",
+				    done, total);
+	if (rc == STRATA_OK)
+		rc = put_literal(b, f->version);
+	return rc == STRATA_OK ? strata__buf_puts(b, ";\n") : rc;
+}
+
+/* One migration's part of the --sql plan: what run_transactional or run_loose_* would send. */
+static int plan_section(strata_migrator *m, strata_buf *b, strata__migration *f, bool down, bool fk_on)
 {
 	const strata__mig_section *s = down ? &f->down : &f->up;
 	section_run r;
+	char at[STRATA_TIMESTAMP_BUFSZ], note[64];
 	int rc = split_section(m, f, s, down ? "down" : "up", &r);
 	if (rc != STRATA_OK)
 		return rc;
 	bool tx = s->transaction;
-	bool fk = tx && rebuilds_table(m, &r);
+	bool fk = tx && fk_on && rebuilds_table(m, &r);
+	bool loose_up = !tx && !down;
+	strata_timestamp_format(strata_timestamp_now(), at);
 	rc = strata__buf_printf(b, "\n-- %s %s_%s (%s)%s\n", down ? "revert" : "apply", f->version, f->name, f->path,
 				tx ? "" : " transaction:false");
 	if (rc == STRATA_OK && fk)
 		rc = strata__buf_puts(b, "PRAGMA foreign_keys = OFF;\n");
 	if (rc == STRATA_OK && tx)
 		rc = strata__buf_puts(b, m->backend == STRATA_BACKEND_SQLITE ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n");
-	for (size_t i = 0; rc == STRATA_OK && i < r.np; i++)
+	if (rc == STRATA_OK && loose_up) {
+		rc = strata__buf_puts(b, "DELETE FROM strata_migrations WHERE version = ");
+		if (rc == STRATA_OK)
+			rc = put_literal(b, f->version);
+		if (rc == STRATA_OK)
+			rc = strata__buf_puts(b, ";\n");
+		snprintf(note, sizeof note, "0 of %zu statements done", r.np);
+		if (rc == STRATA_OK)
+			rc = plan_insert(m, b, f, at, "running", note);
+	}
+	for (size_t i = 0; rc == STRATA_OK && i < r.np; i++) {
 		rc = strata__buf_printf(b, "%.*s;\n", (int)r.pcs[i].len, piece_text(&r, i));
+		if (rc == STRATA_OK && loose_up)
+			rc = plan_note(b, f, i + 1, r.np);
+	}
 	if (rc == STRATA_OK && fk)
 		rc = strata__buf_puts(b, "PRAGMA foreign_key_check;\n");
-	if (rc == STRATA_OK && !down) {
-		char at[STRATA_TIMESTAMP_BUFSZ];
-		strata_timestamp_format(strata_timestamp_now(), at);
-		rc = strata__buf_puts(b, "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, "
-					 "applied_by, state, note) VALUES (");
-		const char *vals[] = { f->version, f->name, f->checksum, at };
-		for (size_t i = 0; rc == STRATA_OK && i < 4; i++) {
-			rc = put_literal(b, vals[i]);
-			if (rc == STRATA_OK)
-				rc = strata__buf_puts(b, ", ");
-		}
+	if (rc == STRATA_OK && loose_up) {
+		rc = strata__buf_printf(b, "UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = 0, "
+					   "applied_at = '%s', checksum = '%s' WHERE version = ",
+					at, f->checksum);
 		if (rc == STRATA_OK)
-			rc = strata__buf_puts(b, "0, ");
+			rc = put_literal(b, f->version);
 		if (rc == STRATA_OK)
-			rc = put_literal(b, m->applied_by);
-		if (rc == STRATA_OK)
-			rc = strata__buf_puts(b, ", 'applied', NULL);\n");
+			rc = strata__buf_puts(b, ";\n");
+	} else if (rc == STRATA_OK && !down) {
+		rc = plan_insert(m, b, f, at, "applied", NULL);
 	} else if (rc == STRATA_OK) {
 		rc = strata__buf_puts(b, "DELETE FROM strata_migrations WHERE version = ");
 		if (rc == STRATA_OK)
@@ -998,6 +1042,12 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 		rc = check_drift(m, !down);
 	if (rc != STRATA_OK)
 		return rc;
+	int64_t fk_on = 0;
+	if (m->backend == STRATA_BACKEND_SQLITE) {
+		rc = strata_query_int64(m->db, &fk_on, "PRAGMA foreign_keys", NULL, 0);
+		if (rc != STRATA_OK)
+			return rc;
+	}
 	rc = strata__buf_printf(&b, "-- strata migrate %s: the SQL it would run (nothing was run)\n", down ? "down" : "up");
 	if (rc == STRATA_OK)
 		rc = strata__buf_printf(&b, "%s;\n", m->backend == STRATA_BACKEND_SQLITE
@@ -1010,7 +1060,7 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 		size_t n = 0;
 		rc = pending_list(m, target, &list, &n);
 		for (size_t i = 0; rc == STRATA_OK && i < n; i++)
-			rc = plan_section(m, &b, list[i], false);
+			rc = plan_section(m, &b, list[i], false, fk_on != 0);
 		if (rc == STRATA_OK && n == 0)
 			rc = strata__buf_puts(&b, "-- nothing to apply: the database is up to date\n");
 		free(list);
@@ -1024,7 +1074,7 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 				rc = strata__error_set(STRATA_EMIGRATE, "cannot roll back %s: %s", list[i]->version,
 						       f ? "the file has no '-- migrate:down' section" : "no file has that version");
 			else
-				rc = plan_section(m, &b, f, true);
+				rc = plan_section(m, &b, f, true, fk_on != 0);
 		}
 		if (rc == STRATA_OK && n == 0)
 			rc = strata__buf_puts(&b, "-- nothing to roll back\n");

@@ -217,7 +217,14 @@ DB_TEST(migrate_safety, sql_prints_and_touches_nothing)
 	char *dir = proj_new(), *out;
 	proj_put(dir, "migrations/001_a.sql", ok1);
 	proj_put(dir, "migrations/002_b.sql", ok2);
+	proj_put(dir, "migrations/003_l.sql",
+		 "-- migrate:up transaction:false\nCREATE TABLE l (id integer);\n-- migrate:down\nDROP TABLE l;\n");
 	cr_assert_eq(mig(&out, dir, url, "up --sql"), 0, "%s", out);
+	ASSERT_HAS(out, "-- apply 003_l (migrations/003_l.sql) transaction:false\n"
+			"DELETE FROM strata_migrations WHERE version = '003';\n");
+	ASSERT_HAS(out, "'running', '0 of 1 statements done');\nCREATE TABLE l (id integer);\n"
+			"UPDATE strata_migrations SET state = 'running', note = '1 of 1 statements done' WHERE version = '003';\n"
+			"UPDATE strata_migrations SET state = 'applied', note = NULL");
 	ASSERT_HAS(out, "CREATE TABLE IF NOT EXISTS strata_migrations");
 	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE ? "BEGIN IMMEDIATE;\nCREATE TABLE a" : "BEGIN;\nCREATE TABLE a");
 	ASSERT_HAS(out, "INSERT INTO a (id, v) VALUES (1, 'one'), (2, 'two');\n");
@@ -229,14 +236,14 @@ DB_TEST(migrate_safety, sql_prints_and_touches_nothing)
 	cr_assert(!table_exists(db, "a"));
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	free(out);
-	cr_assert_eq(mig(&out, dir, url, "down --sql --steps 2"), 0, "%s", out);
+	cr_assert_eq(mig(&out, dir, url, "down --sql --steps 3"), 0, "%s", out);
 	ASSERT_HAS(out, "-- revert 002_b (migrations/002_b.sql)\n");
 	ASSERT_HAS(out, "DROP TABLE b;\n");
 	ASSERT_HAS(out, "DELETE FROM strata_migrations WHERE version = '002';\nCOMMIT;");
 	ASSERT_HAS(out, "DELETE FROM strata_migrations WHERE version = '001';\nCOMMIT;");
 	cr_assert(strstr(out, "'002'") < strstr(out, "'001'"), "newest first");
 	free(out);
-	cr_assert_eq(ledger_count(db), 2);
+	cr_assert_eq(ledger_count(db), 3);
 	test_rmrf(dir);
 	free(dir);
 }
