@@ -61,6 +61,8 @@ typedef struct strata_plan {
 	bool destructive;	/* some change can lose data */
 	bool up_own_tx;		/* SQLite rebuilds: `up` opens its own transaction (run it as transaction:false) */
 	bool down_own_tx;
+	char *up_pre;		/* PostgreSQL: enum values a default of `up` uses, committed first
+				   (transaction:false, before `up`); NULL when none.  Its down is in `down`. */
 } strata_plan;
 
 /*
@@ -77,8 +79,10 @@ STRATA_API void strata_plan_free(strata_plan *p);
 
 /*
  * Write the plan as migration files in `dir` (dbmate's format):
- *     <version>_<slug>.sql                 -- migrate:up / -- migrate:down
- *     <version+1>_<slug>_concurrently.sql  -- migrate:up transaction:false (PostgreSQL, when needed)
+ *     <version>_<slug>_enum_values.sql     -- migrate:up transaction:false (PostgreSQL, when needed)
+ *     <version+1>_<slug>.sql               -- migrate:up / -- migrate:down
+ *     <version+2>_<slug>_concurrently.sql  -- migrate:up transaction:false (PostgreSQL, when needed)
+ * (versions counted only for the files written).
  * `version` is YYYYMMDDHHMMSS (NULL: now, UTC); `message` becomes the slug.
  * The new paths go to *paths (a NULL-terminated array; free each and the
  * array).  Returns STRATA_OK, STRATA_EINVAL (empty plan or message),

@@ -36,6 +36,7 @@ typedef struct ctx {
 	renaming *rn;
 	int nrn;
 	strata_buf *tx, *nontx;
+	strata_buf *pre; /* PostgreSQL: enum values that must be committed before the main part uses them */
 	strata_plan *plan; /* changes are recorded only when not NULL */
 	strata_schema *arena; /* strings for the change list */
 	bool concurrent;
@@ -744,14 +745,26 @@ static int pg_enums_before(ctx *c)
 				have |= strcmp(ea->values[j], eb->values[k]) == 0;
 			if (have)
 				continue;
+			/*
+			 * A value added in a transaction cannot be used before it commits:
+			 * when a default names it, it goes into a part of its own that runs first.
+			 */
+			strata_buf *out = c->tx;
+			for (int t = 0; t < c->b->ntables && c->pre; t++)
+				for (int j = 0; j < c->b->tables[t].ncolumns; j++) {
+					const strata_column *col = &c->b->tables[t].columns[j];
+					if (col->type.kind == STRATA_T_ENUM && strcmp(col->type.enum_name, eb->name) == 0 &&
+					    col->dflt.kind == STRATA_DEFAULT_ENUM && strcmp(col->dflt.text, eb->values[k]) == 0)
+						out = c->pre;
+				}
 			if ((rc = change(c, STRATA_CHANGE_ALTER_ENUM, NULL, eb->name, false, "add value '%s' to enum %s", eb->values[k], eb->name)) ||
-			    (rc = strata__buf_puts(c->tx, "ALTER TYPE ")) || (rc = strata__sql_ident(c->tx, c->d, eb->name)) ||
-			    (rc = strata__buf_puts(c->tx, " ADD VALUE IF NOT EXISTS ")) || (rc = strata__sql_literal(c->tx, eb->values[k])))
+			    (rc = strata__buf_puts(out, "ALTER TYPE ")) || (rc = strata__sql_ident(out, c->d, eb->name)) ||
+			    (rc = strata__buf_puts(out, " ADD VALUE IF NOT EXISTS ")) || (rc = strata__sql_literal(out, eb->values[k])))
 				return rc;
 			if (k + 1 < eb->nvalues &&
-			    ((rc = strata__buf_puts(c->tx, " BEFORE ")) || (rc = strata__sql_literal(c->tx, eb->values[k + 1]))))
+			    ((rc = strata__buf_puts(out, " BEFORE ")) || (rc = strata__sql_literal(out, eb->values[k + 1]))))
 				return rc;
-			if ((rc = strata__buf_puts(c->tx, ";\n")))
+			if ((rc = strata__buf_puts(out, ";\n")))
 				return rc;
 		}
 	}
@@ -896,10 +909,10 @@ static int diff_all(ctx *c)
 
 /* Run one direction; the SQL is the prelude (when needed) and the statements. */
 static int run(const strata_schema *a, const strata_schema *b, strata_backend d, renaming *rn, int nrn, bool concurrent,
-	       strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx)
+	       strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx, char **pre_out)
 {
-	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT;
-	ctx c = { a, b, d, d == STRATA_BACKEND_POSTGRES, rn, nrn, &tx, &nontx, plan, arena, concurrent, false, false };
+	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT, pre = STRATA_BUF_INIT;
+	ctx c = { a, b, d, d == STRATA_BACKEND_POSTGRES, rn, nrn, &tx, &nontx, pre_out ? &pre : NULL, plan, arena, concurrent, false, false };
 	int rc = diff_all(&c);
 	/*
 	 * SQLite's documented rebuild switches foreign keys off, which only works
@@ -920,7 +933,10 @@ static int run(const strata_schema *a, const strata_schema *b, strata_backend d,
 		*nontx_out = nontx.len ? strata__buf_detach(&nontx) : NULL;
 		if (!*tx_out || (nontx.len && !*nontx_out))
 			rc = STRATA_ENOMEM;
+		if (!rc && pre_out && pre.len && !(*pre_out = strata__buf_detach(&pre)))
+			rc = STRATA_ENOMEM;
 	}
+	strata__buf_free(&pre);
 	strata__buf_free(&tx);
 	strata__buf_free(&nontx);
 	strata__buf_free(&full);
@@ -941,6 +957,7 @@ void strata_plan_free(strata_plan *p)
 	free(p->down);
 	free(p->up_nontx);
 	free(p->down_nontx);
+	free(p->up_pre);
 	strata_schema_free(pp->arena);
 	free(pp);
 }
@@ -989,9 +1006,10 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 			bw[nrn++] = (renaming){ ta->name, cb->name, cb->renamed_from };
 		}
 	}
-	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx, &pp->plan.up_own_tx)))
+	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx, &pp->plan.up_own_tx,
+		      &pp->plan.up_pre)))
 		goto fail;
-	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore, &pp->plan.down_own_tx)))
+	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore, &pp->plan.down_own_tx, NULL)))
 		goto fail;
 	free(ignore);
 	if (pp->plan.up_nontx) {

@@ -113,6 +113,17 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 		if (last >= strtoull(ver, NULL, 10))
 			snprintf(ver, sizeof ver, "%llu", last + 1);
 	}
+	unsigned long long v = strtoull(ver, NULL, 10);
+	if (p->up_pre) {
+		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: enum values, committed before the next migration uses them\n%s\n"
+					     "-- migrate:down transaction:false\n-- the next migration's down restores the enum types\n",
+					     message, p->up_pre)))
+			goto fail;
+		snprintf(path, sizeof path, "%s/%llu_%s_enum_values.sql", dir, v++, slug);
+		if ((rc = write_file(path, strata__buf_cstr(&b))) || (rc = add_path(&out, &n, path)))
+			goto fail;
+		strata__buf_clear(&b);
+	}
 	bool main_part = p->up && p->up[0];
 	if (main_part) {
 		if ((rc = strata__buf_printf(&b, "-- migrate:up%s\n-- %s (written by strata migrate diff)\n",
@@ -124,14 +135,13 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 		if (rc || (rc = strata__buf_printf(&b, "%s\n-- migrate:down%s\n%s", p->up, p->down_own_tx ? " transaction:false" : "",
 						   p->down ? p->down : "")))
 			goto fail;
-		snprintf(path, sizeof path, "%s/%s_%s.sql", dir, ver, slug);
+		snprintf(path, sizeof path, "%s/%llu_%s.sql", dir, v++, slug);
 		if ((rc = write_file(path, strata__buf_cstr(&b))) || (rc = add_path(&out, &n, path)))
 			goto fail;
 		strata__buf_clear(&b);
 	}
 	if (p->up_nontx) {
 		/* One second later, so it sorts (and runs) after the main migration. */
-		unsigned long long v = strtoull(ver, NULL, 10) + (main_part ? 1 : 0);
 		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: indexes built without locking writes\n%s\n"
 					     "-- migrate:down transaction:false\n%s",
 					     message, p->up_nontx, p->down_nontx ? p->down_nontx : "")))

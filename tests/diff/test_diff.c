@@ -80,6 +80,7 @@ static strata_plan *there_and_back(strata_db *db, const char *a_text, const char
 	ST_OK(strata_inspect(db, NULL, &live));
 	ST_OK(strata_diff(live, b, strata_db_backend(db), &plan));
 	cr_assert_gt(plan->nchanges, 0);
+	run_script(db, plan->up_pre, false);
 	run_script(db, plan->up, !plan->up_own_tx);
 	run_script(db, plan->up_nontx, false);
 	expect_db_is(db, b, "after up");
@@ -301,6 +302,20 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	free(dir);
 	(void)db;
 	(void)backend;
+}
+
+DB_TEST(diff, new_enum_value_used_by_a_default)
+{
+	strata_plan *p = there_and_back(db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
+			       "enum st { open closed draft }\ntable t {\n  id serial primary key\n  s st not null default open\n"
+			       "  first st not null default draft\n}\n",
+			       "INSERT INTO t (s) VALUES ('open');",
+			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t WHERE \"first\" = 'draft'",
+			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t");
+	if (backend == STRATA_BACKEND_POSTGRES)
+		cr_assert(p->up_pre && strstr(p->up_pre, "ADD VALUE IF NOT EXISTS 'draft'"), "committed first: %s", p->up_pre);
+	strata_plan_free(p);
+	(void)url;
 }
 
 DB_TEST(diff, enum_value_removed_is_destructive)
