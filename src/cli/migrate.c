@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1071,6 +1072,19 @@ int cmd_wait(int argc, char **argv)
 	char *url = cli_resolve_url(flag_url);
 	if (!url)
 		return 1;
+	/* SQLite: wait for the file to exist rather than create it */
+	if (strncasecmp(url, "sqlite", 6) == 0 && !strstr(url, "mode=") && !strstr(url, ":memory:")) {
+		size_t n = strlen(url) + 16;
+		char *rw = malloc(n);
+		if (!rw) {
+			free(url);
+			cli_errorf("out of memory");
+			return 1;
+		}
+		snprintf(rw, n, "%s%smode=rw", url, strchr(url, '?') ? "&" : "?");
+		free(url);
+		url = rw;
+	}
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc;

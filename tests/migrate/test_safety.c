@@ -446,6 +446,11 @@ DB_TEST(migrate_safety, db_create_drop_and_wait)
 	free(out);
 	if (backend == STRATA_BACKEND_SQLITE) {
 		cr_assert(!proj_exists(dir, "new.db"));
+		/* wait does not create a SQLite file: it waits for one */
+		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url sqlite:later.db"), 1, "%s", out);
+		ASSERT_HAS(out, "not ready after");
+		free(out);
+		cr_assert(!proj_exists(dir, "later.db"));
 		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url sqlite:/no/such/dir/x.db"), 1, "%s", out);
 	} else {
 		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url postgres://nobody@127.0.0.1:1/x"), 1, "%s", out);
