@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -50,6 +51,7 @@ typedef struct pool_conn {
 	bool dirty;		/* SQL may have changed session state */
 	bool replace;		/* session state cannot be reset in place */
 	bool resetting;		/* the pool's own reset is running */
+	bool query_only;	/* SQLite: PRAGMA query_only is on (strata_begin's read-only transactions) */
 	int timeout_ms;		/* the statement timeout it was opened with */
 	strata_query_hook user_hook;
 	void *user_hook_ud;
@@ -120,7 +122,13 @@ static void pool_hook(const strata_query_info *info, void *ud)
 {
 	pool_conn *c = ud;
 	if (!c->resetting && info->sql) {
-		if (!c->dirty && strata__pool_sql_changes_session(info->sql))
+		/* read-only transactions on SQLite turn query_only on and off again: only a
+		 * connection returned with it on needs a reset */
+		bool on = strcasecmp(info->sql, "PRAGMA query_only = ON") == 0;
+		if (on || strcasecmp(info->sql, "PRAGMA query_only = OFF") == 0) {
+			if (info->status == STRATA_OK)
+				c->query_only = on;
+		} else if (!c->dirty && strata__pool_sql_changes_session(info->sql))
 			c->dirty = true;
 		if (c->dirty && !c->replace && strata__pool_sql_needs_replace(info->sql))
 			c->replace = true;
@@ -768,6 +776,8 @@ static bool make_clean(strata_pool *p, pool_conn *c, bool *conn_failed, bool *ro
 			}
 		c->resetting = false;
 	}
+	if (c->query_only)
+		c->dirty = true;
 	if (ok && c->dirty) {
 		if (c->replace || (p->sqlite_file && !p->memory)) {
 			/* SQLite: a new connection is the complete reset, and cheap */
@@ -782,7 +792,7 @@ static bool make_clean(strata_pool *p, pool_conn *c, bool *conn_failed, bool *ro
 				ok = false;
 			c->resetting = false;
 		}
-		c->dirty = c->replace = false;
+		c->dirty = c->replace = c->query_only = false;
 	}
 	if (!ok && strata_db_is_broken(db))
 		*conn_failed = true;

@@ -600,3 +600,42 @@ Test(pool, memory_is_one_shared_connection)
 	ST_OK(strata_pool_release(pool, other));
 	strata_pool_close(pool);
 }
+
+static int count_rows(strata_db *db, void *arg)
+{
+	return strata_query_int64(db, (int64_t *)arg, "SELECT count(*) FROM t", NULL, 0);
+}
+
+Test(pool, sqlite_read_only_transactions_keep_their_connection)
+{
+	log_capture_reset();
+	char *dir = test_tmpdir();
+	char url[4200];
+	snprintf(url, sizeof url, "sqlite:%s/ro.db", dir);
+	strata_pool *pool = pool_open_ok(url, NULL);
+	strata_db *db;
+	ST_OK(strata_pool_acquire(pool, &db));
+	ST_OK(strata_exec(db, "CREATE TABLE t (x INTEGER)"));
+	ST_OK(strata_pool_release(pool, db));
+	strata_tx_options ro = STRATA_TX_OPTIONS_INIT;
+	ro.read_only = true;
+	for (int i = 0; i < 5; i++) {
+		int64_t n = -1;
+		ST_OK(strata_pool_transact(pool, count_rows, &n, &ro));
+		cr_assert_eq(n, 0);
+	}
+	strata_pool_metrics m = pool_metrics(pool);
+	cr_assert_eq(m.opened, 1, "read-only transactions leave nothing to reset");
+	cr_assert_eq(m.discarded, 0);
+
+	/* a connection returned in query_only mode is not handed out that way */
+	ST_OK(strata_pool_acquire(pool, &db));
+	ST_OK(strata_exec(db, "PRAGMA query_only = ON"));
+	ST_OK(strata_pool_release(pool, db));
+	ST_OK(strata_pool_acquire(pool, &db));
+	ST_OK(strata_exec(db, "INSERT INTO t (x) VALUES (1)"));
+	ST_OK(strata_pool_release(pool, db));
+	strata_pool_close(pool);
+	test_rmrf(dir);
+	free(dir);
+}
