@@ -142,6 +142,17 @@ DB_TEST(health, missing_table_against_schema_file)
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "the database matches schema.strata");
 	free(out);
+	/* an extra column warns; a column of another type fails */
+	exec_ok(db, "ALTER TABLE users ADD COLUMN extra text");
+	rc = health(&out, dir, url, "--check schema");
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "column users.extra is in the database but not in schema.strata");
+	free(out);
+	exec_ok(db, "DROP TABLE tasks; CREATE TABLE tasks (id bigint PRIMARY KEY, title integer)");
+	rc = health(&out, dir, url, "--check schema --json");
+	cr_assert_eq(rc, 2, "%s", out);
+	HAS(out, "tasks.title");
+	free(out);
 	test_rmrf(dir);
 	free(dir);
 	(void)backend;
