@@ -81,8 +81,35 @@ static int days_in_month(int64_t y, int m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+static inline int d2(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* s[0..27) has the shape "dddd-dd-ddTdd:dd:dd.ddddddZ". */
+static inline bool canonical_shape(const char *s)
+{
+	static const uint32_t digits = 0x3f6db6f; /* bit i set: s[i] is a digit (i < 27) */
+	if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z')
+		return false;
+	for (int i = 0; i < 26; i++)
+		if ((digits >> i & 1) && (unsigned)(s[i] - '0') > 9)
+			return false;
+	return true;
+}
+
 int strata_timestamp_parse(const char *s, size_t len, strata_timestamp *out)
 {
+	/* the form Strata itself writes: "YYYY-MM-DDTHH:MM:SS.ffffffZ" */
+	if (len == 27 && canonical_shape(s)) {
+		int y = d2(s) * 100 + d2(s + 2), mo = d2(s + 5), d = d2(s + 8), h = d2(s + 11), mi = d2(s + 14),
+		    sec = d2(s + 17);
+		int usec = d2(s + 20) * 10000 + d2(s + 22) * 100 + d2(s + 24);
+		if (mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h <= 23 && mi <= 59 && sec <= 60) {
+			*out = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000000 + usec;
+			return STRATA_OK;
+		}
+	}
 	size_t p = 0;
 	int y, mo, d, h = 0, mi = 0, sec = 0, usec = 0;
 	if (digits(s, len, &p, 4, &y) || p >= len || s[p++] != '-' || digits(s, len, &p, 2, &mo) ||

@@ -76,7 +76,7 @@ void strata_uuid_format(const strata_uuid *u, char buf[STRATA_UUID_STRLEN + 1])
 	*p = '\0';
 }
 
-static int hexval(char c)
+static inline int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -87,22 +87,21 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Positions of the 16 byte pairs in canonical text. */
+static const uint8_t pair_at[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34 };
+
 int strata_uuid_parse(const char *s, size_t len, strata_uuid *out)
 {
-	if (len != STRATA_UUID_STRLEN)
+	if (len != STRATA_UUID_STRLEN || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		goto bad;
-	size_t p = 0;
+	int bad = 0;
 	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10) {
-			if (s[p++] != '-')
-				goto bad;
-		}
-		int hi = hexval(s[p]), lo = hexval(s[p + 1]);
-		if (hi < 0 || lo < 0)
-			goto bad;
+		int hi = hexval(s[pair_at[i]]), lo = hexval(s[pair_at[i] + 1]);
+		bad |= hi | lo;
 		out->bytes[i] = (uint8_t)(hi << 4 | lo);
-		p += 2;
 	}
+	if (bad < 0)
+		goto bad;
 	return STRATA_OK;
 bad:
 	return strata__error_set(STRATA_EINVAL, "not a UUID: '%.*s'", (int)(len > 64 ? 64 : len), s);

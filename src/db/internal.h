@@ -16,6 +16,7 @@ struct strata_stmt {
 	bool in_use;		/* handed out, not yet finalized */
 	bool running;		/* stepped since the last reset, not finished */
 	bool has_row;
+	int ncols;		/* columns of the result, known once a row is ready */
 	int timeout_ms;		/* 0: the connection's */
 	int64_t started_us;	/* for the hook, when timing */
 	int64_t rows;

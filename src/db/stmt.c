@@ -381,6 +381,8 @@ int strata_step(strata_stmt *s)
 	}
 	int rc = db->drv->step(s->drv, deadline);
 	if (rc == STRATA_ROW) {
+		if (!s->has_row)
+			s->ncols = db->drv->column_count(s->drv);
 		s->has_row = true;
 		s->rows++;
 		return rc;
@@ -417,7 +419,7 @@ const char *strata_column_name(const strata_stmt *s, int col)
 
 strata_type strata_column_type(const strata_stmt *s, int col)
 {
-	if (!s || !s->has_row || col < 0 || col >= strata_column_count(s))
+	if (!s || !s->has_row || col < 0 || col >= s->ncols)
 		return STRATA_TYPE_NULL;
 	return s->db->drv->column_type(s->drv, col);
 }
@@ -433,7 +435,7 @@ static int read_cell(strata_stmt *s, int col, strata_type want, strata__cell *ce
 		return strata__error_set(STRATA_EINVAL, "column read: stmt is NULL");
 	if (!s->has_row)
 		return strata__error_set(STRATA_ERANGE, "no row to read: strata_step() did not return STRATA_ROW");
-	int n = s->db->drv->column_count(s->drv);
+	int n = s->ncols;
 	if (col < 0 || col >= n)
 		return strata__error_set(STRATA_ERANGE, "column %d out of range: the result has %d column%s", col, n,
 					 n == 1 ? "" : "s");

@@ -308,7 +308,8 @@ static void emit_read_field(emitter *e, const gcol *gc, const char *ci)
 {
 	char lhs[200];
 	snprintf(lhs, sizeof lhs, gc->opt ? "row->%s.v" : "row->%s", gc->field);
-	bool nullable = gc->opt || gc->pointer;
+	/* a NOT NULL column cannot be NULL: no check (opt there only means "has a default" on insert) */
+	bool nullable = (gc->opt || gc->pointer) && !gc->col->not_null;
 	if (nullable) {
 		E(e, "\tif (strata_column_is_null(st, %s)) {\n", ci);
 		if (gc->pointer)
@@ -320,6 +321,8 @@ static void emit_read_field(emitter *e, const gcol *gc, const char *ci)
 			E(e, "\t\trow->%s.has = true;\n", gc->field);
 	} else {
 		E(e, "\t{\n");
+		if (gc->opt)
+			E(e, "\t\trow->%s.has = true;\n", gc->field);
 	}
 	switch (gc->kind) {
 	case GK_I32:

@@ -19,15 +19,25 @@ typedef struct chunk {
 	max_align_t data[];
 } chunk;
 
+/* The arena and its first chunk are one allocation: a small result costs one malloc. */
+#define FIRST_CHUNK 1024
+
 struct strata_arena {
 	chunk *head;
+	chunk first;
 };
 
 strata_arena *strata_arena_new(void)
 {
-	strata_arena *a = calloc(1, sizeof *a);
-	if (!a)
+	strata_arena *a = malloc(sizeof *a + FIRST_CHUNK);
+	if (!a) {
 		strata__error_nomem();
+		return NULL;
+	}
+	a->first.next = NULL;
+	a->first.used = 0;
+	a->first.cap = FIRST_CHUNK;
+	a->head = &a->first;
 	return a;
 }
 
@@ -71,7 +81,8 @@ void strata_arena_free(strata_arena *a)
 		return;
 	for (chunk *c = a->head, *next; c; c = next) {
 		next = c->next;
-		free(c);
+		if (c != &a->first)
+			free(c);
 	}
 	free(a);
 }

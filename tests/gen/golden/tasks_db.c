@@ -67,16 +67,12 @@ static int read_user(strata_stmt *st, int base, strata_arena *a, user *row)
 	int rc;
 	memset(row, 0, sizeof *row);
 	(void)a;
-	if (strata_column_is_null(st, base + 0)) {
-		row->created_at.has = false;
-	} else {
+	{
 		row->created_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 0, &row->created_at.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 1)) {
-		row->updated_at.has = false;
-	} else {
+	{
 		row->updated_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 1, &row->updated_at.v)) != STRATA_OK)
 			return rc;
@@ -85,9 +81,7 @@ static int read_user(strata_stmt *st, int base, strata_arena *a, user *row)
 		if ((rc = strata_column_uuid(st, base + 2, &row->id.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 3)) {
-		row->email = NULL;
-	} else {
+	{
 		const char *p;
 		size_t len;
 		if ((rc = strata_column_text(st, base + 3, &p, &len)) != STRATA_OK)
@@ -95,9 +89,7 @@ static int read_user(strata_stmt *st, int base, strata_arena *a, user *row)
 		if (!(row->email = strata_arena_strndup(a, p, len)))
 			return STRATA_ENOMEM;
 	}
-	if (strata_column_is_null(st, base + 4)) {
-		row->name = NULL;
-	} else {
+	{
 		const char *p;
 		size_t len;
 		if ((rc = strata_column_text(st, base + 4, &p, &len)) != STRATA_OK)
@@ -105,9 +97,7 @@ static int read_user(strata_stmt *st, int base, strata_arena *a, user *row)
 		if (!(row->name = strata_arena_strndup(a, p, len)))
 			return STRATA_ENOMEM;
 	}
-	if (strata_column_is_null(st, base + 5)) {
-		row->is_active.has = false;
-	} else {
+	{
 		row->is_active.has = true;
 		if ((rc = strata_column_bool(st, base + 5, &row->is_active.v)) != STRATA_OK)
 			return rc;
@@ -847,16 +837,12 @@ static int read_task(strata_stmt *st, int base, strata_arena *a, task *row)
 	int rc;
 	memset(row, 0, sizeof *row);
 	(void)a;
-	if (strata_column_is_null(st, base + 0)) {
-		row->created_at.has = false;
-	} else {
+	{
 		row->created_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 0, &row->created_at.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 1)) {
-		row->updated_at.has = false;
-	} else {
+	{
 		row->updated_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 1, &row->updated_at.v)) != STRATA_OK)
 			return rc;
@@ -876,9 +862,7 @@ static int read_task(strata_stmt *st, int base, strata_arena *a, task *row)
 		if ((rc = strata_column_uuid(st, base + 4, &row->user_id.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 5)) {
-		row->title = NULL;
-	} else {
+	{
 		const char *p;
 		size_t len;
 		if ((rc = strata_column_text(st, base + 5, &p, &len)) != STRATA_OK)
@@ -886,18 +870,14 @@ static int read_task(strata_stmt *st, int base, strata_arena *a, task *row)
 		if (!(row->title = strata_arena_strndup(a, p, len)))
 			return STRATA_ENOMEM;
 	}
-	if (strata_column_is_null(st, base + 6)) {
-		row->priority.has = false;
-	} else {
+	{
 		row->priority.has = true;
 		int64_t v = 0;
 		if ((rc = strata_column_int64(st, base + 6, &v)) != STRATA_OK)
 			return rc;
 		row->priority.v = (int32_t)v;
 	}
-	if (strata_column_is_null(st, base + 7)) {
-		row->state.has = false;
-	} else {
+	{
 		row->state.has = true;
 		const char *p;
 		size_t len;
@@ -1831,16 +1811,12 @@ static int read_tag(strata_stmt *st, int base, strata_arena *a, tag *row)
 	int rc;
 	memset(row, 0, sizeof *row);
 	(void)a;
-	if (strata_column_is_null(st, base + 0)) {
-		row->created_at.has = false;
-	} else {
+	{
 		row->created_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 0, &row->created_at.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 1)) {
-		row->updated_at.has = false;
-	} else {
+	{
 		row->updated_at.has = true;
 		if ((rc = strata_column_timestamp(st, base + 1, &row->updated_at.v)) != STRATA_OK)
 			return rc;
@@ -1853,9 +1829,7 @@ static int read_tag(strata_stmt *st, int base, strata_arena *a, tag *row)
 		if ((rc = strata_column_uuid(st, base + 3, &row->user_id.v)) != STRATA_OK)
 			return rc;
 	}
-	if (strata_column_is_null(st, base + 4)) {
-		row->name = NULL;
-	} else {
+	{
 		const char *p;
 		size_t len;
 		if ((rc = strata_column_text(st, base + 4, &p, &len)) != STRATA_OK)
@@ -2881,6 +2855,7 @@ const char schema_text[] =
 	"    config   json\n"
 	"    labels   string(40)[]\n"
 	"    due_date timestamp\n"
+	"    index (user_id, id)              // keyset pages of one owner's tasks\n"
 	"    index (user_id, priority)\n"
 	"    index (user_id, state)\n"
 	"    index open_by_due (user_id, due_date) where state <> 'completed'\n"
