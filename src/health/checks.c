@@ -107,14 +107,14 @@ static void pg_sessions(strata__hrun *r, bool idle_in_tx, int ms)
 	static const char active_sql[] =
 		"SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), "
 		"extract(epoch FROM now() - query_start) * 1000, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
-		"FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
+		"FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND datname = current_database() "
 		"AND backend_type = 'client backend' AND now() - query_start > ?::float8 * interval '1 millisecond' "
 		"ORDER BY query_start";
 	static const char idle_sql[] =
 		"SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), "
 		"extract(epoch FROM now() - state_change) * 1000, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
 		"FROM pg_stat_activity WHERE state IN ('idle in transaction', 'idle in transaction (aborted)') "
-		"AND pid <> pg_backend_pid() AND now() - state_change > ?::float8 * interval '1 millisecond' "
+		"AND pid <> pg_backend_pid() AND datname = current_database() AND now() - state_change > ?::float8 * interval '1 millisecond' "
 		"ORDER BY state_change";
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, r->db, idle_in_tx ? idle_sql : active_sql);
@@ -185,7 +185,7 @@ static void pg_configuration(strata__hrun *r)
 				"SELECT pid, array_to_string(pg_blocking_pids(pid), ', '), "
 				"extract(epoch FROM now() - coalesce(query_start, now())) * 1000, "
 				"left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
-				"FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0");
+				"FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		char subject[64];
 		snprintf(subject, sizeof subject, "pid %lld", (long long)strata__col_i64(st, 0));

@@ -341,3 +341,28 @@ Test(health, unreachable_and_bad_options)
 	HAS(out, "unknown check 'nope'");
 	free(out);
 }
+
+Test(health, thorough_finds_orphans_under_enforced_keys_postgres)
+{
+	char name[64], *out;
+	char *url = test_pg_create_db(name, sizeof name);
+	char *dir = test_tmpdir();
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	exec_ok(db, healthy_schema);
+	/* replication mode skips the key's triggers: the key stays validated and enabled */
+	exec_ok(db, "SET session_replication_role = replica; INSERT INTO tasks VALUES (3, 99, 'orphan'); "
+		    "SET session_replication_role = origin");
+	int rc = health(&out, dir, url, "--check integrity");
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	rc = health(&out, dir, url, "--check integrity --thorough");
+	cr_assert_eq(rc, 2, "%s", out);
+	HAS(out, "1 row of public.tasks refer to missing rows of public.users");
+	free(out);
+	strata_close(db);
+	test_pg_drop_db(name);
+	test_rmrf(dir);
+	free(dir);
+	free(url);
+}
