@@ -1069,6 +1069,18 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 	p.file = file;
 	p.builtin = builtin;
 	p.extra = extra;
+	/* Text holds no NUL bytes: names, strings and SQL are C strings in the model. */
+	const char *nul = p.len ? memchr(p.src, '\0', p.len) : NULL;
+	if (nul) {
+		int line = 1, col = 1;
+		for (const char *c = p.src; c < nul; c++) {
+			if (*c == '\n')
+				line++, col = 1;
+			else
+				col++;
+		}
+		return perr(&p, line, col, "unexpected byte 0x00");
+	}
 	if ((rc = next(&p)))
 		return rc;
 	for (;;) {
