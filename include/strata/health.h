@@ -222,8 +222,8 @@ typedef struct strata_optimize_options {
 	bool analyze;			/* ANALYZE (on PostgreSQL together with the vacuum) */
 	strata_optimize_progress_fn progress;
 	void *progress_ud;
-	/* Checked between steps: once it is non-zero the run stops (STRATA_ETIMEOUT is not used:
-	   the status is STRATA_OK and `interrupted` is set).  May be NULL. */
+	/* Looked at between steps: once it is non-zero the run stops there, returning STRATA_OK
+	   with `interrupted` set in the result (a signal handler may set it).  May be NULL. */
 	const volatile int *cancel;
 } strata_optimize_options;
 

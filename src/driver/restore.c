@@ -90,10 +90,11 @@ static int flush_lines(strata_buf *b, bool all, strata__line_fn fn, void *ud)
 		stop = fn(b->ptr + start, b->len - start, ud);
 	if (all)
 		start = b->len;
-	memmove(b->ptr ? b->ptr : "", b->ptr ? b->ptr + start : "", b->len - start);
-	b->len -= start;
-	if (b->ptr)
+	if (b->ptr && start > 0) {
+		memmove(b->ptr, b->ptr + start, b->len - start);
+		b->len -= start;
 		b->ptr[b->len] = '\0';
+	}
 	return stop;
 }
 
@@ -231,8 +232,7 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, strata_restore_progress_fn pro
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		rc = strata__error_set_db(s == SQLITE_NOTADB || s == SQLITE_CORRUPT ? STRATA_EIO : STRATA_EIO, s, NULL,
-					  NULL, "copy: %s", sqlite3_errstr(s));
+		rc = strata__error_set_db(STRATA_EIO, s, NULL, NULL, "copy: %s", sqlite3_errstr(s));
 		break;
 	}
 	int fin = sqlite3_backup_finish(bk);

@@ -187,7 +187,6 @@ fail:
 
 static char *vformat(strata__hrun *r, const char *fmt, va_list ap)
 {
-	strata_buf b = STRATA_BUF_INIT;
 	va_list cp;
 	va_copy(cp, ap);
 	int n = vsnprintf(NULL, 0, fmt, cp);
@@ -195,7 +194,6 @@ static char *vformat(strata__hrun *r, const char *fmt, va_list ap)
 	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
 	if (!s) {
 		r->oom = true;
-		strata__buf_free(&b);
 		return NULL;
 	}
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
