@@ -306,6 +306,7 @@ int cmd_lint(int argc, char **argv)
 		goto done;
 	}
 	fputs(out, stdout);
+	fflush(stdout);
 	size_t errors = strata_lint_report_count_severity(rep, STRATA_LINT_ERROR);
 	size_t warnings = strata_lint_report_count_severity(rep, STRATA_LINT_WARNING);
 	size_t infos = strata_lint_report_count_severity(rep, STRATA_LINT_INFO);

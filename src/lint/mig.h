@@ -94,9 +94,13 @@ int strata__lint_pg_stmt(pg_run *run, mig_file *mf, const mig_stmt *st);
 /* PostgreSQL: after both sections: the static down-undoes-up check. */
 int strata__lint_pg_file_end(pg_run *run, mig_file *mf);
 
-/* SQLite: the scratch database and the tokenizer rules (sqlite.c). */
+/* SQLite: the schema the files built so far, and the tokenizer rules (sqlite.c). */
+typedef struct sq_entry {
+	char *type, *name, *tbl, *sql; /* a row of sqlite_master */
+} sq_entry;
 typedef struct sq_run {
-	strata_db *scratch; /* NULL when it could not be opened */
+	sq_entry *v;
+	size_t n, cap;
 } sq_run;
 int strata__lint_sq_open(sq_run *run);
 void strata__lint_sq_close(sq_run *run);

@@ -291,26 +291,43 @@ int strata__lint_sq_stmt(sq_run *run, mig_file *mf, const mig_stmt *st)
 
 /* ---- the scratch database ---- */
 
-int strata__lint_sq_open(sq_run *run)
+/* A new in-memory database without foreign-key enforcement; *db is NULL when it cannot be had. */
+static int open_mem(strata_db **db)
 {
-	run->scratch = NULL;
+	*db = NULL;
 	strata_open_options o = STRATA_OPEN_OPTIONS_INIT;
 	o.foreign_keys = STRATA_OFF;
 	o.stmt_cache_size = -1;
-	int rc = strata_open(&run->scratch, "sqlite::memory:", &o);
+	int rc = strata_open(db, "sqlite::memory:", &o);
 	if (rc == STRATA_ENOMEM)
 		return rc;
 	if (rc != STRATA_OK) {
-		run->scratch = NULL;
+		*db = NULL;
 		strata_error_clear();
 	}
 	return STRATA_OK;
 }
 
+int strata__lint_sq_open(sq_run *run)
+{
+	memset(run, 0, sizeof *run);
+	return STRATA_OK;
+}
+
+static void entry_free(sq_entry *e)
+{
+	free(e->type);
+	free(e->name);
+	free(e->tbl);
+	free(e->sql);
+}
+
 void strata__lint_sq_close(sq_run *run)
 {
-	strata_close(run->scratch);
-	run->scratch = NULL;
+	for (size_t i = 0; i < run->n; i++)
+		entry_free(&run->v[i]);
+	free(run->v);
+	memset(run, 0, sizeof *run);
 }
 
 /* The names a file touches: tables (and renamed-to tables) and indexes. */
@@ -581,38 +598,246 @@ static int compare_down(mig_file *mf, const names *nm, const snap *a, const snap
 	return rc;
 }
 
+/*
+ * Every file is applied to a small in-memory work database that holds only
+ * the tables the file names (and what their triggers and views name),
+ * copied from the schema the earlier files built (kept as sqlite_master
+ * rows); afterwards the work database's schema replaces those tables.
+ * SQLite re-reads its whole schema on every ALTER TABLE, so one database
+ * holding the whole history would cost tens of milliseconds a statement
+ * once it has hundreds of tables.
+ */
+
+typedef struct strset {
+	char **v;
+	size_t n, cap;
+} strset;
+
+static int set_add(strset *s, const char *x, size_t len)
+{
+	if (s->n == s->cap) {
+		size_t c = s->cap ? s->cap * 2 : 64;
+		char **v = realloc(s->v, c * sizeof *v);
+		if (!v)
+			return strata__error_nomem();
+		s->v = v;
+		s->cap = c;
+	}
+	char *d = strata__strndup(x, len);
+	if (!d)
+		return STRATA_ENOMEM;
+	for (char *p = d; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	s->v[s->n++] = d;
+	return STRATA_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void set_sort(strset *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof *s->v, cmp_str);
+}
+
+static bool set_has(const strset *s, const char *x)
+{
+	char low[256];
+	size_t n = strlen(x);
+	if (n >= sizeof low)
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)x[i]);
+	const char *k = low;
+	return s->n && bsearch(&k, s->v, s->n, sizeof *s->v, cmp_str) != NULL;
+}
+
+static void set_free(strset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* The identifiers (words and quoted names) of SQL text. */
+static int add_idents(strset *s, const char *sql, size_t len)
+{
+	tok *v = NULL;
+	size_t n = 0;
+	int rc = tokenize(sql, len, &v, &n);
+	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
+		if (v[i].kind == T_WORD)
+			rc = set_add(s, sql + v[i].at, strlen(v[i].text));
+		else if (v[i].kind == T_NAME)
+			rc = set_add(s, v[i].text, strlen(v[i].text));
+	}
+	free(v);
+	return rc;
+}
+
+static const char schema_sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
+				 "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+				 "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 "
+				 "ELSE 3 END, rowid";
+
+/*
+ * Which tables of the history the file needs: every table whose name, or
+ * the name of one of its indexes or triggers, the file mentions; then what
+ * the triggers and views of those mention, until nothing is added.
+ */
+static int pick_tables(const sq_run *run, strset *words, strset *tables)
+{
+	int rc = STRATA_OK;
+	for (int round = 0; round < 8 && rc == STRATA_OK; round++) {
+		set_sort(words);
+		set_sort(tables);
+		size_t before = tables->n;
+		for (size_t i = 0; i < run->n && rc == STRATA_OK; i++) {
+			const sq_entry *e = &run->v[i];
+			if (!set_has(tables, e->tbl) && (set_has(words, e->name) || set_has(words, e->tbl))) {
+				rc = set_add(tables, e->tbl, strlen(e->tbl));
+				set_sort(tables);
+			}
+		}
+		if (tables->n == before)
+			break;
+		/* The triggers and views of the tables picked may name further tables. */
+		for (size_t i = 0; i < run->n && rc == STRATA_OK; i++) {
+			const sq_entry *e = &run->v[i];
+			if (strcmp(e->type, "table") != 0 && strcmp(e->type, "index") != 0 && set_has(tables, e->tbl))
+				rc = add_idents(words, e->sql, strlen(e->sql));
+		}
+	}
+	return rc;
+}
+
+/* Create the history's entries of `tables` in the work database, tables first; failures are ignored. */
+static int copy_in(const sq_run *run, strata_db *work, const strset *tables)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < run->n; i++) {
+			const sq_entry *e = &run->v[i];
+			if ((strcmp(e->type, "table") == 0) != (pass == 0) || !set_has(tables, e->tbl))
+				continue;
+			if (strata_exec(work, e->sql) != STRATA_OK) {
+				if (strata_error_last()->status == STRATA_ENOMEM)
+					return STRATA_ENOMEM;
+				strata_error_clear();
+			}
+		}
+	return STRATA_OK;
+}
+
+static int dupe(char **dst, const char *s)
+{
+	*dst = strata__strdup(s ? s : "");
+	return *dst ? STRATA_OK : STRATA_ENOMEM;
+}
+
+/* Replace the history's entries of `tables` with the work database's schema. */
+static int copy_out(sq_run *run, strata_db *work, const strset *tables)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < run->n; i++) {
+		if (set_has(tables, run->v[i].tbl))
+			entry_free(&run->v[i]);
+		else
+			run->v[w++] = run->v[i];
+	}
+	run->n = w;
+	strata_stmt *st = NULL;
+	int rc = strata_prepare(&st, work, schema_sql);
+	while (rc == STRATA_OK && strata_step(st) == STRATA_ROW) {
+		const char *c[4];
+		size_t l;
+		if (strata_column_text(st, 0, &c[0], &l) || strata_column_text(st, 1, &c[1], &l) ||
+		    strata_column_text(st, 2, &c[2], &l) || strata_column_text(st, 3, &c[3], &l))
+			break;
+		if (run->n == run->cap) {
+			size_t cap = run->cap ? run->cap * 2 : 64;
+			sq_entry *v = realloc(run->v, cap * sizeof *v);
+			if (!v) {
+				rc = strata__error_nomem();
+				break;
+			}
+			run->v = v;
+			run->cap = cap;
+		}
+		sq_entry *e = &run->v[run->n];
+		memset(e, 0, sizeof *e);
+		rc = dupe(&e->type, c[0]);
+		if (rc == STRATA_OK)
+			rc = dupe(&e->name, c[1]);
+		if (rc == STRATA_OK)
+			rc = dupe(&e->tbl, c[2]);
+		if (rc == STRATA_OK)
+			rc = dupe(&e->sql, c[3]);
+		if (rc != STRATA_OK)
+			entry_free(e);
+		else
+			run->n++;
+	}
+	strata_finalize(st);
+	return rc;
+}
+
 int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
 			  size_t ndn)
 {
-	if (!run->scratch)
-		return STRATA_OK;
 	names nm;
 	memset(&nm, 0, sizeof nm);
 	snap s0, s1, s2;
 	memset(&s0, 0, sizeof s0);
 	memset(&s1, 0, sizeof s1);
 	memset(&s2, 0, sizeof s2);
+	strset words, tables;
+	memset(&words, 0, sizeof words);
+	memset(&tables, 0, sizeof tables);
+	strata_db *work = NULL;
 	int rc = collect(&nm, &mf->up);
 	if (rc == STRATA_OK)
 		rc = collect(&nm, &mf->dn);
+	for (size_t i = 0; i < nup && rc == STRATA_OK; i++)
+		rc = add_idents(&words, up[i].sql, up[i].len);
+	for (size_t i = 0; i < ndn && rc == STRATA_OK; i++)
+		rc = add_idents(&words, dn[i].sql, dn[i].len);
+	if (rc == STRATA_OK)
+		rc = pick_tables(run, &words, &tables);
+	if (rc == STRATA_OK)
+		rc = open_mem(&work);
+	if (rc != STRATA_OK || !work)
+		goto done;
+	rc = copy_in(run, work, &tables);
+
 	bool quiet = mf->ctx->quiet;
 	if (rc == STRATA_OK && !quiet)
-		rc = take_snap(run->scratch, &nm, &s0);
+		rc = take_snap(work, &nm, &s0);
 	if (rc == STRATA_OK)
-		rc = exec_all(run->scratch, mf, up, nup, true);
+		rc = exec_all(work, mf, up, nup, true);
 	if (rc == STRATA_OK && !quiet)
-		rc = take_snap(run->scratch, &nm, &s1);
+		rc = take_snap(work, &nm, &s1);
 	if (rc == STRATA_OK && !quiet)
 		rc = compare_up(mf, &s0, &s1);
 	if (rc == STRATA_OK && !quiet && mf->m->down.present && strata__lint_enabled(mf->ctx, R_DOWN_INVERSE)) {
-		rc = exec_all(run->scratch, mf, dn, ndn, true);
+		rc = exec_all(work, mf, dn, ndn, true);
 		if (rc == STRATA_OK)
-			rc = take_snap(run->scratch, &nm, &s2);
+			rc = take_snap(work, &nm, &s2);
 		if (rc == STRATA_OK)
 			rc = compare_down(mf, &nm, &s0, &s2);
 		if (rc == STRATA_OK)
-			rc = exec_all(run->scratch, mf, up, nup, false);
+			rc = exec_all(work, mf, up, nup, false);
 	}
+	/* Back into the history: the tables the file had, replaced by what it left. */
+	if (rc == STRATA_OK)
+		rc = copy_out(run, work, &tables);
+done:
+	strata_close(work);
+	set_free(&words);
+	set_free(&tables);
 	snap_free(&s0);
 	snap_free(&s1);
 	snap_free(&s2);

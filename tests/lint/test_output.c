@@ -113,3 +113,53 @@ Test(output, config_file)
 	test_rmrf(dir);
 	free(dir);
 }
+
+Test(output, flawed_sample)
+{
+	char *out = NULL;
+	int st = test_run_cmd(&out, "cd %s/examples/lint && %s lint 2>&1", STRATA_SOURCE_DIR, STRATA_CLI);
+	cr_assert_eq(st, 1, "%s", out);
+	const char *want[] = { "flawed.strata:12:1: error: [require-primary-key]", "[money-as-float]",
+			       "[add-index-concurrently]", "[narrowing-type]", "[dml-without-where]", "(1 suppressed)" };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		cr_assert(strstr(out, want[i]), "missing %s in:\n%s", want[i], out);
+	free(out);
+}
+
+Test(output, migrate_up_strict)
+{
+	char *dir = test_tmpdir();
+	char *out = NULL;
+	int st = test_run_cmd(&out,
+			      "cd %s && mkdir migrations && "
+			      "printf -- '-- migrate:up\\nCREATE TABLE IF NOT EXISTS t (id integer primary key);\\n"
+			      "-- migrate:down\\nDROP TABLE IF EXISTS t;\\n' > migrations/20260101000000_a.sql && "
+			      "%s migrate up --url sqlite:db.sqlite && "
+			      "printf -- '-- migrate:up\\nDELETE FROM t;\\n-- migrate:down\\n' > migrations/20260102000000_b.sql && "
+			      "%s migrate up --url sqlite:db.sqlite --strict",
+			      dir, STRATA_CLI, STRATA_CLI);
+	cr_assert_eq(st, 1, "%s", out);
+	cr_assert(strstr(out, "20260102000000_b.sql:2:1: error: [dml-without-where]"), "%s", out);
+	cr_assert(strstr(out, "nothing was applied"), "%s", out);
+	free(out);
+	/* Without --strict the findings are printed and the migration runs. */
+	st = test_run_cmd(&out, "cd %s && %s migrate up --url sqlite:db.sqlite", dir, STRATA_CLI);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "[dml-without-where]"), "%s", out);
+	cr_assert(strstr(out, "Applied 1 migration"), "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(output, example_migrations_lint_clean)
+{
+	/* The tasks example's migrations, when it has them. */
+	char *out = NULL;
+	int st = test_run_cmd(&out, "cd %s/examples/tasks && if [ -d migrations ]; then %s lint schema.strata migrations; "
+				    "else %s lint schema.strata; fi 2>&1",
+			      STRATA_SOURCE_DIR, STRATA_CLI, STRATA_CLI);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "0 errors, 0 warnings"), "%s", out);
+	free(out);
+}
