@@ -357,3 +357,15 @@ DB_TEST(diff, self_reference_and_cycle)
 	strata_plan_free(p);
 	(void)url;
 }
+
+DB_TEST(diff, primary_key_and_index_changes)
+{
+	strata_plan *p = there_and_back(db,
+			       "table m {\n  a int primary key\n  b int not null\n  c text\n  index (c)\n  index bc (b, c)\n}\n",
+			       "table m {\n  a int not null\n  b int not null\n  c text\n  primary key (a, b)\n  index bc (c, b)\n"
+			       "  unique index m_c_uniq (c) where c is not null\n}\n",
+			       "INSERT INTO m (a, b, c) VALUES (1, 1, 'x'), (2, 1, 'y');",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m");
+	strata_plan_free(p);
+	(void)url;
+}
