@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "db/internal.h"
 #include "migrate/internal.h"
 
 /* "strataMG": the advisory lock key, in the low 32 bits so pg_locks shows it as objid. */
@@ -196,6 +198,7 @@ static int lock_pg(strata_migrator *m)
 		return rc;
 	snprintf(app, sizeof app, "strata migrate (pid %ld on %s)", (long)getpid(), m->host);
 	int64_t deadline = now_ms() + timeout_ms(m);
+	bool told = false;
 	for (;;) {
 		int64_t got = 0;
 		rc = strata_query_int64(m->db, &got, "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
@@ -209,6 +212,15 @@ static int lock_pg(strata_migrator *m)
 					       (const strata_value[]){ STRATA_TEXT(app) }, 1);
 			free(ignored);
 			return rc;
+		}
+		if (!told && timeout_ms(m) > 0) {
+			char *who = NULL;
+			if (pg_holder(m, &who) == STRATA_OK)
+				strata__log(m->db->log, m->db->log_ud, STRATA_LOG_INFO,
+					    "another migration is running (%s); waiting up to %d s for it", who,
+					    timeout_ms(m) / 1000);
+			free(who);
+			told = true;
 		}
 		if (now_ms() >= deadline) {
 			char *who = NULL;
@@ -243,6 +255,7 @@ static int lock_sqlite(strata_migrator *m)
 				    "id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, "
 				    "host TEXT NOT NULL, acquired_at TEXT NOT NULL)");
 	int64_t deadline = now_ms() + timeout_ms(m);
+	bool told = false;
 	while (rc == STRATA_OK || rc == STRATA_EBUSY) {
 		char at[STRATA_TIMESTAMP_BUFSZ];
 		strata_timestamp_format(strata_timestamp_now(), at);
@@ -277,6 +290,12 @@ static int lock_sqlite(strata_migrator *m)
 			rc = strata_exec_values(m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
 						(const strata_value[]){ STRATA_INT(pid), STRATA_TEXT(host) }, 2, NULL);
 			continue;
+		}
+		if (have && !told && timeout_ms(m) > 0) {
+			strata__log(m->db->log, m->db->log_ud, STRATA_LOG_INFO,
+				    "another migration is running (pid %lld on %s, since %s); waiting up to %d s for it",
+				    (long long)pid, host, since, timeout_ms(m) / 1000);
+			told = true;
 		}
 		if (now_ms() >= deadline) {
 			if (have)
