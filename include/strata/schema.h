@@ -159,6 +159,8 @@ typedef struct strata_table {
 	const char *owner;		/* the owner column's name, or NULL */
 	strata_srcpos pos;
 	strata_srcpos pkey_pos;		/* a table-level `primary key` */
+	const char **unscoped;		/* `unscoped NAME`: owner-free read variants the code generator writes */
+	int nunscoped;
 } strata_table;
 
 typedef struct strata_enum {
@@ -241,6 +243,8 @@ STRATA_API const strata_column *strata_table_column(const strata_table *t, const
 STRATA_API const strata_index *strata_table_index(const strata_table *t, const char *name);
 /* True when `col` is a primary key column of `t`. */
 STRATA_API bool strata_table_in_pkey(const strata_table *t, const char *col);
+/* The foreign key whose only column is `col` (a `ref` column), or NULL. */
+STRATA_API const strata_fkey *strata_table_fkey(const strata_table *t, const char *col);
 
 /*
  * The relationships of one table: *out points into the model, *n is their
@@ -254,13 +258,17 @@ STRATA_API const char *strata_type_kind_name(strata_type_kind k);
 
 /* Flags for strata_schema_print(). */
 #define STRATA_PRINT_FLAT 1u /* write mixin columns out instead of `use` lines */
-/* Only what a database stores: flat, without owner, as, backref and renamed_from. */
+/*
+ * Only what a database stores: flat, without owner, as, backref and
+ * renamed_from, tables and enums sorted by name (a database has no order).
+ * Two models print the same this way exactly when a database holds them alike.
+ */
 #define STRATA_PRINT_DB 3u
 
 /*
  * Write a model in the schema language.  *out is a new string (free()).
- * Parsing the result gives an equal model.  Indexes, checks and keys are
- * written in a canonical order, so two equal models print the same.
+ * Parsing the result gives an equal model.  Indexes are written sorted by
+ * name and single-column keys inline, so two equal models print the same.
  * Returns STRATA_OK or STRATA_ENOMEM.
  */
 STRATA_API int strata_schema_print(const strata_schema *s, unsigned flags, char **out);

@@ -205,7 +205,8 @@ int strata__copy_table(strata_schema *s, strata_table *dst, const strata_table *
 	DUP(renamed_from);
 	DUP(owner);
 	if (copy_strs(s, &dst->pkey, &dst->npkey, src->pkey, src->npkey) ||
-	    copy_strs(s, &dst->mixins, &dst->nmixins, src->mixins, src->nmixins))
+	    copy_strs(s, &dst->mixins, &dst->nmixins, src->mixins, src->nmixins) ||
+	    copy_strs(s, &dst->unscoped, &dst->nunscoped, src->unscoped, src->nunscoped))
 		return STRATA_ENOMEM;
 	for (int i = 0; i < src->ncolumns; i++) {
 		strata_column *c = strata__push(s, &dst->columns, &dst->ncolumns, sizeof *c);
@@ -400,6 +401,14 @@ const strata_index *strata_table_index(const strata_table *t, const char *name)
 	for (int i = 0; i < t->nindexes; i++)
 		if (strcmp(t->indexes[i].name, name) == 0)
 			return &t->indexes[i];
+	return NULL;
+}
+
+const strata_fkey *strata_table_fkey(const strata_table *t, const char *col)
+{
+	for (int i = 0; t && col && i < t->nfkeys; i++)
+		if (t->fkeys[i].ncolumns == 1 && strcmp(t->fkeys[i].columns[0], col) == 0)
+			return &t->fkeys[i];
 	return NULL;
 }
 

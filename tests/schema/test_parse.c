@@ -88,6 +88,8 @@ Test(schema, design_example_model)
 	cr_assert_str_eq(tasks->fkeys[0].ref_table, "users");
 	cr_assert_str_eq(tasks->fkeys[0].ref_columns[0], "id");
 	cr_assert_eq(tasks->fkeys[0].on_delete, STRATA_FK_CASCADE);
+	cr_assert_eq(strata_table_fkey(tasks, "user_id"), &tasks->fkeys[0]);
+	cr_assert_null(strata_table_fkey(tasks, "title"));
 	const strata_column *prio = strata_table_column(tasks, "priority");
 	cr_assert_str_eq(prio->check, "priority between 0 and 4");
 	const strata_column *state = strata_table_column(tasks, "state");
