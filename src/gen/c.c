@@ -668,6 +668,48 @@ static void emit_table_protos(emitter *e, const gtable *g)
 	strata__buf_free(&kp);
 }
 
+/*
+ * An unscoped variant of `g` named `name`: the same table read without the
+ * owner.  Only written when the schema asks for it by name (`unscoped name`).
+ */
+static int make_variant(const gtable *g, const char *name, gtable *v, char **fn)
+{
+	*v = *g;
+	strata_buf b = STRATA_BUF_INIT;
+	if (strata__buf_printf(&b, "%s_%s", g->type, name))
+		return STRATA_ENOMEM;
+	*fn = strata__buf_detach(&b);
+	if (!*fn)
+		return STRATA_ENOMEM;
+	v->fn = *fn;
+	v->variant = true;
+	v->owner_table = NULL;
+	v->scope_parent = NULL;
+	v->scope_col = NULL;
+	return STRATA_OK;
+}
+
+static void emit_variant_protos(emitter *e, const gtable *g)
+{
+	for (int u = 0; u < g->t->nunscoped && e->rc == STRATA_OK; u++) {
+		gtable v;
+		char *fn = NULL;
+		if ((e->rc = make_variant(g, g->t->unscoped[u], &v, &fn)) != STRATA_OK)
+			return;
+		strata_buf kp = STRATA_BUF_INIT;
+		key_params(e->m, &v, &kp, &e->rc);
+		E(e, "/*\n * `unscoped %s`: reads of %s WITHOUT the owner scope, for the uses the schema\n"
+		     " * names (administration, reports).  Same results and statuses as %s_get/list/count.\n */\n",
+		  g->t->unscoped[u], g->name, g->type);
+		E(e, "int %s_get(strata_db *db, %s%s, %s **out);\n", fn, strata__buf_cstr(&kp),
+		  g->deleted_at ? ", bool with_deleted" : "", g->type);
+		E(e, "int %s_list(strata_db *db, const %s_query *q, %s_page *out);\n", fn, g->type, g->type);
+		E(e, "int %s_count(strata_db *db, const %s_query *q, int64_t *out);\n\n", fn, g->type);
+		strata__buf_free(&kp);
+		free(fn);
+	}
+}
+
 static void emit_header(emitter *e, const strata_gen_options *o, const char *guard)
 {
 	const gmodel *m = e->m;
@@ -701,8 +743,10 @@ static void emit_header(emitter *e, const strata_gen_options *o, const char *gua
 		emit_id_types(e, &m->tables[i]);
 	for (int i = 0; i < m->ntables; i++)
 		emit_table_types(e, &m->tables[i]);
-	for (int i = 0; i < m->ntables; i++)
+	for (int i = 0; i < m->ntables; i++) {
 		emit_table_protos(e, &m->tables[i]);
+		emit_variant_protos(e, &m->tables[i]);
+	}
 	E(e, "/* The schema this code was generated from, in the schema language. */\n");
 	E(e, "extern const char %sschema_text[];\n\n", e->P);
 	E(e, "/*\n * Check at start-up that the database has every table and column this code\n"
@@ -1084,13 +1128,13 @@ static void key_where(strata_buf *b, int *rc, const gtable *g)
 static void emit_get(emitter *e, const gtable *g)
 {
 	char ob[160], name[160];
-	const char *T = g->type;
+	const char *T = g->type, *F = g->fn;
 	strata_buf kp = STRATA_BUF_INIT;
 	key_params(e->m, g, &kp, &e->rc);
 	for (int del = 0; del < 2; del++) {
 		if (del && !g->deleted_at)
 			break;
-		snprintf(name, sizeof name, "%s_sql_get%s", T, del ? "_all" : "");
+		snprintf(name, sizeof name, "%s_sql_get%s", F, del ? "_all" : "");
 		SQL2(name, {
 			S(b, rcp, "SELECT ");
 			char q[200];
@@ -1103,15 +1147,16 @@ static void emit_get(emitter *e, const gtable *g)
 				S(b, rcp, " AND \"%s\".\"%s\" IS NULL", g->name, g->deleted_at->name);
 		});
 	}
-	E(e, "\ntypedef struct %s_holder_ {\n\tstrata_arena *arena;\n\t%s row;\n} %s_holder_;\n", T, T, T);
-	E(e, "\nint %s_get(strata_db *db, %s%s%s, %s **out)\n{\n", T, owner_param(g, ob, sizeof ob), strata__buf_cstr(&kp),
+	if (!g->variant)
+		E(e, "\ntypedef struct %s_holder_ {\n\tstrata_arena *arena;\n\t%s row;\n} %s_holder_;\n", T, T, T);
+	E(e, "\nint %s_get(strata_db *db, %s%s%s, %s **out)\n{\n", F, owner_param(g, ob, sizeof ob), strata__buf_cstr(&kp),
 	  g->deleted_at ? ", bool with_deleted" : "", T);
 	E(e, "\tstrata_stmt *st = NULL;\n\tint i = 1;\n\t*out = NULL;\n");
 	if (g->deleted_at)
 		E(e, "\tint rc = strata_prepare_static(&st, db, (with_deleted ? %s_sql_get_all : %s_sql_get)[backend_index(db)]);\n",
-		  T, T);
+		  F, F);
 	else
-		E(e, "\tint rc = strata_prepare_static(&st, db, %s_sql_get[backend_index(db)]);\n", T);
+		E(e, "\tint rc = strata_prepare_static(&st, db, %s_sql_get[backend_index(db)]);\n", F);
 	E(e, "\tif (rc != STRATA_OK)\n\t\treturn rc;\n");
 	emit_bind_keys(e, g);
 	if (scoped(g))
@@ -1125,9 +1170,11 @@ static void emit_get(emitter *e, const gtable *g)
 	E(e, "\t} else if (rc == STRATA_DONE) {\n\t\trc = strata_error_set(STRATA_ENOTFOUND, \"no %s row with that key%s\");\n\t}\n",
 	  g->name, scoped(g) ? " for this owner" : "");
 	E(e, "\tstrata_finalize(st);\n\treturn rc;\n}\n");
-	E(e, "\nvoid %s_free(%s *row)\n{\n\tif (!row)\n\t\treturn;\n", T, T);
-	E(e, "\t%s_holder_ *h = (%s_holder_ *)(void *)((char *)row - offsetof(%s_holder_, row));\n", T, T, T);
-	E(e, "\tstrata_arena_free(h->arena);\n}\n");
+	if (!g->variant) {
+		E(e, "\nvoid %s_free(%s *row)\n{\n\tif (!row)\n\t\treturn;\n", T, T);
+		E(e, "\t%s_holder_ *h = (%s_holder_ *)(void *)((char *)row - offsetof(%s_holder_, row));\n", T, T, T);
+		E(e, "\tstrata_arena_free(h->arena);\n}\n");
+	}
 	strata__buf_free(&kp);
 }
 
@@ -1362,7 +1409,7 @@ static void emit_where_fns(emitter *e, const gtable *g)
 {
 	char ob[160];
 	const char *T = g->type;
-	E(e, "\nstatic void where_%s(strata_sql_builder *b, const %s_query *q)\n{\n\t(void)q;\n", T, T);
+	E(e, "\nstatic void where_%s(strata_sql_builder *b, const %s_query *q)\n{\n\t(void)q;\n", g->fn, T);
 	strata_buf w = STRATA_BUF_INIT;
 	int *rcp = &e->rc;
 	S(&w, rcp, " WHERE 1 = 1");
@@ -1389,7 +1436,7 @@ static void emit_where_fns(emitter *e, const gtable *g)
 		}
 	}
 	E(e, "}\n");
-	E(e, "\nstatic int bind_where_%s(strata_db *db, strata_stmt *st, int *ip, %sconst %s_query *q)\n{\n", T,
+	E(e, "\nstatic int bind_where_%s(strata_db *db, strata_stmt *st, int *ip, %sconst %s_query *q)\n{\n", g->fn,
 	  owner_param(g, ob, sizeof ob), T);
 	E(e, "\tint rc = STRATA_OK;\n\tint i = *ip;\n\t(void)db;\n\t(void)st;\n\t(void)q;\n");
 	if (scoped(g))
@@ -1424,7 +1471,7 @@ static void sort_value(char *buf, size_t cap, const gcol *gc, const char *row)
 static void emit_list(emitter *e, const gtable *g)
 {
 	char ob[160];
-	const char *T = g->type;
+	const char *T = g->type, *F = g->fn;
 	strata_buf sel[2] = { STRATA_BUF_INIT, STRATA_BUF_INIT };
 	char q[200];
 	snprintf(q, sizeof q, "\"%s\"", g->name);
@@ -1433,7 +1480,7 @@ static void emit_list(emitter *e, const gtable *g)
 		select_list(&sel[d], &e->rc, g, q, d ? D_PG : D_SQLITE);
 		S(&sel[d], &e->rc, " FROM \"%s\"", g->name);
 	}
-	E(e, "\nint %s_list(strata_db *db, %sconst %s_query *q, %s_page *out)\n{\n", T, owner_param(g, ob, sizeof ob), T, T);
+	E(e, "\nint %s_list(strata_db *db, %sconst %s_query *q, %s_page *out)\n{\n", F, owner_param(g, ob, sizeof ob), T, T);
 	E(e, "\tstatic const %s_query all_;\n\tif (!q)\n\t\tq = &all_;\n\tmemset(out, 0, sizeof *out);\n", T);
 	E(e, "\tconst char *ocol = NULL;\n\tswitch (q->order) {\n\tcase %s_ORDER_KEY: break;\n", g->upper);
 	for (int c = 0; c < g->ncols; c++) {
@@ -1450,18 +1497,18 @@ static void emit_list(emitter *e, const gtable *g)
 		E(e, "\tcase %s_ORDER_%s: ocol = \"\\\"%s\\\".\\\"%s\\\"\"; break;\n", g->upper, u, g->name, gc->name);
 		free(u);
 	}
-	E(e, "\tdefault: return strata_error_set(STRATA_EINVAL, \"%s_list: unknown order %%d\", (int)q->order);\n\t}\n", T);
+	E(e, "\tdefault: return strata_error_set(STRATA_EINVAL, \"%s_list: unknown order %%d\", (int)q->order);\n\t}\n", F);
 	if (g->pk)
 		E(e, "\tbool keyset = q->after && q->after->valid;\n"
 		     "\tif (keyset && (q->after->order != q->order || q->after->desc != q->desc))\n"
 		     "\t\treturn strata_error_set(STRATA_EINVAL, \"%s_list: the cursor was made for another order\");\n",
-		  T);
+		  F);
 	E(e, "\tstrata_sql_builder b = STRATA_SQL_BUILDER_INIT;\n\tint pg = backend_index(db);\n");
 	E(e, "\tstrata_sql_add(&b, pg ? \"");
 	E_cstr(e, strata__buf_cstr(&sel[1]));
 	E(e, "\" : \"");
 	E_cstr(e, strata__buf_cstr(&sel[0]));
-	E(e, "\");\n\twhere_%s(&b, q);\n", T);
+	E(e, "\");\n\twhere_%s(&b, q);\n", F);
 	if (g->pk) {
 		E(e, "\tif (keyset) {\n\t\tif (ocol) {\n\t\t\tstrata_sql_add(&b, \" AND (\");\n\t\t\tstrata_sql_add(&b, ocol);\n");
 		E(e, "\t\t\tstrata_sql_add(&b, q->desc ? \", \\\"%s\\\".\\\"%s\\\") < (?, ?)\" : \", \\\"%s\\\".\\\"%s\\\") > (?, ?)\");\n",
@@ -1496,7 +1543,7 @@ static void emit_list(emitter *e, const gtable *g)
 	E(e, "\tif (b.failed) {\n\t\tstrata_sql_free(&b);\n\t\treturn STRATA_ENOMEM;\n\t}\n");
 	E(e, "\tstrata_stmt *st = NULL;\n\tint rc = strata_prepare(&st, db, b.sql);\n\tstrata_sql_free(&b);\n"
 	     "\tif (rc != STRATA_OK)\n\t\treturn rc;\n\tint i = 1;\n");
-	E(e, "\trc = bind_where_%s(db, st, &i, %sq);\n", T, scoped(g) ? "owner, " : "");
+	E(e, "\trc = bind_where_%s(db, st, &i, %sq);\n", F, scoped(g) ? "owner, " : "");
 	if (g->pk) {
 		E(e, "\tif (keyset) {\n\t\tswitch (q->order) {\n");
 		for (int c = 0; c < g->ncols; c++) {
@@ -1569,18 +1616,19 @@ static void emit_list(emitter *e, const gtable *g)
 		E(e, "\t\tdefault: break;\n\t\t}\n\t}\n");
 	}
 	E(e, "\treturn STRATA_OK;\n}\n");
-	E(e, "\nvoid %s_page_free(%s_page *list)\n{\n\tif (!list)\n\t\treturn;\n"
-	     "\tfree(list->items);\n\tstrata_arena_free(list->arena);\n\tmemset(list, 0, sizeof *list);\n}\n",
-	  T, T);
+	if (!g->variant)
+		E(e, "\nvoid %s_page_free(%s_page *list)\n{\n\tif (!list)\n\t\treturn;\n"
+		     "\tfree(list->items);\n\tstrata_arena_free(list->arena);\n\tmemset(list, 0, sizeof *list);\n}\n",
+		  T, T);
 	/* count */
-	E(e, "\nint %s_count(strata_db *db, %sconst %s_query *q, int64_t *out)\n{\n", T, owner_param(g, ob, sizeof ob), T);
+	E(e, "\nint %s_count(strata_db *db, %sconst %s_query *q, int64_t *out)\n{\n", F, owner_param(g, ob, sizeof ob), T);
 	E(e, "\tstatic const %s_query all_;\n\tif (!q)\n\t\tq = &all_;\n\t*out = 0;\n", T);
 	E(e, "\tstrata_sql_builder b = STRATA_SQL_BUILDER_INIT;\n\tstrata_sql_add(&b, \"SELECT count(*) FROM \\\"%s\\\"\");\n",
 	  g->name);
-	E(e, "\twhere_%s(&b, q);\n\tif (b.failed) {\n\t\tstrata_sql_free(&b);\n\t\treturn STRATA_ENOMEM;\n\t}\n", T);
+	E(e, "\twhere_%s(&b, q);\n\tif (b.failed) {\n\t\tstrata_sql_free(&b);\n\t\treturn STRATA_ENOMEM;\n\t}\n", F);
 	E(e, "\tstrata_stmt *st = NULL;\n\tint rc = strata_prepare(&st, db, b.sql);\n\tstrata_sql_free(&b);\n"
 	     "\tif (rc != STRATA_OK)\n\t\treturn rc;\n\tint i = 1;\n");
-	E(e, "\trc = bind_where_%s(db, st, &i, %sq);\n", T, scoped(g) ? "owner, " : "");
+	E(e, "\trc = bind_where_%s(db, st, &i, %sq);\n", F, scoped(g) ? "owner, " : "");
 	E(e, "\tif (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW)\n\t\trc = strata_column_int64(st, 0, out);\n");
 	E(e, "\telse if (rc == STRATA_DONE)\n\t\trc = STRATA_ERROR;\n\tstrata_finalize(st);\n\treturn rc;\n}\n");
 	strata__buf_free(&sel[0]);
@@ -1825,6 +1873,17 @@ static void emit_source(emitter *e, const strata_gen_options *o, const char *bas
 		for (int r = 0; r < g->nrels; r++)
 			emit_load(e, g, &g->rels[r]);
 		emit_json(e, g);
+		for (int u = 0; u < g->t->nunscoped && e->rc == STRATA_OK; u++) {
+			gtable v;
+			char *fn = NULL;
+			if ((e->rc = make_variant(g, g->t->unscoped[u], &v, &fn)) != STRATA_OK)
+				break;
+			E(e, "\n/* ---- %s: unscoped %s ---- */\n", g->name, g->t->unscoped[u]);
+			emit_get(e, &v);
+			emit_where_fns(e, &v);
+			emit_list(e, &v);
+			free(fn);
+		}
 	}
 	E(e, "\nconst char %sschema_text[] =\n", e->P);
 	const char *p = schema_text ? schema_text : "";

@@ -176,6 +176,7 @@ static int build_names(gmodel *m)
 		free(sing);
 		if (!g->type || !(g->upper = upper(g->type)))
 			return STRATA_ENOMEM;
+		g->fn = g->type;
 		if (g->t->npkey == 1) {
 			const strata_column *pc = strata_table_column(g->t, g->t->pkey[0]);
 			if (pc && !pc->type.array) {
@@ -383,6 +384,18 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 	build_scope(m);
 	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++)
 		rc = build_relations(m, &m->tables[i]);
+	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++) {
+		const gtable *g = &m->tables[i];
+		for (int u = 0; u < g->t->nunscoped; u++) {
+			if (!g->owner_table)
+				return strata__error_set(STRATA_EINVAL,
+							 "table %s: `unscoped %s` on a table that has no owner (it is unscoped already)",
+							 g->name, g->t->unscoped[u]);
+			if (!is_identifier(g->t->unscoped[u]))
+				return strata__error_set(STRATA_EINVAL, "table %s: unscoped variant '%s' is not a C identifier",
+							 g->name, g->t->unscoped[u]);
+		}
+	}
 	return rc;
 }
 

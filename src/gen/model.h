@@ -70,6 +70,8 @@ typedef struct gtable {
 	const strata_table *t;
 	const char *name;
 	char *type;		/* C struct type: task */
+	const char *fn;		/* base of function names: the type, or task_admin for an unscoped variant */
+	bool variant;		/* an unscoped variant: only get, list and count are written */
 	char *upper;		/* TASK */
 	gcol *cols;
 	int ncols;

@@ -24,20 +24,23 @@ typedef struct chunk {
 
 struct strata_arena {
 	chunk *head;
-	chunk first;
+	chunk *first; /* lives in the same allocation, right after the arena */
 };
+
+#define ARENA_HEAD ((sizeof(strata_arena) + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t))
 
 strata_arena *strata_arena_new(void)
 {
-	strata_arena *a = malloc(sizeof *a + FIRST_CHUNK);
+	strata_arena *a = malloc(ARENA_HEAD + sizeof(chunk) + FIRST_CHUNK);
 	if (!a) {
 		strata__error_nomem();
 		return NULL;
 	}
-	a->first.next = NULL;
-	a->first.used = 0;
-	a->first.cap = FIRST_CHUNK;
-	a->head = &a->first;
+	chunk *c = (chunk *)(void *)((char *)a + ARENA_HEAD);
+	c->next = NULL;
+	c->used = 0;
+	c->cap = FIRST_CHUNK;
+	a->head = a->first = c;
 	return a;
 }
 
@@ -81,7 +84,7 @@ void strata_arena_free(strata_arena *a)
 		return;
 	for (chunk *c = a->head, *next; c; c = next) {
 		next = c->next;
-		if (c != &a->first)
+		if (c != a->first)
 			free(c);
 	}
 	free(a);

@@ -874,6 +874,27 @@ static int parse_table_body(parser *p, strata_table *t)
 					return rc;
 			}
 			rc = end_clause(p);
+		} else if (is_word(p, "unscoped")) {
+			/* unscoped NAME[, NAME]: the generator writes T_NAME_get/list/count without the owner */
+			if ((rc = next(p)))
+				return rc;
+			for (;;) {
+				const char *u;
+				strata_srcpos upos;
+				if ((rc = name(p, "a name for the unscoped variant", &u, &upos)))
+					return rc;
+				for (int k = 0; k < t->nunscoped; k++)
+					if (strcmp(t->unscoped[k], u) == 0)
+						return perr(p, upos.line, upos.column, "table '%s' names the unscoped variant '%s' twice",
+							    t->name, u);
+				if (strata__push_str(p->s, &t->unscoped, &t->nunscoped, u))
+					return STRATA_ENOMEM;
+				if (!is_punct(p, ','))
+					break;
+				if ((rc = next(p)))
+					return rc;
+			}
+			rc = end_clause(p);
 		} else if (is_word(p, "renamed_from")) {
 			if (t->renamed_from)
 				return perr(p, pos.line, pos.column, "table '%s' has two renamed_from hints", t->name);
@@ -996,6 +1017,8 @@ static int parse_enum(parser *p)
 		}
 		if (!*v)
 			return perr(p, line, col, "empty enum value");
+		if (strlen(v) > MAX_NAME)
+			return perr(p, line, col, "enum value '%.20s...' is longer than %d bytes", v, MAX_NAME);
 		for (int i = 0; i < e->nvalues; i++)
 			if (strcmp(e->values[i], v) == 0)
 				return perr(p, line, col, "duplicate value '%s' in enum '%s'", v, e->name);
@@ -1035,7 +1058,7 @@ static int parse_mixin(parser *p)
 			rc = add_use(p, &t.columns, &t.ncolumns, &m->uses, &m->nuses);
 		} else if (is_word(p, "index") || is_word(p, "unique") || is_word(p, "primary") ||
 			   is_word(p, "check") || is_word(p, "foreign") || is_word(p, "skip") ||
-			   is_word(p, "renamed_from")) {
+			   is_word(p, "renamed_from") || is_word(p, "unscoped")) {
 			return perr(p, p->tok.line, p->tok.col, "a mixin holds only columns and 'use' lines");
 		} else {
 			strata_column *c = strata__push(p->s, &t.columns, &t.ncolumns, sizeof *c);

@@ -207,6 +207,11 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 				return rc;
 		}
 	}
+	if ((flags & STRATA_PRINT_DB) != STRATA_PRINT_DB)
+		for (int i = 0; i < t->nunscoped; i++)
+			if ((rc = strata__buf_puts(b, "    unscoped ")) || (rc = put_name(b, t->unscoped[i])) ||
+			    (rc = strata__buf_putc(b, '\n')))
+				return rc;
 	const char *last_mixin = NULL;
 	for (int i = 0; i < t->ncolumns; i++) {
 		const strata_column *c = &t->columns[i];

@@ -215,3 +215,29 @@ DB_TEST(gen, owners_cannot_touch_each_others_rows)
 	(void)url;
 	(void)backend;
 }
+
+DB_TEST(gen, unscoped_variant_exists_only_by_name)
+{
+	gen_apply_schema(db);
+	user_id alice = gen_make_user(db, "alice@example.com");
+	user_id bob = gen_make_user(db, "bob@example.com");
+	task a = { 0 }, b = { 0 };
+	a.title = "alice's";
+	b.title = "bob's";
+	ST_OK(task_insert(db, alice, &a));
+	ST_OK(task_insert(db, bob, &b));
+	/* `unscoped admin` in the schema: reads across owners under that name only */
+	int64_t n = 0;
+	ST_OK(task_admin_count(db, NULL, &n));
+	cr_assert_eq(n, 2);
+	task_page page;
+	ST_OK(task_admin_list(db, NULL, &page));
+	cr_assert_eq(page.n, 2);
+	task_page_free(&page);
+	task *got = NULL;
+	ST_OK(task_admin_get(db, b.id, false, &got));
+	cr_assert_str_eq(got->title, "bob's");
+	task_free(got);
+	(void)url;
+	(void)backend;
+}

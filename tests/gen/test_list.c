@@ -141,7 +141,8 @@ DB_TEST(gen, eager_loading_costs_one_query_per_batch)
 	for (int i = 0; i < N; i++)
 		rows[i] = make_task("tagged", i % 5);
 	ST_OK(task_insert_many(db, alice, rows, N));
-	tag tags[3] = { { 0 }, { 0 }, { 0 } };
+	tag tags[3];
+	memset(tags, 0, sizeof tags);
 	const char *names[3] = { "red", "green", "blue" };
 	for (int i = 0; i < 3; i++) {
 		tags[i].name = names[i];
@@ -253,4 +254,17 @@ Test(gen, bad_input_is_reported)
 	rc = test_run_cmd(&out, "%s gen rust -o /tmp", STRATA_CLI);
 	cr_assert_eq(rc, 2);
 	free(out);
+}
+
+Test(gen, unscoped_on_an_unowned_table_is_refused)
+{
+	char *dir = test_tmpdir();
+	char *out;
+	int rc = test_run_cmd(&out, "cd %s && printf 'table users {\\n id serial primary key\\n unscoped admin\\n}\\n' > s.strata && "
+				    "%s gen c --schema s.strata -o .", dir, STRATA_CLI);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "table users: `unscoped admin` on a table that has no owner") != NULL, "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
 }

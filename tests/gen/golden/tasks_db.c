@@ -1804,6 +1804,249 @@ int task_page_to_json(const task_page *list, char **out)
 	return strata_json_finish(arr, out);
 }
 
+/* ---- tasks: unscoped admin ---- */
+static const char *const task_admin_sql_get[2] = {
+	"SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", \"tasks\".\"labels\", \"tasks\".\"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ? AND \"tasks\".\"deleted_at\" IS NULL",
+	"SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", array_to_json(\"tasks\".\"labels\"), \"tasks\".\"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ? AND \"tasks\".\"deleted_at\" IS NULL",
+};
+static const char *const task_admin_sql_get_all[2] = {
+	"SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", \"tasks\".\"labels\", \"tasks\".\"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ?",
+	"SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", array_to_json(\"tasks\".\"labels\"), \"tasks\".\"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ?",
+};
+
+int task_admin_get(strata_db *db, task_id id, bool with_deleted, task **out)
+{
+	strata_stmt *st = NULL;
+	int i = 1;
+	*out = NULL;
+	int rc = strata_prepare_static(&st, db, (with_deleted ? task_admin_sql_get_all : task_admin_sql_get)[backend_index(db)]);
+	if (rc != STRATA_OK)
+		return rc;
+	if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (id).v);
+	(void)i;
+	if (rc == STRATA_OK)
+		rc = strata_step(st);
+	if (rc == STRATA_ROW) {
+		strata_arena *a = strata_arena_new();
+		task_holder_ *h = a ? strata_arena_alloc(a, sizeof *h) : NULL;
+		if (!h) {
+			strata_arena_free(a);
+			rc = STRATA_ENOMEM;
+		} else {
+			h->arena = a;
+			rc = read_task(st, 0, a, &h->row);
+			if (rc == STRATA_OK)
+				*out = &h->row;
+			else
+				strata_arena_free(a);
+		}
+	} else if (rc == STRATA_DONE) {
+		rc = strata_error_set(STRATA_ENOTFOUND, "no tasks row with that key");
+	}
+	strata_finalize(st);
+	return rc;
+}
+
+static void where_task_admin(strata_sql_builder *b, const task_query *q)
+{
+	(void)q;
+	strata_sql_add(b, " WHERE 1 = 1");
+	if (!q->with_deleted)
+		strata_sql_add(b, " AND \"tasks\".\"deleted_at\" IS NULL");
+	if (q->priority.has)
+		strata_sql_add(b, " AND \"tasks\".\"priority\" = ?");
+	if (q->priority_from.has)
+		strata_sql_add(b, " AND \"tasks\".\"priority\" >= ?");
+	if (q->priority_to.has)
+		strata_sql_add(b, " AND \"tasks\".\"priority\" < ?");
+	if (q->state.has)
+		strata_sql_add(b, " AND \"tasks\".\"state\" = ?");
+	if (q->due_date.has)
+		strata_sql_add(b, " AND \"tasks\".\"due_date\" = ?");
+	if (q->due_date_from.has)
+		strata_sql_add(b, " AND \"tasks\".\"due_date\" >= ?");
+	if (q->due_date_to.has)
+		strata_sql_add(b, " AND \"tasks\".\"due_date\" < ?");
+}
+
+static int bind_where_task_admin(strata_db *db, strata_stmt *st, int *ip, const task_query *q)
+{
+	int rc = STRATA_OK;
+	int i = *ip;
+	(void)db;
+	(void)st;
+	(void)q;
+	if (q->priority.has) {
+		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(q->priority.v));
+	}
+	if (q->priority_from.has) {
+		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(q->priority_from.v));
+	}
+	if (q->priority_to.has) {
+		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(q->priority_to.v));
+	}
+	if (q->state.has) {
+		if (rc == STRATA_OK) rc = strata_bind_text(st, i++, status_name(q->state.v), -1);
+	}
+	if (q->due_date.has) {
+		if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->due_date.v);
+	}
+	if (q->due_date_from.has) {
+		if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->due_date_from.v);
+	}
+	if (q->due_date_to.has) {
+		if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->due_date_to.v);
+	}
+	*ip = i;
+	return rc;
+}
+
+int task_admin_list(strata_db *db, const task_query *q, task_page *out)
+{
+	static const task_query all_;
+	if (!q)
+		q = &all_;
+	memset(out, 0, sizeof *out);
+	const char *ocol = NULL;
+	switch (q->order) {
+	case TASK_ORDER_KEY: break;
+	case TASK_ORDER_CREATED_AT: ocol = "\"tasks\".\"created_at\""; break;
+	case TASK_ORDER_UPDATED_AT: ocol = "\"tasks\".\"updated_at\""; break;
+	case TASK_ORDER_PRIORITY: ocol = "\"tasks\".\"priority\""; break;
+	default: return strata_error_set(STRATA_EINVAL, "task_admin_list: unknown order %d", (int)q->order);
+	}
+	bool keyset = q->after && q->after->valid;
+	if (keyset && (q->after->order != q->order || q->after->desc != q->desc))
+		return strata_error_set(STRATA_EINVAL, "task_admin_list: the cursor was made for another order");
+	strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
+	int pg = backend_index(db);
+	strata_sql_add(&b, pg ? "SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", array_to_json(\"tasks\".\"labels\"), \"tasks\".\"due_date\" FROM \"tasks\"" : "SELECT \"tasks\".\"created_at\", \"tasks\".\"updated_at\", \"tasks\".\"deleted_at\", \"tasks\".\"id\", \"tasks\".\"user_id\", \"tasks\".\"title\", \"tasks\".\"priority\", \"tasks\".\"state\", \"tasks\".\"config\", \"tasks\".\"labels\", \"tasks\".\"due_date\" FROM \"tasks\"");
+	where_task_admin(&b, q);
+	if (keyset) {
+		if (ocol) {
+			strata_sql_add(&b, " AND (");
+			strata_sql_add(&b, ocol);
+			strata_sql_add(&b, q->desc ? ", \"tasks\".\"id\") < (?, ?)" : ", \"tasks\".\"id\") > (?, ?)");
+		} else {
+			strata_sql_add(&b, q->desc ? " AND \"tasks\".\"id\" < ?" : " AND \"tasks\".\"id\" > ?");
+		}
+	}
+	strata_sql_add(&b, " ORDER BY ");
+	if (ocol) {
+		strata_sql_add(&b, ocol);
+		strata_sql_add(&b, q->desc ? " DESC, " : ", ");
+	}
+	strata_sql_add(&b, q->desc ? "\"tasks\".\"id\" DESC" : "\"tasks\".\"id\"");
+	strata_sql_add(&b, " LIMIT ? OFFSET ?");
+	if (b.failed) {
+		strata_sql_free(&b);
+		return STRATA_ENOMEM;
+	}
+	strata_stmt *st = NULL;
+	int rc = strata_prepare(&st, db, b.sql);
+	strata_sql_free(&b);
+	if (rc != STRATA_OK)
+		return rc;
+	int i = 1;
+	rc = bind_where_task_admin(db, st, &i, q);
+	if (keyset) {
+		switch (q->order) {
+		case TASK_ORDER_CREATED_AT:
+			if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->after->i);
+			break;
+		case TASK_ORDER_UPDATED_AT:
+			if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->after->i);
+			break;
+		case TASK_ORDER_PRIORITY:
+			if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, q->after->i);
+			break;
+		default: break;
+		}
+		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (q->after->id).v);
+	}
+	if (rc == STRATA_OK)
+		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
+				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+	if (rc == STRATA_OK)
+		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
+	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
+		rc = STRATA_ENOMEM;
+	size_t cap = 0;
+	while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
+		if (out->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			task *items = realloc(out->items, ncap * sizeof *items);
+			if (!items) {
+				rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+				break;
+			}
+			out->items = items;
+			cap = ncap;
+		}
+		if ((rc = read_task(st, 0, out->arena, &out->items[out->n])) == STRATA_OK)
+			out->n++;
+	}
+	if (rc == STRATA_DONE)
+		rc = STRATA_OK;
+	strata_finalize(st);
+	if (rc != STRATA_OK) {
+		task_page_free(out);
+		return rc;
+	}
+	if (q->limit > 0 && out->n > (size_t)q->limit) {
+		out->has_more = true;
+		out->n = (size_t)q->limit;
+	}
+	if (out->n > 0) {
+		const task *last = &out->items[out->n - 1];
+		out->next.valid = true;
+		out->next.order = q->order;
+		out->next.desc = q->desc;
+		out->next.id = last->id;
+		switch (q->order) {
+		case TASK_ORDER_CREATED_AT:
+			out->next.i = (int64_t)last->created_at.v;
+			break;
+		case TASK_ORDER_UPDATED_AT:
+			out->next.i = (int64_t)last->updated_at.v;
+			break;
+		case TASK_ORDER_PRIORITY:
+			out->next.i = (int64_t)last->priority.v;
+			break;
+		default: break;
+		}
+	}
+	return STRATA_OK;
+}
+
+int task_admin_count(strata_db *db, const task_query *q, int64_t *out)
+{
+	static const task_query all_;
+	if (!q)
+		q = &all_;
+	*out = 0;
+	strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
+	strata_sql_add(&b, "SELECT count(*) FROM \"tasks\"");
+	where_task_admin(&b, q);
+	if (b.failed) {
+		strata_sql_free(&b);
+		return STRATA_ENOMEM;
+	}
+	strata_stmt *st = NULL;
+	int rc = strata_prepare(&st, db, b.sql);
+	strata_sql_free(&b);
+	if (rc != STRATA_OK)
+		return rc;
+	int i = 1;
+	rc = bind_where_task_admin(db, st, &i, q);
+	if (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW)
+		rc = strata_column_int64(st, 0, out);
+	else if (rc == STRATA_DONE)
+		rc = STRATA_ERROR;
+	strata_finalize(st);
+	return rc;
+}
+
 /* ---- tags ---- */
 
 static int read_tag(strata_stmt *st, int base, strata_arena *a, tag *row)
@@ -2859,6 +3102,7 @@ const char schema_text[] =
 	"    index (user_id, priority)\n"
 	"    index (user_id, state)\n"
 	"    index open_by_due (user_id, due_date) where state <> 'completed'\n"
+	"    unscoped admin                   // task_admin_get/list/count: reads across owners, by name only\n"
 	"}\n"
 	"\n"
 	"table tags {\n"

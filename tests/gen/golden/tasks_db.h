@@ -393,6 +393,14 @@ int task_to_json(const task *row, char **out);
 int task_page_to_json(const task_page *list, char **out);
 
 /*
+ * `unscoped admin`: reads of tasks WITHOUT the owner scope, for the uses the schema
+ * names (administration, reports).  Same results and statuses as task_get/list/count.
+ */
+int task_admin_get(strata_db *db, task_id id, bool with_deleted, task **out);
+int task_admin_list(strata_db *db, const task_query *q, task_page *out);
+int task_admin_count(strata_db *db, const task_query *q, int64_t *out);
+
+/*
  * Insert a row.  Fields left unset take their defaults, which are written
  * back into *row, as is the new key; the owner column is set from `owner`.  Returns STRATA_OK,
  * STRATA_ECONSTRAINT, STRATA_ENOTFOUND (a referenced row is not the owner's),
