@@ -165,7 +165,8 @@ STRATA_API int strata_pool_stats(strata_pool *pool, strata_pool_metrics *out);
  * off), DB_POOL_PRE_PING (true, false or seconds), DB_POOL_LIFO (true or
  * false), DB_POOL_LEAK_THRESHOLD (seconds; -1: off).  Only fields that
  * are zero are filled.  Returns STRATA_OK or STRATA_EINVAL (the message
- * names the variable).  strata_pool_open() does this itself.
+ * names the variable).  strata_pool_open() does this itself.  Reads the
+ * environment: not safe against a concurrent setenv().
  */
 STRATA_API int strata_pool_options_from_env(strata_pool_options *opts);
 

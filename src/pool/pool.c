@@ -195,8 +195,9 @@ static void close_doomed(doomed *d)
  * A connection-level failure at `now`: the server probably restarted, so
  * every idle connection opened before it goes.  Lock held.
  */
-static void note_failure(strata_pool *p, int64_t now, doomed *d)
+static int note_failure(strata_pool *p, int64_t now, doomed *d)
 {
+	int n = 0;
 	if (now > p->fail_epoch_us)
 		p->fail_epoch_us = now;
 	for (int i = p->nidle - 1; i >= 0; i--) {
@@ -206,8 +207,10 @@ static void note_failure(strata_pool *p, int64_t now, doomed *d)
 			unslot(p, c);
 			p->discarded++;
 			doom(d, c);
+			n++;
 		}
 	}
+	return n;
 }
 
 /*
@@ -820,6 +823,7 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 	bool conn_failed, rolled_back;
 	bool keep = make_clean(p, c, &conn_failed, &rolled_back);
 	int64_t now = strata__monotonic_us();
+	int also_closed = -1;
 
 	lock(p);
 	c->in_use = false;
@@ -831,7 +835,7 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 		p->discarded++;
 		doom(&d, c);
 		if (conn_failed)
-			note_failure(p, now, &d);
+			also_closed = note_failure(p, now, &d);
 	} else if (p->closing) {
 		unslot(p, c);
 		doom(&d, c);
@@ -852,11 +856,18 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 	if (!p->closing)
 		nleaks = scan_leaks(p, now, false, leaks, MAX_LEAK_REPORTS);
 	bool last = p->closing && p->nbusy == 0 && p->npending == 0;
+	strata_log_fn log = p->log;
+	void *log_ud = p->log_ud;
 	if (p->nwaiting > 0)
 		pthread_cond_signal(&p->cv);
 	unlock(p);
 	close_doomed(&d);
 	report_leaks(p, leaks, nleaks);
+	if (also_closed >= 0)
+		strata__log(log, log_ud, STRATA_LOG_WARN,
+			    "pool: a connection was returned broken (the server may have restarted); closed it and %d idle "
+			    "connection%s opened before the failure",
+			    also_closed, also_closed == 1 ? "" : "s");
 	if (last)
 		free_pool(p);
 	return STRATA_OK;

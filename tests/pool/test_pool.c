@@ -542,6 +542,10 @@ POOL_TEST_PG(broken_connection_discards_older_idle_ones)
 		/* a, and the idle b and c opened before the failure */
 		cr_assert_eq(m.discarded, 3);
 		cr_assert_eq(m.open, 0);
+		char *log = log_capture_text();
+		cr_assert(strstr(log, "returned broken"), "log: %s", log);
+		cr_assert(strstr(log, "2 idle connections"), "log: %s", log);
+		free(log);
 	}
 	/* the pool goes on with new connections */
 	ST_OK(strata_pool_acquire(pool, &a));
