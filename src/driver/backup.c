@@ -291,8 +291,9 @@ static int run_pg_dump(PGconn *pg, const char *tmp, strata_backup_format format)
 				continue;
 			break;
 		}
-		if (errbuf.len < 8192)
-			strata__buf_append(&errbuf, chunk, (size_t)got);
+		/* keep what fits; an allocation failure here only shortens the message */
+		if (errbuf.len < 8192 && strata__buf_append(&errbuf, chunk, (size_t)got) != STRATA_OK)
+			strata__buf_clear(&errbuf);
 	}
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
