@@ -1264,7 +1264,7 @@ bool strata__schema_reserved(const char *nm)
 		"table", "enum", "mixin", "use", "skip", "index", "unique", "primary", "foreign",
 		"check", "renamed_from", "ref", "sql", "not", "null", "default", "owner", "auto_update",
 		"references", "on", "as", "backref", "where", "key", "true", "false", "now", "uuid",
-		"uuid_v4", "uuid_v7", "cascade", "restrict", "set", "no", "action",
+		"uuid_v4", "uuid_v7", "cascade", "restrict", "set", "no", "action", "unscoped",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(nm, words[i]) == 0)
