@@ -39,6 +39,7 @@ build-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
 # pgbouncer), then again under ASan+UBSan, the pool stress test under
 # ThreadSanitizer, then each fuzz target for a short while.
 check: build build-asan deps $(TSAN_BUILD)/CMakeCache.txt
+	@cmake -S . -B $(TSAN_BUILD) -DSTRATA_BENCH=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target bench_pool -- --no-print-directory
 	@STRATA_TSAN_BUILD=$(TSAN_BUILD) scripts/check $(BUILD) $(ASAN_BUILD)
 
