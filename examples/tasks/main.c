@@ -5,8 +5,9 @@
  *   DATABASE_URL=sqlite:tasks.db ./tasks_example
  *   DATABASE_URL=postgres://user:pw@localhost/tasks ./tasks_example
  *
- * The database must have the schema (`strata migrate up` with the
- * migrations in examples/tasks/migrations).  Each step runs as one
+ * The database must have the schema: `strata migrate up --dir
+ * examples/tasks/migrations/sqlite` (or .../postgres), migrations written by
+ * `strata migrate diff` from schema.strata.  Each step runs as one
  * request: strata_pool_transact() takes a connection, runs the step in a
  * transaction (commit, or roll back and retry when the database says so),
  * and gives the connection back.
@@ -102,12 +103,13 @@ static int list_open(strata_db *db, void *arg)
 {
 	struct world *w = arg;
 	task_query q = { 0 };
+	q.state = (status_opt)STRATA_SOME(STATUS_PENDING); /* served by index (user_id, state) */
 	q.order = TASK_ORDER_PRIORITY;
 	q.desc = true;
 	q.limit = 3;
 	task_cursor cursor = { 0 };
 	int page_no = 0, rc = STRATA_OK;
-	printf("alice's open tasks, 3 per page, most important first (keyset paging):\n");
+	printf("alice's pending tasks, 3 per page, most important first (keyset paging, tags loaded per page):\n");
 	for (;;) {
 		q.after = cursor.valid ? &cursor : NULL;
 		task_page page;
@@ -120,8 +122,6 @@ static int list_open(strata_db *db, void *arg)
 		printf("  page %d:\n", ++page_no);
 		for (size_t i = 0; i < page.n; i++) {
 			const task *t = &page.items[i];
-			if (t->state.v == STATUS_COMPLETED)
-				continue;
 			printf("    #%-3lld p%d %-16s [", (long long)t->id.v, t->priority.v, t->title);
 			for (size_t k = 0; k < t->ntags; k++)
 				printf("%s%s", k ? ", " : "", t->tags[k].name);
