@@ -7,10 +7,11 @@
  * its twelve-step table rebuild (foreign keys off, new table, copy every
  * row, drop, rename, indexes and triggers recreated, foreign_key_check);
  * as foreign keys can only be switched off outside a transaction, such a
- * section opens its own and is marked transaction:false.  On PostgreSQL, indexes on tables that already
- * exist are created CONCURRENTLY in a separate part that must run outside
- * a transaction (a second migration marked transaction:false).  Every
- * statement that can lose data is preceded by a line
+ * section opens its own and is marked transaction:false.  On PostgreSQL,
+ * indexes on tables that already exist are created CONCURRENTLY, and
+ * foreign keys added to them NOT VALID are validated, in a separate part
+ * that must run outside a transaction (a second migration marked
+ * transaction:false).  Every statement that can lose data is preceded by a line
  *     -- strata:destructive <reason>
  */
 #ifndef STRATA_DIFF_H
@@ -56,7 +57,7 @@ typedef struct strata_plan {
 	int nchanges;
 	char *up;		/* SQL for one transaction; "" when there is nothing */
 	char *down;		/* its inverse */
-	char *up_nontx;		/* PostgreSQL CONCURRENTLY part, or NULL */
+	char *up_nontx;		/* PostgreSQL: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT; or NULL */
 	char *down_nontx;
 	bool destructive;	/* some change can lose data */
 	bool up_own_tx;		/* SQLite rebuilds: `up` opens its own transaction (run it as transaction:false) */

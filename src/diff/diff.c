@@ -699,10 +699,18 @@ static int pg_add_fkeys(ctx *c, const strata_table *ta, const strata_table *tb)
 		const strata_fkey *fa = ta ? find_fkey(ta, tb->fkeys[i].name) : NULL;
 		if (fa && same_fkey(fa, &tb->fkeys[i]))
 			continue;
-		if ((ta && (rc = change(c, STRATA_CHANGE_ADD_CONSTRAINT, tb->name, tb->fkeys[i].name, false, "add foreign key %s",
-					tb->fkeys[i].name))) ||
+		/*
+		 * On a table that already has rows: add the key NOT VALID (no scan under
+		 * the exclusive lock) and validate it after the commit, without blocking writes.
+		 */
+		bool later = ta && c->concurrent;
+		if ((ta && (rc = change(c, STRATA_CHANGE_ADD_CONSTRAINT, tb->name, tb->fkeys[i].name, false, "add foreign key %s%s",
+					tb->fkeys[i].name, later ? " (validated after the commit)" : ""))) ||
 		    (rc = alter_table(c, c->tx, tb->name)) || (rc = strata__buf_puts(c->tx, "ADD ")) ||
-		    (rc = strata__sql_fkey(c->tx, c->d, &tb->fkeys[i])) || (rc = strata__buf_puts(c->tx, ";\n")))
+		    (rc = strata__sql_fkey(c->tx, c->d, &tb->fkeys[i])) || (rc = strata__buf_puts(c->tx, later ? " NOT VALID;\n" : ";\n")))
+			return rc;
+		if (later && ((rc = alter_table(c, c->nontx, tb->name)) || (rc = strata__buf_puts(c->nontx, "VALIDATE CONSTRAINT ")) ||
+			      (rc = strata__sql_ident(c->nontx, c->d, tb->fkeys[i].name)) || (rc = strata__buf_puts(c->nontx, ";\n"))))
 			return rc;
 	}
 	return STRATA_OK;
