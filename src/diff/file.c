@@ -142,7 +142,7 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 	}
 	if (p->up_nontx) {
 		/* One second later, so it sorts (and runs) after the main migration. */
-		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: indexes built without locking writes\n%s\n"
+		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: indexes built and keys validated without blocking writes\n%s\n"
 					     "-- migrate:down transaction:false\n%s",
 					     message, p->up_nontx, p->down_nontx ? p->down_nontx : "")))
 			goto fail;
