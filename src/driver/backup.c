@@ -5,22 +5,19 @@
  *
  * Every file is written to "<path>.tmp.<pid>" (created 0600 with O_EXCL)
  * and renamed over `path` once complete, so a reader never sees half a
- * backup.  pg_dump is looked up on PATH here and started with execve and an
- * argument vector; the connection's settings (host, port, user, password,
- * dbname, sslmode, ...) reach it through its environment (PGHOST, ...), so
- * the password is never on a command line.
+ * backup.  pg_dump runs through strata__run_tool (driver/tool.h): looked up
+ * on PATH, started with an argument vector (never a shell), the
+ * connection's settings (host, port, user, password, dbname, sslmode, ...)
+ * in its environment (PGHOST, ...), so the password is never on a command
+ * line.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,8 +27,7 @@
 #include "core/env.h"
 #include "core/error.h"
 #include "db/internal.h"
-
-extern char **environ;
+#include "driver/tool.h"
 
 /* Create an empty temporary file next to `path`, mode 0600. */
 static int make_temp(const char *path, char **tmp_out)
@@ -139,186 +135,25 @@ done:
 
 /* ---- PostgreSQL ---- */
 
-/* The full path of `prog` on PATH, or ENOTFOUND. */
-static int find_on_path(const char *prog, char **out)
+/* pg_dump through the shared tool runner (src/driver/restore.c): argument vector, settings in its environment. */
+static int run_pg_dump(strata_db *db, const char *tmp, strata_backup_format format)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	strata_buf b = STRATA_BUF_INIT;
-	for (const char *p = path;;) {
-		const char *colon = strchr(p, ':');
-		size_t n = colon ? (size_t)(colon - p) : strlen(p);
-		strata__buf_clear(&b);
-		int rc = n ? strata__buf_append(&b, p, n) : strata__buf_putc(&b, '.');
-		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&b, "/%s", prog);
-		if (rc != STRATA_OK) {
-			strata__buf_free(&b);
-			return rc;
-		}
-		struct stat st;
-		if (stat(b.ptr, &st) == 0 && S_ISREG(st.st_mode) && access(b.ptr, X_OK) == 0) {
-			*out = strata__buf_detach(&b);
-			return STRATA_OK;
-		}
-		if (!colon)
-			break;
-		p = colon + 1;
-	}
-	strata__buf_free(&b);
-	return strata__error_set(STRATA_ENOTFOUND, "backup: %s was not found on PATH (install the PostgreSQL client)",
-				 prog);
-}
-
-/* The child's environment: ours, with the connection's settings on top. */
-static int build_env(PGconn *pg, char ***out)
-{
-	PQconninfoOption *opts = PQconninfo(pg);
-	size_t nenv = 0, nopt = 0;
-	int rc = STRATA_OK;
-	if (!opts)
-		return strata__error_nomem();
-	while (environ[nenv])
-		nenv++;
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		nopt++;
-	char **env = calloc(nenv + nopt + 1, sizeof *env);
-	if (!env) {
-		rc = strata__error_nomem();
-		goto done;
-	}
-	size_t k = 0;
-	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		if (!o->envvar || !o->val || !*o->val)
-			continue;
-		size_t n = strlen(o->envvar) + strlen(o->val) + 2;
-		env[k] = malloc(n);
-		if (!env[k]) {
-			rc = strata__error_nomem();
-			goto done;
-		}
-		snprintf(env[k], n, "%s=%s", o->envvar, o->val);
-		k++;
-	}
-	size_t mine = k;
-	for (size_t i = 0; i < nenv; i++) {
-		/* keep ours only when the connection does not set the same variable */
-		const char *eq = strchr(environ[i], '=');
-		size_t kl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool dup = false;
-		for (size_t j = 0; j < mine && !dup; j++)
-			dup = strncmp(env[j], environ[i], kl) == 0 && env[j][kl] == '=';
-		if (!dup)
-			env[k++] = environ[i];
-	}
-	env[k] = NULL;
-	*out = env;
-	PQconninfoFree(opts);
-	return STRATA_OK;
-done:
-	if (env) {
-		for (size_t i = 0; i < k; i++)
-			free(env[i]);
-		free(env);
-	}
-	PQconninfoFree(opts);
-	return rc;
-}
-
-static void free_env(char **env)
-{
-	if (!env)
-		return;
-	/* only the leading KEY=VALUE strings we built are ours; they precede environ's */
-	for (size_t i = 0; env[i]; i++) {
-		bool ours = true;
-		for (size_t j = 0; environ[j]; j++)
-			if (environ[j] == env[i]) {
-				ours = false;
-				break;
-			}
-		if (ours)
-			free(env[i]);
-	}
-	free(env);
-}
-
-static int run_pg_dump(PGconn *pg, const char *tmp, strata_backup_format format)
-{
-	char *prog = NULL, **env = NULL;
 	char fileopt[4200];
-	int rc, pipefd[2] = { -1, -1 };
-	strata_buf errbuf = STRATA_BUF_INIT;
-
-	rc = find_on_path("pg_dump", &prog);
-	if (rc != STRATA_OK)
-		return rc;
-	rc = build_env(pg, &env);
-	if (rc != STRATA_OK)
-		goto free_prog;
-	snprintf(fileopt, sizeof fileopt, "--file=%s", tmp);
-	char *full_argv[] = { prog, "--format=custom", "--no-password", fileopt, NULL };
-	char *schema_argv[] = { prog, "--schema-only", "--no-owner", "--no-privileges", "--no-password", fileopt, NULL };
-	char **argv = format == STRATA_BACKUP_FULL ? full_argv : schema_argv;
-	if (pipe(pipefd) != 0) {
-		rc = strata__error_set(STRATA_EIO, "backup: pipe: %s", strerror(errno));
-		goto free_env;
+	if (snprintf(fileopt, sizeof fileopt, "--file=%s", tmp) >= (int)sizeof fileopt)
+		return strata__error_set(STRATA_EINVAL, "backup: the path %s is too long", tmp);
+	const char *const full_argv[] = { "pg_dump", "--format=custom", "--no-password", fileopt, NULL };
+	const char *const schema_argv[] = { "pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--no-password",
+					    fileopt, NULL };
+	int rc = strata__run_tool(db, format == STRATA_BACKUP_FULL ? full_argv : schema_argv, NULL, NULL);
+	if (rc != STRATA_OK && rc != STRATA_ENOMEM) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		strata__error_set(rc, "backup: %s", saved.message ? saved.message : "pg_dump failed");
+		free(saved.message);
+		free(saved.sqlstate);
+		free(saved.constraint);
+		free(saved.file);
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		rc = strata__error_set(STRATA_EIO, "backup: fork: %s", strerror(errno));
-		goto close_pipe;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		if (devnull >= 0) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDOUT_FILENO);
-		}
-		dup2(pipefd[1], STDERR_FILENO);
-		close(pipefd[0]);
-		execve(prog, argv, env);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	char chunk[512];
-	ssize_t got;
-	while ((got = read(pipefd[0], chunk, sizeof chunk)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		/* keep what fits; an allocation failure here only shortens the message */
-		if (errbuf.len < 8192 && strata__buf_append(&errbuf, chunk, (size_t)got) != STRATA_OK)
-			strata__buf_clear(&errbuf);
-	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* the last non-empty line of pg_dump's complaint */
-		char *msg = errbuf.ptr ? errbuf.ptr : "";
-		size_t n = strlen(msg);
-		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			msg[--n] = '\0';
-		char *nl = strrchr(msg, '\n');
-		rc = strata__error_set(STRATA_EIO, "backup: pg_dump failed (%s %d): %s",
-				       WIFEXITED(status) ? "exit status" : "signal",
-				       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), nl ? nl + 1 : msg);
-	}
-close_pipe:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-free_env:
-	free_env(env);
-free_prog:
-	free(prog);
-	strata__buf_free(&errbuf);
 	return rc;
 }
 
@@ -372,7 +207,7 @@ int strata_backup_to_file(strata_db *db, const char *path, strata_backup_format 
 		sqlite3 *src = db->drv->native(db->conn);
 		rc = format == STRATA_BACKUP_FULL ? sqlite_full(src, tmp) : sqlite_schema(src, tmp);
 	} else {
-		rc = run_pg_dump(db->drv->native(db->conn), tmp, format);
+		rc = run_pg_dump(db, tmp, format);
 		if (rc == STRATA_OK && format == STRATA_BACKUP_SCHEMA_SQL)
 			rc = strip_restrict(tmp);
 	}

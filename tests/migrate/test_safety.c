@@ -197,6 +197,14 @@ DB_TEST(migrate_safety, backup_on_migrate_env_and_failure)
 	ASSERT_HAS(out, "the backup before the destructive migration 002 failed, so nothing was run");
 	free(out);
 	cr_assert_eq(count_rows(db, "a"), 2);
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		cr_assert_eq(test_run_cmd(&out, "cd '%s' && PATH=/nonexistent '%s' migrate up --safe --backup-dir bk --url '%s'",
+					  dir, STRATA_CLI, url),
+			     1, "%s", out);
+		ASSERT_HAS(out, "so nothing was run: backup: pg_dump was not found on PATH");
+		free(out);
+		cr_assert_eq(count_rows(db, "a"), 2);
+	}
 	cr_assert_eq(test_run_cmd(&out, "cd '%s' && DB_BACKUP_ON_MIGRATE=maybe '%s' migrate up --url '%s'", dir,
 				  STRATA_CLI, url),
 		     1, "%s", out);
