@@ -188,7 +188,7 @@ static bool same_implied(const ctx *c, const strata_column *ca, const strata_col
 
 static bool same_column(const strata_column *x, const strata_column *y)
 {
-	return strata__coltype_eq(&x->type, &y->type) && x->not_null == y->not_null && strata__default_eq(&x->dflt, &y->dflt) &&
+	return strata__coltype_eq(&x->type, &y->type) && x->not_null == y->not_null && strata__default_same(&y->type, &x->dflt, &y->dflt) &&
 	       streq0(x->check, y->check) && x->unique == y->unique;
 }
 
@@ -360,7 +360,7 @@ static int pg_alter_column(ctx *c, const strata_table *tb, const strata_column *
 		    ((rc = alter_table(c, b, t)) || (rc = strata__buf_puts(b, "ALTER COLUMN ")) || (rc = strata__sql_ident(b, c->d, cb->name)) ||
 		     (rc = strata__buf_puts(b, " SET DEFAULT ")) || (rc = strata__sql_default(b, c->d, cb)) || (rc = strata__buf_puts(b, ";\n"))))
 			return rc;
-	} else if (!strata__default_eq(&ca->dflt, &cb->dflt)) {
+	} else if (!strata__default_same(&cb->type, &ca->dflt, &cb->dflt)) {
 		if ((rc = change(c, STRATA_CHANGE_ALTER_COLUMN, t, cb->name, false, "change default of %s.%s", t, cb->name)) ||
 		    (rc = alter_table(c, b, t)) || (rc = strata__buf_puts(b, "ALTER COLUMN ")) || (rc = strata__sql_ident(b, c->d, cb->name)))
 			return rc;

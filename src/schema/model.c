@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <strings.h>
+
 #include "core/error.h"
 #include "schema/model.h"
+#include <strata/value.h>
 
 /* Blocks of at least ARENA_BLOCK bytes, chained; freed all at once. */
 #define ARENA_BLOCK 8192
@@ -299,6 +303,39 @@ int strata__coltype_eq(const strata_coltype *a, const strata_coltype *b)
 int strata__default_eq(const strata_default *a, const strata_default *b)
 {
 	return a->kind == b->kind && streq0(a->text, b->text);
+}
+
+bool strata__default_same(const strata_coltype *t, const strata_default *a, const strata_default *b)
+{
+	if (strata__default_eq(a, b))
+		return true;
+	if (!a->text || !b->text || t->array)
+		return false;
+	bool num_a = a->kind == STRATA_DEFAULT_INT || a->kind == STRATA_DEFAULT_NUMBER;
+	bool num_b = b->kind == STRATA_DEFAULT_INT || b->kind == STRATA_DEFAULT_NUMBER;
+	if (num_a && num_b && (t->kind == STRATA_T_FLOAT || t->kind == STRATA_T_DECIMAL))
+		return strtod(a->text, NULL) == strtod(b->text, NULL);
+	if (a->kind != STRATA_DEFAULT_STRING || b->kind != STRATA_DEFAULT_STRING)
+		return false;
+	switch (t->kind) {
+	case STRATA_T_JSON: {
+		json_t *x = json_loads(a->text, JSON_DECODE_ANY, NULL), *y = json_loads(b->text, JSON_DECODE_ANY, NULL);
+		bool same = x && y && json_equal(x, y);
+		json_decref(x);
+		json_decref(y);
+		return same;
+	}
+	case STRATA_T_TIMESTAMP:
+	case STRATA_T_DATE: {
+		strata_timestamp x, y;
+		bool same = strata_timestamp_parse(a->text, strlen(a->text), &x) == STRATA_OK &&
+			    strata_timestamp_parse(b->text, strlen(b->text), &y) == STRATA_OK && x == y;
+		strata_error_clear();
+		return same;
+	}
+	case STRATA_T_UUID: return strcasecmp(a->text, b->text) == 0;
+	default: return false;
+	}
 }
 
 const char *strata_type_kind_name(strata_type_kind k)

@@ -49,6 +49,12 @@ char *strata__check_name(strata_schema *s, const char *table, int i);
 /* Equal coltypes (kinds, sizes, enum names, raw text). */
 int strata__coltype_eq(const strata_coltype *a, const strata_coltype *b);
 int strata__default_eq(const strata_default *a, const strata_default *b);
+/*
+ * The same default for a column of type `t`, by value where a database
+ * re-prints it: JSON compared as JSON, times as instants, UUIDs
+ * case-insensitively, numbers numerically.
+ */
+bool strata__default_same(const strata_coltype *t, const strata_default *a, const strata_default *b);
 /* "string(255)", "decimal(10,2)[]", "status", "sql('x')": written into the arena. */
 const char *strata__coltype_str(strata_schema *s, const strata_coltype *t);
 

@@ -318,6 +318,24 @@ DB_TEST(diff, new_enum_value_used_by_a_default)
 	(void)url;
 }
 
+DB_TEST(diff, defaults_the_database_reprints_are_no_change)
+{
+	const char *text = "table t {\n  id serial primary key\n  j json default '{\"b\":1,   \"a\" : [1,2]}'\n"
+			   "  ts timestamp default '2000-01-01'\n  d date default '2001-02-03'\n  f float default 1.50\n"
+			   "  n decimal(8,3) default 2.5\n  u uuid default 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'\n}\n";
+	strata_schema *s = parse(text), *live = NULL;
+	strata_plan *p = NULL;
+	ST_OK(strata_schema_apply(db, s));
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, s, strata_db_backend(db), &p));
+	cr_assert_eq(p->nchanges, 0, "no perpetual diff: %s\n%s", p->nchanges ? p->changes[0].summary : "", p->up);
+	strata_plan_free(p);
+	strata_schema_free(live);
+	strata_schema_free(s);
+	(void)url;
+	(void)backend;
+}
+
 DB_TEST(diff, enum_value_removed_is_destructive)
 {
 	strata_plan *p = there_and_back(db,
