@@ -82,7 +82,10 @@ STRATA_API int strata_open_options_from_env(strata_open_options *opts);
  *   postgres://user:pass@host:port/db?sslmode=require&application_name=x
  *   postgresql://...    (everything libpq accepts, unix sockets included)
  * SQLite files open in WAL mode with foreign keys on, a busy timeout and
- * synchronous=NORMAL, each overridable.  On success *out is a new handle the
+ * synchronous=NORMAL, each overridable.  `opts` NULL means the defaults
+ * with the environment applied (strata_open_options_from_env: DB_ECHO,
+ * DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS); a non-NULL `opts` is taken as
+ * it is.  On success *out is a new handle the
  * caller frees with strata_close().  On failure *out is NULL and the status
  * is STRATA_EINVAL (bad URL or option), STRATA_ECONNECT, STRATA_EAUTH or
  * STRATA_ENOMEM; the message never contains the password.

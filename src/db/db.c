@@ -80,8 +80,13 @@ int strata_open(strata_db **out, const char *url, const strata_open_options *opt
 	if (!out)
 		return strata__error_set(STRATA_EINVAL, "strata_open: out is NULL");
 	*out = NULL;
-	if (!opts)
-		opts = &defaults;
+	strata_open_options from_env = defaults;
+	if (!opts) {
+		/* no options: the defaults with what the environment says (DB_ECHO, ...) */
+		if (strata_open_options_from_env(&from_env) != STRATA_OK)
+			return STRATA_EINVAL;
+		opts = &from_env;
+	}
 	if (opts->version != STRATA_OPEN_OPTIONS_VERSION)
 		return strata__error_set(STRATA_EINVAL, "strata_open: options version %u is not %d (use STRATA_OPEN_OPTIONS_INIT)",
 					 opts->version, STRATA_OPEN_OPTIONS_VERSION);

@@ -235,3 +235,29 @@ DB_TEST(observe, server_version_and_url_redaction)
 	ST_OK(strata_ping(db));
 	cr_assert(!strata_db_is_broken(db));
 }
+
+static void count_log(strata_log_level level, const char *msg, void *ud)
+{
+	(void)msg;
+	if (level == STRATA_LOG_INFO)
+		(*(int *)ud)++;
+}
+
+DB_TEST(observe, environment_applies_when_no_options_are_given)
+{
+	int lines = 0;
+	strata_log_set_handler(count_log, &lines);
+	setenv("DB_ECHO", "true", 1);
+	strata_db *e;
+	ST_OK(strata_open(&e, url, NULL));
+	ST_OK(strata_exec(e, "SELECT 1"));
+	strata_close(e);
+	cr_assert_eq(lines, 1, "DB_ECHO=true did not echo the statement");
+	setenv("DB_ECHO", "maybe", 1);
+	ST_EXPECT(strata_open(&e, url, NULL), STRATA_EINVAL);
+	cr_assert(strstr(strata_error_last()->message, "DB_ECHO") != NULL, "%s", strata_error_last()->message);
+	unsetenv("DB_ECHO");
+	strata_log_set_handler(NULL, NULL);
+	(void)db;
+	(void)backend;
+}
