@@ -267,7 +267,7 @@ static int pg_busy(strata_db *admin, const char *db, const char *doing)
 	int64_t n = 0;
 	int rc = strata_prepare(&st, admin,
 				"SELECT pid, coalesce(nullif(application_name, ''), usename::text, '?') FROM pg_stat_activity "
-				"WHERE datname = ? AND pid <> pg_backend_pid() ORDER BY pid");
+				"WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid");
 	if (rc == STRATA_OK)
 		rc = strata_bind_text(st, 1, db, -1);
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {

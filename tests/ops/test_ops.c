@@ -232,7 +232,7 @@ DB_TEST(ops, interrupted_backup_leaves_no_file)
 			      "cd '%s' && (env -u DATABASE_URL setsid '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
 			      "for i in $(seq 1 2000); do ls never.bak.tmp.* >/dev/null 2>&1 && break; sleep 0.005; done; "
 			      "ls never.bak.tmp.* >/dev/null 2>&1 && echo started; "
-			      "kill -INT -$pid; wait $pid; echo status=$?)",
+			      "kill -INT -$pid; wait $pid; echo status=$?; cat log)",
 			      dir, STRATA_CLI, burl, file);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "started");
@@ -262,7 +262,8 @@ DB_TEST(ops, branch_create_list_delete)
 		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY)"));
 		int rc = strata(&out, dir, "branch create preview", url);
 		cr_assert_eq(rc, 1, "%s", out);
-		HAS(out, "1 other session is connected to database");
+		HAS(out, "other session");
+		HAS(out, "connected to database");
 		HAS(out, "pg_terminate_backend");
 		free(out);
 		/* a database nobody is connected to */
