@@ -315,11 +315,11 @@ static int pg_create(const char *url, const char *name, char **branch_url)
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, "CREATE DATABASE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, target.ptr);
+		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, " TEMPLATE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, c.dbname);
+		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, c.dbname);
 	if (rc == STRATA_OK) {
 		rc = strata_exec(c.admin, sql.ptr);
 		if (rc != STRATA_OK && !strcmp(strata_error_last()->sqlstate, "55006"))
@@ -335,7 +335,7 @@ static int pg_create(const char *url, const char *name, char **branch_url)
 		if (rc == STRATA_OK)
 			rc = strata__buf_puts(&sql, "COMMENT ON DATABASE ");
 		if (rc == STRATA_OK)
-			rc = strata__quote_ident(&sql, target.ptr);
+			rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 		if (rc == STRATA_OK)
 			rc = strata__buf_puts(&sql, " IS ");
 		if (rc == STRATA_OK)
@@ -417,7 +417,7 @@ static int pg_delete(const char *url, const char *name)
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, "DROP DATABASE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, target.ptr);
+		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 	if (rc == STRATA_OK) {
 		rc = strata_exec(c.admin, sql.ptr);
 		if (rc != STRATA_OK && !strcmp(strata_error_last()->sqlstate, "55006"))

@@ -49,8 +49,8 @@ int64_t strata__col_i64(strata_stmt *st, int col);
 double strata__col_dbl(strata_stmt *st, int col);
 const char *strata__col_str(strata_stmt *st, int col);
 
-/* Append `name` as a quoted identifier ("a""b"), valid on SQLite and PostgreSQL. */
-int strata__quote_ident(strata_buf *b, const char *name);
+/* Append `name` quoted for `backend` (strata_sql_quote_ident). */
+int strata__quote_ident(strata_buf *b, strata_backend backend, const char *name);
 
 /* Milliseconds of CLOCK_MONOTONIC, for durations. */
 double strata__health_now_ms(void);

@@ -1,5 +1,8 @@
 /* Small helpers shared by the health, stats and branch code. */
+#include <stdlib.h>
 #include <string.h>
+
+#include <strata/sql.h>
 
 #include "health/internal.h"
 
@@ -31,10 +34,12 @@ const char *strata__col_str(strata_stmt *st, int col)
 	return s;
 }
 
-int strata__quote_ident(strata_buf *b, const char *name)
+int strata__quote_ident(strata_buf *b, strata_backend backend, const char *name)
 {
-	int rc = strata__buf_putc(b, '"');
-	for (const char *p = name; rc == STRATA_OK && *p; p++)
-		rc = *p == '"' ? strata__buf_puts(b, "\"\"") : strata__buf_putc(b, *p);
-	return rc == STRATA_OK ? strata__buf_putc(b, '"') : rc;
+	char *q = NULL;
+	int rc = strata_sql_quote_ident(backend, name, &q);
+	if (rc == STRATA_OK)
+		rc = strata__buf_puts(b, q);
+	free(q);
+	return rc;
 }

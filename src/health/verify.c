@@ -78,7 +78,7 @@ static int source_tables(strata_db *db, strata_backup_verification *v)
 		strata__buf_clear(&sql);
 		rc = strata__buf_puts(&sql, "SELECT count(*) FROM ");
 		if (rc == STRATA_OK)
-			rc = sqlite ? strata__quote_ident(&sql, v->tables[i].name) : strata__buf_puts(&sql, v->tables[i].name);
+			rc = sqlite ? strata__quote_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name) : strata__buf_puts(&sql, v->tables[i].name);
 		if (rc == STRATA_OK)
 			rc = strata_query_int64(db, &v->tables[i].source_rows, sql.ptr, NULL, 0);
 	}
@@ -127,7 +127,7 @@ static int sqlite_verify(const char *path, strata_backup_verification *v)
 		strata__buf_clear(&sql);
 		rc = strata__buf_puts(&sql, "SELECT count(*) FROM ");
 		if (rc == STRATA_OK)
-			rc = strata__quote_ident(&sql, v->tables[i].name);
+			rc = strata__quote_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name);
 		if (rc != STRATA_OK)
 			break;
 		if (strata_query_int64(b, &v->tables[i].backup_rows, sql.ptr, NULL, 0) != STRATA_OK) {
