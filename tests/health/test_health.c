@@ -70,10 +70,10 @@ DB_TEST(health, healthy_database_is_all_ok)
 	(void)backend;
 }
 
-DB_TEST(health, pending_migration_warns)
+/* A project directory whose one migration (users) is applied to `url`. */
+static char *project_with_applied_migration(const char *url)
 {
-	char *dir = test_tmpdir(), *out;
-	char mdir[4200];
+	char *dir = test_tmpdir(), *out, mdir[4200];
 	snprintf(mdir, sizeof mdir, "%s/migrations", dir);
 	cr_assert_eq(mkdir(mdir, 0755), 0);
 	put(dir, "migrations/20260101000000_users.sql",
@@ -82,6 +82,13 @@ DB_TEST(health, pending_migration_warns)
 			      dir, STRATA_CLI, url);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
+	return dir;
+}
+
+DB_TEST(health, pending_migration_warns)
+{
+	char *dir = project_with_applied_migration(url), *out;
+	int rc;
 	rc = health(&out, dir, url, "--check migrations");
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "1 applied, none pending");
@@ -101,16 +108,8 @@ DB_TEST(health, pending_migration_warns)
 
 DB_TEST(health, edited_migration_fails)
 {
-	char *dir = test_tmpdir(), *out;
-	char mdir[4200];
-	snprintf(mdir, sizeof mdir, "%s/migrations", dir);
-	cr_assert_eq(mkdir(mdir, 0755), 0);
-	put(dir, "migrations/20260101000000_users.sql",
-	    "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n");
-	int rc = test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL -u STRATA_MIGRATIONS_DIR '%s' migrate up --url '%s'",
-			      dir, STRATA_CLI, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	char *dir = project_with_applied_migration(url), *out;
+	int rc;
 	put(dir, "migrations/20260101000000_users.sql",
 	    "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- migrate:down\nDROP TABLE users;\n");
 	rc = health(&out, dir, url, "--check migrations --json");
