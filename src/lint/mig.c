@@ -536,6 +536,28 @@ int strata_lint_migration_files(strata_lint_report *r, const char *const *paths,
 	return rc;
 }
 
+int strata__lint_migration_text(strata_lint_report *r, const char *file, const char *text, size_t len,
+				const strata_lint_options *opts)
+{
+	if (!r || (!text && len))
+		return strata__error_set(STRATA_EINVAL, "lint: NULL report or text");
+	strata__migration m;
+	memset(&m, 0, sizeof m);
+	m.path = strata__strdup(file ? file : "<migration>");
+	m.version = strata__strdup("0");
+	m.text = strata__strndup(text ? text : "", len);
+	m.text_len = len;
+	int rc = m.path && m.version && m.text ? STRATA_OK : STRATA_ENOMEM;
+	if (rc == STRATA_OK)
+		rc = strata__migration_parse(m.text, m.text_len, m.path, &m);
+	if (rc == STRATA_OK)
+		rc = lint_all(r, &m, 1, opts);
+	free(m.path);
+	free(m.version);
+	free(m.text);
+	return rc;
+}
+
 int strata_lint_migrations_dir(strata_lint_report *r, const char *dir, const strata_lint_options *opts)
 {
 	if (!r || !dir)

@@ -113,6 +113,13 @@ int strata__lint_sq_stmt(sq_run *run, mig_file *mf, const mig_stmt *st);
 int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
 			  size_t ndn);
 
+/*
+ * Lint one migration given as text (for the fuzz target and tests): as
+ * strata_lint_migration_files() with a single file.  `file` names it.
+ */
+int strata__lint_migration_text(strata_lint_report *r, const char *file, const char *text, size_t len,
+				const strata_lint_options *opts);
+
 /* Is the schema file still using table (and column, when not NULL)? */
 bool strata__schema_has(const strata_schema *s, const char *table, const char *column);
 

@@ -83,3 +83,18 @@ Test(live, long_identifier_sqlite)
 	test_rmrf(dir);
 	free(dir);
 }
+
+DB_TEST(live, example_schema_applied_lints_clean)
+{
+	(void)db;
+	(void)backend;
+	char *out = NULL;
+	int st = test_run_cmd(&out, "%s schema apply --schema %s/examples/tasks/schema.strata --url '%s' 2>&1", STRATA_CLI,
+			      STRATA_SOURCE_DIR, url);
+	cr_assert_eq(st, 0, "%s", out);
+	free(out);
+	st = test_run_cmd(&out, "%s lint --db '%s' 2>&1", STRATA_CLI, url);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "0 errors, 0 warnings"), "%s", out);
+	free(out);
+}
