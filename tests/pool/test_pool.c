@@ -318,14 +318,14 @@ POOL_TEST(session_state_is_reset)
 POOL_TEST(leak_report)
 {
 	strata_pool_options o = STRATA_POOL_OPTIONS_INIT;
-	o.leak_threshold_ms = 50;
+	o.leak_threshold_ms = 300;
 	strata_pool *pool = pool_open_ok(url, &o);
 	strata_db *db, *brief;
 	int line = __LINE__ + 1;
 	ST_OK(strata_pool_acquire(pool, &db));
 	ST_OK(strata_pool_acquire(pool, &brief));
 	ST_OK(strata_pool_release(pool, brief));
-	sleep_ms(120);
+	sleep_ms(600);
 	strata_pool_metrics m = pool_metrics(pool);
 	cr_assert_eq(m.leaks, 1);
 	char *log = log_capture_text();
@@ -335,7 +335,7 @@ POOL_TEST(leak_report)
 	cr_assert(strstr(log, "held for"), "log: %s", log);
 	free(log);
 	/* reported once */
-	sleep_ms(60);
+	sleep_ms(100);
 	ST_OK(strata_pool_acquire(pool, &brief));
 	ST_OK(strata_pool_release(pool, brief));
 	m = pool_metrics(pool);
@@ -568,10 +568,19 @@ POOL_TEST_PG(pre_ping_replaces_a_dead_idle_connection)
 	strata_db *admin;
 	ST_OK(strata_open(&admin, test_pg_base_url(), NULL));
 	int64_t killed = 0;
-	ST_OK(strata_query_int64(admin, &killed, "SELECT count(*) FROM pg_stat_activity WHERE pg_terminate_backend(?)",
+	ST_OK(strata_query_int64(admin, &killed, "SELECT CASE WHEN pg_terminate_backend(?) THEN 1 ELSE 0 END",
 				 (strata_value[]){ STRATA_INT(pid) }, 1));
+	/* wait until the server has really ended it */
+	int64_t alive = 1;
+	for (int i = 0; i < 1000 && alive; i++) {
+		ST_OK(strata_query_int64(admin, &alive, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?",
+					 (strata_value[]){ STRATA_INT(pid) }, 1));
+		if (alive)
+			sleep_ms(10);
+	}
+	cr_assert_eq(alive, 0, "the backend did not go away");
 	strata_close(admin);
-	sleep_ms(20);
+	sleep_ms(5);
 	ST_OK(strata_pool_acquire(pool, &db));
 	cr_assert_eq(query_int(db, "SELECT 3"), 3, "the caller never sees the dead connection");
 	ST_OK(strata_pool_release(pool, db));
