@@ -76,6 +76,24 @@ static strata_stats_index *add_index(strata_stats_table *t, const char *name)
 	return x;
 }
 
+/* Without dbstat: exact row counts, sizes unknown (0). */
+static int sqlite_count_only(strata_db *db, strata_stats *s)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc = STRATA_OK;
+	strata_error_clear();
+	for (size_t i = 0; i < s->ntables && rc == STRATA_OK; i++) {
+		strata__buf_clear(&sql);
+		rc = strata__buf_puts(&sql, "SELECT count(*) FROM ");
+		if (rc == STRATA_OK)
+			rc = strata__quote_ident(&sql, STRATA_BACKEND_SQLITE, s->tables[i].name);
+		if (rc == STRATA_OK)
+			rc = strata_query_int64(db, &s->tables[i].rows, sql.ptr, NULL, 0);
+	}
+	strata__buf_free(&sql);
+	return rc;
+}
+
 static int sqlite_collect(strata_db *db, strata_stats *s)
 {
 	strata_stmt *st = NULL;
@@ -128,6 +146,8 @@ static int sqlite_collect(strata_db *db, strata_stats *s)
 		}
 	}
 	strata_finalize(st);
+	if (rc == STRATA_ESQL && strstr(strata_error_last()->message, "dbstat"))
+		return sqlite_count_only(db, s); /* an SQLite built without dbstat */
 	return rc == STRATA_DONE ? STRATA_OK : rc;
 }
 
