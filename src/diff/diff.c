@@ -131,18 +131,6 @@ static bool same_list(const char *const *x, int nx, const char *const *y, int ny
 	return true;
 }
 
-static bool same_index(const strata_index *x, const strata_index *y)
-{
-	return x->unique == y->unique && streq0(x->where, y->where) && same_list(x->columns, x->ncolumns, y->columns, y->ncolumns);
-}
-
-static bool same_fkey(const strata_fkey *x, const strata_fkey *y)
-{
-	return streq0(x->ref_table, y->ref_table) && x->on_delete == y->on_delete && x->on_update == y->on_update &&
-	       same_list(x->columns, x->ncolumns, y->columns, y->ncolumns) &&
-	       same_list(x->ref_columns, x->nref_columns, y->ref_columns, y->nref_columns);
-}
-
 static const strata_index *find_index(const strata_table *t, const char *name)
 {
 	return t ? strata_table_index(t, name) : NULL;
@@ -169,6 +157,80 @@ static const strata_check *find_check(const strata_table *t, const char *name)
 	for (int i = 0; t && i < t->nchecks; i++)
 		if (strcmp(t->checks[i].name, name) == 0)
 			return &t->checks[i];
+	return NULL;
+}
+
+/* Index xa (in `from`) and xb (in `to`) say the same thing, column renames taken into account. */
+static bool index_matches(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa,
+			  const strata_index *xb)
+{
+	if (xa->unique != xb->unique || !streq0(xa->where, xb->where) || xa->ncolumns != xb->ncolumns)
+		return false;
+	for (int i = 0; i < xb->ncolumns; i++) {
+		const strata_column *cb = strata_table_column(tb, xb->columns[i]);
+		const strata_column *ca = cb ? a_col_for(c, ta, tb, cb) : NULL;
+		if (!ca || strcmp(ca->name, xa->columns[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The same key, table and column renames taken into account. */
+static bool fkey_matches(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fa,
+			 const strata_fkey *fb)
+{
+	if (fa->on_delete != fb->on_delete || fa->on_update != fb->on_update || fa->ncolumns != fb->ncolumns ||
+	    fa->nref_columns != fb->nref_columns)
+		return false;
+	for (int i = 0; i < fb->ncolumns; i++) {
+		const strata_column *cb = strata_table_column(tb, fb->columns[i]);
+		const strata_column *ca = cb ? a_col_for(c, ta, tb, cb) : NULL;
+		if (!ca || strcmp(ca->name, fa->columns[i]) != 0)
+			return false;
+	}
+	const strata_table *rb = strata_schema_table(c->b, fb->ref_table);
+	const strata_table *ra = rb ? a_table_for(c, rb) : NULL;
+	if (!ra || strcmp(ra->name, fa->ref_table) != 0)
+		return false;
+	for (int i = 0; i < fb->nref_columns; i++) {
+		const strata_column *cb = strata_table_column(rb, fb->ref_columns[i]);
+		const strata_column *ca = cb ? a_col_for(c, ra, rb, cb) : NULL;
+		if (!ca || strcmp(ca->name, fa->ref_columns[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* PostgreSQL renames instead of dropping and recreating: the `to` index or key `from`'s became under a new name. */
+static const strata_index *index_renamed_to(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa)
+{
+	for (int i = 0; i < tb->nindexes; i++)
+		if (!find_index(ta, tb->indexes[i].name) && index_matches(c, ta, tb, xa, &tb->indexes[i]))
+			return &tb->indexes[i];
+	return NULL;
+}
+
+static const strata_index *index_renamed_from(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xb)
+{
+	for (int i = 0; i < ta->nindexes; i++)
+		if (!find_index(tb, ta->indexes[i].name) && index_matches(c, ta, tb, &ta->indexes[i], xb))
+			return &ta->indexes[i];
+	return NULL;
+}
+
+static const strata_fkey *fkey_renamed_to(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fa)
+{
+	for (int i = 0; i < tb->nfkeys; i++)
+		if (!find_fkey(ta, tb->fkeys[i].name) && fkey_matches(c, ta, tb, fa, &tb->fkeys[i]))
+			return &tb->fkeys[i];
+	return NULL;
+}
+
+static const strata_fkey *fkey_renamed_from(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fb)
+{
+	for (int i = 0; i < ta->nfkeys; i++)
+		if (!find_fkey(tb, ta->fkeys[i].name) && fkey_matches(c, ta, tb, &ta->fkeys[i], fb))
+			return &ta->fkeys[i];
 	return NULL;
 }
 
@@ -452,7 +514,7 @@ static const char *sqlite_rebuild_reason(const ctx *c, const strata_table *ta, c
 	}
 	for (int i = 0; i < tb->nfkeys; i++) {
 		const strata_fkey *f = find_fkey(ta, tb->fkeys[i].name);
-		if (!f || !same_fkey(f, &tb->fkeys[i]))
+		if (!f || !fkey_matches(c, ta, tb, f, &tb->fkeys[i]))
 			return "foreign keys change";
 	}
 	return NULL;
@@ -505,9 +567,17 @@ static int diff_indexes(ctx *c, const strata_table *ta, const strata_table *tb, 
 {
 	int rc;
 	for (int i = 0; i < ta->nindexes; i++) {
-		const strata_index *xa = &ta->indexes[i], *xb = find_index(tb, xa->name);
-		if (xb && same_index(xa, xb))
+		const strata_index *xa = &ta->indexes[i], *xb = find_index(tb, xa->name), *xr;
+		if (xb && index_matches(c, ta, tb, xa, xb))
 			continue;
+		if (c->pg && !xb && (xr = index_renamed_to(c, ta, tb, xa))) {
+			if ((rc = change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xr->name, false, "rename index %s to %s", xa->name, xr->name)) ||
+			    (rc = strata__buf_puts(c->tx, "ALTER INDEX ")) || (rc = strata__sql_ident(c->tx, c->d, xa->name)) ||
+			    (rc = strata__buf_puts(c->tx, " RENAME TO ")) || (rc = strata__sql_ident(c->tx, c->d, xr->name)) ||
+			    (rc = strata__buf_puts(c->tx, ";\n")))
+				return rc;
+			continue;
+		}
 		if ((rc = change(c, STRATA_CHANGE_DROP_INDEX, tb->name, xa->name, false, "drop index %s", xa->name)))
 			return rc;
 		if (!rebuilt && (rc = drop_index(c, c->tx, xa->name, false)))
@@ -515,7 +585,9 @@ static int diff_indexes(ctx *c, const strata_table *ta, const strata_table *tb, 
 	}
 	for (int i = 0; i < tb->nindexes; i++) {
 		const strata_index *xb = &tb->indexes[i], *xa = find_index(ta, xb->name);
-		if (xa && same_index(xa, xb))
+		if (xa && index_matches(c, ta, tb, xa, xb))
+			continue;
+		if (c->pg && !xa && index_renamed_from(c, ta, tb, xb))
 			continue;
 		if ((rc = change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xb->name, false, "create index %s on %s%s", xb->name,
 				 tb->name, c->pg && c->concurrent ? " (concurrently)" : "")))
@@ -561,9 +633,18 @@ static int diff_table(ctx *c, const strata_table *ta, const strata_table *tb)
 
 	/* PostgreSQL: constraints that go or change are dropped first. */
 	for (int i = 0; i < ta->nfkeys; i++) {
-		const strata_fkey *fb = find_fkey(tb, ta->fkeys[i].name);
-		if (fb && same_fkey(&ta->fkeys[i], fb))
+		const strata_fkey *fb = find_fkey(tb, ta->fkeys[i].name), *fr;
+		if (fb && fkey_matches(c, ta, tb, &ta->fkeys[i], fb))
 			continue;
+		if (!fb && (fr = fkey_renamed_to(c, ta, tb, &ta->fkeys[i]))) {
+			if ((rc = change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, fr->name, false, "rename foreign key %s to %s", ta->fkeys[i].name,
+					 fr->name)) ||
+			    (rc = alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
+			    (rc = strata__sql_ident(c->tx, c->d, ta->fkeys[i].name)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
+			    (rc = strata__sql_ident(c->tx, c->d, fr->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
+				return rc;
+			continue;
+		}
 		if ((rc = change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->fkeys[i].name, false, "drop foreign key %s", ta->fkeys[i].name)) ||
 		    (rc = drop_constraint(c, t, ta->fkeys[i].name)))
 			return rc;
@@ -697,7 +778,9 @@ static int pg_add_fkeys(ctx *c, const strata_table *ta, const strata_table *tb)
 	int rc;
 	for (int i = 0; i < tb->nfkeys; i++) {
 		const strata_fkey *fa = ta ? find_fkey(ta, tb->fkeys[i].name) : NULL;
-		if (fa && same_fkey(fa, &tb->fkeys[i]))
+		if (fa && fkey_matches(c, ta, tb, fa, &tb->fkeys[i]))
+			continue;
+		if (ta && !fa && fkey_renamed_from(c, ta, tb, &tb->fkeys[i]))
 			continue;
 		/*
 		 * On a table that already has rows: add the key NOT VALID (no scan under

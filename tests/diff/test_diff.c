@@ -154,6 +154,28 @@ DB_TEST(diff, renames_keep_data)
 	(void)url;
 }
 
+DB_TEST(diff, renames_keep_indexes_and_keys)
+{
+	strata_plan *p = there_and_back(db,
+			       "table users {\n  id serial primary key\n  email string(100) not null\n  index (email)\n}\n"
+			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  index (user_id)\n}\n",
+			       "table accounts renamed_from users {\n  id serial primary key\n  mail string(100) not null renamed_from email\n"
+			       "  index (mail)\n}\n"
+			       "table jobs renamed_from tasks {\n  id serial primary key\n  account_id ref accounts not null on delete cascade renamed_from user_id\n"
+			       "  index (account_id)\n}\n",
+			       "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO tasks (user_id) VALUES (1), (1);",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM jobs WHERE account_id = 1",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM tasks WHERE user_id = 1");
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		cr_assert(strstr(p->up, "ALTER INDEX \"users_email_idx\" RENAME TO \"accounts_mail_idx\";"), "%s", p->up);
+		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"tasks_user_id_fkey\" TO \"jobs_account_id_fkey\";"), "%s", p->up);
+		cr_assert_null(p->up_nontx, "nothing is rebuilt: %s", p->up_nontx);
+	}
+	cr_assert(!p->destructive);
+	strata_plan_free(p);
+	(void)url;
+}
+
 DB_TEST(diff, column_changes_with_rebuild_and_foreign_keys)
 {
 	/* users is changed in ways SQLite rebuilds; tasks point at it with ON DELETE CASCADE and must keep their rows. */
