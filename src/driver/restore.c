@@ -213,7 +213,7 @@ close_pipes:
 
 static int copy_pages(sqlite3 *src, sqlite3 *dst, strata_restore_progress_fn progress, void *ud)
 {
-	int rc = STRATA_OK;
+	int rc = STRATA_OK, waits = 0;
 	sqlite3_backup *bk = sqlite3_backup_init(dst, "main", src, "main");
 	if (!bk)
 		return strata__error_set(STRATA_EIO, "copy: %s", sqlite3_errmsg(dst));
@@ -227,12 +227,17 @@ static int copy_pages(sqlite3 *src, sqlite3 *dst, strata_restore_progress_fn pro
 			break;
 		if (s == SQLITE_OK)
 			continue;
-		if (s == SQLITE_BUSY || s == SQLITE_LOCKED) {
+		if ((s == SQLITE_BUSY || s == SQLITE_LOCKED) && ++waits <= 3000) {
+			/* another connection holds a lock: wait for it, up to 30 s */
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		rc = strata__error_set_db(STRATA_EIO, s, NULL, NULL, "copy: %s", sqlite3_errstr(s));
+		if (s == SQLITE_BUSY || s == SQLITE_LOCKED)
+			rc = strata__error_set_db(STRATA_EBUSY, s, NULL, NULL,
+						  "copy: the database stayed locked by another connection for 30 s");
+		else
+			rc = strata__error_set_db(STRATA_EIO, s, NULL, NULL, "copy: %s", sqlite3_errstr(s));
 		break;
 	}
 	int fin = sqlite3_backup_finish(bk);

@@ -25,8 +25,9 @@ int strata__run_tool(strata_db *pg, const char *const argv[], strata__line_fn on
 /*
  * Copy every page of SQLite database `src` into `dst` (both strata_db
  * connections), replacing what `dst` held, in one write transaction on
- * `dst`.  Waits out SQLITE_BUSY from writers.  Returns STRATA_OK,
- * STRATA_EIO, STRATA_EINVAL (not SQLite connections).
+ * `dst`.  Waits up to 30 s for locks other connections hold.  Returns
+ * STRATA_OK, STRATA_EBUSY, STRATA_EIO, STRATA_EINVAL (not SQLite
+ * connections).
  */
 int strata__sqlite_copy(strata_db *src, strata_db *dst, strata_restore_progress_fn progress, void *ud);
 
