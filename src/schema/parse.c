@@ -449,7 +449,6 @@ static const struct {
 	{ "json", STRATA_T_JSON },
 };
 
-const char *strata__type_word(int i);
 const char *strata__type_word(int i)
 {
 	return i >= 0 && i < (int)(sizeof type_words / sizeof type_words[0]) ? type_words[i].name : NULL;

@@ -27,6 +27,9 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 /* Expand mixins, resolve types and references, validate, derive relations. */
 int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra);
 
+/* The i-th built-in type word ("int", "string", ...), or NULL past the last. */
+const char *strata__type_word(int i);
+
 /* True for words that must be quoted when used as names. */
 bool strata__schema_reserved(const char *name);
 

@@ -17,8 +17,6 @@
 #include "schema/parse.h"
 #include <strata/value.h>
 
-const char *strata__type_word(int i);
-
 static int err_at(const strata_schema *s, strata_srcpos pos, const char *fmt, ...) STRATA_PRINTF(3, 4);
 
 static int err_at(const strata_schema *s, strata_srcpos pos, const char *fmt, ...)
