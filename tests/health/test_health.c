@@ -365,3 +365,20 @@ Test(health, thorough_finds_orphans_under_enforced_keys_postgres)
 	free(dir);
 	free(url);
 }
+
+Test(health, colour_on_a_terminal_unless_no_color)
+{
+	char *out;
+	/* script(1) gives the command a terminal */
+	int rc = test_run_cmd(&out, "cd /tmp && env -u NO_COLOR script -qc '%s health --url sqlite::memory: --check connectivity' /dev/null",
+			      STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "\033[32mok");
+	free(out);
+	rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 script -qc '%s health --url sqlite::memory: --check connectivity' /dev/null",
+			  STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	HASNT(out, "\033[");
+	HAS(out, "every check passed");
+	free(out);
+}
