@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pool_support.h"
 
@@ -651,4 +652,25 @@ Test(pool, sqlite_read_only_transactions_keep_their_connection)
 	strata_pool_close(pool);
 	test_rmrf(dir);
 	free(dir);
+}
+
+POOL_TEST(url_from_the_environment)
+{
+	char *dir = test_tmpdir();
+	cr_assert_eq(chdir(dir), 0);
+	unsetenv("DATABASE_URL");
+	strata_pool *pool = NULL;
+	ST_EXPECT(strata_pool_open(&pool, NULL, NULL), STRATA_ENOTFOUND);
+	cr_assert_null(pool);
+	setenv("DATABASE_URL", url, 1);
+	ST_OK(strata_pool_open(&pool, NULL, NULL));
+	strata_db *db;
+	ST_OK(strata_pool_acquire(pool, &db));
+	cr_assert_eq(query_int(db, "SELECT 2"), 2);
+	ST_OK(strata_pool_release(pool, db));
+	strata_pool_close(pool);
+	cr_assert_eq(chdir("/tmp"), 0);
+	test_rmrf(dir);
+	free(dir);
+	(void)target;
 }
