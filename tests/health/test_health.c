@@ -382,3 +382,47 @@ Test(health, colour_on_a_terminal_unless_no_color)
 	HAS(out, "every check passed");
 	free(out);
 }
+
+Test(health, sqlite_configuration_warnings)
+{
+	char *dir = test_tmpdir(), *out, url[4300];
+	snprintf(url, sizeof url, "sqlite:%s/conf.db?journal_mode=DELETE&foreign_keys=off&busy_timeout=-1", dir);
+	int rc = health(&out, dir, url, "--check configuration");
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "journal mode is delete, not WAL");
+	HAS(out, "foreign keys are not enforced");
+	HAS(out, "busy timeout is 0 ms");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(health, statistics_warnings_postgres)
+{
+	char name[64], *out;
+	char *url = test_pg_create_db(name, sizeof name);
+	char *dir = test_tmpdir();
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	exec_ok(db, "CREATE SEQUENCE ticket_no MAXVALUE 100; SELECT setval('ticket_no', 95);"
+		    "CREATE TABLE docs (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false);"
+		    "INSERT INTO docs SELECT i, md5(i::text) || md5((i * 7)::text) FROM generate_series(1, 40000) i;"
+		    "CREATE INDEX docs_body ON docs (body);"
+		    "ANALYZE docs;"
+		    "DELETE FROM docs WHERE id > 10000;"
+		    "SELECT pg_stat_force_next_flush()");
+	int64_t one;
+	ST_OK(strata_query_int64(db, &one, "SELECT 1", NULL, 0));
+	int rc = health(&out, dir, url, "--check performance");
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "sequence ticket_no has used 94.9% of its range (at 95 of 100)");
+	HAS(out, "index docs_body on docs");
+	HAS(out, "has never been used");
+	HAS(out, "table docs has 30000 dead rows for 10000 live ones");
+	free(out);
+	strata_close(db);
+	test_pg_drop_db(name);
+	test_rmrf(dir);
+	free(dir);
+	free(url);
+}
