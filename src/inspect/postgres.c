@@ -107,13 +107,22 @@ static char *check_body(strata_schema *s, const char *def)
 	return strata__sndup(s, p, e ? (size_t)(e - p) : strlen(p));
 }
 
+/*
+ * Each catalog query reads the whole schema at once (one round trip, not
+ * one per table); the relation's OID comes last and routes each row to its
+ * table.
+ */
+#define IN_SCHEMA(rel) \
+	" JOIN pg_class rc ON rc.oid = " rel " JOIN pg_namespace rn ON rn.oid = rc.relnamespace" \
+	" WHERE rn.nspname = ? AND rc.relkind IN ('r', 'p') "
+
 static const char q_columns[] =
 	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
-	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text "
+	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text, a.attrelid::text "
 	"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
-	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-	"WHERE a.attrelid = CAST(? AS oid) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum" IN_SCHEMA("a.attrelid")
+	"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
 
 static const char q_constraints[] =
 	"SELECT con.conname::text, con.contype::text, pg_get_constraintdef(con.oid), "
@@ -122,193 +131,226 @@ static const char q_constraints[] =
 	"(SELECT relname::text FROM pg_class WHERE oid = con.confrelid), "
 	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(n, ord) "
 	" JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), "
-	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint') "
-	"FROM pg_constraint con WHERE con.conrelid = CAST(? AS oid) ORDER BY con.oid";
+	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint'), con.conrelid::text "
+	"FROM pg_constraint con" IN_SCHEMA("con.conrelid") "ORDER BY con.conrelid, con.oid";
 
 static const char q_indexes[] =
 	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), "
 	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) "
 	" JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), "
-	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]) "
-	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid "
-	"WHERE ix.indrelid = CAST(? AS oid) AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]), ix.indrelid::text "
+	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid" IN_SCHEMA("ix.indrelid")
+	"AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
 	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
-	"ORDER BY i.oid";
+	"ORDER BY ix.indrelid, i.oid";
 
-static int read_table(strata_db *db, strata_schema *s, strata_table *t, const char *oid)
+static const char q_triggers[] =
+	"SELECT tg.tgname::text, tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid") "AND NOT tg.tgisinternal";
+
+typedef struct reader {
+	strata_schema *s;
+	const char **oids;	/* one per table of s, in the same order */
+	bool **identity;	/* per table: which columns are generated */
+	int *nidentity;
+	int hint;
+} reader;
+
+typedef int (*row_fn)(reader *r, strata_table *t, int ti, strata_stmt *st);
+
+/* Run a schema-wide query; hand each row whose relation is one of ours to `fn`. */
+static int each_row(strata_db *db, reader *r, const char *sql, const char *nsp, int oid_col, row_fn fn)
 {
 	strata_stmt *st = NULL;
 	int rc;
-	bool *identity = NULL;
-	int nident = 0;
-
-	if ((rc = strata_prepare(&st, db, q_columns)) || (rc = strata_bind_text(st, 1, oid, -1)))
+	if ((rc = strata_prepare(&st, db, sql)) || (rc = strata_bind_text(st, 1, nsp, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
-		strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
-		bool *id = strata__push(s, &identity, &nident, sizeof *id);
-		if (!c || !id || !(c->name = strata__sdup(s, strata__inspect_text(st, 0)))) {
-			rc = STRATA_ENOMEM;
-			goto out;
-		}
-		bool notnull = false;
-		strata_column_bool(st, 2, &notnull);
-		c->not_null = notnull;
-		if ((rc = map_type(s, c, strata__inspect_text(st, 1), strata__inspect_text(st, 5), strata__inspect_text(st, 6),
-				   strata__inspect_text(st, 7), strata__inspect_text(st, 8))))
-			goto out;
-		const char *ident = strata__inspect_text(st, 4), *dflt = strata__inspect_text(st, 3);
-		*id = (ident && *ident) || (dflt && strncmp(dflt, "nextval(", 8) == 0);
-		if (!*id && (rc = strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES)))
-			goto out;
-	}
-	if (rc != STRATA_DONE)
-		goto out;
-	strata_finalize(st);
-	st = NULL;
-
-	if ((rc = strata_prepare(&st, db, q_constraints)) || (rc = strata_bind_text(st, 1, oid, -1)))
-		goto out;
-	while ((rc = strata_step(st)) == STRATA_ROW) {
-		const char *name = strata__inspect_text(st, 0), *type = strata__inspect_text(st, 1);
-		const char **cols;
-		int ncols;
-		if (!name || !type)
+		const char *oid = strata__inspect_text(st, oid_col);
+		int ti = -1;
+		if (!oid)
 			continue;
-		if ((rc = split_names(s, strata__inspect_text(st, 3), &cols, &ncols)))
+		if (r->hint < r->s->ntables && strcmp(r->oids[r->hint], oid) == 0)
+			ti = r->hint;
+		for (int i = 0; ti < 0 && i < r->s->ntables; i++)
+			if (strcmp(r->oids[i], oid) == 0)
+				ti = i;
+		if (ti < 0)
+			continue; /* a table left out (the migration ledgers) */
+		r->hint = ti;
+		if ((rc = fn(r, &r->s->tables[ti], ti, st)))
 			goto out;
-		char dname[200];
-		switch (type[0]) {
-		case 'p':
-			t->pkey = cols;
-			t->npkey = ncols;
-			break;
-		case 'u':
-			if (ncols == 1) {
-				snprintf(dname, sizeof dname, "%s_%s_key", t->name, cols[0]);
-				if (strcmp(dname, name) == 0) {
-					((strata_column *)strata_table_column(t, cols[0]))->unique = true;
-					break;
-				}
-			}
-			{
-				strata_unique *u = strata__push(s, &t->uniques, &t->nuniques, sizeof *u);
-				if (!u || !(u->name = strata__sdup(s, name))) {
-					rc = STRATA_ENOMEM;
-					goto out;
-				}
-				u->columns = cols;
-				u->ncolumns = ncols;
-			}
-			break;
-		case 'c': {
-			const char *written = strata_comment(strata__inspect_text(st, 8));
-			const char *def = strata__inspect_text(st, 2);
-			char *expr = written ? strata__sdup(s, written) : check_body(s, def ? def : "");
-			if (!expr) {
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			if (ncols == 1) {
-				snprintf(dname, sizeof dname, "%.70s_%.70s_check", t->name, cols[0]);
-				strata_column *c = (strata_column *)strata_table_column(t, cols[0]);
-				if (strcmp(dname, name) == 0 && c && !c->check) {
-					c->check = expr;
-					break;
-				}
-			}
-			strata_check *ck = strata__push(s, &t->checks, &t->nchecks, sizeof *ck);
-			if (!ck || !(ck->name = strata__sdup(s, name))) {
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			ck->expr = expr;
-			break;
-		}
-		case 'f': {
-			strata_fkey *f = strata__push(s, &t->fkeys, &t->nfkeys, sizeof *f);
-			if (!f || !(f->name = strata__sdup(s, name)) ||
-			    !(f->ref_table = strata__sdup(s, strata__inspect_text(st, 4) ? strata__inspect_text(st, 4) : "")) ||
-			    split_names(s, strata__inspect_text(st, 5), &f->ref_columns, &f->nref_columns)) {
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			f->columns = cols;
-			f->ncolumns = ncols;
-			f->on_delete = fk_action(strata__inspect_text(st, 6));
-			f->on_update = fk_action(strata__inspect_text(st, 7));
-			break;
-		}
-		default: break;
-		}
-	}
-	if (rc != STRATA_DONE)
-		goto out;
-	strata_finalize(st);
-	st = NULL;
-
-	/* Generated keys: identity columns or sequences behind a single-column key. */
-	for (int i = 0; i < t->ncolumns; i++) {
-		strata_column *c = &t->columns[i];
-		if (!identity[i])
-			continue;
-		if (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0 &&
-		    (c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT))
-			c->type.kind = STRATA_T_SERIAL;
-		else if (!(c->dflt.text = strata__sdup(s, "generated")) || 0)
-			return STRATA_ENOMEM;
-		else
-			c->dflt.kind = STRATA_DEFAULT_RAW;
-	}
-
-	if ((rc = strata_prepare(&st, db, q_indexes)) || (rc = strata_bind_text(st, 1, oid, -1)))
-		goto out;
-	while ((rc = strata_step(st)) == STRATA_ROW) {
-		bool uniq = false, expr = false;
-		strata_column_bool(st, 1, &uniq);
-		strata_column_bool(st, 5, &expr);
-		if (expr) {
-			/* Expression indexes have no word in the language: say so rather than drop them silently. */
-			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
-				    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", t->name);
-			continue;
-		}
-		strata_index *x = strata__push(s, &t->indexes, &t->nindexes, sizeof *x);
-		if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
-		    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns)) {
-			rc = STRATA_ENOMEM;
-			goto out;
-		}
-		x->unique = uniq;
-		x->named = true;
-		const char *pred = strata__inspect_text(st, 2), *written = strata_comment(strata__inspect_text(st, 3));
-		if (pred && !(x->where = strata__sdup(s, written ? written : pred))) {
-			rc = STRATA_ENOMEM;
-			goto out;
-		}
-	}
-	if (rc != STRATA_DONE)
-		goto out;
-	strata_finalize(st);
-	st = NULL;
-
-	if ((rc = strata_prepare(&st, db, "SELECT tgname::text FROM pg_trigger WHERE tgrelid = CAST(? AS oid) AND NOT tgisinternal")) ||
-	    (rc = strata_bind_text(st, 1, oid, -1)))
-		goto out;
-	while ((rc = strata_step(st)) == STRATA_ROW) {
-		const char *name = strata__inspect_text(st, 0);
-		for (int j = 0; name && j < t->ncolumns; j++) {
-			char want[160];
-			strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
-			if (strcmp(want, name) == 0)
-				t->columns[j].auto_update = true;
-		}
 	}
 	if (rc == STRATA_DONE)
 		rc = STRATA_OK;
 out:
 	strata_finalize(st);
 	return rc;
+}
+
+static int column_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+{
+	strata_schema *s = r->s;
+	strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
+	bool *id = strata__push(s, &r->identity[ti], &r->nidentity[ti], sizeof *id);
+	int rc;
+	if (!c || !id || !(c->name = strata__sdup(s, strata__inspect_text(st, 0))))
+		return STRATA_ENOMEM;
+	bool notnull = false;
+	strata_column_bool(st, 2, &notnull);
+	c->not_null = notnull;
+	if ((rc = map_type(s, c, strata__inspect_text(st, 1), strata__inspect_text(st, 5), strata__inspect_text(st, 6),
+			   strata__inspect_text(st, 7), strata__inspect_text(st, 8))))
+		return rc;
+	const char *ident = strata__inspect_text(st, 4), *dflt = strata__inspect_text(st, 3);
+	*id = (ident && *ident) || (dflt && strncmp(dflt, "nextval(", 8) == 0);
+	return *id ? STRATA_OK : strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES);
+}
+
+static int constraint_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+{
+	strata_schema *s = r->s;
+	const char *name = strata__inspect_text(st, 0), *type = strata__inspect_text(st, 1);
+	const char **cols;
+	int ncols, rc;
+	char dname[200];
+	(void)ti;
+	if (!name || !type)
+		return STRATA_OK;
+	if ((rc = split_names(s, strata__inspect_text(st, 3), &cols, &ncols)))
+		return rc;
+	switch (type[0]) {
+	case 'p':
+		t->pkey = cols;
+		t->npkey = ncols;
+		return STRATA_OK;
+	case 'u': {
+		if (ncols == 1) {
+			snprintf(dname, sizeof dname, "%s_%s_key", t->name, cols[0]);
+			strata_column *c = (strata_column *)strata_table_column(t, cols[0]);
+			if (strcmp(dname, name) == 0 && c) {
+				c->unique = true;
+				return STRATA_OK;
+			}
+		}
+		strata_unique *u = strata__push(s, &t->uniques, &t->nuniques, sizeof *u);
+		if (!u || !(u->name = strata__sdup(s, name)))
+			return STRATA_ENOMEM;
+		u->columns = cols;
+		u->ncolumns = ncols;
+		return STRATA_OK;
+	}
+	case 'c': {
+		const char *written = strata_comment(strata__inspect_text(st, 8));
+		const char *def = strata__inspect_text(st, 2);
+		char *expr = written ? strata__sdup(s, written) : check_body(s, def ? def : "");
+		if (!expr)
+			return STRATA_ENOMEM;
+		if (ncols == 1) {
+			snprintf(dname, sizeof dname, "%.70s_%.70s_check", t->name, cols[0]);
+			strata_column *c = (strata_column *)strata_table_column(t, cols[0]);
+			if (strcmp(dname, name) == 0 && c && !c->check) {
+				c->check = expr;
+				return STRATA_OK;
+			}
+		}
+		strata_check *ck = strata__push(s, &t->checks, &t->nchecks, sizeof *ck);
+		if (!ck || !(ck->name = strata__sdup(s, name)))
+			return STRATA_ENOMEM;
+		ck->expr = expr;
+		return STRATA_OK;
+	}
+	case 'f': {
+		strata_fkey *f = strata__push(s, &t->fkeys, &t->nfkeys, sizeof *f);
+		const char *ref = strata__inspect_text(st, 4);
+		if (!f || !(f->name = strata__sdup(s, name)) || !(f->ref_table = strata__sdup(s, ref ? ref : "")) ||
+		    split_names(s, strata__inspect_text(st, 5), &f->ref_columns, &f->nref_columns))
+			return STRATA_ENOMEM;
+		f->columns = cols;
+		f->ncolumns = ncols;
+		f->on_delete = fk_action(strata__inspect_text(st, 6));
+		f->on_update = fk_action(strata__inspect_text(st, 7));
+		return STRATA_OK;
+	}
+	default: return STRATA_OK;
+	}
+}
+
+/* Generated keys: identity columns or sequences behind a single-column key. */
+static int identity_fix(reader *r, strata_table *t, int ti)
+{
+	for (int i = 0; i < t->ncolumns && i < r->nidentity[ti]; i++) {
+		strata_column *c = &t->columns[i];
+		if (!r->identity[ti][i])
+			continue;
+		if (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0 &&
+		    (c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT)) {
+			c->type.kind = STRATA_T_SERIAL;
+		} else {
+			if (!(c->dflt.text = strata__sdup(r->s, "generated")))
+				return STRATA_ENOMEM;
+			c->dflt.kind = STRATA_DEFAULT_RAW;
+		}
+	}
+	return STRATA_OK;
+}
+
+static int index_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+{
+	strata_schema *s = r->s;
+	bool uniq = false, expr = false;
+	(void)ti;
+	strata_column_bool(st, 1, &uniq);
+	strata_column_bool(st, 5, &expr);
+	if (expr) {
+		/* Expression indexes have no word in the language: say so rather than drop them silently. */
+		strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
+			    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", t->name);
+		return STRATA_OK;
+	}
+	strata_index *x = strata__push(s, &t->indexes, &t->nindexes, sizeof *x);
+	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
+	    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns))
+		return STRATA_ENOMEM;
+	x->unique = uniq;
+	x->named = true;
+	const char *pred = strata__inspect_text(st, 2), *written = strata_comment(strata__inspect_text(st, 3));
+	if (pred && !(x->where = strata__sdup(s, written ? written : pred)))
+		return STRATA_ENOMEM;
+	return STRATA_OK;
+}
+
+static int trigger_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+{
+	const char *name = strata__inspect_text(st, 0);
+	(void)r;
+	(void)ti;
+	for (int j = 0; name && j < t->ncolumns; j++) {
+		char want[160];
+		strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
+		if (strcmp(want, name) == 0)
+			t->columns[j].auto_update = true;
+	}
+	return STRATA_OK;
+}
+
+static int read_tables(strata_db *db, strata_schema *s, const char **oids, const char *nsp)
+{
+	reader r = { s, oids, NULL, NULL, 0 };
+	int rc;
+	if (s->ntables == 0)
+		return STRATA_OK;
+	r.identity = strata__alloc(s, (size_t)s->ntables * sizeof *r.identity);
+	r.nidentity = strata__alloc(s, (size_t)s->ntables * sizeof *r.nidentity);
+	if (!r.identity || !r.nidentity)
+		return STRATA_ENOMEM;
+	if ((rc = each_row(db, &r, q_columns, nsp, 9, column_row)) || (rc = each_row(db, &r, q_constraints, nsp, 9, constraint_row)))
+		return rc;
+	for (int i = 0; i < s->ntables; i++)
+		if ((rc = identity_fix(&r, &s->tables[i], i)))
+			return rc;
+	if ((rc = each_row(db, &r, q_indexes, nsp, 6, index_row)))
+		return rc;
+	return each_row(db, &r, q_triggers, nsp, 1, trigger_row);
 }
 
 int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, strata_schema *s)
@@ -362,10 +404,7 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 		goto out;
 	strata_finalize(st);
 	st = NULL;
-	for (int i = 0; i < s->ntables; i++)
-		if ((rc = read_table(db, s, &s->tables[i], oids[i])))
-			goto out;
-	rc = STRATA_OK;
+	rc = read_tables(db, s, oids, nsp);
 out:
 	strata_finalize(st);
 	return rc;
