@@ -398,6 +398,22 @@ DB_TEST(diff, self_reference_and_cycle)
 	(void)url;
 }
 
+DB_TEST(diff, keys_become_generated)
+{
+	strata_plan *p = there_and_back(db, "table t {\n  id int primary key\n  name text\n}\n",
+			       "table t {\n  id serial primary key\n  name text\n}\n",
+			       "INSERT INTO t (id, name) VALUES (1, 'a'), (7, 'b');",
+			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+	cr_assert(!p->destructive, "%s", p->up);
+	/* Generated keys continue after the ones already there. */
+	run_script(db, p->up, !p->up_own_tx);
+	ST_OK(strata_exec(db, "INSERT INTO t (name) VALUES ('c')"));
+	cr_assert_eq(count(db, "SELECT max(id) FROM t"), 8);
+	strata_plan_free(p);
+	(void)url;
+	(void)backend;
+}
+
 DB_TEST(diff, primary_key_and_index_changes)
 {
 	strata_plan *p = there_and_back(db,
