@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strata/diff.h>
 #include <strata/inspect.h>
 #include <strata/sql.h>
 
@@ -186,6 +187,11 @@ DB_TEST(inspect, foreign_database)
 	ST_OK(strata_schema_print(got, STRATA_PRINT_DB, &text));
 	strata_schema *again = NULL;
 	ST_OK(strata_schema_parse(&again, text, strlen(text), "inspected"));
+	/* Brought under Strata in one step: the printed file describes the database exactly. */
+	strata_plan *p = NULL;
+	ST_OK(strata_diff(got, again, backend, &p));
+	cr_assert_eq(p->nchanges, 0, "%s\n%s", p->nchanges ? p->changes[0].summary : "", p->up);
+	strata_plan_free(p);
 	strata_schema_free(again);
 	free(text);
 	strata_schema_free(got);
