@@ -382,11 +382,25 @@ static bool rebuilds_table(strata_migrator *m, const section_run *r)
 	return false;
 }
 
-/* SQLite: any foreign key violated now?  Names the first one. */
-static int fk_check(strata_migrator *m, const strata__migration *f)
+/* SQLite: how many rows break a foreign key now. */
+static int fk_count(strata_migrator *m, int64_t *n)
 {
+	return strata_query_int64(m->db, n, "SELECT count(*) FROM pragma_foreign_key_check", NULL, 0);
+}
+
+/*
+ * SQLite: did the migration break a foreign key?  More violations than
+ * `before` (rows that were already broken do not count against it) fails,
+ * naming one of them.
+ */
+static int fk_check(strata_migrator *m, const strata__migration *f, int64_t before)
+{
+	int64_t after = 0;
 	strata_stmt *st = NULL;
-	int rc = strata_prepare(&st, m->db, "PRAGMA foreign_key_check");
+	int rc = fk_count(m, &after);
+	if (rc != STRATA_OK || after <= before)
+		return rc;
+	rc = strata_prepare(&st, m->db, "PRAGMA foreign_key_check");
 	if (rc != STRATA_OK)
 		return rc;
 	rc = strata_step(st);
@@ -398,9 +412,10 @@ static int fk_check(strata_migrator *m, const strata__migration *f)
 			strata_column_int64(st, 1, &rowid);
 		strata_column_text(st, 2, &parent, NULL);
 		rc = strata__error_set_at(STRATA_EMIGRATE, f->path, f->up.line, 1,
-					  "migration %s leaves a broken foreign key (row %lld of %s references a "
+					  "migration %s leaves %lld broken foreign key%s (e.g. row %lld of %s references a "
 					  "missing row of %s); nothing was applied",
-					  f->version, (long long)rowid, table ? table : "?", parent ? parent : "?");
+					  f->version, (long long)(after - before), after - before == 1 ? "" : "s",
+					  (long long)rowid, table ? table : "?", parent ? parent : "?");
 	} else if (rc == STRATA_DONE) {
 		rc = STRATA_OK;
 	}
@@ -431,6 +446,7 @@ static void rollback_keep_error(strata_db *db)
 static int run_transactional(strata_migrator *m, section_run *r, bool up)
 {
 	bool fk_off = false;
+	int64_t fk_before = 0;
 	int64_t t0 = mono_ms();
 	int rc;
 
@@ -449,10 +465,12 @@ static int run_transactional(strata_migrator *m, section_run *r, bool up)
 	rc = strata_begin(m->db, NULL);
 	if (rc != STRATA_OK)
 		goto restore_fk;
+	if (fk_off)
+		rc = fk_count(m, &fk_before);
 	for (size_t i = 0; i < r->np && rc == STRATA_OK; i++)
 		rc = run_piece(m, r, i, m->opts.dry_run ? "dry run, rolled back" : "nothing from this migration was applied");
 	if (rc == STRATA_OK && fk_off)
-		rc = fk_check(m, r->f);
+		rc = fk_check(m, r->f, fk_before);
 	if (rc == STRATA_OK) {
 		if (up)
 			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
@@ -679,6 +697,7 @@ static int pending_list(strata_migrator *m, const char *target, strata__migratio
 static int run_files(strata_migrator *m, strata__migration **files, size_t n, bool up, size_t *done)
 {
 	bool outer = false, fk_off = false;
+	int64_t fk_before = 0;
 	int rc = STRATA_OK;
 
 	*done = 0;
@@ -708,6 +727,8 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 		outer = true;
 		if (up)
 			rc = strata__ledger_ensure(m);
+		if (rc == STRATA_OK && fk_off)
+			rc = fk_count(m, &fk_before);
 	}
 	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
 		strata__migration *f = files[i];
@@ -734,7 +755,7 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 	if (m->opts.progress && rc == STRATA_OK && n > 0)
 		m->opts.progress(n, n, "", "", m->opts.progress_ud);
 	if (outer && fk_off && rc == STRATA_OK)
-		rc = fk_check(m, files[n - 1]);
+		rc = fk_check(m, files[n - 1], fk_before);
 	if (outer && (m->opts.dry_run || rc != STRATA_OK))
 		rollback_keep_error(m->db);
 	else if (outer)
