@@ -7,8 +7,10 @@
  * index predicates as written, defaults, auto_update triggers).  What it
  * has no word for is kept as SQL: sql('...') types and defaults, CHECKs and
  * predicates as the database prints them.  Code-level annotations (owner,
- * relationship names, rename hints, mixins) are not stored in a database
- * and do not come back; compare models with STRATA_PRINT_DB.
+ * relationship names, rename hints, user mixins) are not stored in a
+ * database and do not come back; compare models with STRATA_PRINT_DB.
+ * Columns that are exactly those of the built-in timestamps or soft_delete
+ * mixins are marked as coming from them (column.mixin, table.mixins).
  */
 #ifndef STRATA_INSPECT_H
 #define STRATA_INSPECT_H

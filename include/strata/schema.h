@@ -92,7 +92,7 @@ typedef struct strata_column {
 	strata_default dflt;
 	const char *check;	/* a column CHECK as SQL, or NULL */
 	const char *renamed_from; /* rename hint, or NULL */
-	const char *mixin;	/* the mixin that contributed it, or NULL */
+	const char *mixin;	/* the mixin the table uses that brought it (nested mixins included), or NULL */
 	strata_srcpos pos;	/* the name */
 	strata_srcpos type_pos;	/* the type */
 	strata_srcpos default_pos; /* the default's value */

@@ -6,7 +6,8 @@
  *            DATABASE_URL or .env; SQLite when there is none)
  *   apply    create the schema in the database (a fresh one: statements are
  *            idempotent, so existing tables are left as they are)
- *   inspect  print the live database in the schema language
+ *   inspect  print the live database in the schema language (columns that
+ *            are exactly a built-in mixin's print as `use`; --flat: as columns)
  *   check    parse and validate the file
  *   print    print the file back in canonical form (--flat: mixins written out)
  */
@@ -151,7 +152,7 @@ int cmd_schema(int argc, char **argv)
 				cli_error("schema inspect");
 				goto out;
 			}
-			if (strata_schema_print(s, STRATA_PRINT_FLAT, &text) != STRATA_OK) {
+			if (strata_schema_print(s, flat ? STRATA_PRINT_FLAT : 0, &text) != STRATA_OK) {
 				cli_error("schema inspect");
 				goto out;
 			}

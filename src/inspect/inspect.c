@@ -215,8 +215,37 @@ bool strata__inspect_type_name(const strata__type_names *names, const char *base
 	return false;
 }
 
+static bool is_ts(const strata_column *c, bool not_null, strata_default_kind dflt, bool auto_update)
+{
+	return c && c->type.kind == STRATA_T_TIMESTAMP && !c->type.array && c->not_null == not_null &&
+	       c->dflt.kind == dflt && c->auto_update == auto_update && !c->check && !c->unique && !c->primary_key;
+}
+
+/* Columns that are exactly a built-in mixin's are marked as coming from it, so they print as `use`. */
+static int spot_mixins(strata_schema *s, strata_table *t)
+{
+	for (int i = 0; i < t->ncolumns; i++) {
+		strata_column *c = &t->columns[i], *next = i + 1 < t->ncolumns ? &t->columns[i + 1] : NULL;
+		if (strcmp(c->name, "created_at") == 0 && next && strcmp(next->name, "updated_at") == 0 &&
+		    is_ts(c, true, STRATA_DEFAULT_NOW, false) && is_ts(next, true, STRATA_DEFAULT_NOW, true)) {
+			c->mixin = next->mixin = "timestamps";
+			if (strata__push_str(s, &t->mixins, &t->nmixins, "timestamps"))
+				return STRATA_ENOMEM;
+			i++;
+		} else if (strcmp(c->name, "deleted_at") == 0 && is_ts(c, false, STRATA_DEFAULT_NONE, false)) {
+			c->mixin = "soft_delete";
+			if (strata__push_str(s, &t->mixins, &t->nmixins, "soft_delete"))
+				return STRATA_ENOMEM;
+		}
+	}
+	return STRATA_OK;
+}
+
 int strata__inspect_finish(strata_schema *s)
 {
+	for (int i = 0; i < s->ntables; i++)
+		if (spot_mixins(s, &s->tables[i]))
+			return STRATA_ENOMEM;
 	for (int i = 0; i < s->ntables; i++) {
 		strata_table *t = &s->tables[i];
 		for (int j = 0; j < t->nfkeys; j++) {

@@ -213,6 +213,7 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 			    (rc = strata__buf_putc(b, '\n')))
 				return rc;
 	const char *last_mixin = NULL;
+	size_t use_line_end = 0;
 	for (int i = 0; i < t->ncolumns; i++) {
 		const strata_column *c = &t->columns[i];
 		if (!flat && c->mixin) {
@@ -226,10 +227,19 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 				top = c->mixin;
 			for (int j = 0; j < s->ndefault_mixins; j++)
 				by_default |= strcmp(s->default_mixins[j], top) == 0;
-			if (!by_default && (!last_mixin || strcmp(last_mixin, top) != 0) &&
-			    ((rc = strata__buf_puts(b, "    use ")) || (rc = put_name(b, top)) ||
-			     (rc = strata__buf_putc(b, '\n'))))
-				return rc;
+			if (!by_default && (!last_mixin || strcmp(last_mixin, top) != 0)) {
+				/* Consecutive mixins share one line: use timestamps, soft_delete */
+				if (use_line_end && use_line_end == b->len) {
+					b->len--; /* the previous use line's newline */
+					b->ptr[b->len] = '\0';
+					rc = strata__buf_puts(b, ", ");
+				} else {
+					rc = strata__buf_puts(b, "    use ");
+				}
+				if (rc || (rc = put_name(b, top)) || (rc = strata__buf_putc(b, '\n')))
+					return rc;
+				use_line_end = b->len;
+			}
 			last_mixin = top;
 			continue;
 		}

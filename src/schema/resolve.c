@@ -118,7 +118,8 @@ typedef struct expansion {
 	int nfkeys;
 } expansion;
 
-static int expand_mixin(strata_schema *s, expansion *x, strata_mixin *m)
+/* Expand `m` into x; its columns (nested mixins' too) are marked as coming from `top`, the mixin the table uses. */
+static int expand_mixin(strata_schema *s, expansion *x, strata_mixin *m, const char *top)
 {
 	for (int i = 0; i < m->ncolumns; i++) {
 		const strata_column *src = &m->columns[i];
@@ -127,14 +128,14 @@ static int expand_mixin(strata_schema *s, expansion *x, strata_mixin *m)
 			int rc;
 			if (!u)
 				return unknown_mixin(s, src->mixin, src->pos);
-			if ((rc = expand_mixin(s, x, u)))
+			if ((rc = expand_mixin(s, x, u, top)))
 				return rc;
 			continue;
 		}
 		strata_column *c = strata__push(s, &x->cols, &x->ncols, sizeof *c);
 		if (!c || strata__copy_column(s, c, src))
 			return STRATA_ENOMEM;
-		c->mixin = m->name;
+		c->mixin = top;
 		for (int k = 0; k < m->nfkeys; k++) {
 			if (strcmp(m->fkeys[k].columns[0], src->name) != 0)
 				continue;
@@ -182,7 +183,7 @@ static int expand_table(strata_schema *s, strata_table *t, const strata__parse_e
 			return err_at(s, c->pos, "table '%s' uses mixin '%s' twice", t->name, m->name);
 		if (strata__push_str(s, &used, &nused, m->name) || 0)
 			return STRATA_ENOMEM;
-		if ((rc = expand_mixin(s, &x, m)))
+		if ((rc = expand_mixin(s, &x, m, m->name)))
 			return rc;
 	}
 	for (int i = 0; i < s->ndefault_mixins; i++) {
@@ -194,7 +195,7 @@ static int expand_table(strata_schema *s, strata_table *t, const strata__parse_e
 			return unknown_mixin(s, name, extra->default_pos[i]);
 		if (strata__push_str(s, &used, &nused, name))
 			return STRATA_ENOMEM;
-		if ((rc = expand_mixin(s, &x, m)))
+		if ((rc = expand_mixin(s, &x, m, m->name)))
 			return rc;
 	}
 	t->columns = x.cols;

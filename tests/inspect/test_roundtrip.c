@@ -60,6 +60,16 @@ static void round_trip(strata_db *db, const char *text)
 	cr_assert_str_eq(b, a, "inspected:\n%s\n---- want:\n%s", b, a);
 	free(a);
 	free(b);
+	/* What `strata schema inspect` prints is a schema file that matches the database. */
+	strata_schema *printed = NULL;
+	strata_plan *p = NULL;
+	ST_OK(strata_schema_print(got, 0, &a));
+	ST_OK(strata_schema_parse(&printed, a, strlen(a), "inspected.strata"));
+	ST_OK(strata_diff(got, printed, strata_db_backend(db), &p));
+	cr_assert_eq(p->nchanges, 0, "%s\n%s\n----\n%s", p->nchanges ? p->changes[0].summary : "", p->up, a);
+	strata_plan_free(p);
+	strata_schema_free(printed);
+	free(a);
 	strata_schema_free(want);
 	strata_schema_free(got);
 }

@@ -341,3 +341,19 @@ Test(schema_errors, never_crashes)
 		strata_schema_free(s);
 	}
 }
+
+Test(schema, nested_mixins_print_as_written)
+{
+	strata_schema *s = parse_ok("mixin b { bx int }\nmixin a {\n  use b\n  ax int\n}\n"
+				    "table t {\n  id serial primary key\n  use a\n  use timestamps, soft_delete\n  z int\n}\n");
+	const strata_table *t = strata_schema_table(s, "t");
+	cr_assert_str_eq(strata_table_column(t, "bx")->mixin, "a", "the mixin the table uses");
+	char *text = NULL;
+	ST_OK(strata_schema_print(s, 0, &text));
+	cr_assert(strstr(text, "table t {\n    id serial primary key\n    use a, timestamps, soft_delete\n    z int\n}\n"), "%s", text);
+	strata_schema *again = parse_ok(text);
+	cr_assert_eq(strata_schema_table(again, "t")->ncolumns, t->ncolumns);
+	strata_schema_free(again);
+	free(text);
+	strata_schema_free(s);
+}
