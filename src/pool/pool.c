@@ -121,14 +121,14 @@ static void pool_log(strata_pool *p, strata_log_level level, const char *fmt, co
 static void pool_hook(const strata_query_info *info, void *ud)
 {
 	pool_conn *c = ud;
-	if (!c->resetting && info->sql) {
-		/* read-only transactions on SQLite turn query_only on and off again: only a
-		 * connection returned with it on needs a reset */
-		bool on = strcasecmp(info->sql, "PRAGMA query_only = ON") == 0;
-		if (on || strcasecmp(info->sql, "PRAGMA query_only = OFF") == 0) {
-			if (info->status == STRATA_OK)
-				c->query_only = on;
-		} else if (!c->dirty && strata__pool_sql_changes_session(info->sql))
+	/* read-only transactions on SQLite turn query_only on and off again (also
+	 * in the pool's own rollback): only a connection left with it on needs a reset */
+	bool on = info->sql && strcasecmp(info->sql, "PRAGMA query_only = ON") == 0;
+	if (on || (info->sql && strcasecmp(info->sql, "PRAGMA query_only = OFF") == 0)) {
+		if (info->status == STRATA_OK)
+			c->query_only = on;
+	} else if (!c->resetting && info->sql) {
+		if (!c->dirty && strata__pool_sql_changes_session(info->sql))
 			c->dirty = true;
 		if (c->dirty && !c->replace && strata__pool_sql_needs_replace(info->sql))
 			c->replace = true;
