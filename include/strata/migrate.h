@@ -174,6 +174,14 @@ STRATA_API int strata_migrate_baseline(strata_migrator *m, const char *version, 
 STRATA_API int strata_migrate_adopt(strata_migrator *m, size_t *imported);
 
 /*
+ * Who holds the migration lock right now: *who is a new string (free())
+ * such as "pid 4242 on build-7, since 2026-11-22T10:30:00Z", or NULL when
+ * nobody does.  Does not take the lock.  Returns STRATA_OK or a database
+ * failure.
+ */
+STRATA_API int strata_migrate_lock_holder(strata_migrator *m, char **who);
+
+/*
  * The path of the backup the last up/down took, or NULL when none was taken.
  */
 STRATA_API const char *strata_migrate_last_backup(const strata_migrator *m);

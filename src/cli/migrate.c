@@ -619,8 +619,13 @@ static int do_status(run_ctx *x, bool history)
 {
 	const strata_migration_info *it;
 	size_t n, applied = 0, pending = 0, drift = 0;
-	if (strata_migrate_status(x->m, &it, &n) != STRATA_OK)
+	char *holder = NULL;
+	if (strata_migrate_lock_holder(x->m, &holder) != STRATA_OK)
 		return fail(x);
+	if (strata_migrate_status(x->m, &it, &n) != STRATA_OK) {
+		free(holder);
+		return fail(x);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (it[i].state == STRATA_MIGRATION_PENDING)
 			pending++;
@@ -636,7 +641,12 @@ static int do_status(run_ctx *x, bool history)
 		json_str(stdout, strata_db_url(x->db));
 		printf(",\"dir\":");
 		json_str(stdout, x->mo.dir ? x->mo.dir : "migrations");
-		printf(",\"applied\":%zu,\"pending\":%zu,\"drift\":%zu,\"migrations\":[", applied, pending, drift);
+		printf(",\"applied\":%zu,\"pending\":%zu,\"drift\":%zu,\"running\":", applied, pending, drift);
+		if (holder)
+			json_str(stdout, holder);
+		else
+			printf("null");
+		printf(",\"migrations\":[");
 		bool first = true;
 		for (size_t i = 0; i < n; i++) {
 			if (history && it[i].state == STRATA_MIGRATION_PENDING)
@@ -705,6 +715,9 @@ static int do_status(run_ctx *x, bool history)
 		if (drift)
 			printf(", %s%zu need attention%s.\n", paint(C_RED), drift, paint(C_RESET));
 	}
+	if (holder && !x->o.json)
+		printf("A migration is running now: %s.\n", holder);
+	free(holder);
 	if (x->o.exit_code && (pending > 0 || drift > 0))
 		return 3;
 	return 0;

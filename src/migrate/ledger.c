@@ -345,3 +345,44 @@ void strata__migrate_unlock(strata_migrator *m)
 	m->locked = false;
 	strata__error_restore(&saved);
 }
+
+int strata_migrate_lock_holder(strata_migrator *m, char **who)
+{
+	int rc;
+	if (!m || !who)
+		return strata__error_set(STRATA_EINVAL, "strata_migrate_lock_holder: a NULL argument");
+	*who = NULL;
+	if (m->backend == STRATA_BACKEND_POSTGRES) {
+		rc = pg_holder(m, who);
+		return rc == STRATA_ENOTFOUND ? STRATA_OK : rc;
+	}
+	bool exists = strata__table_exists(m->db, "strata_migrations_lock", &rc);
+	if (rc != STRATA_OK || !exists)
+		return rc;
+	strata_stmt *st = NULL;
+	rc = strata_prepare(&st, m->db, "SELECT pid, host, acquired_at FROM strata_migrations_lock WHERE id = 1");
+	if (rc != STRATA_OK)
+		return rc;
+	rc = strata_step(st);
+	if (rc == STRATA_ROW) {
+		int64_t pid = 0;
+		const char *host = "", *since = "";
+		strata_column_int64(st, 0, &pid);
+		strata_column_text(st, 1, &host, NULL);
+		strata_column_text(st, 2, &since, NULL);
+		strata_buf b = STRATA_BUF_INIT;
+		rc = strata__buf_printf(&b, "pid %lld on %s, since %s%s", (long long)pid, host ? host : "",
+					since ? since : "",
+					holder_dead(m, pid, host ? host : "") ? " (no longer running: the next runner takes over)"
+									       : "");
+		if (rc == STRATA_OK) {
+			*who = strata__buf_detach(&b);
+			rc = *who ? STRATA_OK : STRATA_ENOMEM;
+		}
+		strata__buf_free(&b);
+	} else if (rc == STRATA_DONE) {
+		rc = STRATA_OK;
+	}
+	strata_finalize(st);
+	return rc;
+}

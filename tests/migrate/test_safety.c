@@ -79,7 +79,17 @@ DB_TEST(migrate_safety, lock_held_by_another_runner)
 	ASSERT_HAS(out, "--lock-timeout");
 	free(out);
 	cr_assert(!table_exists(db, "a"));
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "A migration is running now: ");
+	ASSERT_HAS(out, pid);
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
+	ASSERT_HAS(out, "\"running\":\"");
+	free(out);
 	strata__migrate_unlock(m);
+	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
+	ASSERT_HAS(out, "\"running\":null");
+	free(out);
 	cr_assert_eq(mig(&out, dir, url, "up --lock-timeout 1"), 0, "%s", out);
 	free(out);
 	cr_assert(table_exists(db, "a"));
