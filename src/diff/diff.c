@@ -201,6 +201,57 @@ static bool fkey_matches(const ctx *c, const strata_table *ta, const strata_tabl
 	return true;
 }
 
+/* Column lists that name the same columns, column renames taken into account. */
+static bool cols_match(const ctx *c, const strata_table *ta, const strata_table *tb, const char *const *acols, int na,
+		       const char *const *bcols, int nb)
+{
+	if (na != nb)
+		return false;
+	for (int i = 0; i < nb; i++) {
+		const strata_column *cb = strata_table_column(tb, bcols[i]);
+		const strata_column *ca = cb ? a_col_for(c, ta, tb, cb) : NULL;
+		if (!ca || strcmp(ca->name, acols[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static const strata_unique *unique_renamed(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_unique *u,
+					   bool from_a)
+{
+	const strata_table *other = from_a ? tb : ta, *self = from_a ? ta : tb;
+	for (int i = 0; i < other->nuniques; i++) {
+		const strata_unique *o = &other->uniques[i];
+		if (find_unique(self, o->name))
+			continue;
+		if (from_a ? cols_match(c, ta, tb, u->columns, u->ncolumns, o->columns, o->ncolumns)
+			   : cols_match(c, ta, tb, o->columns, o->ncolumns, u->columns, u->ncolumns))
+			return o;
+	}
+	return NULL;
+}
+
+static const strata_check *check_renamed(const strata_table *self, const strata_table *other, const strata_check *k)
+{
+	for (int i = 0; i < other->nchecks; i++)
+		if (!find_check(self, other->checks[i].name) && strcmp(other->checks[i].expr, k->expr) == 0)
+			return &other->checks[i];
+	return NULL;
+}
+
+static int alter_table(ctx *c, strata_buf *b, const char *table);
+
+static int rename_constraint(ctx *c, const char *table, const char *from, const char *to)
+{
+	int rc;
+	if ((rc = change(c, STRATA_CHANGE_ADD_CONSTRAINT, table, to, false, "rename constraint %s to %s", from, to)) ||
+	    (rc = alter_table(c, c->tx, table)) || (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
+	    (rc = strata__sql_ident(c->tx, c->d, from)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
+	    (rc = strata__sql_ident(c->tx, c->d, to)))
+		return rc;
+	return strata__buf_puts(c->tx, ";\n");
+}
+
 /* PostgreSQL renames instead of dropping and recreating: the `to` index or key `from`'s became under a new name. */
 static const strata_index *index_renamed_to(const ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa)
 {
@@ -526,7 +577,7 @@ static const char *sqlite_rebuild_reason(const ctx *c, const strata_table *ta, c
 		return "constraints change";
 	for (int i = 0; i < tb->nuniques; i++) {
 		const strata_unique *u = find_unique(ta, tb->uniques[i].name);
-		if (!u || !same_list(u->columns, u->ncolumns, tb->uniques[i].columns, tb->uniques[i].ncolumns))
+		if (!u || !cols_match(c, ta, tb, u->columns, u->ncolumns, tb->uniques[i].columns, tb->uniques[i].ncolumns))
 			return "constraints change";
 	}
 	for (int i = 0; i < tb->nchecks; i++) {
@@ -672,17 +723,27 @@ static int diff_table(ctx *c, const strata_table *ta, const strata_table *tb)
 			return rc;
 	}
 	for (int i = 0; i < ta->nuniques; i++) {
-		const strata_unique *ub = find_unique(tb, ta->uniques[i].name);
-		if (ub && same_list(ub->columns, ub->ncolumns, ta->uniques[i].columns, ta->uniques[i].ncolumns))
+		const strata_unique *ub = find_unique(tb, ta->uniques[i].name), *ur;
+		if (ub && cols_match(c, ta, tb, ta->uniques[i].columns, ta->uniques[i].ncolumns, ub->columns, ub->ncolumns))
 			continue;
+		if (!ub && (ur = unique_renamed(c, ta, tb, &ta->uniques[i], true))) {
+			if ((rc = rename_constraint(c, t, ta->uniques[i].name, ur->name)))
+				return rc;
+			continue;
+		}
 		if ((rc = change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->uniques[i].name, false, "drop unique %s", ta->uniques[i].name)) ||
 		    (rc = drop_constraint(c, t, ta->uniques[i].name)))
 			return rc;
 	}
 	for (int i = 0; i < ta->nchecks; i++) {
-		const strata_check *kb = find_check(tb, ta->checks[i].name);
+		const strata_check *kb = find_check(tb, ta->checks[i].name), *kr;
 		if (kb && strcmp(kb->expr, ta->checks[i].expr) == 0)
 			continue;
+		if (!kb && (kr = check_renamed(ta, tb, &ta->checks[i]))) {
+			if ((rc = rename_constraint(c, t, ta->checks[i].name, kr->name)))
+				return rc;
+			continue;
+		}
 		if ((rc = change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->checks[i].name, false, "drop check %s", ta->checks[i].name)) ||
 		    (rc = drop_constraint(c, t, ta->checks[i].name)))
 			return rc;
@@ -766,7 +827,9 @@ static int diff_table(ctx *c, const strata_table *ta, const strata_table *tb)
 	}
 	for (int i = 0; i < tb->nuniques; i++) {
 		const strata_unique *ua = find_unique(ta, tb->uniques[i].name), *ub = &tb->uniques[i];
-		if (ua && same_list(ub->columns, ub->ncolumns, ua->columns, ua->ncolumns))
+		if (ua && cols_match(c, ta, tb, ua->columns, ua->ncolumns, ub->columns, ub->ncolumns))
+			continue;
+		if (!ua && unique_renamed(c, ta, tb, ub, false))
 			continue;
 		if ((rc = change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, ub->name, false, "add unique %s", ub->name)) ||
 		    (rc = alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "ADD CONSTRAINT ")) ||
@@ -777,6 +840,8 @@ static int diff_table(ctx *c, const strata_table *ta, const strata_table *tb)
 	for (int i = 0; i < tb->nchecks; i++) {
 		const strata_check *ka = find_check(ta, tb->checks[i].name), *kb = &tb->checks[i];
 		if (ka && strcmp(ka->expr, kb->expr) == 0)
+			continue;
+		if (!ka && check_renamed(tb, ta, kb))
 			continue;
 		strata_table one;
 		memset(&one, 0, sizeof one);

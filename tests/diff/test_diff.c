@@ -157,10 +157,11 @@ DB_TEST(diff, renames_keep_data)
 DB_TEST(diff, renames_keep_indexes_and_keys)
 {
 	strata_plan *p = there_and_back(db,
-			       "table users {\n  id serial primary key\n  email string(100) not null\n  index (email)\n}\n"
+			       "table users {\n  id serial primary key\n  email string(100) not null\n  n int\n  index (email)\n"
+			       "  unique (email, n)\n  check (n > 0)\n}\n"
 			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  index (user_id)\n}\n",
 			       "table accounts renamed_from users {\n  id serial primary key\n  mail string(100) not null renamed_from email\n"
-			       "  index (mail)\n}\n"
+			       "  n int\n  index (mail)\n  unique (mail, n)\n  check (n > 0)\n}\n"
 			       "table jobs renamed_from tasks {\n  id serial primary key\n  account_id ref accounts not null on delete cascade renamed_from user_id\n"
 			       "  index (account_id)\n}\n",
 			       "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO tasks (user_id) VALUES (1), (1);",
@@ -169,6 +170,8 @@ DB_TEST(diff, renames_keep_indexes_and_keys)
 	if (backend == STRATA_BACKEND_POSTGRES) {
 		cr_assert(strstr(p->up, "ALTER INDEX \"users_email_idx\" RENAME TO \"accounts_mail_idx\";"), "%s", p->up);
 		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"tasks_user_id_fkey\" TO \"jobs_account_id_fkey\";"), "%s", p->up);
+		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"users_email_n_key\" TO \"accounts_mail_n_key\";"), "%s", p->up);
+		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"users_check\" TO \"accounts_check\";"), "%s", p->up);
 		cr_assert_null(p->up_nontx, "nothing is rebuilt: %s", p->up_nontx);
 	}
 	cr_assert(!p->destructive);
