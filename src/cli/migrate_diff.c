@@ -5,7 +5,9 @@
  * migration that brings it to the file (up and down).  An empty difference
  * writes nothing and says so.  `strata migrate` dispatches here.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,6 +176,10 @@ int cmd_migrate_diff(int argc, char **argv)
 			printf("\n-- migrate:up transaction:false\n%s\n-- migrate:down transaction:false\n%s", plan->up_nontx,
 			       plan->down_nontx ? plan->down_nontx : "");
 		status = 0;
+		goto out;
+	}
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		cli_errorf("migrate diff: cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	if (strata_plan_write(plan, dir, message, NULL, &paths) != STRATA_OK) {
