@@ -18,11 +18,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: strata health [--url URL] [--json] [--verbose] [--check NAME]... [--thorough]\n"
 		"                     [--migrations DIR] [--schema FILE] [--required FILE]\n"
-		"                     [--config FILE] [--set NAME=VALUE]...\n"
+		"                     [--config FILE] [--set NAME=VALUE]... [NAME...]\n"
 		"Check the database: connectivity, migrations, schema, integrity, performance,\n"
 		"configuration and required data.  Exit status 0 ok, 1 warning, 2 failure,\n"
 		"3 when the checks could not run.\n\n"
-		"  --check NAME      run only these checks (repeat, or NAME,NAME)\n"
+		"  --check NAME      run only these checks (repeat, NAME,NAME, or names after the options)\n"
 		"  --thorough        SQLite integrity_check; PostgreSQL orphaned rows under every foreign key\n"
 		"  --migrations DIR  the migrations directory (else $STRATA_MIGRATIONS_DIR, else migrations)\n"
 		"  --schema FILE     the schema file (else $STRATA_SCHEMA, else schema.strata)\n"
@@ -61,7 +61,7 @@ static void print_human(const strata_health_report *r, bool verbose)
 {
 	bool color = cli_color();
 	printf("%sHealth of %s%s (%s %s)\n\n", ops_c(color, OPS_BOLD), r->url, ops_c(color, OPS_RESET),
-	       !strcmp(r->backend, "sqlite") ? "SQLite" : "PostgreSQL", r->server_version);
+	       !strcmp(r->backend, "sqlite") ? "SQLite" : "PostgreSQL", *r->server_version ? r->server_version : "unreachable");
 	/* the level column is padded by hand: colour escapes would upset the widths */
 	size_t wname = strlen("CHECK");
 	for (size_t i = 0; i < r->nchecks; i++)
@@ -105,6 +105,22 @@ static void print_human(const strata_health_report *r, bool verbose)
 	       strata_health_exit_status(r->level), r->duration_ms);
 }
 
+/* Append `name` to the comma-separated list *checks; false (said) when out of memory. */
+static bool add_check(char **checks, const char *name)
+{
+	size_t old = *checks ? strlen(*checks) : 0;
+	char *g = realloc(*checks, old + strlen(name) + 2);
+	if (!g) {
+		cli_errorf("health: out of memory");
+		return false;
+	}
+	if (old)
+		g[old++] = ',';
+	strcpy(g + old, name);
+	*checks = g;
+	return true;
+}
+
 int cmd_health(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -137,19 +153,10 @@ int cmd_health(int argc, char **argv)
 		case 's': flags.schema_file = optarg; break;
 		case 'r': flags.required_file = optarg; break;
 		case 'C': config = optarg; break;
-		case 'c': {
-			size_t old = checks ? strlen(checks) : 0;
-			char *g = realloc(checks, old + strlen(optarg) + 2);
-			if (!g) {
-				cli_errorf("health: out of memory");
+		case 'c':
+			if (!add_check(&checks, optarg))
 				goto done;
-			}
-			if (old)
-				g[old++] = ',';
-			strcpy(g + old, optarg);
-			checks = g;
 			break;
-		}
 		case 'S': {
 			char **g = realloc(sets, (nsets + 1) * sizeof *g);
 			if (!g) {
@@ -166,10 +173,10 @@ int cmd_health(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (optind < argc) {
-		cli_errorf("health: unexpected argument '%s'", argv[optind]);
-		goto done;
-	}
+	/* check names may also follow the options: strata health integrity performance */
+	for (int i = optind; i < argc; i++)
+		if (!add_check(&checks, argv[i]))
+			goto done;
 	/* the config file first, then the environment's names, then flags */
 	struct stat sb;
 	if (!config && stat("health.conf", &sb) == 0)

@@ -335,6 +335,12 @@ Test(health, unreachable_and_bad_options)
 	cr_assert_eq(rc, 3, "%s", out);
 	HAS(out, "unknown health option 'bogus'");
 	free(out);
+	/* check names after the options */
+	rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 %s health --url sqlite::memory: connectivity integrity", STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "integrity");
+	HASNT(out, "configuration");
+	free(out);
 	rc = test_run_cmd(&out, "cd /tmp && %s health --url sqlite::memory: --check nope", STRATA_CLI);
 	cr_assert_eq(rc, 3, "%s", out);
 	HAS(out, "unknown check 'nope'");
