@@ -205,7 +205,11 @@ typedef struct strata_stats_options {
  * STRATA_ENOMEM.  Read-only.
  */
 STRATA_API int strata_stats_collect(strata_stats **out, strata_db *db, const strata_stats_options *opts);
+
+/* Free what strata_stats_collect() returned.  Accepts NULL. */
 STRATA_API void strata_stats_free(strata_stats *s);
+
+/* The statistics as JSON (indented when `pretty`).  *out: free().  STRATA_OK or STRATA_ENOMEM. */
 STRATA_API int strata_stats_json(const strata_stats *s, bool pretty, char **out);
 
 /* ---- optimize ---- */
@@ -266,11 +270,21 @@ typedef struct strata_branch_info {
  */
 STRATA_API int strata_branch_create(const char *url, const char *name, char **branch_url);
 
-/* The branches of `url`'s database.  *out: strata_branch_list_free(). */
+/*
+ * The branches of `url`'s database, by name.  *out (freed with
+ * strata_branch_list_free(), which accepts NULL) holds *count entries.
+ * Returns STRATA_OK, STRATA_EINVAL, STRATA_ECONNECT, STRATA_EIO (the
+ * directory cannot be read), STRATA_ENOMEM.
+ */
 STRATA_API int strata_branch_list(const char *url, strata_branch_info **out, size_t *count);
 STRATA_API void strata_branch_list_free(strata_branch_info *list, size_t count);
 
-/* Drop branch NAME.  STRATA_ENOTFOUND when there is none; STRATA_EBUSY as for create. */
+/*
+ * Delete branch NAME (on PostgreSQL only a database marked as a branch of
+ * this one).  STRATA_OK, STRATA_ENOTFOUND when there is none, STRATA_EBUSY
+ * (sessions are connected to it), STRATA_EINVAL, STRATA_ECONNECT.
+ * The branch functions open their own connections; any thread may call them.
+ */
 STRATA_API int strata_branch_delete(const char *url, const char *name);
 
 /* ---- backup verification ---- */
@@ -298,6 +312,8 @@ typedef struct strata_backup_verification {
  * strata_backup_verification_free().
  */
 STRATA_API int strata_backup_verify(strata_db *db, const char *path, strata_backup_verification **out);
+
+/* Free a verification.  Accepts NULL. */
 STRATA_API void strata_backup_verification_free(strata_backup_verification *v);
 
 #ifdef __cplusplus
