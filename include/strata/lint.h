@@ -94,6 +94,8 @@ STRATA_API void strata_lint_config_free(strata_lint_config *c);
  *   schema = PATH                          (the schema file; default schema.strata)
  *   migrations = DIR                       (default migrations)
  *   max-warnings = N                       (the CLI fails above N warnings; -1: no limit)
+ *   scratch-db = URL                       (PostgreSQL server for scratch databases; see
+ *                                           strata_lint_options.scratch_url)
  * Returns STRATA_OK, STRATA_EINVAL (unknown key or value; the message
  * names it and, for a misspelt rule, the likely one) or STRATA_ENOMEM.
  */
@@ -114,7 +116,8 @@ STRATA_API strata_lint_severity strata_lint_config_severity(const strata_lint_co
 
 /*
  * The value of a setting ("string-style", "enum-style", "dialect",
- * "schema", "migrations", "max-warnings") as text; NULL for an unknown
+ * "schema", "migrations", "max-warnings", "scratch-db" ("" when unset)) as
+ * text; NULL for an unknown
  * key.  Valid until the setting changes or the config is freed.
  */
 STRATA_API const char *strata_lint_config_get(const strata_lint_config *c, const char *key);
@@ -178,9 +181,14 @@ typedef struct strata_lint_options {
 					   drop-column-in-schema; NULL: that rule is skipped */
 	const char *since;		/* migrations: report only versions newer than this; older
 					   ones are still replayed as history.  NULL: all */
+	const char *scratch_url;	/* PostgreSQL migrations: a server (postgres:// URL) on which a
+					   throwaway database is created, the files are applied in
+					   order to check that each down undoes its up and that every
+					   statement applies, and the database is dropped.  NULL: the
+					   config's `scratch-db`; none: down is matched statically */
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL }
+#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL }
 
 /*
  * Lint a schema model.  `file` names it in findings; `text` (len bytes,

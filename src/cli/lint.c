@@ -2,7 +2,7 @@
  * strata lint [PATHS...] [--db URL] [--since VERSION] [--format text|json|sarif]
  *             [--max-warnings N] [--dialect sqlite|postgres] [--config FILE]
  *             [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]
- *             [--list-rules] [--explain ID]
+ *             [--scratch-db URL] [--list-rules] [--explain ID]
  *
  * Best-practice rules on the schema file, the migrations directory and
  * (with --db) a live database.  Exit 0 when nothing at error level was
@@ -22,11 +22,13 @@ static void usage(FILE *f)
 		"usage: strata lint [PATHS...] [--db URL] [--since VERSION] [--format text|json|sarif]\n"
 		"                   [--max-warnings N] [--dialect sqlite|postgres] [--config FILE]\n"
 		"                   [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]\n"
-		"                   [--list-rules] [--explain ID]\n"
+		"                   [--scratch-db POSTGRES-URL] [--list-rules] [--explain ID]\n"
 		"Check the schema file, migrations and live databases against best-practice rules.\n"
 		"PATHS are schema files, migration files (*.sql) or migration directories; without\n"
 		"them the schema file (schema.strata) and migrations/ are linted when they exist.\n"
 		"Configuration comes from .strata-lint (or --config), then the flags.\n"
+		"--scratch-db names a PostgreSQL server where a throwaway database is created to apply\n"
+		"PostgreSQL migrations and check that each down undoes its up (dropped afterwards).\n"
 		"Suppress one finding with a comment on the line before it:\n"
 		"  -- strata-lint: ignore RULE the reason\n"
 		"Exit status: 0 clean, 1 an error-level finding (or too many warnings), 2 lint failed.\n");
@@ -126,6 +128,7 @@ int cmd_lint(int argc, char **argv)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "disable", required_argument, NULL, 'x' },
 		{ "set", required_argument, NULL, 'S' },
+		{ "scratch-db", required_argument, NULL, 'Z' },
 		{ "list-rules", no_argument, NULL, 'l' },
 		{ "explain", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
@@ -133,7 +136,7 @@ int cmd_lint(int argc, char **argv)
 	};
 	enum { MAXFLAGS = 64 };
 	const char *db_url = NULL, *since = NULL, *format = "text", *dialect = NULL, *config_path = NULL;
-	const char *max_warn = NULL;
+	const char *max_warn = NULL, *scratch = NULL;
 	const char *sets[MAXFLAGS];
 	char disable_buf[MAXFLAGS][160];
 	int nsets = 0, c, status = 2;
@@ -147,7 +150,7 @@ int cmd_lint(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:f:w:D:c:r:x:S:le:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:f:w:D:c:r:x:S:Z:le:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_url = optarg; break;
 		case 's': since = optarg; break;
@@ -155,6 +158,7 @@ int cmd_lint(int argc, char **argv)
 		case 'w': max_warn = optarg; break;
 		case 'D': dialect = optarg; break;
 		case 'c': config_path = optarg; break;
+		case 'Z': scratch = optarg; break;
 		case 'r':
 		case 'S':
 		case 'x':
@@ -266,6 +270,7 @@ int cmd_lint(int argc, char **argv)
 	}
 	strata_lint_options mo = o;
 	mo.dialect = mig_dialect;
+	mo.scratch_url = scratch;
 	mo.schema = schema;
 	for (int i = 0; i < npaths; i++) {
 		const char *p = paths[i];

@@ -67,6 +67,7 @@ struct strata_lint_config {
 	bool has_max_warnings; /* false: no limit */
 	int max_warnings;
 	char *schema, *migrations; /* NULL: the defaults */
+	char *scratch_db;	   /* NULL: none */
 	char valbuf[32];	   /* strata_lint_config_get()'s scratch */
 };
 

@@ -76,6 +76,7 @@ void strata_lint_config_free(strata_lint_config *c)
 		return;
 	free(c->schema);
 	free(c->migrations);
+	free(c->scratch_db);
 	free(c);
 }
 
@@ -223,6 +224,8 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 		return set_str(&c->schema, value);
 	if (strcmp(key, "migrations") == 0)
 		return set_str(&c->migrations, value);
+	if (strcmp(key, "scratch-db") == 0)
+		return set_str(&c->scratch_db, value);
 	if (strata_lint_rule_find(key)) {
 		strata_lint_severity s = STRATA_LINT_OFF;
 		int rc = parse_severity(value, &s);
@@ -236,7 +239,7 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 					 key, near);
 	return strata__error_set(STRATA_EINVAL,
 				 "lint: unknown setting '%s' (a rule id, disable, dialect, string-style, "
-				 "enum-style, schema, migrations, max-warnings)",
+				 "enum-style, schema, migrations, max-warnings, scratch-db)",
 				 key);
 }
 
@@ -338,6 +341,8 @@ const char *strata_lint_config_get(const strata_lint_config *c, const char *key)
 		return c->schema ? c->schema : "schema.strata";
 	if (strcmp(key, "migrations") == 0)
 		return c->migrations ? c->migrations : "migrations";
+	if (strcmp(key, "scratch-db") == 0)
+		return c->scratch_db ? c->scratch_db : "";
 	if (strcmp(key, "max-warnings") == 0) {
 		if (!c->has_max_warnings)
 			return "-1";

@@ -453,9 +453,11 @@ static int lint_one(run *ru, const strata__migration *m)
 		rc = ru->dialect == STRATA_BACKEND_POSTGRES ? strata__lint_pg_stmt(&ru->pg, &mf, &dn[i])
 							    : strata__lint_sq_stmt(&ru->sq, &mf, &dn[i]);
 	mf.down = false;
-	if (rc == STRATA_OK)
-		rc = ru->dialect == STRATA_BACKEND_POSTGRES ? strata__lint_pg_file_end(&ru->pg, &mf)
-							    : strata__lint_sq_apply(&ru->sq, &mf, up, nup, dn, ndn);
+	if (rc == STRATA_OK && ru->dialect == STRATA_BACKEND_POSTGRES)
+		rc = ru->pg.scratch ? strata__lint_pg_scratch_apply(&ru->pg, &mf, up, nup, dn, ndn)
+				    : strata__lint_pg_file_end(&ru->pg, &mf);
+	else if (rc == STRATA_OK)
+		rc = strata__lint_sq_apply(&ru->sq, &mf, up, nup, dn, ndn);
 	if (rc == STRATA_OK && !ctx.quiet)
 		rc = strata__lint_suppress(&ctx, m->text, m->text_len);
 done:
@@ -485,9 +487,15 @@ static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, con
 	int rc = STRATA_OK;
 	if (ru.dialect == STRATA_BACKEND_SQLITE)
 		rc = strata__lint_sq_open(&ru.sq);
+	const char *scratch = opts && opts->scratch_url ? opts->scratch_url
+			      : opts && opts->config && opts->config->scratch_db ? opts->config->scratch_db
+										    : NULL;
+	if (rc == STRATA_OK && ru.dialect == STRATA_BACKEND_POSTGRES && scratch && *scratch)
+		rc = strata__lint_pg_scratch_open(&ru.pg, scratch);
 	for (size_t i = 0; i < n && rc == STRATA_OK; i++)
 		rc = lint_one(&ru, &arr[i]);
 	strata__lint_sq_close(&ru.sq);
+	strata__lint_pg_scratch_close(&ru.pg);
 	strata__cat_free(&ru.pg.cat);
 	return rc;
 }

@@ -89,10 +89,22 @@ typedef struct mig_file {
 /* PostgreSQL: the run state and the per-statement analysis (pg.c). */
 typedef struct pg_run {
 	catalog cat;
+	strata_db *scratch;	/* a throwaway database (pgscratch.c), or NULL */
+	char *scratch_url;	/* its URL, to drop it */
 } pg_run;
 int strata__lint_pg_stmt(pg_run *run, mig_file *mf, const mig_stmt *st);
 /* PostgreSQL: after both sections: the static down-undoes-up check. */
 int strata__lint_pg_file_end(pg_run *run, mig_file *mf);
+
+/*
+ * PostgreSQL scratch database (pgscratch.c): create one on the server `url`
+ * names (failure to create it is an error), apply a file's up, down and up
+ * again comparing tables, columns and indexes, drop it at the end.
+ */
+int strata__lint_pg_scratch_open(pg_run *run, const char *url);
+void strata__lint_pg_scratch_close(pg_run *run);
+int strata__lint_pg_scratch_apply(pg_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
+				  size_t ndn);
 
 /* SQLite: the schema the files built so far, and the tokenizer rules (sqlite.c). */
 typedef struct sq_entry {

@@ -209,12 +209,15 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"down section does not undo the up section",
 		"After up and then down the schema should be where it was; otherwise a rollback leaves "
 		"tables, columns or indexes behind (or loses them). On SQLite this is checked by running "
-		"both on a scratch database; on PostgreSQL by matching what up creates, drops and "
-		"renames against what down does. Make down the exact inverse.", NULL },
+		"both on an in-memory scratch database; on PostgreSQL on a throwaway database when a "
+		"server is named (`--scratch-db URL` or `scratch-db` in .strata-lint), otherwise by "
+		"matching what up creates, drops and renames against what down does. Make down the "
+		"exact inverse.", "scratch-db" },
 	[R_INVALID_SQL] = { "invalid-sql", META, BOTH, STRATA_LINT_ERROR,
 		"statement does not parse or apply",
 		"The statement is rejected by PostgreSQL's parser, or fails when applied to a scratch "
-		"SQLite database after the earlier migrations; the migration will fail. Fix the SQL.",
+		"database (SQLite, or PostgreSQL with --scratch-db) after the earlier migrations; the "
+		"migration will fail. Fix the SQL.",
 		NULL },
 	[R_UNUSED_SUP] = { "unused-suppression", META, BOTH, STRATA_LINT_WARNING,
 		"suppression comment suppresses nothing",

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "helpers.h"
 #include "testdb.h"
@@ -301,4 +302,36 @@ Test(migration_rules, since_reports_only_newer)
 	strata_lint_report_free(r);
 	test_rmrf(dir);
 	free(dir);
+}
+
+/* PostgreSQL down sections checked on a scratch database on the test server. */
+static strata_lint_report *lint_pg_scratch(const char *file)
+{
+	const char *files[2] = { M0, file };
+	strata_lint_config *cfg;
+	ST_OK(strata_lint_config_new(&cfg));
+	ST_OK(strata_lint_config_set(cfg, "scratch-db", test_pg_base_url()));
+	strata_lint_report *r = lint_migs(PG, files, 2, NULL, cfg);
+	strata_lint_config_free(cfg);
+	return r;
+}
+
+Test(migration_rules, down_not_inverse_pg_scratch)
+{
+	strata_lint_report *r = lint_pg_scratch(UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;") "SELECT 1;\n");
+	FIRES(r, "down-not-inverse");
+	cr_assert(strstr(report_text(r), "column t.c is left behind"), "%s", report_text(r));
+	strata_lint_report_free(r);
+	/* A type change undone with a different type is caught only by running it. */
+	r = lint_pg_scratch(UP("ALTER TABLE t ALTER COLUMN b TYPE bigint;") "ALTER TABLE t ALTER COLUMN b TYPE numeric;\n");
+	FIRES(r, "down-not-inverse");
+	strata_lint_report_free(r);
+	r = lint_pg_scratch(UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;") "ALTER TABLE t DROP COLUMN IF EXISTS c;\n");
+	QUIET(r, "down-not-inverse");
+	QUIET(r, "invalid-sql");
+	strata_lint_report_free(r);
+	/* A statement that parses but does not apply. */
+	r = lint_pg_scratch(UP("ALTER TABLE nosuch ADD COLUMN IF NOT EXISTS c int;") "SELECT 1;\n");
+	FIRES(r, "invalid-sql");
+	strata_lint_report_free(r);
 }
