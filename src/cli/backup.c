@@ -173,7 +173,7 @@ int cmd_backup(int argc, char **argv)
 	if (optind < argc)
 		snprintf(path, sizeof path, "%s", argv[optind]);
 	else if (default_path(db, path, sizeof path) != STRATA_OK) {
-		cli_error("backup");
+		cli_error(NULL);
 		goto done;
 	}
 	/* strata_backup_to_file's temporary name (strata/backup.h) */
@@ -214,7 +214,7 @@ int cmd_backup(int argc, char **argv)
 	sigaction(SIGTERM, &old_term, NULL);
 	tmp_path[0] = '\0';
 	if (rc != STRATA_OK) {
-		cli_error("backup");
+		cli_error(NULL);
 		goto done;
 	}
 	struct stat sb;
@@ -302,7 +302,7 @@ int cmd_restore(int argc, char **argv)
 	bool existed = true;
 	int status = 1;
 	if (strata_database_create(url, &existed) != STRATA_OK) {
-		cli_error("restore");
+		cli_error(NULL);
 		goto done;
 	}
 	if (cli_open(&db, url))
@@ -313,7 +313,7 @@ int cmd_restore(int argc, char **argv)
 	int rc = strata_backup_restore(db, file, &o);
 	ops_progress_done();
 	if (rc != STRATA_OK) {
-		cli_error("restore");
+		cli_error(NULL);
 		goto drop;
 	}
 	if (strata_stats_collect(&st, db, NULL) != STRATA_OK) {

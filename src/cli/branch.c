@@ -77,7 +77,7 @@ int cmd_branch(int argc, char **argv)
 	if (!strcmp(sub, "create")) {
 		char *burl = NULL;
 		if (strata_branch_create(url, name, &burl) != STRATA_OK) {
-			cli_error("branch create");
+			cli_error(NULL);
 			goto done;
 		}
 		char *shown = strata_url_redact(burl);
@@ -90,7 +90,7 @@ int cmd_branch(int argc, char **argv)
 		status = 0;
 	} else if (!strcmp(sub, "delete")) {
 		if (strata_branch_delete(url, name) != STRATA_OK) {
-			cli_error("branch delete");
+			cli_error(NULL);
 			goto done;
 		}
 		if (!json)
@@ -102,7 +102,7 @@ int cmd_branch(int argc, char **argv)
 		strata_branch_info *list = NULL;
 		size_t n = 0;
 		if (strata_branch_list(url, &list, &n) != STRATA_OK) {
-			cli_error("branch list");
+			cli_error(NULL);
 			goto done;
 		}
 		ops_table t;

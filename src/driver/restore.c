@@ -338,7 +338,7 @@ int strata_backup_restore(strata_db *db, const char *path, const strata_restore_
 		return rc;
 	if (nonempty && !(opts && opts->force))
 		return strata__error_set(STRATA_ECONSTRAINT,
-					 "restore: %s already has tables; restoring over them needs force (--force)",
+					 "restore: %s already has tables; restoring over them needs --force",
 					 strata_db_url(db));
 	if (db->drv->backend == STRATA_BACKEND_SQLITE)
 		return sqlite_restore(db, path, opts);
