@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <strata/backup.h>
+#include <strata/health.h>
+
 #include "testdb.h"
 
 #define HAS(out, s) cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
@@ -329,6 +332,85 @@ DB_TEST(ops, branch_create_list_delete)
 		test_pg_drop_db(bname);
 		free(burl_pg);
 	}
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(ops, restore_of_a_wrong_file_changes_nothing)
+{
+	char *dir = test_tmpdir(), *out, file[4200], target[4300], name[64] = "";
+	snprintf(file, sizeof file, "%s/not-a-backup", dir);
+	FILE *f = fopen(file, "w");
+	cr_assert(f);
+	for (int i = 0; i < 2000; i++)
+		fputs("this is not a backup\n", f);
+	fclose(f);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		snprintf(target, sizeof target, "sqlite:%s/fresh.db", dir);
+	} else {
+		snprintf(name, sizeof name, "w_%d_%ld", (int)getpid(), (long)(strata_timestamp_now() % 1000000));
+		char *u = test_pg_url_for(test_pg_base_url(), name);
+		snprintf(target, sizeof target, "%s", u);
+		free(u);
+	}
+	char args[4400];
+	snprintf(args, sizeof args, "restore '%s'", file);
+	int rc = strata(&out, dir, args, target);
+	cr_assert_eq(rc, 1, "%s", out);
+	free(out);
+	/* the database the command would have created is not there */
+	if (backend == STRATA_BACKEND_SQLITE) {
+		char path[4300];
+		snprintf(path, sizeof path, "%s/fresh.db", dir);
+		cr_assert(!exists(path), "a failed restore left %s behind", path);
+	} else {
+		int64_t n = -1;
+		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_database WHERE datname = ?", STRATA_TEXT(name)));
+		cr_assert_eq(n, 0, "a failed restore left database %s behind", name);
+	}
+	/* over an existing database with --force: it stays as it was */
+	ST_OK(strata_exec(db, "CREATE TABLE keep (id bigint PRIMARY KEY); INSERT INTO keep VALUES (7)"));
+	snprintf(args, sizeof args, "restore --force '%s'", file);
+	rc = strata(&out, dir, args, url);
+	cr_assert_eq(rc, 1, "%s", out);
+	free(out);
+	int64_t id = 0;
+	ST_OK(strata_query_int64(db, &id, "SELECT id FROM keep", NULL, 0));
+	cr_assert_eq(id, 7);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(ops, verification_finds_a_damaged_backup)
+{
+	char *dir = test_tmpdir(), *out, url[4300], file[4200];
+	snprintf(url, sizeof url, "sqlite:%s/src.db", dir);
+	snprintf(file, sizeof file, "%s/src.bak", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	fill(db, 2000);
+	ST_OK(strata_backup_to_file(db, file, STRATA_BACKUP_FULL));
+	strata_backup_verification *v = NULL;
+	ST_OK(strata_backup_verify(db, file, &v));
+	cr_assert(v->ok, "%s", v->problem ? v->problem : "");
+	cr_assert_eq(v->ntables, 2);
+	strata_backup_verification_free(v);
+	/* damage pages in the middle of the copy */
+	int rc = test_run_cmd(&out, "dd if=/dev/urandom of='%s' bs=4096 seek=10 count=20 conv=notrunc 2>&1", file);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	ST_OK(strata_backup_verify(db, file, &v));
+	cr_assert(!v->ok);
+	cr_assert(v->problem != NULL);
+	strata_backup_verification_free(v);
+	/* and rows the source has that the backup does not */
+	ST_OK(strata_backup_to_file(db, file, STRATA_BACKUP_FULL));
+	ST_OK(strata_exec(db, "DELETE FROM tags WHERE id < 100"));
+	ST_OK(strata_backup_verify(db, file, &v));
+	cr_assert(!v->ok);
+	cr_assert(strstr(v->problem, "table tags has") != NULL, "%s", v->problem);
+	strata_backup_verification_free(v);
+	strata_close(db);
 	test_rmrf(dir);
 	free(dir);
 }
