@@ -75,6 +75,15 @@ static void E_cstr(emitter *e, const char *s)
 	}
 }
 
+/* `s` upper-cased into buf (names are at most 63 bytes; longer ones are cut). */
+static void upper_into(char *buf, size_t cap, const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < cap; i++)
+		buf[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	buf[i] = '\0';
+}
+
 /* ---- SQL fragments (built at generation time) ---- */
 
 typedef enum { D_SQLITE = 0, D_PG = 1 } dialect;
@@ -481,15 +490,9 @@ static void emit_enum_decl(emitter *e, const genum *en)
 {
 	E(e, "/* enum %s */\ntypedef enum %s {\n", en->e->name, en->type);
 	for (int v = 0; v < en->e->nvalues; v++) {
-		char *u = strata__strdup(en->e->values[v]);
-		if (!u) {
-			e->rc = STRATA_ENOMEM;
-			return;
-		}
-		for (char *p = u; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		char u[128];
+		upper_into(u, sizeof u, en->e->values[v]);
 		E(e, "\t%s_%s = %d,\n", en->upper, u, v + 1);
-		free(u);
 	}
 	E(e, "} %s;\n", en->type);
 	E(e, "typedef struct %s_opt {\n\tbool has;\n\t%s v;\n} %s_opt;\n", en->type, en->type, en->type);
@@ -541,15 +544,9 @@ static void emit_table_types(emitter *e, const gtable *g)
 	E(e, "typedef enum %s_order {\n\t%s_ORDER_KEY = 0, /* the primary key */\n", g->type, g->upper);
 	for (int c = 0; c < g->ncols; c++)
 		if (g->cols[c].sortable && g->pk) {
-			char *u = strata__strdup(g->cols[c].name);
-			if (!u) {
-				e->rc = STRATA_ENOMEM;
-				return;
-			}
-			for (char *p = u; *p; p++)
-				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			char u[128];
+			upper_into(u, sizeof u, g->cols[c].name);
 			E(e, "\t%s_ORDER_%s = %d,\n", g->upper, u, c + 1);
-			free(u);
 		}
 	E(e, "} %s_order;\n\n", g->type);
 	if (g->pk) {
@@ -816,32 +813,20 @@ static void emit_enum_defs(emitter *e, const genum *en)
 {
 	E(e, "const char *%s_name(%s v)\n{\n\tswitch (v) {\n", en->type, en->type);
 	for (int v = 0; v < en->e->nvalues; v++) {
-		char *u = strata__strdup(en->e->values[v]);
-		if (!u) {
-			e->rc = STRATA_ENOMEM;
-			return;
-		}
-		for (char *p = u; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		char u[128];
+		upper_into(u, sizeof u, en->e->values[v]);
 		E(e, "\tcase %s_%s: return \"", en->upper, u);
 		E_cstr(e, en->e->values[v]);
 		E(e, "\";\n");
-		free(u);
 	}
 	E(e, "\t}\n\treturn NULL;\n}\n\n");
 	E(e, "int %s_parse(const char *s, %s *out)\n{\n", en->type, en->type);
 	for (int v = 0; v < en->e->nvalues; v++) {
-		char *u = strata__strdup(en->e->values[v]);
-		if (!u) {
-			e->rc = STRATA_ENOMEM;
-			return;
-		}
-		for (char *p = u; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		char u[128];
+		upper_into(u, sizeof u, en->e->values[v]);
 		E(e, "\tif (strcmp(s, \"");
 		E_cstr(e, en->e->values[v]);
 		E(e, "\") == 0) {\n\t\t*out = %s_%s;\n\t\treturn STRATA_OK;\n\t}\n", en->upper, u);
-		free(u);
 	}
 	E(e, "\treturn strata_error_set(STRATA_ETYPE, \"'%%s' is not a value of enum %s\", s);\n}\n\n", en->e->name);
 }
@@ -871,15 +856,9 @@ static void emit_default_fill(emitter *e, const gcol *gc)
 		break;
 	case STRATA_DEFAULT_ENUM:
 		if (gc->kind == GK_ENUM) {
-			char *u = strata__strdup(d->text);
-			if (!u) {
-				e->rc = STRATA_ENOMEM;
-				return;
-			}
-			for (char *p = u; *p; p++)
-				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			char u[128];
+			upper_into(u, sizeof u, d->text);
 			snprintf(val, sizeof val, "%s_%s", gc->en->upper, u);
-			free(u);
 		}
 		break;
 	case STRATA_DEFAULT_UUID_V4:
@@ -1487,15 +1466,9 @@ static void emit_list(emitter *e, const gtable *g)
 		const gcol *gc = &g->cols[c];
 		if (!gc->sortable || !g->pk)
 			continue;
-		char *u = strata__strdup(gc->name);
-		if (!u) {
-			e->rc = STRATA_ENOMEM;
-			return;
-		}
-		for (char *p = u; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		char u[128];
+		upper_into(u, sizeof u, gc->name);
 		E(e, "\tcase %s_ORDER_%s: ocol = \"\\\"%s\\\".\\\"%s\\\"\"; break;\n", g->upper, u, g->name, gc->name);
-		free(u);
 	}
 	E(e, "\tdefault: return strata_error_set(STRATA_EINVAL, \"%s_list: unknown order %%d\", (int)q->order);\n\t}\n", F);
 	if (g->pk)
@@ -1550,15 +1523,9 @@ static void emit_list(emitter *e, const gtable *g)
 			const gcol *gc = &g->cols[c];
 			if (!gc->sortable)
 				continue;
-			char *u = strata__strdup(gc->name);
-			if (!u) {
-				e->rc = STRATA_ENOMEM;
-				return;
-			}
-			for (char *p = u; *p; p++)
-				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			char u[128];
+			upper_into(u, sizeof u, gc->name);
 			E(e, "\t\tcase %s_ORDER_%s:\n", g->upper, u);
-			free(u);
 			switch (gc->kind) {
 			case GK_TS: E(e, "\t\t\tif (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, q->after->i);\n"); break;
 			case GK_DOUBLE: E(e, "\t\t\tif (rc == STRATA_OK) rc = strata_bind_double(st, i++, q->after->d);\n"); break;
@@ -1594,17 +1561,10 @@ static void emit_list(emitter *e, const gtable *g)
 			const gcol *gc = &g->cols[c];
 			if (!gc->sortable)
 				continue;
-			char *u = strata__strdup(gc->name);
-			char v[200];
-			if (!u) {
-				e->rc = STRATA_ENOMEM;
-				return;
-			}
-			for (char *p = u; *p; p++)
-				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			char u[128], v[200];
+			upper_into(u, sizeof u, gc->name);
 			sort_value(v, sizeof v, gc, "last");
 			E(e, "\t\tcase %s_ORDER_%s:\n", g->upper, u);
-			free(u);
 			if (gc->kind == GK_DOUBLE)
 				E(e, "\t\t\tout->next.d = %s;\n", v);
 			else if (gc->kind == GK_TEXT)

@@ -138,103 +138,87 @@ char *strata_float_array_json(const strata_float_array *a)
 	return dump_and_free(arr);
 }
 
-static int parse_array(const char *text, json_t **out)
+/* Parse `text` as a JSON array and store its items, each through `put`, into an arena array of `size`-byte items. */
+typedef int (*put_item)(strata_arena *a, json_t *v, void *slot, size_t i);
+
+static int parse_items(strata_arena *arena, const char *text, size_t size, put_item put, void **items, size_t *n)
 {
 	json_error_t err;
-	*out = json_loads(text, JSON_DECODE_ANY, &err);
-	if (!*out || !json_is_array(*out)) {
-		json_decref(*out);
-		*out = NULL;
+	json_t *arr = json_loads(text, JSON_DECODE_ANY, &err);
+	if (!arr || !json_is_array(arr)) {
+		json_decref(arr);
 		return strata__error_set(STRATA_ETYPE, "not a JSON array: %.60s", text);
 	}
+	int rc = STRATA_OK;
+	size_t count = json_array_size(arr);
+	char *base = strata_arena_alloc(arena, (count ? count : 1) * size);
+	if (!base)
+		rc = STRATA_ENOMEM;
+	for (size_t i = 0; rc == STRATA_OK && i < count; i++)
+		rc = put(arena, json_array_get(arr, i), base + i * size, i);
+	if (rc == STRATA_OK) {
+		*items = base;
+		*n = count;
+	}
+	json_decref(arr);
+	return rc;
+}
+
+static int put_text(strata_arena *a, json_t *v, void *slot, size_t i)
+{
+	const char **out = slot;
+	if (json_is_null(v)) {
+		*out = NULL;
+		return STRATA_OK;
+	}
+	if (!json_is_string(v))
+		return strata__error_set(STRATA_ETYPE, "array item %zu is not a string", i);
+	*out = strata_arena_strndup(a, json_string_value(v), json_string_length(v));
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
+
+static int put_int(strata_arena *a, json_t *v, void *slot, size_t i)
+{
+	(void)a;
+	if (!json_is_integer(v))
+		return strata__error_set(STRATA_ETYPE, "array item %zu is not an integer", i);
+	*(int64_t *)slot = json_integer_value(v);
+	return STRATA_OK;
+}
+
+static int put_float(strata_arena *a, json_t *v, void *slot, size_t i)
+{
+	(void)a;
+	if (!json_is_number(v))
+		return strata__error_set(STRATA_ETYPE, "array item %zu is not a number", i);
+	*(double *)slot = json_number_value(v);
 	return STRATA_OK;
 }
 
 int strata_text_array_parse(strata_arena *arena, const char *text, strata_text_array *out)
 {
-	json_t *arr;
-	int rc = parse_array(text, &arr);
-	if (rc != STRATA_OK)
-		return rc;
-	size_t n = json_array_size(arr);
-	const char **items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
-	if (!items) {
-		rc = STRATA_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(arr, i);
-		if (json_is_null(v)) {
-			items[i] = NULL;
-		} else if (json_is_string(v)) {
-			items[i] = strata_arena_strndup(arena, json_string_value(v), json_string_length(v));
-			if (!items[i]) {
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-		} else {
-			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not a string", i);
-			goto out;
-		}
-	}
-	out->items = items;
-	out->n = n;
-out:
-	json_decref(arr);
+	void *items;
+	int rc = parse_items(arena, text, sizeof(const char *), put_text, &items, &out->n);
+	if (rc == STRATA_OK)
+		out->items = items;
 	return rc;
 }
 
 int strata_int_array_parse(strata_arena *arena, const char *text, strata_int_array *out)
 {
-	json_t *arr;
-	int rc = parse_array(text, &arr);
-	if (rc != STRATA_OK)
-		return rc;
-	size_t n = json_array_size(arr);
-	int64_t *items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
-	if (!items) {
-		rc = STRATA_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(arr, i);
-		if (!json_is_integer(v)) {
-			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not an integer", i);
-			goto out;
-		}
-		items[i] = json_integer_value(v);
-	}
-	out->items = items;
-	out->n = n;
-out:
-	json_decref(arr);
+	void *items;
+	int rc = parse_items(arena, text, sizeof(int64_t), put_int, &items, &out->n);
+	if (rc == STRATA_OK)
+		out->items = items;
 	return rc;
 }
 
 int strata_float_array_parse(strata_arena *arena, const char *text, strata_float_array *out)
 {
-	json_t *arr;
-	int rc = parse_array(text, &arr);
-	if (rc != STRATA_OK)
-		return rc;
-	size_t n = json_array_size(arr);
-	double *items = strata_arena_alloc(arena, (n ? n : 1) * sizeof *items);
-	if (!items) {
-		rc = STRATA_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(arr, i);
-		if (!json_is_number(v)) {
-			rc = strata__error_set(STRATA_ETYPE, "array item %zu is not a number", i);
-			goto out;
-		}
-		items[i] = json_number_value(v);
-	}
-	out->items = items;
-	out->n = n;
-out:
-	json_decref(arr);
+	void *items;
+	int rc = parse_items(arena, text, sizeof(double), put_float, &items, &out->n);
+	if (rc == STRATA_OK)
+		out->items = items;
 	return rc;
 }
 
