@@ -172,3 +172,28 @@ Test(errors, status_names)
 	cr_assert_eq(strata_error_last()->status, STRATA_OK);
 	cr_assert_str_eq(strata_error_last()->message, "");
 }
+
+Test(errors, unix_socket_host)
+{
+	/* scripts/pg-test-server puts the server's socket in $STRATA_PG_STATE/data */
+	const char *state = getenv("STRATA_PG_STATE");
+	const char *base = test_pg_base_url();
+	cr_assert(state && *state, "STRATA_PG_STATE is not set: run through `make check`");
+	const char *port = strrchr(base, ':');
+	cr_assert(port);
+	char url[1024];
+	snprintf(url, sizeof url, "postgresql:///strata_test?host=%s/data&port=%d&user=strata&application_name=strata-test",
+		 state, atoi(port + 1));
+	strata_db *db;
+	ST_OK(strata_open(&db, url, NULL));
+	char *app;
+	ST_OK(strata_query_text(db, &app, "SELECT current_setting('application_name')", NULL, 0));
+	cr_assert_str_eq(app, "strata-test");
+	free(app);
+	char *addr = NULL;
+	int rc = strata_query_text(db, &addr, "SELECT coalesce(inet_client_addr()::text, 'local')", NULL, 0);
+	cr_assert_eq(rc, STRATA_OK);
+	cr_assert_str_eq(addr, "local", "not a unix-socket connection: %s", addr);
+	free(addr);
+	strata_close(db);
+}
