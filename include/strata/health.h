@@ -138,7 +138,9 @@ STRATA_API int strata_health_run(strata_health_report **out, strata_db *db, cons
 /*
  * Open `url`, time the connection and run the checks.  A database that
  * cannot be reached gives a report whose connectivity check failed (and
- * the others skipped), not an error.
+ * the others skipped), not an error.  An SQLite file is opened with
+ * mode=rw: a missing file is reported, not created, and its journal mode
+ * is left alone.
  */
 STRATA_API int strata_health_run_url(strata_health_report **out, const char *url,
 				     const strata_health_options *opts);

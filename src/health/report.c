@@ -14,6 +14,7 @@
 
 #include "core/env.h"
 #include "core/error.h"
+#include "core/url.h"
 #include "health/internal.h"
 
 static const char *const check_names[] = { "connectivity", "migrations", "schema", "integrity",
@@ -490,6 +491,29 @@ int strata_health_run(strata_health_report **out, strata_db *db, const strata_he
 	return STRATA_OK;
 }
 
+/*
+ * The URL to open for a health run, which must change nothing: an SQLite
+ * file opens with mode=rw, so a missing file is not created and its journal
+ * mode is left as it is (unless the URL names a mode itself).
+ */
+static int no_side_effects(const char *url, char **out)
+{
+	strata__url u;
+	bool add = false;
+	if (strata__url_parse(&u, url) == STRATA_OK) {
+		add = u.backend == STRATA_BACKEND_SQLITE && !u.memory && !strata__url_param(&u, "mode");
+		strata__url_free(&u);
+	}
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = strata__buf_puts(&b, url);
+	if (rc == STRATA_OK && add)
+		rc = strata__buf_puts(&b, strchr(url, '?') ? "&mode=rw" : "?mode=rw");
+	if (rc != STRATA_OK)
+		return rc;
+	*out = strata__buf_detach(&b);
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
+
 int strata_health_run_url(strata_health_report **out, const char *url, const strata_health_options *opts)
 {
 	strata_db *db = NULL;
@@ -503,9 +527,14 @@ int strata_health_run_url(strata_health_report **out, const char *url, const str
 	if (rc != STRATA_OK)
 		return rc;
 	strata_open_options oo = STRATA_OPEN_OPTIONS_INIT;
+	char *open_url = NULL;
+	rc = no_side_effects(url, &open_url);
+	if (rc != STRATA_OK)
+		return rc;
 	double t0 = strata__health_now_ms();
-	rc = strata_open(&db, url, &oo);
+	rc = strata_open(&db, open_url, &oo);
 	double t1 = strata__health_now_ms();
+	free(open_url);
 	if (rc == STRATA_OK) {
 		o.connect_us = (int64_t)((t1 - t0) * 1000.0);
 		rc = strata_health_run(out, db, &o);

@@ -392,13 +392,28 @@ Test(health, colour_on_a_terminal_unless_no_color)
 Test(health, sqlite_configuration_warnings)
 {
 	char *dir = test_tmpdir(), *out, url[4300];
-	snprintf(url, sizeof url, "sqlite:%s/conf.db?journal_mode=DELETE&foreign_keys=off&busy_timeout=-1", dir);
+	/* a database in rollback-journal mode stays in it: health changes nothing */
+	snprintf(url, sizeof url, "sqlite:%s/conf.db?journal_mode=DELETE", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	exec_ok(db, "CREATE TABLE t (id integer PRIMARY KEY)");
+	strata_close(db);
+	snprintf(url, sizeof url, "sqlite:%s/conf.db?foreign_keys=off&busy_timeout=-1", dir);
 	int rc = health(&out, dir, url, "--check configuration");
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "journal mode is delete, not WAL");
 	HAS(out, "foreign keys are not enforced");
 	HAS(out, "busy timeout is 0 ms");
 	free(out);
+	/* a file that does not exist is reported, not created */
+	snprintf(url, sizeof url, "sqlite:%s/typo.db", dir);
+	rc = health(&out, dir, url, "");
+	cr_assert_eq(rc, 2, "%s", out);
+	HAS(out, "cannot connect");
+	free(out);
+	char path[4300];
+	snprintf(path, sizeof path, "%s/typo.db", dir);
+	cr_assert(access(path, F_OK) != 0, "health created %s", path);
 	test_rmrf(dir);
 	free(dir);
 }
