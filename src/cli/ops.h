@@ -40,6 +40,13 @@ const char *ops_c(bool color, const char *code);
 #define OPS_GREEN "32"
 #define OPS_YELLOW "33"
 
+/*
+ * `url` for commands that only read: an SQLite file gets mode=rw (not
+ * created when missing, journal mode left alone) unless the URL names a
+ * mode.  A new string (free()), or NULL when out of memory.
+ */
+char *ops_url_no_create(const char *url);
+
 /* True when stderr is a terminal (progress is shown only then). */
 bool ops_progress_on(void);
 /* Redraw a progress line on stderr: "label  42%" (frac < 0: no percentage). */

@@ -1,4 +1,5 @@
 /* Output helpers of the operations commands; see ops.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,4 +157,16 @@ void ops_progress_done(void)
 		return;
 	fputs("\r\033[K", stderr);
 	fflush(stderr);
+}
+
+char *ops_url_no_create(const char *url)
+{
+	bool sqlite = strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite3:", 8) == 0;
+	const char *q = strchr(url, '?');
+	bool add = sqlite && !strstr(url, ":memory:") && !(q && (strstr(q, "?mode=") || strstr(q, "&mode=")));
+	size_t n = strlen(url) + (add ? 9 : 0) + 1;
+	char *out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s%s", url, add ? (q ? "&mode=rw" : "?mode=rw") : "");
+	return out;
 }

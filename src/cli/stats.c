@@ -118,9 +118,15 @@ int cmd_stats(int argc, char **argv)
 		cli_errorf("stats: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	char *url = cli_resolve_url(flag_url);
-	if (!url)
+	char *resolved = cli_resolve_url(flag_url);
+	if (!resolved)
 		return 1;
+	char *url = ops_url_no_create(resolved);
+	free(resolved);
+	if (!url) {
+		cli_errorf("out of memory");
+		return 1;
+	}
 	strata_db *db = NULL;
 	strata_stats *s = NULL;
 	int status = 1;
