@@ -68,7 +68,7 @@ struct strata_lint_config {
 	int max_warnings;
 	char *schema, *migrations; /* NULL: the defaults */
 	char *scratch_db;	   /* NULL: none */
-	char valbuf[32];	   /* strata_lint_config_get()'s scratch */
+	char valbuf[32];	   /* max-warnings as text, written when it is set */
 };
 
 /* A finding as the report stores it (the public struct plus owned copies). */

@@ -218,6 +218,7 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 			return strata__error_set(STRATA_EINVAL, "lint: max-warnings is a number, not '%s'", value);
 		c->has_max_warnings = v >= 0;
 		c->max_warnings = v >= 0 ? (int)v : 0;
+		snprintf(c->valbuf, sizeof c->valbuf, "%d", c->has_max_warnings ? c->max_warnings : -1);
 		return STRATA_OK;
 	}
 	if (strcmp(key, "schema") == 0)
@@ -344,11 +345,7 @@ const char *strata_lint_config_get(const strata_lint_config *c, const char *key)
 	if (strcmp(key, "scratch-db") == 0)
 		return c->scratch_db ? c->scratch_db : "";
 	if (strcmp(key, "max-warnings") == 0) {
-		if (!c->has_max_warnings)
-			return "-1";
-		strata_lint_config *w = (strata_lint_config *)c;
-		snprintf(w->valbuf, sizeof w->valbuf, "%d", c->max_warnings);
-		return w->valbuf;
+		return c->has_max_warnings ? c->valbuf : "-1";
 	}
 	return NULL;
 }
