@@ -511,7 +511,8 @@ static int compare_up(mig_file *mf, const snap *a, const snap *b)
 		cat_table *tb = strata__cat_table((catalog *)&b->cat, ta->name);
 		const effect *x = where(e, ta->name, NULL);
 		int line = x ? x->line : mf->m->up.line, col = x ? x->col : 1;
-		const effect *rn = strata__eff_find(e, E_RENAME_TABLE, ta->name, NULL);
+		/* A rename whose old name is back at the end (a rebuild through a temporary name) breaks nothing. */
+		const effect *rn = tb ? NULL : strata__eff_find(e, E_RENAME_TABLE, ta->name, NULL);
 		if (rn)
 			rc = strata__lint_emit(ctx, R_RENAME_TABLE, rn->line, rn->col, ta->name,
 					       "renaming table %s to %s breaks code that still uses %s", ta->name, rn->to,

@@ -186,6 +186,12 @@ Test(migration_rules, rename_table)
 	both(UP("ALTER TABLE t RENAME TO t2;") "ALTER TABLE t2 RENAME TO t;\n", "rename-table", true);
 	both(UP("CREATE TABLE IF NOT EXISTS u (id int);\nALTER TABLE u RENAME TO u2;") "DROP TABLE IF EXISTS u2;\n",
 	     "rename-table", false);
+	/* SQLite: a rebuild through a temporary name keeps the table's name. */
+	expect2(SQ,
+		UP("ALTER TABLE t RENAME TO t__old;\n"
+		   "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, a VARCHAR(100), b INTEGER);\n"
+		   "INSERT INTO t SELECT id, a, b FROM t__old;\nDROP TABLE IF EXISTS t__old;"),
+		"rename-table", false);
 }
 
 Test(migration_rules, rename_column)
