@@ -167,3 +167,28 @@ Test(output, example_migrations_lint_clean)
 	cr_assert(!strstr(out, ": warning:") && !strstr(out, ": error:"), "%s", out);
 	free(out);
 }
+
+Test(output, live_database_formats)
+{
+	/* Findings without a position: text names the object, SARIF gives a logical location and no region. */
+	char *dir = test_tmpdir();
+	char *out = NULL;
+	int st;
+	char url[600];
+	snprintf(url, sizeof url, "sqlite:%s/live.db", dir);
+	strata_db *db;
+	ST_OK(strata_open(&db, url, NULL));
+	ST_OK(strata_exec(db, "CREATE TABLE IF NOT EXISTS loose (name text)"));
+	strata_close(db);
+	st = test_run_cmd(&out, "cd %s && %s lint --db '%s' 2>&1", dir, STRATA_CLI, url);
+	cr_assert_eq(st, 1, "%s", out);
+	cr_assert(strstr(out, ": error: [require-primary-key] loose: table loose has no primary key"), "%s", out);
+	free(out);
+	st = test_run_cmd(&out, "cd %s && %s lint --db '%s' --format sarif", dir, STRATA_CLI, url);
+	cr_assert_eq(st, 1, "%s", out);
+	cr_assert(strstr(out, "\"logicalLocations\"") && strstr(out, "\"fullyQualifiedName\": \"loose\""), "%s", out);
+	cr_assert(!strstr(out, "\"region\""), "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
