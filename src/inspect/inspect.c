@@ -97,6 +97,12 @@ int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql,
 	}
 	if (strcmp(inner, "NULL") == 0 || strcmp(inner, "null") == 0)
 		return STRATA_OK;
+	if (c->type.array || k == STRATA_T_RAW) {
+		/* Types Strata has no word for take their defaults as SQL too. */
+		v->kind = STRATA_DEFAULT_RAW;
+		v->text = inner;
+		return STRATA_OK;
+	}
 	if (d == STRATA_BACKEND_SQLITE) {
 		if (strcmp(inner, strata__sqlite_now) == 0 || strcmp(inner, strata__sqlite_today) == 0 ||
 		    strcmp(inner, "CURRENT_TIMESTAMP") == 0 || strcmp(inner, "CURRENT_DATE") == 0) {

@@ -486,17 +486,24 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		int ncols = 0;
 		bool expr = false;
 		strata_stmt *ci = NULL;
-		int r2 = strata_prepare(&ci, db, "SELECT cid, name FROM pragma_index_info(?) ORDER BY seqno");
+		bool ordered = false;
+		int r2 = strata_prepare(&ci, db, "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno");
 		if (!r2)
 			r2 = strata_bind_text(ci, 1, name, -1);
 		while (!r2 && (r2 = strata_step(ci)) == STRATA_ROW) {
-			const char *cn = strata__inspect_text(ci, 1);
+			const char *cn = strata__inspect_text(ci, 1), *coll = strata__inspect_text(ci, 3);
+			int64_t desc = 0;
+			strata_column_int64(ci, 2, &desc);
+			ordered |= desc != 0 || (coll && strcmp(coll, "BINARY") != 0);
 			r2 = STRATA_OK;
 			if (!cn)
 				expr = true;
 			else if (strata__push_str(s, &cols, &ncols, cn))
 				r2 = STRATA_ENOMEM;
 		}
+		if (ordered && !expr)
+			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s has DESC or COLLATE keys; the model keeps only its columns",
+				    name, t->name);
 		strata_finalize(ci);
 		if (r2 != STRATA_DONE) {
 			rc = r2;

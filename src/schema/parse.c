@@ -489,8 +489,7 @@ static int parse_type(parser *p, strata_table *t, strata_column *c, int *fk_inde
 			return expected(p, "the SQL type as a string, sql('...')");
 		if (!(c->type.raw = unquote(p, &p->tok)))
 			return STRATA_ENOMEM;
-		if (!*c->type.raw)
-			return perr(p, p->tok.line, p->tok.col, "empty SQL type");
+		/* sql('') is SQLite's column without a declared type. */
 		if ((rc = next(p)) || (rc = expect_punct(p, ')')))
 			return rc;
 		c->type.kind = STRATA_T_RAW;

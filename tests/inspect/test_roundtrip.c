@@ -179,10 +179,12 @@ DB_TEST(inspect, foreign_database)
 	/* A database Strata did not create: unknown words are kept as SQL. */
 	if (backend == STRATA_BACKEND_POSTGRES)
 		ST_OK(strata_exec(db, "CREATE TABLE legacy (id serial PRIMARY KEY, n smallint DEFAULT 7, "
-				      "ts timestamp without time zone, body varchar(10) CHECK (length(body) > 2))"));
+				      "ts timestamp without time zone, body varchar(10) CHECK (length(body) > 2), "
+				      "at timestamp DEFAULT CURRENT_TIMESTAMP, \"odd name\" text, UNIQUE (n, ts))"));
 	else
 		ST_OK(strata_exec(db, "CREATE TABLE legacy (id INTEGER PRIMARY KEY, n SMALLINT DEFAULT 7, "
-				      "ts DATETIME, body VARCHAR(10) CHECK (length(body) > 2))"));
+				      "ts DATETIME, body VARCHAR(10) CHECK (length(body) > 2), anything, "
+				      "at DATETIME DEFAULT CURRENT_TIMESTAMP, [odd name] TEXT, UNIQUE (n, ts))"));
 	strata_schema *got = NULL;
 	ST_OK(strata_inspect(db, NULL, &got));
 	const strata_table *t = strata_schema_table(got, "legacy");
