@@ -181,7 +181,7 @@ static int expand_table(strata_schema *s, strata_table *t, const strata__parse_e
 			return unknown_mixin(s, c->mixin, c->pos);
 		if (in_list(used, nused, m->name))
 			return err_at(s, c->pos, "table '%s' uses mixin '%s' twice", t->name, m->name);
-		if (strata__push_str(s, &used, &nused, m->name) || 0)
+		if (strata__push_str(s, &used, &nused, m->name))
 			return STRATA_ENOMEM;
 		if ((rc = expand_mixin(s, &x, m, m->name)))
 			return rc;
