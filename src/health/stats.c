@@ -119,10 +119,12 @@ static int sqlite_collect(strata_db *db, strata_stats *s)
 		return rc;
 
 	rc = strata_prepare(&st, db,
-			    "SELECT d.name, coalesce(m.type, ''), coalesce(m.tbl_name, ''), d.bytes, d.cells, "
+			    "SELECT d.name, coalesce(m.type, ''), coalesce(m.tbl_name, ''), d.bytes, "
+			    /* a WITHOUT ROWID table is a b-tree whose interior cells are rows too */
+			    "d.cells + CASE WHEN m.sql LIKE '%without%rowid%' THEN d.inner ELSE 0 END, "
 			    "coalesce(il.\"unique\", 0), coalesce(il.origin = 'pk', 0) "
-			    "FROM (SELECT name, sum(pgsize) AS bytes, sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END) AS cells "
-			    "      FROM dbstat GROUP BY name) d "
+			    "FROM (SELECT name, sum(pgsize) AS bytes, sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END) AS cells, "
+			    "      sum(CASE WHEN pagetype = 'internal' THEN ncell ELSE 0 END) AS inner FROM dbstat GROUP BY name) d "
 			    "LEFT JOIN sqlite_schema m ON m.name = d.name "
 			    "LEFT JOIN pragma_index_list(m.tbl_name) il ON il.name = d.name AND m.type = 'index'");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {

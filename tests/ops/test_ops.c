@@ -414,3 +414,21 @@ Test(ops, verification_finds_a_damaged_backup)
 	test_rmrf(dir);
 	free(dir);
 }
+
+Test(ops, stats_counts_without_rowid_tables_sqlite)
+{
+	char *dir = test_tmpdir(), *out, url[4300];
+	snprintf(url, sizeof url, "sqlite:%s/wr.db", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	ST_OK(strata_exec(db, "CREATE TABLE kv (k text PRIMARY KEY, v text) WITHOUT ROWID;"
+			      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+			      "INSERT INTO kv SELECT printf('key-%06d', i), printf('%0100d', i) FROM n"));
+	strata_close(db);
+	int rc = strata(&out, dir, "stats --json", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "\"rows\": 5000");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
