@@ -432,3 +432,41 @@ Test(ops, stats_counts_without_rowid_tables_sqlite)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* Asks the run to stop while its first step runs (as Ctrl-C in strata optimize does). */
+static void stop_after_first(size_t done, size_t total, const char *step, void *ud)
+{
+	(void)total;
+	(void)step;
+	if (done == 0)
+		*(volatile int *)ud = 1;
+}
+
+DB_TEST(ops, optimize_stops_between_steps)
+{
+	fill(db, 50);
+	volatile int cancel = 0;
+	strata_optimize_options o = STRATA_OPTIMIZE_OPTIONS_INIT;
+	o.analyze = true;
+	o.vacuum = backend == STRATA_BACKEND_POSTGRES;
+	o.cancel = &cancel;
+	o.progress = stop_after_first;
+	o.progress_ud = (void *)&cancel;
+	strata_optimize_result res;
+	ST_OK(strata_optimize(db, &o, &res));
+	cr_assert(res.interrupted);
+	cr_assert_eq(res.steps_total, 2);
+	cr_assert_eq(res.steps_done, 1);
+	/* the connection is usable, nothing is left open */
+	cr_assert(!strata_in_transaction(db));
+	int64_t n = 0;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM items", NULL, 0));
+	cr_assert_eq(n, 50);
+	/* run to the end */
+	cancel = 0;
+	o.progress = NULL;
+	ST_OK(strata_optimize(db, &o, &res));
+	cr_assert(!res.interrupted);
+	cr_assert_eq(res.steps_done, res.steps_total);
+	(void)url;
+}
