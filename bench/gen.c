@@ -318,11 +318,12 @@ static void quiet(void *arg, const char *msg)
 }
 
 /* SQLAlchemy 1.4 Core and ORM on the same table, when Debian's python3-sqlalchemy is there. */
-static void sqlalchemy(const char *url_kind, const char *url, int n)
+static void sqlalchemy(const char *url_kind, const char *url, const user_id *owner, int n)
 {
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/sqlalchemy_tasks.py '%s' %d 2>/dev/null", STRATA_BENCH_SOURCE,
-		 url, n);
+	char cmd[2048], uid[STRATA_UUID_STRLEN + 1];
+	strata_uuid_format(&owner->v, uid);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/sqlalchemy_tasks.py '%s' %s %d 2>/dev/null",
+		 STRATA_BENCH_SOURCE, url, uid, n);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return;
@@ -390,12 +391,14 @@ int main(int argc, char **argv)
 	row("sqlite", "insert_many", "raw insert (1 tx)", ri, gm);
 	printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "sqlite", "list (pages of 100)", "", "", listed / gl, "");
 	sqlite3_close(raw);
-	strata_close(db);
 	if (access("/usr/bin/python3", X_OK) == 0) {
+		/* the same file and table, a fresh owner */
+		user_id sa_owner = make_user(db);
 		char saurl[200];
-		snprintf(saurl, sizeof saurl, "sqlite:///%s/sa.db", dir);
-		sqlalchemy("sqlite", saurl, rows);
+		snprintf(saurl, sizeof saurl, "sqlite:///%s", path);
+		sqlalchemy("sqlite", saurl, &sa_owner, rows);
 	}
+	strata_close(db);
 
 	if (pg && *pg) {
 		CHECK(strata_open(&db, pg, NULL));
@@ -428,15 +431,12 @@ int main(int argc, char **argv)
 		printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)", "", "",
 		       listed / gl, "");
 		PQfinish(c);
+		if (access("/usr/bin/python3", X_OK) == 0) {
+			user_id sa_owner = make_user(db);
+			sqlalchemy("postgres", pg, &sa_owner, rows);
+		}
 		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS status CASCADE");
 		strata_close(db);
-		if (access("/usr/bin/python3", X_OK) == 0) {
-			char saurl[600];
-			char *r = strata_url_redact(pg);
-			free(r);
-			snprintf(saurl, sizeof saurl, "%s", pg);
-			sqlalchemy("postgres", saurl, rows);
-		}
 	}
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
