@@ -674,3 +674,42 @@ POOL_TEST(url_from_the_environment)
 	free(dir);
 	(void)target;
 }
+
+static int select_one(strata_db *db, void *arg)
+{
+	return strata_query_int64(db, (int64_t *)arg, "SELECT 1", NULL, 0);
+}
+
+POOL_TEST_PG(transact_replaces_a_connection_that_died_idle)
+{
+	strata_pool_options o = STRATA_POOL_OPTIONS_INIT;
+	o.size = 1;
+	o.pre_ping_ms = -1; /* no ping: strata_pool_transact finds out at BEGIN */
+	strata_pool *pool = pool_open_ok(url, &o);
+	strata_db *db;
+	ST_OK(strata_pool_acquire(pool, &db));
+	int64_t pid = query_int(db, "SELECT pg_backend_pid()");
+	ST_OK(strata_pool_release(pool, db));
+	strata_db *admin;
+	ST_OK(strata_open(&admin, test_pg_base_url(), NULL));
+	int64_t alive = 1;
+	ST_OK(strata_query_int64(admin, &alive, "SELECT CASE WHEN pg_terminate_backend(?) THEN 1 ELSE 0 END",
+				 (strata_value[]){ STRATA_INT(pid) }, 1));
+	for (int i = 0; i < 1000 && alive; i++) {
+		ST_OK(strata_query_int64(admin, &alive, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?",
+					 (strata_value[]){ STRATA_INT(pid) }, 1));
+		if (alive)
+			sleep_ms(10);
+	}
+	strata_close(admin);
+	sleep_ms(5);
+	int64_t one = 0;
+	ST_OK(strata_pool_transact(pool, select_one, &one, NULL));
+	cr_assert_eq(one, 1, "the request ran on a fresh connection");
+	if (target == TARGET_POSTGRES) {
+		strata_pool_metrics m = pool_metrics(pool);
+		cr_assert_eq(m.discarded, 1);
+		cr_assert_eq(m.open, 1);
+	}
+	strata_pool_close(pool);
+}
