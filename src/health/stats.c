@@ -300,14 +300,16 @@ int strata_stats_collect(strata_stats **out, strata_db *db, const strata_stats_o
 	}
 	for (size_t i = 0; i < s->ntables; i++) {
 		strata_stats_table *t = &s->tables[i];
-		qsort(t->indexes, t->nindexes, sizeof *t->indexes, index_by_size);
+		if (t->nindexes > 1)
+			qsort(t->indexes, t->nindexes, sizeof *t->indexes, index_by_size);
 		s->total_rows += t->rows;
 		s->total_data_bytes += t->data_bytes;
 		s->total_index_bytes += t->index_bytes;
 		if (t->bloat_bytes > 0)
 			s->total_bloat_bytes += t->bloat_bytes;
 	}
-	qsort(s->tables, s->ntables, sizeof *s->tables, by_size);
+	if (s->ntables > 1)
+		qsort(s->tables, s->ntables, sizeof *s->tables, by_size);
 	*out = s;
 	return STRATA_OK;
 }
