@@ -499,7 +499,7 @@ static const char *sq_column_name(void *stmt, int col)
 
 static strata_type sq_column_type(void *stmt, int col)
 {
-	switch (sqlite3_column_type(((sq_stmt *)stmt)->st, col)) {
+	switch (sqlite3_value_type(sqlite3_column_value(((sq_stmt *)stmt)->st, col))) {
 	case SQLITE_INTEGER: return STRATA_TYPE_INT;
 	case SQLITE_FLOAT: return STRATA_TYPE_DOUBLE;
 	case SQLITE_TEXT: return STRATA_TYPE_TEXT;
@@ -508,25 +508,31 @@ static strata_type sq_column_type(void *stmt, int col)
 	}
 }
 
+/*
+ * One API call per cell: sqlite3_column_value(), then the value's type and
+ * content through sqlite3_value_*(), which skip the per-call bookkeeping of
+ * the sqlite3_column_*() family.  The value is "unprotected"; reading it is
+ * safe because a connection is used by one thread at a time (NOMUTEX).
+ */
 static int sq_column(void *stmt, int col, strata_type want, strata__cell *out)
 {
-	sqlite3_stmt *st = ((sq_stmt *)stmt)->st;
-	int t = sqlite3_column_type(st, col);
+	sqlite3_value *v = sqlite3_column_value(((sq_stmt *)stmt)->st, col);
+	int t = sqlite3_value_type(v);
 	switch (want) {
 	case STRATA_TYPE_INT:
 		if (t != SQLITE_INTEGER)
 			return STRATA_ETYPE;
-		out->i = sqlite3_column_int64(st, col);
+		out->i = sqlite3_value_int64(v);
 		return STRATA_OK;
 	case STRATA_TYPE_DOUBLE:
 		if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
 			return STRATA_ETYPE;
-		out->d = sqlite3_column_double(st, col);
+		out->d = sqlite3_value_double(v);
 		return STRATA_OK;
 	case STRATA_TYPE_BOOL:
 		if (t != SQLITE_INTEGER)
 			return STRATA_ETYPE;
-		out->i = sqlite3_column_int64(st, col);
+		out->i = sqlite3_value_int64(v);
 		if (out->i != 0 && out->i != 1)
 			return STRATA_ETYPE;
 		out->b = out->i == 1;
@@ -539,16 +545,16 @@ static int sq_column(void *stmt, int col, strata_type want, strata__cell *out)
 			return STRATA_ETYPE;
 		if (want != STRATA_TYPE_TEXT && t != SQLITE_TEXT)
 			return STRATA_ETYPE;
-		out->p = (const char *)sqlite3_column_text(st, col);
+		out->p = (const char *)sqlite3_value_text(v);
 		if (!out->p)
 			return strata__error_nomem();
-		out->len = (size_t)sqlite3_column_bytes(st, col);
+		out->len = (size_t)sqlite3_value_bytes(v);
 		return STRATA_OK;
 	case STRATA_TYPE_BLOB:
 		if (t != SQLITE_BLOB)
 			return STRATA_ETYPE;
-		out->p = sqlite3_column_blob(st, col);
-		out->len = (size_t)sqlite3_column_bytes(st, col);
+		out->p = sqlite3_value_blob(v);
+		out->len = (size_t)sqlite3_value_bytes(v);
 		return STRATA_OK;
 	default: return STRATA_ETYPE;
 	}

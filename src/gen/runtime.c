@@ -20,7 +20,7 @@ typedef struct chunk {
 } chunk;
 
 /* The arena and its first chunk are one allocation: a small result costs one malloc. */
-#define FIRST_CHUNK 1024
+#define FIRST_CHUNK 512 /* with the headers, within malloc's per-thread cache of small blocks */
 
 struct strata_arena {
 	chunk *head;
