@@ -255,69 +255,80 @@ static int bind_owned(strata_stmt *st, int i, strata_buf *b, char *json)
 	return rc;
 }
 
-int strata_bind_text_array(strata_db *db, strata_stmt *st, int i, const strata_text_array *a)
+/* Append element k of an array to a PostgreSQL array literal. */
+typedef int (*put_elem)(strata_buf *b, const void *items, size_t k);
+
+static int put_text_elem(strata_buf *b, const void *items, size_t k)
 {
-	if (!a)
-		return strata_bind_null(st, i);
+	return pg_quote_item(b, ((const char *const *)items)[k]);
+}
+
+static int put_int_elem(strata_buf *b, const void *items, size_t k)
+{
+	return strata__buf_printf(b, "%lld", (long long)((const int64_t *)items)[k]);
+}
+
+static int put_float_elem(strata_buf *b, const void *items, size_t k)
+{
+	return strata__buf_printf(b, "%.17g", ((const double *)items)[k]);
+}
+
+/*
+ * Bind an array: JSON text on SQLite (`json`, made by the caller only for
+ * SQLite), a '{...}' literal on PostgreSQL built with `put`.
+ */
+static int bind_array(strata_db *db, strata_stmt *st, int i, const void *items, size_t n, put_elem put,
+		      char *(*json)(const void *arr), const void *arr)
+{
 	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
-		char *json = strata_text_array_json(a);
-		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
+		char *text = json(arr);
+		return text ? bind_owned(st, i, NULL, text) : STRATA_ENOMEM;
 	}
 	strata_buf b = STRATA_BUF_INIT;
-	if (strata__buf_putc(&b, '{'))
-		return STRATA_ENOMEM;
-	for (size_t k = 0; k < a->n; k++)
-		if ((k && strata__buf_putc(&b, ',')) || pg_quote_item(&b, a->items[k])) {
-			strata__buf_free(&b);
-			return STRATA_ENOMEM;
-		}
-	if (strata__buf_putc(&b, '}')) {
+	int rc = strata__buf_putc(&b, '{');
+	for (size_t k = 0; rc == STRATA_OK && k < n; k++) {
+		if (k)
+			rc = strata__buf_putc(&b, ',');
+		if (rc == STRATA_OK)
+			rc = put(&b, items, k);
+	}
+	if (rc == STRATA_OK)
+		rc = strata__buf_putc(&b, '}');
+	if (rc != STRATA_OK) {
 		strata__buf_free(&b);
-		return STRATA_ENOMEM;
+		return rc;
 	}
 	return bind_owned(st, i, &b, NULL);
+}
+
+static char *text_json(const void *a)
+{
+	return strata_text_array_json(a);
+}
+
+static char *int_json(const void *a)
+{
+	return strata_int_array_json(a);
+}
+
+static char *float_json(const void *a)
+{
+	return strata_float_array_json(a);
+}
+
+int strata_bind_text_array(strata_db *db, strata_stmt *st, int i, const strata_text_array *a)
+{
+	return a ? bind_array(db, st, i, a->items, a->n, put_text_elem, text_json, a) : strata_bind_null(st, i);
 }
 
 int strata_bind_int_array(strata_db *db, strata_stmt *st, int i, const strata_int_array *a)
 {
-	if (!a)
-		return strata_bind_null(st, i);
-	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
-		char *json = strata_int_array_json(a);
-		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
-	}
-	strata_buf b = STRATA_BUF_INIT;
-	int rc = strata__buf_putc(&b, '{');
-	for (size_t k = 0; rc == STRATA_OK && k < a->n; k++)
-		rc = strata__buf_printf(&b, "%s%lld", k ? "," : "", (long long)a->items[k]);
-	if (rc == STRATA_OK)
-		rc = strata__buf_putc(&b, '}');
-	if (rc != STRATA_OK) {
-		strata__buf_free(&b);
-		return rc;
-	}
-	return bind_owned(st, i, &b, NULL);
+	return a ? bind_array(db, st, i, a->items, a->n, put_int_elem, int_json, a) : strata_bind_null(st, i);
 }
 
 int strata_bind_float_array(strata_db *db, strata_stmt *st, int i, const strata_float_array *a)
 {
-	if (!a)
-		return strata_bind_null(st, i);
-	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
-		char *json = strata_float_array_json(a);
-		return json ? bind_owned(st, i, NULL, json) : STRATA_ENOMEM;
-	}
-	strata_buf b = STRATA_BUF_INIT;
-	int rc = strata__buf_putc(&b, '{');
-	for (size_t k = 0; rc == STRATA_OK && k < a->n; k++)
-		rc = strata__buf_printf(&b, "%s%.17g", k ? "," : "", a->items[k]);
-	if (rc == STRATA_OK)
-		rc = strata__buf_putc(&b, '}');
-	if (rc != STRATA_OK) {
-		strata__buf_free(&b);
-		return rc;
-	}
-	return bind_owned(st, i, &b, NULL);
+	return a ? bind_array(db, st, i, a->items, a->n, put_float_elem, float_json, a) : strata_bind_null(st, i);
 }
 
 /* ---- SQL builder ---- */
