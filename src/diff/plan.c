@@ -1,0 +1,243 @@
+/*
+ * The differ's entry point: two models in, an ordered plan and its SQL out.
+ *
+ * strata_diff() runs one direction from `from` to `to` (up) and the same
+ * differ from `to` back to `from` with the renames reversed (down).  The
+ * order of one direction: enum types and values, table renames, new
+ * tables in dependency order, tables on both sides (table.c), foreign
+ * keys added once every table exists, recreated enums, dropped tables,
+ * dropped enums.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "diff/internal.h"
+#include "schema/model.h"
+#include "sql/ddl.h"
+
+static bool never_skip(void *ud, const strata_fkey *f)
+{
+	(void)ud;
+	(void)f;
+	return true;
+}
+
+static int diff_all(strata__diff_ctx *c)
+{
+	int rc;
+	const strata_schema *a = c->a, *b = c->b;
+	if (c->pg && (rc = strata__diff_pg_enums_before(c)))
+		return rc;
+	/* Table renames. */
+	for (int i = 0; i < b->ntables; i++) {
+		const strata_table *tb = &b->tables[i], *ta = strata__diff_old_table(c, tb);
+		if (!ta || strcmp(ta->name, tb->name) == 0)
+			continue;
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_RENAME_TABLE, tb->name, NULL, false, "rename table %s to %s", ta->name, tb->name)) ||
+		    (rc = strata__diff_alter_table(c, c->tx, ta->name)) || (rc = strata__buf_puts(c->tx, "RENAME TO ")) ||
+		    (rc = strata__sql_ident(c->tx, c->d, tb->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
+			return rc;
+	}
+	/* New tables, in dependency order; their keys to other tables come after on PostgreSQL. */
+	bool *made = calloc((size_t)b->ntables + 1, sizeof *made);
+	if (!made)
+		return strata__error_nomem();
+	rc = STRATA_OK;
+	for (int i = 0; i < b->ntables; i++)
+		made[i] = strata__diff_old_table(c, &b->tables[i]) != NULL;
+	for (int i = 0; i < b->ntables && !rc; i++) {
+		const strata_table *tb = &b->tables[i];
+		if (made[i])
+			continue;
+		made[i] = true;
+		for (int j = 0; j < tb->ncolumns; j++)
+			c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s", tb->name)) ||
+		    (rc = strata__sql_create_table(c->tx, c->d, b, tb, NULL, c->pg ? never_skip : NULL, NULL)) ||
+		    (rc = strata__sql_check_comments(c->tx, c->d, tb)))
+			break;
+		for (int j = 0; j < tb->nindexes && !rc; j++)
+			rc = strata__sql_create_index(c->tx, c->d, tb, &tb->indexes[j], false);
+		if (!rc)
+			rc = strata__sql_triggers(c->tx, c->d, tb);
+	}
+	free(made);
+	if (rc)
+		return rc;
+	/* Tables on both sides. */
+	for (int i = 0; i < b->ntables; i++) {
+		const strata_table *tb = &b->tables[i], *ta = strata__diff_old_table(c, tb);
+		if (ta && (rc = strata__diff_table(c, ta, tb)))
+			return rc;
+	}
+	if (c->pg) {
+		for (int i = 0; i < b->ntables; i++)
+			if ((rc = strata__diff_pg_add_fkeys(c, strata__diff_old_table(c, &b->tables[i]), &b->tables[i])))
+				return rc;
+		for (int i = 0; i < b->nenums; i++) {
+			const strata_enum *ea = strata_schema_enum(a, b->enums[i].name);
+			if (ea && !strata__diff_same_list(ea->values, ea->nvalues, b->enums[i].values, b->enums[i].nvalues) &&
+			    !strata__diff_enum_extends(ea, &b->enums[i]) && (rc = strata__diff_pg_enum_recreate(c, ea, &b->enums[i])))
+				return rc;
+		}
+	}
+	/* Dropped tables: referencing tables first.  Keys between dropped tables go first on PostgreSQL. */
+	for (int i = 0; c->pg && i < a->ntables; i++) {
+		const strata_table *ta = &a->tables[i];
+		if (strata__diff_new_table(c, ta))
+			continue;
+		for (int j = 0; j < ta->nfkeys; j++)
+			if ((rc = strata__diff_drop_constraint(c, ta->name, ta->fkeys[j].name)))
+				return rc;
+	}
+	for (int i = a->ntables - 1; i >= 0; i--) {
+		const strata_table *ta = &a->tables[i];
+		if (strata__diff_new_table(c, ta))
+			continue;
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_TABLE, ta->name, NULL, true, "drop table %s", ta->name)) ||
+		    (rc = strata__diff_destructive(c->tx, "DROP TABLE loses every row")) || (rc = strata__buf_puts(c->tx, "DROP TABLE IF EXISTS ")) ||
+		    (rc = strata__sql_ident(c->tx, c->d, ta->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
+			return rc;
+	}
+	for (int i = 0; c->pg && i < a->nenums; i++) {
+		if (strata_schema_enum(b, a->enums[i].name))
+			continue;
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_ENUM, NULL, a->enums[i].name, false, "drop enum %s", a->enums[i].name)) ||
+		    (rc = strata__buf_puts(c->tx, "DROP TYPE IF EXISTS ")) || (rc = strata__sql_ident(c->tx, c->d, a->enums[i].name)) ||
+		    (rc = strata__buf_puts(c->tx, ";\n")))
+			return rc;
+	}
+	return STRATA_OK;
+}
+
+/* Run one direction; the SQL is the prelude (when needed) and the statements. */
+static int run(const strata_schema *a, const strata_schema *b, strata_backend d, strata__diff_rename *rn, int nrn, bool concurrent,
+	       strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx, char **pre_out)
+{
+	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT, pre = STRATA_BUF_INIT;
+	strata__diff_ctx c = { a, b, d, d == STRATA_BACKEND_POSTGRES, rn, nrn, &tx, &nontx, pre_out ? &pre : NULL, plan, arena, concurrent, false, false };
+	int rc = diff_all(&c);
+	/*
+	 * SQLite's documented rebuild switches foreign keys off, which only works
+	 * outside a transaction: such a section opens its own (transaction:false).
+	 */
+	if (!rc && c.rebuilt)
+		rc = strata__buf_puts(&full, "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n");
+	if (!rc && c.need_prelude && tx.len)
+		rc = strata__sql_prelude(&full, d, b);
+	if (!rc && tx.len)
+		rc = strata__buf_puts(&full, strata__buf_cstr(&tx));
+	if (!rc && c.rebuilt)
+		rc = strata__buf_puts(&full, "PRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n");
+	if (own_tx)
+		*own_tx = c.rebuilt;
+	if (!rc) {
+		*tx_out = full.ptr ? strata__buf_detach(&full) : strata__strdup("");
+		*nontx_out = nontx.len ? strata__buf_detach(&nontx) : NULL;
+		if (!*tx_out || (nontx.len && !*nontx_out))
+			rc = STRATA_ENOMEM;
+		if (!rc && pre_out && pre.len && !(*pre_out = strata__buf_detach(&pre)))
+			rc = STRATA_ENOMEM;
+	}
+	strata__buf_free(&pre);
+	strata__buf_free(&tx);
+	strata__buf_free(&nontx);
+	strata__buf_free(&full);
+	return rc;
+}
+
+struct plan_private {
+	strata_plan plan;
+	strata_schema *arena;
+};
+
+void strata_plan_free(strata_plan *p)
+{
+	if (!p)
+		return;
+	struct plan_private *pp = (struct plan_private *)p;
+	free(p->up);
+	free(p->down);
+	free(p->up_nontx);
+	free(p->down_nontx);
+	free(p->up_pre);
+	strata_schema_free(pp->arena);
+	free(pp);
+}
+
+int strata_diff(const strata_schema *from, const strata_schema *to, strata_backend backend, strata_plan **out)
+{
+	struct plan_private *pp = NULL;
+	strata__diff_rename *fw = NULL, *bw = NULL;
+	int nrn = 0, rc;
+	char *ignore = NULL;
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_diff: out is NULL");
+	*out = NULL;
+	if (!from || !to || (backend != STRATA_BACKEND_SQLITE && backend != STRATA_BACKEND_POSTGRES))
+		return strata__error_set(STRATA_EINVAL, "strata_diff: bad argument");
+	if (!(pp = calloc(1, sizeof *pp)))
+		return strata__error_nomem();
+	if ((rc = strata__schema_new(&pp->arena, NULL)))
+		goto fail;
+	/* Renames from the hints of `to` that apply to `from`. */
+	int cap = 1;
+	for (int i = 0; i < to->ntables; i++)
+		cap += 1 + to->tables[i].ncolumns;
+	fw = calloc((size_t)cap, sizeof *fw);
+	bw = calloc((size_t)cap, sizeof *bw);
+	if (!fw || !bw) {
+		rc = strata__error_nomem();
+		goto fail;
+	}
+	for (int i = 0; i < to->ntables; i++) {
+		const strata_table *tb = &to->tables[i];
+		const strata_table *ta = strata_schema_table(from, tb->name);
+		if (!ta && tb->renamed_from && (ta = strata_schema_table(from, tb->renamed_from)) != NULL &&
+		    !strata_schema_table(to, tb->renamed_from)) {
+			fw[nrn] = (strata__diff_rename){ NULL, ta->name, tb->name };
+			bw[nrn++] = (strata__diff_rename){ NULL, tb->name, ta->name };
+		} else if (!ta) {
+			continue;
+		}
+		for (int j = 0; j < tb->ncolumns; j++) {
+			const strata_column *cb = &tb->columns[j];
+			if (!cb->renamed_from || strata_table_column(ta, cb->name) || !strata_table_column(ta, cb->renamed_from) ||
+			    strata_table_column(tb, cb->renamed_from))
+				continue;
+			fw[nrn] = (strata__diff_rename){ tb->name, cb->renamed_from, cb->name };
+			bw[nrn++] = (strata__diff_rename){ ta->name, cb->name, cb->renamed_from };
+		}
+	}
+	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx, &pp->plan.up_own_tx,
+		      &pp->plan.up_pre)))
+		goto fail;
+	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore, &pp->plan.down_own_tx, NULL)))
+		goto fail;
+	free(ignore);
+	if (pp->plan.up_nontx) {
+		/* The concurrently created indexes go away in the same way. */
+		strata_buf b = STRATA_BUF_INIT;
+		for (int i = 0; i < pp->plan.nchanges && !rc; i++) {
+			const strata_change *ch = &pp->plan.changes[i];
+			if (ch->kind == STRATA_CHANGE_CREATE_INDEX && !(rc = strata__buf_puts(&b, "DROP INDEX CONCURRENTLY IF EXISTS ")) &&
+			    !(rc = strata__sql_ident(&b, backend, ch->name)))
+				rc = strata__buf_puts(&b, ";\n");
+		}
+		if (rc || !(pp->plan.down_nontx = strata__buf_detach(&b))) {
+			strata__buf_free(&b);
+			rc = rc ? rc : STRATA_ENOMEM;
+			goto fail;
+		}
+	}
+	free(fw);
+	free(bw);
+	*out = &pp->plan;
+	return STRATA_OK;
+fail:
+	free(fw);
+	free(bw);
+	strata_plan_free(&pp->plan);
+	return rc;
+}
