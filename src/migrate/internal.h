@@ -97,4 +97,58 @@ void strata__migrate_unlock(strata_migrator *m);
 extern const char strata__ledger_insert_sql[];
 extern const char strata__ledger_delete_sql[];
 
+/* ---- shared by the runner's files (status.c, drift.c, plan.c, section.c, run.c, loose.c, ...) ---- */
+
+#include "sql/split.h"
+
+/* The file and the ledger row of a version (NULL when none); files and rows are sorted. */
+strata__migration *strata__mig_file(strata_migrator *m, const char *version);
+strata__ledger_row *strata__mig_row(strata_migrator *m, const char *version);
+
+/* Read the ledger and rebuild m->info from it and the files (status.c). */
+int strata__mig_refresh(strata_migrator *m);
+
+/* Drift that blocks a run (changed, missing, failed, out of order): STRATA_EMIGRATE naming the file (drift.c). */
+int strata__mig_check_drift(strata_migrator *m, bool up);
+
+/* Lock, ensure the ledger (not in a dry run), refresh, check drift; unlocks on failure (plan.c). */
+int strata__mig_prepare_run(strata_migrator *m, bool up);
+/* The files up would apply, up to target, in order; *list is an array of pointers (free()). */
+int strata__mig_pending(strata_migrator *m, const char *target, strata__migration ***list, size_t *n);
+/* The applied versions down would revert, newest first (free()). */
+int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strata_migration_info ***list, size_t *n);
+
+/* One section split into statements (section.c). */
+typedef struct strata__section_run {
+	strata__migration *f;
+	const strata__mig_section *s;
+	const char *label; /* "up", "down", "verify" */
+	strata__sql_piece *pcs;
+	size_t np;
+} strata__section_run;
+
+int strata__mig_split(strata_migrator *m, strata__migration *f, const strata__mig_section *s, const char *label,
+		      strata__section_run *r);
+const char *strata__piece_text(const strata__section_run *r, size_t i);
+int strata__piece_line(const strata__section_run *r, size_t i);
+/* Run statement i; on failure the error names file:line, the statement and `what` (what it left behind). */
+int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size_t i, const char *what);
+/* SQLite: does the section drop or alter a table (a rebuild that needs foreign keys off)? */
+bool strata__mig_rebuilds_table(strata_migrator *m, const strata__section_run *r);
+/* SQLite: rows that break a foreign key now; and an error when more than `before` do. */
+int strata__mig_fk_count(strata_migrator *m, int64_t *n);
+int strata__mig_fk_check(strata_migrator *m, const strata__migration *f, int64_t before);
+int64_t strata__mig_now_ms(void);
+/* Roll back, keeping the error that caused it. */
+void strata__mig_rollback(strata_db *db);
+
+/* transaction:false (loose.c): up from statement `from`, down, and where a retry resumes. */
+int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t from);
+int strata__mig_run_loose_down(strata_migrator *m, strata__section_run *r);
+size_t strata__mig_resume_at(const strata__ledger_row *r);
+
+/* safety.c: the backup before a destructive migration; the schema file after a run. */
+int strata__mig_backup(strata_migrator *m, const char *before_version);
+int strata__mig_write_schema(strata_migrator *m);
+
 #endif

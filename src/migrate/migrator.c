@@ -1,0 +1,146 @@
+/*
+ * A migrator: its options (and those the environment gives), opening one
+ * over a connection (which reads and parses the migrations directory),
+ * freeing it, and auto-migrate at program start-up.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/url.h"
+#include "migrate/internal.h"
+
+int strata_migrate_options_from_env(strata_migrate_options *opts)
+{
+	if (!opts)
+		return strata__error_set(STRATA_EINVAL, "strata_migrate_options_from_env: opts is NULL");
+	const char *dir = getenv("STRATA_MIGRATIONS_DIR");
+	if (dir && *dir)
+		opts->dir = dir;
+	const char *b = getenv("DB_BACKUP_ON_MIGRATE");
+	if (b && *b) {
+		int v = strata__parse_bool(b);
+		if (v < 0)
+			return strata__error_set(STRATA_EINVAL, "DB_BACKUP_ON_MIGRATE: '%s' is not true or false", b);
+		if (v)
+			opts->safe = true;
+	}
+	return STRATA_OK;
+}
+
+static char *dup_or(const char *s, const char *dflt)
+{
+	return strata__strdup(s && *s ? s : dflt);
+}
+
+int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migrate_options *opts)
+{
+	strata_migrate_options defaults = STRATA_MIGRATE_OPTIONS_INIT;
+	int rc;
+
+	if (!out || !db)
+		return strata__error_set(STRATA_EINVAL, "strata_migrator_open: %s is NULL", out ? "db" : "out");
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != STRATA_MIGRATE_OPTIONS_VERSION)
+		return strata__error_set(STRATA_EINVAL, "strata_migrator_open: options version %u is not %d",
+					 opts->version, STRATA_MIGRATE_OPTIONS_VERSION);
+	strata_migrator *m = calloc(1, sizeof *m);
+	if (!m)
+		return strata__error_nomem();
+	m->db = db;
+	m->backend = strata_db_backend(db);
+	m->opts = *opts;
+	if (gethostname(m->host, sizeof m->host - 1) != 0 || !m->host[0])
+		snprintf(m->host, sizeof m->host, "localhost");
+	m->dir = dup_or(opts->dir, "migrations");
+	m->backup_dir = dup_or(opts->backup_dir, "backups");
+	m->schema_file = opts->schema_file && *opts->schema_file ? strata__strdup(opts->schema_file) : NULL;
+	if (opts->applied_by && *opts->applied_by) {
+		m->applied_by = strata__strdup(opts->applied_by);
+	} else {
+		const char *user = getenv("USER");
+		if (!user || !*user)
+			user = getenv("LOGNAME");
+		struct passwd pw, *pwp = NULL;
+		char pwbuf[1024];
+		if ((!user || !*user) && getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+			user = pwp->pw_name;
+		strata_buf by = STRATA_BUF_INIT;
+		if (strata__buf_printf(&by, "%s@%s", user && *user ? user : "unknown", m->host) == STRATA_OK)
+			m->applied_by = strata__buf_detach(&by);
+	}
+	if (!m->dir || !m->backup_dir || !m->applied_by || (opts->schema_file && *opts->schema_file && !m->schema_file)) {
+		rc = STRATA_ENOMEM;
+		goto fail;
+	}
+	m->opts.dir = m->dir;
+	m->opts.backup_dir = m->backup_dir;
+	m->opts.schema_file = m->schema_file;
+	m->opts.applied_by = m->applied_by;
+	rc = strata__migrations_load(m->dir, m->backend, &m->files, &m->nfiles);
+	if (rc != STRATA_OK)
+		goto fail;
+	*out = m;
+	return STRATA_OK;
+fail:
+	strata_migrator_free(m);
+	return rc;
+}
+
+void strata_migrator_free(strata_migrator *m)
+{
+	if (!m)
+		return;
+	strata__migrate_unlock(m);
+	strata__migrations_free(m->files, m->nfiles);
+	strata__ledger_clear(m);
+	free(m->info);
+	free(m->dir);
+	free(m->backup_dir);
+	free(m->schema_file);
+	free(m->applied_by);
+	free(m->last_backup);
+	free(m->saved_app_name);
+	free(m);
+}
+
+const char *strata_migrate_last_backup(const strata_migrator *m)
+{
+	return m ? m->last_backup : NULL;
+}
+
+int strata_migrate_auto(strata_db *db, const strata_migrate_options *opts, bool *ran)
+{
+	strata_migrate_options o = STRATA_MIGRATE_OPTIONS_INIT;
+	strata_migrator *m = NULL;
+	int rc;
+
+	if (ran)
+		*ran = false;
+	if (!db)
+		return strata__error_set(STRATA_EINVAL, "strata_migrate_auto: db is NULL");
+	const char *v = getenv("DB_AUTO_MIGRATE");
+	if (!v || !*v)
+		return STRATA_OK;
+	int on = strata__parse_bool(v);
+	if (on < 0)
+		return strata__error_set(STRATA_EINVAL, "DB_AUTO_MIGRATE: '%s' is not true or false", v);
+	if (!on)
+		return STRATA_OK;
+	if (opts)
+		o = *opts;
+	rc = strata_migrate_options_from_env(&o);
+	if (rc == STRATA_OK)
+		rc = strata_migrator_open(&m, db, &o);
+	if (rc == STRATA_OK)
+		rc = strata_migrate_up(m, NULL, NULL);
+	if (rc == STRATA_OK && ran)
+		*ran = true;
+	strata_migrator_free(m);
+	return rc;
+}
