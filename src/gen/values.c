@@ -214,13 +214,13 @@ void strata__gen_key_params(const gmodel *m, const gtable *g, strata_buf *b, int
 
 /* ---- binding ---- */
 
-/*
- * The tabs of `indent`.  Depths other than 2 and 3 get one tab, as the
- * generator always wrote them (the golden files hold that).
- */
+/* `indent` tabs (at most 6). */
 static const char *tabs(int indent)
 {
-	return indent == 2 ? "\t\t" : indent == 3 ? "\t\t\t" : "\t";
+	static const char t[] = "\t\t\t\t\t\t";
+	if (indent > 6)
+		indent = 6;
+	return t + 6 - (indent < 1 ? 1 : indent);
 }
 
 void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent)

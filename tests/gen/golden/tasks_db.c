@@ -204,12 +204,12 @@ int user_insert_many(strata_db *db, user *rows, size_t n)
 			if (!row->created_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
 			}
 			if (!row->updated_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
 			}
 			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->id).v);
 			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->email, -1);
@@ -217,7 +217,7 @@ int user_insert_many(strata_db *db, user *rows, size_t n)
 			if (!row->is_active.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_bool(st, i++, row->is_active.v);
+				if (rc == STRATA_OK) rc = strata_bind_bool(st, i++, row->is_active.v);
 			}
 		}
 		size_t got = 0;
@@ -1048,40 +1048,40 @@ int task_insert_many(strata_db *db, user_id owner, task *rows, size_t n)
 			if (!row->created_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
 			}
 			if (!row->updated_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
 			}
 			if (!row->deleted_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->deleted_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->deleted_at.v);
 			}
 			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->user_id).v);
 			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->title, -1);
 			if (!row->priority.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(row->priority.v));
+				if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(row->priority.v));
 			}
 			if (!row->state.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_text(st, i++, status_name(row->state.v), -1);
+				if (rc == STRATA_OK) rc = strata_bind_text(st, i++, status_name(row->state.v), -1);
 			}
 			if (rc == STRATA_OK) rc = strata_bind_json(st, i++, row->config);
 			if (!row->labels.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_text_array(db, st, i++, &(row->labels.v));
+				if (rc == STRATA_OK) rc = strata_bind_text_array(db, st, i++, &(row->labels.v));
 			}
 			if (!row->due_date.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->due_date.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->due_date.v);
 			}
 		}
 		size_t got = 0;
@@ -2180,12 +2180,12 @@ int tag_insert_many(strata_db *db, user_id owner, tag *rows, size_t n)
 			if (!row->created_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
 			}
 			if (!row->updated_at.has) {
 				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
 			} else {
-	if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
+				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
 			}
 			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->user_id).v);
 			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->name, -1);
