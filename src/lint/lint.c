@@ -15,10 +15,17 @@
 
 /* ---- small helpers ---- */
 
+/* ASCII lower case, without the locale. */
+static inline unsigned char fold(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return u >= 'A' && u <= 'Z' ? (unsigned char)(u + 32) : u;
+}
+
 bool strata__lint_ieq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+		if (*a != *b && fold(*a) != fold(*b))
 			return false;
 	return *a == *b;
 }

@@ -1,7 +1,24 @@
 /*
- * Migration linting, shared by the dialects: what each statement did
- * (effects), a catalog of tables and column types replayed across files,
- * and the per-run state the dialect analysers keep.
+ * Migration linting's internal interface, shared by the files of
+ * src/lint/ that read migrations.  Three layers, each with one job:
+ *
+ *   dialect adapters   pg.c (PostgreSQL's parser), sqlite.c (a tokenizer)
+ *                      turn one statement into its effects (lint_effect):
+ *                      what it creates, drops, alters, locks.  They report
+ *                      nothing but `invalid-sql`.  sqlite.c and pgscratch.c
+ *                      also apply files to a scratch database and take
+ *                      snapshots (lint_catalog) of it.
+ *   the rules          migrules.c reads the effects of a statement, the
+ *                      file so far and the catalog, and emits findings; it
+ *                      compares snapshots; it is the only place that knows
+ *                      what a rule is.
+ *   the frame          mig.c reads files in version order, splits sections
+ *                      into statements (lint_stmt), runs adapter then rules
+ *                      on each, and keeps the catalog across files.
+ *
+ * Names: types lint_*, constants LINT_*, functions strata__lint_*.
+ * Strings in effects and catalogs are owned copies (malloc); names compare
+ * case-insensitively (ASCII).  Everything here belongs to one thread.
  */
 #ifndef STRATA_LINT_MIG_H
 #define STRATA_LINT_MIG_H
@@ -10,120 +27,210 @@
 #include "migrate/internal.h"
 #include "sql/split.h"
 
-typedef enum ekind {
-	E_CREATE_TABLE,
-	E_DROP_TABLE,
-	E_ADD_COLUMN,
-	E_DROP_COLUMN,
-	E_CREATE_INDEX,
-	E_DROP_INDEX,
-	E_RENAME_TABLE,	 /* table -> to */
-	E_RENAME_COLUMN, /* table.name -> to */
-	E_ALTER_TYPE,	 /* table.name, to: the new type */
-	E_TOUCH		 /* any other change to `table` (SQLite rebuilds, UPDATE, ...) */
-} ekind;
+/* ---- the effects of one statement ---- */
 
-typedef struct effect {
-	ekind k;
-	char *table, *name, *to;
-	int line, col;
-} effect;
+/* What a statement does to one object.  Fields used are listed per op. */
+typedef enum lint_op {
+	LINT_OP_CREATE_TABLE,   /* table; name_len: of the table's name */
+	LINT_OP_DEF_COLUMN,     /* a column of a CREATE TABLE: table, name, type; name_len */
+	LINT_OP_DROP_TABLE,     /* table; F_CASCADE */
+	LINT_OP_ADD_COLUMN,     /* table, name, type; F_NOT_NULL, F_DEFAULT, F_VOLATILE,
+				   F_IDENTITY; name_len */
+	LINT_OP_DROP_COLUMN,    /* table, name */
+	LINT_OP_ALTER_TYPE,     /* table, name, type: the new type */
+	LINT_OP_SET_NOT_NULL,   /* table, name */
+	LINT_OP_ADD_CONSTRAINT, /* table, name: the constraint's (may be NULL);
+				   F_FOREIGN/F_CHECK/F_UNIQUE/F_PRIMARY, F_NOT_VALID,
+				   F_USING_INDEX */
+	LINT_OP_ALTER_OTHER,    /* any other ALTER TABLE action on table */
+	LINT_OP_CREATE_INDEX,   /* table, name (NULL: unnamed); F_CONCURRENTLY */
+	LINT_OP_DROP_INDEX,     /* name (table ""); F_CONCURRENTLY */
+	LINT_OP_CREATE_OTHER,   /* what (VIEW, TRIGGER, ...) name; name_len */
+	LINT_OP_DROP_OTHER,     /* what (VIEW, TYPE, ...) name */
+	LINT_OP_RENAME_TABLE,   /* table -> to */
+	LINT_OP_RENAME_COLUMN,  /* table.name -> to */
+	LINT_OP_TRUNCATE,       /* table; F_CASCADE */
+	LINT_OP_DELETE,         /* table; F_WHERE */
+	LINT_OP_UPDATE,         /* table; F_WHERE */
+	LINT_OP_SET             /* name: the setting; F_NONZERO: set to something other than 0 */
+} lint_op;
 
-typedef struct effects {
-	effect *v;
+/* Flags of an effect. */
+#define LINT_F_IF_EXISTS    0x0001u /* IF [NOT] EXISTS: re-running is harmless */
+#define LINT_F_CONCURRENTLY 0x0002u /* CONCURRENTLY */
+#define LINT_F_CASCADE      0x0004u /* CASCADE */
+#define LINT_F_NOT_NULL     0x0008u /* a column NOT NULL (or PRIMARY KEY) */
+#define LINT_F_DEFAULT      0x0010u /* a column with a DEFAULT */
+#define LINT_F_VOLATILE     0x0020u /* ...whose value differs per row */
+#define LINT_F_IDENTITY     0x0040u /* a column GENERATED (identity or expression) */
+#define LINT_F_FOREIGN      0x0080u /* constraint kinds */
+#define LINT_F_CHECK        0x0100u
+#define LINT_F_UNIQUE       0x0200u
+#define LINT_F_PRIMARY      0x0400u
+#define LINT_F_NOT_VALID    0x0800u /* a constraint added NOT VALID */
+#define LINT_F_USING_INDEX  0x1000u /* a key added USING INDEX (built beforehand) */
+#define LINT_F_WHERE        0x2000u /* a DELETE/UPDATE with a WHERE */
+#define LINT_F_NONZERO      0x4000u /* SET to a value other than 0 */
+
+typedef struct lint_effect {
+	lint_op op;
+	unsigned flags;
+	char *table, *name, *to, *type, *what; /* NULL when not used (table: "" when not used) */
+	size_t name_len;                       /* the source length of the name the op defines (0: unknown) */
+	int line, col;                         /* of the statement */
+} lint_effect;
+
+/* The effects of a section, in statement order; a statement's are a contiguous run. */
+typedef struct lint_effects {
+	lint_effect *v;
 	size_t n, cap;
-} effects;
+} lint_effects;
 
-int strata__eff_add(effects *e, ekind k, const char *table, const char *name, const char *to, int line, int col);
-/* The first effect of kind k on table (and name, when not NULL), or NULL.  Names compare case-insensitively. */
-const effect *strata__eff_find(const effects *e, ekind k, const char *table, const char *name);
-void strata__eff_free(effects *e);
+/*
+ * Append a copy of *x (its strings are copied; NULL stays NULL, table NULL
+ * becomes "").  STRATA_OK or STRATA_ENOMEM.
+ */
+int strata__lint_eff_add(lint_effects *e, const lint_effect *x);
+/* The first effect of `op` on table (and name, when not NULL), or NULL. */
+const lint_effect *strata__lint_eff_find(const lint_effects *e, lint_op op, const char *table, const char *name);
+void strata__lint_eff_free(lint_effects *e);
 
-/* Column types replayed across migrations (PostgreSQL), lower-case normalised. */
-typedef struct cat_col {
+/* ---- the catalog: what the migrations did so far ---- */
+
+/* Column types lower-cased as written ("varchar(100)", "int4"). */
+typedef struct lint_column {
 	char *name, *type;
-} cat_col;
-typedef struct cat_table {
+} lint_column;
+typedef struct lint_table {
 	char *name;
-	cat_col *cols;
+	lint_column *cols;
 	size_t ncols, cap;
-} cat_table;
-typedef struct catalog {
-	cat_table *t;
+} lint_table;
+typedef struct lint_catalog {
+	lint_table *t;
 	size_t n, cap;
-} catalog;
+	size_t *slot; /* open-addressing index by lower-cased name: t's index + 1, 0 empty */
+	size_t nslot; /* a power of two, at least twice n; 0: no index yet */
+} lint_catalog;
 
-cat_table *strata__cat_table(catalog *c, const char *name);
-int strata__cat_add_table(catalog *c, const char *name, cat_table **out);
-void strata__cat_drop_table(catalog *c, const char *name);
-int strata__cat_set_col(cat_table *t, const char *name, const char *type);
-cat_col *strata__cat_col(cat_table *t, const char *name);
-void strata__cat_drop_col(cat_table *t, const char *name);
-int strata__cat_rename_table(catalog *c, const char *from, const char *to);
-void strata__cat_free(catalog *c);
+lint_table *strata__lint_cat_table(const lint_catalog *c, const char *name);
+/* The table (added, empty, when missing) in *out.  STRATA_OK or STRATA_ENOMEM. */
+int strata__lint_cat_add_table(lint_catalog *c, const char *name, lint_table **out);
+void strata__lint_cat_drop_table(lint_catalog *c, const char *name);
+int strata__lint_cat_rename_table(lint_catalog *c, const char *from, const char *to);
+/* Set (add or replace) a column's type.  STRATA_OK or STRATA_ENOMEM. */
+int strata__lint_cat_set_col(lint_table *t, const char *name, const char *type);
+/* The column of t (t may be NULL), or NULL. */
+lint_column *strata__lint_cat_col(const lint_table *t, const char *name);
+void strata__lint_cat_drop_col(lint_table *t, const char *name);
+int strata__lint_cat_rename_col(lint_table *t, const char *from, const char *to);
+void strata__lint_cat_free(lint_catalog *c);
+
+/* ---- types ---- */
 
 /* Would changing a column from type `from` to `to` lose data?  Types as written, any case. */
-bool strata__type_narrows(const char *from, const char *to, strata_backend dialect);
+bool strata__lint_type_narrows(const char *from, const char *to, strata_backend dialect);
 /* Is the change one PostgreSQL makes without a rewrite (a wider varchar, varchar to text)? */
-bool strata__type_cheap_change(const char *from, const char *to);
+bool strata__lint_type_cheap_change(const char *from, const char *to);
+
+/* ---- files and statements ---- */
 
 /* One statement of a section: the text and where it starts in the file. */
-typedef struct mig_stmt {
+typedef struct lint_stmt {
 	const char *sql; /* NUL-terminated copy */
 	size_t len;
 	int line, col;
-} mig_stmt;
+} lint_stmt;
 
-/* Linting one migration file. */
-typedef struct mig_file {
+/* One migration file being linted. */
+typedef struct lint_file {
 	lint_ctx *ctx;
 	const strata__migration *m;
+	strata_backend dialect;
 	const strata_schema *schema; /* may be NULL */
-	bool down;		     /* analysing the down section: record effects, report only invalid SQL */
-	bool up_tx;		     /* the up section runs in a transaction */
-	effects up, dn;
-	/* PostgreSQL: lock_timeout set, require-lock-timeout reported. */
-	bool lock_timeout, lock_reported;
-} mig_file;
+	bool down;                   /* in the down section: effects are recorded, only invalid SQL is
+					reported */
+	bool up_tx;                  /* the up section runs in a transaction */
+	lint_effects up, dn;
+	/* Rule state across the statements of the up section. */
+	bool lock_timeout;  /* SET lock_timeout to a limit */
+	bool lock_reported; /* require-lock-timeout fired already */
+} lint_file;
 
-/* PostgreSQL: the run state and the per-statement analysis (pg.c). */
-typedef struct pg_run {
-	catalog cat;
-	strata_db *scratch;	/* a throwaway database (pgscratch.c), or NULL */
-	char *scratch_url;	/* its URL, to drop it */
-} pg_run;
-int strata__lint_pg_stmt(pg_run *run, mig_file *mf, const mig_stmt *st);
-/* PostgreSQL: after both sections: the static down-undoes-up check. */
-int strata__lint_pg_file_end(pg_run *run, mig_file *mf);
+/* The effects of the section being read. */
+static inline lint_effects *strata__lint_file_effects(lint_file *f)
+{
+	return f->down ? &f->dn : &f->up;
+}
+
+/* ---- the rules (migrules.c) ---- */
+
+/*
+ * The rules on one statement, whose effects are those of the current
+ * section from index `first` on; then, in the up section, the effects
+ * are applied to the catalog.  STRATA_OK or STRATA_ENOMEM.
+ */
+int strata__lint_rules_stmt(lint_file *f, lint_catalog *cat, const lint_stmt *st, size_t first);
+/* After both sections, without a scratch database: does down undo up?  Matched effect by effect. */
+int strata__lint_rules_down_static(lint_file *f);
+/*
+ * Snapshots of a scratch database (tables with their columns; indexes as
+ * the columns of a table named ""), compared.  Up: what the up section
+ * dropped, renamed or narrowed (SQLite, where statements alone do not
+ * tell a rebuild from a drop).  Down: before up against after down.
+ */
+int strata__lint_rules_compare_up(lint_file *f, const lint_catalog *before, const lint_catalog *after);
+int strata__lint_rules_compare_down(lint_file *f, const lint_catalog *before, const lint_catalog *after);
+
+/* ---- dialect adapters ---- */
+
+/*
+ * Read one statement into effects appended to the current section's list
+ * (strata__lint_file_effects).  A statement the dialect's parser rejects
+ * is reported as invalid-sql.  STRATA_OK or STRATA_ENOMEM.
+ */
+int strata__lint_pg_stmt(lint_file *f, const lint_stmt *st);
+int strata__lint_sq_stmt(lint_file *f, const lint_stmt *st);
+
+/*
+ * Run statements on a scratch database in order; a failure is reported as
+ * invalid-sql (when `report`) and the next one runs.  Transaction control
+ * statements are skipped.  STRATA_OK or STRATA_ENOMEM.
+ */
+int strata__lint_exec_stmts(strata_db *db, lint_file *f, const lint_stmt *v, size_t n, bool report);
 
 /*
  * PostgreSQL scratch database (pgscratch.c): create one on the server `url`
- * names (failure to create it is an error), apply a file's up, down and up
- * again comparing tables, columns and indexes, drop it at the end.
+ * names (failure to create it is an error), apply each file's up, down and
+ * up again comparing snapshots, drop it at the end.
  */
-int strata__lint_pg_scratch_open(pg_run *run, const char *url);
-void strata__lint_pg_scratch_close(pg_run *run);
-int strata__lint_pg_scratch_apply(pg_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
+typedef struct lint_pg_scratch {
+	strata_db *db; /* NULL: none */
+	char *url;     /* its URL, to drop it */
+} lint_pg_scratch;
+int strata__lint_pg_scratch_open(lint_pg_scratch *s, const char *url);
+void strata__lint_pg_scratch_close(lint_pg_scratch *s);
+int strata__lint_pg_scratch_apply(lint_pg_scratch *s, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
 				  size_t ndn);
 
-/* SQLite: the schema the files built so far, and the tokenizer rules (sqlite.c). */
-typedef struct sq_entry {
-	char *type, *name, *tbl, *sql; /* a row of sqlite_master */
-} sq_entry;
-typedef struct sq_run {
-	sq_entry *v;
+/* SQLite: the schema the files built so far, as sqlite_master rows (sqlite.c). */
+typedef struct lint_sq_entry {
+	char *type, *name, *tbl, *sql;
+} lint_sq_entry;
+typedef struct lint_sq_history {
+	lint_sq_entry *v;
 	size_t n, cap;
-} sq_run;
-int strata__lint_sq_open(sq_run *run);
-void strata__lint_sq_close(sq_run *run);
-/* Tokenizer rules on one statement and its effects. */
-int strata__lint_sq_stmt(sq_run *run, mig_file *mf, const mig_stmt *st);
+} lint_sq_history;
+void strata__lint_sq_close(lint_sq_history *h);
 /*
- * Apply the file to the scratch database (up, then down and up again when
- * there is a down section) and compare tables before and after.
+ * Apply the file to a work database holding what it needs of the history
+ * (up, then down and up again when there is a down section), compare
+ * snapshots, and put what it left back into the history.
  */
-int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
+int strata__lint_sq_apply(lint_sq_history *h, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
 			  size_t ndn);
+
+/* ---- entry points ---- */
 
 /*
  * Lint one migration given as text (for the fuzz target and tests): as
@@ -133,6 +240,6 @@ int strata__lint_migration_text(strata_lint_report *r, const char *file, const c
 				const strata_lint_options *opts);
 
 /* Is the schema file still using table (and column, when not NULL)? */
-bool strata__schema_has(const strata_schema *s, const char *table, const char *column);
+bool strata__lint_schema_has(const strata_schema *s, const char *table, const char *column);
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * SQLite migrations: a tokenizer for the statement-level rules, and a
- * scratch in-memory database the files are applied to in order, so the
- * tables and columns before and after each file can be compared (a table
- * rebuild that keeps every column is not a drop; a down section that does
- * not restore what up changed is caught).
+ * The SQLite adapter of migration linting: a tokenizer that reads each
+ * statement into its effects (lint/mig.h), and a scratch in-memory
+ * database the files are applied to in order, with snapshots of the
+ * tables and columns before and after each file (a table rebuild that
+ * keeps every column is not a drop; a down section that does not restore
+ * what up changed is caught).  The rules that judge effects and snapshots
+ * live in migrules.c.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,8 +21,8 @@ typedef enum tk { T_WORD, T_NAME, T_STRING, T_NUMBER, T_PUNCT } tk;
 
 typedef struct tok {
 	tk kind;
-	char text[72]; /* words upper-cased; names unquoted; truncated */
-	size_t at;
+	char text[72];  /* words upper-cased; names unquoted; truncated */
+	size_t at, len; /* where it starts and its length in the source */
 } tok;
 
 static size_t skip_blank(const char *s, size_t n, size_t i)
@@ -104,6 +106,7 @@ static int tokenize(const char *s, size_t n, tok **out, size_t *cnt)
 			i++;
 		}
 		t->text[len] = '\0';
+		t->len = i - t->at;
 		i = skip_blank(s, n, i);
 	}
 	*out = v;
@@ -116,22 +119,27 @@ static bool is(const tok *v, size_t n, size_t i, const char *w)
 	return i < n && v[i].kind == T_WORD && strcmp(v[i].text, w) == 0;
 }
 
-/* A possibly qualified name at *i (schema.name): its last part, the original case for bare words. */
-static bool name_at(const char *s, const tok *v, size_t n, size_t *i, char *buf, size_t cap)
+/*
+ * A possibly qualified name at *i (schema.name): its last part, the
+ * original case for bare words, into buf; *len (may be NULL) gets its
+ * length in the source (quotes left out).
+ */
+static bool name_at(const char *s, const tok *v, size_t n, size_t *i, char *buf, size_t cap, size_t *len)
 {
 	if (*i >= n || (v[*i].kind != T_WORD && v[*i].kind != T_NAME && v[*i].kind != T_STRING))
 		return false;
 	for (;;) {
 		const tok *t = &v[*i];
+		size_t l = t->kind == T_WORD ? t->len : t->len >= 2 ? t->len - 2 : 0;
 		if (t->kind == T_WORD) {
-			size_t l = strlen(t->text);
-			if (l >= cap)
-				l = cap - 1;
-			memcpy(buf, s + t->at, l);
-			buf[l] = '\0';
+			size_t k = l < cap ? l : cap - 1;
+			memcpy(buf, s + t->at, k);
+			buf[k] = '\0';
 		} else {
 			snprintf(buf, cap, "%s", t->text);
 		}
+		if (len)
+			*len = l;
 		(*i)++;
 		if (*i + 1 < n && v[*i].kind == T_PUNCT && v[*i].text[0] == '.') {
 			(*i)++;
@@ -141,150 +149,176 @@ static bool name_at(const char *s, const tok *v, size_t n, size_t *i, char *buf,
 	}
 }
 
-static int eff(mig_file *mf, const mig_stmt *st, ekind k, const char *t, const char *nm, const char *to)
+static int add(lint_file *f, const lint_stmt *st, lint_effect *x)
 {
-	return strata__eff_add(mf->down ? &mf->dn : &mf->up, k, t, nm, to, st->line, st->col);
+	x->line = st->line;
+	x->col = st->col;
+	return strata__lint_eff_add(strata__lint_file_effects(f), x);
 }
 
-#define EMIT(rule, ...) strata__lint_emit(mf->ctx, (rule), st->line, st->col, __VA_ARGS__)
-
-int strata__lint_sq_stmt(sq_run *run, mig_file *mf, const mig_stmt *st)
+/* CREATE [TEMP|UNIQUE|VIRTUAL] TABLE|INDEX|VIEW|TRIGGER [IF NOT EXISTS] name [ON table] */
+static int create(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 {
-	(void)run;
+	size_t i = 1;
+	while (is(v, n, i, "TEMP") || is(v, n, i, "TEMPORARY") || is(v, n, i, "UNIQUE") || is(v, n, i, "VIRTUAL"))
+		i++;
+	bool table = is(v, n, i, "TABLE"), index = is(v, n, i, "INDEX");
+	if (!table && !index && !is(v, n, i, "VIEW") && !is(v, n, i, "TRIGGER"))
+		return STRATA_OK;
+	char kind[80], name[128], other[128];
+	snprintf(kind, sizeof kind, "%s", v[i].text);
+	i++;
+	lint_effect x = { .op = table ? LINT_OP_CREATE_TABLE : index ? LINT_OP_CREATE_INDEX : LINT_OP_CREATE_OTHER };
+	if (is(v, n, i, "IF") && is(v, n, i + 1, "NOT") && is(v, n, i + 2, "EXISTS")) {
+		x.flags |= LINT_F_IF_EXISTS;
+		i += 3;
+	}
+	if (!name_at(st->sql, v, n, &i, name, sizeof name, &x.name_len))
+		return STRATA_OK;
+	if (table) {
+		x.table = name;
+	} else {
+		x.name = name;
+		x.what = kind;
+	}
+	if (index && is(v, n, i, "ON")) {
+		i++;
+		if (name_at(st->sql, v, n, &i, other, sizeof other, NULL))
+			x.table = other;
+	}
+	return add(f, st, &x);
+}
+
+/* DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] name */
+static int drop(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
+{
+	size_t i = 1;
+	bool table = is(v, n, i, "TABLE"), index = is(v, n, i, "INDEX");
+	if (!table && !index && !is(v, n, i, "VIEW") && !is(v, n, i, "TRIGGER"))
+		return STRATA_OK;
+	char kind[80], name[128];
+	snprintf(kind, sizeof kind, "%s", v[i].text);
+	i++;
+	lint_effect x = { .op = table   ? LINT_OP_DROP_TABLE
+				: index ? LINT_OP_DROP_INDEX
+					: LINT_OP_DROP_OTHER,
+			  .what = kind };
+	if (is(v, n, i, "IF") && is(v, n, i + 1, "EXISTS")) {
+		x.flags |= LINT_F_IF_EXISTS;
+		i += 2;
+	}
+	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
+		return STRATA_OK;
+	if (table)
+		x.table = name;
+	else
+		x.name = name;
+	return add(f, st, &x);
+}
+
+/* ALTER TABLE name RENAME TO x | RENAME [COLUMN] a TO b | ADD [COLUMN] c ... | DROP [COLUMN] c */
+static int alter(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
+{
+	size_t i = 2;
+	char name[128], other[128], col[128];
+	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
+		return STRATA_OK;
+	lint_effect x = { .table = name };
+	if (is(v, n, i, "RENAME") && is(v, n, i + 1, "TO")) {
+		i += 2;
+		if (!name_at(st->sql, v, n, &i, other, sizeof other, NULL))
+			return STRATA_OK;
+		x.op = LINT_OP_RENAME_TABLE;
+		x.to = other;
+	} else if (is(v, n, i, "RENAME")) {
+		i++;
+		if (is(v, n, i, "COLUMN"))
+			i++;
+		if (!name_at(st->sql, v, n, &i, col, sizeof col, NULL) || !is(v, n, i, "TO"))
+			return STRATA_OK;
+		i++;
+		if (!name_at(st->sql, v, n, &i, other, sizeof other, NULL))
+			return STRATA_OK;
+		x.op = LINT_OP_RENAME_COLUMN;
+		x.name = col;
+		x.to = other;
+	} else if (is(v, n, i, "ADD")) {
+		i++;
+		if (is(v, n, i, "COLUMN"))
+			i++;
+		if (!name_at(st->sql, v, n, &i, col, sizeof col, &x.name_len))
+			return STRATA_OK;
+		x.op = LINT_OP_ADD_COLUMN;
+		x.name = col;
+		for (size_t j = i; j < n; j++) {
+			if (is(v, n, j, "NOT") && is(v, n, j + 1, "NULL"))
+				x.flags |= LINT_F_NOT_NULL;
+			if (is(v, n, j, "DEFAULT"))
+				x.flags |= LINT_F_DEFAULT;
+			if (is(v, n, j, "GENERATED") || is(v, n, j, "AS"))
+				x.flags |= LINT_F_IDENTITY;
+		}
+	} else if (is(v, n, i, "DROP")) {
+		i++;
+		if (is(v, n, i, "COLUMN"))
+			i++;
+		if (!name_at(st->sql, v, n, &i, col, sizeof col, NULL))
+			return STRATA_OK;
+		x.op = LINT_OP_DROP_COLUMN;
+		x.name = col;
+	} else {
+		return STRATA_OK;
+	}
+	return add(f, st, &x);
+}
+
+/* [WITH ...] DELETE FROM name ... | UPDATE [OR x] name ...: the verb at depth 0, the table, a WHERE at depth 0. */
+static int dml(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
+{
+	int depth = 0;
+	size_t verb = n;
+	bool where = false;
+	for (size_t j = 0; j < n; j++) {
+		if (v[j].kind == T_PUNCT && v[j].text[0] == '(')
+			depth++;
+		else if (v[j].kind == T_PUNCT && v[j].text[0] == ')')
+			depth--;
+		else if (depth == 0 && verb == n && (is(v, n, j, "DELETE") || is(v, n, j, "UPDATE")))
+			verb = j;
+		else if (depth == 0 && verb < n && is(v, n, j, "WHERE"))
+			where = true;
+	}
+	if (verb == n)
+		return STRATA_OK;
+	size_t i = verb + 1;
+	if (is(v, n, i, "FROM"))
+		i++;
+	if (is(v, n, i, "OR"))
+		i += 2;
+	char name[128];
+	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
+		return STRATA_OK;
+	lint_effect x = { .op = is(v, n, verb, "DELETE") ? LINT_OP_DELETE : LINT_OP_UPDATE,
+			  .table = name,
+			  .flags = where ? LINT_F_WHERE : 0u };
+	return add(f, st, &x);
+}
+
+int strata__lint_sq_stmt(lint_file *f, const lint_stmt *st)
+{
 	tok *v = NULL;
-	size_t n = 0, i = 0;
+	size_t n = 0;
 	int rc = tokenize(st->sql, st->len, &v, &n);
 	if (rc != STRATA_OK)
 		return rc;
-	char name[128], other[128], col[128];
-	bool up = !mf->down;
-	if (is(v, n, 0, "CREATE")) {
-		i = 1;
-		while (is(v, n, i, "TEMP") || is(v, n, i, "TEMPORARY") || is(v, n, i, "UNIQUE") || is(v, n, i, "VIRTUAL"))
-			i++;
-		const char *what = i < n ? v[i].text : "";
-		bool table = is(v, n, i, "TABLE"), index = is(v, n, i, "INDEX");
-		if (table || index || is(v, n, i, "VIEW") || is(v, n, i, "TRIGGER")) {
-			char kind[80];
-			snprintf(kind, sizeof kind, "%s", what);
-			i++;
-			bool ine = is(v, n, i, "IF") && is(v, n, i + 1, "NOT") && is(v, n, i + 2, "EXISTS");
-			if (ine)
-				i += 3;
-			if (name_at(st->sql, v, n, &i, name, sizeof name)) {
-				if (up && strlen(name) > 63)
-					rc = EMIT(R_IDENT_LEN, name, "%s name '%.40s...' is longer than PostgreSQL's 63 bytes",
-						  kind, name);
-				if (rc == STRATA_OK && up && !ine)
-					rc = EMIT(R_IF_EXISTS, name, "CREATE %s %s without IF NOT EXISTS fails when re-run",
-						  kind, name);
-				if (rc == STRATA_OK && table)
-					rc = eff(mf, st, E_CREATE_TABLE, name, NULL, NULL);
-				if (rc == STRATA_OK && index && is(v, n, i, "ON")) {
-					i++;
-					if (name_at(st->sql, v, n, &i, other, sizeof other))
-						rc = eff(mf, st, E_CREATE_INDEX, other, name, NULL);
-				}
-			}
-		}
-	} else if (is(v, n, 0, "DROP")) {
-		i = 1;
-		bool table = is(v, n, i, "TABLE"), index = is(v, n, i, "INDEX");
-		if (table || index || is(v, n, i, "VIEW") || is(v, n, i, "TRIGGER")) {
-			char kind[80];
-			snprintf(kind, sizeof kind, "%s", v[i].text);
-			i++;
-			bool ie = is(v, n, i, "IF") && is(v, n, i + 1, "EXISTS");
-			if (ie)
-				i += 2;
-			if (name_at(st->sql, v, n, &i, name, sizeof name)) {
-				if (up && !ie)
-					rc = EMIT(R_IF_EXISTS, name, "DROP %s %s without IF EXISTS fails when re-run", kind,
-						  name);
-				if (rc == STRATA_OK && table)
-					rc = eff(mf, st, E_DROP_TABLE, name, NULL, NULL);
-				if (rc == STRATA_OK && index)
-					rc = eff(mf, st, E_DROP_INDEX, "", name, NULL);
-			}
-		}
-	} else if (is(v, n, 0, "ALTER") && is(v, n, 1, "TABLE")) {
-		i = 2;
-		if (name_at(st->sql, v, n, &i, name, sizeof name)) {
-			if (is(v, n, i, "RENAME") && is(v, n, i + 1, "TO")) {
-				i += 2;
-				if (name_at(st->sql, v, n, &i, other, sizeof other))
-					rc = eff(mf, st, E_RENAME_TABLE, name, NULL, other);
-			} else if (is(v, n, i, "RENAME")) {
-				i++;
-				if (is(v, n, i, "COLUMN"))
-					i++;
-				if (name_at(st->sql, v, n, &i, col, sizeof col) && is(v, n, i, "TO")) {
-					i++;
-					if (name_at(st->sql, v, n, &i, other, sizeof other))
-						rc = eff(mf, st, E_RENAME_COLUMN, name, col, other);
-				}
-			} else if (is(v, n, i, "ADD")) {
-				i++;
-				if (is(v, n, i, "COLUMN"))
-					i++;
-				if (name_at(st->sql, v, n, &i, col, sizeof col)) {
-					bool notnull = false, dflt = false;
-					if (up && strlen(col) > 63)
-						rc = EMIT(R_IDENT_LEN, col,
-							  "column name '%.40s...' is longer than PostgreSQL's 63 bytes", col);
-					for (size_t j = i; j < n; j++) {
-						if (is(v, n, j, "NOT") && is(v, n, j + 1, "NULL"))
-							notnull = true;
-						if (is(v, n, j, "DEFAULT") || is(v, n, j, "GENERATED") || is(v, n, j, "AS"))
-							dflt = true;
-					}
-					char o[260];
-					snprintf(o, sizeof o, "%s.%s", name, col);
-					if (up && notnull && !dflt)
-						rc = EMIT(R_NOT_NULL_NO_DEFAULT, o,
-							  "ADD COLUMN %s NOT NULL without a default: SQLite refuses it", col);
-					if (rc == STRATA_OK)
-						rc = eff(mf, st, E_ADD_COLUMN, name, col, NULL);
-				}
-			} else if (is(v, n, i, "DROP")) {
-				i++;
-				if (is(v, n, i, "COLUMN"))
-					i++;
-				if (name_at(st->sql, v, n, &i, col, sizeof col))
-					rc = eff(mf, st, E_DROP_COLUMN, name, col, NULL);
-			}
-		}
-	} else if (is(v, n, 0, "DELETE") || is(v, n, 0, "UPDATE") ||
-		   (is(v, n, 0, "WITH") && n > 0)) {
-		/* Find the verb at depth 0 (after a WITH clause), the table and a WHERE at depth 0. */
-		int depth = 0;
-		size_t verb = n;
-		bool where = false;
-		for (size_t j = 0; j < n; j++) {
-			if (v[j].kind == T_PUNCT && v[j].text[0] == '(')
-				depth++;
-			else if (v[j].kind == T_PUNCT && v[j].text[0] == ')')
-				depth--;
-			else if (depth == 0 && verb == n && (is(v, n, j, "DELETE") || is(v, n, j, "UPDATE")))
-				verb = j;
-			else if (depth == 0 && verb < n && is(v, n, j, "WHERE"))
-				where = true;
-		}
-		if (verb < n) {
-			i = verb + 1;
-			if (is(v, n, i, "FROM"))
-				i++;
-			if (is(v, n, i, "OR"))
-				i += 2;
-			if (name_at(st->sql, v, n, &i, name, sizeof name)) {
-				if (up && !where)
-					rc = EMIT(R_DML_NO_WHERE, name, "%s on %s without WHERE changes every row",
-						  v[verb].text, name);
-				if (rc == STRATA_OK)
-					rc = eff(mf, st, E_TOUCH, name, NULL, NULL);
-			}
-		}
-	}
+	if (is(v, n, 0, "CREATE"))
+		rc = create(f, st, v, n);
+	else if (is(v, n, 0, "DROP"))
+		rc = drop(f, st, v, n);
+	else if (is(v, n, 0, "ALTER") && is(v, n, 1, "TABLE"))
+		rc = alter(f, st, v, n);
+	else if (is(v, n, 0, "DELETE") || is(v, n, 0, "UPDATE") || is(v, n, 0, "WITH"))
+		rc = dml(f, st, v, n);
 	free(v);
 	return rc;
 }
@@ -308,13 +342,7 @@ static int open_mem(strata_db **db)
 	return STRATA_OK;
 }
 
-int strata__lint_sq_open(sq_run *run)
-{
-	memset(run, 0, sizeof *run);
-	return STRATA_OK;
-}
-
-static void entry_free(sq_entry *e)
+static void entry_free(lint_sq_entry *e)
 {
 	free(e->type);
 	free(e->name);
@@ -322,12 +350,12 @@ static void entry_free(sq_entry *e)
 	free(e->sql);
 }
 
-void strata__lint_sq_close(sq_run *run)
+void strata__lint_sq_close(lint_sq_history *h)
 {
-	for (size_t i = 0; i < run->n; i++)
-		entry_free(&run->v[i]);
-	free(run->v);
-	memset(run, 0, sizeof *run);
+	for (size_t i = 0; i < h->n; i++)
+		entry_free(&h->v[i]);
+	free(h->v);
+	memset(h, 0, sizeof *h);
 }
 
 /* The names a file touches: tables (and renamed-to tables) and indexes. */
@@ -359,19 +387,19 @@ static int push_name(char ***arr, size_t *n, size_t *cap, const char *s)
 	return STRATA_OK;
 }
 
-static int collect(names *nm, const effects *e)
+static int collect(names *nm, const lint_effects *e)
 {
 	int rc = STRATA_OK;
 	for (size_t i = 0; i < e->n && rc == STRATA_OK; i++) {
-		const effect *x = &e->v[i];
-		if (x->k == E_CREATE_INDEX || x->k == E_DROP_INDEX) {
+		const lint_effect *x = &e->v[i];
+		if (x->op == LINT_OP_CREATE_INDEX || x->op == LINT_OP_DROP_INDEX) {
 			rc = push_name(&nm->ix, &nm->nix, &nm->cix, x->name);
-			if (rc == STRATA_OK && x->k == E_CREATE_INDEX)
+			if (rc == STRATA_OK && x->op == LINT_OP_CREATE_INDEX)
 				rc = push_name(&nm->t, &nm->nt, &nm->ct, x->table);
 			continue;
 		}
 		rc = push_name(&nm->t, &nm->nt, &nm->ct, x->table);
-		if (rc == STRATA_OK && x->k == E_RENAME_TABLE)
+		if (rc == STRATA_OK && x->op == LINT_OP_RENAME_TABLE)
 			rc = push_name(&nm->t, &nm->nt, &nm->ct, x->to);
 	}
 	return rc;
@@ -387,52 +415,45 @@ static void names_free(names *nm)
 	free(nm->ix);
 }
 
-typedef struct snap {
-	catalog cat;	/* the named tables that exist, with their columns */
-	bool *ix;	/* which named indexes exist */
-} snap;
-
-static void snap_free(snap *s)
+/* A snapshot of the named tables that exist (with their columns) and of the named indexes that exist (table ""). */
+static int take_snap(strata_db *db, const names *nm, lint_catalog *s)
 {
-	strata__cat_free(&s->cat);
-	free(s->ix);
-	s->ix = NULL;
-}
-
-static int take_snap(strata_db *db, const names *nm, snap *s)
-{
-	memset(s, 0, sizeof s->cat);
-	s->ix = calloc(nm->nix ? nm->nix : 1, sizeof *s->ix);
-	if (!s->ix)
-		return strata__error_nomem();
+	memset(s, 0, sizeof *s);
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, db, "SELECT name, type FROM pragma_table_info(?)");
 	for (size_t i = 0; i < nm->nt && rc == STRATA_OK; i++) {
 		strata_reset(st);
 		rc = strata_bind_text(st, 1, nm->t[i], -1);
-		cat_table *t = NULL;
-		int step;
-		while (rc == STRATA_OK && (step = strata_step(st)) == STRATA_ROW) {
+		lint_table *t = NULL;
+		while (rc == STRATA_OK && strata_step(st) == STRATA_ROW) {
 			const char *cn = NULL, *ct = NULL;
 			size_t l;
-			if (strata_column_text(st, 0, &cn, &l) != STRATA_OK || strata_column_text(st, 1, &ct, &l) != STRATA_OK)
+			if (strata_column_text(st, 0, &cn, &l) != STRATA_OK ||
+			    strata_column_text(st, 1, &ct, &l) != STRATA_OK)
 				break;
 			if (!t)
-				rc = strata__cat_add_table(&s->cat, nm->t[i], &t);
+				rc = strata__lint_cat_add_table(s, nm->t[i], &t);
 			if (rc == STRATA_OK)
-				rc = strata__cat_set_col(t, cn, ct ? ct : "");
+				rc = strata__lint_cat_set_col(t, cn, ct ? ct : "");
 		}
 	}
 	strata_finalize(st);
 	st = NULL;
 	if (rc == STRATA_OK && nm->nix)
-		rc = strata_prepare(&st, db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ? COLLATE NOCASE");
+		rc = strata_prepare(&st, db,
+				    "SELECT count(*) FROM sqlite_master WHERE type = "
+				    "'index' AND name = ? COLLATE NOCASE");
 	for (size_t i = 0; i < nm->nix && rc == STRATA_OK; i++) {
 		strata_reset(st);
 		rc = strata_bind_text(st, 1, nm->ix[i], -1);
 		int64_t c = 0;
-		if (rc == STRATA_OK && strata_step(st) == STRATA_ROW && strata_column_int64(st, 0, &c) == STRATA_OK)
-			s->ix[i] = c > 0;
+		lint_table *t;
+		if (rc == STRATA_OK && strata_step(st) == STRATA_ROW && strata_column_int64(st, 0, &c) == STRATA_OK &&
+		    c > 0) {
+			rc = strata__lint_cat_add_table(s, "", &t);
+			if (rc == STRATA_OK)
+				rc = strata__lint_cat_set_col(t, nm->ix[i], "index");
+		}
 	}
 	strata_finalize(st);
 	if (rc != STRATA_OK && rc != STRATA_ENOMEM) {
@@ -440,162 +461,6 @@ static int take_snap(strata_db *db, const names *nm, snap *s)
 		strata_error_clear();
 		rc = STRATA_OK;
 	}
-	return rc;
-}
-
-static bool skip_stmt(const char *sql)
-{
-	static const char *const tx[] = { "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", NULL };
-	for (const char *const *w = tx; *w; w++) {
-		size_t l = strlen(*w);
-		if (strata__lint_ieqn(sql, *w, l) && !isalnum((unsigned char)sql[l]) && sql[l] != '_')
-			return true;
-	}
-	return false;
-}
-
-static int exec_all(strata_db *db, mig_file *mf, const mig_stmt *v, size_t n, bool report)
-{
-	int rc = STRATA_OK;
-	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
-		if (skip_stmt(v[i].sql))
-			continue;
-		if (strata_exec(db, v[i].sql) == STRATA_OK)
-			continue;
-		const strata_error *e = strata_error_last();
-		if (e->status == STRATA_ENOMEM)
-			return STRATA_ENOMEM;
-		if (report)
-			rc = strata__lint_emit(mf->ctx, R_INVALID_SQL, v[i].line, v[i].col, NULL,
-					       "fails on a scratch SQLite database after the earlier migrations: %s",
-					       e->message);
-		strata_error_clear();
-	}
-	return rc;
-}
-
-/* Where to point a finding about table t (and column c): the statement that did it. */
-static const effect *where(const effects *e, const char *t, const char *c)
-{
-	const effect *x = NULL;
-	if (c)
-		x = strata__eff_find(e, E_DROP_COLUMN, t, c);
-	if (!x)
-		x = strata__eff_find(e, E_DROP_TABLE, t, NULL);
-	if (!x)
-		x = strata__eff_find(e, E_TOUCH, t, NULL);
-	if (!x) {
-		for (size_t i = 0; i < e->n && !x; i++)
-			if (strata__lint_ieq(e->v[i].table, t))
-				x = &e->v[i];
-	}
-	return x;
-}
-
-static const effect *renamed_col(const effects *e, const char *t, const char *c)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (e->v[i].k == E_RENAME_COLUMN && strata__lint_ieq(e->v[i].table, t) && e->v[i].name &&
-		    strata__lint_ieq(e->v[i].name, c))
-			return &e->v[i];
-	return NULL;
-}
-
-static int compare_up(mig_file *mf, const snap *a, const snap *b)
-{
-	lint_ctx *ctx = mf->ctx;
-	const effects *e = &mf->up;
-	int rc = STRATA_OK;
-	for (size_t i = 0; i < a->cat.n && rc == STRATA_OK; i++) {
-		cat_table *ta = &a->cat.t[i];
-		cat_table *tb = strata__cat_table((catalog *)&b->cat, ta->name);
-		const effect *x = where(e, ta->name, NULL);
-		int line = x ? x->line : mf->m->up.line, col = x ? x->col : 1;
-		/* A rename whose old name is back at the end (a rebuild through a temporary name) breaks nothing. */
-		const effect *rn = tb ? NULL : strata__eff_find(e, E_RENAME_TABLE, ta->name, NULL);
-		if (rn)
-			rc = strata__lint_emit(ctx, R_RENAME_TABLE, rn->line, rn->col, ta->name,
-					       "renaming table %s to %s breaks code that still uses %s", ta->name, rn->to,
-					       ta->name);
-		if (rc != STRATA_OK)
-			break;
-		if (!tb) {
-			if (rn)
-				continue;
-			rc = strata__lint_emit(ctx, R_DROP_TABLE, line, col, ta->name, "table %s is dropped with its rows",
-					       ta->name);
-			if (rc == STRATA_OK && strata__schema_has(mf->schema, ta->name, NULL))
-				rc = strata__lint_emit(ctx, R_DROP_SCHEMA_COL, line, col, ta->name,
-						       "table %s is dropped but the schema file still has it", ta->name);
-			continue;
-		}
-		for (size_t c = 0; c < ta->ncols && rc == STRATA_OK; c++) {
-			const cat_col *ca = &ta->cols[c];
-			const cat_col *cb = strata__cat_col(tb, ca->name);
-			char o[260];
-			snprintf(o, sizeof o, "%s.%s", ta->name, ca->name);
-			const effect *y = where(e, ta->name, ca->name);
-			int l2 = y ? y->line : line, c2 = y ? y->col : col;
-			if (!cb) {
-				const effect *rc2 = renamed_col(e, ta->name, ca->name);
-				if (rc2) {
-					rc = strata__lint_emit(ctx, R_RENAME_COLUMN, rc2->line, rc2->col, o,
-							       "renaming column %s to %s breaks code that still uses %s", o,
-							       rc2->to, ca->name);
-					continue;
-				}
-				rc = strata__lint_emit(ctx, R_DROP_COLUMN, l2, c2, o, "column %s is dropped with its data", o);
-				if (rc == STRATA_OK && strata__schema_has(mf->schema, ta->name, ca->name))
-					rc = strata__lint_emit(ctx, R_DROP_SCHEMA_COL, l2, c2, o,
-							       "column %s is dropped but the schema file still has it", o);
-			} else if (!strata__lint_ieq(ca->type, cb->type) &&
-				   strata__type_narrows(ca->type, cb->type, STRATA_BACKEND_SQLITE)) {
-				rc = strata__lint_emit(ctx, R_NARROWING, l2, c2, o,
-						       "column %s changes from %s to %s, which can lose data", o, ca->type,
-						       cb->type);
-			}
-		}
-	}
-	return rc;
-}
-
-static int compare_down(mig_file *mf, const names *nm, const snap *a, const snap *c)
-{
-	lint_ctx *ctx = mf->ctx;
-	int line = mf->m->down.line, rc = STRATA_OK;
-	for (size_t i = 0; i < nm->nt && rc == STRATA_OK; i++) {
-		const char *t = nm->t[i];
-		cat_table *ta = strata__cat_table((catalog *)&a->cat, t), *tc = strata__cat_table((catalog *)&c->cat, t);
-		if (!ta && tc) {
-			rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, t,
-					       "after up and down, table %s exists; it did not before", t);
-		} else if (ta && !tc) {
-			rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, t,
-					       "after up and down, table %s is missing; it existed before", t);
-		} else if (ta && tc) {
-			for (size_t k = 0; k < ta->ncols && rc == STRATA_OK; k++) {
-				cat_col *cc = strata__cat_col(tc, ta->cols[k].name);
-				if (!cc)
-					rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, t,
-							       "after up and down, column %s.%s is missing", t,
-							       ta->cols[k].name);
-				else if (!strata__lint_ieq(cc->type, ta->cols[k].type))
-					rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, t,
-							       "after up and down, column %s.%s is %s; it was %s", t,
-							       ta->cols[k].name, cc->type, ta->cols[k].type);
-			}
-			for (size_t k = 0; k < tc->ncols && rc == STRATA_OK; k++)
-				if (!strata__cat_col(ta, tc->cols[k].name))
-					rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, t,
-							       "after up and down, column %s.%s is left behind", t,
-							       tc->cols[k].name);
-		}
-	}
-	for (size_t i = 0; i < nm->nix && rc == STRATA_OK; i++)
-		if (a->ix[i] != c->ix[i])
-			rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, nm->ix[i],
-					       "after up and down, index %s %s", nm->ix[i],
-					       c->ix[i] ? "is left behind" : "is missing");
 	return rc;
 }
 
@@ -682,7 +547,8 @@ static int add_idents(strset *s, const char *sql, size_t len)
 
 static const char schema_sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_master "
 				 "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-				 "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 "
+				 "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' "
+				 "THEN 2 "
 				 "ELSE 3 END, rowid";
 
 /*
@@ -690,7 +556,7 @@ static const char schema_sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_m
  * the name of one of its indexes or triggers, the file mentions; then what
  * the triggers and views of those mention, until nothing is added.
  */
-static int pick_tables(const sq_run *run, strset *words, strset *tables)
+static int pick_tables(const lint_sq_history *run, strset *words, strset *tables)
 {
 	int rc = STRATA_OK;
 	for (int round = 0; round < 8 && rc == STRATA_OK; round++) {
@@ -698,7 +564,7 @@ static int pick_tables(const sq_run *run, strset *words, strset *tables)
 		set_sort(tables);
 		size_t before = tables->n;
 		for (size_t i = 0; i < run->n && rc == STRATA_OK; i++) {
-			const sq_entry *e = &run->v[i];
+			const lint_sq_entry *e = &run->v[i];
 			if (!set_has(tables, e->tbl) && (set_has(words, e->name) || set_has(words, e->tbl))) {
 				rc = set_add(tables, e->tbl, strlen(e->tbl));
 				set_sort(tables);
@@ -708,7 +574,7 @@ static int pick_tables(const sq_run *run, strset *words, strset *tables)
 			break;
 		/* The triggers and views of the tables picked may name further tables. */
 		for (size_t i = 0; i < run->n && rc == STRATA_OK; i++) {
-			const sq_entry *e = &run->v[i];
+			const lint_sq_entry *e = &run->v[i];
 			if (strcmp(e->type, "table") != 0 && strcmp(e->type, "index") != 0 && set_has(tables, e->tbl))
 				rc = add_idents(words, e->sql, strlen(e->sql));
 		}
@@ -717,11 +583,11 @@ static int pick_tables(const sq_run *run, strset *words, strset *tables)
 }
 
 /* Create the history's entries of `tables` in the work database, tables first; failures are ignored. */
-static int copy_in(const sq_run *run, strata_db *work, const strset *tables)
+static int copy_in(const lint_sq_history *run, strata_db *work, const strset *tables)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < run->n; i++) {
-			const sq_entry *e = &run->v[i];
+			const lint_sq_entry *e = &run->v[i];
 			if ((strcmp(e->type, "table") == 0) != (pass == 0) || !set_has(tables, e->tbl))
 				continue;
 			if (strata_exec(work, e->sql) != STRATA_OK) {
@@ -740,7 +606,7 @@ static int dupe(char **dst, const char *s)
 }
 
 /* Replace the history's entries of `tables` with the work database's schema. */
-static int copy_out(sq_run *run, strata_db *work, const strset *tables)
+static int copy_out(lint_sq_history *run, strata_db *work, const strset *tables)
 {
 	size_t w = 0;
 	for (size_t i = 0; i < run->n; i++) {
@@ -760,7 +626,7 @@ static int copy_out(sq_run *run, strata_db *work, const strset *tables)
 			break;
 		if (run->n == run->cap) {
 			size_t cap = run->cap ? run->cap * 2 : 64;
-			sq_entry *v = realloc(run->v, cap * sizeof *v);
+			lint_sq_entry *v = realloc(run->v, cap * sizeof *v);
 			if (!v) {
 				rc = strata__error_nomem();
 				break;
@@ -768,7 +634,7 @@ static int copy_out(sq_run *run, strata_db *work, const strset *tables)
 			run->v = v;
 			run->cap = cap;
 		}
-		sq_entry *e = &run->v[run->n];
+		lint_sq_entry *e = &run->v[run->n];
 		memset(e, 0, sizeof *e);
 		rc = dupe(&e->type, c[0]);
 		if (rc == STRATA_OK)
@@ -786,12 +652,12 @@ static int copy_out(sq_run *run, strata_db *work, const strset *tables)
 	return rc;
 }
 
-int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t nup, const mig_stmt *dn,
+int strata__lint_sq_apply(lint_sq_history *run, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
 			  size_t ndn)
 {
 	names nm;
 	memset(&nm, 0, sizeof nm);
-	snap s0, s1, s2;
+	lint_catalog s0, s1, s2;
 	memset(&s0, 0, sizeof s0);
 	memset(&s1, 0, sizeof s1);
 	memset(&s2, 0, sizeof s2);
@@ -799,9 +665,9 @@ int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t 
 	memset(&words, 0, sizeof words);
 	memset(&tables, 0, sizeof tables);
 	strata_db *work = NULL;
-	int rc = collect(&nm, &mf->up);
+	int rc = collect(&nm, &f->up);
 	if (rc == STRATA_OK)
-		rc = collect(&nm, &mf->dn);
+		rc = collect(&nm, &f->dn);
 	for (size_t i = 0; i < nup && rc == STRATA_OK; i++)
 		rc = add_idents(&words, up[i].sql, up[i].len);
 	for (size_t i = 0; i < ndn && rc == STRATA_OK; i++)
@@ -816,23 +682,23 @@ int strata__lint_sq_apply(sq_run *run, mig_file *mf, const mig_stmt *up, size_t 
 	strata_db_set_timeout(work, 2000);
 	rc = copy_in(run, work, &tables);
 
-	bool quiet = mf->ctx->quiet;
+	bool quiet = f->ctx->quiet;
 	if (rc == STRATA_OK && !quiet)
 		rc = take_snap(work, &nm, &s0);
 	if (rc == STRATA_OK)
-		rc = exec_all(work, mf, up, nup, true);
+		rc = strata__lint_exec_stmts(work, f, up, nup, true);
 	if (rc == STRATA_OK && !quiet)
 		rc = take_snap(work, &nm, &s1);
 	if (rc == STRATA_OK && !quiet)
-		rc = compare_up(mf, &s0, &s1);
-	if (rc == STRATA_OK && !quiet && mf->m->down.present && strata__lint_enabled(mf->ctx, R_DOWN_INVERSE)) {
-		rc = exec_all(work, mf, dn, ndn, true);
+		rc = strata__lint_rules_compare_up(f, &s0, &s1);
+	if (rc == STRATA_OK && !quiet && f->m->down.present && strata__lint_enabled(f->ctx, R_DOWN_INVERSE)) {
+		rc = strata__lint_exec_stmts(work, f, dn, ndn, true);
 		if (rc == STRATA_OK)
 			rc = take_snap(work, &nm, &s2);
 		if (rc == STRATA_OK)
-			rc = compare_down(mf, &nm, &s0, &s2);
+			rc = strata__lint_rules_compare_down(f, &s0, &s2);
 		if (rc == STRATA_OK)
-			rc = exec_all(work, mf, up, nup, false);
+			rc = strata__lint_exec_stmts(work, f, up, nup, false);
 	}
 	/* Back into the history: the tables the file had, replaced by what it left. */
 	if (rc == STRATA_OK)
@@ -841,9 +707,9 @@ done:
 	strata_close(work);
 	set_free(&words);
 	set_free(&tables);
-	snap_free(&s0);
-	snap_free(&s1);
-	snap_free(&s2);
+	strata__lint_cat_free(&s0);
+	strata__lint_cat_free(&s1);
+	strata__lint_cat_free(&s2);
 	names_free(&nm);
 	return rc;
 }
