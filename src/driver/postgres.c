@@ -11,7 +11,6 @@
  * which pgbouncer tracks per client.
  */
 #include <errno.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "driver/driver.h"
+#include "driver/pq.h"
 
 /* OIDs from pg_type.h (stable across versions). */
 enum {
@@ -238,6 +238,9 @@ static void quiet_notices(void *arg, const char *message)
 static int pg_open(void **out, const strata__url *url, const strata__conn_config *cfg)
 {
 	*out = NULL;
+	int rc = strata__pq_load();
+	if (rc != STRATA_OK)
+		return rc;
 	pg_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return strata__error_nomem();

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +25,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "db/internal.h"
+#include "driver/pq.h"
 #include "driver/tool.h"
 
 extern char **environ;

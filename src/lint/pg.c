@@ -14,7 +14,7 @@
 #include "lint/mig.h"
 
 #ifdef STRATA_HAVE_PG_QUERY
-#include <pg_query.h>
+#include "lint/pgquery.h"
 #endif
 
 static const char *jstr(json_t *o, const char *k)
@@ -346,8 +346,10 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 int strata__lint_pg_stmt(lint_file *f, const lint_stmt *st)
 {
 #ifdef STRATA_HAVE_PG_QUERY
+	int rc = strata__pg_query_load();
+	if (rc != STRATA_OK)
+		return rc;
 	PgQueryParseResult res = pg_query_parse(st->sql);
-	int rc = STRATA_OK;
 	if (res.error) {
 		int line = st->line, col = st->col;
 		if (res.error->cursorpos > 0) {

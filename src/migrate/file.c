@@ -10,27 +10,15 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/env.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "migrate/internal.h"
 #include "sql/split.h"
-
-int strata__sha256_hex(const void *p, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return strata__error_set(STRATA_ERROR, "SHA-256 failed (OpenSSL)");
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-	return STRATA_OK;
-}
 
 int strata__version_cmp(const char *a, const char *b)
 {

@@ -45,8 +45,6 @@ int strata__migration_parse(const char *text, size_t len, const char *file, stra
  */
 int strata__migration_name(const char *dir, const char *base, char **version, char **name);
 
-/* SHA-256 of `len` bytes as 64 hex digits and a NUL. */
-int strata__sha256_hex(const void *p, size_t len, char out[65]);
 
 /* Compare two version strings of digits numerically. */
 int strata__version_cmp(const char *a, const char *b);

@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 
+#include "core/sha256.h"
 #include "migrate/internal.h"
 #include "sql/split.h"
 
