@@ -52,6 +52,22 @@ static void emit_table(gen_emitter *e, const gtable *g)
 	strata__gen_vars_free(&v);
 }
 
+/* ISO C's "minimum maximum" length of a string literal (C99 and later 5.2.4.1). */
+#define LONGEST_STRING 4095
+
+/* Whether a line of `text` is long enough to hold a string literal over LONGEST_STRING. */
+static bool has_long_line(const char *text)
+{
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n > LONGEST_STRING)
+			return true;
+		p += n + (nl != NULL);
+	}
+	return false;
+}
+
 static void emit_source(gen_emitter *e, const char *source, const char *basename, const char *schema_text)
 {
 	const gmodel *m = e->m;
@@ -67,6 +83,9 @@ static void emit_source(gen_emitter *e, const char *source, const char *basename
 	strata__gen_block_begin(e, &sub, &buf);
 	for (int i = 0; i < m->ntables; i++)
 		emit_table(&sub, &m->tables[i]);
+	strata__gen_var_bool(&v, "uses_uuid_is_zero", strstr(strata__buf_cstr(&buf), "uuid_is_zero(") != NULL);
+	strata__gen_var_bool(&v, "long_strings", has_long_line(strata__buf_cstr(&buf)) ||
+							 (schema_text && strlen(schema_text) >= LONGEST_STRING));
 	strata__gen_block_end(&v, "sections", &sub, &buf);
 	/* the schema, a string literal per line */
 	strata__gen_list(&v, "schema_lines");

@@ -42,21 +42,31 @@ void strata__gen_printf(gen_emitter *e, const char *fmt, ...)
 	free(big);
 }
 
+/*
+ * Every byte outside printable ASCII is an octal escape (always three
+ * digits, so a digit after it stays a digit), and a `?` after a `?` is
+ * `\?`: the source never holds `??`, so no trigraph can form under
+ * -std=c99/c11/c17, where compilers replace them.
+ */
 int strata__gen_cstr_into(strata_buf *b, const char *s)
 {
 	int rc = STRATA_OK;
+	char last = 0;
 	for (; *s && rc == STRATA_OK; s++) {
-		switch (*s) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
 		case '"': rc = strata__buf_puts(b, "\\\""); break;
 		case '\\': rc = strata__buf_puts(b, "\\\\"); break;
 		case '\n': rc = strata__buf_puts(b, "\\n"); break;
 		case '\t': rc = strata__buf_puts(b, "\\t"); break;
+		case '?': rc = last == '?' ? strata__buf_puts(b, "\\?") : strata__buf_putc(b, '?'); break;
 		default:
-			if ((unsigned char)*s < 0x20)
-				rc = strata__buf_printf(b, "\\%03o", (unsigned char)*s);
+			if (c < 0x20 || c >= 0x7f)
+				rc = strata__buf_printf(b, "\\%03o", c);
 			else
-				rc = strata__buf_putc(b, *s);
+				rc = strata__buf_putc(b, (char)c);
 		}
+		last = (char)c;
 	}
 	return rc;
 }
@@ -164,6 +174,23 @@ void strata__gen_var_cstr(strata__gen_vars *v, const char *name, const char *val
 {
 	strata_buf b = STRATA_BUF_INIT;
 	if (strata__gen_cstr_into(&b, value) != STRATA_OK) {
+		strata__buf_free(&b);
+		var_own(v, name, NULL);
+		return;
+	}
+	var_own(v, name, strata__buf_detach(&b));
+}
+
+void strata__gen_var_comment(strata__gen_vars *v, const char *name, const char *value)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = STRATA_OK;
+	for (const char *p = value; *p && rc == STRATA_OK; p++)
+		if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*') || (p[0] == '?' && p[1] == '?'))
+			rc = strata__buf_printf(&b, "%c ", *p);
+		else
+			rc = strata__buf_putc(&b, *p);
+	if (rc != STRATA_OK) {
 		strata__buf_free(&b);
 		var_own(v, name, NULL);
 		return;

@@ -90,6 +90,8 @@ void strata__gen_varf(strata__gen_vars *v, const char *name, const char *fmt, ..
 void strata__gen_var_bool(strata__gen_vars *v, const char *name, bool on);
 /* `value` as the contents of a C string literal (escaped). */
 void strata__gen_var_cstr(strata__gen_vars *v, const char *name, const char *value);
+/* `value` for a block comment: `*` `/`, `/` `*` and `??` inside get a space between. */
+void strata__gen_var_comment(strata__gen_vars *v, const char *name, const char *value);
 /* Declare the list `name` (empty until items are added). */
 void strata__gen_list(strata__gen_vars *v, const char *name);
 /* A new last item of the list `name` (declared if needed); NULL when out of memory. */

@@ -203,6 +203,12 @@ static int build_names(gmodel *m)
 static int build_columns(gmodel *m, gtable *g)
 {
 	const strata_table *t = g->t;
+	/* update's field masks are bits of a uint64_t, one per column position */
+	if (t->ncolumns > 64)
+		return strata__error_set(STRATA_EINVAL,
+					 "table %s: %d columns; generated C handles up to 64 a table (update's field masks "
+					 "are 64 bits): split the table",
+					 t->name, t->ncolumns);
 	g->ncols = t->ncolumns;
 	g->cols = calloc((size_t)(t->ncolumns ? t->ncolumns : 1), sizeof *g->cols);
 	if (!g->cols)

@@ -121,7 +121,7 @@ static void emit_table_types(gen_emitter *e, const gtable *g)
 		strata__gen_vars *f = strata__gen_item(&v, "fields");
 		type_var(f, "ftype", strata__gen_field_type(gc, tb, sizeof tb));
 		strata__gen_var(f, "field", gc->field);
-		strata__gen_var(f, "doc", strata__gen_type_doc(gc, doc, sizeof doc));
+		strata__gen_var_comment(f, "doc", strata__gen_type_doc(gc, doc, sizeof doc));
 		if (strata__gen_updatable(gc)) {
 			strata__gen_vars *m = strata__gen_item(&v, "masks");
 			strata__gen_var(m, "mask", gc->upper);
@@ -184,7 +184,7 @@ static void emit_variant_protos(gen_emitter *e, const gtable *g)
 
 void strata__gen_file_vars(const gen_emitter *e, const char *source, strata__gen_vars *v)
 {
-	strata__gen_var(v, "source", source);
+	strata__gen_var_comment(v, "source", source);
 	strata__gen_var(v, "P", e->P);
 	strata__gen_list(v, "tables");
 	for (int i = 0; i < e->m->ntables; i++)
