@@ -41,13 +41,18 @@ typedef enum strata_change_kind {
 	STRATA_CHANGE_DROP_CONSTRAINT = 13,
 	STRATA_CHANGE_CREATE_INDEX = 14,
 	STRATA_CHANGE_DROP_INDEX = 15,
-	STRATA_CHANGE_REBUILD_TABLE = 16 /* SQLite: the twelve-step rebuild */
+	STRATA_CHANGE_REBUILD_TABLE = 16, /* SQLite: the twelve-step rebuild */
+	STRATA_CHANGE_CREATE_VIEW = 17,	/* a view or materialized view (also one recreated) */
+	STRATA_CHANGE_DROP_VIEW = 18,
+	STRATA_CHANGE_CREATE_OBJECT = 19, /* a function, trigger, domain, extension or sequence */
+	STRATA_CHANGE_DROP_OBJECT = 20,
+	STRATA_CHANGE_ALTER_OBJECT = 21
 } strata_change_kind;
 
 typedef struct strata_change {
 	strata_change_kind kind;
-	const char *table;	/* the table (target name), or NULL for enums */
-	const char *name;	/* the column, index, constraint or enum, or NULL */
+	const char *table;	/* the table (target name), or NULL for enums, views and other objects */
+	const char *name;	/* the column, index, constraint, enum, view or object, or NULL */
 	const char *summary;	/* one line for people: "add column tasks.due_date" */
 	bool destructive;	/* can lose data */
 } strata_change;

@@ -81,6 +81,13 @@ typedef struct strata_srcpos {
 	int line, column;
 } strata_srcpos;
 
+/* How an identity column generates values (PostgreSQL GENERATED ... AS IDENTITY). */
+typedef enum strata_identity {
+	STRATA_IDENTITY_NONE = 0,
+	STRATA_IDENTITY_BY_DEFAULT = 1,	/* `identity`: generated unless a value is given */
+	STRATA_IDENTITY_ALWAYS = 2	/* `identity always`: a given value is refused */
+} strata_identity;
+
 typedef struct strata_column {
 	const char *name;
 	strata_coltype type;
@@ -96,17 +103,44 @@ typedef struct strata_column {
 	strata_srcpos pos;	/* the name */
 	strata_srcpos type_pos;	/* the type */
 	strata_srcpos default_pos; /* the default's value */
+	/* Appended fields (older code may leave them zero). */
+	const char *generated;	/* GENERATED ALWAYS AS (generated): the SQL expression, or NULL */
+	bool generated_virtual;	/* SQLite: VIRTUAL rather than STORED (PostgreSQL stores them) */
+	strata_identity identity; /* an identity column (PostgreSQL; `serial` is its own type) */
+	const char *collation;	/* COLLATE, or NULL for the type's default */
+	const char *comment;	/* COMMENT ON COLUMN (PostgreSQL), or NULL */
 } strata_column;
+
+/* NULLS FIRST / LAST of an index key. */
+typedef enum strata_nulls_order {
+	STRATA_NULLS_DEFAULT = 0,
+	STRATA_NULLS_FIRST = 1,
+	STRATA_NULLS_LAST = 2
+} strata_nulls_order;
+
+/* What an index key says beyond its column: all zero for a plain ascending column. */
+typedef struct strata_index_key {
+	bool expr;		/* columns[i] is an SQL expression, not a column name */
+	const char *opclass;	/* an operator class (PostgreSQL: gin_trgm_ops), or NULL for the default */
+	const char *collation;	/* COLLATE, or NULL */
+	bool desc;
+	strata_nulls_order nulls;
+} strata_index_key;
 
 typedef struct strata_index {
 	const char *name;	/* always set: written, or generated as <table>_<cols>_idx / _key */
-	const char **columns;	/* column names, or SQL expressions for raw indexes */
+	const char **columns;	/* the keys: column names, or SQL expressions (keys[i].expr) */
 	int ncolumns;
 	bool unique;
 	const char *where;	/* partial index predicate as SQL, or NULL */
 	bool named;		/* the name was written in the schema */
 	strata_srcpos pos;
 	const strata_srcpos *column_pos; /* where each column was written, or NULL */
+	/* Appended fields (older code may leave them zero). */
+	const strata_index_key *keys; /* ncolumns entries, or NULL when every key is a plain ascending column */
+	const char *method;	/* `using gin`: gin, gist, brin, hash, spgist (PostgreSQL); NULL for btree */
+	const char **include;	/* INCLUDE (...) columns (PostgreSQL), or NULL */
+	int ninclude;
 } strata_index;
 
 typedef struct strata_fkey {
@@ -161,6 +195,13 @@ typedef struct strata_table {
 	strata_srcpos pkey_pos;		/* a table-level `primary key` */
 	const char **unscoped;		/* `unscoped NAME`: owner-free read variants the code generator writes */
 	int nunscoped;
+	/* Appended fields (older code may leave them zero). */
+	const char *comment;		/* COMMENT ON TABLE (PostgreSQL), or NULL */
+	const char *partition_by;	/* a partitioned table: "range (logdate)" as SQL, or NULL */
+	const char *partition_of;	/* a partition: its parent table, or NULL (its columns are the parent's) */
+	const char *partition_bound;	/* a partition's bound: "for values from (...) to (...)" or "default" */
+	bool without_rowid;		/* SQLite WITHOUT ROWID */
+	bool strict;			/* SQLite STRICT */
 } strata_table;
 
 typedef struct strata_enum {
@@ -168,7 +209,87 @@ typedef struct strata_enum {
 	const char **values;
 	int nvalues;
 	strata_srcpos pos;
+	/* Appended fields (older code may leave them zero). */
+	const char **renamed_from;	/* nvalues entries (each NULL or the value's old name), or NULL */
 } strata_enum;
+
+/*
+ * A view, or a materialized view with its indexes.  PostgreSQL keeps a
+ * materialized view natively (REFRESH MATERIALIZED VIEW, CONCURRENTLY when
+ * a unique index allows it); SQLite keeps a table of that name filled from
+ * a view named <name>__strata_query, which a refresh copies in one
+ * transaction (strata_sql_refresh() in strata/sql.h).
+ */
+typedef struct strata_view {
+	const char *name;
+	const char *sql;	/* the query, as written (SELECT ...) */
+	bool materialized;
+	strata_index *indexes;	/* a materialized view's indexes */
+	int nindexes;
+	const char **depends;	/* the tables and views it reads, "t" or "t.column" (views are created after
+				   them); from a file, the names its query mentions */
+	int ndepends;
+	strata_srcpos pos;
+} strata_view;
+
+/*
+ * A function or procedure (PostgreSQL) kept as its whole CREATE statement,
+ * compared by that text.  `name` is the function's name, followed by its
+ * argument types when the name is overloaded ("f(integer, text)").
+ */
+typedef struct strata_function {
+	const char *name;
+	const char *sql;	/* CREATE OR REPLACE FUNCTION|PROCEDURE ... */
+	strata_srcpos pos;
+} strata_function;
+
+/* A trigger other than Strata's auto_update ones, kept as its CREATE TRIGGER statement. */
+typedef struct strata_trigger {
+	const char *name;
+	const char *table;	/* the table or view it is on */
+	const char *sql;	/* CREATE TRIGGER ... */
+	strata_srcpos pos;
+} strata_trigger;
+
+/* A domain (PostgreSQL): a type with constraints. */
+typedef struct strata_domain {
+	const char *name;
+	const char *type;	/* the base type as SQL ("integer", "varchar(20)") */
+	bool not_null;
+	const char *dflt;	/* DEFAULT as SQL, or NULL */
+	const char *collation;	/* COLLATE, or NULL */
+	strata_check *checks;	/* CHECK constraints: VALUE is the value */
+	int nchecks;
+	strata_srcpos pos;
+} strata_domain;
+
+/* An extension (PostgreSQL): CREATE EXTENSION. */
+typedef struct strata_extension {
+	const char *name;
+	const char *schema;	/* WITH SCHEMA, or NULL for the default */
+	strata_srcpos pos;
+} strata_extension;
+
+/* A sequence (PostgreSQL) that is not an identity column's: used by nextval() defaults. */
+typedef struct strata_sequence {
+	const char *name;
+	const char *type;	/* "smallint", "integer" or "bigint" (NULL: bigint) */
+	const char *start, *increment, *min, *max, *cache; /* as written; NULL for the default */
+	bool cycle;
+	const char *owned_by;	/* "table.column" whose drop drops it, or NULL */
+	strata_srcpos pos;
+} strata_sequence;
+
+/*
+ * Something a database holds that the language does not model.  Inspection
+ * lists it and logs a warning naming it; the differ never drops, alters or
+ * creates it, and tools say it is there rather than claim a match.
+ */
+typedef struct strata_unmanaged {
+	const char *kind;	/* "aggregate", "policy", "rule", ... */
+	const char *name;	/* the object, qualified where that helps ("table.policy") */
+	const char *detail;	/* why it is not modelled, or NULL */
+} strata_unmanaged;
 
 typedef enum strata_rel_kind {
 	STRATA_REL_MANY_TO_ONE = 1,	/* a foreign key seen from the referencing table */
@@ -218,6 +339,21 @@ typedef struct strata_schema {
 	strata_relation *relations;
 	int nrelations;
 	strata__arena *arena_;		/* private */
+	/* Appended fields (older code may leave them zero). */
+	strata_view *views;		/* in creation order: a view comes after what it reads */
+	int nviews;
+	strata_function *functions;
+	int nfunctions;
+	strata_trigger *triggers;
+	int ntriggers;
+	strata_domain *domains;
+	int ndomains;
+	strata_extension *extensions;
+	int nextensions;
+	strata_sequence *sequences;
+	int nsequences;
+	strata_unmanaged *unmanaged;	/* from a database: objects kept as they are (see strata_unmanaged) */
+	int nunmanaged;
 } strata_schema;
 
 /*
@@ -239,6 +375,7 @@ STRATA_API void strata_schema_free(strata_schema *s);
 /* Lookups by name (exact match); NULL when absent.  Pointers live as long as the model. */
 STRATA_API const strata_table *strata_schema_table(const strata_schema *s, const char *name);
 STRATA_API const strata_enum *strata_schema_enum(const strata_schema *s, const char *name);
+STRATA_API const strata_view *strata_schema_view(const strata_schema *s, const char *name);
 STRATA_API const strata_column *strata_table_column(const strata_table *t, const char *name);
 STRATA_API const strata_index *strata_table_index(const strata_table *t, const char *name);
 /* True when `col` is a primary key column of `t`. */

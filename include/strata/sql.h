@@ -50,6 +50,25 @@ STRATA_API int strata_sql_create(const strata_schema *s, strata_backend backend,
  */
 STRATA_API int strata_schema_apply(strata_db *db, const strata_schema *s);
 
+/*
+ * True when materialized view `v` can be refreshed CONCURRENTLY on
+ * PostgreSQL: it has a unique index on plain columns without WHERE.
+ * PostgreSQL also needs the view populated once (a plain refresh).
+ */
+STRATA_API bool strata_view_refresh_concurrently(const strata_view *v);
+
+/*
+ * The SQL that refreshes materialized view `v` on `backend`.  PostgreSQL:
+ * REFRESH MATERIALIZED VIEW, CONCURRENTLY when `concurrently` is true and
+ * strata_view_refresh_concurrently(v) (reads go on meanwhile); else plain.
+ * SQLite keeps a materialized view as a table filled from the view
+ * <name>__strata_query: the SQL deletes the rows and copies them again,
+ * and must run in one transaction (readers see the old rows until it
+ * commits).  *out is a new string (free()).  Returns STRATA_OK, STRATA_EINVAL
+ * (not a materialized view, unknown backend), STRATA_ENOMEM.  Pure.
+ */
+STRATA_API int strata_sql_refresh(const strata_view *v, strata_backend backend, bool concurrently, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -125,8 +125,11 @@ int cmd_schema(int argc, char **argv)
 		if (load(&s, path))
 			goto out;
 		if (strcmp(sub, "check") == 0) {
-			printf("%s: ok, %d table%s, %d enum%s\n", path, s->ntables, s->ntables == 1 ? "" : "s",
-			       s->nenums, s->nenums == 1 ? "" : "s");
+			printf("%s: ok, %d table%s, %d enum%s", path, s->ntables, s->ntables == 1 ? "" : "s", s->nenums,
+			       s->nenums == 1 ? "" : "s");
+			if (s->nviews)
+				printf(", %d view%s", s->nviews, s->nviews == 1 ? "" : "s");
+			putchar('\n');
 		} else {
 			if (strata_schema_print(s, flat ? STRATA_PRINT_FLAT : 0, &text) != STRATA_OK) {
 				cli_error("schema print");
@@ -146,7 +149,10 @@ int cmd_schema(int argc, char **argv)
 				cli_error("schema apply");
 				goto out;
 			}
-			printf("%s: created %d table%s\n", strata_db_url(db), s->ntables, s->ntables == 1 ? "" : "s");
+			printf("%s: created %d table%s", strata_db_url(db), s->ntables, s->ntables == 1 ? "" : "s");
+			if (s->nviews)
+				printf(", %d view%s", s->nviews, s->nviews == 1 ? "" : "s");
+			putchar('\n');
 		} else {
 			if (strata_inspect(db, NULL, &s) != STRATA_OK) {
 				cli_error("schema inspect");

@@ -9,6 +9,7 @@
  *   constraints.c primary, unique, check and foreign keys (PostgreSQL)
  *   indexes.c     indexes dropped, renamed and created
  *   enums.c       enum types (PostgreSQL)
+ *   views.c       views and materialized views, and the views a change reads under
  *   sqlite.c      SQLite: what ALTER TABLE does in place, the rebuild for the rest
  *   file.c        a plan written as migration files
  *
@@ -41,6 +42,7 @@ typedef struct strata__diff_ctx {
 	bool concurrent;
 	bool need_prelude;
 	bool rebuilt; /* SQLite: a rebuild needs foreign keys off, outside the runner's transaction */
+	bool *view_gone; /* per view of `a`: dropped by this direction (to be created again when `b` has it) */
 } strata__diff_ctx;
 
 /* ---- match.c ---- */
@@ -87,6 +89,8 @@ const strata_fkey *strata__diff_fkey_renamed_from(const strata__diff_ctx *c, con
 /* The SQLite CHECK a column's type implies, compared across the two models (enum values may differ). */
 bool strata__diff_same_implied(const strata__diff_ctx *c, const strata_column *ca, const strata_column *cb);
 bool strata__diff_same_column(const strata_column *x, const strata_column *y);
+/* The same index, compared as it is (no renames). */
+bool strata__diff_same_index(const strata_index *xa, const strata_index *xb);
 /* A type change that keeps every value. */
 bool strata__diff_widening(const strata_coltype *x, const strata_coltype *y);
 
@@ -136,7 +140,17 @@ int strata__diff_pg_enums_before(strata__diff_ctx *c);
 /* Values removed or reordered: a new type, columns converted through text. */
 int strata__diff_pg_enum_recreate(strata__diff_ctx *c, const strata_enum *ea, const strata_enum *eb);
 
+/* ---- views.c ---- */
+
+/* Views that go or change, and those that read what changes, dropped (reverse creation order). */
+int strata__diff_views_drop(strata__diff_ctx *c);
+/* New views, and those dropped above that `b` has, created (creation order); materialized views' indexes. */
+int strata__diff_views_create(strata__diff_ctx *c);
+
 /* ---- sqlite.c ---- */
+
+/* SQLite must rebuild ta to make it tb. */
+bool strata__diff_sqlite_rebuilds(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb);
 
 /* SQLite: the table's changes, in place where ALTER TABLE can, otherwise by a rebuild. */
 int strata__diff_sqlite_table(strata__diff_ctx *c, const strata_table *ta, const strata_table *tb);

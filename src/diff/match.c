@@ -247,3 +247,9 @@ bool strata__diff_widening(const strata_coltype *x, const strata_coltype *y)
 		return y->scale >= x->scale && y->precision - y->scale >= x->precision - x->scale;
 	return false;
 }
+
+bool strata__diff_same_index(const strata_index *xa, const strata_index *xb)
+{
+	return xa->unique == xb->unique && strata__diff_streq0(xa->where, xb->where) &&
+	       strata__diff_same_list(xa->columns, xa->ncolumns, xb->columns, xb->ncolumns);
+}

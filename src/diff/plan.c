@@ -29,6 +29,8 @@ static int diff_all(strata__diff_ctx *c)
 	const strata_schema *a = c->a, *b = c->b;
 	if (c->pg && (rc = strata__diff_pg_enums_before(c)))
 		return rc;
+	if ((rc = strata__diff_views_drop(c)))
+		return rc;
 	/* Table renames. */
 	for (int i = 0; i < b->ntables; i++) {
 		const strata_table *tb = &b->tables[i], *ta = strata__diff_old_table(c, tb);
@@ -108,7 +110,7 @@ static int diff_all(strata__diff_ctx *c)
 		    (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
-	return STRATA_OK;
+	return strata__diff_views_create(c);
 }
 
 /* Run one direction; the SQL is the prelude (when needed) and the statements. */
@@ -116,8 +118,11 @@ static int run(const strata_schema *a, const strata_schema *b, strata_backend d,
 	       strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx, char **pre_out)
 {
 	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT, pre = STRATA_BUF_INIT;
-	strata__diff_ctx c = { a, b, d, d == STRATA_BACKEND_POSTGRES, rn, nrn, &tx, &nontx, pre_out ? &pre : NULL, plan, arena, concurrent, false, false };
+	strata__diff_ctx c = { .a = a, .b = b, .d = d, .pg = d == STRATA_BACKEND_POSTGRES, .rn = rn, .nrn = nrn, .tx = &tx,
+			       .nontx = &nontx, .pre = pre_out ? &pre : NULL, .plan = plan, .arena = arena,
+			       .concurrent = concurrent };
 	int rc = diff_all(&c);
+	free(c.view_gone);
 	/*
 	 * SQLite's documented rebuild switches foreign keys off, which only works
 	 * outside a transaction: such a section opens its own (transaction:false).

@@ -148,3 +148,8 @@ int strata__diff_sqlite_table(strata__diff_ctx *c, const strata_table *ta, const
 		return rc;
 	return strata__diff_triggers(c, ta, tb);
 }
+
+bool strata__diff_sqlite_rebuilds(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb)
+{
+	return sqlite_rebuild_reason(c, ta, tb) != NULL;
+}

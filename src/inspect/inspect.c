@@ -25,6 +25,16 @@ const char *strata__inspect_text(strata_stmt *st, int col)
 	return p;
 }
 
+const char *strata__inspect_written(const char *comment, const char *md5)
+{
+	static const char prefix[] = STRATA__PG_COMMENT "md5=";
+	size_t n = sizeof prefix - 1;
+	if (!comment || !md5 || strncmp(comment, prefix, n) != 0 || strlen(md5) != 32 || strncmp(comment + n, md5, 32) != 0 ||
+	    comment[n + 32] != ':')
+		return NULL;
+	return comment + n + 33;
+}
+
 static bool is_int_text(const char *p)
 {
 	if (*p == '-' || *p == '+')
@@ -275,6 +285,11 @@ int strata__inspect_finish(strata_schema *s)
 				c->not_null = true;
 		}
 	}
+	for (int i = 0; i < s->nviews; i++)
+		if (strata__view_depends(s, &s->views[i]))
+			return STRATA_ENOMEM;
+	if (strata__views_order(s))
+		return STRATA_ENOMEM;
 	return strata__schema_relations(s);
 }
 

@@ -12,6 +12,13 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 /* Tables inspection leaves out unless asked (the migration ledgers). */
 bool strata__inspect_skip_table(const strata_inspect_options *o, const char *name);
 
+/*
+ * The text as written that a "strata:md5=<md5>:<text>" comment keeps, when
+ * <md5> is the md5 of what the database prints now; NULL otherwise (no such
+ * comment, or the object was changed since Strata made it).
+ */
+const char *strata__inspect_written(const char *comment, const char *md5);
+
 /* A text column of the current row, or NULL when it is NULL. */
 const char *strata__inspect_text(strata_stmt *st, int col);
 

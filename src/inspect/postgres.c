@@ -112,9 +112,10 @@ static char *check_body(strata_schema *s, const char *def)
  * one per table); the relation's OID comes last and routes each row to its
  * table.
  */
-#define IN_SCHEMA(rel) \
+#define IN_SCHEMA_OF(rel, kinds) \
 	" JOIN pg_class rc ON rc.oid = " rel " JOIN pg_namespace rn ON rn.oid = rc.relnamespace" \
-	" WHERE rn.nspname = ? AND rc.relkind IN ('r', 'p') "
+	" WHERE rn.nspname = ? AND rc.relkind IN " kinds " "
+#define IN_SCHEMA(rel) IN_SCHEMA_OF(rel, "('r', 'p')")
 
 static const char q_columns[] =
 	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
@@ -134,15 +135,35 @@ static const char q_constraints[] =
 	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint'), con.conrelid::text "
 	"FROM pg_constraint con" IN_SCHEMA("con.conrelid") "ORDER BY con.conrelid, con.oid";
 
-static const char q_indexes[] =
-	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), "
-	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) "
-	" JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), "
-	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]), ix.indrelid::text "
-	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid" IN_SCHEMA("ix.indrelid")
-	"AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
-	"ORDER BY ix.indrelid, i.oid";
+#define Q_INDEXES(kinds) \
+	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), " \
+	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) " \
+	" JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), " \
+	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]), ix.indrelid::text " \
+	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid" IN_SCHEMA_OF("ix.indrelid", kinds) \
+	"AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c " \
+	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) " \
+	"ORDER BY ix.indrelid, i.oid"
+static const char q_indexes[] = Q_INDEXES("('r', 'p')");
+static const char q_view_indexes[] = Q_INDEXES("('m')");
+
+/* Views and materialized views (not an extension's), their query as PostgreSQL prints it (trimmed) and its md5. */
+static const char q_views[] =
+	"WITH v AS (SELECT c.oid, c.relname::text AS name, c.relkind::text AS kind, "
+	" regexp_replace(pg_get_viewdef(c.oid), '^\\s+|[\\s;]+$', '', 'g') AS def, obj_description(c.oid, 'pg_class') AS note "
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	" WHERE n.nspname = ? AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend e "
+	"  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')) "
+	"SELECT name, kind, def, md5(def), note, oid::text FROM v ORDER BY name";
+
+/* What each view reads: relations, and columns where PostgreSQL records them. */
+static const char q_view_deps[] =
+	"SELECT DISTINCT v.oid::text, t.relname::text, a.attname::text FROM pg_depend d "
+	"JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+	"JOIN pg_namespace n ON n.oid = v.relnamespace JOIN pg_class t ON t.oid = d.refobjid "
+	"LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0 "
+	"WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid "
+	"AND n.nspname = ? AND v.relkind IN ('v', 'm') ORDER BY 1, 2, 3";
 
 static const char q_triggers[] =
 	"SELECT tg.tgname::text, tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid") "AND NOT tg.tgisinternal";
@@ -150,18 +171,22 @@ static const char q_triggers[] =
 typedef struct reader {
 	strata_schema *s;
 	const char **oids;	/* one per table of s, in the same order */
+	const char **view_oids;	/* one per view of s */
 	bool **identity;	/* per table: which columns are generated */
 	int *nidentity;
 	int hint;
 } reader;
 
-typedef int (*row_fn)(reader *r, strata_table *t, int ti, strata_stmt *st);
+/* A row about the i-th relation of a list (tables, or views). */
+typedef int (*row_fn)(reader *r, int i, strata_stmt *st);
 
-/* Run a schema-wide query; hand each row whose relation is one of ours to `fn`. */
-static int each_row(strata_db *db, reader *r, const char *sql, const char *nsp, int oid_col, row_fn fn)
+/* Run a schema-wide query; hand each row whose relation is one of `oids` to `fn`. */
+static int each_row(strata_db *db, reader *r, const char *sql, const char *nsp, int oid_col, const char **oids, int n,
+		    row_fn fn)
 {
 	strata_stmt *st = NULL;
 	int rc;
+	r->hint = 0;
 	if ((rc = strata_prepare(&st, db, sql)) || (rc = strata_bind_text(st, 1, nsp, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
@@ -169,15 +194,15 @@ static int each_row(strata_db *db, reader *r, const char *sql, const char *nsp, 
 		int ti = -1;
 		if (!oid)
 			continue;
-		if (r->hint < r->s->ntables && strcmp(r->oids[r->hint], oid) == 0)
+		if (r->hint < n && strcmp(oids[r->hint], oid) == 0)
 			ti = r->hint;
-		for (int i = 0; ti < 0 && i < r->s->ntables; i++)
-			if (strcmp(r->oids[i], oid) == 0)
+		for (int i = 0; ti < 0 && i < n; i++)
+			if (strcmp(oids[i], oid) == 0)
 				ti = i;
 		if (ti < 0)
 			continue; /* a table left out (the migration ledgers) */
 		r->hint = ti;
-		if ((rc = fn(r, &r->s->tables[ti], ti, st)))
+		if ((rc = fn(r, ti, st)))
 			goto out;
 	}
 	if (rc == STRATA_DONE)
@@ -187,9 +212,10 @@ out:
 	return rc;
 }
 
-static int column_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+static int column_row(reader *r, int ti, strata_stmt *st)
 {
 	strata_schema *s = r->s;
+	strata_table *t = &s->tables[ti];
 	strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
 	bool *id = strata__push(s, &r->identity[ti], &r->nidentity[ti], sizeof *id);
 	int rc;
@@ -206,14 +232,14 @@ static int column_row(reader *r, strata_table *t, int ti, strata_stmt *st)
 	return *id ? STRATA_OK : strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES);
 }
 
-static int constraint_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+static int constraint_row(reader *r, int ti, strata_stmt *st)
 {
 	strata_schema *s = r->s;
+	strata_table *t = &s->tables[ti];
 	const char *name = strata__inspect_text(st, 0), *type = strata__inspect_text(st, 1);
 	const char **cols;
 	int ncols, rc;
 	char dname[200];
-	(void)ti;
 	if (!name || !type)
 		return STRATA_OK;
 	if ((rc = split_names(s, strata__inspect_text(st, 3), &cols, &ncols)))
@@ -294,20 +320,19 @@ static int identity_fix(reader *r, strata_table *t, int ti)
 	return STRATA_OK;
 }
 
-static int index_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+/* An index row of Q_INDEXES into the indexes of `owner` (a table or a materialized view). */
+static int add_index(strata_schema *s, strata_stmt *st, const char *owner, strata_index **arr, int *n)
 {
-	strata_schema *s = r->s;
 	bool uniq = false, expr = false;
-	(void)ti;
 	strata_column_bool(st, 1, &uniq);
 	strata_column_bool(st, 5, &expr);
 	if (expr) {
 		/* Expression indexes have no word in the language: say so rather than drop them silently. */
 		strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
-			    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", t->name);
+			    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", owner);
 		return STRATA_OK;
 	}
-	strata_index *x = strata__push(s, &t->indexes, &t->nindexes, sizeof *x);
+	strata_index *x = strata__push(s, arr, n, sizeof *x);
 	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
 	    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns))
 		return STRATA_ENOMEM;
@@ -319,11 +344,35 @@ static int index_row(reader *r, strata_table *t, int ti, strata_stmt *st)
 	return STRATA_OK;
 }
 
-static int trigger_row(reader *r, strata_table *t, int ti, strata_stmt *st)
+static int index_row(reader *r, int ti, strata_stmt *st)
 {
+	strata_table *t = &r->s->tables[ti];
+	return add_index(r->s, st, t->name, &t->indexes, &t->nindexes);
+}
+
+static int view_index_row(reader *r, int vi, strata_stmt *st)
+{
+	strata_view *v = &r->s->views[vi];
+	return add_index(r->s, st, v->name, &v->indexes, &v->nindexes);
+}
+
+static int view_dep_row(reader *r, int vi, strata_stmt *st)
+{
+	strata_view *v = &r->s->views[vi];
+	const char *rel = strata__inspect_text(st, 1), *col = strata__inspect_text(st, 2);
+	if (!rel)
+		return STRATA_OK;
+	if (!strata__view_reads(v, rel, NULL) && strata__push_str(r->s, &v->depends, &v->ndepends, rel))
+		return STRATA_ENOMEM;
+	if (col && !(col = strata__sprintf(r->s, "%s.%s", rel, col)))
+		return STRATA_ENOMEM;
+	return col && strata__push_str(r->s, &v->depends, &v->ndepends, col) ? STRATA_ENOMEM : STRATA_OK;
+}
+
+static int trigger_row(reader *r, int ti, strata_stmt *st)
+{
+	strata_table *t = &r->s->tables[ti];
 	const char *name = strata__inspect_text(st, 0);
-	(void)r;
-	(void)ti;
 	for (int j = 0; name && j < t->ncolumns; j++) {
 		char want[160];
 		strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
@@ -335,22 +384,54 @@ static int trigger_row(reader *r, strata_table *t, int ti, strata_stmt *st)
 
 static int read_tables(strata_db *db, strata_schema *s, const char **oids, const char *nsp)
 {
-	reader r = { s, oids, NULL, NULL, 0 };
-	int rc;
+	reader r = { s, oids, NULL, NULL, NULL, 0 };
+	int n = s->ntables, rc;
 	if (s->ntables == 0)
 		return STRATA_OK;
 	r.identity = strata__alloc(s, (size_t)s->ntables * sizeof *r.identity);
 	r.nidentity = strata__alloc(s, (size_t)s->ntables * sizeof *r.nidentity);
 	if (!r.identity || !r.nidentity)
 		return STRATA_ENOMEM;
-	if ((rc = each_row(db, &r, q_columns, nsp, 9, column_row)) || (rc = each_row(db, &r, q_constraints, nsp, 9, constraint_row)))
+	if ((rc = each_row(db, &r, q_columns, nsp, 9, oids, n, column_row)) ||
+	    (rc = each_row(db, &r, q_constraints, nsp, 9, oids, n, constraint_row)))
 		return rc;
 	for (int i = 0; i < s->ntables; i++)
 		if ((rc = identity_fix(&r, &s->tables[i], i)))
 			return rc;
-	if ((rc = each_row(db, &r, q_indexes, nsp, 6, index_row)))
+	if ((rc = each_row(db, &r, q_indexes, nsp, 6, oids, n, index_row)))
 		return rc;
-	return each_row(db, &r, q_triggers, nsp, 1, trigger_row);
+	return each_row(db, &r, q_triggers, nsp, 1, oids, n, trigger_row);
+}
+
+/* Views and materialized views, with what they read and a materialized view's indexes. */
+static int read_views(strata_db *db, strata_schema *s, const char *nsp)
+{
+	strata_stmt *st = NULL;
+	const char **oids = NULL;
+	int noids = 0, rc;
+	reader r = { s, NULL, NULL, NULL, NULL, 0 };
+	if ((rc = strata_prepare(&st, db, q_views)) || (rc = strata_bind_text(st, 1, nsp, -1)))
+		goto out;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *name = strata__inspect_text(st, 0), *kind = strata__inspect_text(st, 1);
+		const char *def = strata__inspect_text(st, 2), *md5 = strata__inspect_text(st, 3);
+		const char *written = strata__inspect_written(strata__inspect_text(st, 4), md5);
+		strata_view *v = strata__push(s, &s->views, &s->nviews, sizeof *v);
+		if (!v || !(v->name = strata__sdup(s, name)) || !(v->sql = strata__sdup(s, written ? written : def ? def : "")) ||
+		    strata__push_str(s, &oids, &noids, strata__inspect_text(st, 5))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		v->materialized = kind && kind[0] == 'm';
+	}
+	if (rc != STRATA_DONE)
+		goto out;
+	rc = STRATA_OK;
+	if (noids && !(rc = each_row(db, &r, q_view_deps, nsp, 0, oids, noids, view_dep_row)))
+		rc = each_row(db, &r, q_view_indexes, nsp, 6, oids, noids, view_index_row);
+out:
+	strata_finalize(st);
+	return rc;
 }
 
 int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, strata_schema *s)
@@ -404,7 +485,9 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 		goto out;
 	strata_finalize(st);
 	st = NULL;
-	rc = read_tables(db, s, oids, nsp);
+	if ((rc = read_tables(db, s, oids, nsp)))
+		goto out;
+	rc = read_views(db, s, nsp);
 out:
 	strata_finalize(st);
 	return rc;

@@ -340,6 +340,17 @@ static bool same_set(const char *const *a, int na, const char *const *b, int nb)
 	return true;
 }
 
+/* The rest of the statement after the lexer's position, trimmed, without a final ';'. */
+static char *rest_of(strata_schema *s, const lexer *l)
+{
+	const char *a = l->p, *b = l->end;
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (b > a && (isspace((unsigned char)b[-1]) || b[-1] == ';'))
+		b--;
+	return strata__sndup(s, a, (size_t)(b - a));
+}
+
 /* The text after the top-level WHERE of a CREATE INDEX. */
 static char *index_where(strata_schema *s, const char *sql)
 {
@@ -352,12 +363,7 @@ static char *index_where(strata_schema *s, const char *sql)
 		else if (t.kind == ')')
 			depth--;
 		else if (depth == 0 && word_is(&t, "WHERE")) {
-			const char *a = l.p, *b = l.end;
-			while (a < b && isspace((unsigned char)*a))
-				a++;
-			while (b > a && (isspace((unsigned char)b[-1]) || b[-1] == ';'))
-				b--;
-			return strata__sndup(s, a, (size_t)(b - a));
+			return rest_of(s, &l);
 		}
 	}
 	return NULL;
@@ -592,6 +598,95 @@ out:
 	return rc;
 }
 
+/* The query of `CREATE VIEW name AS query` (trimmed, without a final ';'); NULL with *cols set when it names its columns. */
+static char *view_query(strata_schema *s, const char *sql, bool *cols)
+{
+	lexer l = { sql, sql + strlen(sql) };
+	tok t;
+	int depth = 0;
+	*cols = false;
+	while (lex(&l, &t)) {
+		if (t.kind == '(') {
+			if (depth == 0)
+				*cols = true;
+			depth++;
+		} else if (t.kind == ')') {
+			depth--;
+		} else if (depth == 0 && word_is(&t, "AS")) {
+			if (*cols)
+				return NULL;
+			return rest_of(s, &l);
+		}
+	}
+	return NULL;
+}
+
+static int unmanaged(strata_schema *s, const char *kind, const char *name, const char *detail)
+{
+	strata_unmanaged *u = strata__push(s, &s->unmanaged, &s->nunmanaged, sizeof *u);
+	if (!u || !(u->kind = strata__sdup(s, kind)) || !(u->name = strata__sdup(s, name)) ||
+	    (detail && !(u->detail = strata__sdup(s, detail))))
+		return STRATA_ENOMEM;
+	strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: %s %s is not modelled (%s); it is kept as it is", kind, name,
+		    detail ? detail : "no word for it in the language");
+	return STRATA_OK;
+}
+
+/*
+ * Views; a view <name>__strata_query beside a table <name> is a
+ * materialized view (the table holds its rows and indexes).
+ */
+static int read_views(strata_db *db, strata_schema *s)
+{
+	strata_stmt *st = NULL;
+	int rc;
+	static const char suffix[] = "__strata_query";
+	if ((rc = strata_prepare(&st, db, "SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name")))
+		return rc;
+	while ((rc = strata_step(st)) == STRATA_ROW) {
+		const char *name = strata__inspect_text(st, 0), *sql = strata__inspect_text(st, 1);
+		bool cols = false;
+		char *query;
+		if (!name || !sql)
+			continue;
+		if (!(query = view_query(s, sql, &cols))) {
+			if ((rc = unmanaged(s, "view", name, cols ? "it names its columns: CREATE VIEW v(a, b)" : "its query could not be read")))
+				goto out;
+			continue;
+		}
+		size_t n = strlen(name), k = sizeof suffix - 1;
+		strata_table *t = NULL;
+		char *base = NULL;
+		if (n > k && strcmp(name + n - k, suffix) == 0) {
+			if (!(base = strata__sndup(s, name, n - k))) {
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			t = (strata_table *)strata_schema_table(s, base);
+		}
+		strata_view *v = strata__push(s, &s->views, &s->nviews, sizeof *v);
+		if (!v || !(v->name = t ? base : strata__sdup(s, name))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		v->sql = query;
+		if (t) {
+			/* The table is the materialized view's storage: its indexes are the view's. */
+			v->materialized = true;
+			v->indexes = t->indexes;
+			v->nindexes = t->nindexes;
+			int ti = (int)(t - s->tables);
+			memmove(&s->tables[ti], &s->tables[ti + 1], (size_t)(s->ntables - ti - 1) * sizeof *t);
+			s->ntables--;
+		}
+	}
+	if (rc == STRATA_DONE)
+		rc = STRATA_OK;
+out:
+	strata_finalize(st);
+	return rc;
+}
+
 int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strata_schema *s)
 {
 	strata_stmt *st = NULL;
@@ -632,7 +727,7 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 		}
 	}
 	if (rc == STRATA_DONE)
-		rc = STRATA_OK;
+		rc = read_views(db, s);
 out:
 	strata_finalize(st);
 	return rc;

@@ -61,7 +61,8 @@ void strata__lex_describe(const strata__token *t, char *buf, size_t cap)
 	switch (t->kind) {
 	case STRATA__TOK_EOF: snprintf(buf, cap, "end of file"); break;
 	case STRATA__TOK_NL: snprintf(buf, cap, "end of line"); break;
-	case STRATA__TOK_STRING: snprintf(buf, cap, "a string"); break;
+	case STRATA__TOK_STRING:
+	case STRATA__TOK_DOLLAR: snprintf(buf, cap, "a string"); break;
 	default:
 		snprintf(buf, cap, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
 	}
@@ -164,6 +165,28 @@ int strata__lex_next(strata__parser *p)
 		advance(p, n);
 		return STRATA_OK;
 	}
+	if (c == '$') {
+		/* $tag$ ... $tag$ (tag optional): SQL as it is, over any number of lines. */
+		size_t tag = 1;
+		while (strata__lex_ident_char(peekc(p, tag)) && !(tag == 1 && peekc(p, 1) >= '0' && peekc(p, 1) <= '9'))
+			tag++;
+		if (peekc(p, tag) != '$')
+			return strata__parse_error(p, t->line, t->col, "unexpected character '$' (SQL text is written $$...$$ or $tag$...$tag$)");
+		tag++;
+		const char *body = p->src + p->pos + tag, *end = p->src + p->len, *close = NULL;
+		for (const char *q = body; q + tag <= end; q++)
+			if (*q == '$' && memcmp(q, p->src + p->pos, tag) == 0) {
+				close = q;
+				break;
+			}
+		if (!close)
+			return strata__parse_error(p, t->line, t->col, "unterminated %.*s string", (int)tag, p->src + p->pos);
+		t->kind = STRATA__TOK_DOLLAR;
+		t->n = (size_t)(close - (p->src + p->pos)) + tag;
+		t->tag = tag;
+		advance(p, t->n);
+		return STRATA_OK;
+	}
 	if (strchr("{}()[],.;-", c)) {
 		t->kind = STRATA__TOK_PUNCT;
 		t->n = 1;
@@ -217,6 +240,8 @@ int strata__parse_expect_word(strata__parser *p, const char *w)
 /* Unquote a '...' or "..." strata__token into the arena. */
 char *strata__lex_unquote(strata__parser *p, const strata__token *t)
 {
+	if (t->kind == STRATA__TOK_DOLLAR)
+		return strata__sndup(p->s, t->p + t->tag, t->n - 2 * t->tag);
 	char *out = strata__alloc(p->s, t->n);
 	if (!out)
 		return NULL;
@@ -400,4 +425,36 @@ int strata__parse_int(strata__parser *p, int *out, int min, int max, const char 
 		return strata__parse_error(p, p->tok.line, p->tok.col, "%s must be between %d and %d", what, min, max);
 	*out = (int)v;
 	return strata__lex_next(p);
+}
+
+bool strata__lex_string(const strata__parser *p)
+{
+	return p->tok.kind == STRATA__TOK_STRING || p->tok.kind == STRATA__TOK_DOLLAR;
+}
+
+int strata__parse_sql_text(strata__parser *p, const char *what, const char **out)
+{
+	int rc;
+	if (!strata__lex_word(p, "sql"))
+		return strata__parse_expected(p, what);
+	if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_punct(p, '(')))
+		return rc;
+	if (!strata__lex_string(p))
+		return strata__parse_expected(p, "the SQL as a string: sql('...') or sql($$...$$)");
+	int line = p->tok.line, col = p->tok.col;
+	char *text = strata__lex_unquote(p, &p->tok);
+	if (!text)
+		return STRATA_ENOMEM;
+	/* Leading and trailing blank space is not part of the SQL. */
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+		text++;
+	if (!*text)
+		return strata__parse_error(p, line, col, "empty SQL");
+	*out = text;
+	if ((rc = strata__lex_next(p)))
+		return rc;
+	return strata__parse_expect_punct(p, ')');
 }

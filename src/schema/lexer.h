@@ -19,7 +19,8 @@ typedef enum strata__tkind {
 	STRATA__TOK_STRING, /* 'string' */
 	STRATA__TOK_INT,
 	STRATA__TOK_NUM,
-	STRATA__TOK_PUNCT /* one of {}()[],.;- */
+	STRATA__TOK_PUNCT, /* one of {}()[],.;- */
+	STRATA__TOK_DOLLAR /* $tag$ ... $tag$ */
 } strata__tkind;
 
 typedef struct strata__token {
@@ -27,6 +28,7 @@ typedef struct strata__token {
 	const char *p; /* into the source */
 	size_t n;
 	int line, col;
+	size_t tag; /* STRATA__TOK_DOLLAR: the length of $tag$ */
 } strata__token;
 
 typedef struct strata__parser {
@@ -54,6 +56,8 @@ int strata__lex_next(strata__parser *p);
 bool strata__lex_punct(const strata__parser *p, char c);
 bool strata__lex_word(const strata__parser *p, const char *w);
 bool strata__lex_ident_start(int c);
+/* The current token is a '...' or $$...$$ string. */
+bool strata__lex_string(const strata__parser *p);
 bool strata__lex_ident_char(int c);
 /* A token for "found ..." in messages. */
 void strata__lex_describe(const strata__token *t, char *buf, size_t cap);
@@ -78,6 +82,8 @@ int strata__parse_int(strata__parser *p, int *out, int min, int max, const char 
 /* End of a clause: newline, `;`, or (left in place) `}` / end of file. */
 int strata__parse_end_clause(strata__parser *p);
 int strata__parse_skip_newlines(strata__parser *p);
+/* sql('...') or sql($$...$$): the SQL, trimmed, into the arena (`what` names it in errors). */
+int strata__parse_sql_text(strata__parser *p, const char *what, const char **out);
 
 /* ---- table bodies (parse_table.c) ---- */
 

@@ -169,6 +169,9 @@ int strata__copy_column(strata_schema *s, strata_column *dst, const strata_colum
 	DUP(check);
 	DUP(renamed_from);
 	DUP(mixin);
+	DUP(generated);
+	DUP(collation);
+	DUP(comment);
 	return STRATA_OK;
 }
 
@@ -190,7 +193,23 @@ int strata__copy_index(strata_schema *s, strata_index *dst, const strata_index *
 	*dst = *src;
 	DUP(name);
 	DUP(where);
+	DUP(method);
 	dst->column_pos = NULL;
+	dst->keys = NULL;
+	if (src->keys) {
+		strata_index_key *k = strata__alloc(s, (size_t)src->ncolumns * sizeof *k);
+		if (!k)
+			return STRATA_ENOMEM;
+		for (int i = 0; i < src->ncolumns; i++) {
+			k[i] = src->keys[i];
+			if ((k[i].opclass && !(k[i].opclass = strata__sdup(s, k[i].opclass))) ||
+			    (k[i].collation && !(k[i].collation = strata__sdup(s, k[i].collation))))
+				return STRATA_ENOMEM;
+		}
+		dst->keys = k;
+	}
+	if (copy_strs(s, &dst->include, &dst->ninclude, src->include, src->ninclude))
+		return STRATA_ENOMEM;
 	return copy_strs(s, &dst->columns, &dst->ncolumns, src->columns, src->ncolumns);
 }
 
@@ -418,6 +437,16 @@ const strata_enum *strata_schema_enum(const strata_schema *s, const char *name)
 	for (int i = 0; i < s->nenums; i++)
 		if (strcmp(s->enums[i].name, name) == 0)
 			return &s->enums[i];
+	return NULL;
+}
+
+const strata_view *strata_schema_view(const strata_schema *s, const char *name)
+{
+	if (!s || !name)
+		return NULL;
+	for (int i = 0; i < s->nviews; i++)
+		if (strcmp(s->views[i].name, name) == 0)
+			return &s->views[i];
 	return NULL;
 }
 

@@ -58,6 +58,17 @@ bool strata__default_same(const strata_coltype *t, const strata_default *a, cons
 /* "string(255)", "decimal(10,2)[]", "status", "sql('x')": written into the arena. */
 const char *strata__coltype_str(strata_schema *s, const strata_coltype *t);
 
+/* ---- views.c ---- */
+
+/* `sql` mentions `name` as a word (outside strings and comments; unquoted words without regard to case). */
+bool strata__sql_mentions(const char *sql, const char *name);
+/* When v->depends is empty: the tables and views of `s` its query mentions. */
+int strata__view_depends(strata_schema *s, strata_view *v);
+/* v reads relation `rel` (column NULL: any part of it; else that column, or the whole relation). */
+bool strata__view_reads(const strata_view *v, const char *rel, const char *column);
+/* Views in creation order: each after the views it reads, otherwise by name. */
+int strata__views_order(strata_schema *s);
+
 /* Levenshtein distance, capped (returns cap+1 when beyond). */
 int strata__edit_distance(const char *a, const char *b, int cap);
 

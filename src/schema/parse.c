@@ -107,6 +107,44 @@ static int parse_mixin(strata__parser *p)
 	return strata__lex_next(p);
 }
 
+/* The words that begin a declaration, for messages. */
+static const char *const top_words[] = { "table", "enum", "mixin", "view", "materialized" };
+#define TOP_WORDS "'table', 'enum', 'mixin', 'use', 'view' or 'materialized view'"
+
+/* view NAME as sql(...) / materialized view NAME as sql(...) [{ index lines }] */
+static int parse_view(strata__parser *p, bool materialized)
+{
+	int rc;
+	strata_view *v = strata__push(p->s, &p->s->views, &p->s->nviews, sizeof *v);
+	if (!v)
+		return STRATA_ENOMEM;
+	v->pos.line = p->tok.line;
+	v->pos.column = p->tok.col;
+	v->materialized = materialized;
+	if (materialized && ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_word(p, "view"))))
+		return rc;
+	if (!materialized && (rc = strata__lex_next(p)))
+		return rc;
+	if ((rc = strata__parse_name(p, "a view name", &v->name, NULL)) || (rc = strata__parse_expect_word(p, "as")) ||
+	    (rc = strata__parse_sql_text(p, "the query: sql($$SELECT ...$$)", &v->sql)))
+		return rc;
+	if (materialized && strata__lex_punct(p, '{')) {
+		strata_srcpos at = { p->tok.line, p->tok.col };
+		strata_table t;
+		memset(&t, 0, sizeof t);
+		t.name = v->name;
+		if ((rc = strata__parse_table_body(p, &t)))
+			return rc;
+		if (t.ncolumns || t.npkey || t.nuniques || t.nchecks || t.nfkeys || t.nmixins || t.renamed_from || t.nunscoped ||
+		    t.partition_by || t.partition_of || t.comment || t.without_rowid || t.strict)
+			return strata__parse_error(p, at.line, at.column,
+						   "materialized view '%s' holds only 'index' and 'unique index' lines", v->name);
+		v->indexes = t.indexes;
+		v->nindexes = t.nindexes;
+	}
+	return strata__parse_end_clause(p);
+}
+
 int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file,
 			      bool builtin, strata__parse_extra *extra)
 {
@@ -156,6 +194,8 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 			rc = parse_enum(&p);
 		} else if (strata__lex_word(&p, "mixin")) {
 			rc = parse_mixin(&p);
+		} else if (strata__lex_word(&p, "view") || strata__lex_word(&p, "materialized")) {
+			rc = parse_view(&p, strata__lex_word(&p, "materialized"));
 		} else if (strata__lex_word(&p, "use")) {
 			if ((rc = strata__lex_next(&p)))
 				return rc;
@@ -181,14 +221,14 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 			char found[64];
 			strata__lex_describe(&p.tok, found, sizeof found);
 			if (p.tok.kind == STRATA__TOK_IDENT && p.tok.n < 32) {
-				static const char *const tops[] = { "table", "enum", "mixin" };
 				char w[32];
 				snprintf(w, sizeof w, "%.*s", (int)p.tok.n, p.tok.p);
-				for (size_t i = 0; i < 3; i++)
-					if (p.tok.n > 2 && strata__edit_distance(w, tops[i], 2) <= 2)
-						return strata__parse_error(&p, p.tok.line, p.tok.col, "expected 'table', 'enum', 'mixin' or 'use', found %s; did you mean '%s'?", found, tops[i]);
+				for (size_t i = 0; i < sizeof top_words / sizeof top_words[0]; i++)
+					if (p.tok.n > 2 && strata__edit_distance(w, top_words[i], 2) <= 2)
+						return strata__parse_error(&p, p.tok.line, p.tok.col, "expected %s, found %s; did you mean '%s'?",
+									   TOP_WORDS, found, top_words[i]);
 			}
-			return strata__parse_error(&p, p.tok.line, p.tok.col, "expected 'table', 'enum', 'mixin' or 'use', found %s", found);
+			return strata__parse_error(&p, p.tok.line, p.tok.col, "expected %s, found %s", TOP_WORDS, found);
 		}
 		if (rc)
 			return rc;

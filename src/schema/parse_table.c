@@ -59,7 +59,7 @@ static int parse_type(strata__parser *p, strata_table *t, strata_column *c, int 
 	if (strata__lex_word(p, "sql")) {
 		if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_punct(p, '(')))
 			return rc;
-		if (p->tok.kind != STRATA__TOK_STRING)
+		if (!strata__lex_string(p))
 			return strata__parse_expected(p, "the SQL type as a string, sql('...')");
 		if (!(c->type.raw = strata__lex_unquote(p, &p->tok)))
 			return STRATA_ENOMEM;
@@ -243,7 +243,7 @@ static int parse_default(strata__parser *p, strata_column *c)
 	} else if (strata__lex_word(p, "sql")) {
 		if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_punct(p, '(')))
 			return rc;
-		if (p->tok.kind != STRATA__TOK_STRING)
+		if (!strata__lex_string(p))
 			return strata__parse_expected(p, "an SQL expression as a string, sql('...')");
 		d->kind = STRATA_DEFAULT_RAW;
 		if (!(d->text = strata__lex_unquote(p, &p->tok)))

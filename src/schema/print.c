@@ -2,6 +2,7 @@
  * A model back in the schema language, in a canonical order so that two
  * equal models print the same text (the round-trip tests compare it).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +186,69 @@ static int cmp_index(const void *a, const void *b)
 	return strcmp((*(const strata_index *const *)a)->name, (*(const strata_index *const *)b)->name);
 }
 
+/* Index lines, sorted by name; names that are the default for `owner` are left out. */
+static int put_indexes(strata_buf *b, strata_schema *tmp, const char *owner, const strata_index *indexes, int n)
+{
+	int rc = STRATA_OK;
+	const strata_index **sorted = NULL;
+	if (n) {
+		sorted = malloc((size_t)n * sizeof *sorted);
+		if (!sorted)
+			return strata__error_nomem();
+		for (int i = 0; i < n; i++)
+			sorted[i] = &indexes[i];
+		qsort(sorted, (size_t)n, sizeof *sorted, cmp_index);
+	}
+	for (int i = 0; rc == STRATA_OK && i < n; i++) {
+		const strata_index *x = sorted[i];
+		const char *dn = strata__default_name(tmp, owner, x->columns, x->ncolumns, "idx");
+		if (!dn) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		rc = strata__buf_puts(b, x->unique ? "    unique index " : "    index ");
+		if (!rc && strcmp(dn, x->name) != 0 && !(rc = put_name(b, x->name)))
+			rc = strata__buf_putc(b, ' ');
+		if (!rc)
+			rc = put_list(b, x->columns, x->ncolumns);
+		if (!rc && x->where)
+			rc = strata__buf_printf(b, " where %s", x->where);
+		if (!rc)
+			rc = strata__buf_putc(b, '\n');
+	}
+	free(sorted);
+	return rc;
+}
+
+/* sql('...') for one line without quotes, else sql($$ ... $$) with a tag the text does not hold. */
+static int put_sql(strata_buf *b, const char *text)
+{
+	int rc;
+	if (!strchr(text, '\n') && !strchr(text, '\'') && strlen(text) < 80) {
+		if ((rc = strata__buf_puts(b, "sql(")) || (rc = put_string(b, text)))
+			return rc;
+		return strata__buf_putc(b, ')');
+	}
+	char tag[32] = "$$";
+	for (int i = 0; strstr(text, tag); i++)
+		snprintf(tag, sizeof tag, i ? "$sql%d$" : "$sql$", i);
+	return strata__buf_printf(b, "sql(%s\n%s\n%s)", tag, text, tag);
+}
+
+static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v)
+{
+	int rc;
+	if ((rc = strata__buf_puts(b, v->materialized ? "materialized view " : "view ")) || (rc = put_name(b, v->name)) ||
+	    (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, v->sql)))
+		return rc;
+	if (v->materialized && v->nindexes) {
+		if ((rc = strata__buf_puts(b, " {\n")) || (rc = put_indexes(b, tmp, v->name, v->indexes, v->nindexes)))
+			return rc;
+		return strata__buf_puts(b, "}\n");
+	}
+	return strata__buf_putc(b, '\n');
+}
+
 static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
 		     unsigned flags)
 {
@@ -284,34 +348,9 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 		    (rc = put_fk_options(b, f, flags)) || (rc = strata__buf_putc(b, '\n')))
 			return rc;
 	}
-	const strata_index **sorted = NULL;
-	if (t->nindexes) {
-		sorted = malloc((size_t)t->nindexes * sizeof *sorted);
-		if (!sorted)
-			return strata__error_nomem();
-		for (int i = 0; i < t->nindexes; i++)
-			sorted[i] = &t->indexes[i];
-		qsort(sorted, (size_t)t->nindexes, sizeof *sorted, cmp_index);
-	}
-	for (int i = 0; rc == STRATA_OK && i < t->nindexes; i++) {
-		const strata_index *x = sorted[i];
-		const char *dn = strata__default_name(tmp, t->name, x->columns, x->ncolumns, "idx");
-		if (!dn) {
-			rc = STRATA_ENOMEM;
-			break;
-		}
-		rc = strata__buf_puts(b, x->unique ? "    unique index " : "    index ");
-		if (!rc && strcmp(dn, x->name) != 0 && !(rc = put_name(b, x->name)))
-			rc = strata__buf_putc(b, ' ');
-		if (!rc)
-			rc = put_list(b, x->columns, x->ncolumns);
-		if (!rc && x->where)
-			rc = strata__buf_printf(b, " where %s", x->where);
-		if (!rc)
-			rc = strata__buf_putc(b, '\n');
-	}
-	free(sorted);
-	return rc ? rc : strata__buf_puts(b, "}\n");
+	if ((rc = put_indexes(b, tmp, t->name, t->indexes, t->nindexes)))
+		return rc;
+	return strata__buf_puts(b, "}\n");
 }
 
 int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
@@ -409,6 +448,13 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 		if (sep && (rc = strata__buf_putc(&b, '\n')))
 			break;
 		rc = put_table(&b, tmp, s, &s->tables[torder[i]], flags);
+		sep = true;
+	}
+	/* Views in the model's order: each after what it reads. */
+	for (int i = 0; !rc && i < s->nviews; i++) {
+		if (sep && (rc = strata__buf_putc(&b, '\n')))
+			break;
+		rc = put_view(&b, tmp, &s->views[i]);
 		sep = true;
 	}
 	free(eorder);

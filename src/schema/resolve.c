@@ -654,6 +654,40 @@ static int check_indexes(strata_schema *s, strata_table *t, const char ***names,
 	return STRATA_OK;
 }
 
+static int check_views(strata_schema *s, const char ***names, int *nnames)
+{
+	int rc;
+	for (int i = 0; i < s->nviews; i++) {
+		strata_view *v = &s->views[i];
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->views[j].name, v->name) == 0)
+				return err_at(s, v->pos, "duplicate view '%s' (first declared on line %d)", v->name, s->views[j].pos.line);
+		if (find_table(s, v->name))
+			return err_at(s, v->pos, "view '%s' has the name of a table", v->name);
+		if (strata_schema_enum(s, v->name))
+			return err_at(s, v->pos, "view '%s' has the name of an enum", v->name);
+		if (v->nindexes && !v->materialized)
+			return err_at(s, v->pos, "view '%s' has indexes: only a materialized view can", v->name);
+		for (int k = 0; k < v->nindexes; k++) {
+			strata_index *x = &v->indexes[k];
+			/* The view's columns come from its query: only the list itself can be checked. */
+			for (int a = 0; a < x->ncolumns; a++)
+				for (int b = 0; b < a; b++)
+					if (strcmp(x->columns[a], x->columns[b]) == 0)
+						return err_at(s, x->column_pos ? x->column_pos[a] : x->pos,
+							      "column '%s' appears twice in the index", x->columns[a]);
+			if (!x->name && !(x->name = strata__default_name(s, v->name, x->columns, x->ncolumns, "idx")))
+				return STRATA_ENOMEM;
+			if ((rc = claim_name(s, names, nnames, x->name, x->pos)))
+				return rc;
+		}
+	}
+	for (int i = 0; i < s->nviews; i++)
+		if ((rc = strata__view_depends(s, &s->views[i])))
+			return rc;
+	return strata__views_order(s);
+}
+
 int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra)
 {
 	int rc;
@@ -698,5 +732,7 @@ int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra)
 			return err_at(s, t->pos, "table '%s' is renamed from '%s', which still exists", t->name,
 				      t->renamed_from);
 	}
+	if ((rc = check_views(s, &names, &nnames)))
+		return rc;
 	return strata__schema_relations(s);
 }

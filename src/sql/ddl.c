@@ -460,6 +460,147 @@ int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s)
 	return rc;
 }
 
+/* ---- views ---- */
+
+/* A dollar-quote tag that `text` does not hold. */
+static void pick_tag(const char *text, char *tag, size_t cap)
+{
+	snprintf(tag, cap, "$strata$");
+	for (int i = 1; strstr(text, tag); i++)
+		snprintf(tag, cap, "$strata%d$", i);
+}
+
+void strata__sql_matview_query_name(char *buf, size_t cap, const char *view)
+{
+	snprintf(buf, cap, "%s__strata_query", view);
+}
+
+/*
+ * PostgreSQL prints a view's query its own way.  When that differs from the
+ * text as written, a comment keeps the written text with the md5 of what
+ * PostgreSQL printed, so inspection returns the text as written for as long
+ * as the definition is the one Strata made.  A definition PostgreSQL prints
+ * exactly as written gets no comment (the database is then exactly what a
+ * dump of it would recreate).
+ */
+static int pg_keep_written(strata_buf *b, const char *kind, const char *name, const char *def_sql, const char *text)
+{
+	char tag[32];
+	int rc;
+	strata_buf qn = STRATA_BUF_INIT;
+	pick_tag(text, tag, sizeof tag);
+	if ((rc = strata__sql_ident(&qn, STRATA_BACKEND_POSTGRES, name)) ||
+	    (rc = strata__buf_printf(b, "DO %s\nDECLARE d text := regexp_replace(%s(", tag, def_sql)) ||
+	    (rc = strata__sql_literal(b, strata__buf_cstr(&qn))) ||
+	    (rc = strata__buf_puts(b, "::regclass), '^\\s+|[\\s;]+$', '', 'g');\nBEGIN\n    IF d IS DISTINCT FROM ")) ||
+	    (rc = strata__sql_literal(b, text)) ||
+	    (rc = strata__buf_printf(b, " THEN\n        EXECUTE format('COMMENT ON %s %%I IS %%L', ", kind)) ||
+	    (rc = strata__sql_literal(b, name)) || (rc = strata__buf_puts(b, ", 'strata:md5=' || md5(d) || ':' || ")) ||
+	    (rc = strata__sql_literal(b, text)) || (rc = strata__buf_printf(b, ");\n    END IF;\nEND %s;\n", tag)))
+		goto out;
+out:
+	strata__buf_free(&qn);
+	return rc;
+}
+
+int strata__sql_create_view(strata_buf *b, strata_backend d, const strata_view *v)
+{
+	bool pg = d == STRATA_BACKEND_POSTGRES;
+	char q[160];
+	int rc;
+	strata_table owner;
+	memset(&owner, 0, sizeof owner);
+	owner.name = v->name;
+	if (!v->materialized) {
+		if ((rc = strata__buf_puts(b, pg ? "CREATE OR REPLACE VIEW " : "CREATE VIEW IF NOT EXISTS ")) ||
+		    (rc = strata__sql_ident(b, d, v->name)) || (rc = strata__buf_printf(b, " AS\n%s;\n", v->sql)))
+			return rc;
+		return pg ? pg_keep_written(b, "VIEW", v->name, "pg_get_viewdef", v->sql) : STRATA_OK;
+	}
+	if (pg) {
+		if ((rc = strata__buf_puts(b, "CREATE MATERIALIZED VIEW IF NOT EXISTS ")) || (rc = strata__sql_ident(b, d, v->name)) ||
+		    (rc = strata__buf_printf(b, " AS\n%s;\n", v->sql)) ||
+		    (rc = pg_keep_written(b, "MATERIALIZED VIEW", v->name, "pg_get_viewdef", v->sql)))
+			return rc;
+	} else {
+		/* SQLite: the query in a view, its rows in a table of the view's name. */
+		strata__sql_matview_query_name(q, sizeof q, v->name);
+		if ((rc = strata__buf_puts(b, "CREATE VIEW IF NOT EXISTS ")) || (rc = strata__sql_ident(b, d, q)) ||
+		    (rc = strata__buf_printf(b, " AS\n%s;\nCREATE TABLE IF NOT EXISTS ", v->sql)) ||
+		    (rc = strata__sql_ident(b, d, v->name)) || (rc = strata__buf_puts(b, " AS SELECT * FROM ")) ||
+		    (rc = strata__sql_ident(b, d, q)) || (rc = strata__buf_puts(b, ";\n")))
+			return rc;
+	}
+	for (int i = 0; i < v->nindexes; i++)
+		if ((rc = strata__sql_create_index(b, d, &owner, &v->indexes[i], false)))
+			return rc;
+	return STRATA_OK;
+}
+
+int strata__sql_drop_view(strata_buf *b, strata_backend d, const strata_view *v)
+{
+	int rc;
+	char q[160];
+	if (!v->materialized || d == STRATA_BACKEND_POSTGRES) {
+		if ((rc = strata__buf_printf(b, "DROP %sVIEW IF EXISTS ", v->materialized ? "MATERIALIZED " : "")) ||
+		    (rc = strata__sql_ident(b, d, v->name)))
+			return rc;
+		return strata__buf_puts(b, ";\n");
+	}
+	strata__sql_matview_query_name(q, sizeof q, v->name);
+	if ((rc = strata__buf_puts(b, "DROP TABLE IF EXISTS ")) || (rc = strata__sql_ident(b, d, v->name)) ||
+	    (rc = strata__buf_puts(b, ";\nDROP VIEW IF EXISTS ")) || (rc = strata__sql_ident(b, d, q)))
+		return rc;
+	return strata__buf_puts(b, ";\n");
+}
+
+bool strata_view_refresh_concurrently(const strata_view *v)
+{
+	if (!v || !v->materialized)
+		return false;
+	for (int i = 0; i < v->nindexes; i++) {
+		const strata_index *x = &v->indexes[i];
+		bool plain = x->unique && !x->where;
+		for (int k = 0; plain && x->keys && k < x->ncolumns; k++)
+			plain = !x->keys[k].expr;
+		if (plain)
+			return true;
+	}
+	return false;
+}
+
+int strata_sql_refresh(const strata_view *v, strata_backend backend, bool concurrently, char **out)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	char q[160];
+	int rc;
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_sql_refresh: out is NULL");
+	*out = NULL;
+	if (!v || !v->materialized)
+		return strata__error_set(STRATA_EINVAL, "strata_sql_refresh: %s is not a materialized view", v ? v->name : "NULL");
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		bool conc = concurrently && strata_view_refresh_concurrently(v);
+		if (!(rc = strata__buf_printf(&b, "REFRESH MATERIALIZED VIEW %s", conc ? "CONCURRENTLY " : "")) &&
+		    !(rc = strata__sql_ident(&b, backend, v->name)))
+			rc = strata__buf_puts(&b, ";\n");
+	} else if (backend == STRATA_BACKEND_SQLITE) {
+		strata__sql_matview_query_name(q, sizeof q, v->name);
+		if (!(rc = strata__buf_puts(&b, "DELETE FROM ")) && !(rc = strata__sql_ident(&b, backend, v->name)) &&
+		    !(rc = strata__buf_puts(&b, ";\nINSERT INTO ")) && !(rc = strata__sql_ident(&b, backend, v->name)) &&
+		    !(rc = strata__buf_puts(&b, " SELECT * FROM ")) && !(rc = strata__sql_ident(&b, backend, q)))
+			rc = strata__buf_puts(&b, ";\n");
+	} else {
+		rc = strata__error_set(STRATA_EINVAL, "unknown SQL dialect %d", (int)backend);
+	}
+	if (rc) {
+		strata__buf_free(&b);
+		return rc;
+	}
+	*out = strata__buf_detach(&b);
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
+
 /* ---- the whole schema ---- */
 
 typedef struct order_state {
@@ -554,6 +695,8 @@ int strata_sql_create(const strata_schema *s, strata_backend d, char **out)
 			rc = strata__sql_create_index(&b, d, &s->tables[i], &s->tables[i].indexes[j], false);
 	for (int i = 0; i < s->ntables && !rc; i++)
 		rc = strata__sql_triggers(&b, d, &s->tables[i]);
+	for (int i = 0; i < s->nviews && !rc; i++)
+		rc = strata__sql_create_view(&b, d, &s->views[i]);
 done:
 	free(created);
 	if (rc) {

@@ -67,6 +67,12 @@ int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_tabl
 /* A trigger's name: <table>_<column>_auto_update (into a static-size buffer). */
 void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const char *column);
 
+/* Views: CREATE (with a materialized view's indexes, and on PostgreSQL the text as written) and DROP. */
+int strata__sql_create_view(strata_buf *b, strata_backend d, const strata_view *v);
+int strata__sql_drop_view(strata_buf *b, strata_backend d, const strata_view *v);
+/* SQLite: the view holding a materialized view's query, <view>__strata_query. */
+void strata__sql_matview_query_name(char *buf, size_t cap, const char *view);
+
 /* PostgreSQL helper functions the model needs (strata_touch, strata_uuid_v7). */
 int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s);
 

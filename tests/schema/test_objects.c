@@ -1,0 +1,133 @@
+/* The schema language beyond tables: views and materialized views (parsing, printing, SQL, errors). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <strata.h>
+
+#define ST_OK(call)                                                                      \
+	do {                                                                             \
+		int st_rc_ = (call);                                                     \
+		cr_assert_eq(st_rc_, STRATA_OK, "%s: %s", #call, strata_error_last()->message); \
+	} while (0)
+
+static strata_schema *parse_ok(const char *text)
+{
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "schema.strata"));
+	return s;
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	strata_schema *s = NULL;
+	cr_assert_eq(strata_schema_parse(&s, text, strlen(text), "schema.strata"), STRATA_EPARSE, "parsed: %s", text);
+	cr_assert_str_eq(strata_error_last()->message, msg);
+	cr_assert_null(s);
+}
+
+static const char shop[] =
+	"table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default true\n}\n"
+	"table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not null\n}\n"
+	"view big_spenders as sql($$\n    SELECT user_id FROM user_totals WHERE total > 100\n$$)\n"
+	"materialized view user_totals as sql($q$\n"
+	"SELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
+	"FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$q$) {\n"
+	"    unique index (user_id)\n    index by_total (total) where total > 0\n}\n"
+	"view active as sql('SELECT id, email FROM users WHERE is_active')\n";
+
+Test(views, model)
+{
+	strata_schema *s = parse_ok(shop);
+	cr_assert_eq(s->nviews, 3);
+	/* Creation order: what a view reads first, otherwise by name. */
+	cr_assert_str_eq(s->views[0].name, "active");
+	cr_assert_str_eq(s->views[1].name, "user_totals");
+	cr_assert_str_eq(s->views[2].name, "big_spenders");
+	const strata_view *m = strata_schema_view(s, "user_totals");
+	cr_assert(m->materialized);
+	cr_assert_str_eq(m->sql, "SELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
+				 "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id",
+			 "the text between the quotes, trimmed, kept as written");
+	cr_assert_eq(m->nindexes, 2);
+	cr_assert_str_eq(m->indexes[0].name, "user_totals_user_id_idx");
+	cr_assert(m->indexes[0].unique);
+	cr_assert_str_eq(m->indexes[1].where, "total > 0");
+	const strata_view *b = strata_schema_view(s, "big_spenders");
+	cr_assert_str_eq(b->sql, "SELECT user_id FROM user_totals WHERE total > 100");
+	cr_assert_eq(b->ndepends, 1);
+	cr_assert_str_eq(b->depends[0], "user_totals");
+	cr_assert(strata_view_refresh_concurrently(m));
+	cr_assert_not(strata_view_refresh_concurrently(b));
+	strata_schema_free(s);
+}
+
+Test(views, print_round_trip)
+{
+	strata_schema *s = parse_ok(shop);
+	char *a = NULL, *b = NULL;
+	ST_OK(strata_schema_print(s, 0, &a));
+	cr_assert(strstr(a, "view active as sql('SELECT id, email FROM users WHERE is_active')\n"), "%s", a);
+	cr_assert(strstr(a, "materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
+			    "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$$) {\n"
+			    "    index by_total (total) where total > 0\n    unique index (user_id)\n}\n"),
+		  "%s", a);
+	strata_schema *again = parse_ok(a);
+	ST_OK(strata_schema_print(again, 0, &b));
+	cr_assert_str_eq(b, a);
+	free(a);
+	free(b);
+	strata_schema_free(again);
+	/* A text holding $$ gets another tag. */
+	strata_schema *d = parse_ok("view v as sql($x$SELECT '$$'\nAS a$x$)\n");
+	ST_OK(strata_schema_print(d, 0, &a));
+	cr_assert_str_eq(a, "view v as sql($sql$\nSELECT '$$'\nAS a\n$sql$)\n");
+	strata_schema_free(parse_ok(a));
+	free(a);
+	strata_schema_free(d);
+	strata_schema_free(s);
+}
+
+Test(views, sql_both_dialects)
+{
+	strata_schema *s = parse_ok(shop);
+	char *pg = NULL, *lite = NULL;
+	ST_OK(strata_sql_create(s, STRATA_BACKEND_POSTGRES, &pg));
+	ST_OK(strata_sql_create(s, STRATA_BACKEND_SQLITE, &lite));
+	const char *a = strstr(pg, "CREATE OR REPLACE VIEW \"active\" AS\nSELECT id, email FROM users WHERE is_active;\n");
+	const char *m = strstr(pg, "CREATE MATERIALIZED VIEW IF NOT EXISTS \"user_totals\" AS\n");
+	const char *x = strstr(pg, "CREATE UNIQUE INDEX IF NOT EXISTS \"user_totals_user_id_idx\" ON \"user_totals\" (\"user_id\");");
+	const char *b = strstr(pg, "CREATE OR REPLACE VIEW \"big_spenders\" AS\n");
+	cr_assert(a && m && x && b && a < m && m < x && x < b, "%s", pg);
+	cr_assert(strstr(lite, "CREATE VIEW IF NOT EXISTS \"user_totals__strata_query\" AS\nSELECT u.id"), "%s", lite);
+	cr_assert(strstr(lite, "CREATE TABLE IF NOT EXISTS \"user_totals\" AS SELECT * FROM \"user_totals__strata_query\";"), "%s", lite);
+	free(pg);
+	free(lite);
+	char *r = NULL;
+	ST_OK(strata_sql_refresh(strata_schema_view(s, "user_totals"), STRATA_BACKEND_POSTGRES, true, &r));
+	cr_assert_str_eq(r, "REFRESH MATERIALIZED VIEW CONCURRENTLY \"user_totals\";\n");
+	free(r);
+	ST_OK(strata_sql_refresh(strata_schema_view(s, "user_totals"), STRATA_BACKEND_SQLITE, true, &r));
+	cr_assert_str_eq(r, "DELETE FROM \"user_totals\";\nINSERT INTO \"user_totals\" SELECT * FROM \"user_totals__strata_query\";\n");
+	free(r);
+	cr_assert_eq(strata_sql_refresh(strata_schema_view(s, "active"), STRATA_BACKEND_POSTGRES, false, &r), STRATA_EINVAL);
+	cr_assert_null(r);
+	strata_schema_free(s);
+}
+
+Test(views, errors)
+{
+	expect_error("view v as sql('')\n", "schema.strata:1:15: empty SQL");
+	expect_error("view v as sql($$SELECT 1\n", "schema.strata:1:15: unterminated $$ string");
+	expect_error("view v sql('SELECT 1')\n", "schema.strata:1:8: expected 'as', found 'sql'");
+	expect_error("view v as 'SELECT 1'\n", "schema.strata:1:11: expected the query: sql($$SELECT ...$$), found a string");
+	expect_error("table t { id int }\nview t as sql('SELECT 1')\n", "schema.strata:2:1: view 't' has the name of a table");
+	expect_error("view v as sql('SELECT 1')\nview v as sql('SELECT 2')\n",
+		     "schema.strata:2:1: duplicate view 'v' (first declared on line 1)");
+	expect_error("materialized view m as sql('SELECT 1 AS a') {\n  a int\n}\n",
+		     "schema.strata:1:45: materialized view 'm' holds only 'index' and 'unique index' lines");
+	expect_error("materialized vew m as sql('SELECT 1')\n", "schema.strata:1:14: expected 'view', found 'vew'");
+	expect_error("table t { id int\n index x (id) }\nmaterialized view m as sql('SELECT 1 AS a') {\n  index x (a)\n}\n",
+		     "schema.strata:4:3: duplicate index or constraint name 'x'");
+	expect_error("view v as sql('SELECT 1') x\n", "schema.strata:1:27: expected end of line, found 'x'");
+}
