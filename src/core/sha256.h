@@ -1,20 +1,16 @@
 /*
- * SHA-256 (FIPS 180-4), for migration checksums.  Strata's own so the
- * command does not map libcrypto at start-up: OpenSSL's libcrypto costs
- * more to load than SQLite and jansson together (docs/performance.md).
+ * SHA-256 for migration checksums, through libmd (Debian's libmd0: the
+ * message digests of the BSDs, a 60 KB library).  libmd rather than
+ * OpenSSL's libcrypto because libcrypto costs more to load than SQLite and
+ * jansson together (docs/performance.md, start-up).
  */
 #ifndef STRATA_CORE_SHA256_H
 #define STRATA_CORE_SHA256_H
 
 #include <stddef.h>
-#include <stdint.h>
+#include <sha2.h>
 
-typedef struct strata__sha256 {
-	uint32_t h[8];
-	uint64_t len; /* bytes hashed so far */
-	unsigned char block[64];
-	size_t fill; /* bytes waiting in block */
-} strata__sha256;
+typedef SHA2_CTX strata__sha256;
 
 void strata__sha256_init(strata__sha256 *c);
 void strata__sha256_update(strata__sha256 *c, const void *p, size_t len);

@@ -1,4 +1,4 @@
-/* SHA-256: Strata's own (no libcrypto at start-up) must give the standard digests. */
+/* SHA-256 through libmd (no libcrypto at start-up): the wrappers give the standard digests, in one call or fed in pieces. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
