@@ -1,13 +1,22 @@
 /*
- * strata/backup.h: copies of a live database to a file.
+ * strata/backup.h: backups, their verification, restores, and branches
+ * (copies of a live database for development and previews).
  *
  * SQLite is copied page by page through its online backup API (readers and
  * writers may keep using the database meanwhile); PostgreSQL through
- * `pg_dump`, found on PATH and run with an argument vector (never a shell),
- * its connection settings handed over in the environment so the password
- * never shows on a command line.  Files are written under a temporary name
- * and renamed into place, so a file at `path` is always complete; they are
- * created with mode 0600.
+ * `pg_dump` and `pg_restore`, found on PATH and run with an argument
+ * vector (never a shell), the connection's settings handed over in their
+ * environment so the password never shows on a command line.
+ *
+ * Files follow one set of rules (docs/operations.md, "Files"): written
+ * under a temporary name beside the final one (created 0600, whatever the
+ * umask), synced, and renamed into place once complete, so a file at the
+ * final path is always complete; the final path must be a new name or a
+ * regular file (symbolic links, directories, FIFOs and devices are
+ * refused); temporary files are removed on every failure.
+ *
+ * The functions taking a strata_db use it from the calling thread for the
+ * duration of the call; the branch functions open their own connections.
  */
 #ifndef STRATA_BACKUP_H
 #define STRATA_BACKUP_H
@@ -18,23 +27,53 @@
 extern "C" {
 #endif
 
+/* ---- backups ---- */
+
 typedef enum strata_backup_format {
 	STRATA_BACKUP_FULL = 0,	   /* SQLite: a database file; PostgreSQL: pg_dump -Fc (custom format) */
 	STRATA_BACKUP_SCHEMA_SQL = 1 /* the schema only, as SQL text (for review in version control) */
 } strata_backup_format;
 
+/* Progress of a backup: bytes written of `total` (0: unknown, PostgreSQL). */
+typedef void (*strata_backup_progress_fn)(int64_t done, int64_t total, void *ud);
+
+#define STRATA_BACKUP_OPTIONS_VERSION 1
+
+typedef struct strata_backup_options {
+	unsigned int version;		/* STRATA_BACKUP_OPTIONS_VERSION */
+	strata_backup_format format;	/* STRATA_BACKUP_FULL */
+	bool overwrite;			/* replace a regular file already at the path: false */
+	strata_backup_progress_fn progress; /* called from the calling thread; NULL: none */
+	void *progress_ud;
+	/* Looked at while the backup runs: once non-zero, it stops (pg_dump gets SIGTERM), the
+	   temporary file is removed and the call returns STRATA_ECANCELED.  A signal handler may
+	   set it.  NULL: never. */
+	const volatile int *cancel;
+} strata_backup_options;
+
+#define STRATA_BACKUP_OPTIONS_INIT { STRATA_BACKUP_OPTIONS_VERSION, STRATA_BACKUP_FULL, false, NULL, NULL, NULL }
+
 /*
- * Write a copy of the database `db` is connected to into `path`, replacing
- * a file already there.  Must not be called inside a transaction on
- * PostgreSQL only in the sense that pg_dump sees committed data only.
- * Returns STRATA_OK, STRATA_EIO (the file could not be written, or pg_dump
- * failed: the message carries its last line of output), STRATA_ENOTFOUND
- * (pg_dump is not on PATH), STRATA_EINVAL, STRATA_ENOMEM.  `db` belongs to
- * the calling thread for the duration of the call.
+ * Write a copy of the database `db` is connected to into `path`.  `path`
+ * must be a new name, or (with `overwrite`) a regular file.  pg_dump sees
+ * committed data only.  NULL `opts`: the defaults.  Returns STRATA_OK,
+ * STRATA_ECONSTRAINT (a file is at `path` and !overwrite), STRATA_EINVAL
+ * (`path` is a symbolic link, directory, FIFO or device; a bad argument),
+ * STRATA_EIO (the file could not be written, or pg_dump failed: the message
+ * says why, e.g. a full disk), STRATA_ENOTFOUND (pg_dump is not on PATH),
+ * STRATA_EBUSY (SQLite: locked by another connection for 30 s),
+ * STRATA_ECANCELED, STRATA_ENOMEM.  Whatever the outcome, no temporary file
+ * is left behind (except when the process is killed with SIGKILL).
+ */
+STRATA_API int strata_backup_write(strata_db *db, const char *path, const strata_backup_options *opts);
+
+/*
+ * strata_backup_write with `format`, replacing a regular file already at
+ * `path` (overwrite true).
  */
 STRATA_API int strata_backup_to_file(strata_db *db, const char *path, strata_backup_format format);
 
-/* ---- restore (src/driver/restore.c) ---- */
+/* ---- restore ---- */
 
 /* Progress of a restore or copy: `done` of `total` units (SQLite pages; 0 total: unknown). */
 typedef void (*strata_restore_progress_fn)(int64_t done, int64_t total, void *ud);
@@ -55,9 +94,8 @@ typedef struct strata_restore_options {
  * to.  A database that has tables is replaced only with `force`.  SQLite:
  * the file's pages are copied in through the online backup API, in one
  * write transaction.  PostgreSQL: `pg_restore --single-transaction
- * --exit-on-error --no-owner` (with `--clean --if-exists` under force),
- * run with an argument vector and the connection's settings in its
- * environment.  Either way a failed restore leaves the database as it was.
+ * --exit-on-error --no-owner` (with `--clean --if-exists` under force).
+ * Either way a failed restore leaves the database as it was.
  * Returns STRATA_OK, STRATA_ECONSTRAINT (not empty and no force),
  * STRATA_ENOTFOUND (no such file, or pg_restore not on PATH), STRATA_EIO
  * (the file is not a backup, or pg_restore failed: its last line of
@@ -65,6 +103,74 @@ typedef struct strata_restore_options {
  * transaction), STRATA_ENOMEM.
  */
 STRATA_API int strata_backup_restore(strata_db *db, const char *path, const strata_restore_options *opts);
+
+/* ---- branches ---- */
+
+typedef struct strata_branch_info {
+	char *name;
+	char *url;			/* redacted */
+	int64_t bytes;
+	strata_timestamp created_at;	/* 0: unknown */
+} strata_branch_info;
+
+/*
+ * Make a branch NAME (letters, digits, '_' and '-') of the database `url`
+ * names: on SQLite a copy through the online backup API into
+ * "<dir>/<stem>.branch.NAME.db" beside the original; on PostgreSQL
+ * CREATE DATABASE "<db>_NAME" TEMPLATE "<db>", issued from the server's
+ * `postgres` database.  *branch_url (may be NULL) receives the branch's URL
+ * (with the password, for DATABASE_URL; free()).  Returns STRATA_OK,
+ * STRATA_EINVAL (bad name), STRATA_EBUSY (PostgreSQL: other sessions use
+ * the database; the message says how many and which), STRATA_ECONSTRAINT
+ * (the branch exists), STRATA_ECONNECT, STRATA_EIO, STRATA_ENOMEM.
+ */
+STRATA_API int strata_branch_create(const char *url, const char *name, char **branch_url);
+
+/*
+ * The branches of `url`'s database, by name.  *out (freed with
+ * strata_branch_list_free(), which accepts NULL) holds *count entries.
+ * Returns STRATA_OK, STRATA_EINVAL, STRATA_ECONNECT, STRATA_EIO (the
+ * directory cannot be read), STRATA_ENOMEM.
+ */
+STRATA_API int strata_branch_list(const char *url, strata_branch_info **out, size_t *count);
+STRATA_API void strata_branch_list_free(strata_branch_info *list, size_t count);
+
+/*
+ * Delete branch NAME (on PostgreSQL only a database marked as a branch of
+ * this one).  STRATA_OK, STRATA_ENOTFOUND when there is none, STRATA_EBUSY
+ * (sessions are connected to it), STRATA_EINVAL, STRATA_ECONNECT.
+ * The branch functions open their own connections; any thread may call them.
+ */
+STRATA_API int strata_branch_delete(const char *url, const char *name);
+
+/* ---- backup verification ---- */
+
+typedef struct strata_backup_table_check {
+	char *name;
+	int64_t source_rows, backup_rows;
+} strata_backup_table_check;
+
+typedef struct strata_backup_verification {
+	bool ok;			/* readable, intact, and every count matches */
+	char *problem;			/* the first problem found, or NULL */
+	strata_backup_table_check *tables;
+	size_t ntables;
+	int64_t bytes;			/* the backup file's size */
+} strata_backup_verification;
+
+/*
+ * Check a backup file written by strata_backup_to_file(STRATA_BACKUP_FULL)
+ * from `db`: open it (SQLite: read-only; PostgreSQL: read the archive with
+ * pg_restore), check its integrity and compare each table's row count with
+ * the source's.  A mismatch is not an error: it is in *out (ok false,
+ * problem set).  Returns STRATA_OK, STRATA_ENOTFOUND (no such file, or
+ * pg_restore is not on PATH), STRATA_EIO, STRATA_ENOMEM.  Free *out with
+ * strata_backup_verification_free().
+ */
+STRATA_API int strata_backup_verify(strata_db *db, const char *path, strata_backup_verification **out);
+
+/* Free a verification.  Accepts NULL. */
+STRATA_API void strata_backup_verification_free(strata_backup_verification *v);
 
 #ifdef __cplusplus
 }

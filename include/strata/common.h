@@ -46,6 +46,7 @@ typedef enum strata_status {
 	STRATA_EMIGRATE = -16,	/* a migration failed or the migrations drifted */
 	STRATA_EAUTH = -17,	/* the server refused the credentials */
 	STRATA_EUNSUPPORTED = -18, /* the backend cannot do this */
+	STRATA_ECANCELED = -19,	/* stopped at the caller's request (a cancel flag, a signal) */
 	STRATA_ROW = 100,	/* strata_step(): a row is ready */
 	STRATA_DONE = 101	/* strata_step(): the statement has finished */
 } strata_status;

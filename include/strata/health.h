@@ -1,5 +1,6 @@
 /*
- * strata/health.h: health checks, statistics, optimisation and branches.
+ * strata/health.h: health checks, statistics and optimisation (backups,
+ * restores and branches are in strata/backup.h).
  *
  * A health run is a list of checks (connectivity, migrations, schema,
  * integrity, performance, configuration, required data).  Each check ends
@@ -15,6 +16,7 @@
 #ifndef STRATA_HEALTH_H
 #define STRATA_HEALTH_H
 
+#include "backup.h"
 #include "db.h"
 
 #ifdef __cplusplus
@@ -249,74 +251,6 @@ typedef struct strata_optimize_result {
  * Returns STRATA_OK or the failing step's status.
  */
 STRATA_API int strata_optimize(strata_db *db, const strata_optimize_options *opts, strata_optimize_result *out);
-
-/* ---- branches ---- */
-
-typedef struct strata_branch_info {
-	char *name;
-	char *url;			/* redacted */
-	int64_t bytes;
-	strata_timestamp created_at;	/* 0: unknown */
-} strata_branch_info;
-
-/*
- * Make a branch NAME (letters, digits, '_' and '-') of the database `url`
- * names: on SQLite a copy through the online backup API into
- * "<dir>/<stem>.branch.NAME.db" beside the original; on PostgreSQL
- * CREATE DATABASE "<db>_NAME" TEMPLATE "<db>", issued from the server's
- * `postgres` database.  *branch_url (may be NULL) receives the branch's URL
- * (with the password, for DATABASE_URL; free()).  Returns STRATA_OK,
- * STRATA_EINVAL (bad name), STRATA_EBUSY (PostgreSQL: other sessions use
- * the database; the message says how many and which), STRATA_ECONSTRAINT
- * (the branch exists), STRATA_ECONNECT, STRATA_EIO, STRATA_ENOMEM.
- */
-STRATA_API int strata_branch_create(const char *url, const char *name, char **branch_url);
-
-/*
- * The branches of `url`'s database, by name.  *out (freed with
- * strata_branch_list_free(), which accepts NULL) holds *count entries.
- * Returns STRATA_OK, STRATA_EINVAL, STRATA_ECONNECT, STRATA_EIO (the
- * directory cannot be read), STRATA_ENOMEM.
- */
-STRATA_API int strata_branch_list(const char *url, strata_branch_info **out, size_t *count);
-STRATA_API void strata_branch_list_free(strata_branch_info *list, size_t count);
-
-/*
- * Delete branch NAME (on PostgreSQL only a database marked as a branch of
- * this one).  STRATA_OK, STRATA_ENOTFOUND when there is none, STRATA_EBUSY
- * (sessions are connected to it), STRATA_EINVAL, STRATA_ECONNECT.
- * The branch functions open their own connections; any thread may call them.
- */
-STRATA_API int strata_branch_delete(const char *url, const char *name);
-
-/* ---- backup verification ---- */
-
-typedef struct strata_backup_table_check {
-	char *name;
-	int64_t source_rows, backup_rows;
-} strata_backup_table_check;
-
-typedef struct strata_backup_verification {
-	bool ok;			/* readable, intact, and every count matches */
-	char *problem;			/* the first problem found, or NULL */
-	strata_backup_table_check *tables;
-	size_t ntables;
-	int64_t bytes;			/* the backup file's size */
-} strata_backup_verification;
-
-/*
- * Check a backup file written by strata_backup_to_file(STRATA_BACKUP_FULL)
- * from `db`: open it (SQLite: read-only; PostgreSQL: read the archive with
- * pg_restore), check its integrity and compare each table's row count with
- * the source's.  A mismatch is not an error: it is in *out (ok false,
- * problem set).  Returns STRATA_OK, STRATA_ENOTFOUND (no such file, or
- * pg_restore is not on PATH), STRATA_EIO, STRATA_ENOMEM.  Free *out with
- * strata_backup_verification_free().
- */
-STRATA_API int strata_backup_verify(strata_db *db, const char *path, strata_backup_verification **out);
-
-/* Free a verification.  Accepts NULL. */
-STRATA_API void strata_backup_verification_free(strata_backup_verification *v);
 
 #ifdef __cplusplus
 }

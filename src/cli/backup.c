@@ -1,11 +1,12 @@
 /*
  * strata backup [FILE] and strata restore FILE.
  *
- * backup: strata_backup_to_file writes "<FILE>.tmp.<pid>" and renames it
- * when complete; while it runs a thread watches the temporary file grow
- * and draws the progress, and Ctrl-C removes it before exiting, so no
- * half-written file is ever left under either name.  Then the backup is
- * verified (opened, integrity-checked, row counts against the source).
+ * backup: strata_backup_write writes "<FILE>.tmp.<pid>" and renames it
+ * when complete, drawing the progress as it goes.  Ctrl-C or SIGTERM sets
+ * its cancel flag: it stops pg_dump, removes the temporary file and the
+ * command exits 130 or 143, so no half-written file is ever left under
+ * either name.  Then the backup is verified (opened, integrity-checked,
+ * row counts against the source).
  *
  * restore: into a new database (created when it does not exist), or over
  * one with tables only with --force.  A database the command created is
@@ -13,7 +14,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,54 +30,29 @@
 
 /* ---- backup ---- */
 
-static char tmp_path[4200];
-/* the temporary file and the journal SQLite keeps beside it while writing it */
-static char tmp_side[3][4220];
+/* Set by SIGINT/SIGTERM: the library stops, removes its temporary file, and the command exits. */
+static volatile int stop_signal;
 
 static void on_signal(int sig)
 {
-	if (tmp_path[0]) {
-		unlink(tmp_path);
-		for (int i = 0; i < 3; i++)
-			unlink(tmp_side[i]);
-	}
+	stop_signal = sig;
+	/* a second signal ends the process at once */
 	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
-typedef struct watch {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	int64_t expected; /* 0: unknown */
-} watch;
+typedef struct progress_state {
+	struct timespec t0;
+} progress_state;
 
-static void *watch_main(void *arg)
+static void backup_progress(int64_t done, int64_t total, void *ud)
 {
-	watch *w = arg;
-	double t0 = (double)time(NULL);
-	pthread_mutex_lock(&w->lock);
-	while (!w->done) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-		if (w->done)
-			break;
-		struct stat sb;
-		if (stat(tmp_path, &sb) != 0)
-			continue;
-		char got[32], label[128];
-		ops_bytes((int64_t)sb.st_size, got, sizeof got);
-		snprintf(label, sizeof label, "backing up: %s, %.0f s", got, (double)time(NULL) - t0);
-		ops_progress(label, w->expected > 0 ? (double)sb.st_size / (double)w->expected : -1);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
+	progress_state *p = ud;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	char got[32], label[128];
+	ops_bytes(done, got, sizeof got);
+	snprintf(label, sizeof label, "backing up: %s, %.0f s", got, (double)(now.tv_sec - p->t0.tv_sec));
+	ops_progress(label, total > 0 ? (double)done / (double)total : -1);
 }
 
 static int default_path(strata_db *db, char *out, size_t cap)
@@ -131,26 +106,28 @@ static void print_verification(const strata_backup_verification *v)
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },     { "schema-only", no_argument, NULL, 's' },
-		{ "no-verify", no_argument, NULL, 'n' },     { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "url", required_argument, NULL, 'u' },  { "schema-only", no_argument, NULL, 's' },
+		{ "no-verify", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL;
-	bool schema_only = false, verify = true;
+	bool schema_only = false, verify = true, force = false;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:snh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:snfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': flag_url = optarg; break;
 		case 's': schema_only = true; break;
 		case 'n': verify = false; break;
+		case 'f': force = true; break;
 		case 'h':
-			printf("usage: strata backup [--url URL] [--schema-only] [--no-verify] [FILE]\n"
+			printf("usage: strata backup [--url URL] [--schema-only] [--no-verify] [--force] [--] [FILE]\n"
 			       "Copy the database into FILE (default backups/<name>-<UTC time>.db or .dump), mode 0600:\n"
 			       "SQLite through the online backup API, PostgreSQL with pg_dump -Fc.  The file appears\n"
 			       "under its name only once complete.  Then it is verified: opened, integrity-checked,\n"
-			       "and each table's rows counted against the database.\n");
+			       "and each table's rows counted against the database.  An existing FILE is replaced\n"
+			       "only with --force, and only when it is a regular file.\n");
 			return 0;
 		default:
 			cli_errorf("backup: unknown option '%s' (see strata backup --help)", argv[optind - 1]);
@@ -161,39 +138,19 @@ int cmd_backup(int argc, char **argv)
 		cli_errorf("backup: unexpected argument '%s'", argv[optind + 1]);
 		return 2;
 	}
-	char *resolved = cli_resolve_url(flag_url);
-	if (!resolved)
-		return 1;
-	char *url = ops_url_no_create(resolved);
-	free(resolved);
-	if (!url) {
-		cli_errorf("out of memory");
-		return 1;
-	}
-	strata_db *db = NULL;
+	ops_db d;
 	strata_backup_verification *v = NULL;
 	int status = 1;
 	char path[4096];
-	if (cli_open(&db, url))
+	if (ops_db_open(&d, flag_url, OPS_EXISTING, false))
 		goto done;
 	if (optind < argc)
 		snprintf(path, sizeof path, "%s", argv[optind]);
-	else if (default_path(db, path, sizeof path) != STRATA_OK) {
+	else if (default_path(d.db, path, sizeof path) != STRATA_OK) {
 		cli_error(NULL);
 		goto done;
 	}
-	/* strata_backup_to_file's temporary name (strata/backup.h) */
-	snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", path, (long)getpid());
-	snprintf(tmp_side[0], sizeof tmp_side[0], "%s-journal", tmp_path);
-	snprintf(tmp_side[1], sizeof tmp_side[1], "%s-wal", tmp_path);
-	snprintf(tmp_side[2], sizeof tmp_side[2], "%s-shm", tmp_path);
-	int64_t expected = 0;
-	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE &&
-	    strata_query_int64(db, &expected,
-			       "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)",
-			       NULL, 0) != STRATA_OK)
-		expected = 0;
-	printf("backing up %s to %s\n", strata_db_url(db), path);
+	printf("backing up %s to %s\n", d.shown, path);
 	fflush(stdout);
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof sa);
@@ -201,38 +158,36 @@ int cmd_backup(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	watch w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, expected };
-	pthread_t th;
-	bool watching = ops_progress_on() && pthread_create(&th, NULL, watch_main, &w) == 0;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = strata_backup_to_file(db, path, schema_only ? STRATA_BACKUP_SCHEMA_SQL : STRATA_BACKUP_FULL);
+	progress_state ps;
+	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
+	strata_backup_options o = STRATA_BACKUP_OPTIONS_INIT;
+	o.format = schema_only ? STRATA_BACKUP_SCHEMA_SQL : STRATA_BACKUP_FULL;
+	o.overwrite = force;
+	o.progress = ops_progress_on() ? backup_progress : NULL;
+	o.progress_ud = &ps;
+	o.cancel = &stop_signal;
+	int rc = strata_backup_write(d.db, path, &o);
+	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (watching) {
-		pthread_mutex_lock(&w.lock);
-		w.done = true;
-		pthread_cond_signal(&w.cond);
-		pthread_mutex_unlock(&w.lock);
-		pthread_join(th, NULL);
-		ops_progress_done();
-	}
+	ops_progress_done();
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	tmp_path[0] = '\0';
 	if (rc != STRATA_OK) {
 		cli_error(NULL);
+		if (stop_signal)
+			status = 128 + stop_signal;
 		goto done;
 	}
 	struct stat sb;
 	char size[32];
 	ops_bytes(stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0, size, sizeof size);
 	printf("wrote %s (%s, mode 0600) in %.2f s\n", path, size,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       (double)(t1.tv_sec - ps.t0.tv_sec) + (double)(t1.tv_nsec - ps.t0.tv_nsec) / 1e9);
 	if (!verify || schema_only) {
 		status = 0;
 		goto done;
 	}
-	if (strata_backup_verify(db, path, &v) != STRATA_OK) {
+	if (strata_backup_verify(d.db, path, &v) != STRATA_OK) {
 		cli_error("backup: verification");
 		goto done;
 	}
@@ -246,8 +201,7 @@ int cmd_backup(int argc, char **argv)
 	status = 0;
 done:
 	strata_backup_verification_free(v);
-	strata_close(db);
-	free(url);
+	ops_db_close(&d);
 	return status;
 }
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <strata.h>
+
 /* "1.5 MB", "812 B": binary units, one decimal. */
 void ops_bytes(int64_t bytes, char *buf, size_t cap);
 
@@ -40,12 +42,31 @@ const char *ops_c(bool color, const char *code);
 #define OPS_GREEN "32"
 #define OPS_YELLOW "33"
 
+/* A command's connection, and the URL it shows for it. */
+typedef struct ops_db {
+	strata_db *db;
+	char *url;   /* as the user gave it (--url, DATABASE_URL or .env) */
+	char *shown; /* `url` with the password redacted: what output names */
+} ops_db;
+
+/* ops_db_open flags */
+#define OPS_EXISTING 1u /* SQLite: a missing file is an error, its journal mode is left as it is */
+
 /*
- * `url` for commands that only read: an SQLite file gets mode=rw (not
- * created when missing, journal mode left alone) unless the URL names a
- * mode.  A new string (free()), or NULL when out of memory.
+ * Resolve the URL (--url, DATABASE_URL, .env) and connect, with the
+ * environment's options (DB_ECHO, ...).  Returns 0, or 1 after printing
+ * why it failed (as JSON on stdout when `json`).  The URL shown is always
+ * the user's, never one with parameters Strata added.  Close with
+ * ops_db_close (also after a failure).
  */
-char *ops_url_no_create(const char *url);
+int ops_db_open(ops_db *c, const char *flag_url, unsigned flags, bool json);
+void ops_db_close(ops_db *c);
+
+/* Write `s` as a JSON string, quoted and escaped. */
+void ops_json_str(FILE *f, const char *s);
+
+/* Print the last error as the command's failure: "strata: context: msg" on stderr, or {"error": ...} on stdout. */
+void ops_fail(const char *context, bool json);
 
 /* True when stderr is a terminal (progress is shown only then). */
 bool ops_progress_on(void);

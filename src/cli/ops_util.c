@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "ops.h"
 
 void ops_bytes(int64_t bytes, char *buf, size_t cap)
@@ -159,7 +160,12 @@ void ops_progress_done(void)
 	fflush(stderr);
 }
 
-char *ops_url_no_create(const char *url)
+/*
+ * `url` for commands that only read: an SQLite file gets mode=rw (not
+ * created when missing, journal mode left alone) unless the URL names a
+ * mode.  A new string (free()), or NULL when out of memory.
+ */
+static char *url_no_create(const char *url)
 {
 	bool sqlite = strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite3:", 8) == 0;
 	const char *q = strchr(url, '?');
@@ -169,4 +175,70 @@ char *ops_url_no_create(const char *url)
 	if (out)
 		snprintf(out, n, "%s%s", url, add ? (q ? "&mode=rw" : "?mode=rw") : "");
 	return out;
+}
+
+void ops_fail(const char *context, bool json)
+{
+	if (!json) {
+		cli_error(context);
+		return;
+	}
+	const strata_error *e = strata_error_last();
+	char msg[1200];
+	snprintf(msg, sizeof msg, "%s%s%s", context ? context : "", context ? ": " : "", e->message);
+	fputs("{\n  \"error\": ", stdout);
+	ops_json_str(stdout, msg);
+	printf(",\n  \"status\": \"%s\"\n}\n", strata_status_name(e->status));
+}
+
+void ops_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int ops_db_open(ops_db *c, const char *flag_url, unsigned flags, bool json)
+{
+	memset(c, 0, sizeof *c);
+	c->url = strata_url_resolve(flag_url);
+	if (!c->url) {
+		ops_fail(NULL, json);
+		return 1;
+	}
+	c->shown = strata_url_redact(c->url);
+	char *open_url = flags & OPS_EXISTING ? url_no_create(c->url) : strdup(c->url);
+	if (!c->shown || !open_url) {
+		free(open_url);
+		strata_error_set(STRATA_ENOMEM, "out of memory");
+		ops_fail(NULL, json);
+		return 1;
+	}
+	strata_open_options opts = STRATA_OPEN_OPTIONS_INIT;
+	int rc = strata_open_options_from_env(&opts);
+	if (rc == STRATA_OK)
+		rc = strata_open(&c->db, open_url, &opts);
+	free(open_url);
+	if (rc != STRATA_OK) {
+		ops_fail(NULL, json);
+		return 1;
+	}
+	return 0;
+}
+
+void ops_db_close(ops_db *c)
+{
+	strata_close(c->db);
+	free(c->url);
+	free(c->shown);
+	memset(c, 0, sizeof *c);
 }

@@ -64,13 +64,11 @@ int cmd_optimize(int argc, char **argv)
 		cli_errorf("optimize: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	char *url = cli_resolve_url(flag_url);
-	if (!url)
-		return 1;
-	strata_db *db = NULL;
+	ops_db d;
 	int status = 1;
-	if (cli_open(&db, url))
+	if (ops_db_open(&d, flag_url, OPS_EXISTING, false))
 		goto done;
+	strata_db *db = d.db;
 	strata_optimize_options o = STRATA_OPTIMIZE_OPTIONS_INIT;
 	bool sqlite = strata_db_backend(db) == STRATA_BACKEND_SQLITE;
 	if (!vacuum && !analyze) {
@@ -105,13 +103,12 @@ int cmd_optimize(int argc, char **argv)
 		status = 130;
 		goto done;
 	}
-	printf("optimized %s: %zu step%s (%s%s%s), %s -> %s, %s reclaimed\n", strata_db_url(db), res.steps_done,
+	printf("optimized %s: %zu step%s (%s%s%s), %s -> %s, %s reclaimed\n", d.shown, res.steps_done,
 	       res.steps_done == 1 ? "" : "s", sqlite ? "PRAGMA optimize" : o.vacuum ? "VACUUM" : "ANALYZE",
 	       sqlite && o.analyze ? ", ANALYZE" : !sqlite && o.vacuum && o.analyze ? " ANALYZE" : "",
 	       sqlite && o.vacuum ? ", VACUUM" : "", before, after, diff);
 	status = 0;
 done:
-	strata_close(db);
-	free(url);
+	ops_db_close(&d);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "ops.h"
 
 static double now_ms(void)
 {
@@ -46,30 +47,27 @@ int cmd_ping(int argc, char **argv)
 		cli_errorf("ping: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	char *url = cli_resolve_url(flag_url);
-	if (!url)
-		return 1;
-	strata_db *db = NULL;
+	ops_db d;
 	double t0 = now_ms();
-	if (cli_open(&db, url)) {
-		free(url);
+	if (ops_db_open(&d, flag_url, 0, json)) {
+		ops_db_close(&d);
 		return 1;
 	}
+	strata_db *db = d.db;
 	double t1 = now_ms();
 	int rc = strata_ping(db);
 	double t2 = now_ms();
 	if (rc != STRATA_OK) {
-		cli_error("ping");
+		ops_fail("ping", json);
 	} else if (json) {
 		printf("{\"ok\":true,\"backend\":\"%s\",\"server_version\":\"%s\",\"connect_ms\":%.3f,\"round_trip_ms\":%.3f}\n",
 		       strata_db_backend(db) == STRATA_BACKEND_SQLITE ? "sqlite" : "postgres",
 		       strata_db_server_version(db), t1 - t0, t2 - t1);
 	} else {
-		printf("%s: %s %s, connected in %.2f ms, round trip %.3f ms\n", strata_db_url(db),
+		printf("%s: %s %s, connected in %.2f ms, round trip %.3f ms\n", d.shown,
 		       strata_db_backend(db) == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL",
 		       strata_db_server_version(db), t1 - t0, t2 - t1);
 	}
-	strata_close(db);
-	free(url);
+	ops_db_close(&d);
 	return rc == STRATA_OK ? 0 : 1;
 }

@@ -118,28 +118,19 @@ int cmd_stats(int argc, char **argv)
 		cli_errorf("stats: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	char *resolved = cli_resolve_url(flag_url);
-	if (!resolved)
-		return 1;
-	char *url = ops_url_no_create(resolved);
-	free(resolved);
-	if (!url) {
-		cli_errorf("out of memory");
-		return 1;
-	}
-	strata_db *db = NULL;
+	ops_db d;
 	strata_stats *s = NULL;
 	int status = 1;
-	if (cli_open(&db, url))
+	if (ops_db_open(&d, flag_url, OPS_EXISTING, json))
 		goto done;
-	if (strata_stats_collect(&s, db, NULL) != STRATA_OK) {
-		cli_error("stats");
+	if (strata_stats_collect(&s, d.db, NULL) != STRATA_OK) {
+		ops_fail("stats", json);
 		goto done;
 	}
 	if (json) {
 		char *text = NULL;
 		if (strata_stats_json(s, true, &text) != STRATA_OK) {
-			cli_error("stats");
+			ops_fail("stats", json);
 			goto done;
 		}
 		puts(text);
@@ -150,7 +141,6 @@ int cmd_stats(int argc, char **argv)
 	status = 0;
 done:
 	strata_stats_free(s);
-	strata_close(db);
-	free(url);
+	ops_db_close(&d);
 	return status;
 }

@@ -195,6 +195,7 @@ const char *strata_status_name(int status)
 	case STRATA_EMIGRATE: return "STRATA_EMIGRATE";
 	case STRATA_EAUTH: return "STRATA_EAUTH";
 	case STRATA_EUNSUPPORTED: return "STRATA_EUNSUPPORTED";
+	case STRATA_ECANCELED: return "STRATA_ECANCELED";
 	case STRATA_ROW: return "STRATA_ROW";
 	case STRATA_DONE: return "STRATA_DONE";
 	default: return "STRATA_UNKNOWN";

@@ -26,6 +26,31 @@ typedef struct strata__conn_config {
 	bool pgbouncer;		  /* PostgreSQL: never name a prepared statement */
 } strata__conn_config;
 
+/*
+ * Called by copy_pages after each batch of pages, `done` of `total` (and
+ * with -1, -1 while it waits for a lock).  Returning non-zero stops the
+ * copy: STRATA_ECANCELED, the destination as it was.
+ */
+typedef int (*strata__copy_step)(int64_t done, int64_t total, void *ud);
+
+/* Called with each line of a program's standard output (no newline); non-zero stops reading. */
+typedef int (*strata__line_fn)(const char *line, size_t len, void *ud);
+
+/* A client program to run (pg_dump, pg_restore), for run_tool. */
+typedef struct strata__tool {
+	const char *const *argv;  /* argv[0] is looked up on PATH; never a shell */
+	strata__line_fn on_line;  /* standard output, line by line; NULL: discarded */
+	void *line_ud;
+	/*
+	 * Called about every 100 ms while the program runs; returning non-zero
+	 * stops it (SIGTERM, SIGKILL 5 s later) and run_tool returns
+	 * STRATA_ECANCELED.  NULL: never.
+	 */
+	int (*poll)(void *ud);
+	void *poll_ud;
+	const char *pg_options;	  /* appended to PGOPTIONS ("-c lock_timeout=10000"); NULL: none */
+} strata__tool;
+
 /* One cell of a row, as a driver hands it over.  Pointers are borrowed. */
 typedef struct strata__cell {
 	int64_t i;
@@ -70,10 +95,35 @@ typedef struct strata__driver {
 	int (*column)(void *stmt, int col, strata_type want, strata__cell *out);
 	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
 	void *(*native)(void *conn);
+
+	/*
+	 * Backup primitives; NULL where the backend has none.  Everything else
+	 * about backups (files, checks, restore flow) lives in src/ops/.
+	 *
+	 * copy_pages (SQLite): copy every page of `src`'s main database into
+	 * `dst`'s through the online backup API, in one write transaction on
+	 * `dst`, waiting up to `wait_ms` for locks other connections hold
+	 * (STRATA_EBUSY after that).  A failure leaves `dst` as it was.
+	 */
+	int (*copy_pages)(void *src, void *dst, int wait_ms, strata__copy_step step, void *ud);
+	/*
+	 * run_tool (PostgreSQL): run a client program with the connection's
+	 * settings (host, port, user, password, dbname, sslmode, ...) in its
+	 * environment as PGHOST and so on, never on its command line.  The
+	 * child gets SIGTERM when the calling thread dies.  Returns STRATA_OK,
+	 * STRATA_ENOTFOUND (not on PATH), STRATA_EIO (it failed: the last line
+	 * of its standard error is in the message), STRATA_ECANCELED,
+	 * STRATA_ENOMEM.
+	 */
+	int (*run_tool)(void *conn, const strata__tool *tool);
 } strata__driver;
 
 extern const strata__driver strata__sqlite_driver;
 extern const strata__driver strata__postgres_driver;
+
+/* The backup primitives' implementations (src/driver/sqlite_backup.c, src/driver/tool.c). */
+int strata__sqlite_copy_pages(void *src, void *dst, int wait_ms, strata__copy_step step, void *ud);
+int strata__pg_run_tool(void *conn, const strata__tool *tool);
 
 /* CLOCK_MONOTONIC in microseconds. */
 int64_t strata__monotonic_us(void);

@@ -693,4 +693,5 @@ const strata__driver strata__postgres_driver = {
 	.column_type = pg_column_type,
 	.column = pg_column,
 	.native = pg_native,
+	.run_tool = strata__pg_run_tool,
 };

@@ -587,4 +587,5 @@ const strata__driver strata__sqlite_driver = {
 	.column_type = sq_column_type,
 	.column = sq_column,
 	.native = sq_native,
+	.copy_pages = strata__sqlite_copy_pages,
 };

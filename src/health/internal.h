@@ -8,6 +8,7 @@
 #include <strata/health.h>
 
 #include "core/buf.h"
+#include "db/cells.h"
 
 /* A health run in progress.  Checks add figures and findings to `check`. */
 typedef struct strata__hrun {
@@ -44,10 +45,6 @@ void strata__check_performance(strata__hrun *r);
 void strata__check_configuration(strata__hrun *r);
 void strata__check_required(strata__hrun *r);
 
-/* Column readers that map NULL to 0 or "". */
-int64_t strata__col_i64(strata_stmt *st, int col);
-double strata__col_dbl(strata_stmt *st, int col);
-const char *strata__col_str(strata_stmt *st, int col);
 
 /* Append `name` quoted for `backend` (strata_sql_quote_ident). */
 int strata__quote_ident(strata_buf *b, strata_backend backend, const char *name);

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "driver/tool.h"
-#include "health/internal.h"
+#include "db/native.h"
+#include "ops/internal.h"
 
 void strata_backup_verification_free(strata_backup_verification *v)
 {
@@ -78,7 +78,7 @@ static int source_tables(strata_db *db, strata_backup_verification *v)
 		strata__buf_clear(&sql);
 		rc = strata__buf_puts(&sql, "SELECT count(*) FROM ");
 		if (rc == STRATA_OK)
-			rc = sqlite ? strata__quote_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name) : strata__buf_puts(&sql, v->tables[i].name);
+			rc = sqlite ? strata__sql_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name) : strata__buf_puts(&sql, v->tables[i].name);
 		if (rc == STRATA_OK)
 			rc = strata_query_int64(db, &v->tables[i].source_rows, sql.ptr, NULL, 0);
 	}
@@ -86,32 +86,14 @@ static int source_tables(strata_db *db, strata_backup_verification *v)
 	return rc;
 }
 
-/* Remove the -wal and -shm files opening the backup made, when they were not there before. */
-static void sidecars(const char *path, bool had[2], bool remove)
-{
-	static const char *const ext[] = { "-wal", "-shm" };
-	char side[4200];
-	for (int i = 0; i < 2; i++) {
-		struct stat sb;
-		snprintf(side, sizeof side, "%s%s", path, ext[i]);
-		if (!remove)
-			had[i] = stat(side, &sb) == 0;
-		else if (!had[i])
-			unlink(side);
-	}
-}
-
 static int sqlite_verify(const char *path, strata_backup_verification *v)
 {
 	bool had[2];
-	sidecars(path, had, false);
+	strata__ops_sidecars(path, had, false);
 	strata_db *b = NULL;
-	strata_buf url = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
-	strata_open_options oo = STRATA_OPEN_OPTIONS_INIT;
-	int rc = strata__buf_printf(&url, "sqlite:%s?mode=ro", path);
-	if (rc != STRATA_OK)
-		return rc;
-	if (strata_open(&b, url.ptr, &oo) != STRATA_OK) {
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc = STRATA_OK;
+	if (strata__ops_open_file(&b, path, "mode=ro") != STRATA_OK) {
 		problem(v, "the backup cannot be opened: %s", strata_error_last()->message);
 		goto done;
 	}
@@ -127,7 +109,7 @@ static int sqlite_verify(const char *path, strata_backup_verification *v)
 		strata__buf_clear(&sql);
 		rc = strata__buf_puts(&sql, "SELECT count(*) FROM ");
 		if (rc == STRATA_OK)
-			rc = strata__quote_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name);
+			rc = strata__sql_ident(&sql, STRATA_BACKEND_SQLITE, v->tables[i].name);
 		if (rc != STRATA_OK)
 			break;
 		if (strata_query_int64(b, &v->tables[i].backup_rows, sql.ptr, NULL, 0) != STRATA_OK) {
@@ -138,8 +120,7 @@ static int sqlite_verify(const char *path, strata_backup_verification *v)
 	}
 done:
 	strata_close(b);
-	sidecars(path, had, true);
-	strata__buf_free(&url);
+	strata__ops_sidecars(path, had, true);
 	strata__buf_free(&sql);
 	return rc;
 }
@@ -184,9 +165,10 @@ static int count_copy_line(const char *line, size_t len, void *ud)
 
 static int pg_verify(strata_db *db, const char *path, strata_backup_verification *v)
 {
-	const char *list_argv[] = { "pg_restore", "--list", path, NULL };
-	const char *data_argv[] = { "pg_restore", "--data-only", "--file=-", path, NULL };
-	int rc = strata__run_tool(db, list_argv, NULL, NULL);
+	const char *list_argv[] = { "pg_restore", "--list", "--", path, NULL };
+	const char *data_argv[] = { "pg_restore", "--data-only", "--file=-", "--", path, NULL };
+	strata__tool list = { list_argv, NULL, NULL, NULL, NULL, NULL };
+	int rc = strata__db_run_tool(db, &list);
 	if (rc == STRATA_EIO) {
 		problem(v, "the archive cannot be read: %s", strata_error_last()->message);
 		return STRATA_OK;
@@ -194,7 +176,8 @@ static int pg_verify(strata_db *db, const char *path, strata_backup_verification
 	if (rc != STRATA_OK)
 		return rc;
 	copy_count c = { v, NULL, false };
-	rc = strata__run_tool(db, data_argv, count_copy_line, &c);
+	strata__tool data = { data_argv, count_copy_line, &c, NULL, NULL, NULL };
+	rc = strata__db_run_tool(db, &data);
 	if (rc == STRATA_EIO) {
 		problem(v, "the archive's data cannot be read: %s", strata_error_last()->message);
 		return STRATA_OK;

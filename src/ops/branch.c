@@ -20,8 +20,8 @@
 
 #include "core/error.h"
 #include "core/url.h"
-#include "driver/tool.h"
-#include "health/internal.h"
+#include "db/native.h"
+#include "ops/internal.h"
 
 static int check_name(const char *name)
 {
@@ -70,16 +70,6 @@ static int sqlite_branch_path(const char *path, const char *name, strata_buf *ou
 	return rc;
 }
 
-static void remove_db_files(const char *path)
-{
-	char side[4200];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
 static int sqlite_create(const char *url, const strata__url *u, const char *name, char **branch_url)
 {
 	strata_buf path = STRATA_BUF_INIT, burl = STRATA_BUF_INIT;
@@ -103,13 +93,13 @@ static int sqlite_create(const char *url, const strata__url *u, const char *name
 	if (rc == STRATA_OK)
 		rc = strata_open(&dst, burl.ptr, NULL);
 	if (rc == STRATA_OK)
-		rc = strata__sqlite_copy(src, dst, NULL, NULL);
+		rc = strata__db_copy_pages(src, dst, 30000, NULL, NULL);
 	strata_close(dst);
 	dst = NULL;
 	if (rc != STRATA_OK) {
 		strata__error_saved saved;
 		strata__error_save(&saved);
-		remove_db_files(path.ptr);
+		strata__ops_remove_db_files(path.ptr);
 		strata__error_restore(&saved);
 		goto done;
 	}
@@ -285,14 +275,6 @@ static int pg_busy(strata_db *admin, const char *db, const char *doing)
 	return rc;
 }
 
-static int pg_literal(strata_buf *b, const char *s)
-{
-	int rc = strata__buf_putc(b, '\'');
-	for (const char *p = s; rc == STRATA_OK && *p; p++)
-		rc = *p == '\'' ? strata__buf_puts(b, "''") : strata__buf_putc(b, *p);
-	return rc == STRATA_OK ? strata__buf_putc(b, '\'') : rc;
-}
-
 static int pg_branch_comment_prefix(strata_buf *b, const char *db)
 {
 	return strata__buf_printf(b, "strata branch of \"%s\" created at ", db);
@@ -315,11 +297,11 @@ static int pg_create(const char *url, const char *name, char **branch_url)
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, "CREATE DATABASE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
+		rc = strata__sql_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, " TEMPLATE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, c.dbname);
+		rc = strata__sql_ident(&sql, STRATA_BACKEND_POSTGRES, c.dbname);
 	if (rc == STRATA_OK) {
 		rc = strata_exec(c.admin, sql.ptr);
 		if (rc != STRATA_OK && !strcmp(strata_error_last()->sqlstate, "55006"))
@@ -335,11 +317,11 @@ static int pg_create(const char *url, const char *name, char **branch_url)
 		if (rc == STRATA_OK)
 			rc = strata__buf_puts(&sql, "COMMENT ON DATABASE ");
 		if (rc == STRATA_OK)
-			rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
+			rc = strata__sql_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 		if (rc == STRATA_OK)
 			rc = strata__buf_puts(&sql, " IS ");
 		if (rc == STRATA_OK)
-			rc = pg_literal(&sql, comment.ptr);
+			rc = strata__sql_literal(&sql, comment.ptr);
 		if (rc == STRATA_OK)
 			rc = strata_exec(c.admin, sql.ptr);
 	}
@@ -417,7 +399,7 @@ static int pg_delete(const char *url, const char *name)
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, "DROP DATABASE ");
 	if (rc == STRATA_OK)
-		rc = strata__quote_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
+		rc = strata__sql_ident(&sql, STRATA_BACKEND_POSTGRES, target.ptr);
 	if (rc == STRATA_OK) {
 		rc = strata_exec(c.admin, sql.ptr);
 		if (rc != STRATA_OK && !strcmp(strata_error_last()->sqlstate, "55006"))
@@ -506,7 +488,7 @@ int strata_branch_delete(const char *url, const char *name)
 			rc = strata__error_set(STRATA_ENOTFOUND, "branch: %s has no branch named '%s' (no %s)", u.path, name,
 					       path.ptr);
 		if (rc == STRATA_OK)
-			remove_db_files(path.ptr);
+			strata__ops_remove_db_files(path.ptr);
 		strata__buf_free(&path);
 	} else {
 		rc = pg_delete(url, name);
