@@ -4,6 +4,8 @@
 
 #include "strata/common.h"
 #include "strata/value.h"
+#include "strata/dialect.h"
+#include "strata/env.h"
 #include "strata/db.h"
 #include "strata/gen.h"
 #include "strata/backup.h"

@@ -9,6 +9,8 @@
 #define STRATA_DB_H
 
 #include "common.h"
+#include "dialect.h"
+#include "env.h"
 #include "value.h"
 
 #ifdef __cplusplus
@@ -17,11 +19,6 @@ extern "C" {
 
 typedef struct strata_db strata_db;
 typedef struct strata_stmt strata_stmt;
-
-typedef enum strata_backend {
-	STRATA_BACKEND_SQLITE = 1,
-	STRATA_BACKEND_POSTGRES = 2
-} strata_backend;
 
 /* A three-way setting: zero keeps the default. */
 typedef enum strata_toggle {
@@ -314,33 +311,6 @@ typedef int (*strata_tx_fn)(strata_db *db, void *arg);
  * or the failure of begin/commit.
  */
 STRATA_API int strata_transact(strata_db *db, strata_tx_fn fn, void *arg, const strata_tx_options *opts);
-
-/* ---- URLs and the environment ---- */
-
-/*
- * Copy `url` into a new string with its password (in the userinfo or a
- * password= parameter) replaced by "***".  Caller frees with free().
- * Returns NULL only when out of memory.
- */
-STRATA_API char *strata_url_redact(const char *url);
-
-/*
- * The database URL to use: `explicit_url` when not NULL, else
- * $DATABASE_URL, else DATABASE_URL from `.env` in the working directory.
- * Returns a new string (free()) or NULL with STRATA_ENOTFOUND set.
- */
-STRATA_API char *strata_url_resolve(const char *explicit_url);
-
-/*
- * Load KEY=VALUE lines from a .env file into the environment, never
- * overriding a variable that is already set.  Understands comments (#),
- * blank lines, `export KEY=...`, single quotes (literal), double quotes
- * (with \n \t \" \\ escapes) and trailing comments after unquoted values.
- * `loaded` (may be NULL) receives how many variables were set.  Returns
- * STRATA_OK, STRATA_ENOTFOUND (no such file), STRATA_EPARSE (file:line:col
- * in the error), STRATA_EIO, STRATA_ENOMEM.  Not thread-safe (setenv).
- */
-STRATA_API int strata_env_load(const char *path, int *loaded);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@
 #define STRATA_DIFF_H
 
 #include "common.h"
-#include "db.h"
+#include "dialect.h"
 #include "schema.h"
 
 #ifdef __cplusplus

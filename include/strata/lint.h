@@ -27,12 +27,15 @@
 #define STRATA_LINT_H
 
 #include "common.h"
-#include "db.h"
+#include "dialect.h"
 #include "schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* A connection (strata/db.h), for linting a live database; the rules need only the dialect. */
+typedef struct strata_db strata_db;
 
 typedef enum strata_lint_severity {
 	STRATA_LINT_OFF = 0,	 /* the rule does not run */

@@ -24,12 +24,20 @@
 #define STRATA_MIGRATE_H
 
 #include "db.h"
+#include "schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct strata_migrator strata_migrator;
+
+/*
+ * Create `s` in the database `db` in one transaction (strata_sql_create's
+ * script).  Returns STRATA_OK or the failure of the statement that failed
+ * (nothing is left behind).  The connection belongs to the caller's thread.
+ */
+STRATA_API int strata_schema_apply(strata_db *db, const strata_schema *s);
 
 /* Progress of a run: called before each migration (done of total). */
 typedef void (*strata_migrate_progress_fn)(size_t done, size_t total, const char *version, const char *name,

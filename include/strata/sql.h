@@ -1,6 +1,6 @@
 /*
- * strata/sql.h: DDL for a model, per dialect, and applying a model to a
- * fresh database.
+ * strata/sql.h: DDL for a model, per dialect (pure text; applying it to a
+ * database is strata_schema_apply() in strata/migrate.h).
  *
  * Type mapping (PostgreSQL / SQLite declared type):
  *   int integer / INTEGER          bigint bigint / BIGINT
@@ -20,7 +20,7 @@
 #define STRATA_SQL_H
 
 #include "common.h"
-#include "db.h"
+#include "dialect.h"
 #include "schema.h"
 
 #ifdef __cplusplus
@@ -42,13 +42,6 @@ STRATA_API int strata_sql_quote_ident(strata_backend backend, const char *name, 
  * STRATA_EINVAL, STRATA_ENOMEM.
  */
 STRATA_API int strata_sql_create(const strata_schema *s, strata_backend backend, char **out);
-
-/*
- * Create `s` in the database `db` in one transaction (strata_sql_create's
- * script).  Returns STRATA_OK or the failure of the statement that failed
- * (nothing is left behind).  The connection belongs to the caller's thread.
- */
-STRATA_API int strata_schema_apply(strata_db *db, const strata_schema *s);
 
 /*
  * True when materialized view `v` can be refreshed CONCURRENTLY on

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <strata/db.h>
+#include <strata/env.h>
 
 #include "core/buf.h"
 #include "core/error.h"

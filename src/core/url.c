@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strata/env.h>
+
 #include "core/buf.h"
 #include "core/error.h"
 

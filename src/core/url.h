@@ -5,7 +5,10 @@
 #ifndef STRATA_CORE_URL_H
 #define STRATA_CORE_URL_H
 
-#include <strata/db.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <strata/dialect.h>
 
 typedef struct strata__url_param {
 	char *key, *value; /* percent-decoded */

@@ -12,7 +12,8 @@
 #ifndef STRATA_DRIVER_H
 #define STRATA_DRIVER_H
 
-#include <strata/db.h>
+#include <strata/dialect.h>
+#include <strata/value.h>
 
 #include "core/url.h"
 

@@ -15,6 +15,7 @@
 
 #include <libpq-fe.h>
 
+// clang-format off
 #define STRATA__PQ_FUNCTIONS(X)                                                                         \
 	X(PQcancel) X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)      \
 	X(PQconninfoParse) X(PQconsumeInput) X(PQdb) X(PQerrorMessage) X(PQexec) X(PQfinish) X(PQfname) \
@@ -23,6 +24,7 @@
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQuery) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)    \
 	X(PQunescapeBytea)
+// clang-format on
 
 #define STRATA__PQ_MEMBER(f) __typeof__(f) *f;
 typedef struct strata__pq_api {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strata/db.h>
+
 #include "core/env.h"
 #include "core/error.h"
 #include "lint/mig.h"

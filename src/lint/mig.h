@@ -24,7 +24,7 @@
 #define STRATA_LINT_MIG_H
 
 #include "lint/internal.h"
-#include "migrate/internal.h"
+#include "migrate/file.h"
 #include "sql/split.h"
 
 /* ---- the effects of one statement ---- */

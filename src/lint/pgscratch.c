@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <strata/migrate.h>
+
 #include "core/error.h"
 #include "lint/mig.h"
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strata/db.h>
+
 #include "core/error.h"
 #include "lint/mig.h"
 

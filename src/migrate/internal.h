@@ -8,50 +8,7 @@
 #include <strata/migrate.h>
 
 #include "core/buf.h"
-
-/* One section of a migration file: the text after its marker line. */
-typedef struct strata__mig_section {
-	bool present;
-	size_t offset, len; /* the body, within the file's text */
-	int line;	    /* the marker's line; the body starts on the next */
-	bool transaction;   /* false with transaction:false */
-} strata__mig_section;
-
-typedef struct strata__migration {
-	char *version;	/* digits */
-	char *name;	/* the slug */
-	char *path;	/* as found: dir/VERSION_slug.sql */
-	char *text;	/* the whole file */
-	size_t text_len;
-	strata__mig_section up, down, verify;
-	char checksum[65]; /* SHA-256 of the up section, hex */
-	bool destructive;
-	char destructive_why[192];
-} strata__migration;
-
-/*
- * Parse the text of one migration file (`file` names it in errors).  Fills
- * the sections of `out` (not version, name, path or text).  Returns
- * STRATA_OK or STRATA_EPARSE with file:line:col: text before the first
- * marker, an unknown section or option, a section given twice, no up
- * section.
- */
-int strata__migration_parse(const char *text, size_t len, const char *file, strata__migration *out);
-
-/*
- * Split a file name "VERSION_slug.sql" into new strings (free()).
- * Returns STRATA_OK, STRATA_EPARSE (the message names the file) or
- * STRATA_ENOMEM.
- */
-int strata__migration_name(const char *dir, const char *base, char **version, char **name);
-
-
-/* Compare two version strings of digits numerically. */
-int strata__version_cmp(const char *a, const char *b);
-
-/* Load every *.sql file of `dir`, sorted by version.  Two files with one version is an error. */
-int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n);
-void strata__migrations_free(strata__migration *arr, size_t n);
+#include "migrate/file.h"
 
 /* A row of the ledger. */
 typedef struct strata__ledger_row {

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <strata/db.h>
+#include <strata/dialect.h>
 
 /* One statement: text[offset, offset+len) without its terminating ';'. */
 typedef struct strata__sql_piece {

@@ -1,8 +1,14 @@
-/* Create a model in a database: the DDL script in one transaction. */
+/*
+ * Create a model in a database: the DDL script (src/sql, pure text) run in
+ * one transaction.  Execution lives here, beside the other code that
+ * changes a database's schema, so src/sql needs no connection.
+ */
 #include <stdlib.h>
 
+#include <strata/migrate.h>
+#include <strata/sql.h>
+
 #include "core/error.h"
-#include "sql/ddl.h"
 
 int strata_schema_apply(strata_db *db, const strata_schema *s)
 {
