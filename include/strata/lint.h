@@ -34,8 +34,8 @@
 extern "C" {
 #endif
 
-/* A connection (strata/db.h), for linting a live database; the rules need only the dialect. */
-typedef struct strata_db strata_db;
+/* strata_db (strata/db.h) is named `struct strata_db` here: lint's rules need only the dialect. */
+struct strata_db;
 
 typedef enum strata_lint_severity {
 	STRATA_LINT_OFF = 0,	 /* the rule does not run */
@@ -213,7 +213,7 @@ STRATA_API int strata_lint_schema_file(strata_lint_report *r, const char *path, 
  * the table and column, with the database's redacted URL as the file.
  * Returns STRATA_OK or the failure of reading the catalog.
  */
-STRATA_API int strata_lint_db(strata_lint_report *r, strata_db *db, const strata_lint_options *opts);
+STRATA_API int strata_lint_db(strata_lint_report *r, struct strata_db *db, const strata_lint_options *opts);
 
 /*
  * Lint migration files given as paths, in the order they apply (sorted by

@@ -197,7 +197,7 @@ int strata__lint_sq_stmt(lint_file *f, const lint_stmt *st);
  * invalid-sql (when `report`) and the next one runs.  Transaction control
  * statements are skipped.  STRATA_OK or STRATA_ENOMEM.
  */
-int strata__lint_exec_stmts(strata_db *db, lint_file *f, const lint_stmt *v, size_t n, bool report);
+int strata__lint_exec_stmts(struct strata_db *db, lint_file *f, const lint_stmt *v, size_t n, bool report);
 
 /*
  * PostgreSQL scratch database (pgscratch.c): create one on the server `url`
@@ -205,7 +205,7 @@ int strata__lint_exec_stmts(strata_db *db, lint_file *f, const lint_stmt *v, siz
  * up again comparing snapshots, drop it at the end.
  */
 typedef struct lint_pg_scratch {
-	strata_db *db; /* NULL: none */
+	struct strata_db *db; /* NULL: none */
 	char *url;     /* its URL, to drop it */
 } lint_pg_scratch;
 int strata__lint_pg_scratch_open(lint_pg_scratch *s, const char *url);
