@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strata/env.h>
+
 #include "core/url.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

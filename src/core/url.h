@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <strata/common.h>
 #include <strata/dialect.h>
 
 typedef struct strata__url_param {

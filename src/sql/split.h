@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <strata/common.h>
 #include <strata/dialect.h>
 
 /* One statement: text[offset, offset+len) without its terminating ';'. */
