@@ -93,6 +93,7 @@ STRATA_API void strata_lint_config_free(strata_lint_config *c);
  *   disable = RULE-ID[, RULE-ID...]
  *   dialect = sqlite | postgres | both     (what migrations and schemas target)
  *   string-style = length | text           (default length; see string-without-length)
+ *   bigint-scope = keys | all              (default keys; see prefer-bigint-over-int)
  *   enum-style = native | check            (default native; see prefer-enum)
  *   schema = PATH                          (the schema file; default schema.strata)
  *   migrations = DIR                       (default migrations)
@@ -118,7 +119,7 @@ STRATA_API int strata_lint_config_load(strata_lint_config *c, const char *path);
 STRATA_API strata_lint_severity strata_lint_config_severity(const strata_lint_config *c, const char *rule);
 
 /*
- * The value of a setting ("string-style", "enum-style", "dialect",
+ * The value of a setting ("string-style", "enum-style", "bigint-scope", "dialect",
  * "schema", "migrations", "max-warnings", "scratch-db" ("" when unset)) as
  * text; NULL for an unknown
  * key.  Valid until the setting changes or the config is freed.
@@ -134,6 +135,20 @@ typedef struct strata_lint_finding {
 	int line, column;		/* 1-based; 0 when there is no position */
 	const char *object;		/* "tasks.user_id", "tasks", or "" */
 	const char *message;		/* one line */
+	/*
+	 * PostgreSQL migrations: the lock the statement takes on existing
+	 * tables ("ACCESS EXCLUSIVE"; the strongest when it takes several),
+	 * or "" (none, or not a statement of a migration).  While it is held,
+	 * reads of blocks_reads[0..nblocks_reads) and writes of
+	 * blocks_writes[0..nblocks_writes) wait (relation names; "schema.*"
+	 * for every table of a schema, "*" for every table).  Owned by the
+	 * report.
+	 */
+	const char *lock;
+	const char *const *blocks_reads;
+	size_t nblocks_reads;
+	const char *const *blocks_writes;
+	size_t nblocks_writes;
 } strata_lint_finding;
 
 typedef struct strata_lint_report strata_lint_report;
@@ -171,7 +186,7 @@ STRATA_API int strata_lint_report_format(const strata_lint_report *r, strata_lin
 
 /* ---- linting ---- */
 
-#define STRATA_LINT_OPTIONS_VERSION 1
+#define STRATA_LINT_OPTIONS_VERSION 2
 
 /* Zero means the default shown.  A NULL options pointer means every default. */
 typedef struct strata_lint_options {
@@ -189,9 +204,14 @@ typedef struct strata_lint_options {
 					   order to check that each down undoes its up and that every
 					   statement applies, and the database is dropped.  NULL: the
 					   config's `scratch-db`; none: down is matched statically */
+	/* Version 2: */
+	const char *const *pending;	/* migrations: the files that are pending (a change under review),
+					   compared by real path: only they are reported, every other file
+					   is replayed as history.  NULL: every file (within `since`) */
+	size_t npending;
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL }
+#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL, NULL, 0 }
 
 /*
  * Lint a schema model.  `file` names it in findings; `text` (len bytes,
@@ -222,7 +242,10 @@ STRATA_API int strata_lint_db(strata_lint_report *r, struct strata_db *db, const
  * SQLite: with a tokenizer, and by applying the files in order to an
  * in-memory scratch database and comparing tables and columns before and
  * after, which also checks that each down section undoes its up).
- * Nothing touches a real database.  Returns STRATA_OK (whatever was
+ * When the run knows which files are pending (`since`, `pending`), a
+ * table created by an earlier pending file is new to the later ones: the
+ * locking rules leave it alone, as they do a table created earlier in the
+ * same file.  Nothing touches a real database.  Returns STRATA_OK (whatever was
  * found), STRATA_ENOTFOUND / STRATA_EIO (a file cannot be read),
  * STRATA_EPARSE (a file's sections are malformed: file:line in the
  * error), STRATA_ENOMEM.

@@ -167,11 +167,68 @@ static void table_free(lint_table *t)
 	free(t->name);
 }
 
+static void index_free(lint_index *x)
+{
+	free(x->name);
+	free(x->table);
+}
+
+/* A later index of the same name hides an earlier one (CREATE INDEX IF NOT EXISTS run twice). */
+int strata__lint_cat_add_index(lint_catalog *c, const char *name, const char *table)
+{
+	if (c->nix == c->cix) {
+		size_t cap = c->cix ? c->cix * 2 : 16;
+		lint_index *v = realloc(c->ix, cap * sizeof *v);
+		if (!v)
+			return strata__error_nomem();
+		c->ix = v;
+		c->cix = cap;
+	}
+	lint_index *x = &c->ix[c->nix];
+	x->name = strata__strdup(name);
+	x->table = strata__strdup(table ? table : "");
+	if (!x->name || !x->table) {
+		index_free(x);
+		return STRATA_ENOMEM;
+	}
+	c->nix++;
+	return STRATA_OK;
+}
+
+/* Indexes are searched newest first: a migration drops what a recent one created. */
+static lint_index *index_find(const lint_catalog *c, const char *name)
+{
+	for (size_t i = c->nix; i-- > 0;)
+		if (strata__lint_ieq(c->ix[i].name, name))
+			return &c->ix[i];
+	return NULL;
+}
+
+void strata__lint_cat_drop_index(lint_catalog *c, const char *name)
+{
+	lint_index *x = index_find(c, name);
+	if (!x)
+		return;
+	index_free(x);
+	*x = c->ix[--c->nix];
+}
+
+const char *strata__lint_cat_index_table(const lint_catalog *c, const char *name)
+{
+	const lint_index *x = name ? index_find(c, name) : NULL;
+	return x && *x->table ? x->table : NULL;
+}
+
 void strata__lint_cat_drop_table(lint_catalog *c, const char *name)
 {
 	lint_table *t = strata__lint_cat_table(c, name);
 	if (!t)
 		return;
+	for (size_t i = c->nix; i-- > 0;)
+		if (strata__lint_ieq(c->ix[i].table, name)) {
+			index_free(&c->ix[i]);
+			c->ix[i] = c->ix[--c->nix];
+		}
 	table_free(t);
 	*t = c->t[--c->n];
 	index_rebuild(c, c->n); /* same size: cannot fail */
@@ -186,6 +243,16 @@ int strata__lint_cat_rename_table(lint_catalog *c, const char *from, const char 
 	char *nm = strata__strdup(to);
 	if (!nm)
 		return STRATA_ENOMEM;
+	for (size_t i = 0; i < c->nix; i++)
+		if (strata__lint_ieq(c->ix[i].table, from)) {
+			char *tn = strata__strdup(to);
+			if (!tn) {
+				free(nm);
+				return STRATA_ENOMEM;
+			}
+			free(c->ix[i].table);
+			c->ix[i].table = tn;
+		}
 	free(t->name);
 	t->name = nm;
 	index_rebuild(c, c->n);
@@ -261,5 +328,8 @@ void strata__lint_cat_free(lint_catalog *c)
 		table_free(&c->t[i]);
 	free(c->t);
 	free(c->slot);
+	for (size_t i = 0; i < c->nix; i++)
+		index_free(&c->ix[i]);
+	free(c->ix);
 	memset(c, 0, sizeof *c);
 }

@@ -28,9 +28,15 @@ enum {
 	R_CHAR,
 	R_IDENT_LEN,
 	R_RESERVED,
+	R_BIGINT_INT,
+	R_BIGINT_SMALLINT,
+	R_IDENTITY,
+	R_DOMAIN_CHECK,
 	R_DROP_TABLE,
 	R_DROP_COLUMN,
 	R_TRUNCATE,
+	R_TRUNCATE_CASCADE,
+	R_DROP_DATABASE,
 	R_DML_NO_WHERE,
 	R_NARROWING,
 	R_INDEX_CONC,
@@ -42,12 +48,23 @@ enum {
 	R_ALTER_TYPE,
 	R_NOT_NULL_NO_DEFAULT,
 	R_LOCK_TIMEOUT,
+	R_STMT_TIMEOUT,
+	R_REINDEX_CONC,
+	R_DETACH_CONC,
+	R_REPACK,
+	R_DOMAIN_ADD,
 	R_RENAME_TABLE,
 	R_RENAME_COLUMN,
 	R_DROP_SCHEMA_COL,
+	R_DROP_NOT_NULL,
+	R_ENUM_ORDER,
 	R_IF_EXISTS,
 	R_REQUIRE_DOWN,
 	R_DOWN_INVERSE,
+	R_TX_NESTING,
+	R_TX_UNCOMMITTED,
+	R_DUP_ASSIGN,
+	R_TABLE_SCHEMA,
 	R_INVALID_SQL,
 	R_UNUSED_SUP,
 	R_SUP_REASON,
@@ -63,6 +80,7 @@ struct strata_lint_config {
 	unsigned char sev[R__COUNT]; /* 0: the rule's default; else the severity + 1 */
 	lint_string_style string_style;
 	lint_enum_style enum_style;
+	bool bigint_all;	   /* bigint-scope = all: every integer column, not only keys */
 	strata_backend dialect;	   /* 0: both / unset */
 	bool has_max_warnings; /* false: no limit */
 	int max_warnings;
@@ -71,11 +89,19 @@ struct strata_lint_config {
 	char valbuf[32];	   /* max-warnings as text, written when it is set */
 };
 
+/* The locks of the statement whose findings are being emitted (PostgreSQL migrations). */
+typedef struct lint_lockinfo {
+	const char *level; /* "ACCESS EXCLUSIVE" */
+	const char *const *reads, *const *writes;
+	size_t nreads, nwrites;
+} lint_lockinfo;
+
 /* A finding as the report stores it (the public struct plus owned copies). */
 typedef struct lint_item {
 	strata_lint_finding f;
 	int rule;
-	char *file, *object, *message;
+	char *file, *object, *message, *lock;
+	char **reads, **writes;
 } lint_item;
 
 struct strata_lint_report {
@@ -93,6 +119,7 @@ typedef struct lint_ctx {
 	const char *file;
 	size_t first; /* the report's first finding for this file */
 	bool quiet; /* replaying history: nothing is reported */
+	const lint_lockinfo *lock; /* attached to the findings emitted while set (NULL: none) */
 } lint_ctx;
 
 /* The built-in defaults (a static config). */
@@ -132,5 +159,26 @@ int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live);
 
 /* A PostgreSQL or SQLite reserved word? */
 bool strata__lint_reserved(const char *word);
+
+/* Is the column name one that holds money (price, amount, total_cents, ...)? */
+bool strata__lint_money_like(const char *name);
+
+/* What the design rules need to know of a SQL type as written ("varchar(20)", "int4", "timestamp(3)"). */
+typedef enum lint_tclass {
+	LINT_T_OTHER,
+	LINT_T_TEXT,	/* text, varchar without a length, clob, citext */
+	LINT_T_VARCHAR, /* varchar(n), nvarchar(n) */
+	LINT_T_CHAR,	/* char(n), bpchar, nchar */
+	LINT_T_TS_NOTZ, /* timestamp [without time zone] */
+	LINT_T_FLOAT,	/* real, float, double precision */
+	LINT_T_INT2,	/* smallint */
+	LINT_T_INT4,	/* integer */
+	LINT_T_INT8,	/* bigint */
+	LINT_T_SERIAL2, /* smallserial */
+	LINT_T_SERIAL4, /* serial */
+	LINT_T_SERIAL8	/* bigserial */
+} lint_tclass;
+/* The class of a type (any case; modifiers and [] are ignored: `*array` says whether there were []). */
+lint_tclass strata__lint_type_class(const char *type, bool *array);
 
 #endif

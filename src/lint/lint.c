@@ -217,6 +217,15 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 			return strata__error_set(STRATA_EINVAL, "lint: enum-style is native or check, not '%s'", value);
 		return STRATA_OK;
 	}
+	if (strcmp(key, "bigint-scope") == 0) {
+		if (strata__lint_ieq(value, "keys"))
+			c->bigint_all = false;
+		else if (strata__lint_ieq(value, "all"))
+			c->bigint_all = true;
+		else
+			return strata__error_set(STRATA_EINVAL, "lint: bigint-scope is keys or all, not '%s'", value);
+		return STRATA_OK;
+	}
 	if (strcmp(key, "max-warnings") == 0) {
 		char *end;
 		errno = 0;
@@ -247,7 +256,7 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 					 key, near);
 	return strata__error_set(STRATA_EINVAL,
 				 "lint: unknown setting '%s' (a rule id, disable, dialect, string-style, "
-				 "enum-style, schema, migrations, max-warnings, scratch-db)",
+				 "enum-style, bigint-scope, schema, migrations, max-warnings, scratch-db)",
 				 key);
 }
 
@@ -341,6 +350,8 @@ const char *strata_lint_config_get(const strata_lint_config *c, const char *key)
 		return c->string_style == STRING_STYLE_TEXT ? "text" : "length";
 	if (strcmp(key, "enum-style") == 0)
 		return c->enum_style == ENUM_STYLE_CHECK ? "check" : "native";
+	if (strcmp(key, "bigint-scope") == 0)
+		return c->bigint_all ? "all" : "keys";
 	if (strcmp(key, "dialect") == 0)
 		return c->dialect == STRATA_BACKEND_SQLITE ? "sqlite"
 		       : c->dialect == STRATA_BACKEND_POSTGRES ? "postgres"
@@ -370,11 +381,39 @@ int strata_lint_report_new(strata_lint_report **out)
 	return STRATA_OK;
 }
 
+static void strs_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void item_free(lint_item *it)
 {
 	free(it->file);
 	free(it->object);
 	free(it->message);
+	free(it->lock);
+	strs_free(it->reads, it->f.nblocks_reads);
+	strs_free(it->writes, it->f.nblocks_writes);
+}
+
+/* Copies of n strings (a new array of them; NULL when n is 0).  STRATA_OK or STRATA_ENOMEM. */
+static int strs_dup(char ***out, const char *const *v, size_t n)
+{
+	*out = NULL;
+	if (!n)
+		return STRATA_OK;
+	char **d = calloc(n, sizeof *d);
+	if (!d)
+		return strata__error_nomem();
+	for (size_t i = 0; i < n; i++)
+		if (!(d[i] = strata__strdup(v[i]))) {
+			strs_free(d, i);
+			return STRATA_ENOMEM;
+		}
+	*out = d;
+	return STRATA_OK;
 }
 
 void strata_lint_report_free(strata_lint_report *r)
@@ -506,7 +545,18 @@ int strata__lint_emit(lint_ctx *ctx, int rule, int line, int col, const char *ob
 	it.message = rc == STRATA_OK ? strata__buf_detach(&b) : NULL;
 	it.file = strata__strdup(ctx->file);
 	it.object = strata__strdup(object ? object : "");
-	if (!it.message || !it.file || !it.object) {
+	const lint_lockinfo *lk = ctx->lock;
+	it.lock = strata__strdup(lk && lk->level ? lk->level : "");
+	bool copied = it.message && it.file && it.object && it.lock;
+	if (copied && lk && strs_dup(&it.reads, lk->reads, lk->nreads) == STRATA_OK) {
+		it.f.nblocks_reads = lk->nreads;
+		copied = strs_dup(&it.writes, lk->writes, lk->nwrites) == STRATA_OK;
+		if (copied)
+			it.f.nblocks_writes = lk->nwrites;
+	} else if (lk) {
+		copied = false;
+	}
+	if (!copied) {
 		strata__buf_free(&b);
 		item_free(&it);
 		return STRATA_ENOMEM;
@@ -518,6 +568,9 @@ int strata__lint_emit(lint_ctx *ctx, int rule, int line, int col, const char *ob
 	it.f.column = col;
 	it.f.object = it.object;
 	it.f.message = it.message;
+	it.f.lock = it.lock;
+	it.f.blocks_reads = (const char *const *)it.reads;
+	it.f.blocks_writes = (const char *const *)it.writes;
 	r->items[r->n++] = it;
 	return STRATA_OK;
 }

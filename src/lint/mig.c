@@ -132,6 +132,9 @@ typedef struct run {
 	strata_lint_report *r;
 	const strata_lint_options *opts;
 	strata_backend dialect;
+	bool pending_known; /* the files reported are the pending ones (since, pending, or a runner's call) */
+	char **pending;	    /* real paths of opts->pending (NULL: every file) */
+	size_t npending;
 	lint_catalog cat;   /* what the files did so far */
 	lint_pg_scratch pg; /* PostgreSQL: the scratch database, when asked for */
 	lint_sq_history sq; /* SQLite: the schema the files built */
@@ -141,6 +144,8 @@ typedef struct run {
 static int lint_section(run *ru, lint_file *f, const lint_stmt *v, size_t n)
 {
 	int rc = STRATA_OK;
+	if (!f->down)
+		strata__lint_rules_section_begin(f);
 	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
 		size_t first = strata__lint_file_effects(f)->n;
 		rc = ru->dialect == STRATA_BACKEND_POSTGRES ? strata__lint_pg_stmt(f, &v[i])
@@ -148,7 +153,30 @@ static int lint_section(run *ru, lint_file *f, const lint_stmt *v, size_t n)
 		if (rc == STRATA_OK)
 			rc = strata__lint_rules_stmt(f, &ru->cat, &v[i], first);
 	}
+	if (rc == STRATA_OK && !f->down)
+		rc = strata__lint_rules_section_end(f);
 	return rc;
+}
+
+/* The real path of p (a new string), or a copy of p when it has none.  NULL on ENOMEM. */
+static char *real_or_copy(const char *p)
+{
+	char *r = realpath(p, NULL);
+	return r ? r : strata__strdup(p);
+}
+
+/* Is the file one of the pending ones (or is there no such list)? */
+static bool is_pending(const run *ru, const strata__migration *m)
+{
+	if (!ru->pending)
+		return true;
+	char *r = realpath(m->path, NULL);
+	const char *p = r ? r : m->path;
+	bool found = false;
+	for (size_t i = 0; i < ru->npending && !found; i++)
+		found = strcmp(ru->pending[i], p) == 0;
+	free(r);
+	return found;
 }
 
 static int lint_one(run *ru, const strata__migration *m)
@@ -158,6 +186,8 @@ static int lint_one(run *ru, const strata__migration *m)
 	strata__lint_ctx_init(&ctx, ru->r, ru->opts, m->path, dial);
 	if (ru->opts && ru->opts->since && m->version && strata__version_cmp(m->version, ru->opts->since) <= 0)
 		ctx.quiet = true;
+	if (!ctx.quiet && !is_pending(ru, m))
+		ctx.quiet = true;
 	lint_file f;
 	memset(&f, 0, sizeof f);
 	f.ctx = &ctx;
@@ -165,6 +195,7 @@ static int lint_one(run *ru, const strata__migration *m)
 	f.dialect = ru->dialect;
 	f.schema = ru->opts ? ru->opts->schema : NULL;
 	f.up_tx = m->up.transaction;
+	f.pending = ru->pending_known && !ctx.quiet;
 
 	lint_stmt *up = NULL, *dn = NULL;
 	size_t nup = 0, ndn = 0;
@@ -194,6 +225,7 @@ done:
 	free_stmts(dn, ndn);
 	strata__lint_eff_free(&f.up);
 	strata__lint_eff_free(&f.dn);
+	strata__lint_rules_file_free(&f);
 	return rc;
 }
 
@@ -206,7 +238,12 @@ static strata_backend mig_dialect(const strata_lint_options *opts)
 	return STRATA_BACKEND_SQLITE;
 }
 
-static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, const strata_lint_options *opts)
+/*
+ * Lint files in order.  `runner`: the caller (strata_lint_pending) knows
+ * every file it reports is pending, even with no `since`.
+ */
+static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, const strata_lint_options *opts,
+		    bool runner)
 {
 	run ru;
 	memset(&ru, 0, sizeof ru);
@@ -214,16 +251,29 @@ static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, con
 	ru.opts = opts;
 	ru.dialect = mig_dialect(opts);
 	int rc = STRATA_OK;
-	const char *scratch = opts && opts->scratch_url                          ? opts->scratch_url
+	bool v2 = opts && opts->version >= 2;
+	if (v2 && opts->pending) {
+		ru.pending = calloc(opts->npending ? opts->npending : 1, sizeof *ru.pending);
+		if (!ru.pending)
+			rc = strata__error_nomem();
+		for (size_t i = 0; i < opts->npending && rc == STRATA_OK; i++, ru.npending++)
+			if (!(ru.pending[i] = real_or_copy(opts->pending[i] ? opts->pending[i] : "")))
+				rc = strata__error_nomem();
+	}
+	ru.pending_known = runner || (opts && opts->since) || ru.pending;
+	const char *scratch = opts && opts->scratch_url ? opts->scratch_url
 			      : opts && opts->config && opts->config->scratch_db ? opts->config->scratch_db
-										 : NULL;
-	if (ru.dialect == STRATA_BACKEND_POSTGRES && scratch && *scratch)
+										    : NULL;
+	if (rc == STRATA_OK && ru.dialect == STRATA_BACKEND_POSTGRES && scratch && *scratch)
 		rc = strata__lint_pg_scratch_open(&ru.pg, scratch);
 	for (size_t i = 0; i < n && rc == STRATA_OK; i++)
 		rc = lint_one(&ru, &arr[i]);
 	strata__lint_sq_close(&ru.sq);
 	strata__lint_pg_scratch_close(&ru.pg);
 	strata__lint_cat_free(&ru.cat);
+	for (size_t i = 0; i < ru.npending; i++)
+		free(ru.pending[i]);
+	free(ru.pending);
 	return rc;
 }
 
@@ -264,7 +314,7 @@ int strata_lint_migration_files(strata_lint_report *r, const char *const *paths,
 	}
 	if (rc == STRATA_OK) {
 		qsort(arr, n, sizeof *arr, by_version);
-		rc = lint_all(r, arr, n, opts);
+		rc = lint_all(r, arr, n, opts, false);
 	}
 	strata__migrations_free(arr, n);
 	return rc;
@@ -285,14 +335,14 @@ int strata__lint_migration_text(strata_lint_report *r, const char *file, const c
 	if (rc == STRATA_OK)
 		rc = strata__migration_parse(m.text, m.text_len, m.path, &m);
 	if (rc == STRATA_OK)
-		rc = lint_all(r, &m, 1, opts);
+		rc = lint_all(r, &m, 1, opts, false);
 	free(m.path);
 	free(m.version);
 	free(m.text);
 	return rc;
 }
 
-int strata_lint_migrations_dir(strata_lint_report *r, const char *dir, const strata_lint_options *opts)
+static int lint_dir(strata_lint_report *r, const char *dir, const strata_lint_options *opts, bool runner)
 {
 	if (!r || !dir)
 		return strata__error_set(STRATA_EINVAL, "lint: NULL report or directory");
@@ -301,9 +351,14 @@ int strata_lint_migrations_dir(strata_lint_report *r, const char *dir, const str
 	int rc = strata__migrations_load(dir, mig_dialect(opts), &arr, &n);
 	if (rc != STRATA_OK)
 		return rc;
-	rc = lint_all(r, arr, n, opts);
+	rc = lint_all(r, arr, n, opts, runner);
 	strata__migrations_free(arr, n);
 	return rc;
+}
+
+int strata_lint_migrations_dir(strata_lint_report *r, const char *dir, const strata_lint_options *opts)
+{
+	return lint_dir(r, dir, opts, false);
 }
 
 int strata_lint_pending(strata_lint_report **out, const char *dir, strata_backend dialect, const char *applied,
@@ -321,7 +376,7 @@ int strata_lint_pending(strata_lint_report **out, const char *dir, strata_backen
 	o.dialect = dialect;
 	o.categories = STRATA_LINT_CAT_DESTRUCTIVE | STRATA_LINT_CAT_LOCKING;
 	o.since = applied;
-	rc = strata_lint_migrations_dir(r, dir, &o);
+	rc = lint_dir(r, dir, &o, true);
 	if (rc != STRATA_OK) {
 		strata_lint_report_free(r);
 		return rc;

@@ -29,55 +29,84 @@
 
 /* ---- the effects of one statement ---- */
 
-/* What a statement does to one object.  Fields used are listed per op. */
+/* What a statement does to one object.  Fields used are listed per op; `table` is "" when unused. */
 typedef enum lint_op {
-	LINT_OP_CREATE_TABLE,   /* table; name_len: of the table's name */
-	LINT_OP_DEF_COLUMN,     /* a column of a CREATE TABLE: table, name, type; name_len */
-	LINT_OP_DROP_TABLE,     /* table; F_CASCADE */
-	LINT_OP_ADD_COLUMN,     /* table, name, type; F_NOT_NULL, F_DEFAULT, F_VOLATILE,
-				   F_IDENTITY; name_len */
-	LINT_OP_DROP_COLUMN,    /* table, name */
-	LINT_OP_ALTER_TYPE,     /* table, name, type: the new type */
-	LINT_OP_SET_NOT_NULL,   /* table, name */
-	LINT_OP_ADD_CONSTRAINT, /* table, name: the constraint's (may be NULL);
-				   F_FOREIGN/F_CHECK/F_UNIQUE/F_PRIMARY, F_NOT_VALID,
-				   F_USING_INDEX */
-	LINT_OP_ALTER_OTHER,    /* any other ALTER TABLE action on table */
-	LINT_OP_CREATE_INDEX,   /* table, name (NULL: unnamed); F_CONCURRENTLY */
-	LINT_OP_DROP_INDEX,     /* name (table ""); F_CONCURRENTLY */
-	LINT_OP_CREATE_OTHER,   /* what (VIEW, TRIGGER, ...) name; name_len */
-	LINT_OP_DROP_OTHER,     /* what (VIEW, TYPE, ...) name */
-	LINT_OP_RENAME_TABLE,   /* table -> to */
-	LINT_OP_RENAME_COLUMN,  /* table.name -> to */
-	LINT_OP_TRUNCATE,       /* table; F_CASCADE */
-	LINT_OP_DELETE,         /* table; F_WHERE */
-	LINT_OP_UPDATE,         /* table; F_WHERE */
-	LINT_OP_SET             /* name: the setting; F_NONZERO: set to something other than 0 */
+	LINT_OP_CREATE_TABLE,	     /* table; name_len: of the table's name */
+	LINT_OP_DEF_COLUMN,	     /* a column of a CREATE TABLE: table, name, type; F_PRIMARY, F_FOREIGN (to:
+					the referenced table), F_UNIQUE, F_NOT_NULL; name_len; line/col: the column's */
+	LINT_OP_DEF_CONSTRAINT,	     /* a constraint of a CREATE TABLE: table, name (may be NULL), to (a foreign
+					key's table); kind flags; name_len; line/col: the constraint's */
+	LINT_OP_DROP_TABLE,	     /* table; F_CASCADE; name_len */
+	LINT_OP_ADD_COLUMN,	     /* table, name, type; F_NOT_NULL, F_DEFAULT, F_VOLATILE, F_IDENTITY, F_STORED,
+					F_UNIQUE, F_PRIMARY, F_FOREIGN (to: the referenced table); name_len */
+	LINT_OP_DROP_COLUMN,	     /* table, name; name_len */
+	LINT_OP_SET_TYPE,	     /* table, name, type: the new type */
+	LINT_OP_SET_NOT_NULL,	     /* table, name */
+	LINT_OP_DROP_NOT_NULL,	     /* table, name */
+	LINT_OP_ADD_CONSTRAINT,	     /* table, name (may be NULL), to (a foreign key's table); F_FOREIGN, F_CHECK,
+					F_UNIQUE, F_PRIMARY, F_NOT_VALID, F_USING_INDEX; name_len */
+	LINT_OP_VALIDATE_CONSTRAINT, /* table, name */
+	LINT_OP_DROP_CONSTRAINT,     /* table, name; name_len */
+	LINT_OP_DETACH_PARTITION,    /* table: the partitioned table, name: the partition; F_CONCURRENTLY */
+	LINT_OP_ALTER_OTHER,	     /* any other ALTER TABLE action on table; what: PostgreSQL's subcommand */
+	LINT_OP_CREATE_INDEX,	     /* table, name (NULL: unnamed); F_CONCURRENTLY, F_UNIQUE; name_len */
+	LINT_OP_DROP_INDEX,	     /* name; F_CONCURRENTLY; name_len */
+	LINT_OP_REINDEX,	     /* what: TABLE, INDEX, SCHEMA, DATABASE or SYSTEM; name; F_CONCURRENTLY */
+	LINT_OP_VACUUM,		     /* table ("": every table); what: VACUUM or ANALYZE; F_FULL */
+	LINT_OP_CLUSTER,	     /* table ("": every clustered table) */
+	LINT_OP_LOCK,		     /* table; what: the mode ("ACCESS EXCLUSIVE") */
+	LINT_OP_CREATE_TRIGGER,	     /* table, name */
+	LINT_OP_COMMENT,	     /* what: the object kind (TABLE, COLUMN, ...); table: the table it is on, or "" */
+	LINT_OP_CREATE_TYPE,	     /* name */
+	LINT_OP_ALTER_TYPE,	     /* name: the type (anything but ADD VALUE) */
+	LINT_OP_ADD_ENUM_VALUE,	     /* name: the type, to: the value; F_ORDERED: BEFORE or AFTER given */
+	LINT_OP_CREATE_DOMAIN,	     /* name; F_CHECK: with a constraint */
+	LINT_OP_ALTER_DOMAIN,	     /* name; F_CHECK: adds a constraint (F_NOT_VALID) */
+	LINT_OP_ALTER_SEQUENCE,	     /* name */
+	LINT_OP_CREATE_OTHER,	     /* what (VIEW, TRIGGER, ...) name; name_len */
+	LINT_OP_DROP_OTHER,	     /* what (VIEW, TYPE, ...) name; name_len */
+	LINT_OP_DROP_DATABASE,	     /* name */
+	LINT_OP_RENAME_TABLE,	     /* table -> to; name_len: of `to` */
+	LINT_OP_RENAME_COLUMN,	     /* table.name -> to; name_len: of `to` */
+	LINT_OP_RENAME_OTHER,	     /* what (INDEX, CONSTRAINT, ...) name -> to; table: its table or "";
+					name_len: of `to` */
+	LINT_OP_TRUNCATE,	     /* table; F_CASCADE */
+	LINT_OP_DELETE,		     /* table; F_WHERE */
+	LINT_OP_UPDATE,		     /* table; F_WHERE (each column it sets follows as an ASSIGN) */
+	LINT_OP_ASSIGN,		     /* table, name: a column an UPDATE sets */
+	LINT_OP_BEGIN,		     /* BEGIN, START TRANSACTION */
+	LINT_OP_COMMIT,		     /* COMMIT, END */
+	LINT_OP_ROLLBACK,	     /* ROLLBACK (not TO SAVEPOINT) */
+	LINT_OP_SET		     /* name: the setting; F_NONZERO: set to something other than 0 */
 } lint_op;
 
 /* Flags of an effect. */
-#define LINT_F_IF_EXISTS    0x0001u /* IF [NOT] EXISTS: re-running is harmless */
-#define LINT_F_CONCURRENTLY 0x0002u /* CONCURRENTLY */
-#define LINT_F_CASCADE      0x0004u /* CASCADE */
-#define LINT_F_NOT_NULL     0x0008u /* a column NOT NULL (or PRIMARY KEY) */
-#define LINT_F_DEFAULT      0x0010u /* a column with a DEFAULT */
-#define LINT_F_VOLATILE     0x0020u /* ...whose value differs per row */
-#define LINT_F_IDENTITY     0x0040u /* a column GENERATED (identity or expression) */
-#define LINT_F_FOREIGN      0x0080u /* constraint kinds */
-#define LINT_F_CHECK        0x0100u
-#define LINT_F_UNIQUE       0x0200u
-#define LINT_F_PRIMARY      0x0400u
-#define LINT_F_NOT_VALID    0x0800u /* a constraint added NOT VALID */
-#define LINT_F_USING_INDEX  0x1000u /* a key added USING INDEX (built beforehand) */
-#define LINT_F_WHERE        0x2000u /* a DELETE/UPDATE with a WHERE */
-#define LINT_F_NONZERO      0x4000u /* SET to a value other than 0 */
+#define LINT_F_IF_EXISTS 0x00001u    /* IF [NOT] EXISTS: re-running is harmless */
+#define LINT_F_CONCURRENTLY 0x00002u /* CONCURRENTLY */
+#define LINT_F_CASCADE 0x00004u	     /* CASCADE */
+#define LINT_F_NOT_NULL 0x00008u     /* a column NOT NULL (or PRIMARY KEY) */
+#define LINT_F_DEFAULT 0x00010u	     /* a column with a DEFAULT */
+#define LINT_F_VOLATILE 0x00020u     /* ...whose value is not known to be the same for every row */
+#define LINT_F_IDENTITY 0x00040u     /* a column GENERATED ... AS IDENTITY */
+#define LINT_F_FOREIGN 0x00080u	     /* constraint kinds (of a constraint, or of a column's own) */
+#define LINT_F_CHECK 0x00100u
+#define LINT_F_UNIQUE 0x00200u
+#define LINT_F_PRIMARY 0x00400u
+#define LINT_F_NOT_VALID 0x00800u   /* a constraint added NOT VALID */
+#define LINT_F_USING_INDEX 0x01000u /* a key added USING INDEX (built beforehand) */
+#define LINT_F_WHERE 0x02000u	    /* a DELETE/UPDATE with a WHERE */
+#define LINT_F_NONZERO 0x04000u	    /* SET to a value other than 0 */
+#define LINT_F_STORED 0x08000u	    /* a column GENERATED ALWAYS AS (expr) STORED */
+#define LINT_F_FULL 0x10000u	    /* VACUUM FULL */
+#define LINT_F_ORDERED 0x20000u	    /* ADD VALUE ... BEFORE/AFTER */
+#define LINT_F_QUALIFIED 0x40000u   /* the table was named with its schema */
 
 typedef struct lint_effect {
 	lint_op op;
 	unsigned flags;
 	char *table, *name, *to, *type, *what; /* NULL when not used (table: "" when not used) */
-	size_t name_len;                       /* the source length of the name the op defines (0: unknown) */
-	int line, col;                         /* of the statement */
+	size_t name_len;		       /* the source length of the name the op defines (0: unknown) */
+	int line, col;			       /* of the statement (a column or constraint: of its definition) */
 } lint_effect;
 
 /* The effects of a section, in statement order; a statement's are a contiguous run. */
@@ -105,17 +134,25 @@ typedef struct lint_table {
 	char *name;
 	lint_column *cols;
 	size_t ncols, cap;
+	bool fresh; /* created by a pending file of this run: new to the later ones */
 } lint_table;
+/* An index and its table (for DROP INDEX and REINDEX INDEX, which name only the index). */
+typedef struct lint_index {
+	char *name, *table;
+} lint_index;
 typedef struct lint_catalog {
 	lint_table *t;
 	size_t n, cap;
 	size_t *slot; /* open-addressing index by lower-cased name: t's index + 1, 0 empty */
 	size_t nslot; /* a power of two, at least twice n; 0: no index yet */
+	lint_index *ix;
+	size_t nix, cix;
 } lint_catalog;
 
 lint_table *strata__lint_cat_table(const lint_catalog *c, const char *name);
 /* The table (added, empty, when missing) in *out.  STRATA_OK or STRATA_ENOMEM. */
 int strata__lint_cat_add_table(lint_catalog *c, const char *name, lint_table **out);
+/* Drop a table (and its indexes). */
 void strata__lint_cat_drop_table(lint_catalog *c, const char *name);
 int strata__lint_cat_rename_table(lint_catalog *c, const char *from, const char *to);
 /* Set (add or replace) a column's type.  STRATA_OK or STRATA_ENOMEM. */
@@ -124,6 +161,10 @@ int strata__lint_cat_set_col(lint_table *t, const char *name, const char *type);
 lint_column *strata__lint_cat_col(const lint_table *t, const char *name);
 void strata__lint_cat_drop_col(lint_table *t, const char *name);
 int strata__lint_cat_rename_col(lint_table *t, const char *from, const char *to);
+/* Indexes: add (replacing one of the name), drop, the table of one (NULL: unknown). */
+int strata__lint_cat_add_index(lint_catalog *c, const char *name, const char *table);
+void strata__lint_cat_drop_index(lint_catalog *c, const char *name);
+const char *strata__lint_cat_index_table(const lint_catalog *c, const char *name);
 void strata__lint_cat_free(lint_catalog *c);
 
 /* ---- types ---- */
@@ -142,19 +183,33 @@ typedef struct lint_stmt {
 	int line, col;
 } lint_stmt;
 
+/* The position in the file of byte `off` of a statement. */
+static inline void strata__lint_stmt_pos(const lint_stmt *st, size_t off, int *line, int *col)
+{
+	int dl, dc;
+	strata__lint_linecol(st->sql, off < st->len ? off : st->len, &dl, &dc);
+	*line = st->line + dl - 1;
+	*col = dl == 1 ? st->col + dc - 1 : dc;
+}
+
 /* One migration file being linted. */
 typedef struct lint_file {
 	lint_ctx *ctx;
 	const strata__migration *m;
 	strata_backend dialect;
 	const strata_schema *schema; /* may be NULL */
-	bool down;                   /* in the down section: effects are recorded, only invalid SQL is
-					reported */
-	bool up_tx;                  /* the up section runs in a transaction */
+	bool down;		     /* in the down section: effects are recorded, only invalid SQL is reported */
+	bool up_tx;		     /* the up section runs in a transaction */
+	bool pending;		     /* the run knows which files are pending, and this is one */
 	lint_effects up, dn;
-	/* Rule state across the statements of the up section. */
-	bool lock_timeout;  /* SET lock_timeout to a limit */
-	bool lock_reported; /* require-lock-timeout fired already */
+	/* Rule state across the statements of the up section (migrules.c). */
+	bool lock_timeout, stmt_timeout;   /* SET lock_timeout / statement_timeout to a limit */
+	bool lock_reported, stmt_reported; /* require-lock-timeout / -statement-timeout fired already */
+	bool in_tx;			   /* a transaction is open: the runner's (up_tx) or a BEGIN's */
+	bool explicit_tx;		   /* ...opened by a BEGIN of the section */
+	int begin_line, begin_col;	   /* of that BEGIN */
+	char **not_valid;		   /* constraints added NOT VALID in the open transaction */
+	size_t nnot_valid, cnot_valid;
 } lint_file;
 
 /* The effects of the section being read. */
@@ -163,7 +218,7 @@ static inline lint_effects *strata__lint_file_effects(lint_file *f)
 	return f->down ? &f->dn : &f->up;
 }
 
-/* ---- the rules (migrules.c) ---- */
+/* ---- the rules (migrules.c, migcompare.c) ---- */
 
 /*
  * The rules on one statement, whose effects are those of the current
@@ -171,6 +226,11 @@ static inline lint_effects *strata__lint_file_effects(lint_file *f)
  * are applied to the catalog.  STRATA_OK or STRATA_ENOMEM.
  */
 int strata__lint_rules_stmt(lint_file *f, lint_catalog *cat, const lint_stmt *st, size_t first);
+/* Before the first statement of the up section, and after its last (a BEGIN never committed). */
+void strata__lint_rules_section_begin(lint_file *f);
+int strata__lint_rules_section_end(lint_file *f);
+/* Free the rule state of a file. */
+void strata__lint_rules_file_free(lint_file *f);
 /* After both sections, without a scratch database: does down undo up?  Matched effect by effect. */
 int strata__lint_rules_down_static(lint_file *f);
 /*
@@ -181,6 +241,41 @@ int strata__lint_rules_down_static(lint_file *f);
  */
 int strata__lint_rules_compare_up(lint_file *f, const lint_catalog *before, const lint_catalog *after);
 int strata__lint_rules_compare_down(lint_file *f, const lint_catalog *before, const lint_catalog *after);
+
+/* ---- PostgreSQL's locks (locks.c) ---- */
+
+/* The table-level lock modes, weakest first. */
+typedef enum lint_lock {
+	LINT_LK_NONE,
+	LINT_LK_ACCESS_SHARE,
+	LINT_LK_ROW_SHARE,
+	LINT_LK_ROW_EXCLUSIVE,
+	LINT_LK_SHARE_UPDATE_EXCLUSIVE,
+	LINT_LK_SHARE,
+	LINT_LK_SHARE_ROW_EXCLUSIVE,
+	LINT_LK_EXCLUSIVE,
+	LINT_LK_ACCESS_EXCLUSIVE
+} lint_lock;
+
+/* "ACCESS EXCLUSIVE" */
+const char *strata__lint_lock_name(lint_lock l);
+
+/* One lock an effect takes. */
+typedef struct lint_rel_lock {
+	const char *rel; /* a relation ("*": every table, "s.*": every table of schema s), or another object */
+	lint_lock level;
+	bool relation; /* a table, index, view or sequence (false: a type, domain, ...) */
+} lint_rel_lock;
+
+/*
+ * The locks an effect takes (at most 2, into out; returns how many), whether
+ * a lock_timeout should bound the wait for them (*waits: not for row locks,
+ * nor for CONCURRENTLY, which must not be cancelled half-way), and how a
+ * user names the statement ("ALTER TABLE"; NULL when it takes none).
+ * `scratch` (at least 2 x 80 bytes) holds names the locks point into.
+ */
+size_t strata__lint_effect_locks(const lint_effect *e, const lint_catalog *cat, lint_rel_lock out[2], bool *waits,
+				 const char **verb, char scratch[2][80]);
 
 /* ---- dialect adapters ---- */
 

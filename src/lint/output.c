@@ -8,6 +8,38 @@
 #include "core/error.h"
 #include "lint/internal.h"
 
+static bool listed(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* " (lock: L; blocks reads and writes of a; writes of b)" after a finding that carries a lock. */
+static int text_lock(strata_buf *b, const strata_lint_finding *f)
+{
+	if (!f->lock || !*f->lock)
+		return STRATA_OK;
+	int rc = strata__buf_printf(b, " (lock: %s; blocks ", f->lock);
+	if (rc == STRATA_OK && !f->nblocks_writes && !f->nblocks_reads)
+		rc = strata__buf_puts(b, "neither reads nor writes");
+	if (rc == STRATA_OK && f->nblocks_reads) {
+		rc = strata__buf_puts(b, "reads and writes of ");
+		for (size_t i = 0; i < f->nblocks_reads && rc == STRATA_OK; i++)
+			rc = strata__buf_printf(b, "%s%s", i ? ", " : "", f->blocks_reads[i]);
+	}
+	size_t only = 0;
+	for (size_t i = 0; i < f->nblocks_writes && rc == STRATA_OK; i++) {
+		if (listed(f->blocks_reads, f->nblocks_reads, f->blocks_writes[i]))
+			continue;
+		rc = strata__buf_printf(b, "%s%s", only ? ", " : f->nblocks_reads ? "; writes of " : "writes of ",
+					f->blocks_writes[i]);
+		only++;
+	}
+	return rc == STRATA_OK ? strata__buf_puts(b, ")") : rc;
+}
+
 static int write_text(const strata_lint_report *r, char **out)
 {
 	strata_buf b = STRATA_BUF_INIT;
@@ -19,9 +51,13 @@ static int write_text(const strata_lint_report *r, char **out)
 		else
 			rc = strata__buf_printf(&b, "%s: ", f->file);
 		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&b, "%s: [%s] %s%s%s\n", strata_lint_severity_name(f->severity),
+			rc = strata__buf_printf(&b, "%s: [%s] %s%s%s", strata_lint_severity_name(f->severity),
 						f->rule, f->line > 0 || !*f->object ? "" : f->object,
 						f->line > 0 || !*f->object ? "" : ": ", f->message);
+		if (rc == STRATA_OK)
+			rc = text_lock(&b, f);
+		if (rc == STRATA_OK)
+			rc = strata__buf_puts(&b, "\n");
 	}
 	if (rc != STRATA_OK) {
 		strata__buf_free(&b);
@@ -62,6 +98,18 @@ static int dump(json_t *root, char **out)
 	return STRATA_OK;
 }
 
+/* A JSON array of n strings (NULL on ENOMEM). */
+static json_t *str_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (!append(a, json_string(v[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 static int write_json(const strata_lint_report *r, char **out)
 {
 	json_t *root = json_object(), *arr = json_array();
@@ -72,7 +120,10 @@ static int write_json(const strata_lint_report *r, char **out)
 		ok = o && put(o, "file", json_string(f->file)) && put(o, "line", json_integer(f->line)) &&
 		     put(o, "column", json_integer(f->column)) && put(o, "rule", json_string(f->rule)) &&
 		     put(o, "severity", json_string(strata_lint_severity_name(f->severity))) &&
-		     put(o, "object", json_string(f->object)) && put(o, "message", json_string(f->message));
+		     put(o, "object", json_string(f->object)) && put(o, "message", json_string(f->message)) &&
+		     put(o, "lock", *f->lock ? json_string(f->lock) : json_null()) &&
+		     put(o, "blocks_reads", str_array(f->blocks_reads, f->nblocks_reads)) &&
+		     put(o, "blocks_writes", str_array(f->blocks_writes, f->nblocks_writes));
 		if (!ok)
 			json_decref(o);
 		else
@@ -158,6 +209,12 @@ static json_t *sarif_result(const strata_lint_finding *f, size_t rule_index)
 		json_t *region = json_object();
 		ok = put(phys, "region", region) && put(region, "startLine", json_integer(f->line)) &&
 		     put(region, "startColumn", json_integer(f->column > 0 ? f->column : 1));
+	}
+	if (ok && *f->lock) {
+		json_t *props = json_object();
+		ok = put(o, "properties", props) && put(props, "lock", json_string(f->lock)) &&
+		     put(props, "blocksReads", str_array(f->blocks_reads, f->nblocks_reads)) &&
+		     put(props, "blocksWrites", str_array(f->blocks_writes, f->nblocks_writes));
 	}
 	if (ok && *f->object) {
 		json_t *logs = json_array();

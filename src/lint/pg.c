@@ -74,6 +74,11 @@ static void type_str(json_t *tn, char *buf, size_t cap)
 		snprintf(buf + n, cap - n, "[]");
 }
 
+static bool ident_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
 /* The length in the source of the identifier at byte `loc` of the statement (PostgreSQL truncates it at 63). */
 static size_t ident_len(const lint_stmt *st, json_t *loc)
 {
@@ -90,66 +95,222 @@ static size_t ident_len(const lint_stmt *st, json_t *loc)
 		return (size_t)(q - p - 1);
 	}
 	const char *q = p;
-	while (q < e && (isalnum((unsigned char)*q) || *q == '_' || *q == '$' || (unsigned char)*q >= 0x80))
+	while (q < e && ident_char((unsigned char)*q))
 		q++;
 	return (size_t)(q - p);
 }
 
-static bool volatile_func(const char *f)
+/*
+ * The length in the source of a name the parser gives without a position:
+ * a name shorter than 63 bytes is whole; one of 63 may have been truncated,
+ * so the longest identifier of the statement that starts with it counts.
+ */
+static size_t name_len(const lint_stmt *st, const char *name)
 {
-	static const char *const v[] = {
-		"random",          "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-		"clock_timestamp", "timeofday",       "nextval",          "txid_current",       NULL
+	size_t n = name ? strlen(name) : 0;
+	if (n < 63)
+		return n;
+	size_t best = n;
+	for (size_t i = 0; i + n <= st->len; i++) {
+		const char *p = st->sql + i;
+		bool quoted = *p == '"';
+		const char *s = quoted ? p + 1 : p;
+		if (!quoted && i > 0 && ident_char((unsigned char)p[-1]))
+			continue;
+		if ((size_t)(st->sql + st->len - s) < n || !strata__lint_ieqn(s, name, n))
+			continue;
+		const char *q = s;
+		while (q < st->sql + st->len && (quoted ? *q != '"' : ident_char((unsigned char)*q)))
+			q++;
+		if ((size_t)(q - s) > best)
+			best = (size_t)(q - s);
+	}
+	return best;
+}
+
+/* The relation of a RangeVar; F_QUALIFIED into *flags when it names its schema. */
+static const char *relname(json_t *rv, unsigned *flags)
+{
+	if (flags && *jstr(rv, "schemaname"))
+		*flags |= LINT_F_QUALIFIED;
+	return jstr(rv, "relname");
+}
+
+/*
+ * Functions whose value is the same for every row of one statement
+ * (immutable or stable), with the number of arguments they take that way
+ * (-1: any).  Anything else in a default counts as volatile.
+ */
+static bool stable_func(const char *f, size_t nargs)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+	} ok[] = {
+		{ "now", 0 },		   { "transaction_timestamp", 0 }, { "statement_timestamp", 0 },
+		{ "current_setting", -1 }, { "lower", -1 },		  { "upper", -1 },
+		{ "btrim", -1 },	   { "ltrim", -1 },		  { "rtrim", -1 },
+		{ "length", -1 },	   { "char_length", -1 },	  { "octet_length", -1 },
+		{ "abs", -1 },		   { "round", -1 },		  { "floor", -1 },
+		{ "ceil", -1 },		   { "ceiling", -1 },		  { "trunc", -1 },
+		{ "concat", -1 },	   { "concat_ws", -1 },		  { "substr", -1 },
+		{ "substring", -1 },	   { "replace", -1 },		  { "left", -1 },
+		{ "right", -1 },	   { "lpad", -1 },		  { "rpad", -1 },
+		{ "md5", -1 },		   { "to_char", -1 },		  { "to_date", -1 },
+		{ "to_timestamp", -1 },	   { "to_number", -1 },		  { "date_trunc", -1 },
+		{ "date_part", -1 },	   { "extract", -1 },		  { "make_date", -1 },
+		{ "make_time", -1 },	   { "make_timestamp", -1 },	  { "make_timestamptz", -1 },
+		{ "make_interval", -1 },   { "timezone", -1 },		  { "jsonb_build_object", -1 },
+		{ "jsonb_build_array", -1 }, { "json_build_object", -1 }, { "json_build_array", -1 },
+		{ "to_jsonb", -1 },	   { "to_json", -1 },		  { "array_fill", -1 },
+		{ "format", -1 },	   { "initcap", -1 },		  { "repeat", -1 },
+		{ "split_part", -1 },	   { "age", 2 },		  { "power", -1 },
+		{ "sqrt", -1 },		   { "mod", -1 },
 	};
-	for (const char *const *p = v; *p; p++)
-		if (strcmp(f, *p) == 0)
-			return true;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (!strcmp(f, ok[i].name))
+			return ok[i].nargs == -1 || (ok[i].nargs >= 0 && (size_t)ok[i].nargs == nargs);
 	return false;
 }
 
-/* Append an effect of the statement to the section being read. */
+/* Could the expression give each row a different value (a function not known to be stable, a subquery)? */
+static bool volatile_expr(json_t *n)
+{
+	if (json_is_array(n)) {
+		for (size_t i = 0; i < json_array_size(n); i++)
+			if (volatile_expr(json_array_get(n, i)))
+				return true;
+		return false;
+	}
+	if (!json_is_object(n))
+		return false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(n, k, v)
+	{
+		if (!strcmp(k, "SubLink"))
+			return true;
+		if (!strcmp(k, "FuncCall")) {
+			json_t *args = json_object_get(v, "args");
+			if (!stable_func(last_name(json_object_get(v, "funcname")), json_array_size(args)))
+				return true;
+		}
+		if (volatile_expr(v))
+			return true;
+	}
+	return false;
+}
+
+/* Append an effect of the statement to the section being read (at the statement, unless it has a place). */
 static int add(lint_file *f, const lint_stmt *st, lint_effect *x)
 {
-	x->line = st->line;
-	x->col = st->col;
+	if (!x->line) {
+		x->line = st->line;
+		x->col = st->col;
+	}
 	return strata__lint_eff_add(strata__lint_file_effects(f), x);
 }
 
-/* A column definition (CREATE TABLE or ADD COLUMN) as an effect of `op`. */
-static int column_def(lint_file *f, const lint_stmt *st, lint_op op, const char *table, json_t *cd, unsigned flags)
+/* Put the effect at byte `loc` of the statement. */
+static void place(const lint_stmt *st, json_t *loc, lint_effect *x)
+{
+	if (json_is_integer(loc) && json_integer_value(loc) >= 0)
+		strata__lint_stmt_pos(st, (size_t)json_integer_value(loc), &x->line, &x->col);
+}
+
+static unsigned contype_flag(const char *ct)
+{
+	return !strcmp(ct, "CONSTR_FOREIGN")  ? LINT_F_FOREIGN
+	       : !strcmp(ct, "CONSTR_CHECK")   ? LINT_F_CHECK
+	       : !strcmp(ct, "CONSTR_UNIQUE")  ? LINT_F_UNIQUE
+	       : !strcmp(ct, "CONSTR_PRIMARY") ? LINT_F_PRIMARY
+					       : 0u;
+}
+
+/* Is `col` one of the String nodes of `list`? */
+static bool in_names(json_t *list, const char *col)
+{
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *b;
+		if (!strcmp(node(json_array_get(list, i), &b), "String") && strata__lint_ieq(jstr(b, "sval"), col))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A column definition as an effect of `op` (CREATE TABLE's DEF_COLUMN or
+ * ADD_COLUMN), with its own constraints; `keys` (may be NULL) are the
+ * CREATE TABLE's table constraints, which mark key columns.  A named
+ * constraint of the column is also a DEF_CONSTRAINT (for its name).
+ */
+static int column_def(lint_file *f, const lint_stmt *st, lint_op op, const char *table, json_t *cd, unsigned flags,
+		      json_t *keys)
 {
 	char type[96];
 	type_str(json_object_get(cd, "typeName"), type, sizeof type);
+	const char *col = jstr(cd, "colname");
 	lint_effect x = { .op = op,
 			  .flags = flags,
 			  .table = (char *)table,
-			  .name = (char *)jstr(cd, "colname"),
+			  .name = (char *)col,
 			  .type = type,
 			  .name_len = ident_len(st, json_object_get(cd, "location")) };
+	if (op == LINT_OP_DEF_COLUMN)
+		place(st, json_object_get(cd, "location"), &x);
+	for (size_t i = 0; i < json_array_size(keys); i++) {
+		json_t *c;
+		node(json_array_get(keys, i), &c);
+		unsigned kind = contype_flag(jstr(c, "contype"));
+		if (kind == LINT_F_PRIMARY && in_names(json_object_get(c, "keys"), col))
+			x.flags |= LINT_F_PRIMARY;
+		else if (kind == LINT_F_FOREIGN && in_names(json_object_get(c, "fk_attrs"), col))
+			x.flags |= LINT_F_FOREIGN;
+	}
 	json_t *cons = json_object_get(cd, "constraints");
-	for (size_t i = 0; i < json_array_size(cons); i++) {
+	int rc = STRATA_OK;
+	for (size_t i = 0; i < json_array_size(cons) && rc == STRATA_OK; i++) {
 		json_t *c;
 		node(json_array_get(cons, i), &c);
 		const char *ct = jstr(c, "contype");
-		if (!strcmp(ct, "CONSTR_NOTNULL") || !strcmp(ct, "CONSTR_PRIMARY"))
+		unsigned kind = contype_flag(ct);
+		x.flags |= kind;
+		if (kind == LINT_F_PRIMARY || !strcmp(ct, "CONSTR_NOTNULL"))
 			x.flags |= LINT_F_NOT_NULL;
-		else if (!strcmp(ct, "CONSTR_IDENTITY") || !strcmp(ct, "CONSTR_GENERATED"))
+		if (kind == LINT_F_FOREIGN)
+			x.to = (char *)jstr(json_object_get(c, "pktable"), "relname");
+		if (!strcmp(ct, "CONSTR_IDENTITY"))
 			x.flags |= LINT_F_IDENTITY;
+		else if (!strcmp(ct, "CONSTR_GENERATED"))
+			x.flags |= LINT_F_STORED;
 		else if (!strcmp(ct, "CONSTR_DEFAULT")) {
 			x.flags |= LINT_F_DEFAULT;
-			json_t *fc;
-			if (strcmp(node(json_object_get(c, "raw_expr"), &fc), "FuncCall") == 0 &&
-			    volatile_func(last_name(json_object_get(fc, "funcname"))))
+			if (volatile_expr(json_object_get(c, "raw_expr")))
 				x.flags |= LINT_F_VOLATILE;
 		}
+		if (*jstr(c, "conname")) {
+			lint_effect k = { .op = LINT_OP_DEF_CONSTRAINT,
+					  .flags = kind,
+					  .table = (char *)table,
+					  .name = (char *)jstr(c, "conname"),
+					  .name_len = name_len(st, jstr(c, "conname")) };
+			place(st, json_object_get(c, "location"), &k);
+			rc = add(f, st, &k);
+		}
 	}
-	return add(f, st, &x);
+	return rc == STRATA_OK ? add(f, st, &x) : rc;
 }
 
 static int alter_table(lint_file *f, const lint_stmt *st, json_t *a)
 {
-	const char *table = jstr(json_object_get(a, "relation"), "relname");
-	if (strcmp(jstr(a, "objtype"), "OBJECT_TABLE") != 0)
+	unsigned qual = 0;
+	const char *table = relname(json_object_get(a, "relation"), &qual);
+	const char *objtype = jstr(a, "objtype");
+	if (!strcmp(objtype, "OBJECT_TYPE")) {
+		lint_effect x = { .op = LINT_OP_ALTER_TYPE, .name = (char *)table };
+		return add(f, st, &x);
+	}
+	if (strcmp(objtype, "OBJECT_TABLE") != 0)
 		return STRATA_OK;
 	json_t *cmds = json_object_get(a, "cmds");
 	int rc = STRATA_OK;
@@ -158,40 +319,53 @@ static int alter_table(lint_file *f, const lint_stmt *st, json_t *a)
 		if (strcmp(node(json_array_get(cmds, i), &cmd), "AlterTableCmd") != 0)
 			continue;
 		const char *sub = jstr(cmd, "subtype");
-		lint_effect x = { .op = LINT_OP_ALTER_OTHER, .table = (char *)table, .name = (char *)jstr(cmd, "name") };
+		const char *nm = jstr(cmd, "name");
+		lint_effect x = { .op = LINT_OP_ALTER_OTHER,
+				  .flags = qual,
+				  .table = (char *)table,
+				  .name = *nm ? (char *)nm : NULL,
+				  .what = (char *)sub };
 		if (jtrue(cmd, "missing_ok"))
 			x.flags |= LINT_F_IF_EXISTS;
+		json_t *def;
+		const char *dk = node(json_object_get(cmd, "def"), &def);
 		if (!strcmp(sub, "AT_AddColumn")) {
-			json_t *cd;
-			node(json_object_get(cmd, "def"), &cd);
-			rc = column_def(f, st, LINT_OP_ADD_COLUMN, table, cd, x.flags);
+			rc = column_def(f, st, LINT_OP_ADD_COLUMN, table, def, x.flags, NULL);
 			continue;
 		}
 		char type[96];
 		if (!strcmp(sub, "AT_DropColumn")) {
 			x.op = LINT_OP_DROP_COLUMN;
+			x.name_len = name_len(st, nm);
 		} else if (!strcmp(sub, "AT_AlterColumnType")) {
-			json_t *cd;
-			node(json_object_get(cmd, "def"), &cd);
-			type_str(json_object_get(cd, "typeName"), type, sizeof type);
-			x.op = LINT_OP_ALTER_TYPE;
+			type_str(json_object_get(def, "typeName"), type, sizeof type);
+			x.op = LINT_OP_SET_TYPE;
 			x.type = type;
 		} else if (!strcmp(sub, "AT_SetNotNull")) {
 			x.op = LINT_OP_SET_NOT_NULL;
+		} else if (!strcmp(sub, "AT_DropNotNull")) {
+			x.op = LINT_OP_DROP_NOT_NULL;
+		} else if (!strcmp(sub, "AT_ValidateConstraint")) {
+			x.op = LINT_OP_VALIDATE_CONSTRAINT;
+		} else if (!strcmp(sub, "AT_DropConstraint")) {
+			x.op = LINT_OP_DROP_CONSTRAINT;
+			x.name_len = name_len(st, nm);
+		} else if (!strcmp(sub, "AT_DetachPartition") && !strcmp(dk, "PartitionCmd")) {
+			x.op = LINT_OP_DETACH_PARTITION;
+			x.name = (char *)relname(json_object_get(def, "name"), NULL);
+			if (jtrue(def, "concurrent"))
+				x.flags |= LINT_F_CONCURRENTLY;
 		} else if (!strcmp(sub, "AT_AddConstraint")) {
-			json_t *c;
-			node(json_object_get(cmd, "def"), &c);
-			const char *ct = jstr(c, "contype");
+			const char *cn = jstr(def, "conname");
 			x.op = LINT_OP_ADD_CONSTRAINT;
-			x.name = *jstr(c, "conname") ? (char *)jstr(c, "conname") : NULL;
-			x.flags |= !strcmp(ct, "CONSTR_FOREIGN")   ? LINT_F_FOREIGN
-				   : !strcmp(ct, "CONSTR_CHECK")   ? LINT_F_CHECK
-				   : !strcmp(ct, "CONSTR_UNIQUE")  ? LINT_F_UNIQUE
-				   : !strcmp(ct, "CONSTR_PRIMARY") ? LINT_F_PRIMARY
-								   : 0u;
-			if (jtrue(c, "skip_validation"))
+			x.name = *cn ? (char *)cn : NULL;
+			x.name_len = name_len(st, cn);
+			x.flags |= contype_flag(jstr(def, "contype"));
+			if (x.flags & LINT_F_FOREIGN)
+				x.to = (char *)jstr(json_object_get(def, "pktable"), "relname");
+			if (jtrue(def, "skip_validation"))
 				x.flags |= LINT_F_NOT_VALID;
-			if (*jstr(c, "indexname"))
+			if (*jstr(def, "indexname"))
 				x.flags |= LINT_F_USING_INDEX;
 		}
 		rc = add(f, st, &x);
@@ -202,47 +376,84 @@ static int alter_table(lint_file *f, const lint_stmt *st, json_t *a)
 static int create_table(lint_file *f, const lint_stmt *st, json_t *c)
 {
 	json_t *rel = json_object_get(c, "relation");
-	const char *table = jstr(rel, "relname");
-	lint_effect x = { .op = LINT_OP_CREATE_TABLE,
-			  .table = (char *)table,
-			  .name_len = ident_len(st, json_object_get(rel, "location")) };
+	lint_effect x = { .op = LINT_OP_CREATE_TABLE, .name_len = ident_len(st, json_object_get(rel, "location")) };
+	const char *table = relname(rel, &x.flags);
+	x.table = (char *)table;
 	if (jtrue(c, "if_not_exists"))
 		x.flags |= LINT_F_IF_EXISTS;
 	int rc = add(f, st, &x);
 	json_t *elts = json_object_get(c, "tableElts");
+	json_t *keys = json_array();
+	if (!keys)
+		return strata__error_nomem();
+	for (size_t i = 0; i < json_array_size(elts) && rc == STRATA_OK; i++) {
+		json_t *b;
+		if (strcmp(node(json_array_get(elts, i), &b), "Constraint") != 0)
+			continue;
+		if (json_array_append(keys, json_array_get(elts, i)) != 0)
+			rc = strata__error_nomem();
+		const char *cn = jstr(b, "conname");
+		lint_effect k = { .op = LINT_OP_DEF_CONSTRAINT,
+				  .flags = contype_flag(jstr(b, "contype")),
+				  .table = (char *)table,
+				  .name = *cn ? (char *)cn : NULL,
+				  .name_len = name_len(st, cn) };
+		if (k.flags & LINT_F_FOREIGN)
+			k.to = (char *)jstr(json_object_get(b, "pktable"), "relname");
+		place(st, json_object_get(b, "location"), &k);
+		if (rc == STRATA_OK)
+			rc = add(f, st, &k);
+	}
 	for (size_t i = 0; i < json_array_size(elts) && rc == STRATA_OK; i++) {
 		json_t *cd;
 		if (strcmp(node(json_array_get(elts, i), &cd), "ColumnDef") == 0)
-			rc = column_def(f, st, LINT_OP_DEF_COLUMN, table, cd, 0);
+			rc = column_def(f, st, LINT_OP_DEF_COLUMN, table, cd, 0, keys);
 	}
+	json_decref(keys);
 	return rc;
 }
 
 static int index_stmt(lint_file *f, const lint_stmt *st, json_t *ix)
 {
 	const char *name = jstr(ix, "idxname");
-	lint_effect x = { .op = LINT_OP_CREATE_INDEX,
-			  .table = (char *)jstr(json_object_get(ix, "relation"), "relname"),
-			  .name = *name ? (char *)name : NULL };
+	lint_effect x = { .op = LINT_OP_CREATE_INDEX, .name = *name ? (char *)name : NULL, .name_len = name_len(st, name) };
+	x.table = (char *)relname(json_object_get(ix, "relation"), &x.flags);
 	if (jtrue(ix, "concurrent"))
 		x.flags |= LINT_F_CONCURRENTLY;
 	if (jtrue(ix, "if_not_exists"))
 		x.flags |= LINT_F_IF_EXISTS;
+	if (jtrue(ix, "unique"))
+		x.flags |= LINT_F_UNIQUE;
 	return add(f, st, &x);
 }
 
-static void drop_name(json_t *obj, char *buf, size_t cap)
+/* Part i from the end (0: the last) of a name list, or "". */
+static const char *name_part(json_t *items, size_t back)
+{
+	size_t n = json_array_size(items);
+	json_t *s;
+	if (back >= n || strcmp(node(json_array_get(items, n - 1 - back), &s), "String") != 0)
+		return "";
+	return jstr(s, "sval");
+}
+
+/* The name of an object of DROP or COMMENT: its last part, and how many parts it has. */
+static void object_name(json_t *obj, char *buf, size_t cap, size_t *parts)
 {
 	json_t *body;
 	const char *k = node(obj, &body);
-	if (!strcmp(k, "List"))
-		snprintf(buf, cap, "%s", last_name(json_object_get(body, "items")));
-	else if (!strcmp(k, "String"))
+	*parts = 1;
+	if (!strcmp(k, "List")) {
+		json_t *items = json_object_get(body, "items");
+		*parts = json_array_size(items);
+		snprintf(buf, cap, "%s", last_name(items));
+	} else if (!strcmp(k, "String")) {
 		snprintf(buf, cap, "%s", jstr(body, "sval"));
-	else if (!strcmp(k, "TypeName"))
+	} else if (!strcmp(k, "TypeName")) {
 		snprintf(buf, cap, "%s", last_name(json_object_get(body, "names")));
-	else
+	} else {
 		snprintf(buf, cap, "?");
+	}
 }
 
 static int drop_stmt(lint_file *f, const lint_stmt *st, json_t *d)
@@ -256,14 +467,26 @@ static int drop_stmt(lint_file *f, const lint_stmt *st, json_t *d)
 	int rc = STRATA_OK;
 	for (size_t i = 0; i < json_array_size(objs) && rc == STRATA_OK; i++) {
 		char name[128];
-		drop_name(json_array_get(objs, i), name, sizeof name);
-		lint_effect x = { .op = LINT_OP_DROP_OTHER, .flags = flags, .name = name, .what = (char *)what };
+		size_t parts;
+		object_name(json_array_get(objs, i), name, sizeof name, &parts);
+		lint_effect x = { .op = LINT_OP_DROP_OTHER,
+				  .flags = flags,
+				  .name = name,
+				  .what = (char *)what,
+				  .name_len = name_len(st, name) };
 		if (!strcmp(type, "OBJECT_TABLE")) {
 			x.op = LINT_OP_DROP_TABLE;
 			x.table = name;
 			x.name = NULL;
+			if (parts > 1)
+				x.flags |= LINT_F_QUALIFIED;
 		} else if (!strcmp(type, "OBJECT_INDEX")) {
 			x.op = LINT_OP_DROP_INDEX;
+		} else if (!strcmp(type, "OBJECT_TRIGGER") || !strcmp(type, "OBJECT_RULE") ||
+			   !strcmp(type, "OBJECT_POLICY")) {
+			json_t *body; /* [schema.]table.name: on the table */
+			if (!strcmp(node(json_array_get(objs, i), &body), "List"))
+				x.table = (char *)name_part(json_object_get(body, "items"), 1);
 		}
 		rc = add(f, st, &x);
 	}
@@ -273,15 +496,32 @@ static int drop_stmt(lint_file *f, const lint_stmt *st, json_t *d)
 static int rename_stmt(lint_file *f, const lint_stmt *st, json_t *r)
 {
 	const char *type = jstr(r, "renameType");
-	lint_effect x = { .table = (char *)jstr(json_object_get(r, "relation"), "relname"),
-			  .to = (char *)jstr(r, "newname") };
+	const char *to = jstr(r, "newname");
+	lint_effect x = { .to = (char *)to, .name_len = name_len(st, to) };
+	const char *table = relname(json_object_get(r, "relation"), &x.flags);
 	if (!strcmp(type, "OBJECT_TABLE")) {
 		x.op = LINT_OP_RENAME_TABLE;
+		x.table = (char *)table;
 	} else if (!strcmp(type, "OBJECT_COLUMN")) {
 		x.op = LINT_OP_RENAME_COLUMN;
+		x.table = (char *)table;
 		x.name = (char *)jstr(r, "subname");
 	} else {
-		return STRATA_OK;
+		char name[128];
+		size_t parts;
+		if (*table && !*jstr(r, "subname")) {
+			snprintf(name, sizeof name, "%s", table); /* ALTER INDEX/VIEW/SEQUENCE x RENAME TO y */
+			table = "";
+		} else if (*jstr(r, "subname")) {
+			snprintf(name, sizeof name, "%s", jstr(r, "subname")); /* RENAME CONSTRAINT, TRIGGER ... */
+		} else {
+			object_name(json_object_get(r, "object"), name, sizeof name, &parts);
+		}
+		x.op = LINT_OP_RENAME_OTHER;
+		x.table = (char *)table;
+		x.name = name;
+		x.what = (char *)(strncmp(type, "OBJECT_", 7) == 0 ? type + 7 : type);
+		return add(f, st, &x);
 	}
 	return add(f, st, &x);
 }
@@ -302,6 +542,100 @@ static bool nonzero_value(json_t *v)
 	return s && strcmp(s, "0") != 0;
 }
 
+/* The relations of a statement (TRUNCATE, LOCK), one effect each. */
+static int relations(lint_file *f, const lint_stmt *st, json_t *rels, lint_effect *proto)
+{
+	int rc = STRATA_OK;
+	for (size_t i = 0; i < json_array_size(rels) && rc == STRATA_OK; i++) {
+		json_t *rv;
+		node(json_array_get(rels, i), &rv);
+		lint_effect x = *proto;
+		x.table = (char *)relname(rv, &x.flags);
+		rc = add(f, st, &x);
+	}
+	return rc;
+}
+
+static int dml(lint_file *f, const lint_stmt *st, json_t *b, bool update)
+{
+	lint_effect x = { .op = update ? LINT_OP_UPDATE : LINT_OP_DELETE,
+			  .flags = json_object_get(b, "whereClause") ? LINT_F_WHERE : 0u };
+	x.table = (char *)relname(json_object_get(b, "relation"), &x.flags);
+	int rc = add(f, st, &x);
+	json_t *targets = json_object_get(b, "targetList");
+	for (size_t i = 0; update && i < json_array_size(targets) && rc == STRATA_OK; i++) {
+		json_t *t;
+		if (strcmp(node(json_array_get(targets, i), &t), "ResTarget") != 0)
+			continue;
+		lint_effect a = { .op = LINT_OP_ASSIGN, .table = x.table, .name = (char *)jstr(t, "name") };
+		rc = add(f, st, &a);
+	}
+	return rc;
+}
+
+static int reindex(lint_file *f, const lint_stmt *st, json_t *b)
+{
+	const char *kind = jstr(b, "kind");
+	const char *what = strncmp(kind, "REINDEX_OBJECT_", 15) == 0 ? kind + 15 : kind;
+	lint_effect x = { .op = LINT_OP_REINDEX, .what = (char *)what };
+	json_t *rel = json_object_get(b, "relation");
+	x.name = (char *)(rel ? relname(rel, NULL) : jstr(b, "name"));
+	json_t *params = json_object_get(b, "params");
+	for (size_t i = 0; i < json_array_size(params); i++) {
+		json_t *d;
+		node(json_array_get(params, i), &d);
+		if (!strcmp(jstr(d, "defname"), "concurrently"))
+			x.flags |= LINT_F_CONCURRENTLY;
+	}
+	return add(f, st, &x);
+}
+
+static int vacuum(lint_file *f, const lint_stmt *st, json_t *b)
+{
+	lint_effect x = { .op = LINT_OP_VACUUM, .what = jtrue(b, "is_vacuumcmd") ? "VACUUM" : "ANALYZE" };
+	json_t *opts = json_object_get(b, "options");
+	for (size_t i = 0; i < json_array_size(opts); i++) {
+		json_t *d, *arg;
+		node(json_array_get(opts, i), &d);
+		bool off = !strcmp(node(json_object_get(d, "arg"), &arg), "Boolean") && !jtrue(arg, "boolval");
+		if (!strcmp(jstr(d, "defname"), "full") && !off)
+			x.flags |= LINT_F_FULL;
+	}
+	json_t *rels = json_object_get(b, "rels");
+	if (!json_array_size(rels))
+		return add(f, st, &x);
+	int rc = STRATA_OK;
+	for (size_t i = 0; i < json_array_size(rels) && rc == STRATA_OK; i++) {
+		json_t *vr;
+		node(json_array_get(rels, i), &vr);
+		lint_effect y = x;
+		y.table = (char *)relname(json_object_get(vr, "relation"), &y.flags);
+		rc = add(f, st, &y);
+	}
+	return rc;
+}
+
+static int comment(lint_file *f, const lint_stmt *st, json_t *b)
+{
+	const char *type = jstr(b, "objtype");
+	lint_effect x = { .op = LINT_OP_COMMENT, .what = (char *)(strncmp(type, "OBJECT_", 7) == 0 ? type + 7 : type) };
+	char name[128] = "", table[128] = "";
+	size_t parts;
+	json_t *obj = json_object_get(b, "object"), *body;
+	object_name(obj, name, sizeof name, &parts);
+	if (!strcmp(type, "OBJECT_TABLE") || !strcmp(type, "OBJECT_VIEW") || !strcmp(type, "OBJECT_MATVIEW") ||
+	    !strcmp(type, "OBJECT_FOREIGN_TABLE")) {
+		snprintf(table, sizeof table, "%s", name);
+	} else if ((!strcmp(type, "OBJECT_COLUMN") || !strcmp(type, "OBJECT_TABCONSTRAINT") ||
+		    !strcmp(type, "OBJECT_TRIGGER") || !strcmp(type, "OBJECT_RULE") || !strcmp(type, "OBJECT_POLICY")) &&
+		   !strcmp(node(obj, &body), "List")) {
+		snprintf(table, sizeof table, "%s", name_part(json_object_get(body, "items"), 1));
+	}
+	x.table = table;
+	x.name = name;
+	return add(f, st, &x);
+}
+
 static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 {
 	json_t *b;
@@ -317,27 +651,104 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 	if (!strcmp(k, "RenameStmt"))
 		return rename_stmt(f, st, b);
 	if (!strcmp(k, "TruncateStmt")) {
-		json_t *rels = json_object_get(b, "relations");
-		unsigned flags = !strcmp(jstr(b, "behavior"), "DROP_CASCADE") ? LINT_F_CASCADE : 0u;
-		int rc = STRATA_OK;
-		for (size_t i = 0; i < json_array_size(rels) && rc == STRATA_OK; i++) {
-			json_t *rv;
-			node(json_array_get(rels, i), &rv);
-			lint_effect x = { .op = LINT_OP_TRUNCATE, .flags = flags, .table = (char *)jstr(rv, "relname") };
-			rc = add(f, st, &x);
-		}
-		return rc;
+		lint_effect x = { .op = LINT_OP_TRUNCATE,
+				  .flags = !strcmp(jstr(b, "behavior"), "DROP_CASCADE") ? LINT_F_CASCADE : 0u };
+		return relations(f, st, json_object_get(b, "relations"), &x);
 	}
-	if (!strcmp(k, "DeleteStmt") || !strcmp(k, "UpdateStmt")) {
-		lint_effect x = { .op = k[0] == 'D' ? LINT_OP_DELETE : LINT_OP_UPDATE,
-				  .table = (char *)jstr(json_object_get(b, "relation"), "relname"),
-				  .flags = json_object_get(b, "whereClause") ? LINT_F_WHERE : 0u };
-		return add(f, st, &x);
-	}
+	if (!strcmp(k, "DeleteStmt") || !strcmp(k, "UpdateStmt"))
+		return dml(f, st, b, k[0] == 'U');
 	if (!strcmp(k, "VariableSetStmt")) {
 		lint_effect x = { .op = LINT_OP_SET,
 				  .name = (char *)jstr(b, "name"),
 				  .flags = nonzero_value(b) ? LINT_F_NONZERO : 0u };
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "TransactionStmt")) {
+		const char *kind = jstr(b, "kind");
+		lint_effect x = { .op = LINT_OP_SET };
+		if (!strcmp(kind, "TRANS_STMT_BEGIN") || !strcmp(kind, "TRANS_STMT_START"))
+			x.op = LINT_OP_BEGIN;
+		else if (!strcmp(kind, "TRANS_STMT_COMMIT"))
+			x.op = LINT_OP_COMMIT;
+		else if (!strcmp(kind, "TRANS_STMT_ROLLBACK"))
+			x.op = LINT_OP_ROLLBACK;
+		else
+			return STRATA_OK; /* SAVEPOINT, RELEASE, ROLLBACK TO, PREPARE ... */
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "CreateTableAsStmt")) {
+		json_t *into = json_object_get(b, "into");
+		lint_effect x = { .op = LINT_OP_CREATE_TABLE };
+		x.table = (char *)relname(json_object_get(into, "rel"), &x.flags);
+		if (jtrue(b, "if_not_exists"))
+			x.flags |= LINT_F_IF_EXISTS;
+		return strcmp(jstr(b, "objtype"), "OBJECT_TABLE") == 0 ? add(f, st, &x) : STRATA_OK;
+	}
+	if (!strcmp(k, "DropdbStmt")) {
+		lint_effect x = { .op = LINT_OP_DROP_DATABASE, .name = (char *)jstr(b, "dbname") };
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "CreateDomainStmt")) {
+		lint_effect x = { .op = LINT_OP_CREATE_DOMAIN,
+				  .name = (char *)last_name(json_object_get(b, "domainname")),
+				  .flags = json_array_size(json_object_get(b, "constraints")) ? LINT_F_CHECK : 0u };
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "AlterDomainStmt")) {
+		json_t *c;
+		node(json_object_get(b, "def"), &c);
+		lint_effect x = { .op = LINT_OP_ALTER_DOMAIN, .name = (char *)last_name(json_object_get(b, "typeName")) };
+		if (!strcmp(jstr(b, "subtype"), "C"))
+			x.flags |= LINT_F_CHECK | (jtrue(c, "skip_validation") ? LINT_F_NOT_VALID : 0u);
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "AlterEnumStmt")) {
+		lint_effect x = { .op = LINT_OP_ALTER_TYPE, .name = (char *)last_name(json_object_get(b, "typeName")) };
+		if (!*jstr(b, "oldVal")) {
+			x.op = LINT_OP_ADD_ENUM_VALUE;
+			x.to = (char *)jstr(b, "newVal");
+			if (*jstr(b, "newValNeighbor"))
+				x.flags |= LINT_F_ORDERED;
+			if (jtrue(b, "skipIfNewValExists"))
+				x.flags |= LINT_F_IF_EXISTS;
+		}
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "CreateEnumStmt") || !strcmp(k, "CreateRangeStmt") || !strcmp(k, "CompositeTypeStmt") ||
+	    (!strcmp(k, "DefineStmt") && !strcmp(jstr(b, "kind"), "OBJECT_TYPE"))) {
+		json_t *names = json_object_get(b, !strcmp(k, "DefineStmt") ? "defnames" : "typeName");
+		lint_effect x = { .op = LINT_OP_CREATE_TYPE };
+		x.name = (char *)(!strcmp(k, "CompositeTypeStmt") ? relname(json_object_get(b, "typevar"), NULL)
+								   : last_name(names));
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "ReindexStmt"))
+		return reindex(f, st, b);
+	if (!strcmp(k, "VacuumStmt"))
+		return vacuum(f, st, b);
+	if (!strcmp(k, "ClusterStmt")) {
+		lint_effect x = { .op = LINT_OP_CLUSTER };
+		json_t *rel = json_object_get(b, "relation");
+		x.table = (char *)(rel ? relname(rel, &x.flags) : "");
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "LockStmt")) {
+		json_int_t mode = json_integer_value(json_object_get(b, "mode"));
+		lint_effect x = { .op = LINT_OP_LOCK,
+				  .what = (char *)strata__lint_lock_name(
+					  mode >= 1 && mode <= 8 ? (lint_lock)mode : LINT_LK_ACCESS_EXCLUSIVE) };
+		return relations(f, st, json_object_get(b, "relations"), &x);
+	}
+	if (!strcmp(k, "CommentStmt"))
+		return comment(f, st, b);
+	if (!strcmp(k, "CreateTrigStmt")) {
+		lint_effect x = { .op = LINT_OP_CREATE_TRIGGER, .name = (char *)jstr(b, "trigname") };
+		x.table = (char *)relname(json_object_get(b, "relation"), &x.flags);
+		return add(f, st, &x);
+	}
+	if (!strcmp(k, "AlterSeqStmt")) {
+		lint_effect x = { .op = LINT_OP_ALTER_SEQUENCE,
+				  .name = (char *)relname(json_object_get(b, "sequence"), NULL) };
 		return add(f, st, &x);
 	}
 	return STRATA_OK;

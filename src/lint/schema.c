@@ -12,26 +12,6 @@
 
 #define MAXID 64
 
-/* A raw SQL type, lower-cased without blanks at the ends, into buf. */
-static const char *raw_type(const strata_column *c, char *buf, size_t cap)
-{
-	size_t n = 0;
-	const char *s = c->type.raw ? c->type.raw : "";
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	for (; *s && n + 1 < cap; s++)
-		buf[n++] = (char)tolower((unsigned char)*s);
-	while (n && isspace((unsigned char)buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 typedef enum tkind { TK_OTHER, TK_TEXT, TK_VARCHAR, TK_CHAR, TK_TS_NOTZ, TK_FLOAT } tkind;
 
 /* Classify a column's type for the rules that care. */
@@ -44,23 +24,14 @@ static tkind classify(const strata_column *c)
 	case STRATA_T_RAW: break;
 	default: return TK_OTHER;
 	}
-	char b[80];
-	const char *t = raw_type(c, b, sizeof b);
-	if (strcmp(t, "text") == 0 || strcmp(t, "varchar") == 0 || strcmp(t, "character varying") == 0 ||
-	    strcmp(t, "clob") == 0 || strcmp(t, "citext") == 0)
-		return TK_TEXT;
-	if (starts(t, "varchar(") || starts(t, "character varying(") || starts(t, "nvarchar("))
-		return TK_VARCHAR;
-	if (strcmp(t, "char") == 0 || strcmp(t, "bpchar") == 0 || strcmp(t, "character") == 0 ||
-	    starts(t, "char(") || starts(t, "character(") || starts(t, "nchar") || starts(t, "bpchar("))
-		return TK_CHAR;
-	if (strcmp(t, "timestamp") == 0 || starts(t, "timestamp(") || starts(t, "timestamp without") ||
-	    (starts(t, "timestamp") && strstr(t, "without time zone")))
-		return TK_TS_NOTZ;
-	if (strcmp(t, "real") == 0 || strcmp(t, "float") == 0 || starts(t, "float") ||
-	    strcmp(t, "double") == 0 || starts(t, "double precision"))
-		return TK_FLOAT;
-	return TK_OTHER;
+	switch (strata__lint_type_class(c->type.raw, NULL)) {
+	case LINT_T_TEXT: return TK_TEXT;
+	case LINT_T_VARCHAR: return TK_VARCHAR;
+	case LINT_T_CHAR: return TK_CHAR;
+	case LINT_T_TS_NOTZ: return TK_TS_NOTZ;
+	case LINT_T_FLOAT: return TK_FLOAT;
+	default: return TK_OTHER;
+	}
 }
 
 /* Does SQL text `expr` mention identifier `name` as a whole word? */
@@ -148,7 +119,7 @@ static bool status_like(const char *name)
 	return false;
 }
 
-static bool money_like(const char *name)
+bool strata__lint_money_like(const char *name)
 {
 	static const char *const words[] = { "price", "prices", "amount", "cost", "costs", "total", "subtotal",
 					     "balance", "fee", "fees", "salary", "wage", "money", "tax",
@@ -267,7 +238,7 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 				       "column %s.%s uses a native enum: with enum-style = check use text with a "
 				       "CHECK (values can then be removed)",
 				       t->name, c->name);
-	if (rc == STRATA_OK && k == TK_FLOAT && money_like(c->name))
+	if (rc == STRATA_OK && k == TK_FLOAT && strata__lint_money_like(c->name))
 		rc = strata__lint_emit(ctx, R_MONEY_FLOAT, ln, cl, o,
 				       "column %s.%s holds money in a floating-point type: use decimal(p,s) or "
 				       "integer cents",

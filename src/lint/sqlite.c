@@ -158,7 +158,171 @@ static int add(lint_file *f, const lint_stmt *st, lint_effect *x)
 	return strata__lint_eff_add(strata__lint_file_effects(f), x);
 }
 
-/* CREATE [TEMP|UNIQUE|VIRTUAL] TABLE|INDEX|VIEW|TRIGGER [IF NOT EXISTS] name [ON table] */
+static bool punct(const tok *v, size_t n, size_t i, char c)
+{
+	return i < n && v[i].kind == T_PUNCT && v[i].text[0] == c;
+}
+
+/* A word that ends a column's type and starts a column constraint. */
+static bool constraint_word(const tok *v, size_t n, size_t i)
+{
+	static const char *const w[] = { "CONSTRAINT", "PRIMARY", "NOT",     "NULL",      "UNIQUE", "CHECK",
+					 "DEFAULT",    "COLLATE", "REFERENCES", "GENERATED", "AS",     NULL };
+	for (const char *const *p = w; *p; p++)
+		if (is(v, n, i, *p))
+			return true;
+	return false;
+}
+
+/* Skip a parenthesized group starting at v[i] ('('): the index after its ')'. */
+static size_t skip_group(const tok *v, size_t n, size_t i)
+{
+	int depth = 0;
+	for (; i < n; i++) {
+		if (punct(v, n, i, '('))
+			depth++;
+		else if (punct(v, n, i, ')') && --depth == 0)
+			return i + 1;
+	}
+	return n;
+}
+
+/* The column's type from v[*i] up to a constraint, ',' or ')' (at depth 0), as written, into buf. */
+static void column_type(const char *s, const tok *v, size_t n, size_t *i, char *buf, size_t cap)
+{
+	size_t from = *i, to = *i;
+	while (to < n && !constraint_word(v, n, to) && !punct(v, n, to, ',') && !punct(v, n, to, ')'))
+		to = punct(v, n, to, '(') ? skip_group(v, n, to) : to + 1;
+	*i = to;
+	buf[0] = '\0';
+	if (to == from)
+		return;
+	size_t a = v[from].at, b = v[to - 1].at + v[to - 1].len;
+	snprintf(buf, cap, "%.*s", (int)(b - a), s + a);
+}
+
+/*
+ * Column constraints from v[*i] to the ',' or ')' that ends the column:
+ * flags, the referenced table, and each CONSTRAINT name as a
+ * DEF_CONSTRAINT effect.
+ */
+static int column_constraints(lint_file *f, const lint_stmt *st, const tok *v, size_t n, size_t *i, const char *table,
+			      lint_effect *x, char *ref, size_t refcap)
+{
+	int rc = STRATA_OK;
+	while (*i < n && !punct(v, n, *i, ',') && !punct(v, n, *i, ')') && rc == STRATA_OK) {
+		size_t j = *i;
+		if (is(v, n, j, "CONSTRAINT") && j + 1 < n) {
+			char cn[128];
+			size_t k = j + 1;
+			lint_effect c = { .op = LINT_OP_DEF_CONSTRAINT, .table = (char *)table };
+			if (name_at(st->sql, v, n, &k, cn, sizeof cn, &c.name_len)) {
+				c.name = cn;
+				strata__lint_stmt_pos(st, v[j].at, &c.line, &c.col);
+				rc = add(f, st, &c);
+			}
+			*i = k;
+			continue;
+		}
+		if (is(v, n, j, "PRIMARY"))
+			x->flags |= LINT_F_PRIMARY | LINT_F_NOT_NULL;
+		else if (is(v, n, j, "UNIQUE"))
+			x->flags |= LINT_F_UNIQUE;
+		else if (is(v, n, j, "NOT") && is(v, n, j + 1, "NULL"))
+			x->flags |= LINT_F_NOT_NULL;
+		else if (is(v, n, j, "DEFAULT"))
+			x->flags |= LINT_F_DEFAULT;
+		else if (is(v, n, j, "GENERATED") || is(v, n, j, "AS"))
+			x->flags |= LINT_F_IDENTITY;
+		else if (is(v, n, j, "REFERENCES")) {
+			size_t k = j + 1;
+			if (name_at(st->sql, v, n, &k, ref, refcap, NULL)) {
+				x->flags |= LINT_F_FOREIGN;
+				x->to = ref;
+			}
+			*i = k;
+			continue;
+		}
+		*i = punct(v, n, j, '(') ? skip_group(v, n, j) : j + 1;
+	}
+	return rc;
+}
+
+/* Do the columns named in the group at v[i] ('(' ... ')') include `col`? */
+static bool group_names(const char *s, const tok *v, size_t n, size_t i, const char *col)
+{
+	char nm[128];
+	size_t end = skip_group(v, n, i);
+	for (size_t k = i + 1; k < end; k++) {
+		size_t j = k;
+		if ((v[k].kind == T_WORD || v[k].kind == T_NAME) && name_at(s, v, n, &j, nm, sizeof nm, NULL) &&
+		    strata__lint_ieq(nm, col))
+			return true;
+	}
+	return false;
+}
+
+/* The elements of CREATE TABLE name ( ... ) from v[i] ('('): columns and table constraints. */
+static int table_elements(lint_file *f, const lint_stmt *st, const tok *v, size_t n, size_t i, const char *table)
+{
+	size_t end = skip_group(v, n, i);
+	/* First the table constraints, which mark key columns. */
+	size_t pk = n, fk[8], nfk = 0;
+	for (size_t k = i + 1; k < end; k++) {
+		if (!(punct(v, n, k - 1, '(') && k - 1 == i) && !punct(v, n, k - 1, ','))
+			continue;
+		size_t j = k;
+		if (is(v, n, j, "CONSTRAINT"))
+			j += 2;
+		if (is(v, n, j, "PRIMARY") && is(v, n, j + 1, "KEY") && punct(v, n, j + 2, '('))
+			pk = j + 2;
+		else if (is(v, n, j, "FOREIGN") && is(v, n, j + 1, "KEY") && punct(v, n, j + 2, '(') && nfk < 8)
+			fk[nfk++] = j + 2;
+		for (; k < end && !punct(v, n, k, ','); k = punct(v, n, k, '(') ? skip_group(v, n, k) : k + 1)
+			;
+	}
+	int rc = STRATA_OK;
+	size_t k = i + 1;
+	while (k < end - 1 && rc == STRATA_OK) {
+		char col[128], type[96], ref[128];
+		size_t start = k;
+		bool tcons = is(v, n, k, "CONSTRAINT") || is(v, n, k, "PRIMARY") || is(v, n, k, "UNIQUE") ||
+			     is(v, n, k, "CHECK") || is(v, n, k, "FOREIGN");
+		lint_effect x = { .op = LINT_OP_DEF_COLUMN, .table = (char *)table };
+		if (tcons) {
+			if (is(v, n, k, "CONSTRAINT")) {
+				lint_effect c = { .op = LINT_OP_DEF_CONSTRAINT, .table = (char *)table };
+				size_t j = k + 1;
+				if (name_at(st->sql, v, n, &j, col, sizeof col, &c.name_len)) {
+					c.name = col;
+					strata__lint_stmt_pos(st, v[k].at, &c.line, &c.col);
+					rc = add(f, st, &c);
+				}
+			}
+		} else if (name_at(st->sql, v, n, &k, col, sizeof col, &x.name_len)) {
+			x.name = col;
+			strata__lint_stmt_pos(st, v[start].at, &x.line, &x.col);
+			column_type(st->sql, v, n, &k, type, sizeof type);
+			x.type = type;
+			rc = column_constraints(f, st, v, n, &k, table, &x, ref, sizeof ref);
+			if (pk < n && group_names(st->sql, v, n, pk, col))
+				x.flags |= LINT_F_PRIMARY;
+			for (size_t q = 0; q < nfk; q++)
+				if (group_names(st->sql, v, n, fk[q], col))
+					x.flags |= LINT_F_FOREIGN;
+			if (rc == STRATA_OK)
+				rc = add(f, st, &x);
+		}
+		for (; k < end && !punct(v, n, k, ','); k = punct(v, n, k, '(') ? skip_group(v, n, k) : k + 1)
+			;
+		k++;
+		if (k <= start)
+			break;
+	}
+	return rc;
+}
+
+/* CREATE [TEMP|UNIQUE|VIRTUAL] TABLE|INDEX|VIEW|TRIGGER [IF NOT EXISTS] name [ON table] [( ... )] */
 static int create(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 {
 	size_t i = 1;
@@ -188,7 +352,10 @@ static int create(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 		if (name_at(st->sql, v, n, &i, other, sizeof other, NULL))
 			x.table = other;
 	}
-	return add(f, st, &x);
+	int rc = add(f, st, &x);
+	if (rc == STRATA_OK && table && punct(v, n, i, '('))
+		rc = table_elements(f, st, v, n, i, name);
+	return rc;
 }
 
 /* DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] name */
@@ -201,15 +368,13 @@ static int drop(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 	char kind[80], name[128];
 	snprintf(kind, sizeof kind, "%s", v[i].text);
 	i++;
-	lint_effect x = { .op = table   ? LINT_OP_DROP_TABLE
-				: index ? LINT_OP_DROP_INDEX
-					: LINT_OP_DROP_OTHER,
+	lint_effect x = { .op = table ? LINT_OP_DROP_TABLE : index ? LINT_OP_DROP_INDEX : LINT_OP_DROP_OTHER,
 			  .what = kind };
 	if (is(v, n, i, "IF") && is(v, n, i + 1, "EXISTS")) {
 		x.flags |= LINT_F_IF_EXISTS;
 		i += 2;
 	}
-	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
+	if (!name_at(st->sql, v, n, &i, name, sizeof name, &x.name_len))
 		return STRATA_OK;
 	if (table)
 		x.table = name;
@@ -222,13 +387,13 @@ static int drop(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 static int alter(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 {
 	size_t i = 2;
-	char name[128], other[128], col[128];
+	char name[128], other[128], col[128], type[96], ref[128];
 	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
 		return STRATA_OK;
 	lint_effect x = { .table = name };
 	if (is(v, n, i, "RENAME") && is(v, n, i + 1, "TO")) {
 		i += 2;
-		if (!name_at(st->sql, v, n, &i, other, sizeof other, NULL))
+		if (!name_at(st->sql, v, n, &i, other, sizeof other, &x.name_len))
 			return STRATA_OK;
 		x.op = LINT_OP_RENAME_TABLE;
 		x.to = other;
@@ -239,7 +404,7 @@ static int alter(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 		if (!name_at(st->sql, v, n, &i, col, sizeof col, NULL) || !is(v, n, i, "TO"))
 			return STRATA_OK;
 		i++;
-		if (!name_at(st->sql, v, n, &i, other, sizeof other, NULL))
+		if (!name_at(st->sql, v, n, &i, other, sizeof other, &x.name_len))
 			return STRATA_OK;
 		x.op = LINT_OP_RENAME_COLUMN;
 		x.name = col;
@@ -252,19 +417,16 @@ static int alter(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 			return STRATA_OK;
 		x.op = LINT_OP_ADD_COLUMN;
 		x.name = col;
-		for (size_t j = i; j < n; j++) {
-			if (is(v, n, j, "NOT") && is(v, n, j + 1, "NULL"))
-				x.flags |= LINT_F_NOT_NULL;
-			if (is(v, n, j, "DEFAULT"))
-				x.flags |= LINT_F_DEFAULT;
-			if (is(v, n, j, "GENERATED") || is(v, n, j, "AS"))
-				x.flags |= LINT_F_IDENTITY;
-		}
+		column_type(st->sql, v, n, &i, type, sizeof type);
+		x.type = type;
+		int rc = column_constraints(f, st, v, n, &i, name, &x, ref, sizeof ref);
+		if (rc != STRATA_OK)
+			return rc;
 	} else if (is(v, n, i, "DROP")) {
 		i++;
 		if (is(v, n, i, "COLUMN"))
 			i++;
-		if (!name_at(st->sql, v, n, &i, col, sizeof col, NULL))
+		if (!name_at(st->sql, v, n, &i, col, sizeof col, &x.name_len))
 			return STRATA_OK;
 		x.op = LINT_OP_DROP_COLUMN;
 		x.name = col;
@@ -274,11 +436,45 @@ static int alter(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 	return add(f, st, &x);
 }
 
+/* The columns an UPDATE sets: `col =` and `(a, b) =` at depth 0 after SET, as ASSIGN effects. */
+static int assignments(lint_file *f, const lint_stmt *st, const tok *v, size_t n, size_t set, const char *table)
+{
+	int rc = STRATA_OK;
+	char col[128];
+	for (size_t i = set + 1; i < n && rc == STRATA_OK;) {
+		if (is(v, n, i, "FROM") || is(v, n, i, "WHERE") || is(v, n, i, "RETURNING"))
+			break;
+		bool item = punct(v, n, i - 1, ',') || i == set + 1;
+		if (item && punct(v, n, i, '(')) {
+			size_t end = skip_group(v, n, i);
+			for (size_t k = i + 1; k + 1 < end && rc == STRATA_OK; k++) {
+				size_t j = k;
+				if ((v[k].kind == T_WORD || v[k].kind == T_NAME) && name_at(st->sql, v, n, &j, col, sizeof col, NULL)) {
+					lint_effect a = { .op = LINT_OP_ASSIGN, .table = (char *)table, .name = col };
+					rc = add(f, st, &a);
+					k = j - 1;
+				}
+			}
+			i = end;
+			continue;
+		}
+		size_t j = i;
+		if (item && name_at(st->sql, v, n, &j, col, sizeof col, NULL) && punct(v, n, j, '=')) {
+			lint_effect a = { .op = LINT_OP_ASSIGN, .table = (char *)table, .name = col };
+			rc = add(f, st, &a);
+			i = j;
+			continue;
+		}
+		i = punct(v, n, i, '(') ? skip_group(v, n, i) : i + 1;
+	}
+	return rc;
+}
+
 /* [WITH ...] DELETE FROM name ... | UPDATE [OR x] name ...: the verb at depth 0, the table, a WHERE at depth 0. */
 static int dml(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 {
 	int depth = 0;
-	size_t verb = n;
+	size_t verb = n, set = n;
 	bool where = false;
 	for (size_t j = 0; j < n; j++) {
 		if (v[j].kind == T_PUNCT && v[j].text[0] == '(')
@@ -289,6 +485,8 @@ static int dml(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 			verb = j;
 		else if (depth == 0 && verb < n && is(v, n, j, "WHERE"))
 			where = true;
+		else if (depth == 0 && verb < n && set == n && is(v, n, j, "SET"))
+			set = j;
 	}
 	if (verb == n)
 		return STRATA_OK;
@@ -300,9 +498,28 @@ static int dml(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 	char name[128];
 	if (!name_at(st->sql, v, n, &i, name, sizeof name, NULL))
 		return STRATA_OK;
-	lint_effect x = { .op = is(v, n, verb, "DELETE") ? LINT_OP_DELETE : LINT_OP_UPDATE,
+	bool update = is(v, n, verb, "UPDATE");
+	lint_effect x = { .op = update ? LINT_OP_UPDATE : LINT_OP_DELETE,
 			  .table = name,
 			  .flags = where ? LINT_F_WHERE : 0u };
+	int rc = add(f, st, &x);
+	if (rc == STRATA_OK && update && set < n)
+		rc = assignments(f, st, v, n, set, name);
+	return rc;
+}
+
+/* BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE] [TRANSACTION], COMMIT/END [TRANSACTION], ROLLBACK [TRANSACTION] (not TO). */
+static int transaction(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
+{
+	lint_effect x = { .op = LINT_OP_BEGIN };
+	if (is(v, n, 0, "COMMIT") || is(v, n, 0, "END"))
+		x.op = LINT_OP_COMMIT;
+	else if (is(v, n, 0, "ROLLBACK")) {
+		for (size_t i = 1; i < n; i++)
+			if (is(v, n, i, "TO"))
+				return STRATA_OK;
+		x.op = LINT_OP_ROLLBACK;
+	}
 	return add(f, st, &x);
 }
 
@@ -321,6 +538,8 @@ int strata__lint_sq_stmt(lint_file *f, const lint_stmt *st)
 		rc = alter(f, st, v, n);
 	else if (is(v, n, 0, "DELETE") || is(v, n, 0, "UPDATE") || is(v, n, 0, "WITH"))
 		rc = dml(f, st, v, n);
+	else if (is(v, n, 0, "BEGIN") || is(v, n, 0, "COMMIT") || is(v, n, 0, "END") || is(v, n, 0, "ROLLBACK"))
+		rc = transaction(f, st, v, n);
 	free(v);
 	return rc;
 }

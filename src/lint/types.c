@@ -151,3 +151,78 @@ bool strata__lint_type_cheap_change(const char *from, const char *to)
 		return true;
 	return a_vc && a.nmods && b.mods[0] >= a.mods[0];
 }
+
+lint_tclass strata__lint_type_class(const char *type, bool *array)
+{
+	/* Lower case, blanks collapsed, (modifiers) and [] left out: "timestamp(3) with time zone" -> "timestamp with time zone". */
+	char b[64];
+	size_t n = 0;
+	int depth = 0;
+	bool arr = false;
+	for (const char *s = type ? type : ""; *s && n + 1 < sizeof b; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '(' || c == ')') {
+			depth += c == '(' ? 1 : -1;
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		if (c == '[' || c == ']') {
+			arr = true;
+			continue;
+		}
+		if (isspace(c)) {
+			if (n && b[n - 1] != ' ')
+				b[n++] = ' ';
+			continue;
+		}
+		b[n++] = (char)tolower(c);
+	}
+	while (n && b[n - 1] == ' ')
+		n--;
+	b[n] = '\0';
+	if (array)
+		*array = arr;
+	bool has_len = strchr(type ? type : "", '(') != NULL;
+	static const struct {
+		const char *name;
+		lint_tclass cls;
+	} map[] = {
+		{ "text", LINT_T_TEXT },
+		{ "clob", LINT_T_TEXT },
+		{ "citext", LINT_T_TEXT },
+		{ "char", LINT_T_CHAR },
+		{ "character", LINT_T_CHAR },
+		{ "bpchar", LINT_T_CHAR },
+		{ "nchar", LINT_T_CHAR },
+		{ "national character", LINT_T_CHAR },
+		{ "timestamp", LINT_T_TS_NOTZ },
+		{ "timestamp without time zone", LINT_T_TS_NOTZ },
+		{ "real", LINT_T_FLOAT },
+		{ "float", LINT_T_FLOAT },
+		{ "float4", LINT_T_FLOAT },
+		{ "float8", LINT_T_FLOAT },
+		{ "double", LINT_T_FLOAT },
+		{ "double precision", LINT_T_FLOAT },
+		{ "smallint", LINT_T_INT2 },
+		{ "int2", LINT_T_INT2 },
+		{ "int", LINT_T_INT4 },
+		{ "int4", LINT_T_INT4 },
+		{ "integer", LINT_T_INT4 },
+		{ "bigint", LINT_T_INT8 },
+		{ "int8", LINT_T_INT8 },
+		{ "smallserial", LINT_T_SERIAL2 },
+		{ "serial2", LINT_T_SERIAL2 },
+		{ "serial", LINT_T_SERIAL4 },
+		{ "serial4", LINT_T_SERIAL4 },
+		{ "bigserial", LINT_T_SERIAL8 },
+		{ "serial8", LINT_T_SERIAL8 },
+	};
+	if (!strcmp(b, "varchar") || !strcmp(b, "character varying") || !strcmp(b, "nvarchar") ||
+	    !strcmp(b, "national character varying"))
+		return has_len ? LINT_T_VARCHAR : LINT_T_TEXT;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(b, map[i].name))
+			return map[i].cls;
+	return LINT_T_OTHER;
+}
