@@ -355,6 +355,11 @@ static int column_design(lint_file *f, const lint_effect *e, const char *o)
 	const char *t = e->table, *c = e->name;
 	bool key = (e->flags & (LINT_F_PRIMARY | LINT_F_FOREIGN)) || ends_with_id(c);
 	bool all = f->ctx->cfg->bigint_all;
+	/* PostgreSQL's parser names int4 and int2; say them as users write them. */
+	const char *shown = !e->type                 ? ""
+			    : strata__lint_ieq(e->type, "int4") ? "integer"
+			    : strata__lint_ieq(e->type, "int2") ? "smallint"
+								: e->type;
 	int rc = STRATA_OK;
 	switch (cls) {
 	case LINT_T_CHAR:
@@ -380,13 +385,13 @@ static int column_design(lint_file *f, const lint_effect *e, const char *o)
 	case LINT_T_SERIAL4:
 		if (key || all)
 			rc = EMIT(R_BIGINT_INT, o, "%scolumn %s.%s is %s (32 bits): use bigint", key ? "key " : "", t, c,
-				  e->type);
+				  shown);
 		break;
 	case LINT_T_INT2:
 	case LINT_T_SERIAL2:
 		if (key || all)
 			rc = EMIT(R_BIGINT_SMALLINT, o, "%scolumn %s.%s is %s (16 bits): use bigint", key ? "key " : "", t,
-				  c, e->type);
+				  c, shown);
 		break;
 	default: break;
 	}

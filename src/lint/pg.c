@@ -597,7 +597,12 @@ static int vacuum(lint_file *f, const lint_stmt *st, json_t *b)
 	for (size_t i = 0; i < json_array_size(opts); i++) {
 		json_t *d, *arg;
 		node(json_array_get(opts, i), &d);
-		bool off = !strcmp(node(json_object_get(d, "arg"), &arg), "Boolean") && !jtrue(arg, "boolval");
+		const char *ak = node(json_object_get(d, "arg"), &arg);
+		const char *sv = jstr(arg, "sval");
+		bool off = (!strcmp(ak, "Boolean") && !jtrue(arg, "boolval")) ||
+			   (!strcmp(ak, "String") && (strata__lint_ieq(sv, "false") || strata__lint_ieq(sv, "off") ||
+						      !strcmp(sv, "0"))) ||
+			   (!strcmp(ak, "Integer") && !json_integer_value(json_object_get(arg, "ival")));
 		if (!strcmp(jstr(d, "defname"), "full") && !off)
 			x.flags |= LINT_F_FULL;
 	}

@@ -151,10 +151,13 @@ static bool name_at(const char *s, const tok *v, size_t n, size_t *i, char *buf,
 	}
 }
 
+/* Append an effect of the statement to the section being read (at the statement, unless it has a place). */
 static int add(lint_file *f, const lint_stmt *st, lint_effect *x)
 {
-	x->line = st->line;
-	x->col = st->col;
+	if (!x->line) {
+		x->line = st->line;
+		x->col = st->col;
+	}
 	return strata__lint_eff_add(strata__lint_file_effects(f), x);
 }
 

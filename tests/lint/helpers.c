@@ -74,3 +74,38 @@ const char *report_text(const strata_lint_report *r)
 	free(t);
 	return buf;
 }
+
+const strata_lint_finding *find_rule(const strata_lint_report *r, const char *rule)
+{
+	for (size_t i = 0; i < strata_lint_report_count(r); i++)
+		if (strcmp(strata_lint_report_get(r, i)->rule, rule) == 0)
+			return strata_lint_report_get(r, i);
+	return NULL;
+}
+
+void expect_rule(strata_backend d, const char *base, const char *file, const char *rule, bool fire,
+		 const strata_lint_config *cfg)
+{
+	const char *files[2] = { base, file };
+	strata_lint_report *r = base ? lint_migs(d, files, 2, NULL, cfg) : lint_migs(d, &file, 1, NULL, cfg);
+	size_t n = 0;
+	/* Only the last file counts: the base sets the scene. */
+	for (size_t i = 0; i < strata_lint_report_count(r); i++) {
+		const strata_lint_finding *f = strata_lint_report_get(r, i);
+		n += strcmp(f->rule, rule) == 0 && strstr(f->file, base ? "_m1.sql" : "_m0.sql") != NULL;
+	}
+	const char *dn = d == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL";
+	if (fire)
+		cr_assert(n > 0, "%s should fire on %s:\n%s\ngot:\n%s", rule, dn, file, report_text(r));
+	else
+		cr_assert(n == 0, "%s should not fire on %s:\n%s\ngot:\n%s", rule, dn, file, report_text(r));
+	strata_lint_report_free(r);
+}
+
+strata_lint_config *config_with(const char *key, const char *value)
+{
+	strata_lint_config *c = NULL;
+	ST_OK(strata_lint_config_new(&c));
+	ST_OK(strata_lint_config_set(c, key, value));
+	return c;
+}

@@ -22,6 +22,20 @@ size_t count_rule(const strata_lint_report *r, const char *rule);
 /* The report as text (for assertion messages; static buffer). */
 const char *report_text(const strata_lint_report *r);
 
+/* The first finding of `rule`, or NULL. */
+const strata_lint_finding *find_rule(const strata_lint_report *r, const char *rule);
+
+/*
+ * Lint `base` (a whole file text; NULL: none) and then `file` for dialect
+ * d under cfg (may be NULL), and assert that `rule` fires on `file` (or,
+ * with fire false, does not).
+ */
+void expect_rule(strata_backend d, const char *base, const char *file, const char *rule, bool fire,
+		 const strata_lint_config *cfg);
+
+/* A new config with one key set (strata_lint_config_free it). */
+strata_lint_config *config_with(const char *key, const char *value);
+
 /* Assert a rule fires (at least once) / does not fire. */
 #define FIRES(r, rule) cr_assert(count_rule((r), (rule)) > 0, "%s should fire; got:\n%s", (rule), report_text(r))
 #define QUIET(r, rule) cr_assert(count_rule((r), (rule)) == 0, "%s should not fire; got:\n%s", (rule), report_text(r))
