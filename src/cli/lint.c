@@ -1,32 +1,41 @@
 /*
- * strata lint [PATHS...] [--db URL] [--since VERSION] [--format text|json|sarif]
- *             [--max-warnings N] [--dialect sqlite|postgres] [--config FILE]
- *             [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]
+ * strata lint [PATHS...] [--db URL] [--since VERSION] [--changed-since REF]
+ *             [--format text|json|sarif] [--max-warnings N] [--dialect sqlite|postgres]
+ *             [--config FILE] [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]
  *             [--scratch-db URL] [--list-rules] [--explain ID]
  *
  * Best-practice rules on the schema file, the migrations directory and
- * (with --db) a live database.  Exit 0 when nothing at error level was
+ * (with --db) a live database.  With --changed-since, only the files git
+ * says changed since REF (committed, staged, in the working tree, or new
+ * and untracked) are reported; the other migrations are replayed as
+ * history.  Exit 0 when nothing at error level was
  * found (and the warnings are within --max-warnings), 1 otherwise, 2 when
  * linting could not run.
  */
 #include <getopt.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: strata lint [PATHS...] [--db URL] [--since VERSION] [--format text|json|sarif]\n"
-		"                   [--max-warnings N] [--dialect sqlite|postgres] [--config FILE]\n"
-		"                   [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]\n"
+		"usage: strata lint [PATHS...] [--db URL] [--since VERSION] [--changed-since REF]\n"
+		"                   [--format text|json|sarif] [--max-warnings N] [--dialect sqlite|postgres]\n"
+		"                   [--config FILE] [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]\n"
 		"                   [--scratch-db POSTGRES-URL] [--list-rules] [--explain ID]\n"
 		"Check the schema file, migrations and live databases against best-practice rules.\n"
 		"PATHS are schema files, migration files (*.sql) or migration directories; without\n"
 		"them the schema file (schema.strata) and migrations/ are linted when they exist.\n"
 		"Configuration comes from .strata-lint (or --config), then the flags.\n"
+		"--changed-since REF reports only the files git says changed since REF (a pull request's\n"
+		"files); the other migrations are replayed as history, and tables the changed ones create\n"
+		"are new to the later ones.\n"
 		"--scratch-db names a PostgreSQL server where a throwaway database is created to apply\n"
 		"PostgreSQL migrations and check that each down undoes its up (dropped afterwards).\n"
 		"Suppress one finding with a comment on the line before it:\n"
@@ -97,6 +106,154 @@ static strata_backend url_dialect(const char *url)
 	return (strata_backend)0;
 }
 
+/* The files git names: absolute paths, NUL-separated in buf (`prefix`/ before each). */
+typedef struct changed {
+	char **v;
+	size_t n, cap;
+} changed;
+
+static void changed_free(changed *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+	memset(c, 0, sizeof *c);
+}
+
+static int changed_add(changed *c, const char *prefix, const char *rel)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		char **v = realloc(c->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		c->v = v;
+		c->cap = cap;
+	}
+	size_t n = strlen(prefix) + strlen(rel) + 2;
+	char *p = malloc(n);
+	if (!p)
+		return -1;
+	snprintf(p, n, "%s%s%s", prefix, *prefix ? "/" : "", rel);
+	/* The real path, so the linter can compare it with the files it reads. */
+	char *r = realpath(p, NULL);
+	c->v[c->n++] = r ? r : p;
+	if (r)
+		free(p);
+	return 0;
+}
+
+/*
+ * Run git with `args` (NULL-terminated, "git" first); its standard output
+ * into *out (free()), *len bytes.  Git's own errors go to our standard
+ * error.  Returns git's exit status, or -1 when it could not run.
+ */
+static int run_git(char *const args[], char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	int fd[2];
+	if (pipe(fd) != 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	extern char **environ;
+	pid_t pid;
+	int err = posix_spawnp(&pid, "git", &fa, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (err != 0) {
+		close(fd[0]);
+		return -1;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ssize_t got;
+	while (buf && (got = read(fd[0], buf + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (cap - n < 2) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0)
+		;
+	if (!buf)
+		return -1;
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The files that changed since `ref`: committed after it, staged or
+ * changed in the working tree (git diff REF), and new untracked files
+ * (git ls-files --others), as real paths.  Returns 0, or 2 after saying why.
+ */
+static int changed_since(const char *ref, changed *out)
+{
+	char *top = NULL, *diff = NULL, *fresh = NULL;
+	size_t n;
+	int status = 2;
+	char *a1[] = { "git", "rev-parse", "--show-toplevel", NULL };
+	int st = run_git(a1, &top, &n);
+	if (st != 0) {
+		cli_errorf("lint: --changed-since %s: %s", ref,
+			   st < 0 ? "cannot run git (is it installed?)" : "not inside a git repository");
+		goto done;
+	}
+	while (n && (top[n - 1] == '\n' || top[n - 1] == '\r'))
+		top[--n] = '\0';
+	char *a2[] = { "git", "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", (char *)ref, "--", NULL };
+	if ((st = run_git(a2, &diff, &n)) != 0) {
+		cli_errorf("lint: --changed-since %s: git diff failed (is %s a commit, branch or tag?)", ref, ref);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i += strlen(diff + i) + 1)
+		if (diff[i] && changed_add(out, top, diff + i) != 0)
+			goto nomem;
+	char *a3[] = { "git", "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ":/", NULL };
+	if ((st = run_git(a3, &fresh, &n)) != 0) {
+		cli_errorf("lint: --changed-since %s: git ls-files failed", ref);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i += strlen(fresh + i) + 1)
+		if (fresh[i] && changed_add(out, top, fresh + i) != 0)
+			goto nomem;
+	status = 0;
+	goto done;
+nomem:
+	cli_errorf("lint: out of memory");
+done:
+	free(top);
+	free(diff);
+	free(fresh);
+	return status;
+}
+
+/* Is path (any form) one of the changed files? */
+static bool is_changed(const changed *c, const char *path)
+{
+	char *r = realpath(path, NULL);
+	bool found = false;
+	for (size_t i = 0; r && i < c->n && !found; i++)
+		found = strcmp(c->v[i], r) == 0;
+	free(r);
+	return found;
+}
+
 /* Apply "KEY=VALUE" to the config. */
 static int set_kv(strata_lint_config *cfg, const char *kv, const char *flag)
 {
@@ -121,6 +278,7 @@ int cmd_lint(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 's' },
+		{ "changed-since", required_argument, NULL, 'C' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-warnings", required_argument, NULL, 'w' },
 		{ "dialect", required_argument, NULL, 'D' },
@@ -136,7 +294,8 @@ int cmd_lint(int argc, char **argv)
 	};
 	enum { MAXFLAGS = 64 };
 	const char *db_url = NULL, *since = NULL, *format = "text", *dialect = NULL, *config_path = NULL;
-	const char *max_warn = NULL, *scratch = NULL;
+	const char *max_warn = NULL, *scratch = NULL, *changed_ref = NULL;
+	changed chg = { NULL, 0, 0 };
 	const char *sets[MAXFLAGS];
 	char disable_buf[MAXFLAGS][160];
 	int nsets = 0, c, status = 2;
@@ -150,10 +309,11 @@ int cmd_lint(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:f:w:D:c:r:x:S:Z:le:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:C:f:w:D:c:r:x:S:Z:le:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_url = optarg; break;
 		case 's': since = optarg; break;
+		case 'C': changed_ref = optarg; break;
 		case 'f': format = optarg; break;
 		case 'w': max_warn = optarg; break;
 		case 'D': dialect = optarg; break;
@@ -195,6 +355,8 @@ int cmd_lint(int argc, char **argv)
 		return 2;
 	}
 
+	if (changed_ref && changed_since(changed_ref, &chg) != 0)
+		goto done;
 	if (strata_lint_config_new(&cfg) != STRATA_OK || strata_lint_report_new(&rep) != STRATA_OK) {
 		cli_error("lint");
 		goto done;
@@ -261,7 +423,8 @@ int cmd_lint(int argc, char **argv)
 			cli_errorf("lint: %s: no such file", p);
 			goto done;
 		}
-		if (strata_lint_schema_file(rep, p, &o) != STRATA_OK) {
+		/* An unchanged schema file is not reported, but still tells drop-column-in-schema what is in use. */
+		if (!(changed_ref && !is_changed(&chg, p)) && strata_lint_schema_file(rep, p, &o) != STRATA_OK) {
 			cli_error(NULL);
 			goto done;
 		}
@@ -272,6 +435,12 @@ int cmd_lint(int argc, char **argv)
 	mo.dialect = mig_dialect;
 	mo.scratch_url = scratch;
 	mo.schema = schema;
+	if (changed_ref) {
+		/* Only what changed is reported (none changed: nothing is). */
+		static const char *const none[1] = { "" };
+		mo.pending = chg.n ? (const char *const *)chg.v : none;
+		mo.npending = chg.n;
+	}
 	for (int i = 0; i < npaths; i++) {
 		const char *p = paths[i];
 		if (is_dir(p)) {
@@ -328,6 +497,7 @@ int cmd_lint(int argc, char **argv)
 		status = 1;
 	}
 done:
+	changed_free(&chg);
 	free(out);
 	free(sqls);
 	strata_close(db);
