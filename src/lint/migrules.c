@@ -484,12 +484,26 @@ static int add_column(lint_file *f, const lint_effect *e, bool here, const char 
 			  "ADD COLUMN %s %s builds a unique index while blocking writes: add the column, then CREATE "
 			  "UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX",
 			  c, fl & LINT_F_PRIMARY ? "PRIMARY KEY" : "UNIQUE");
-	if (rc == STRATA_OK && (fl & LINT_F_FOREIGN))
+	if (rc == STRATA_OK && (fl & LINT_F_FOREIGN)) {
+		const char *ref = e->to ? e->to : "?";
+		bool self = strata__lint_ieq(ref, t);
 		rc = EMIT(R_NOT_VALID, o,
-			  "ADD COLUMN %s REFERENCES %s checks the new column while blocking writes to %s and %s: add the "
+			  "ADD COLUMN %s REFERENCES %s checks the new column while blocking writes to %s%s%s: add the "
 			  "column, then the foreign key NOT VALID, then VALIDATE CONSTRAINT",
-			  c, e->to ? e->to : "?", t, e->to ? e->to : "?");
+			  c, ref, t, self ? "" : " and ", self ? "" : ref);
+	}
 	return rc;
+}
+
+/* concurrently-in-transaction: `what` cannot run in a transaction block, and one is open. */
+static int conc_tx(lint_file *f, const lint_effect *e, const char *obj, const char *what)
+{
+	if (f->explicit_tx)
+		return EMIT(R_CONC_TX, obj,
+			    "%s cannot run in a transaction: move it out of the BEGIN ... COMMIT that starts at line %d",
+			    what, f->begin_line);
+	return EMIT(R_CONC_TX, obj,
+		    "%s cannot run in a transaction: mark the section `-- migrate:up transaction:false`", what);
 }
 
 /* The rules on one effect (up section). */
@@ -525,10 +539,7 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 				  "CREATE INDEX %s on existing table %s blocks writes while it builds: use CONCURRENTLY", nm,
 				  t);
 		if (rc == STRATA_OK && conc && f->in_tx)
-			rc = EMIT(R_CONC_TX, obj,
-				  "CREATE INDEX CONCURRENTLY cannot run in a transaction: mark the section "
-				  "`-- migrate:up transaction:false`%s",
-				  f->explicit_tx ? " and keep it out of BEGIN ... COMMIT" : "");
+			rc = conc_tx(f, e, obj, "CREATE INDEX CONCURRENTLY");
 		break;
 	}
 	case LINT_OP_DROP_TABLE:
@@ -548,10 +559,7 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 			rc = EMIT(R_DROP_INDEX_CONC, c, "DROP INDEX %s takes an exclusive lock on its table: use CONCURRENTLY",
 				  c);
 		if (rc == STRATA_OK && conc && f->in_tx)
-			rc = EMIT(R_CONC_TX, c,
-				  "DROP INDEX CONCURRENTLY cannot run in a transaction: mark the section "
-				  "`-- migrate:up transaction:false`%s",
-				  f->explicit_tx ? " and keep it out of BEGIN ... COMMIT" : "");
+			rc = conc_tx(f, e, c, "DROP INDEX CONCURRENTLY");
 		break;
 	}
 	case LINT_OP_DROP_OTHER:
@@ -632,9 +640,7 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 				  "CONCURRENTLY",
 				  c ? c : "", t);
 		if (rc == STRATA_OK && conc && f->in_tx)
-			rc = EMIT(R_CONC_TX, t,
-				  "DETACH PARTITION ... CONCURRENTLY cannot run in a transaction: mark the section "
-				  "`-- migrate:up transaction:false`");
+			rc = conc_tx(f, e, t, "DETACH PARTITION ... CONCURRENTLY");
 		break;
 	case LINT_OP_REINDEX: {
 		const char *w = e->what ? e->what : "";
@@ -644,16 +650,13 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 				  "REINDEX %s %s blocks writes while it rebuilds: use REINDEX %s CONCURRENTLY %s", w,
 				  c ? c : "", w, c ? c : "");
 		if (rc == STRATA_OK && conc && f->in_tx)
-			rc = EMIT(R_CONC_TX, c ? c : w,
-				  "REINDEX CONCURRENTLY cannot run in a transaction: mark the section "
-				  "`-- migrate:up transaction:false`");
+			rc = conc_tx(f, e, c ? c : w, "REINDEX CONCURRENTLY");
 		break;
 	}
 	case LINT_OP_VACUUM: {
 		bool vacuum = !e->what || strcmp(e->what, "ANALYZE") != 0;
 		if (vacuum && f->in_tx)
-			rc = EMIT(R_CONC_TX, *t ? t : NULL,
-				  "VACUUM cannot run in a transaction: mark the section `-- migrate:up transaction:false`");
+			rc = conc_tx(f, e, *t ? t : NULL, "VACUUM");
 		if (rc == STRATA_OK && (e->flags & LINT_F_FULL) && !here)
 			rc = EMIT(R_REPACK, *t ? t : NULL,
 				  "VACUUM FULL %s rewrites it under an ACCESS EXCLUSIVE lock, blocking reads and writes: use "

@@ -42,7 +42,9 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"text with CHECK (length(col) <= n) also counts. Default `string-style = length` because "
 		"the limit is part of the data's contract on both dialects (SQLite ignores varchar "
 		"lengths, so Strata writes the CHECK). PostgreSQL's own advice is to prefer text: with "
-		"`string-style = text` the rule instead reports varchar(n) on PostgreSQL and accepts text.",
+		"`string-style = text` the rule instead reports varchar(n) on PostgreSQL and accepts text, "
+		"in schema files, live databases and the column definitions of migrations alike (with the "
+		"default, migrations are not checked: a column's CHECK may come in a later statement).",
 		"string-style" },
 	[R_PREFER_ENUM] = { "prefer-enum", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"status-like column stored as free text",
@@ -89,16 +91,20 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"floating-point type for a money-like column",
 		"Binary floating point cannot represent 0.10 exactly; sums of prices drift by cents. A "
 		"column named price, amount, cost, total, balance, fee, salary, tax, discount, refund, "
-		"payment or revenue should be decimal(p,s) or an integer count of cents.", NULL },
+		"payment or revenue should be decimal(p,s) or an integer count of cents. Checked in schema "
+		"files, in the columns migrations define, and in live databases.", NULL },
 	[R_TS_TZ] = { "timestamp-without-tz", DESIGN, PG, STRATA_LINT_WARNING,
 		"timestamp without time zone",
 		"PostgreSQL's `timestamp` stores a wall-clock reading with no zone; the same instant "
 		"written from two sessions with different TimeZone settings compares unequal. Use "
-		"timestamptz (Strata's `timestamp` type already is).", NULL },
+		"timestamptz (Strata's `timestamp` type already is). Checked in schema files, live "
+		"databases and the columns migrations define.", NULL },
 	[R_CHAR] = { "char-type", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"char(n) column",
 		"char(n) pads with spaces, which then take part in comparisons, lengths and client code "
-		"in surprising ways, and it is no faster than varchar. Use string(n).", NULL },
+		"in surprising ways, and it is no faster than varchar. Use string(n) (varchar(n) in a "
+		"migration). Checked in schema files, live databases and the columns migrations define.",
+		NULL },
 	[R_IDENT_LEN] = { "identifier-too-long", DESIGN, BOTH, STRATA_LINT_ERROR,
 		"identifier longer than 63 bytes",
 		"PostgreSQL silently truncates identifiers to 63 bytes, so two long names can collide and "

@@ -120,7 +120,13 @@ Test(output, flawed_sample)
 	int st = test_run_cmd(&out, "cd %s/examples/lint && %s lint 2>&1", STRATA_SOURCE_DIR, STRATA_CLI);
 	cr_assert_eq(st, 1, "%s", out);
 	const char *want[] = { "flawed.strata:12:1: error: [require-primary-key]", "[money-as-float]",
-			       "[add-index-concurrently]", "[narrowing-type]", "[dml-without-where]", "(1 suppressed)" };
+			       "[add-index-concurrently]", "[narrowing-type]", "[dml-without-where]", "(1 suppressed)",
+			       /* the rules squawk users know, each with its lock */
+			       "[prefer-identity]", "[prefer-bigint-over-int]", "[volatile-default] ADD COLUMN token",
+			       "[ban-drop-not-null]", "[ban-duplicate-column-assignments]", "[require-concurrent-reindex]",
+			       "[ban-truncate-cascade]", "[ban-create-domain-with-constraint]", "[prefer-repack]",
+			       "[ban-uncommitted-transaction]", "[concurrently-in-transaction]",
+			       "(lock: SHARE; blocks writes of customers)" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		cr_assert(strstr(out, want[i]), "missing %s in:\n%s", want[i], out);
 	free(out);
