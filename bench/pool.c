@@ -13,9 +13,10 @@
  *   bench_pool --check N [--pg URL] [--pgbouncer URL]
  *       The stress test as a plain program (used under ThreadSanitizer by
  *       `make check`, where Criterion cannot run): 16 threads x N
- *       transactions through strata_pool_transact on a pool of 4 + 4, with
- *       two readers alongside; exits 1 unless every increment landed and
- *       the pool's counters add up.
+ *       transactions through strata_pool_transact on a pool of 4 + 4 with
+ *       query statistics on, with two readers alongside (they also take
+ *       statistics snapshots); exits 1 unless every increment landed and
+ *       the pool's counters and query statistics add up.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -265,8 +266,28 @@ static void *read_thread(void *arg)
 			c->failures++;
 			snprintf(c->message, sizeof c->message, "stats: %d connections open, at most 8 allowed", m.open);
 		}
+		/* per-query statistics merged while every thread records */
+		strata_query_stats *qs = NULL;
+		if (strata_pool_query_stats(c->pool, &qs) != STRATA_OK) {
+			c->failures++;
+			snprintf(c->message, sizeof c->message, "query stats: %s", strata_error_last()->message);
+		}
+		strata_query_stats_free(qs);
 	}
 	return NULL;
+}
+
+/* The calls of the checkers' UPDATE in the pool's query statistics. */
+static uint64_t update_calls(strata_pool *pool)
+{
+	strata_query_stats *qs = NULL;
+	uint64_t calls = 0;
+	if (strata_pool_query_stats(pool, &qs) == STRATA_OK)
+		for (size_t i = 0; i < qs->count; i++)
+			if (strncmp(qs->queries[i].fingerprint, "update ", 7) == 0)
+				calls += qs->queries[i].calls;
+	strata_query_stats_free(qs);
+	return calls;
 }
 
 static int check(const char *name, const char *url, int txs)
@@ -296,6 +317,10 @@ static int check(const char *name, const char *url, int txs)
 	/* short lifetimes and pings, so recycling and pre-ping race with everything else */
 	o.recycle_ms = 200;
 	o.pre_ping_ms = 5;
+	strata_open_options oo = STRATA_OPEN_OPTIONS_INIT;
+	oo.query_stats = STRATA_ON;
+	oo.n_plus_one = -1;
+	o.open = &oo;
 	if (strata_pool_open(&pool, url, &o) != STRATA_OK)
 		die("pool open");
 	struct checker c[CHECK_THREADS + 2];
@@ -328,6 +353,12 @@ static int check(const char *name, const char *url, int txs)
 	if (total != (int64_t)CHECK_THREADS * txs) {
 		fprintf(stderr, "bench_pool --check %s: %lld increments, want %d\n", name, (long long)total,
 			CHECK_THREADS * txs);
+		bad = 1;
+	}
+	uint64_t calls = update_calls(pool);
+	if (calls != (uint64_t)CHECK_THREADS * (uint64_t)txs) {
+		fprintf(stderr, "bench_pool --check %s: query statistics counted %llu updates, want %d\n", name,
+			(unsigned long long)calls, CHECK_THREADS * txs);
 		bad = 1;
 	}
 	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;

@@ -1,8 +1,11 @@
 /*
  * Strata's statement API against the raw backend APIs on the same data:
  * N inserts in one transaction, then N reads by primary key, on SQLite
- * (raw sqlite3_*) and on PostgreSQL (raw libpq).  Each case runs `reps`
- * times; the best run counts.  Prints a table; exits 0.
+ * (raw sqlite3_*) and on PostgreSQL (raw libpq).  Then the cost of
+ * per-query statistics: the same Strata loops on a connection with
+ * query_stats on against one with it off (target: at most 5% slower).
+ * Each case runs `reps` times, interleaved; the best run counts.  Prints
+ * two tables; exits 0.
  *
  *   bench_statements [--rows N] [--reps R] [--pg URL]   (URL default: $STRATA_TEST_PG_URL)
  */
@@ -203,6 +206,45 @@ static void row(const char *backend, const char *op, double raw, double st)
 	printf("| %-10s | %-22s | %12.0f | %12.0f | %5.3f |\n", backend, op, rows / raw, rows / st, raw / st);
 }
 
+/* Best times of Strata with statistics off and on, per backend and operation. */
+static double qs_off[2][2], qs_on[2][2];
+
+/* The bench's loops are N+1 patterns by design: the warnings are counted, not printed. */
+static void quiet_log(strata_log_level level, const char *msg, void *ud)
+{
+	(void)level;
+	(void)msg;
+	(void)ud;
+}
+
+static strata_db *open_with_stats(const char *url)
+{
+	strata_open_options o = STRATA_OPEN_OPTIONS_INIT;
+	o.query_stats = STRATA_ON;
+	o.log = quiet_log;
+	strata_db *db;
+	CHECK(strata_open(&db, url, &o));
+	return db;
+}
+
+static void stats_rows(void)
+{
+	static const char *const backends[2] = { "sqlite", "postgres" };
+	static const char *const ops[2] = { "insert (1 transaction)", "read by primary key" };
+	printf("\nPer-query statistics (query_stats on against off, same loops; target: at most 5%% slower)\n\n");
+	printf("| %-10s | %-22s | %12s | %12s | %8s | %-7s |\n", "backend", "operation", "off ops/s", "on ops/s",
+	       "overhead", "target");
+	printf("|------------|------------------------|--------------|--------------|----------|---------|\n");
+	for (int b = 0; b < 2; b++)
+		for (int o = 0; o < 2; o++) {
+			if (qs_off[b][o] <= 0)
+				continue;
+			double overhead = (qs_on[b][o] / qs_off[b][o] - 1) * 100;
+			printf("| %-10s | %-22s | %12.0f | %12.0f | %7.1f%% | %-7s |\n", backends[b], ops[o], rows / qs_off[b][o],
+			       rows / qs_on[b][o], overhead, overhead <= 5.0 ? "met" : "not met");
+		}
+}
+
 int main(int argc, char **argv)
 {
 	const char *pg = getenv("STRATA_TEST_PG_URL");
@@ -237,17 +279,22 @@ int main(int argc, char **argv)
 		return 1;
 	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	sqlite3_busy_timeout(raw, 5000);
-	double ri = 1e9, si = 1e9, rr = 1e9, sr = 1e9;
+	strata_db *dbq = open_with_stats(url);
+	double ri = 1e9, si = 1e9, rr = 1e9, sr = 1e9, qi = 1e9, qr = 1e9;
 	for (int r = 0; r < reps; r++) {
 		ri = best(ri, raw_sqlite_insert(raw));
 		rr = best(rr, raw_sqlite_read(raw));
 		si = best(si, strata_insert(db));
 		sr = best(sr, strata_read(db));
+		qi = best(qi, strata_insert(dbq));
+		qr = best(qr, strata_read(dbq));
 	}
 	row("sqlite", "insert (1 transaction)", ri, si);
 	row("sqlite", "read by primary key", rr, sr);
+	qs_off[0][0] = si, qs_off[0][1] = sr, qs_on[0][0] = qi, qs_on[0][1] = qr;
 	sqlite3_close(raw);
 	strata_close(db);
+	strata_close(dbq);
 
 	if (pg && *pg) {
 		CHECK(strata_open(&db, pg, NULL));
@@ -259,21 +306,27 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		free(redacted);
-		ri = si = rr = sr = 1e9;
+		dbq = open_with_stats(pg);
+		ri = si = rr = sr = qi = qr = 1e9;
 		for (int r = 0; r < reps; r++) {
 			ri = best(ri, raw_pg_insert(c));
 			rr = best(rr, raw_pg_read(c));
 			si = best(si, strata_insert(db));
 			sr = best(sr, strata_read(db));
+			qi = best(qi, strata_insert(dbq));
+			qr = best(qr, strata_read(dbq));
 		}
 		row("postgres", "insert (1 transaction)", ri, si);
 		row("postgres", "read by primary key", rr, sr);
+		qs_off[1][0] = si, qs_off[1][1] = sr, qs_on[1][0] = qi, qs_on[1][1] = qr;
 		PQexec(c, "DROP TABLE IF EXISTS bench_t");
 		PQfinish(c);
 		strata_close(db);
+		strata_close(dbq);
 	} else {
 		printf("| postgres   | (skipped: no --pg URL and no STRATA_TEST_PG_URL)                        |\n");
 	}
+	stats_rows();
 	unlink(path);
 	char wal[160];
 	snprintf(wal, sizeof wal, "%s-wal", path);

@@ -15,6 +15,7 @@
 #include "strata/inspect.h"
 #include "strata/diff.h"
 #include "strata/pool.h"
+#include "strata/query_stats.h"
 #include "strata/health.h"
 #include "strata/lint.h"
 

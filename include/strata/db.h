@@ -56,18 +56,24 @@ typedef struct strata_open_options {
 	int stmt_cache_size;		/* prepared statements kept: 64; negative: none */
 	strata_toggle pgbouncer;	/* PostgreSQL: unnamed statements only: OFF [pgbouncer] */
 	strata_toggle echo;		/* log every statement at INFO: OFF (DB_ECHO) */
-	int slow_query_ms;		/* warn about statements slower than this: off (DB_SLOW_QUERY_MS) */
+	int slow_query_ms;		/* warn about statements slower than this, naming the query's
+				 * fingerprint: off (DB_SLOW_QUERY_MS) */
 	strata_log_fn log;		/* NULL: the process-wide handler */
 	void *log_ud;
 	strata_query_hook hook;		/* called after every statement; NULL: none */
 	void *hook_ud;
+	strata_toggle query_stats;	/* per-query statistics and N+1 detection: OFF (DB_QUERY_STATS);
+					 * see strata/query_stats.h */
+	int n_plus_one;			/* with query_stats: warn about a query run more than this many
+					 * times in one transaction: 10; negative: never (DB_N_PLUS_ONE) */
 } strata_open_options;
 
-#define STRATA_OPEN_OPTIONS_INIT { STRATA_OPEN_OPTIONS_VERSION, 0, NULL, NULL, STRATA_DEFAULT, 0, 0, 0, STRATA_DEFAULT, STRATA_DEFAULT, 0, NULL, NULL, NULL, NULL }
+#define STRATA_OPEN_OPTIONS_INIT { STRATA_OPEN_OPTIONS_VERSION, 0, NULL, NULL, STRATA_DEFAULT, 0, 0, 0, STRATA_DEFAULT, STRATA_DEFAULT, 0, NULL, NULL, NULL, NULL, STRATA_DEFAULT, 0 }
 
 /*
  * Fill `opts` from the environment: DB_ECHO (true/false/1/0),
- * DB_SLOW_QUERY_MS and DB_STATEMENT_TIMEOUT_MS.  Fields the environment does
+ * DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS, DB_QUERY_STATS (true/false)
+ * and DB_N_PLUS_ONE (a count; 0 or negative: off).  Fields the environment does
  * not name are left as they are.  Returns STRATA_OK or STRATA_EINVAL
  * (a malformed value; the message names the variable).
  */
@@ -81,7 +87,7 @@ STRATA_API int strata_open_options_from_env(strata_open_options *opts);
  * SQLite files open in WAL mode with foreign keys on, a busy timeout and
  * synchronous=NORMAL, each overridable.  `opts` NULL means the defaults
  * with the environment applied (strata_open_options_from_env: DB_ECHO,
- * DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS); a non-NULL `opts` is taken as
+ * DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS, DB_QUERY_STATS, DB_N_PLUS_ONE); a non-NULL `opts` is taken as
  * it is.  On success *out is a new handle the
  * caller frees with strata_close().  On failure *out is NULL and the status
  * is STRATA_EINVAL (bad URL or option), STRATA_ECONNECT, STRATA_EAUTH or

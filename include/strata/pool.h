@@ -22,6 +22,7 @@
 
 #include "common.h"
 #include "db.h"
+#include "query_stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +170,20 @@ STRATA_API int strata_pool_stats(strata_pool *pool, strata_pool_metrics *out);
  * environment: not safe against a concurrent setenv().
  */
 STRATA_API int strata_pool_options_from_env(strata_pool_options *opts);
+
+/*
+ * The per-query statistics of every connection of the pool, merged,
+ * including the connections it closed (see strata/query_stats.h; on with
+ * DB_QUERY_STATS=true or the `query_stats` field of the open options).
+ * *out is freed with strata_query_stats_free().  Returns STRATA_OK,
+ * STRATA_EMISUSE (statistics are off for this pool), STRATA_EINVAL,
+ * STRATA_ENOMEM.  Thread-safe; it does not stop the threads running
+ * statements.
+ */
+STRATA_API int strata_pool_query_stats(strata_pool *pool, strata_query_stats **out);
+
+/* Start counting afresh on every connection of the pool.  No-op when statistics are off.  Thread-safe. */
+STRATA_API void strata_pool_query_stats_reset(strata_pool *pool);
 
 #ifdef __cplusplus
 }

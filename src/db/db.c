@@ -45,7 +45,7 @@ int strata_open_options_from_env(strata_open_options *opts)
 	}
 	if (env_int("DB_SLOW_QUERY_MS", &opts->slow_query_ms) || env_int("DB_STATEMENT_TIMEOUT_MS", &opts->statement_timeout_ms))
 		return STRATA_EINVAL;
-	return STRATA_OK;
+	return strata__qstats_options_from_env(opts);
 }
 
 /* An integer URL parameter, checked. */
@@ -143,8 +143,15 @@ int strata_open(strata_db **out, const char *url, const strata_open_options *opt
 	db->hook = opts->hook;
 	db->hook_ud = opts->hook_ud;
 	db->cache_cap = cache > 0 ? cache : 0;
+	if (opts->query_stats == STRATA_ON &&
+	    (rc = strata__qstats_new(&db->qstats, opts->n_plus_one ? opts->n_plus_one : 10, db->log, db->log_ud)) != STRATA_OK) {
+		free(db->url_redacted);
+		free(db);
+		goto out;
+	}
 	rc = db->drv->open(&db->conn, &u, &cfg);
 	if (rc != STRATA_OK) {
+		strata__qstats_free(db->qstats);
 		free(db->url_redacted);
 		free(db);
 		goto out;
@@ -162,6 +169,7 @@ void strata_close(strata_db *db)
 	strata__stmt_cache_clear(db);
 	free(db->buckets);
 	db->drv->close(db->conn);
+	strata__qstats_free(db->qstats);
 	free(db->url_redacted);
 	free(db);
 }
@@ -214,23 +222,45 @@ int strata_ping(strata_db *db)
 {
 	if (!db)
 		return strata__error_set(STRATA_EINVAL, "strata_ping: db is NULL");
-	int64_t t0 = strata__db_timing(db) ? strata__monotonic_us() : 0;
+	int64_t t0 = strata__db_timing(db) ? strata__monotonic_ns() : 0;
 	int rc = db->drv->ping(db->conn);
 	if (t0)
-		strata__db_observe(db, "SELECT 1", t0, 1, rc);
+		strata__db_observe(db, "SELECT 1", NULL, t0, 1, rc);
 	return rc;
 }
 
-void strata__db_observe(strata_db *db, const char *sql, int64_t started_us, int64_t rows, int status)
+/* The slow-query line names the query's fingerprint, so a log can be grouped by it. */
+static void log_slow(strata_db *db, const char *sql, strata__qentry *e, int64_t dur_ns)
 {
-	int64_t dur = strata__monotonic_us() - started_us;
+	uint64_t id = strata__qentry_id(e);
+	if (!e) {
+		strata__error_saved saved;
+		strata_buf fp = STRATA_BUF_INIT;
+		strata__error_save(&saved);
+		if (strata__fingerprint(sql, &fp, &id) != STRATA_OK)
+			id = 0;
+		strata__buf_free(&fp);
+		strata__error_restore(&saved);
+	}
+	strata__log(db->log, db->log_ud, STRATA_LOG_WARN, "slow query (%.1f ms, fingerprint %016llx): %.200s",
+		    (double)dur_ns / 1e6, (unsigned long long)id, sql);
+}
+
+void strata__db_observe(strata_db *db, const char *sql, strata__qentry **qslot, int64_t started_ns, int64_t rows,
+			int status)
+{
+	int64_t dur = strata__monotonic_ns() - started_ns;
+	bool ok = status == STRATA_ROW || status == STRATA_DONE || status == STRATA_OK;
+	strata__qentry *e = NULL;
+	if (db->qstats && ((qslot && (e = *qslot)) || (e = strata__qstats_entry(db->qstats, sql, qslot))))
+		strata__qstats_record(db->qstats, e, (uint64_t)dur, rows, !ok, db->tx_depth > 0);
 	if (db->echo)
 		strata__log(db->log, db->log_ud, STRATA_LOG_INFO, "%s [%lld rows, %.3f ms]", sql, (long long)rows,
-			    (double)dur / 1000.0);
-	if (db->slow_query_ms > 0 && dur >= (int64_t)db->slow_query_ms * 1000)
-		strata__log(db->log, db->log_ud, STRATA_LOG_WARN, "slow query (%.1f ms): %.200s", (double)dur / 1000.0, sql);
+			    (double)dur / 1e6);
+	if (db->slow_query_ms > 0 && dur >= (int64_t)db->slow_query_ms * 1000000)
+		log_slow(db, sql, e, dur);
 	if (db->hook) {
-		strata_query_info info = { sql, dur, rows, status == STRATA_ROW || status == STRATA_DONE ? STRATA_OK : status };
+		strata_query_info info = { sql, dur / 1000, rows, ok ? STRATA_OK : status };
 		db->hook(&info, db->hook_ud);
 	}
 }
@@ -239,10 +269,10 @@ int strata_exec(strata_db *db, const char *sql)
 {
 	if (!db || !sql)
 		return strata__error_set(STRATA_EINVAL, "strata_exec: %s is NULL", db ? "sql" : "db");
-	int64_t t0 = strata__db_timing(db) ? strata__monotonic_us() : 0;
+	int64_t t0 = strata__db_timing(db) ? strata__monotonic_ns() : 0;
 	int64_t deadline = db->timeout_ms ? strata__monotonic_us() + (int64_t)db->timeout_ms * 1000 : 0;
 	int rc = db->drv->exec(db->conn, sql, deadline);
 	if (t0)
-		strata__db_observe(db, sql, t0, db->drv->changes(db->conn), rc);
+		strata__db_observe(db, sql, NULL, t0, db->drv->changes(db->conn), rc);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <strata/db.h>
 
 #include "core/buf.h"
+#include "db/qstats.h"
 #include "driver/driver.h"
 
 struct strata_stmt {
@@ -18,7 +19,8 @@ struct strata_stmt {
 	bool has_row;
 	int ncols;		/* columns of the result, known once a row is ready */
 	int timeout_ms;		/* 0: the connection's */
-	int64_t started_us;	/* for the hook, when timing */
+	int64_t started_ns;	/* for the hook and statistics, when timing */
+	strata__qentry *qentry;	/* its query's statistics, once known */
 	int64_t rows;
 	uint64_t hash;
 	const char *key_ptr;	/* strata_prepare_static: the caller's string */
@@ -38,6 +40,7 @@ struct strata_db {
 	void *log_ud;
 	strata_query_hook hook;
 	void *hook_ud;
+	strata__qstats *qstats;	/* per-query statistics; NULL: off */
 	/* transactions: depth 0 = none open */
 	int tx_depth;
 	bool read_only_tx;	/* SQLite: query_only is on for this transaction */
@@ -57,13 +60,54 @@ int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, i
 /* Statements for the library's own use (no cache, no hook). */
 void strata__stmt_cache_clear(strata_db *db);
 
-/* Called with every statement's outcome: hook, echo, slow-query log. */
-void strata__db_observe(strata_db *db, const char *sql, int64_t started_us, int64_t rows, int status);
+/*
+ * Called with every statement's outcome: statistics, hook, echo, slow-query
+ * log.  `qslot` is where a statement keeps its statistics entry (NULL for
+ * SQL without a statement handle).
+ */
+void strata__db_observe(strata_db *db, const char *sql, strata__qentry **qslot, int64_t started_ns, int64_t rows,
+			int status);
 
-/* True when statements must be timed (hook, echo or slow-query log set). */
+/*
+ * CLOCK_MONOTONIC in nanoseconds, read cheaply (src/db/clock.c: the time
+ * stamp counter where it is invariant): for durations, never deadlines.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define STRATA__HAVE_TSC 1
+__extension__ typedef unsigned __int128 strata__u128;
+#else
+#define STRATA__HAVE_TSC 0
+#endif
+
+/* Set once, at the first strata__monotonic_ns_slow(); read-only after `ready`. */
+typedef struct strata__clock_state {
+	_Atomic bool ready;
+	bool tsc;		/* the counter is used */
+	uint64_t tsc0;		/* the counter at ns0 */
+	int64_t ns0;
+	uint64_t mult;		/* nanoseconds per tick, times 2^32 */
+} strata__clock_state;
+extern strata__clock_state strata__clock;
+
+int64_t strata__monotonic_ns_slow(void);
+
+static inline int64_t strata__monotonic_ns(void)
+{
+#if STRATA__HAVE_TSC
+	if (atomic_load_explicit(&strata__clock.ready, memory_order_acquire) && strata__clock.tsc) {
+		uint64_t t = __builtin_ia32_rdtsc();
+		if (t >= strata__clock.tsc0)
+			return strata__clock.ns0 +
+			       (int64_t)(((strata__u128)(t - strata__clock.tsc0) * strata__clock.mult) >> 32);
+	}
+#endif
+	return strata__monotonic_ns_slow();
+}
+
+/* True when statements must be timed (statistics, hook, echo or slow-query log on). */
 static inline bool strata__db_timing(const strata_db *db)
 {
-	return db->hook || db->echo || db->slow_query_ms > 0;
+	return db->qstats || db->hook || db->echo || db->slow_query_ms > 0;
 }
 
 #endif

@@ -197,10 +197,10 @@ int strata_prepare_static(strata_stmt **out, strata_db *db, const char *sql)
 /* Fire the hook for a statement that ran but did not reach DONE. */
 static void finish_running(strata_stmt *s, int status)
 {
-	if (s->running && s->started_us)
-		strata__db_observe(s->db, s->sql, s->started_us, s->rows, status);
+	if (s->running && s->started_ns)
+		strata__db_observe(s->db, s->sql, &s->qentry, s->started_ns, s->rows, status);
 	s->running = false;
-	s->started_us = 0;
+	s->started_ns = 0;
 }
 
 void strata_finalize(strata_stmt *s)
@@ -373,11 +373,10 @@ int strata_step(strata_stmt *s)
 		s->running = true;
 		s->rows = 0;
 		int t = s->timeout_ms ? s->timeout_ms : db->timeout_ms;
-		if (t || strata__db_timing(db)) {
-			int64_t now = strata__monotonic_us();
-			deadline = t ? now + (int64_t)t * 1000 : 0;
-			s->started_us = strata__db_timing(db) ? now : 0;
-		}
+		if (t)
+			deadline = strata__monotonic_us() + (int64_t)t * 1000;
+		if (strata__db_timing(db))
+			s->started_ns = strata__monotonic_ns();
 	}
 	int rc = db->drv->step(s->drv, deadline);
 	if (rc == STRATA_ROW) {
@@ -391,13 +390,13 @@ int strata_step(strata_stmt *s)
 	 * once, so it can be rebound and stepped without a reset, and SQLite
 	 * releases its read lock now rather than at the next reset. */
 	s->has_row = false;
-	if (s->started_us) {
+	if (s->started_ns) {
 		int64_t rows = s->rows;
 		if (rc == STRATA_DONE && rows == 0)
 			rows = db->drv->changes(db->conn);
-		strata__db_observe(db, s->sql, s->started_us, rows, rc);
+		strata__db_observe(db, s->sql, &s->qentry, s->started_ns, rows, rc);
 	}
-	s->started_us = 0;
+	s->started_ns = 0;
 	s->running = false;
 	db->drv->reset(s->drv);
 	return rc;

@@ -13,10 +13,10 @@
 
 static int run(strata_db *db, const char *sql)
 {
-	int64_t t0 = strata__db_timing(db) ? strata__monotonic_us() : 0;
+	int64_t t0 = strata__db_timing(db) ? strata__monotonic_ns() : 0;
 	int rc = db->drv->exec(db->conn, sql, 0);
 	if (t0)
-		strata__db_observe(db, sql, t0, 0, rc);
+		strata__db_observe(db, sql, NULL, t0, 0, rc);
 	return rc;
 }
 
@@ -45,6 +45,8 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 	if (rc != STRATA_OK)
 		return rc;
 	db->tx_depth++;
+	if (db->tx_depth == 1 && db->qstats)
+		strata__qstats_tx_begin(db->qstats);
 	/* SQLite has no READ ONLY transactions: query_only refuses writes the same way */
 	if (db->tx_depth == 1 && opts && opts->read_only && db->drv->backend == STRATA_BACKEND_SQLITE) {
 		rc = run(db, "PRAGMA query_only = ON");
@@ -58,9 +60,11 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 	return rc;
 }
 
-/* Leave SQLite's query_only mode after a read-only transaction ends. */
+/* After the outermost level ended: N+1 warnings, and SQLite leaves query_only mode after a read-only transaction. */
 static void end_read_only(strata_db *db)
 {
+	if (db->tx_depth == 0 && db->qstats)
+		strata__qstats_tx_end(db->qstats);
 	if (db->tx_depth == 0 && db->read_only_tx) {
 		strata__error_saved saved;
 		strata__error_save(&saved);

@@ -96,6 +96,7 @@ struct strata_pool {
 
 	uint64_t acquires, timeouts, leaks, discarded, opened, recycled, idle_closed, overflow_closed, rolled_back;
 	strata__pool_hist waits;
+	strata__qgroup *qgroup;		/* per-query statistics of every connection; NULL: off */
 };
 
 /* ---- small helpers ---- */
@@ -385,6 +386,7 @@ static void free_pool(strata_pool *p)
 	free(p->slots);
 	free(p->idle);
 	free(p->url);
+	strata__qgroup_free(p->qgroup);
 	free(p);
 }
 
@@ -407,6 +409,8 @@ static int open_conn(strata_pool *p, pool_conn **out)
 		return rc;
 	}
 	c->timeout_ms = c->db->timeout_ms;
+	if (p->qgroup && c->db->qstats)
+		strata__qgroup_join(p->qgroup, c->db->qstats);
 	*out = c;
 	return STRATA_OK;
 }
@@ -454,6 +458,19 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	p->url = resolved;
 	resolved = NULL;
 	p->open = o.open ? *o.open : open_defaults;
+	if (p->open.query_stats == STRATA_DEFAULT) {
+		/* DB_QUERY_STATS and DB_N_PLUS_ONE, unless the open options decide */
+		strata_open_options env = p->open;
+		if ((rc = strata__qstats_options_from_env(&env)) != STRATA_OK) {
+			free(p->url);
+			free(p);
+			p = NULL;
+			goto fail;
+		}
+		p->open.query_stats = env.query_stats;
+		if (!p->open.n_plus_one)
+			p->open.n_plus_one = env.n_plus_one;
+	}
 	p->backend = u.backend;
 	p->memory = u.memory;
 	p->sqlite_file = u.backend == STRATA_BACKEND_SQLITE && !u.memory;
@@ -482,7 +499,8 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	p->cap = p->size + p->max_overflow;
 	p->slots = calloc((size_t)p->cap, sizeof *p->slots);
 	p->idle = calloc((size_t)p->cap, sizeof *p->idle);
-	if (!p->slots || !p->idle) {
+	if (!p->slots || !p->idle ||
+	    (p->open.query_stats == STRATA_ON && strata__qgroup_new(&p->qgroup) != STRATA_OK)) {
 		free(p->slots);
 		free(p->idle);
 		free(p->url);
@@ -948,4 +966,25 @@ int strata_pool_stats(strata_pool *p, strata_pool_metrics *out)
 	unlock(p);
 	report_leaks(p, leaks, nleaks);
 	return STRATA_OK;
+}
+
+/* ---- per-query statistics ---- */
+
+int strata_pool_query_stats(strata_pool *p, strata_query_stats **out)
+{
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_query_stats: out is NULL");
+	*out = NULL;
+	if (!p)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_query_stats: pool is NULL");
+	if (!p->qgroup)
+		return strata__error_set(STRATA_EMISUSE, "query statistics are off for this pool (set DB_QUERY_STATS=true "
+							 "or the query_stats field of its open options)");
+	return strata__qgroup_snapshot(p->qgroup, out);
+}
+
+void strata_pool_query_stats_reset(strata_pool *p)
+{
+	if (p && p->qgroup)
+		strata__qgroup_reset(p->qgroup);
 }

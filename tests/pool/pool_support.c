@@ -28,10 +28,7 @@ static void capture(strata_log_level level, const char *msg, void *ud)
 	pthread_mutex_unlock(&log_mu);
 }
 
-const strata_open_options log_capture_open_options = {
-	STRATA_OPEN_OPTIONS_VERSION, 0, NULL, NULL, STRATA_DEFAULT, 0, 0, 0, STRATA_DEFAULT, STRATA_DEFAULT, 0,
-	capture, NULL, NULL, NULL
-};
+const strata_open_options log_capture_open_options = { .version = STRATA_OPEN_OPTIONS_VERSION, .log = capture };
 
 void log_capture_reset(void)
 {
