@@ -16,6 +16,7 @@
 #include "strata/diff.h"
 #include "strata/pool.h"
 #include "strata/query_stats.h"
+#include "strata/activity.h"
 #include "strata/health.h"
 #include "strata/lint.h"
 

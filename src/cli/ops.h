@@ -32,6 +32,10 @@ void ops_table_row(ops_table *t, const char *const *cells);
 /* Print with two spaces between columns; the header bold when `color`. */
 void ops_table_print(ops_table *t, FILE *f, bool color, const char *indent);
 void ops_table_free(ops_table *t);
+/* Cut the last column's cells (with "...") so rows fit in `width` columns; it keeps at least 20. */
+void ops_table_fit_last(ops_table *t, int width);
+/* The terminal's width, else $COLUMNS, else 160. */
+int ops_term_width(void);
 
 /* ANSI colour escapes, or "" when colour is off. */
 const char *ops_c(bool color, const char *code);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -241,4 +242,34 @@ void ops_db_close(ops_db *c)
 	free(c->url);
 	free(c->shown);
 	memset(c, 0, sizeof *c);
+}
+
+int ops_term_width(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40)
+		return ws.ws_col;
+	const char *c = getenv("COLUMNS");
+	int n = c ? atoi(c) : 0;
+	return n > 40 ? n : 160;
+}
+
+void ops_table_fit_last(ops_table *t, int width)
+{
+	size_t used = 0;
+	for (size_t c = 0; c + 1 < t->ncols; c++) {
+		size_t w = 0;
+		for (size_t r = 0; r <= t->nrows; r++) {
+			size_t l = strlen(t->cells[r * t->ncols + c]);
+			if (l > w)
+				w = l;
+		}
+		used += w + 2;
+	}
+	size_t room = width > 0 && (size_t)width > used + 20 ? (size_t)width - used : 20;
+	for (size_t r = 1; r <= t->nrows; r++) {
+		char *cell = t->cells[r * t->ncols + t->ncols - 1];
+		if (strlen(cell) > room)
+			strcpy(cell + room - 3, "...");
+	}
 }

@@ -98,6 +98,9 @@ int cmd_stats(int argc, char **argv)
 	const char *flag_url = NULL;
 	bool json = false;
 	int c;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (!strcmp(argv[i], "--queries"))
+			return cmd_stats_queries(argc, argv);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "u:jh", longopts, NULL)) != -1) {
@@ -106,8 +109,11 @@ int cmd_stats(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h':
 			printf("usage: strata stats [--url URL] [--json]\n"
+			       "       strata stats --queries [--url URL | --file FILE] [--limit N] [--order total|mean|calls|rows] [--json]\n"
 			       "Tables largest first: rows (exact, or ~ estimated for large PostgreSQL tables), data and\n"
-			       "index size, bloat (PostgreSQL); then every index with its size and use.\n");
+			       "index size, bloat (PostgreSQL); then every index with its size and use.\n"
+			       "--queries: the top queries, from pg_stat_statements or from a file an application saved\n"
+			       "(see strata stats --queries --help).\n");
 			return 0;
 		default:
 			cli_errorf("stats: unknown option '%s' (see strata stats --help)", argv[optind - 1]);
