@@ -11,6 +11,35 @@
 
 #include "cli.h"
 
+/* mkdir -p: DIR and its missing parents (only once the code is generated). */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+		cli_errorf("gen c: -o %s: the path is too long", dir);
+		return 1;
+	}
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			cli_errorf("gen c: -o %s: cannot create %s: %s", dir, path, strerror(errno));
+			return 1;
+		}
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		cli_errorf("gen c: -o %s: not a directory", dir);
+		return 1;
+	}
+	return 0;
+}
+
 static int write_file(const char *dir, const char *name, const char *ext, const char *text)
 {
 	char path[4096];
@@ -61,6 +90,18 @@ static char *read_all(const char *path)
 	return buf;
 }
 
+static void usage(void)
+{
+	printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME]\n"
+	       "Write DIR/BASENAME.h and DIR/BASENAME.c (default db.h, db.c): structs and typed,\n"
+	       "owner-scoped functions for every table of the schema (default schema.strata,\n"
+	       "or $STRATA_SCHEMA).  DIR and its parents are created when missing.\n"
+	       "  -o, --out DIR      where the files go\n"
+	       "  --schema FILE      the schema file\n"
+	       "  --prefix P         a prefix for every generated name (default none)\n"
+	       "  --name BASENAME    the files' base name (default db)\n");
+}
+
 int cmd_gen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -77,7 +118,7 @@ int cmd_gen(int argc, char **argv)
 		schema_path = "schema.strata";
 	if (argc < 2 || strcmp(argv[1], "c") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME]\n");
+			usage();
 			return 0;
 		}
 		cli_errorf("gen: expected a target language: strata gen c ... (see strata gen --help)");
@@ -94,12 +135,7 @@ int cmd_gen(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 'n': name = optarg; break;
-		case 'h':
-			printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME]\n"
-			       "Write DIR/BASENAME.h and DIR/BASENAME.c (default db.h, db.c): structs and typed,\n"
-			       "owner-scoped functions for every table of the schema (default schema.strata,\n"
-			       "or $STRATA_SCHEMA).\n");
-			return 0;
+		case 'h': usage(); return 0;
 		default:
 			if (optopt)
 				cli_errorf("gen c: option -%c needs a value", optopt);
@@ -117,8 +153,8 @@ int cmd_gen(int argc, char **argv)
 		return 2;
 	}
 	struct stat sb;
-	if (stat(out, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		cli_errorf("gen c: -o %s: not a directory", out);
+	if (stat(out, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		cli_errorf("gen c: -o %s: exists and is not a directory", out);
 		return 2;
 	}
 	char *text = read_all(schema_path);
@@ -146,7 +182,7 @@ int cmd_gen(int argc, char **argv)
 		cli_error("gen c");
 		status = 1;
 	} else {
-		status = write_file(out, name, "h", h) || write_file(out, name, "c", src);
+		status = make_dirs(out) || write_file(out, name, "h", h) || write_file(out, name, "c", src);
 	}
 	free(h);
 	free(src);

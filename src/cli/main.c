@@ -10,7 +10,7 @@
 
 static const cli_command commands[] = {
 	{ "ping", cmd_ping, "connect, print the server version and the round-trip time" },
-	{ "init", cmd_init, "create migrations/, a starter schema file and .env.example" },
+	{ "init", cmd_init, "set up a project: files, .env, the database, its first migration, applied" },
 	{ "db", cmd_db, "create or drop (--force) the database the URL names" },
 	{ "wait", cmd_wait, "wait until the database accepts connections (--timeout)" },
 	{ "schema", cmd_schema, "sql, apply, inspect, check, print: the schema file and the live database" },

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/url.h"
 #include "migrate/internal.h"
 
@@ -248,8 +249,11 @@ static int sqlite_admin(const char *url, const strata__url *u, bool create, bool
 	if (create) {
 		if (there)
 			return STRATA_OK;
+		int rc = strata__mkdirs_parent(u->path, 0755);
+		if (rc != STRATA_OK)
+			return rc;
 		strata_db *db = NULL;
-		int rc = strata_open(&db, url, NULL);
+		rc = strata_open(&db, url, NULL);
 		strata_close(db);
 		return rc;
 	}

@@ -12,24 +12,8 @@
 #include <strata/backup.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "migrate/internal.h"
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return strata__error_set(STRATA_EIO, "cannot create directory %s: %s", buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return strata__error_set(STRATA_EIO, "cannot create directory %s: %s", buf, strerror(errno));
-	return STRATA_OK;
-}
 
 int strata__mig_backup(strata_migrator *m, const char *before_version)
 {
@@ -38,7 +22,7 @@ int strata__mig_backup(strata_migrator *m, const char *before_version)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	int rc = mkdirs(m->backup_dir, 0700);
+	int rc = strata__mkdirs(m->backup_dir, 0700);
 	if (rc != STRATA_OK)
 		return rc;
 	strata_buf path = STRATA_BUF_INIT;
@@ -72,7 +56,7 @@ int strata__mig_write_schema(strata_migrator *m)
 	if (slash && slash != m->schema_file) {
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - m->schema_file), m->schema_file);
-		int rc = mkdirs(dir, 0755);
+		int rc = strata__mkdirs(dir, 0755);
 		if (rc != STRATA_OK)
 			return rc;
 	}
