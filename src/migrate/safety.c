@@ -22,15 +22,16 @@ int strata__mig_backup(strata_migrator *m, const char *before_version)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	int rc = strata__mkdirs(m->backup_dir, 0700);
-	if (rc != STRATA_OK)
-		return rc;
 	strata_buf path = STRATA_BUF_INIT;
-	rc = strata__buf_printf(&path, "%s/%s-before-%s.%s", m->backup_dir, stamp, before_version,
-				m->backend == STRATA_BACKEND_SQLITE ? "sqlite3" : "dump");
-	if (rc != STRATA_OK)
+	int rc = strata__buf_printf(&path, "%s/%s-before-%s.%s", m->backup_dir, stamp, before_version,
+				    m->backend == STRATA_BACKEND_SQLITE ? "sqlite3" : "dump");
+	if (rc != STRATA_OK) {
+		strata__buf_free(&path);
 		return rc;
-	rc = strata_backup_to_file(m->db, path.ptr, STRATA_BACKUP_FULL);
+	}
+	rc = strata__mkdirs(m->backup_dir, 0700);
+	if (rc == STRATA_OK)
+		rc = strata_backup_to_file(m->db, path.ptr, STRATA_BACKUP_FULL);
 	if (rc != STRATA_OK) {
 		strata__error_saved saved;
 		strata__error_save(&saved);
@@ -52,15 +53,9 @@ int strata__mig_write_schema(strata_migrator *m)
 {
 	if (!m->schema_file || m->opts.dry_run)
 		return STRATA_OK;
-	const char *slash = strrchr(m->schema_file, '/');
-	if (slash && slash != m->schema_file) {
-		char dir[4096];
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - m->schema_file), m->schema_file);
-		int rc = strata__mkdirs(dir, 0755);
-		if (rc != STRATA_OK)
-			return rc;
-	}
-	int rc = strata_backup_to_file(m->db, m->schema_file, STRATA_BACKUP_SCHEMA_SQL);
+	int rc = strata__mkdirs_parent(m->schema_file, 0755);
+	if (rc == STRATA_OK)
+		rc = strata_backup_to_file(m->db, m->schema_file, STRATA_BACKUP_SCHEMA_SQL);
 	if (rc == STRATA_OK && chmod(m->schema_file, 0644) != 0)
 		rc = strata__error_set(STRATA_EIO, "%s: %s", m->schema_file, strerror(errno));
 	return rc;

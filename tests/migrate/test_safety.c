@@ -500,15 +500,16 @@ DB_TEST(migrate_safety, db_create_drop_and_wait)
 
 DB_TEST(migrate_safety, init_project)
 {
-	char *dir = test_tmpdir(), *out;
-	cr_assert_eq(strata_cmd(&out, dir, "init"), 0, "%s", out);
+	char *dir = test_tmpdir(), *out, args[1024];
+	snprintf(args, sizeof args, "init --url '%s'", url);
+	cr_assert_eq(strata_cmd(&out, dir, args), 0, "%s", out);
 	ASSERT_HAS(out, "created  migrations/");
 	ASSERT_HAS(out, "created  schema.strata");
 	ASSERT_HAS(out, "created  .env.example");
 	free(out);
 	cr_assert(proj_exists(dir, "migrations"));
 	proj_put(dir, "schema.strata", "// mine\n");
-	cr_assert_eq(strata_cmd(&out, dir, "init"), 0, "%s", out);
+	cr_assert_eq(strata_cmd(&out, dir, args), 0, "%s", out);
 	ASSERT_HAS(out, "exists   migrations/ (kept)");
 	ASSERT_HAS(out, "schema.strata (kept)");
 	free(out);
