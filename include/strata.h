@@ -17,6 +17,7 @@
 #include "strata/pool.h"
 #include "strata/query_stats.h"
 #include "strata/activity.h"
+#include "strata/matview.h"
 #include "strata/health.h"
 #include "strata/lint.h"
 

@@ -52,6 +52,11 @@ typedef struct strata_health_thresholds {
 	int idle_in_transaction_ms;	/* sessions idle in a transaction longer warn: 60000 [idle_in_transaction_ms] */
 	int busy_timeout_min_ms;	/* SQLite busy_timeout below this warns: 1000 [busy_timeout_min_ms] */
 	double freelist_ratio;		/* SQLite free pages per page above which it warns: 0.25 [freelist_ratio] */
+	int long_transaction_ms;	/* transactions open longer warn: 600000 [long_transaction_ms] */
+	int matview_max_age_s;		/* materialized views refreshed longer ago warn: off [matview_max_age_s] */
+	int query_mean_growth_pct;	/* a query's mean time grown by more than this since the baseline
+					   warns: 50 [query_mean_growth_pct] */
+	int64_t query_min_calls;	/* calls a query needs, in the baseline and since, to be judged: 50 [query_min_calls] */
 } strata_health_thresholds;
 
 #define STRATA_HEALTH_OPTIONS_VERSION 1
@@ -66,9 +71,11 @@ typedef struct strata_health_options {
 	const char *required_file;	/* NULL: "health.sql" (skipped when it does not exist) */
 	int64_t connect_us;		/* how long the caller's connect took, for connectivity; 0: unknown */
 	strata_health_thresholds thresholds;
+	const char *queries_baseline;	/* NULL: "strata-queries.json" (`strata stats --queries --json`
+					   saved earlier; the `queries` check is skipped without it) */
 } strata_health_options;
 
-#define STRATA_HEALTH_OPTIONS_INIT { STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 } }
+#define STRATA_HEALTH_OPTIONS_INIT { STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 }, NULL }
 
 /*
  * Set one option by name, as text: a threshold name (see above), or

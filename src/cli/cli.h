@@ -40,6 +40,7 @@ int cmd_stats(int argc, char **argv);
 /* `strata stats --queries` (src/cli/stats_queries.c); cmd_stats hands over to it. */
 int cmd_stats_queries(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_refresh(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

@@ -20,6 +20,7 @@ static const cli_command commands[] = {
 	{ "health", cmd_health, "connectivity, migrations, schema, integrity, performance, configuration (exit 0/1/2)" },
 	{ "stats", cmd_stats, "tables largest first: rows, data and index size, index use; --queries: top queries" },
 	{ "top", cmd_top, "live activity: running queries, waits, blocked sessions, connections (SQLite: writers, WAL)" },
+	{ "refresh", cmd_refresh, "refresh materialized views (CONCURRENTLY when possible), or --list them" },
 	{ "optimize", cmd_optimize, "PRAGMA optimize/ANALYZE/VACUUM (SQLite), VACUUM (ANALYZE) per table (PostgreSQL)" },
 	{ "backup", cmd_backup, "copy the database to a file (0600), then verify it" },
 	{ "restore", cmd_restore, "restore a backup into a new database, or over one with --force" },

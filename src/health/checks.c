@@ -179,6 +179,7 @@ static void pg_configuration(strata__hrun *r)
 				    r->t.connections_used * 100);
 	pg_sessions(r, false, r->t.long_query_ms);
 	pg_sessions(r, true, r->t.idle_in_transaction_ms);
+	strata__check_long_transactions(r);
 
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, r->db,

@@ -44,6 +44,10 @@ void strata__check_integrity(strata__hrun *r);
 void strata__check_performance(strata__hrun *r);
 void strata__check_configuration(strata__hrun *r);
 void strata__check_required(strata__hrun *r);
+void strata__check_views(strata__hrun *r);
+void strata__check_queries(strata__hrun *r);
+/* Part of `configuration` on PostgreSQL: transactions open longer than long_transaction_ms. */
+void strata__check_long_transactions(strata__hrun *r);
 
 
 /* Append `name` quoted for `backend` (strata_sql_quote_ident). */

@@ -18,11 +18,11 @@
 #include "health/internal.h"
 
 static const char *const check_names[] = { "connectivity", "migrations", "schema", "integrity",
-					   "performance", "configuration", "required", NULL };
+					   "performance", "configuration", "required", "views", "queries", NULL };
 static void (*const check_fns[])(strata__hrun *) = { strata__check_connectivity, strata__check_migrations,
 						      strata__check_schema, strata__check_integrity,
 						      strata__check_performance, strata__check_configuration,
-						      strata__check_required };
+						      strata__check_required, strata__check_views, strata__check_queries };
 
 const char *const *strata_health_check_names(void)
 {
@@ -67,6 +67,8 @@ static const struct threshold_def {
 	T(dead_rows_ratio, OPT_RATIO),	  T(vacuum_age_days, OPT_INT),	   T(unused_index_bytes, OPT_I64),
 	T(sequence_used, OPT_RATIO),	  T(connections_used, OPT_RATIO),  T(long_query_ms, OPT_INT),
 	T(idle_in_transaction_ms, OPT_INT), T(busy_timeout_min_ms, OPT_INT), T(freelist_ratio, OPT_RATIO),
+	T(long_transaction_ms, OPT_INT),  T(matview_max_age_s, OPT_INT),  T(query_mean_growth_pct, OPT_INT),
+	T(query_min_calls, OPT_I64),
 #undef T
 };
 
@@ -87,6 +89,10 @@ int strata_health_options_set(strata_health_options *o, const char *name, const 
 		return strata__error_set(STRATA_EINVAL, "strata_health_options_set: NULL argument");
 	if (!strcmp(name, "checks")) {
 		o->checks = value;
+		return STRATA_OK;
+	}
+	if (!strcmp(name, "queries_baseline")) {
+		o->queries_baseline = value;
 		return STRATA_OK;
 	}
 	if (!strcmp(name, "migrations_dir") || !strcmp(name, "schema_file") || !strcmp(name, "required_file")) {
@@ -356,6 +362,9 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 	DEF(idle_in_transaction_ms, 60000);
 	DEF(busy_timeout_min_ms, 1000);
 	DEF(freelist_ratio, 0.25);
+	DEF(long_transaction_ms, 600000);
+	DEF(query_mean_growth_pct, 50);
+	DEF(query_min_calls, 50);
 #undef DEF
 	if (!r->o.migrations_dir)
 		r->o.migrations_dir = "migrations";
@@ -363,6 +372,8 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 		r->o.schema_file = "schema.strata";
 	if (!r->o.required_file)
 		r->o.required_file = "health.sql";
+	if (!r->o.queries_baseline)
+		r->o.queries_baseline = "strata-queries.json";
 	r->o.thresholds = *t;
 }
 

@@ -14,7 +14,7 @@ bool strata__inspect_skip_table(const strata_inspect_options *o, const char *nam
 	if (o && o->include_ledger)
 		return false;
 	return strcmp(name, "strata_migrations") == 0 || strcmp(name, "strata_migrations_lock") == 0 ||
-	       strcmp(name, "schema_migrations") == 0;
+	       strcmp(name, "schema_migrations") == 0 || strcmp(name, "strata_refreshes") == 0;
 }
 
 const char *strata__inspect_text(strata_stmt *st, int col)
