@@ -230,6 +230,20 @@ int main(void)
 	if (strata_pool_transact(pool, bob_tries, &w, NULL) != STRATA_OK)
 		fail("owner scoping");
 
+	/* With DB_QUERY_STATS=true the pool counted every query: save them for
+	 * `strata stats --queries --file FILE` when TASKS_QUERY_STATS names a file. */
+	const char *qfile = getenv("TASKS_QUERY_STATS");
+	strata_query_stats *qs = NULL;
+	if (qfile && *qfile) {
+		if (strata_pool_query_stats(pool, &qs) != STRATA_OK)
+			fail("query statistics (set DB_QUERY_STATS=true)");
+		if (strata_query_stats_save(qs, qfile) != STRATA_OK)
+			fail("save query statistics");
+		printf("query statistics: %zu queries, %llu calls, saved to %s\n", qs->count,
+		       (unsigned long long)qs->calls, qfile);
+		strata_query_stats_free(qs);
+	}
+
 	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
 	if (strata_pool_stats(pool, &m) == STRATA_OK)
 		printf("pool: %llu acquires, %d connection(s) open, %llu leaked\n", (unsigned long long)m.acquires, m.open,
