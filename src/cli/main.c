@@ -17,7 +17,7 @@ static const cli_command commands[] = {
 	{ "lint", cmd_lint, "best-practice rules on the schema file, migrations and live databases" },
 	{ "migrate", cmd_migrate, "new, up, down, redo, status, history, verify, baseline, adopt, diff" },
 	{ "gen", cmd_gen, "c: typed, owner-scoped C data access for the schema" },
-	{ "health", cmd_health, "connectivity, migrations, schema, integrity, performance, configuration (exit 0/1/2)" },
+	{ "health", cmd_health, "connectivity, migrations, schema, integrity, performance, configuration, views, queries (exit 0/1/2)" },
 	{ "stats", cmd_stats, "tables largest first: rows, data and index size, index use; --queries: top queries" },
 	{ "top", cmd_top, "live activity: running queries, waits, blocked sessions, connections (SQLite: writers, WAL)" },
 	{ "refresh", cmd_refresh, "refresh materialized views (CONCURRENTLY when possible), or --list them" },
