@@ -202,3 +202,27 @@ Test(top, bad_input_is_reported_and_changes_nothing)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* On a terminal the picture is redrawn in place (cursor home, clear) until Ctrl-C. */
+Test(top, redraws_in_place_on_a_terminal_sqlite)
+{
+	char *dir = test_tmpdir(), *out;
+	char url[4200];
+	snprintf(url, sizeof url, "sqlite:%s/app.db", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	strata_close(db);
+	int rc = test_run_cmd(&out,
+			      "env -u DATABASE_URL NO_COLOR=1 timeout --preserve-status -s INT 2 script -qec "
+			      "\"'%s' top --interval 0.3 --url '%s'\" /dev/null; echo \"exit $?\"",
+			      STRATA_CLI, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	int frames = 0;
+	for (char *p = out; (p = strstr(p, "\033[H\033[2J")); p++)
+		frames++;
+	cr_assert_geq(frames, 2, "redrawn in place:\n%s", out);
+	HAS(out, "Ctrl-C to quit");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
