@@ -8,6 +8,12 @@
  * two tables; exits 0.
  *
  *   bench_statements [--rows N] [--reps R] [--pg URL]   (URL default: $STRATA_TEST_PG_URL)
+ *   bench_statements --loops-only on|off --url URL [--rows N]
+ *
+ * The second form runs one insert loop and one read loop on URL with
+ * statistics on or off and nothing else: run it under
+ * `valgrind --tool=callgrind` for instruction counts, which other work on
+ * the machine cannot disturb (scripts/bench-query-stats does that).
  */
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -270,20 +276,46 @@ static void stats_rows(void)
 		}
 }
 
+static int loops_only(const char *url, bool stats)
+{
+	strata_db *db;
+	if (stats)
+		db = open_with_stats(url);
+	else
+		CHECK(strata_open(&db, url, NULL));
+	strata_insert(db);
+	strata_read(db);
+	CHECK(strata_exec(db, "DROP TABLE IF EXISTS bench_t"));
+	strata_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *pg = getenv("STRATA_TEST_PG_URL");
+	const char *pg = getenv("STRATA_TEST_PG_URL"), *only = NULL, *only_url = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--loops-only") == 0 && i + 1 < argc)
+			only = argv[++i];
+		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+			only_url = argv[++i];
+		else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
 			rows = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
 			pg = argv[++i];
 		else {
-			fprintf(stderr, "usage: bench_statements [--rows N] [--reps R] [--pg URL]\n");
+			fprintf(stderr, "usage: bench_statements [--rows N] [--reps R] [--pg URL]\n"
+					"       bench_statements --loops-only on|off --url URL [--rows N]\n");
 			return 2;
 		}
+	}
+	if (only) {
+		if (!only_url || (strcmp(only, "on") && strcmp(only, "off"))) {
+			fprintf(stderr, "bench_statements: --loops-only wants on or off, and --url\n");
+			return 2;
+		}
+		return loops_only(only_url, !strcmp(only, "on"));
 	}
 	char dir[] = "/tmp/strata-bench-XXXXXX";
 	if (!mkdtemp(dir))
