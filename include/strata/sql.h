@@ -44,6 +44,20 @@ STRATA_API int strata_sql_quote_ident(strata_backend backend, const char *name, 
 STRATA_API int strata_sql_create(const strata_schema *s, strata_backend backend, char **out);
 
 /*
+ * Check that `s` can be made on `backend`: no PostgreSQL-only objects
+ * (partitions, index methods, operator classes, INCLUDE, domains,
+ * extensions, sequences, functions) on SQLite, no type PostgreSQL does not
+ * know (sql('NVARCHAR(40)') from an SQLite database), no VIRTUAL generated
+ * column on PostgreSQL, only INT, INTEGER, REAL, TEXT, BLOB or ANY in an
+ * SQLite STRICT table.  What one dialect simply does without (comments and
+ * identity on SQLite, WITHOUT ROWID and STRICT on PostgreSQL) is left out
+ * of its DDL, not refused.  strata_sql_create() and strata_diff() check the
+ * same.  Returns STRATA_OK or STRATA_EINVAL (the error's file, line and
+ * column point at the declaration).  Pure.
+ */
+STRATA_API int strata_sql_check(const strata_schema *s, strata_backend backend);
+
+/*
  * True when materialized view `v` can be refreshed CONCURRENTLY on
  * PostgreSQL: it has a unique index on plain columns without WHERE.
  * PostgreSQL also needs the view populated once (a plain refresh).

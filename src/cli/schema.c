@@ -26,7 +26,7 @@ static void schema_usage(FILE *f)
 		   "  sql      print the DDL that creates the schema\n"
 		   "  apply    create the schema in the database\n"
 		   "  inspect  print the live database in the schema language\n"
-		   "  check    validate the schema file\n"
+		   "  check    validate the schema file (with --dialect: also for that database)\n"
 		   "  print    print the schema file in canonical form\n"
 		   "\nThe schema file is --schema, else $STRATA_SCHEMA, else schema.strata.\n");
 }
@@ -93,18 +93,19 @@ int cmd_schema(int argc, char **argv)
 	char *url = NULL, *text = NULL;
 	int status = 1;
 
+	strata_backend b = STRATA_BACKEND_SQLITE;
+	if (dialect) {
+		if (strcmp(dialect, "sqlite") == 0)
+			b = STRATA_BACKEND_SQLITE;
+		else if (strcmp(dialect, "postgres") == 0 || strcmp(dialect, "postgresql") == 0)
+			b = STRATA_BACKEND_POSTGRES;
+		else {
+			cli_errorf("schema %s: unknown dialect '%s' for --dialect (sqlite or postgres)", sub, dialect);
+			return 2;
+		}
+	}
 	if (strcmp(sub, "sql") == 0) {
-		strata_backend b = STRATA_BACKEND_SQLITE;
-		if (dialect) {
-			if (strcmp(dialect, "sqlite") == 0)
-				b = STRATA_BACKEND_SQLITE;
-			else if (strcmp(dialect, "postgres") == 0 || strcmp(dialect, "postgresql") == 0)
-				b = STRATA_BACKEND_POSTGRES;
-			else {
-				cli_errorf("schema sql: unknown dialect '%s' (sqlite or postgres)", dialect);
-				return 2;
-			}
-		} else {
+		if (!dialect) {
 			/* The dialect of the database in use: --url, DATABASE_URL or .env (none: SQLite). */
 			char *u = strata_url_resolve(flag_url);
 			if (u && strncmp(u, "postgres", 8) == 0)
@@ -125,6 +126,11 @@ int cmd_schema(int argc, char **argv)
 		if (load(&s, path))
 			goto out;
 		if (strcmp(sub, "check") == 0) {
+			/* With --dialect: also what that database can make of it. */
+			if (dialect && strata_sql_check(s, b) != STRATA_OK) {
+				fprintf(stderr, "%s\n", strata_error_last()->message);
+				goto out;
+			}
 			printf("%s: ok, %d table%s, %d enum%s", path, s->ntables, s->ntables == 1 ? "" : "s", s->nenums,
 			       s->nenums == 1 ? "" : "s");
 			if (s->nviews)

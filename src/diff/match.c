@@ -5,6 +5,7 @@
  * under a new name are recognised so they are renamed, not recreated.
  * Equality of columns and types (widening or not) lives here too.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "diff/internal.h"
@@ -96,16 +97,36 @@ const strata_check *strata__diff_find_check(const strata_table *t, const char *n
 	return NULL;
 }
 
+static const strata_index_key plain_key;
+
+/* The same method, INCLUDE list, and what each key says besides its column. */
+static bool same_index_shape(const strata_index *xa, const strata_index *xb)
+{
+	if (xa->unique != xb->unique || !strata__diff_streq0(xa->where, xb->where) || xa->ncolumns != xb->ncolumns ||
+	    !strata__diff_streq0(xa->method, xb->method) ||
+	    !strata__diff_same_list(xa->include, xa->ninclude, xb->include, xb->ninclude))
+		return false;
+	for (int i = 0; i < xa->ncolumns; i++) {
+		const strata_index_key *ka = xa->keys ? &xa->keys[i] : &plain_key, *kb = xb->keys ? &xb->keys[i] : &plain_key;
+		if (ka->expr != kb->expr || ka->desc != kb->desc || ka->nulls != kb->nulls ||
+		    !strata__diff_streq0(ka->opclass, kb->opclass) || !strata__diff_streq0(ka->collation, kb->collation))
+			return false;
+	}
+	return true;
+}
+
 /* Index xa (in `from`) and xb (in `to`) say the same thing, column renames taken into account. */
 bool strata__diff_index_matches(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa,
 			  const strata_index *xb)
 {
-	if (xa->unique != xb->unique || !strata__diff_streq0(xa->where, xb->where) || xa->ncolumns != xb->ncolumns)
+	if (!same_index_shape(xa, xb))
 		return false;
 	for (int i = 0; i < xb->ncolumns; i++) {
-		const strata_column *cb = strata_table_column(tb, xb->columns[i]);
+		const strata_column *cb = xb->keys && xb->keys[i].expr ? NULL : strata_table_column(tb, xb->columns[i]);
 		const strata_column *ca = cb ? strata__diff_old_col(c, ta, tb, cb) : NULL;
-		if (!ca || strcmp(ca->name, xa->columns[i]) != 0)
+		/* An expression, or a partition's column (its parent's): compared as written. */
+		const char *was = cb ? (ca ? ca->name : NULL) : xb->columns[i];
+		if (!was || strcmp(was, xa->columns[i]) != 0)
 			return false;
 	}
 	return true;
@@ -225,7 +246,8 @@ bool strata__diff_same_implied(const strata__diff_ctx *c, const strata_column *c
 bool strata__diff_same_column(const strata_column *x, const strata_column *y)
 {
 	return strata__coltype_eq(&x->type, &y->type) && x->not_null == y->not_null && strata__default_same(&y->type, &x->dflt, &y->dflt) &&
-	       strata__diff_streq0(x->check, y->check) && x->unique == y->unique;
+	       strata__diff_streq0(x->check, y->check) && x->unique == y->unique && strata__diff_streq0(x->generated, y->generated) &&
+	       x->generated_virtual == y->generated_virtual && strata__diff_streq0(x->collation, y->collation);
 }
 
 /* Widening type changes keep every value. */
@@ -250,6 +272,38 @@ bool strata__diff_widening(const strata_coltype *x, const strata_coltype *y)
 
 bool strata__diff_same_index(const strata_index *xa, const strata_index *xb)
 {
-	return xa->unique == xb->unique && strata__diff_streq0(xa->where, xb->where) &&
-	       strata__diff_same_list(xa->columns, xa->ncolumns, xb->columns, xb->ncolumns);
+	return same_index_shape(xa, xb) && strata__diff_same_list(xa->columns, xa->ncolumns, xb->columns, xb->ncolumns);
+}
+
+bool strata__diff_same_words(const char *x, const char *y)
+{
+	if (!x || !y)
+		return x == y;
+	for (;;) {
+		bool sx = false, sy = false;
+		while (*x == ' ' || *x == '\t' || *x == '\n' || *x == '\r')
+			x++, sx = true;
+		while (*y == ' ' || *y == '\t' || *y == '\n' || *y == '\r')
+			y++, sy = true;
+		if (!*x || !*y)
+			return !*x && !*y;
+		if (sx != sy)
+			return false;
+		if (*x == '\'' && *y == '\'') {
+			/* A string literal: exactly. */
+			do {
+				if (*x != *y)
+					return false;
+				x++, y++;
+			} while (*x && *x != '\'');
+			if (*x != *y)
+				return false;
+			if (*x)
+				x++, y++;
+			continue;
+		}
+		if (tolower((unsigned char)*x) != tolower((unsigned char)*y))
+			return false;
+		x++, y++;
+	}
 }

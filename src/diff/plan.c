@@ -23,6 +23,22 @@ static bool never_skip(void *ud, const strata_fkey *f)
 	return true;
 }
 
+/* A new table with its indexes, triggers and comments. */
+static int create_table(strata__diff_ctx *c, const strata_table *tb)
+{
+	int rc;
+	for (int j = 0; j < tb->ncolumns; j++)
+		c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s", tb->name)) ||
+	    (rc = strata__sql_create_table(c->tx, c->d, c->b, tb, NULL, c->pg ? never_skip : NULL, NULL)) ||
+	    (rc = strata__sql_check_comments(c->tx, c->d, tb)) || (rc = strata__sql_comments(c->tx, c->d, tb)))
+		return rc;
+	for (int j = 0; j < tb->nindexes; j++)
+		if ((rc = strata__sql_create_index(c->tx, c->d, tb, &tb->indexes[j], false)))
+			return rc;
+	return strata__sql_triggers(c->tx, c->d, tb);
+}
+
 static int diff_all(strata__diff_ctx *c)
 {
 	int rc;
@@ -48,22 +64,20 @@ static int diff_all(strata__diff_ctx *c)
 	rc = STRATA_OK;
 	for (int i = 0; i < b->ntables; i++)
 		made[i] = strata__diff_old_table(c, &b->tables[i]) != NULL;
-	for (int i = 0; i < b->ntables && !rc; i++) {
-		const strata_table *tb = &b->tables[i];
-		if (made[i])
-			continue;
-		made[i] = true;
-		for (int j = 0; j < tb->ncolumns; j++)
-			c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s", tb->name)) ||
-		    (rc = strata__sql_create_table(c->tx, c->d, b, tb, NULL, c->pg ? never_skip : NULL, NULL)) ||
-		    (rc = strata__sql_check_comments(c->tx, c->d, tb)))
-			break;
-		for (int j = 0; j < tb->nindexes && !rc; j++)
-			rc = strata__sql_create_index(c->tx, c->d, tb, &tb->indexes[j], false);
-		if (!rc)
-			rc = strata__sql_triggers(c->tx, c->d, tb);
+	/* A partition after its parent; on PostgreSQL keys between tables are added once they all exist. */
+	for (bool progress = true; progress && !rc;) {
+		progress = false;
+		for (int i = 0; i < b->ntables && !rc; i++) {
+			const strata_table *tb = &b->tables[i], *parent = strata_schema_table(b, tb->partition_of);
+			if (made[i] || (parent && !made[parent - b->tables]))
+				continue;
+			made[i] = progress = true;
+			rc = create_table(c, tb);
+		}
 	}
+	for (int i = 0; i < b->ntables && !rc; i++)
+		if (!made[i])
+			rc = create_table(c, &b->tables[i]); /* partitions of a cycle: let the database say so */
 	free(made);
 	if (rc)
 		return rc;
@@ -182,6 +196,8 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 	*out = NULL;
 	if (!from || !to || (backend != STRATA_BACKEND_SQLITE && backend != STRATA_BACKEND_POSTGRES))
 		return strata__error_set(STRATA_EINVAL, "strata_diff: bad argument");
+	if ((rc = strata__sql_check_dialect(to, backend)))
+		return rc;
 	if (!(pp = calloc(1, sizeof *pp)))
 		return strata__error_nomem();
 	if ((rc = strata__schema_new(&pp->arena, NULL)))
@@ -226,6 +242,9 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 		strata_buf b = STRATA_BUF_INIT;
 		for (int i = 0; i < pp->plan.nchanges && !rc; i++) {
 			const strata_change *ch = &pp->plan.changes[i];
+			const strata_table *on = ch->table ? strata_schema_table(to, ch->table) : NULL;
+			if (on && on->partition_by)
+				continue; /* a partitioned index cannot go CONCURRENTLY: the down part drops it, and its partitions' */
 			if (ch->kind == STRATA_CHANGE_CREATE_INDEX && !(rc = strata__buf_puts(&b, "DROP INDEX CONCURRENTLY IF EXISTS ")) &&
 			    !(rc = strata__sql_ident(&b, backend, ch->name)))
 				rc = strata__buf_puts(&b, ";\n");

@@ -43,8 +43,8 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 	strata_buf to = STRATA_BUF_INIT, from = STRATA_BUF_INIT;
 	for (int i = 0; i < tb->ncolumns && !rc; i++) {
 		const strata_column *ca = strata__diff_old_col(c, ta, tb, &tb->columns[i]);
-		if (!ca)
-			continue;
+		if (!ca || tb->columns[i].generated)
+			continue; /* new columns take their default; generated ones compute themselves */
 		if (any && ((rc = strata__buf_puts(&to, ", ")) || (rc = strata__buf_puts(&from, ", "))))
 			break;
 		if (!(rc = strata__sql_ident(&to, c->d, tb->columns[i].name)))
@@ -74,6 +74,8 @@ static bool sqlite_simple_add(const strata_table *tb, const strata_column *cb)
 {
 	if (cb->unique || strata_table_in_pkey(tb, cb->name) || cb->type.kind == STRATA_T_SERIAL)
 		return false;
+	if (cb->generated)
+		return cb->generated_virtual && !cb->not_null; /* ADD COLUMN adds VIRTUAL generated columns only */
 	switch (cb->dflt.kind) {
 	case STRATA_DEFAULT_NONE: return !cb->not_null;
 	case STRATA_DEFAULT_INT:
@@ -101,6 +103,8 @@ static const char *sqlite_rebuild_reason(const strata__diff_ctx *c, const strata
 		if (!strata__diff_same_column(ca, cb) || !strata__diff_same_implied(c, ca, cb))
 			return "a column changes";
 	}
+	if (ta->without_rowid != tb->without_rowid || ta->strict != tb->strict)
+		return "WITHOUT ROWID or STRICT changes";
 	if (ta->npkey != tb->npkey)
 		return "the primary key changes";
 	for (int i = 0; i < tb->npkey; i++) {

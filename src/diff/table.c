@@ -11,8 +11,46 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "diff/internal.h"
 #include "sql/ddl.h"
+
+/*
+ * Partitioning (PostgreSQL).  A partition moves to another bound by
+ * DETACH and ATTACH (ATTACH checks its rows against the new bound).  How a
+ * table is partitioned cannot change in place: that needs a new table and
+ * a copy, which is refused with a message rather than guessed at.  Bounds
+ * and keys compare up to case and blank space (PostgreSQL prints them in
+ * capitals).
+ */
+static int pg_partitioning(strata__diff_ctx *c, const strata_table *ta, const strata_table *tb)
+{
+	int rc;
+	if (!strata__diff_same_words(ta->partition_by, tb->partition_by))
+		return strata__error_set(STRATA_EINVAL,
+					 "table %s: its partitioning changes (%s to %s); that needs a new table and a copy of the rows, "
+					 "which Strata does not write: write that migration by hand",
+					 tb->name, ta->partition_by ? ta->partition_by : "none", tb->partition_by ? tb->partition_by : "none");
+	if (!ta->partition_of != !tb->partition_of && (ta->ncolumns || tb->ncolumns))
+		return strata__error_set(STRATA_EINVAL, "table %s: it %s a partition; Strata does not write that migration", tb->name,
+					 tb->partition_of ? "becomes" : "stops being");
+	if (strata__diff_streq0(ta->partition_of, tb->partition_of) &&
+	    strata__diff_same_words(ta->partition_bound, tb->partition_bound))
+		return STRATA_OK;
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false, "attach %s to %s %s", tb->name,
+				      tb->partition_of ? tb->partition_of : "nothing", tb->partition_bound ? tb->partition_bound : "")))
+		return rc;
+	if (ta->partition_of &&
+	    ((rc = strata__diff_alter_table(c, c->tx, ta->partition_of)) || (rc = strata__buf_puts(c->tx, "DETACH PARTITION ")) ||
+	     (rc = strata__sql_ident(c->tx, c->d, ta->name)) || (rc = strata__buf_puts(c->tx, ";\n"))))
+		return rc;
+	if (tb->partition_of &&
+	    ((rc = strata__diff_alter_table(c, c->tx, tb->partition_of)) || (rc = strata__buf_puts(c->tx, "ATTACH PARTITION ")) ||
+	     (rc = strata__sql_ident(c->tx, c->d, tb->name)) ||
+	     (rc = strata__buf_printf(c->tx, " %s;\n", tb->partition_bound ? tb->partition_bound : "DEFAULT"))))
+		return rc;
+	return STRATA_OK;
+}
 
 int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata_table *tb)
 {
@@ -20,6 +58,12 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 	const char *t = tb->name;
 	if (!c->pg)
 		return strata__diff_sqlite_table(c, ta, tb);
+	if ((rc = pg_partitioning(c, ta, tb)))
+		return rc;
+	if (!strata__diff_streq0(ta->comment, tb->comment) &&
+	    ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, t, NULL, false, "change the comment of %s", t)) ||
+	     (rc = strata__sql_comment(c->tx, c->d, t, NULL, tb->comment))))
+		return rc;
 	if ((rc = strata__diff_pg_drop_constraints(c, ta, tb)))
 		return rc;
 	for (int i = 0; i < tb->ncolumns; i++) {

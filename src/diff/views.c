@@ -41,7 +41,8 @@ static bool touches(const strata__diff_ctx *c, const strata_view *v, const strat
 	for (int i = 0; i < ta->ncolumns; i++) {
 		const strata_column *ca = &ta->columns[i], *cb = strata__diff_new_col(c, ta, tb, ca);
 		bool changed = !cb || strcmp(ca->name, cb->name) != 0 || !strata__coltype_eq(&ca->type, &cb->type) ||
-			       (c->pg && enum_recreated(c, &ca->type));
+			       !strata__diff_streq0(ca->collation, cb->collation) ||
+			       !strata__diff_streq0(ca->generated, cb->generated) || (c->pg && enum_recreated(c, &ca->type));
 		if (changed && strata__view_reads(v, ta->name, ca->name))
 			return true;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "inspect/inspect.h"
 #include "sql/ddl.h"
 
@@ -33,6 +34,44 @@ const char *strata__inspect_written(const char *comment, const char *md5)
 	    comment[n + 32] != ':')
 		return NULL;
 	return comment + n + 33;
+}
+
+int strata__inspect_unmanaged(strata_schema *s, const char *kind, const char *name, const char *detail)
+{
+	strata_unmanaged *u = strata__push(s, &s->unmanaged, &s->nunmanaged, sizeof *u);
+	if (!u || !(u->kind = strata__sdup(s, kind)) || !(u->name = strata__sdup(s, name)) ||
+	    (detail && !(u->detail = strata__sdup(s, detail))))
+		return STRATA_ENOMEM;
+	strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: %s %s is not modelled (%s); it is kept as it is, unmanaged", kind, name,
+		    detail ? detail : "the schema language has no word for it");
+	return STRATA_OK;
+}
+
+char *strata__inspect_unparen(strata_schema *s, const char *expr)
+{
+	size_t n = strlen(expr);
+	if (n >= 2 && expr[0] == '(' && expr[n - 1] == ')') {
+		/* Only when the first parenthesis closes at the very end: not "(a) + (b)". */
+		int depth = 0;
+		char q = 0;
+		size_t i;
+		for (i = 0; i < n; i++) {
+			char c = expr[i];
+			if (q) {
+				if (c == q)
+					q = 0;
+			} else if (c == '\'' || c == '"') {
+				q = c;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')' && --depth == 0) {
+				break;
+			}
+		}
+		if (i == n - 1)
+			return strata__sndup(s, expr + 1, n - 2);
+	}
+	return strata__sdup(s, expr);
 }
 
 static bool is_int_text(const char *p)

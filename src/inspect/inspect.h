@@ -19,6 +19,12 @@ bool strata__inspect_skip_table(const strata_inspect_options *o, const char *nam
  */
 const char *strata__inspect_written(const char *comment, const char *md5);
 
+/* Record an object the language does not model (and log a warning naming it). */
+int strata__inspect_unmanaged(strata_schema *s, const char *kind, const char *name, const char *detail);
+
+/* An expression without the one pair of parentheses around all of it, if any (into the arena). */
+char *strata__inspect_unparen(strata_schema *s, const char *expr);
+
 /* A text column of the current row, or NULL when it is NULL. */
 const char *strata__inspect_text(strata_stmt *st, int col);
 

@@ -119,7 +119,10 @@ static char *check_body(strata_schema *s, const char *def)
 
 static const char q_columns[] =
 	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
-	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text, a.attrelid::text "
+	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text, a.attrelid::text, "
+	"a.attgenerated::text, CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN "
+	" (SELECT collname::text FROM pg_collation WHERE oid = a.attcollation) END, col_description(a.attrelid, a.attnum), "
+	"md5(pg_get_expr(d.adbin, d.adrelid)) "
 	"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
 	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum" IN_SCHEMA("a.attrelid")
@@ -133,19 +136,41 @@ static const char q_constraints[] =
 	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(n, ord) "
 	" JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), "
 	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint'), con.conrelid::text "
-	"FROM pg_constraint con" IN_SCHEMA("con.conrelid") "ORDER BY con.conrelid, con.oid";
+	"FROM pg_constraint con" IN_SCHEMA("con.conrelid") "AND con.conislocal AND con.conparentid = 0 "
+	"ORDER BY con.conrelid, con.oid";
 
+/*
+ * Indexes that are not a constraint's: each key as name-or-expression,
+ * 'c' or 'e', a non-default operator class, a collation other than the
+ * column's (an expression's: one the index definition names), DESC and
+ * NULLS FIRST bits (fields split by chr(2), keys by chr(1)); INCLUDE
+ * columns; the method when not btree; whether it is a partition's index
+ * attached to its parent's (which the parent's implies).
+ */
 #define Q_INDEXES(kinds) \
 	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), " \
+	"(SELECT string_agg(concat_ws(chr(2), CASE WHEN k.n = 0 THEN pg_get_indexdef(ix.indexrelid, k.ord::int, true) " \
+	"  ELSE a.attname::text END, CASE WHEN k.n = 0 THEN 'e' ELSE 'c' END, " \
+	"  CASE WHEN NOT opc.opcdefault THEN opc.opcname::text ELSE '' END, " \
+	"  CASE WHEN ix.indcollation[k.ord - 1] <> 0 AND CASE WHEN k.n = 0 " \
+	"   THEN strpos(pg_get_indexdef(ix.indexrelid), ' COLLATE ' || quote_ident(coll.collname)) > 0 " \
+	"   ELSE ix.indcollation[k.ord - 1] <> a.attcollation END THEN coll.collname::text ELSE '' END, (ix.indoption[k.ord - 1] & 1)::text, (ix.indoption[k.ord - 1] & 2)::text), " \
+	"  chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) " \
+	"  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n AND k.n > 0 " \
+	"  LEFT JOIN pg_opclass opc ON opc.oid = ix.indclass[k.ord - 1] " \
+	"  LEFT JOIN pg_collation coll ON coll.oid = ix.indcollation[k.ord - 1] WHERE k.ord <= ix.indnkeyatts), " \
 	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) " \
-	" JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), " \
-	"ix.indexprs IS NOT NULL OR 0 = ANY (ix.indkey::int2[]), ix.indrelid::text " \
-	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid" IN_SCHEMA_OF("ix.indrelid", kinds) \
+	"  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n WHERE k.ord > ix.indnkeyatts), " \
+	"CASE WHEN am.amname <> 'btree' THEN am.amname::text END, " \
+	"EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = ix.indexrelid), ix.indrelid::text " \
+	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam" \
+	IN_SCHEMA_OF("ix.indrelid", kinds) \
 	"AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c " \
 	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) " \
 	"ORDER BY ix.indrelid, i.oid"
 static const char q_indexes[] = Q_INDEXES("('r', 'p')");
 static const char q_view_indexes[] = Q_INDEXES("('m')");
+#define IX_OID 8
 
 /* Views and materialized views (not an extension's), their query as PostgreSQL prints it (trimmed) and its md5. */
 static const char q_views[] =
@@ -166,14 +191,25 @@ static const char q_view_deps[] =
 	"AND n.nspname = ? AND v.relkind IN ('v', 'm') ORDER BY 1, 2, 3";
 
 static const char q_triggers[] =
-	"SELECT tg.tgname::text, tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid") "AND NOT tg.tgisinternal";
+	"SELECT tg.tgname::text, tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid")
+	"AND NOT tg.tgisinternal AND tg.tgparentid = 0";
+
+/* Tables: comment, partition key, parent and bound of a partition, the parent of an INHERITS child. */
+static const char q_tables[] =
+	"SELECT c.oid::text, c.relname::text, obj_description(c.oid, 'pg_class'), "
+	"CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
+	"CASE WHEN c.relispartition THEN (SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+	" WHERE i.inhrelid = c.oid) END, "
+	"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
+	"CASE WHEN NOT c.relispartition THEN (SELECT string_agg(p.relname::text, ', ') FROM pg_inherits i "
+	" JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_depend e "
+	" WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e') ORDER BY c.relname";
 
 typedef struct reader {
 	strata_schema *s;
 	const char **oids;	/* one per table of s, in the same order */
-	const char **view_oids;	/* one per view of s */
-	bool **identity;	/* per table: which columns are generated */
-	int *nidentity;
 	int hint;
 } reader;
 
@@ -216,10 +252,11 @@ static int column_row(reader *r, int ti, strata_stmt *st)
 {
 	strata_schema *s = r->s;
 	strata_table *t = &s->tables[ti];
+	if (t->partition_of)
+		return STRATA_OK; /* a partition's columns are its parent's */
 	strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
-	bool *id = strata__push(s, &r->identity[ti], &r->nidentity[ti], sizeof *id);
 	int rc;
-	if (!c || !id || !(c->name = strata__sdup(s, strata__inspect_text(st, 0))))
+	if (!c || !(c->name = strata__sdup(s, strata__inspect_text(st, 0))))
 		return STRATA_ENOMEM;
 	bool notnull = false;
 	strata_column_bool(st, 2, &notnull);
@@ -228,8 +265,31 @@ static int column_row(reader *r, int ti, strata_stmt *st)
 			   strata__inspect_text(st, 7), strata__inspect_text(st, 8))))
 		return rc;
 	const char *ident = strata__inspect_text(st, 4), *dflt = strata__inspect_text(st, 3);
-	*id = (ident && *ident) || (dflt && strncmp(dflt, "nextval(", 8) == 0);
-	return *id ? STRATA_OK : strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES);
+	const char *gen = strata__inspect_text(st, 10), *coll = strata__inspect_text(st, 11), *note = strata__inspect_text(st, 12);
+	const char *written = NULL;
+	if (note) {
+		/* A generated column's comment may end in a line keeping its expression as written. */
+		const char *mark = strncmp(note, STRATA__PG_COMMENT "md5=", sizeof STRATA__PG_COMMENT + 3) == 0
+					   ? note
+					   : strstr(note, "\n" STRATA__PG_COMMENT "md5=");
+		if (mark) {
+			written = strata__inspect_written(mark + (*mark == '\n'), strata__inspect_text(st, 13));
+			note = mark == note ? NULL : strata__sndup(s, note, (size_t)(mark - note));
+		}
+	}
+	if ((coll && !(c->collation = strata__sdup(s, coll))) || (note && !(c->comment = strata__sdup(s, note))))
+		return STRATA_ENOMEM;
+	if (ident && *ident) {
+		c->identity = ident[0] == 'a' ? STRATA_IDENTITY_ALWAYS : STRATA_IDENTITY_BY_DEFAULT;
+		return STRATA_OK;
+	}
+	if (gen && *gen) {
+		/* GENERATED ALWAYS AS (expr) STORED: the expression is in pg_attrdef. */
+		c->generated = written ? strata__sdup(s, written) : dflt ? strata__inspect_unparen(s, dflt) : NULL;
+		return c->generated ? STRATA_OK : STRATA_ENOMEM;
+	}
+	/* A nextval() default (serial, or a sequence of one's own) stays as it is, with its sequence. */
+	return strata__inspect_default(s, c, dflt, STRATA_BACKEND_POSTGRES);
 }
 
 static int constraint_row(reader *r, int ti, strata_stmt *st)
@@ -302,39 +362,74 @@ static int constraint_row(reader *r, int ti, strata_stmt *st)
 }
 
 /* Generated keys: identity columns or sequences behind a single-column key. */
-static int identity_fix(reader *r, strata_table *t, int ti)
+/* Strata's serial: a bigint identity BY DEFAULT that is the whole primary key. */
+static void spot_serial(strata_table *t)
 {
-	for (int i = 0; i < t->ncolumns && i < r->nidentity[ti]; i++) {
+	for (int i = 0; i < t->ncolumns; i++) {
 		strata_column *c = &t->columns[i];
-		if (!r->identity[ti][i])
-			continue;
-		if (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0 &&
-		    (c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT)) {
+		if (c->identity == STRATA_IDENTITY_BY_DEFAULT && c->type.kind == STRATA_T_BIGINT && !c->type.array &&
+		    t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0) {
 			c->type.kind = STRATA_T_SERIAL;
-		} else {
-			if (!(c->dflt.text = strata__sdup(r->s, "generated")))
-				return STRATA_ENOMEM;
-			c->dflt.kind = STRATA_DEFAULT_RAW;
+			c->identity = STRATA_IDENTITY_NONE;
 		}
 	}
+}
+
+/* The keys of Q_INDEXES's column 4 into x (columns, and keys when any says more than a plain column). */
+static int index_keys(strata_schema *s, strata_index *x, const char *text)
+{
+	const char **keys;
+	int nkeys;
+	bool special = false;
+	if (split_names(s, text, &keys, &nkeys))
+		return STRATA_ENOMEM;
+	strata_index_key *k = nkeys ? strata__alloc(s, (size_t)nkeys * sizeof *k) : NULL;
+	if (nkeys && !k)
+		return STRATA_ENOMEM;
+	for (int i = 0; i < nkeys; i++) {
+		/* name-or-expression, c|e, opclass, collation, desc bit, nulls-first bit */
+		const char *f[6] = { "", "c", "", "", "0", "0" };
+		char *copy = strata__sdup(s, keys[i]), *p = copy;
+		if (!copy)
+			return STRATA_ENOMEM;
+		for (int n = 0; n < 6 && p; n++) {
+			char *e = strchr(p, '\002');
+			if (e)
+				*e = '\0';
+			f[n] = p;
+			p = e ? e + 1 : NULL;
+		}
+		const char *key = f[0];
+		k[i].expr = f[1][0] == 'e';
+		if (k[i].expr && !(key = strata__inspect_unparen(s, key)))
+			return STRATA_ENOMEM;
+		k[i].opclass = *f[2] ? f[2] : NULL;
+		k[i].collation = *f[3] ? f[3] : NULL;
+		k[i].desc = strcmp(f[4], "0") != 0;
+		bool nulls_first = strcmp(f[5], "0") != 0;
+		k[i].nulls = nulls_first == k[i].desc ? STRATA_NULLS_DEFAULT : nulls_first ? STRATA_NULLS_FIRST : STRATA_NULLS_LAST;
+		special |= k[i].expr || k[i].opclass || k[i].collation || k[i].desc || k[i].nulls;
+		if (strata__push_str(s, &x->columns, &x->ncolumns, key))
+			return STRATA_ENOMEM;
+	}
+	x->keys = special ? k : NULL;
 	return STRATA_OK;
 }
 
 /* An index row of Q_INDEXES into the indexes of `owner` (a table or a materialized view). */
 static int add_index(strata_schema *s, strata_stmt *st, const char *owner, strata_index **arr, int *n)
 {
-	bool uniq = false, expr = false;
+	bool uniq = false, child = false;
+	(void)owner;
 	strata_column_bool(st, 1, &uniq);
-	strata_column_bool(st, 5, &expr);
-	if (expr) {
-		/* Expression indexes have no word in the language: say so rather than drop them silently. */
-		strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
-			    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?", owner);
-		return STRATA_OK;
-	}
+	strata_column_bool(st, 7, &child);
+	if (child)
+		return STRATA_OK; /* a partition's copy of its parent's index */
 	strata_index *x = strata__push(s, arr, n, sizeof *x);
-	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
-	    split_names(s, strata__inspect_text(st, 4), &x->columns, &x->ncolumns))
+	const char *method = strata__inspect_text(st, 6);
+	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) || index_keys(s, x, strata__inspect_text(st, 4)) ||
+	    split_names(s, strata__inspect_text(st, 5), &x->include, &x->ninclude) ||
+	    (method && !(x->method = strata__sdup(s, method))))
 		return STRATA_ENOMEM;
 	x->unique = uniq;
 	x->named = true;
@@ -384,21 +479,16 @@ static int trigger_row(reader *r, int ti, strata_stmt *st)
 
 static int read_tables(strata_db *db, strata_schema *s, const char **oids, const char *nsp)
 {
-	reader r = { s, oids, NULL, NULL, NULL, 0 };
+	reader r = { s, oids, 0 };
 	int n = s->ntables, rc;
 	if (s->ntables == 0)
 		return STRATA_OK;
-	r.identity = strata__alloc(s, (size_t)s->ntables * sizeof *r.identity);
-	r.nidentity = strata__alloc(s, (size_t)s->ntables * sizeof *r.nidentity);
-	if (!r.identity || !r.nidentity)
-		return STRATA_ENOMEM;
 	if ((rc = each_row(db, &r, q_columns, nsp, 9, oids, n, column_row)) ||
 	    (rc = each_row(db, &r, q_constraints, nsp, 9, oids, n, constraint_row)))
 		return rc;
 	for (int i = 0; i < s->ntables; i++)
-		if ((rc = identity_fix(&r, &s->tables[i], i)))
-			return rc;
-	if ((rc = each_row(db, &r, q_indexes, nsp, 6, oids, n, index_row)))
+		spot_serial(&s->tables[i]);
+	if ((rc = each_row(db, &r, q_indexes, nsp, IX_OID, oids, n, index_row)))
 		return rc;
 	return each_row(db, &r, q_triggers, nsp, 1, oids, n, trigger_row);
 }
@@ -409,7 +499,7 @@ static int read_views(strata_db *db, strata_schema *s, const char *nsp)
 	strata_stmt *st = NULL;
 	const char **oids = NULL;
 	int noids = 0, rc;
-	reader r = { s, NULL, NULL, NULL, NULL, 0 };
+	reader r = { s, NULL, 0 };
 	if ((rc = strata_prepare(&st, db, q_views)) || (rc = strata_bind_text(st, 1, nsp, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
@@ -428,7 +518,7 @@ static int read_views(strata_db *db, strata_schema *s, const char *nsp)
 		goto out;
 	rc = STRATA_OK;
 	if (noids && !(rc = each_row(db, &r, q_view_deps, nsp, 0, oids, noids, view_dep_row)))
-		rc = each_row(db, &r, q_view_indexes, nsp, 6, oids, noids, view_index_row);
+		rc = each_row(db, &r, q_view_indexes, nsp, IX_OID, oids, noids, view_index_row);
 out:
 	strata_finalize(st);
 	return rc;
@@ -466,17 +556,26 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 	strata_finalize(st);
 	st = NULL;
 
-	if ((rc = strata_prepare(&st, db, "SELECT c.oid::text, c.relname::text FROM pg_class c "
-					  "JOIN pg_namespace n ON n.oid = c.relnamespace "
-					  "WHERE n.nspname = ? AND c.relkind IN ('r', 'p') ORDER BY c.oid")) ||
-	    (rc = strata_bind_text(st, 1, nsp, -1)))
+	if ((rc = strata_prepare(&st, db, q_tables)) || (rc = strata_bind_text(st, 1, nsp, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
 		const char *oid = strata__inspect_text(st, 0), *name = strata__inspect_text(st, 1);
+		const char *note = strata__inspect_text(st, 2), *key = strata__inspect_text(st, 3), *parent = strata__inspect_text(st, 4);
+		const char *bound = strata__inspect_text(st, 5), *inherits = strata__inspect_text(st, 6);
 		if (!oid || !name || strata__inspect_skip_table(o, name))
 			continue;
+		if (inherits) {
+			/* INHERITS (not a partition): the language has no word for it; the table is left as it is. */
+			char why[200];
+			snprintf(why, sizeof why, "it inherits from %s", inherits);
+			if ((rc = strata__inspect_unmanaged(s, "table", name, why)))
+				goto out;
+			continue;
+		}
 		strata_table *t = strata__push(s, &s->tables, &s->ntables, sizeof *t);
-		if (!t || !(t->name = strata__sdup(s, name)) || strata__push_str(s, &oids, &noids, oid)) {
+		if (!t || !(t->name = strata__sdup(s, name)) || strata__push_str(s, &oids, &noids, oid) ||
+		    (note && !(t->comment = strata__sdup(s, note))) || (key && !(t->partition_by = strata__sdup(s, key))) ||
+		    (parent && !(t->partition_of = strata__sdup(s, parent))) || (bound && !(t->partition_bound = strata__sdup(s, bound)))) {
 			rc = STRATA_ENOMEM;
 			goto out;
 		}

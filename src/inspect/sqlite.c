@@ -144,7 +144,17 @@ typedef struct named_cols {
 	int ncols;
 } named_cols;
 
+/* What a column's text says that no pragma tells: its collation, its generated expression. */
+typedef struct column_text {
+	const char *column;
+	const char *collation;
+	const char *generated;
+	bool stored;
+} column_text;
+
 typedef struct table_text {
+	column_text *cols;
+	int ncols;
 	named_check *checks;
 	int nchecks;
 	named_cols *uniques;
@@ -194,8 +204,32 @@ static int parse_create_table(strata_schema *s, const char *sql, table_text *tt)
 				return STRATA_ENOMEM;
 			continue;
 		}
+		column_text *ct = column && tt->ncols && tt->cols[tt->ncols - 1].column == column ? &tt->cols[tt->ncols - 1] : NULL;
+		if (column && !ct && (word_is(&t, "COLLATE") || word_is(&t, "AS") || word_is(&t, "GENERATED"))) {
+			if (!(ct = strata__push(s, &tt->cols, &tt->ncols, sizeof *ct)))
+				return STRATA_ENOMEM;
+			ct->column = column;
+		}
 		if (word_is(&t, "AUTOINCREMENT")) {
 			tt->autoincrement = true;
+		} else if (ct && word_is(&t, "COLLATE")) {
+			tok nt;
+			if (!lex(&l, &nt))
+				break;
+			if (!(ct->collation = tok_name(s, &nt)))
+				return STRATA_ENOMEM;
+		} else if (ct && word_is(&t, "AS")) {
+			/* [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL] */
+			tok open, kind;
+			if (!lex(&l, &open) || open.kind != '(')
+				break;
+			if (!(ct->generated = paren_text(s, &l)))
+				return STRATA_ENOMEM;
+			lexer peek = l;
+			if (lex(&peek, &kind) && (word_is(&kind, "STORED") || word_is(&kind, "VIRTUAL"))) {
+				ct->stored = word_is(&kind, "STORED");
+				l = peek;
+			}
 		} else if (word_is(&t, "CHECK")) {
 			tok open;
 			if (!lex(&l, &open) || open.kind != '(')
@@ -351,6 +385,50 @@ static char *rest_of(strata_schema *s, const lexer *l)
 	return strata__sndup(s, a, (size_t)(b - a));
 }
 
+/*
+ * The key texts of CREATE INDEX ... ON t (k1, k2, ...) without their
+ * COLLATE, ASC and DESC, one per key (the expressions pragma_index_xinfo
+ * cannot name).
+ */
+static int index_expressions(strata_schema *s, const char *sql, const char ***out, int *n)
+{
+	lexer l = { sql, sql + strlen(sql) };
+	tok t;
+	bool on = false;
+	while (lex(&l, &t) && !(on && t.kind == '('))
+		on |= word_is(&t, "ON");
+	if (t.kind != '(')
+		return STRATA_OK;
+	const char *start = l.p, *end = NULL;
+	int depth = 0;
+	while (lex(&l, &t)) {
+		bool last = depth == 0 && t.kind == ')';
+		if (depth == 0 && (t.kind == ',' || last || word_is(&t, "COLLATE") || word_is(&t, "ASC") || word_is(&t, "DESC"))) {
+			if (!end)
+				end = t.p;
+			if (t.kind == ',' || last) {
+				const char *a = start, *b = end;
+				while (a < b && isspace((unsigned char)*a))
+					a++;
+				while (b > a && isspace((unsigned char)b[-1]))
+					b--;
+				char *k = strata__sndup(s, a, (size_t)(b - a));
+				if (!k || !(k = strata__inspect_unparen(s, k)) || strata__push_str(s, out, n, k))
+					return STRATA_ENOMEM;
+				start = l.p;
+				end = NULL;
+				if (last)
+					break;
+			}
+		} else if (t.kind == '(') {
+			depth++;
+		} else if (t.kind == ')') {
+			depth--;
+		}
+	}
+	return STRATA_OK;
+}
+
 /* The text after the top-level WHERE of a CREATE INDEX. */
 static char *index_where(strata_schema *s, const char *sql)
 {
@@ -377,6 +455,22 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 	if ((rc = parse_create_table(s, sql, &tt)))
 		return rc;
 
+	/* WITHOUT ROWID, STRICT. */
+	if ((rc = strata_prepare(&st, db, "SELECT wr, strict FROM pragma_table_list(?) WHERE schema = 'main'")) ||
+	    (rc = strata_bind_text(st, 1, t->name, -1)))
+		goto out;
+	if ((rc = strata_step(st)) == STRATA_ROW) {
+		int64_t wr = 0, strict = 0;
+		strata_column_int64(st, 0, &wr);
+		strata_column_int64(st, 1, &strict);
+		t->without_rowid = wr != 0;
+		t->strict = strict != 0;
+	} else if (rc != STRATA_DONE) {
+		goto out;
+	}
+	strata_finalize(st);
+	st = NULL;
+
 	/* Columns. */
 	if ((rc = strata_prepare(&st, db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid")) ||
 	    (rc = strata_bind_text(st, 1, t->name, -1)))
@@ -388,9 +482,8 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		strata_column_int64(st, 2, &notnull);
 		strata_column_int64(st, 4, &pk);
 		strata_column_int64(st, 5, &hidden);
-		if (hidden) {
-			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: generated column %s.%s is left out of the model", t->name,
-				    strata__inspect_text(st, 0) ? strata__inspect_text(st, 0) : "?");
+		if (hidden == 1) {
+			/* A virtual table's hidden column: not this table's to declare. */
 			continue;
 		}
 		strata_column *c = strata__push(s, &t->columns, &t->ncolumns, sizeof *c);
@@ -412,6 +505,15 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		}
 		if ((rc = strata__inspect_default(s, c, strata__inspect_text(st, 3), STRATA_BACKEND_SQLITE)))
 			goto out;
+		for (int k = 0; k < tt.ncols; k++) {
+			if (strcmp(tt.cols[k].column, c->name) != 0)
+				continue;
+			c->collation = tt.cols[k].collation;
+			if (hidden >= 2 && tt.cols[k].generated) {
+				c->generated = tt.cols[k].generated;
+				c->generated_virtual = hidden == 2;
+			}
+		}
 	}
 	if (rc != STRATA_DONE)
 		goto out;
@@ -488,11 +590,13 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		strata_column_int64(st, 1, &uniq);
 		if (!name || !origin || strcmp(origin, "pk") == 0)
 			continue;
-		const char **cols = NULL;
-		int ncols = 0;
-		bool expr = false;
+		const char **cols = NULL, **exprs = NULL;
+		int ncols = 0, nexprs = 0, nkeys = 0;
+		strata_index_key *keys = NULL;
+		bool special = false;
 		strata_stmt *ci = NULL;
-		bool ordered = false;
+		if (isql && (rc = index_expressions(s, isql, &exprs, &nexprs)))
+			goto out;
 		int r2 = strata_prepare(&ci, db, "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno");
 		if (!r2)
 			r2 = strata_bind_text(ci, 1, name, -1);
@@ -500,25 +604,41 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 			const char *cn = strata__inspect_text(ci, 1), *coll = strata__inspect_text(ci, 3);
 			int64_t desc = 0;
 			strata_column_int64(ci, 2, &desc);
-			ordered |= desc != 0 || (coll && strcmp(coll, "BINARY") != 0);
-			r2 = STRATA_OK;
-			if (!cn)
-				expr = true;
-			else if (strata__push_str(s, &cols, &ncols, cn))
+			strata_index_key *k = strata__push(s, &keys, &nkeys, sizeof *k);
+			r2 = k ? STRATA_OK : STRATA_ENOMEM;
+			if (!k)
+				break;
+			/* The key's collation when it is not the column's own (BINARY for an expression). */
+			const strata_column *col = cn ? strata_table_column(t, cn) : NULL;
+			const char *own = col && col->collation ? col->collation : "BINARY";
+			k->desc = desc != 0;
+			if (coll && strcasecmp(coll, own) != 0 && !(k->collation = strata__sdup(s, coll)))
+				r2 = STRATA_ENOMEM;
+			if (!cn) {
+				k->expr = true;
+				cn = nkeys - 1 < nexprs ? exprs[nkeys - 1] : NULL;
+				if (!cn) {
+					r2 = STRATA_EINVAL; /* the index's text is not what SQLite made of it */
+					break;
+				}
+			}
+			special |= k->expr || k->desc || k->collation;
+			if (!r2 && strata__push_str(s, &cols, &ncols, cn))
 				r2 = STRATA_ENOMEM;
 		}
-		if (ordered && !expr)
-			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s has DESC or COLLATE keys; the model keeps only its columns",
-				    name, t->name);
 		strata_finalize(ci);
+		if (r2 == STRATA_EINVAL) {
+			if ((rc = strata__inspect_unmanaged(s, "index", name, "its keys could not be read from its text")))
+				goto out;
+			continue;
+		}
 		if (r2 != STRATA_DONE) {
 			rc = r2;
 			goto out;
 		}
-		if (expr) {
-			/* Expression indexes have no word in the language: say so rather than drop them silently. */
-			strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: index %s on %s indexes an expression; it is left out of the model",
-				    name, t->name);
+		if (strcmp(origin, "u") == 0 && special) {
+			if ((rc = strata__inspect_unmanaged(s, "unique constraint", name, "it has DESC or COLLATE keys")))
+				goto out;
 			continue;
 		}
 		if (strcmp(origin, "u") == 0) {
@@ -547,6 +667,7 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		x->unique = uniq != 0;
 		x->columns = cols;
 		x->ncolumns = ncols;
+		x->keys = special ? keys : NULL;
 		x->named = true;
 		if (isql)
 			x->where = index_where(s, isql);
@@ -621,17 +742,6 @@ static char *view_query(strata_schema *s, const char *sql, bool *cols)
 	return NULL;
 }
 
-static int unmanaged(strata_schema *s, const char *kind, const char *name, const char *detail)
-{
-	strata_unmanaged *u = strata__push(s, &s->unmanaged, &s->nunmanaged, sizeof *u);
-	if (!u || !(u->kind = strata__sdup(s, kind)) || !(u->name = strata__sdup(s, name)) ||
-	    (detail && !(u->detail = strata__sdup(s, detail))))
-		return STRATA_ENOMEM;
-	strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: %s %s is not modelled (%s); it is kept as it is", kind, name,
-		    detail ? detail : "no word for it in the language");
-	return STRATA_OK;
-}
-
 /*
  * Views; a view <name>__strata_query beside a table <name> is a
  * materialized view (the table holds its rows and indexes).
@@ -650,7 +760,7 @@ static int read_views(strata_db *db, strata_schema *s)
 		if (!name || !sql)
 			continue;
 		if (!(query = view_query(s, sql, &cols))) {
-			if ((rc = unmanaged(s, "view", name, cols ? "it names its columns: CREATE VIEW v(a, b)" : "its query could not be read")))
+			if ((rc = strata__inspect_unmanaged(s, "view", name, cols ? "it names its columns: CREATE VIEW v(a, b)" : "its query could not be read")))
 				goto out;
 			continue;
 		}
@@ -692,7 +802,7 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 	strata_stmt *st = NULL;
 	const char **sqls = NULL;
 	int nsqls = 0, rc;
-	if ((rc = strata_prepare(&st, db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")))
+	if ((rc = strata_prepare(&st, db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
 		return rc;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
 		const char *name = strata__inspect_text(st, 0), *sql = strata__inspect_text(st, 1);

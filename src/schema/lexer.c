@@ -458,3 +458,61 @@ int strata__parse_sql_text(strata__parser *p, const char *what, const char **out
 		return rc;
 	return strata__parse_expect_punct(p, ')');
 }
+
+int strata__lex_peek(const strata__parser *p)
+{
+	size_t i = p->pos;
+	while (i < p->len && (p->src[i] == ' ' || p->src[i] == '\t' || p->src[i] == '\r'))
+		i++;
+	return i < p->len ? (unsigned char)p->src[i] : -1;
+}
+
+static bool word_at(const strata__parser *p, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+	if (i + n > p->len || (i > 0 && strata__lex_ident_char((unsigned char)p->src[i - 1])))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if ((p->src[i + k] | 0x20) != w[k])
+			return false;
+	return i + n == p->len || !strata__lex_ident_char((unsigned char)p->src[i + n]);
+}
+
+int strata__lex_raw_clause(strata__parser *p, const char *stop_word, const char **out)
+{
+	/* Back to the start of the current token: it is part of the clause. */
+	int line = p->tok.line, col = p->tok.col;
+	p->pos = (size_t)(p->tok.p - p->src);
+	p->line = line;
+	p->col = col;
+	size_t start = p->pos;
+	int depth = 0;
+	while (p->pos < p->len) {
+		char c = p->src[p->pos];
+		if (c == '\'' || c == '"') {
+			advance(p, 1);
+			while (p->pos < p->len && p->src[p->pos] != c)
+				advance(p, 1);
+			if (p->pos >= p->len)
+				return strata__parse_error(p, line, col, "unterminated string");
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			depth--;
+		} else if (depth == 0 && (c == '{' || c == '\n' || (stop_word && word_at(p, p->pos, stop_word)))) {
+			break;
+		} else if (c == '\0') {
+			return strata__parse_error(p, p->line, p->col, "unexpected byte 0x00");
+		}
+		advance(p, 1);
+	}
+	if (depth != 0)
+		return strata__parse_error(p, line, col, "unbalanced parentheses");
+	const char *sql = raw_sql(p, p->src + start, p->pos - start);
+	if (!sql)
+		return STRATA_ENOMEM;
+	if (!*sql)
+		return strata__parse_expected(p, "SQL");
+	*out = sql;
+	return strata__lex_next(p);
+}

@@ -68,6 +68,15 @@ int strata__lex_raw_parens(strata__parser *p, const char **out);
 /* The SQL to the end of the line (quotes respected, `//` ends it); continues after the newline. */
 int strata__lex_raw_line(strata__parser *p, const char **out);
 
+/* The next character after the current token (blanks skipped, not newlines), or -1. */
+int strata__lex_peek(const strata__parser *p);
+/*
+ * SQL from the start of the current token up to a top-level '{', the end
+ * of the line or the word `stop_word` (may be NULL), outside quotes and
+ * parentheses; trimmed.  Continues with the token that stopped it.
+ */
+int strata__lex_raw_clause(strata__parser *p, const char *stop_word, const char **out);
+
 /* ---- token-level primitives (lexer.c) ---- */
 
 /* "expected WHAT, found ..." at the current token. */
@@ -85,8 +94,15 @@ int strata__parse_skip_newlines(strata__parser *p);
 /* sql('...') or sql($$...$$): the SQL, trimmed, into the arena (`what` names it in errors). */
 int strata__parse_sql_text(strata__parser *p, const char *what, const char **out);
 
+/* ---- other declarations (parse_objects.c) ---- */
+
+/* view, materialized view, function, trigger, domain, extension, sequence (the current token says which). */
+int strata__parse_object(strata__parser *p);
+
 /* ---- table bodies (parse_table.c) ---- */
 
+/* After a table's name: renamed_from, partition by / partition of, without rowid, strict. */
+int strata__parse_table_head(strata__parser *p, strata_table *t);
 /* `{ ... }` of a table. */
 int strata__parse_table_body(strata__parser *p, strata_table *t);
 /* A column line after its name: type and options, to the end of the clause. */

@@ -2,6 +2,7 @@
  * The model: its arena, lookups, copies and the derived relationships.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,16 @@ int strata__copy_enum(strata_schema *s, strata_enum *dst, const strata_enum *src
 {
 	*dst = *src;
 	DUP(name);
+	dst->renamed_from = NULL;
+	if (src->renamed_from) {
+		const char **r = strata__alloc(s, (size_t)src->nvalues * sizeof *r);
+		if (!r)
+			return STRATA_ENOMEM;
+		for (int i = 0; i < src->nvalues; i++)
+			if (src->renamed_from[i] && !(r[i] = strata__sdup(s, src->renamed_from[i])))
+				return STRATA_ENOMEM;
+		dst->renamed_from = r;
+	}
 	return copy_strs(s, &dst->values, &dst->nvalues, src->values, src->nvalues);
 }
 
@@ -596,5 +607,36 @@ int strata__schema_relations(strata_schema *s)
 		}
 		s->relations[j + 1] = r;
 	}
+	return STRATA_OK;
+}
+
+/* ---- a canonical order for objects a database keeps unordered ---- */
+
+static int by_name(const void *a, const void *b, size_t off)
+{
+	return strcmp(*(const char *const *)((const char *)a + off), *(const char *const *)((const char *)b + off));
+}
+static int cmp_function(const void *a, const void *b) { return by_name(a, b, offsetof(strata_function, name)); }
+static int cmp_domain(const void *a, const void *b) { return by_name(a, b, offsetof(strata_domain, name)); }
+static int cmp_extension(const void *a, const void *b) { return by_name(a, b, offsetof(strata_extension, name)); }
+static int cmp_sequence(const void *a, const void *b) { return by_name(a, b, offsetof(strata_sequence, name)); }
+static int cmp_trigger(const void *a, const void *b)
+{
+	int c = by_name(a, b, offsetof(strata_trigger, table));
+	return c ? c : by_name(a, b, offsetof(strata_trigger, name));
+}
+
+int strata__schema_sort_objects(strata_schema *s)
+{
+	if (s->nfunctions > 1)
+		qsort(s->functions, (size_t)s->nfunctions, sizeof *s->functions, cmp_function);
+	if (s->ntriggers > 1)
+		qsort(s->triggers, (size_t)s->ntriggers, sizeof *s->triggers, cmp_trigger);
+	if (s->ndomains > 1)
+		qsort(s->domains, (size_t)s->ndomains, sizeof *s->domains, cmp_domain);
+	if (s->nextensions > 1)
+		qsort(s->extensions, (size_t)s->nextensions, sizeof *s->extensions, cmp_extension);
+	if (s->nsequences > 1)
+		qsort(s->sequences, (size_t)s->nsequences, sizeof *s->sequences, cmp_sequence);
 	return STRATA_OK;
 }

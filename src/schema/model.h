@@ -58,6 +58,9 @@ bool strata__default_same(const strata_coltype *t, const strata_default *a, cons
 /* "string(255)", "decimal(10,2)[]", "status", "sql('x')": written into the arena. */
 const char *strata__coltype_str(strata_schema *s, const strata_coltype *t);
 
+/* Functions, triggers (by table, then name), domains, extensions and sequences sorted by name. */
+int strata__schema_sort_objects(strata_schema *s);
+
 /* ---- views.c ---- */
 
 /* `sql` mentions `name` as a word (outside strings and comments; unquoted words without regard to case). */

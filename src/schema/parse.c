@@ -27,6 +27,9 @@ static int parse_enum(strata__parser *p)
 		return rc;
 	if ((rc = strata__parse_expect_punct(p, '{')))
 		return rc;
+	const char **renamed = NULL;
+	int nrenamed = 0;
+	bool any_renamed = false;
 	for (;;) {
 		while (p->tok.kind == STRATA__TOK_NL || strata__lex_punct(p, ','))
 			if ((rc = strata__lex_next(p)))
@@ -51,12 +54,26 @@ static int parse_enum(strata__parser *p)
 			if (strcmp(e->values[i], v) == 0)
 				return strata__parse_error(p, line, col, "duplicate value '%s' in enum '%s'", v, e->name);
 		const char **slot = strata__push(p->s, &e->values, &e->nvalues, sizeof *slot);
-		if (!slot)
+		const char **old = strata__push(p->s, &renamed, &nrenamed, sizeof *old);
+		if (!slot || !old)
 			return STRATA_ENOMEM;
 		*slot = v;
+		if (strata__lex_word(p, "renamed_from")) {
+			/* done renamed_from completed: the value used to be called so */
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			if (p->tok.kind == STRATA__TOK_STRING) {
+				if (!(*old = strata__lex_unquote(p, &p->tok)) || (rc = strata__lex_next(p)))
+					return rc ? rc : STRATA_ENOMEM;
+			} else if ((rc = strata__parse_name(p, "the value's old name", old, NULL))) {
+				return rc;
+			}
+			any_renamed = true;
+		}
 	}
 	if (e->nvalues == 0)
 		return strata__parse_error(p, e->pos.line, e->pos.column, "enum '%s' has no values", e->name);
+	e->renamed_from = any_renamed ? renamed : NULL;
 	return strata__lex_next(p);
 }
 
@@ -108,42 +125,9 @@ static int parse_mixin(strata__parser *p)
 }
 
 /* The words that begin a declaration, for messages. */
-static const char *const top_words[] = { "table", "enum", "mixin", "view", "materialized" };
-#define TOP_WORDS "'table', 'enum', 'mixin', 'use', 'view' or 'materialized view'"
-
-/* view NAME as sql(...) / materialized view NAME as sql(...) [{ index lines }] */
-static int parse_view(strata__parser *p, bool materialized)
-{
-	int rc;
-	strata_view *v = strata__push(p->s, &p->s->views, &p->s->nviews, sizeof *v);
-	if (!v)
-		return STRATA_ENOMEM;
-	v->pos.line = p->tok.line;
-	v->pos.column = p->tok.col;
-	v->materialized = materialized;
-	if (materialized && ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_word(p, "view"))))
-		return rc;
-	if (!materialized && (rc = strata__lex_next(p)))
-		return rc;
-	if ((rc = strata__parse_name(p, "a view name", &v->name, NULL)) || (rc = strata__parse_expect_word(p, "as")) ||
-	    (rc = strata__parse_sql_text(p, "the query: sql($$SELECT ...$$)", &v->sql)))
-		return rc;
-	if (materialized && strata__lex_punct(p, '{')) {
-		strata_srcpos at = { p->tok.line, p->tok.col };
-		strata_table t;
-		memset(&t, 0, sizeof t);
-		t.name = v->name;
-		if ((rc = strata__parse_table_body(p, &t)))
-			return rc;
-		if (t.ncolumns || t.npkey || t.nuniques || t.nchecks || t.nfkeys || t.nmixins || t.renamed_from || t.nunscoped ||
-		    t.partition_by || t.partition_of || t.comment || t.without_rowid || t.strict)
-			return strata__parse_error(p, at.line, at.column,
-						   "materialized view '%s' holds only 'index' and 'unique index' lines", v->name);
-		v->indexes = t.indexes;
-		v->nindexes = t.nindexes;
-	}
-	return strata__parse_end_clause(p);
-}
+static const char *const top_words[] = { "table", "enum", "mixin", "view", "materialized", "function",
+					 "trigger", "domain", "extension", "sequence" };
+#define TOP_WORDS "'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', 'trigger', 'domain', 'extension' or 'sequence'"
 
 int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file,
 			      bool builtin, strata__parse_extra *extra)
@@ -185,17 +169,21 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 			t->pos.column = p.tok.col;
 			if ((rc = strata__lex_next(&p)) || (rc = strata__parse_name(&p, "a table name", &t->name, NULL)))
 				return rc;
-			if (strata__lex_word(&p, "renamed_from")) {
-				if ((rc = strata__lex_next(&p)) || (rc = strata__parse_name(&p, "the old table name", &t->renamed_from, NULL)))
-					return rc;
-			}
-			rc = strata__parse_table_body(&p, &s->tables[s->ntables - 1]);
+			if ((rc = strata__parse_table_head(&p, &s->tables[s->ntables - 1])))
+				return rc;
+			/* A partition's columns are its parent's: `{ ... }` only for its own indexes and checks. */
+			if (s->tables[s->ntables - 1].partition_of && !strata__lex_punct(&p, '{'))
+				rc = strata__parse_end_clause(&p);
+			else
+				rc = strata__parse_table_body(&p, &s->tables[s->ntables - 1]);
 		} else if (strata__lex_word(&p, "enum")) {
 			rc = parse_enum(&p);
 		} else if (strata__lex_word(&p, "mixin")) {
 			rc = parse_mixin(&p);
-		} else if (strata__lex_word(&p, "view") || strata__lex_word(&p, "materialized")) {
-			rc = parse_view(&p, strata__lex_word(&p, "materialized"));
+		} else if (strata__lex_word(&p, "view") || strata__lex_word(&p, "materialized") || strata__lex_word(&p, "function") ||
+			   strata__lex_word(&p, "trigger") || strata__lex_word(&p, "domain") || strata__lex_word(&p, "extension") ||
+			   strata__lex_word(&p, "sequence")) {
+			rc = strata__parse_object(&p);
 		} else if (strata__lex_word(&p, "use")) {
 			if ((rc = strata__lex_next(&p)))
 				return rc;
@@ -333,6 +321,8 @@ bool strata__schema_reserved(const char *nm)
 		"check", "renamed_from", "ref", "sql", "not", "null", "default", "owner", "auto_update",
 		"references", "on", "as", "backref", "where", "key", "true", "false", "now", "uuid",
 		"uuid_v4", "uuid_v7", "cascade", "restrict", "set", "no", "action", "unscoped",
+		"generated", "identity", "collate", "comment", "view", "materialized", "function", "trigger", "domain",
+		"extension", "sequence",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(nm, words[i]) == 0)

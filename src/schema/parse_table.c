@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema/lexer.h"
 
@@ -263,8 +264,24 @@ static int parse_default(strata__parser *p, strata_column *c)
 
 static const char *const column_options[] = {
 	"not", "null", "unique", "primary", "default", "check", "owner", "auto_update",
-	"renamed_from", "references", "on", "as", "backref",
+	"renamed_from", "references", "on", "as", "backref", "generated", "identity", "collate", "comment",
 };
+
+/* A string: 'text' or $$text$$, exactly (into the arena). */
+static int parse_string(strata__parser *p, const char *what, const char **out)
+{
+	if (!strata__lex_string(p))
+		return strata__parse_expected(p, what);
+	if (!(*out = strata__lex_unquote(p, &p->tok)))
+		return STRATA_ENOMEM;
+	return strata__lex_next(p);
+}
+
+/* A collation: a name, "quoted" or bare. */
+static int parse_collation(strata__parser *p, const char **out)
+{
+	return strata__parse_name(p, "a collation name after 'collate'", out, NULL);
+}
 
 static int unknown_option(strata__parser *p)
 {
@@ -339,6 +356,37 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 			if ((rc = strata__lex_next(p)))
 				return rc;
 			rc = strata__parse_name(p, "the old column name", &c->renamed_from, NULL);
+		} else if (strata__lex_word(p, "generated")) {
+			/* generated (SQL) [stored | virtual] */
+			if (c->generated)
+				return strata__parse_error(p, line, col, "column '%s' is generated twice", c->name);
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			if (!strata__lex_punct(p, '('))
+				return strata__parse_expected(p, "'(' after 'generated'");
+			if ((rc = strata__lex_raw_parens(p, &c->generated)))
+				return rc;
+			if (strata__lex_word(p, "stored") || strata__lex_word(p, "virtual")) {
+				c->generated_virtual = strata__lex_word(p, "virtual");
+				rc = strata__lex_next(p);
+			}
+		} else if (strata__lex_word(p, "identity")) {
+			/* identity [always] */
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			c->identity = STRATA_IDENTITY_BY_DEFAULT;
+			if (strata__lex_word(p, "always")) {
+				c->identity = STRATA_IDENTITY_ALWAYS;
+				rc = strata__lex_next(p);
+			}
+		} else if (strata__lex_word(p, "collate")) {
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			rc = parse_collation(p, &c->collation);
+		} else if (strata__lex_word(p, "comment")) {
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			rc = parse_string(p, "the comment as a string: comment '...'", &c->comment);
 		} else if (strata__lex_word(p, "references")) {
 			if (fk >= 0)
 				return strata__parse_error(p, line, col, "column '%s' already references a table", c->name);
@@ -367,6 +415,83 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 }
 
 /* index [name] (cols) [where ...]; `unique` was consumed when `unique` is true. */
+/*
+ * ( key, ... ): a key is a column name, an (SQL expression) or a function
+ * call (lower(email)), then any of
+ * `collate NAME`, an operator class, `asc` / `desc`, `nulls first|last`.
+ */
+static int parse_index_keys(strata__parser *p, strata_index *x)
+{
+	int rc, npos = 0, nkeys = 0;
+	strata_index_key *keys = NULL;
+	strata_srcpos *pos = NULL;
+	bool special = false;
+	if ((rc = strata__parse_expect_punct(p, '(')))
+		return rc;
+	for (;;) {
+		strata_srcpos at = { p->tok.line, p->tok.col };
+		const char *key;
+		strata_index_key *k = strata__push(p->s, &keys, &nkeys, sizeof *k);
+		strata_srcpos *ps = strata__push(p->s, &pos, &npos, sizeof *ps);
+		if (!k || !ps)
+			return STRATA_ENOMEM;
+		*ps = at;
+		if (strata__lex_punct(p, '(')) {
+			if ((rc = strata__lex_raw_parens(p, &key)))
+				return rc;
+			k->expr = special = true;
+		} else if ((rc = strata__parse_name(p, "a column name or an (expression)", &key, NULL))) {
+			return rc;
+		} else if (strata__lex_punct(p, '(')) {
+			/* A function call, as SQL allows without parentheses around it: lower(email). */
+			const char *args;
+			if ((rc = strata__lex_raw_parens(p, &args)))
+				return rc;
+			if (!(key = strata__sprintf(p->s, "%s(%s)", key, args)))
+				return STRATA_ENOMEM;
+			k->expr = special = true;
+		}
+		if (strata__push_str(p->s, &x->columns, &x->ncolumns, key))
+			return STRATA_ENOMEM;
+		while (p->tok.kind == STRATA__TOK_IDENT) {
+			if (strata__lex_word(p, "collate")) {
+				if ((rc = strata__lex_next(p)) || (rc = parse_collation(p, &k->collation)))
+					return rc;
+			} else if (strata__lex_word(p, "asc") || strata__lex_word(p, "desc")) {
+				k->desc = strata__lex_word(p, "desc");
+				if ((rc = strata__lex_next(p)))
+					return rc;
+			} else if (strata__lex_word(p, "nulls")) {
+				if ((rc = strata__lex_next(p)))
+					return rc;
+				if (!strata__lex_word(p, "first") && !strata__lex_word(p, "last"))
+					return strata__parse_expected(p, "'first' or 'last' after 'nulls'");
+				k->nulls = strata__lex_word(p, "first") ? STRATA_NULLS_FIRST : STRATA_NULLS_LAST;
+				if ((rc = strata__lex_next(p)))
+					return rc;
+			} else if (!k->opclass) {
+				if ((rc = strata__parse_name(p, "an operator class", &k->opclass, NULL)))
+					return rc;
+			} else {
+				return strata__parse_expected(p, "',' or ')'");
+			}
+		}
+		special |= k->collation || k->desc || k->nulls || k->opclass;
+		if (strata__lex_punct(p, ',')) {
+			if ((rc = strata__lex_next(p)))
+				return rc;
+		} else if (strata__lex_punct(p, ')')) {
+			break;
+		} else {
+			return strata__parse_expected(p, "',' or ')'");
+		}
+	}
+	x->column_pos = pos;
+	x->keys = special ? keys : NULL;
+	return strata__lex_next(p);
+}
+
+/* index [name] [using METHOD] (keys) [include (cols)] [where ...]; `unique` was consumed when `unique` is true. */
 static int parse_index(strata__parser *p, strata_table *t, bool unique, strata_srcpos pos)
 {
 	int rc;
@@ -375,15 +500,24 @@ static int parse_index(strata__parser *p, strata_table *t, bool unique, strata_s
 		return STRATA_ENOMEM;
 	x->unique = unique;
 	x->pos = pos;
-	if (!strata__lex_punct(p, '(')) {
+	bool method_next = strata__lex_word(p, "using") && strata__lex_peek(p) != '(';
+	if (!strata__lex_punct(p, '(') && !method_next) {
 		if ((rc = strata__parse_name(p, "an index name or '('", &x->name, NULL)))
 			return rc;
 		x->named = true;
 	}
-	strata_srcpos *cp = NULL;
-	if ((rc = strata__parse_name_list(p, &x->columns, &x->ncolumns, &cp)))
+	if (strata__lex_word(p, "using")) {
+		if ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "an index method (gin, gist, brin, hash, ...)", &x->method, NULL)))
+			return rc;
+		if (strcmp(x->method, "btree") == 0)
+			x->method = NULL; /* the default */
+	}
+	if ((rc = parse_index_keys(p, x)))
 		return rc;
-	x->column_pos = cp;
+	if (strata__lex_word(p, "include")) {
+		if ((rc = strata__lex_next(p)) || (rc = strata__parse_name_list(p, &x->include, &x->ninclude, NULL)))
+			return rc;
+	}
 	if (strata__lex_word(p, "where")) {
 		if ((rc = strata__lex_raw_line(p, &x->where)))
 			return rc;
@@ -466,6 +600,13 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 				if ((rc = strata__lex_next(p)))
 					return rc;
 			}
+			rc = strata__parse_end_clause(p);
+		} else if (strata__lex_word(p, "comment") && (strata__lex_peek(p) == '\'' || strata__lex_peek(p) == '$')) {
+			/* `comment 'text'` (a column named comment is followed by its type) */
+			if (t->comment)
+				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two comments", t->name);
+			if ((rc = strata__lex_next(p)) || (rc = parse_string(p, "the comment as a string", &t->comment)))
+				return rc;
 			rc = strata__parse_end_clause(p);
 		} else if (strata__lex_word(p, "renamed_from")) {
 			if (t->renamed_from)
@@ -557,4 +698,54 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 		if (rc)
 			return rc;
 	}
+}
+
+int strata__parse_table_head(strata__parser *p, strata_table *t)
+{
+	int rc;
+	if (strata__lex_word(p, "renamed_from") &&
+	    ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "the old table name", &t->renamed_from, NULL))))
+		return rc;
+	while (!strata__lex_punct(p, '{') && p->tok.kind != STRATA__TOK_EOF) {
+		int line = p->tok.line, col = p->tok.col;
+		if (p->tok.kind == STRATA__TOK_NL && t->partition_of)
+			break; /* a partition without a body */
+		if (strata__lex_word(p, "without")) {
+			if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_word(p, "rowid")))
+				return rc;
+			t->without_rowid = true;
+		} else if (strata__lex_word(p, "strict")) {
+			t->strict = true;
+			if ((rc = strata__lex_next(p)))
+				return rc;
+		} else if (strata__lex_word(p, "partition")) {
+			if ((rc = strata__lex_next(p)))
+				return rc;
+			if (strata__lex_word(p, "by")) {
+				if (t->partition_by)
+					return strata__parse_error(p, line, col, "table '%s' is partitioned twice", t->name);
+				if ((rc = strata__lex_next(p)) || (rc = strata__lex_raw_clause(p, "partition", &t->partition_by)))
+					return rc;
+			} else if (strata__lex_word(p, "of")) {
+				if (t->partition_of)
+					return strata__parse_error(p, line, col, "table '%s' is a partition twice", t->name);
+				if ((rc = strata__lex_next(p)) ||
+				    (rc = strata__parse_name(p, "the partitioned table's name", &t->partition_of, NULL)))
+					return rc;
+				/* SQL from here: PostgreSQL prints FOR VALUES and DEFAULT in capitals. */
+				bool bound = p->tok.kind == STRATA__TOK_IDENT &&
+					     ((p->tok.n == 3 && strncasecmp(p->tok.p, "for", 3) == 0) ||
+					      (p->tok.n == 7 && strncasecmp(p->tok.p, "default", 7) == 0));
+				if (!bound)
+					return strata__parse_expected(p, "the partition's bound: 'for values ...' or 'default'");
+				if ((rc = strata__lex_raw_clause(p, "partition", &t->partition_bound)))
+					return rc;
+			} else {
+				return strata__parse_expected(p, "'by' or 'of' after 'partition'");
+			}
+		} else {
+			return strata__parse_expected(p, "'{', 'partition by', 'partition of', 'without rowid' or 'strict'");
+		}
+	}
+	return STRATA_OK;
 }

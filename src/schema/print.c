@@ -28,6 +28,17 @@ static int put_string(strata_buf *b, const char *s)
 	return rc ? rc : strata__buf_putc(b, '\'');
 }
 
+/* Text exactly: 'text', or $$text$$ when it spans lines. */
+static int put_text(strata_buf *b, const char *s)
+{
+	if (!strchr(s, '\n') && !strchr(s, '\r'))
+		return put_string(b, s);
+	char tag[32] = "$$";
+	for (int i = 0; strstr(s, tag); i++)
+		snprintf(tag, sizeof tag, i ? "$text%d$" : "$text$", i);
+	return strata__buf_printf(b, "%s%s%s", tag, s, tag);
+}
+
 static int put_list(strata_buf *b, const char *const *names, int n)
 {
 	int rc = strata__buf_putc(b, '(');
@@ -172,6 +183,14 @@ static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s,
 	}
 	if (!rc && f)
 		rc = put_fk_options(b, f, flags);
+	if (!rc && c->identity)
+		rc = strata__buf_puts(b, c->identity == STRATA_IDENTITY_ALWAYS ? " identity always" : " identity");
+	if (!rc && c->generated)
+		rc = strata__buf_printf(b, " generated (%s)%s", c->generated, c->generated_virtual ? " virtual" : "");
+	if (!rc && c->collation && !(rc = strata__buf_puts(b, " collate ")))
+		rc = put_name(b, c->collation);
+	if (!rc && c->comment && !(rc = strata__buf_puts(b, " comment ")))
+		rc = put_text(b, c->comment);
 	if (!rc && c->owner && !db_only)
 		rc = strata__buf_puts(b, " owner");
 	if (!rc && c->auto_update)
@@ -184,6 +203,27 @@ static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s,
 static int cmp_index(const void *a, const void *b)
 {
 	return strcmp((*(const strata_index *const *)a)->name, (*(const strata_index *const *)b)->name);
+}
+
+/* (key, ...) of an index: names or (expressions), with collate, operator class, desc, nulls. */
+static int put_keys(strata_buf *b, const strata_index *x)
+{
+	int rc = strata__buf_putc(b, '(');
+	for (int i = 0; rc == STRATA_OK && i < x->ncolumns; i++) {
+		const strata_index_key *k = x->keys ? &x->keys[i] : NULL;
+		if (i && (rc = strata__buf_puts(b, ", ")))
+			break;
+		rc = k && k->expr ? strata__buf_printf(b, "(%s)", x->columns[i]) : put_name(b, x->columns[i]);
+		if (!rc && k && k->collation && !(rc = strata__buf_puts(b, " collate ")))
+			rc = put_name(b, k->collation);
+		if (!rc && k && k->opclass && !(rc = strata__buf_putc(b, ' ')))
+			rc = put_name(b, k->opclass);
+		if (!rc && k && k->desc)
+			rc = strata__buf_puts(b, " desc");
+		if (!rc && k && k->nulls)
+			rc = strata__buf_puts(b, k->nulls == STRATA_NULLS_FIRST ? " nulls first" : " nulls last");
+	}
+	return rc ? rc : strata__buf_putc(b, ')');
 }
 
 /* Index lines, sorted by name; names that are the default for `owner` are left out. */
@@ -209,8 +249,12 @@ static int put_indexes(strata_buf *b, strata_schema *tmp, const char *owner, con
 		rc = strata__buf_puts(b, x->unique ? "    unique index " : "    index ");
 		if (!rc && strcmp(dn, x->name) != 0 && !(rc = put_name(b, x->name)))
 			rc = strata__buf_putc(b, ' ');
+		if (!rc && x->method && !(rc = strata__buf_puts(b, "using ")) && !(rc = put_name(b, x->method)))
+			rc = strata__buf_putc(b, ' ');
 		if (!rc)
-			rc = put_list(b, x->columns, x->ncolumns);
+			rc = put_keys(b, x);
+		if (!rc && x->ninclude && !(rc = strata__buf_puts(b, " include ")))
+			rc = put_list(b, x->include, x->ninclude);
 		if (!rc && x->where)
 			rc = strata__buf_printf(b, " where %s", x->where);
 		if (!rc)
@@ -220,7 +264,7 @@ static int put_indexes(strata_buf *b, strata_schema *tmp, const char *owner, con
 	return rc;
 }
 
-/* sql('...') for one line without quotes, else sql($$ ... $$) with a tag the text does not hold. */
+/* sql('...') for a short line without quotes, else sql($$...$$) (on lines of their own when it spans lines). */
 static int put_sql(strata_buf *b, const char *text)
 {
 	int rc;
@@ -232,6 +276,8 @@ static int put_sql(strata_buf *b, const char *text)
 	char tag[32] = "$$";
 	for (int i = 0; strstr(text, tag); i++)
 		snprintf(tag, sizeof tag, i ? "$sql%d$" : "$sql$", i);
+	if (!strchr(text, '\n') && text[strlen(text) - 1] != '$')
+		return strata__buf_printf(b, "sql(%s%s%s)", tag, text, tag);
 	return strata__buf_printf(b, "sql(%s\n%s\n%s)", tag, text, tag);
 }
 
@@ -249,6 +295,73 @@ static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v)
 	return strata__buf_putc(b, '\n');
 }
 
+static int put_objects_before(strata_buf *b, const strata_schema *s, bool *sep)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; !rc && i < s->nextensions; i++) {
+		const strata_extension *e = &s->extensions[i];
+		if ((rc = strata__buf_puts(b, "extension ")) || (rc = put_name(b, e->name)))
+			break;
+		if (e->schema && ((rc = strata__buf_puts(b, " schema ")) || (rc = put_name(b, e->schema))))
+			break;
+		rc = strata__buf_putc(b, '\n');
+		*sep = true;
+	}
+	return rc;
+}
+
+static int put_domain(strata_buf *b, strata_schema *tmp, const strata_domain *d)
+{
+	int rc;
+	if ((rc = strata__buf_puts(b, "domain ")) || (rc = put_name(b, d->name)) || (rc = strata__buf_puts(b, " as ")) ||
+	    (rc = put_sql(b, d->type)))
+		return rc;
+	if (d->not_null && (rc = strata__buf_puts(b, " not null")))
+		return rc;
+	if (d->dflt && ((rc = strata__buf_puts(b, " default ")) || (rc = put_sql(b, d->dflt))))
+		return rc;
+	if (d->collation && ((rc = strata__buf_puts(b, " collate ")) || (rc = put_name(b, d->collation))))
+		return rc;
+	for (int i = 0; i < d->nchecks; i++) {
+		const char *dn = strata__check_name(tmp, d->name, i);
+		if (!dn)
+			return STRATA_ENOMEM;
+		if ((rc = strata__buf_puts(b, " check ")))
+			return rc;
+		if (d->checks[i].name && strcmp(d->checks[i].name, dn) != 0 &&
+		    ((rc = put_name(b, d->checks[i].name)) || (rc = strata__buf_putc(b, ' '))))
+			return rc;
+		if ((rc = strata__buf_printf(b, "(%s)", d->checks[i].expr)))
+			return rc;
+	}
+	return strata__buf_putc(b, '\n');
+}
+
+static int put_sequence(strata_buf *b, const strata_sequence *q)
+{
+	int rc;
+	if ((rc = strata__buf_puts(b, "sequence ")) || (rc = put_name(b, q->name)))
+		return rc;
+	if (q->type && (rc = strata__buf_printf(b, " as %s", q->type)))
+		return rc;
+	const char *words[] = { "start", "increment", "minvalue", "maxvalue", "cache" };
+	const char *vals[] = { q->start, q->increment, q->min, q->max, q->cache };
+	for (int i = 0; i < 5; i++)
+		if (vals[i] && (rc = strata__buf_printf(b, " %s %s", words[i], vals[i])))
+			return rc;
+	if (q->cycle && (rc = strata__buf_puts(b, " cycle")))
+		return rc;
+	if (q->owned_by) {
+		const char *dot = strchr(q->owned_by, '.');
+		char t[128];
+		snprintf(t, sizeof t, "%.*s", (int)(dot - q->owned_by), q->owned_by);
+		if ((rc = strata__buf_puts(b, " owned by ")) || (rc = put_name(b, t)) || (rc = strata__buf_putc(b, '.')) ||
+		    (rc = put_name(b, dot + 1)))
+			return rc;
+	}
+	return strata__buf_putc(b, '\n');
+}
+
 static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
 		     unsigned flags)
 {
@@ -258,7 +371,22 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 		return rc;
 	if (t->renamed_from && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB && ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
 		return rc;
+	if (t->without_rowid && (rc = strata__buf_puts(b, " without rowid")))
+		return rc;
+	if (t->strict && (rc = strata__buf_puts(b, " strict")))
+		return rc;
+	if (t->partition_of && ((rc = strata__buf_puts(b, " partition of ")) || (rc = put_name(b, t->partition_of)) ||
+				(rc = strata__buf_printf(b, " %s", t->partition_bound ? t->partition_bound : "default"))))
+		return rc;
+	if (t->partition_by && (rc = strata__buf_printf(b, " partition by %s", t->partition_by)))
+		return rc;
+	if (t->partition_of && !t->comment && !t->ncolumns && !t->npkey && !t->nindexes && !t->nfkeys && !t->nuniques &&
+	    !t->nchecks && !t->nmixins && !t->nunscoped)
+		return strata__buf_putc(b, '\n'); /* a partition with nothing of its own */
 	if ((rc = strata__buf_puts(b, " {\n")))
+		return rc;
+	if (t->comment && ((rc = strata__buf_puts(b, "    comment ")) || (rc = put_text(b, t->comment)) ||
+			   (rc = strata__buf_putc(b, '\n'))))
 		return rc;
 	if (!flat) {
 		/* Mixins the file applies by default and this table does not: skip. */
@@ -429,6 +557,8 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 		}
 		torder[j] = i;
 	}
+	if (!rc)
+		rc = put_objects_before(&b, s, &sep);
 	for (int i = 0; !rc && i < s->nenums; i++) {
 		const strata_enum *e = &s->enums[eorder[i]];
 		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "enum ")) ||
@@ -439,9 +569,30 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 			if (!rc)
 				rc = strata__schema_reserved(e->values[j]) ? put_string(&b, e->values[j])
 									   : strata__buf_puts(&b, e->values[j]);
+			if (!rc && e->renamed_from && e->renamed_from[j] && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB &&
+			    !(rc = strata__buf_puts(&b, " renamed_from ")))
+				rc = strata__schema_reserved(e->renamed_from[j]) ? put_string(&b, e->renamed_from[j])
+										 : strata__buf_puts(&b, e->renamed_from[j]);
 		}
 		if (!rc)
 			rc = strata__buf_puts(&b, " }\n");
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->ndomains; i++) {
+		if ((sep && i == 0 && (rc = strata__buf_putc(&b, '\n'))) || (rc = put_domain(&b, tmp, &s->domains[i])))
+			break;
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->nsequences; i++) {
+		if ((sep && i == 0 && (rc = strata__buf_putc(&b, '\n'))) || (rc = put_sequence(&b, &s->sequences[i])))
+			break;
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->nfunctions; i++) {
+		const strata_function *f = &s->functions[i];
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "function ")) || (rc = put_name(&b, f->name)) ||
+		    (rc = strata__buf_puts(&b, " as ")) || (rc = put_sql(&b, f->sql)) || (rc = strata__buf_putc(&b, '\n')))
+			break;
 		sep = true;
 	}
 	for (int i = 0; !rc && i < s->ntables; i++) {
@@ -455,6 +606,14 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 		if (sep && (rc = strata__buf_putc(&b, '\n')))
 			break;
 		rc = put_view(&b, tmp, &s->views[i]);
+		sep = true;
+	}
+	for (int i = 0; !rc && i < s->ntriggers; i++) {
+		const strata_trigger *t = &s->triggers[i];
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "trigger ")) || (rc = put_name(&b, t->name)) ||
+		    (rc = strata__buf_puts(&b, " on ")) || (rc = put_name(&b, t->table)) || (rc = strata__buf_puts(&b, " as ")) ||
+		    (rc = put_sql(&b, t->sql)) || (rc = strata__buf_putc(&b, '\n')))
+			break;
 		sep = true;
 	}
 	free(eorder);

@@ -186,7 +186,8 @@ static int expand_table(strata_schema *s, strata_table *t, const strata__parse_e
 		if ((rc = expand_mixin(s, &x, m, m->name)))
 			return rc;
 	}
-	for (int i = 0; i < s->ndefault_mixins; i++) {
+	for (int i = 0; i < s->ndefault_mixins && !t->partition_of; i++) {
+		/* A partition's columns are its parent's: file-level mixins reach it through the parent. */
 		const char *name = s->default_mixins[i];
 		if (in_list(used, nused, name) || in_list(skips, nskips, name))
 			continue;
@@ -244,13 +245,89 @@ static int check_names(strata_schema *s)
 			if (strcmp(s->mixins[i].name, s->mixins[j].name) == 0)
 				return err_at(s, s->mixins[i].pos, "duplicate mixin '%s' (first declared on line %d)",
 					      s->mixins[i].name, s->mixins[j].pos.line);
+	for (int i = 0; i < s->nenums; i++) {
+		const strata_enum *e = &s->enums[i];
+		for (int k = 0; e->renamed_from && k < e->nvalues; k++)
+			for (int j = 0; e->renamed_from[k] && j < e->nvalues; j++)
+				if (strcmp(e->values[j], e->renamed_from[k]) == 0)
+					return err_at(s, e->pos, "enum '%s': value '%s' is renamed from '%s', which is still a value", e->name,
+						      e->values[k], e->renamed_from[k]);
+	}
 	return STRATA_OK;
+}
+
+/* Functions, triggers, domains, extensions and sequences: names, and what they name. */
+static int check_objects(strata_schema *s)
+{
+	for (int i = 0; i < s->nfunctions; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->functions[i].name, s->functions[j].name) == 0)
+				return err_at(s, s->functions[i].pos, "duplicate function '%s' (first declared on line %d); name "
+					      "overloaded functions with their arguments: function \"f(integer)\" as sql(...)",
+					      s->functions[i].name, s->functions[j].pos.line);
+	for (int i = 0; i < s->ntriggers; i++) {
+		const strata_trigger *t = &s->triggers[i];
+		for (int j = 0; j < i; j++)
+			if (strcmp(t->name, s->triggers[j].name) == 0 && strcmp(t->table, s->triggers[j].table) == 0)
+				return err_at(s, t->pos, "duplicate trigger '%s' on '%s' (first declared on line %d)", t->name, t->table,
+					      s->triggers[j].pos.line);
+		if (!find_table(s, t->table) && !strata_schema_view(s, t->table)) {
+			suggest sg = { t->table, NULL, 99 };
+			char hint[128];
+			for (int k = 0; k < s->ntables; k++)
+				suggest_try(&sg, s->tables[k].name);
+			return err_at(s, t->pos, "trigger '%s' is on unknown table '%s'%s", t->name, t->table,
+				      suggest_text(&sg, hint, sizeof hint));
+		}
+	}
+	for (int i = 0; i < s->ndomains; i++) {
+		strata_domain *d = &s->domains[i];
+		for (int j = 0; j < i; j++)
+			if (strcmp(d->name, s->domains[j].name) == 0)
+				return err_at(s, d->pos, "duplicate domain '%s' (first declared on line %d)", d->name, s->domains[j].pos.line);
+		if (find_table(s, d->name) || strata_schema_enum(s, d->name))
+			return err_at(s, d->pos, "domain '%s' has the name of a table or an enum", d->name);
+		for (int k = 0; k < d->nchecks; k++)
+			if (!d->checks[k].name && !(d->checks[k].name = strata__check_name(s, d->name, k)))
+				return STRATA_ENOMEM;
+	}
+	for (int i = 0; i < s->nextensions; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->extensions[i].name, s->extensions[j].name) == 0)
+				return err_at(s, s->extensions[i].pos, "extension '%s' is declared twice", s->extensions[i].name);
+	for (int i = 0; i < s->nsequences; i++) {
+		const strata_sequence *q = &s->sequences[i];
+		for (int j = 0; j < i; j++)
+			if (strcmp(q->name, s->sequences[j].name) == 0)
+				return err_at(s, q->pos, "duplicate sequence '%s' (first declared on line %d)", q->name,
+					      s->sequences[j].pos.line);
+		if (find_table(s, q->name) || strata_schema_view(s, q->name))
+			return err_at(s, q->pos, "sequence '%s' has the name of a table or a view", q->name);
+		if (q->owned_by) {
+			char t[128];
+			const char *dot = strchr(q->owned_by, '.');
+			snprintf(t, sizeof t, "%.*s", (int)(dot - q->owned_by), q->owned_by);
+			const strata_table *owner = find_table(s, t);
+			if (!owner || !strata_table_column(owner, dot + 1))
+				return err_at(s, q->pos, "sequence '%s' is owned by %s, which is not a column of the file", q->name,
+					      q->owned_by);
+		}
+	}
+	return strata__schema_sort_objects(s);
 }
 
 static int resolve_type(strata_schema *s, strata_column *c)
 {
 	if (c->type.kind != STRATA_T_ENUM || strata_schema_enum(s, c->type.enum_name))
 		return STRATA_OK;
+	for (int i = 0; i < s->ndomains; i++)
+		if (strcmp(s->domains[i].name, c->type.enum_name) == 0) {
+			/* A domain's name as a type: the database's type of that name. */
+			c->type.kind = STRATA_T_RAW;
+			c->type.raw = c->type.enum_name;
+			c->type.enum_name = NULL;
+			return STRATA_OK;
+		}
 	suggest sg = { c->type.enum_name, NULL, 99 };
 	char hint[128];
 	for (int k = 0; strata__type_word(k); k++)
@@ -585,6 +662,18 @@ static int check_columns(strata_schema *s, strata_table *t)
 		if (c->auto_update && c->type.kind != STRATA_T_TIMESTAMP)
 			return err_at(s, c->pos, "auto_update needs a timestamp column; '%s' is %s", c->name,
 				      strata_type_kind_name(c->type.kind));
+		if (c->generated && (c->dflt.kind != STRATA_DEFAULT_NONE || c->identity || c->auto_update ||
+				     c->type.kind == STRATA_T_SERIAL))
+			return err_at(s, c->pos, "generated column '%s' takes no default, identity, serial or auto_update: "
+				      "its value is its expression", c->name);
+		if (c->identity) {
+			bool integer = c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT ||
+				       (c->type.kind == STRATA_T_RAW && strcmp(c->type.raw, "smallint") == 0);
+			if (!integer || c->type.array)
+				return err_at(s, c->type_pos, "identity column '%s' must be int, bigint or sql('smallint')", c->name);
+			if (c->dflt.kind != STRATA_DEFAULT_NONE)
+				return err_at(s, c->default_pos, "identity column '%s' takes no default: it is generated", c->name);
+		}
 		int rc = check_default(s, c);
 		if (rc)
 			return rc;
@@ -610,16 +699,28 @@ static int claim_name(strata_schema *s, const char ***names, int *n, const char 
 static int check_indexes(strata_schema *s, strata_table *t, const char ***names, int *nnames)
 {
 	int rc;
+	/* A partition's columns are those of the table at the top of its partitions. */
+	const strata_table *ct = t;
+	for (int guard = 0; ct->partition_of && find_table(s, ct->partition_of) && guard < 64; guard++)
+		ct = find_table(s, ct->partition_of);
 	for (int i = 0; i < t->nindexes; i++) {
 		strata_index *x = &t->indexes[i];
+		for (int k = 0; k < x->ninclude; k++)
+			if (!strata_table_column(ct, x->include[k]))
+				return missing_column(s, ct, x->include[k], x->pos, "index include");
 		for (int k = 0; k < x->ncolumns; k++) {
 			strata_srcpos at = x->column_pos ? x->column_pos[k] : x->pos;
-			if (!strata_table_column(t, x->columns[k]))
-				return missing_column(s, t, x->columns[k], at, "index");
+			if (x->keys && x->keys[k].expr)
+				continue;
+			if (!strata_table_column(ct, x->columns[k]))
+				return missing_column(s, ct, x->columns[k], at, "index");
 			for (int j = 0; j < k; j++)
 				if (strcmp(x->columns[j], x->columns[k]) == 0)
 					return err_at(s, at, "column '%s' appears twice in the index", x->columns[k]);
 		}
+		for (int k = 0; !x->name && x->keys && k < x->ncolumns; k++)
+			if (x->keys[k].expr)
+				return err_at(s, x->pos, "an index on an expression needs a name: index NAME ((...))");
 		if (!x->name && !(x->name = strata__default_name(s, t->name, x->columns, x->ncolumns, "idx")))
 			return STRATA_ENOMEM;
 		if ((rc = claim_name(s, names, nnames, x->name, x->pos)))
@@ -651,6 +752,35 @@ static int check_indexes(strata_schema *s, strata_table *t, const char ***names,
 		if (!nm || (rc = claim_name(s, names, nnames, nm, c->pos)))
 			return nm ? rc : STRATA_ENOMEM;
 	}
+	return STRATA_OK;
+}
+
+/* Partitioned tables and their partitions. */
+static int check_partitions(strata_schema *s, strata_table *t)
+{
+	if (t->partition_by && !t->ncolumns)
+		return err_at(s, t->pos, "partitioned table '%s' has no columns", t->name);
+	if (!t->partition_of)
+		return STRATA_OK;
+	const strata_table *parent = find_table(s, t->partition_of);
+	if (!parent) {
+		suggest sg = { t->partition_of, NULL, 99 };
+		char hint[128];
+		for (int k = 0; k < s->ntables; k++)
+			suggest_try(&sg, s->tables[k].name);
+		return err_at(s, t->pos, "table '%s' is a partition of unknown table '%s'%s", t->name, t->partition_of,
+			      suggest_text(&sg, hint, sizeof hint));
+	}
+	if (!parent->partition_by)
+		return err_at(s, t->pos, "table '%s' is a partition of '%s', which is not partitioned (write partition by ...)",
+			      t->name, parent->name);
+	if (t->ncolumns || t->npkey || t->nfkeys || t->nuniques)
+		return err_at(s, t->ncolumns ? t->columns[0].pos : t->pos,
+			      "partition '%s' takes its columns and keys from '%s': it holds only index and check lines", t->name,
+			      parent->name);
+	for (const strata_table *up = parent; up && up->partition_of; up = find_table(s, up->partition_of))
+		if (up == t)
+			return err_at(s, t->pos, "table '%s' is a partition of itself", t->name);
 	return STRATA_OK;
 }
 
@@ -726,13 +856,13 @@ int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra)
 		return rc;
 	for (int i = 0; i < s->ntables; i++) {
 		strata_table *t = &s->tables[i];
-		if ((rc = check_columns(s, t)) || (rc = check_indexes(s, t, &names, &nnames)))
+		if ((rc = check_partitions(s, t)) || (rc = check_columns(s, t)) || (rc = check_indexes(s, t, &names, &nnames)))
 			return rc;
 		if (t->renamed_from && find_table(s, t->renamed_from))
 			return err_at(s, t->pos, "table '%s' is renamed from '%s', which still exists", t->name,
 				      t->renamed_from);
 	}
-	if ((rc = check_views(s, &names, &nnames)))
+	if ((rc = check_views(s, &names, &nnames)) || (rc = check_objects(s)))
 		return rc;
 	return strata__schema_relations(s);
 }

@@ -54,6 +54,20 @@ int strata__sql_create_table(strata_buf *b, strata_backend d, const strata_schem
 int strata__sql_create_index(strata_buf *b, strata_backend d, const strata_table *t, const strata_index *x,
 			     bool concurrently);
 
+/*
+ * The same index created on another table `on` (NULL: t), ON ONLY `on` when
+ * `only` (a partitioned table's index, partitions attached one by one).
+ */
+int strata__sql_create_index_on(strata_buf *b, strata_backend d, const strata_table *t, const strata_index *x,
+				bool concurrently, const char *on, bool only);
+
+/* COMMENT ON TABLE t / COLUMN t.column IS text (NULL: IS NULL); PostgreSQL only. */
+int strata__sql_comment(strata_buf *b, strata_backend d, const char *table, const char *column, const char *text);
+/* A column's comment (PostgreSQL only); a generated column's also keeps its expression as written. */
+int strata__sql_column_comment(strata_buf *b, strata_backend d, const strata_table *t, const strata_column *c);
+/* The comments of a table and its columns (PostgreSQL only). */
+int strata__sql_comments(strata_buf *b, strata_backend d, const strata_table *t);
+
 /* PostgreSQL comments keeping the table's CHECK texts as written (nothing on SQLite). */
 int strata__sql_check_comments(strata_buf *b, strata_backend d, const strata_table *t);
 
@@ -67,11 +81,42 @@ int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_tabl
 /* A trigger's name: <table>_<column>_auto_update (into a static-size buffer). */
 void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const char *column);
 
+/* A dollar-quote tag ($strata$, $strata1$, ...) that `text` does not hold. */
+void strata__sql_dollar_tag(const char *text, char *tag, size_t cap);
+/* The quoted identifier as a string literal, for ::regclass: '"t"'. */
+int strata__sql_regclass(strata_buf *b, const char *name);
+
+/* ---- objects.c ---- */
+
 /* Views: CREATE (with a materialized view's indexes, and on PostgreSQL the text as written) and DROP. */
 int strata__sql_create_view(strata_buf *b, strata_backend d, const strata_view *v);
 int strata__sql_drop_view(strata_buf *b, strata_backend d, const strata_view *v);
 /* SQLite: the view holding a materialized view's query, <view>__strata_query. */
 void strata__sql_matview_query_name(char *buf, size_t cap, const char *view);
+/* Before functions: their bodies are checked when used (SET LOCAL check_function_bodies = off). */
+int strata__sql_function_prelude(strata_buf *b, strata_backend d);
+/* CREATE OR REPLACE of a function (and its text as written, PostgreSQL); DROP ROUTINE. */
+int strata__sql_create_function(strata_buf *b, strata_backend d, const strata_function *f);
+int strata__sql_drop_function(strata_buf *b, strata_backend d, const strata_function *f);
+/* A trigger (dropped first on PostgreSQL; IF NOT EXISTS on SQLite), and its drop. */
+int strata__sql_create_trigger(strata_buf *b, strata_backend d, const strata_trigger *t);
+int strata__sql_drop_trigger(strata_buf *b, strata_backend d, const strata_trigger *t);
+/* CREATE DOMAIN (idempotent) with its checks; a check's text as written (a conditional comment). */
+int strata__sql_create_domain(strata_buf *b, strata_backend d, const strata_domain *dm);
+int strata__sql_domain_check(strata_buf *b, const strata_domain *dm, const strata_check *c);
+int strata__sql_create_extension(strata_buf *b, strata_backend d, const strata_extension *e);
+/* CREATE SEQUENCE IF NOT EXISTS; its options (alter: every one, defaults spelled out); OWNED BY (or NONE). */
+int strata__sql_create_sequence(strata_buf *b, strata_backend d, const strata_sequence *q);
+int strata__sql_sequence_options(strata_buf *b, const strata_sequence *q, bool alter);
+int strata__sql_sequence_owner(strata_buf *b, strata_backend d, const strata_sequence *q);
+
+/* ---- ddl.c ---- */
+
+/* COMMENT ON what IS 'strata:text', in a DO block, only when (current) differs from expected (both SQL). */
+int strata__sql_pg_comment(strata_buf *b, const char *what, const char *text, const char *current, const char *expected);
+
+/* The model can be made on dialect d; else STRATA_EINVAL with the place to change (dialect.c). */
+int strata__sql_check_dialect(const strata_schema *s, strata_backend d);
 
 /* PostgreSQL helper functions the model needs (strata_touch, strata_uuid_v7). */
 int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s);

@@ -1,4 +1,4 @@
-/* The schema language beyond tables: views and materialized views (parsing, printing, SQL, errors). */
+/* The schema language beyond plain tables: views, functions, triggers, domains, extensions, sequences, partitions (parsing, printing, SQL, errors). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +130,104 @@ Test(views, errors)
 	expect_error("table t { id int\n index x (id) }\nmaterialized view m as sql('SELECT 1 AS a') {\n  index x (a)\n}\n",
 		     "schema.strata:4:3: duplicate index or constraint name 'x'");
 	expect_error("view v as sql('SELECT 1') x\n", "schema.strata:1:27: expected end of line, found 'x'");
+}
+
+static const char objects[] =
+	"extension pg_trgm\n"
+	"extension citext schema public\n"
+	"domain positive_int as sql('integer') not null default sql('1') check positive (VALUE > 0)\n"
+	"sequence invoice_no_seq as integer start 1000 increment 10 owned by invoice.no\n"
+	"function touch as sql($fn$CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$$fn$)\n"
+	"table invoice {\n"
+	"  id int primary key identity always\n"
+	"  n sql('positive_int')\n"
+	"  no int not null default sql('nextval(''invoice_no_seq'')')\n"
+	"  name text collate \"C\" comment 'the name'\n"
+	"  g sql('numeric') generated (n * 2)\n"
+	"  index using gin (name gin_trgm_ops)\n"
+	"  index by_name (lower(name) desc nulls last) include (n)\n"
+	"}\n"
+	"trigger invoice_touch on invoice as sql('CREATE TRIGGER invoice_touch BEFORE UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION touch()')\n"
+	"table log partition by range (at) {\n  at date not null\n  msg text\n}\n"
+	"table log_2026 partition of log for values from ('2026-01-01') to ('2027-01-01')\n"
+	"table log_rest partition of log default\n";
+
+Test(objects, model)
+{
+	strata_schema *s = parse_ok(objects);
+	cr_assert_eq(s->nextensions, 2);
+	cr_assert_eq(s->ndomains, 1);
+	cr_assert_str_eq(s->domains[0].type, "integer");
+	cr_assert(s->domains[0].not_null);
+	cr_assert_eq(s->domains[0].nchecks, 1);
+	cr_assert_str_eq(s->domains[0].checks[0].name, "positive");
+	cr_assert_eq(s->nsequences, 1);
+	cr_assert_str_eq(s->sequences[0].start, "1000");
+	cr_assert_str_eq(s->sequences[0].owned_by, "invoice.no");
+	cr_assert_eq(s->nfunctions, 1);
+	cr_assert_eq(s->ntriggers, 1);
+	cr_assert_str_eq(s->triggers[0].table, "invoice");
+	const strata_table *t = strata_schema_table(s, "invoice");
+	cr_assert_eq(strata_table_column(t, "id")->identity, STRATA_IDENTITY_ALWAYS);
+	cr_assert_str_eq(strata_table_column(t, "name")->collation, "C");
+	cr_assert_str_eq(strata_table_column(t, "name")->comment, "the name");
+	cr_assert_str_eq(strata_table_column(t, "g")->generated, "n * 2");
+	cr_assert_str_eq(t->indexes[0].method, "gin");
+	cr_assert_str_eq(t->indexes[0].keys[0].opclass, "gin_trgm_ops");
+	cr_assert(t->indexes[1].keys[0].expr && t->indexes[1].keys[0].desc);
+	cr_assert_eq(t->indexes[1].keys[0].nulls, STRATA_NULLS_LAST);
+	cr_assert_str_eq(t->indexes[1].include[0], "n");
+	const strata_table *p = strata_schema_table(s, "log_2026");
+	cr_assert_str_eq(p->partition_of, "log");
+	cr_assert_str_eq(p->partition_bound, "for values from ('2026-01-01') to ('2027-01-01')");
+	cr_assert_str_eq(strata_schema_table(s, "log")->partition_by, "range (at)");
+	strata_schema_free(s);
+}
+
+Test(objects, print_round_trip)
+{
+	strata_schema *s = parse_ok(objects), *again = NULL;
+	char *a = NULL, *b = NULL;
+	ST_OK(strata_schema_print(s, 0, &a));
+	again = parse_ok(a);
+	ST_OK(strata_schema_print(again, 0, &b));
+	cr_assert_str_eq(b, a);
+	cr_assert(strstr(a, "trigger invoice_touch on invoice as sql("), "%s", a);
+	cr_assert(strstr(a, "table log_2026 partition of log for values from ('2026-01-01') to ('2027-01-01')"), "%s", a);
+	free(a);
+	free(b);
+	strata_schema_free(again);
+	strata_schema_free(s);
+}
+
+Test(objects, dialects)
+{
+	strata_schema *s = parse_ok(objects);
+	char *sql = NULL;
+	/* PostgreSQL-only objects are refused on SQLite, naming the place to change. */
+	cr_assert_eq(strata_sql_check(s, STRATA_BACKEND_SQLITE), STRATA_EINVAL);
+	cr_assert(strstr(strata_error_last()->message, "schema.strata:"), "%s", strata_error_last()->message);
+	cr_assert_eq(strata_sql_create(s, STRATA_BACKEND_SQLITE, &sql), STRATA_EINVAL);
+	ST_OK(strata_sql_check(s, STRATA_BACKEND_POSTGRES));
+	ST_OK(strata_sql_create(s, STRATA_BACKEND_POSTGRES, &sql));
+	cr_assert(strstr(sql, "CREATE EXTENSION IF NOT EXISTS \"pg_trgm\";"), "%s", sql);
+	cr_assert(strstr(sql, "CREATE TABLE IF NOT EXISTS \"log_2026\" PARTITION OF \"log\""), "%s", sql);
+	cr_assert(strstr(sql, "USING gin (\"name\" gin_trgm_ops)"), "%s", sql);
+	free(sql);
+	strata_schema_free(s);
+	/* A type from an SQLite database that PostgreSQL does not know. */
+	s = parse_ok("table t {\n  id int primary key\n  name sql('NVARCHAR(40)')\n}\n");
+	cr_assert_eq(strata_sql_check(s, STRATA_BACKEND_POSTGRES), STRATA_EINVAL);
+	cr_assert(strstr(strata_error_last()->message, "schema.strata:3:"), "%s", strata_error_last()->message);
+	strata_schema_free(s);
+}
+
+Test(objects, errors)
+{
+	expect_error("table p partition by range (a) { a int }\ntable c partition of p\n",
+		     "schema.strata:2:23: expected the partition's bound: 'for values ...' or 'default', found end of line");
+	expect_error("trigger t as sql('CREATE TRIGGER t')\n", "schema.strata:1:11: expected 'on', found 'as'");
+	expect_error("sequence q start x\n", "schema.strata:1:18: expected a number after 'start', found 'x'");
+	expect_error("domain d as sql('int') check x\n", "schema.strata:1:31: expected '(' after 'check', found end of line");
+	expect_error("table t {\n  a int generated a + 1\n}\n", "schema.strata:2:19: expected '(' after 'generated', found 'a'");
 }

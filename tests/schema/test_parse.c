@@ -303,7 +303,7 @@ Test(schema_errors, default_wrong_type)
 Test(schema_errors, syntax)
 {
 	expect_error("tabel t { }\n", 1, 1,
-		     "schema.strata:1:1: expected 'table', 'enum', 'mixin', 'use', 'view' or 'materialized view', found 'tabel'; did you mean 'table'?");
+		     "schema.strata:1:1: expected 'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', 'trigger', 'domain', 'extension' or 'sequence', found 'tabel'; did you mean 'table'?");
 	expect_error("table t {\n  a int nul\n}\n", 2, 9, "schema.strata:2:9: unknown column option 'nul'; did you mean 'null'?");
 	expect_error("table t {\n  a string\n}\n", 2, 5,
 		     "schema.strata:2:5: string needs a maximum length: string(n); use text for unbounded text");
