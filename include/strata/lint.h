@@ -186,7 +186,7 @@ STRATA_API int strata_lint_report_format(const strata_lint_report *r, strata_lin
 
 /* ---- linting ---- */
 
-#define STRATA_LINT_OPTIONS_VERSION 2
+#define STRATA_LINT_OPTIONS_VERSION 3
 
 /* Zero means the default shown.  A NULL options pointer means every default. */
 typedef struct strata_lint_options {
@@ -209,9 +209,15 @@ typedef struct strata_lint_options {
 					   compared by real path: only they are reported, every other file
 					   is replayed as history.  NULL: every file (within `since`) */
 	size_t npending;
+	/* Version 3: */
+	struct strata_db *db;		/* migrations: the database they are about to run on (a runner's
+					   pre-flight): its schema is where linting starts, so tables made
+					   outside migrations are known, and the files up to `since` are
+					   not replayed.  Only read.  NULL: history from the files */
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL, NULL, 0 }
+#define STRATA_LINT_OPTIONS_INIT                                                                                \
+	{ STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL, NULL, 0, NULL }
 
 /*
  * Lint a schema model.  `file` names it in findings; `text` (len bytes,
@@ -268,6 +274,18 @@ STRATA_API int strata_lint_migrations_dir(strata_lint_report *r, const char *dir
  */
 STRATA_API int strata_lint_pending(strata_lint_report **out, const char *dir, strata_backend dialect,
 				   const char *applied, const strata_lint_config *config, size_t *errors);
+
+/*
+ * As strata_lint_pending(), for the database `db` the migrations are
+ * about to run on (its dialect is theirs): the linter starts from db's
+ * schema instead of replaying the applied files, so a database that
+ * Strata did not create (adopted, or built with `schema apply`) lints
+ * without false `invalid-sql` findings.  db is only read; it belongs to
+ * the caller's thread for the duration.  Statuses as strata_lint_pending(),
+ * plus the failure to read db's catalog.
+ */
+STRATA_API int strata_lint_pending_db(strata_lint_report **out, struct strata_db *db, const char *dir,
+				      const char *applied, const strata_lint_config *config, size_t *errors);
 
 #ifdef __cplusplus
 }

@@ -177,8 +177,9 @@ static int lint_pending(mig_ctx *x)
 		rc = x->o.strict;
 		goto done;
 	}
-	if (strata_lint_pending(&r, x->mo.dir ? x->mo.dir : "migrations", strata_db_backend(x->db), applied, cfg,
-				&errors) != STRATA_OK) {
+	/* Linted against the database they will run on: its schema, not a replay of the applied files. */
+	if (strata_lint_pending_db(&r, x->db, x->mo.dir ? x->mo.dir : "migrations", applied, cfg, &errors) !=
+	    STRATA_OK) {
 		cli_error("migrate: lint");
 		rc = x->o.strict;
 		goto done;

@@ -30,7 +30,7 @@ int strata_lint_schema(strata_lint_report *r, const strata_schema *s, const char
 	lint_ctx ctx;
 	strata__lint_ctx_init(&ctx, r, opts, file ? file : (s->file && *s->file ? s->file : "<schema>"),
 			      schema_dialects(opts));
-	int rc = strata__lint_model(&ctx, s, false);
+	int rc = strata__lint_model(&ctx, s, false, NULL);
 	if (rc == STRATA_OK && text)
 		rc = strata__lint_suppress(&ctx, text, len);
 	return rc;
@@ -65,7 +65,11 @@ int strata_lint_db(strata_lint_report *r, strata_db *db, const strata_lint_optio
 	strata__lint_ctx_init(&ctx, r, opts, strata_db_url(db),
 			      strata_db_backend(db) == STRATA_BACKEND_POSTGRES ? STRATA_LINT_POSTGRES : STRATA_LINT_SQLITE);
 	ctx.categories &= STRATA_LINT_CAT_DESIGN;
-	rc = strata__lint_model(&ctx, s, true);
+	lint_live_facts facts = { NULL, 0, 0 };
+	rc = strata__lint_live_facts(db, s, &facts);
+	if (rc == STRATA_OK)
+		rc = strata__lint_model(&ctx, s, true, &facts);
+	strata__lint_live_facts_free(&facts);
 	strata_schema_free(s);
 	return rc;
 }

@@ -154,8 +154,23 @@ void strata__lint_linecol(const char *text, size_t off, int *line, int *col);
 bool strata__lint_ieq(const char *a, const char *b);
 bool strata__lint_ieqn(const char *a, const char *b, size_t n);
 
-/* The schema rules (schema.c) on a model; ctx is set up by the caller. */
-int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live);
+/*
+ * What only a live database tells the design rules (live.c, which opens
+ * the connection; the rules stay in schema.c).  Reading them marks the
+ * time columns a user's UPDATE trigger keeps current as auto_update in s
+ * (a change time under another name), and lists the money-like columns
+ * SQLite stores REAL (binary floating point) values in.  STRATA_OK or
+ * STRATA_ENOMEM (a catalog that cannot be read tells nothing).
+ */
+typedef struct lint_live_facts {
+	char **real; /* "table.column" */
+	size_t nreal, creal;
+} lint_live_facts;
+int strata__lint_live_facts(struct strata_db *db, strata_schema *s, lint_live_facts *out);
+void strata__lint_live_facts_free(lint_live_facts *f);
+
+/* The schema rules (schema.c) on a model; ctx is set up by the caller; facts: a live database's (or NULL). */
+int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live, const lint_live_facts *facts);
 
 /* A PostgreSQL or SQLite reserved word? */
 bool strata__lint_reserved(const char *word);

@@ -325,6 +325,15 @@ void strata__lint_sq_close(lint_sq_history *h);
 int strata__lint_sq_apply(lint_sq_history *h, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
 			  size_t ndn);
 
+/*
+ * The schema of the database the migrations will run on, as the starting
+ * history: SQLite's sqlite_schema rows (Strata's own tables left out,
+ * sqlite.c), PostgreSQL's tables, column types and indexes (live.c).
+ * STRATA_OK, STRATA_ENOMEM, or the failure to read the catalog.
+ */
+int strata__lint_sq_seed(lint_sq_history *h, struct strata_db *db);
+int strata__lint_live_catalog(struct strata_db *db, lint_catalog *cat);
+
 /* ---- entry points ---- */
 
 /*

@@ -29,12 +29,15 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"the basis of incremental exports and caches. Add `use timestamps` to the table (or "
 		"`use timestamps` at file level for every table), which adds created_at and updated_at "
 		"with defaults. A pure junction table (every column is in the primary key and a foreign key) "
-		"is exempt.", NULL },
+		"is exempt, and a change time kept current under another name (`auto_update` in a schema "
+		"file; in a live database, a time column one of the table's UPDATE triggers sets, such as "
+		"last_update) counts as updated_at.", NULL },
 	[R_UPDATED_AT] = { "updated-at-not-maintained", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"updated_at is not kept current",
 		"An updated_at column that nothing updates keeps its insert time forever and silently "
 		"lies. Mark it `auto_update` (Strata writes the trigger on both dialects), or use the "
-		"timestamps mixin; in a live database, add a BEFORE UPDATE trigger that sets it.", NULL },
+		"timestamps mixin; in a live database, add a BEFORE UPDATE trigger that sets it (any "
+		"UPDATE trigger of the table that sets the column counts).", NULL },
 	[R_STRING_LENGTH] = { "string-without-length", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"string column without a maximum length",
 		"An unbounded string lets one request store megabytes in a name field, and every "
@@ -44,7 +47,8 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"lengths, so Strata writes the CHECK). PostgreSQL's own advice is to prefer text: with "
 		"`string-style = text` the rule instead reports varchar(n) on PostgreSQL and accepts text, "
 		"in schema files, live databases and the column definitions of migrations alike (with the "
-		"default, migrations are not checked: a column's CHECK may come in a later statement).",
+		"default, migrations are not checked: a column's CHECK may come in a later statement). "
+		"Arrays (text[]) are exempt.",
 		"string-style" },
 	[R_PREFER_ENUM] = { "prefer-enum", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"status-like column stored as free text",
@@ -55,7 +59,9 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"a native type on PostgreSQL and a CHECK on SQLite, and checked in generated code; text "
 		"with a CHECK (col IN (...)) is reported too. With `enum-style = check` text with a CHECK "
 		"is accepted and native enum columns are reported on PostgreSQL, because enum values "
-		"cannot be removed or reordered without rebuilding the type.", "enum-style" },
+		"cannot be removed or reordered without rebuilding the type. A postal address's state or "
+		"province (billing_state, shipping_state, or state in an address table or beside a city, "
+		"country or postal code) holds one of hundreds of region names and is exempt.", "enum-style" },
 	[R_FK_ON_DELETE] = { "fk-on-delete", DESIGN, BOTH, STRATA_LINT_WARNING,
 		"foreign key without an explicit ON DELETE action",
 		"The default (NO ACTION) makes deleting a parent fail at run time, which is rarely "
@@ -86,13 +92,17 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"*_id column without a foreign key",
 		"A column named like a reference but without a foreign key lets orphans in and hides the "
 		"relationship from tools. Declare it `ref table`, or rename it if it names an external id "
-		"(or suppress the finding with the reason).", NULL },
+		"(or suppress the finding with the reason). A table's own single-column primary key "
+		"(album.album_id) is not a reference and is exempt.", NULL },
 	[R_MONEY_FLOAT] = { "money-as-float", DESIGN, BOTH, STRATA_LINT_ERROR,
 		"floating-point type for a money-like column",
 		"Binary floating point cannot represent 0.10 exactly; sums of prices drift by cents. A "
 		"column named price, amount, cost, total, balance, fee, salary, tax, discount, refund, "
 		"payment or revenue should be decimal(p,s) or an integer count of cents. Checked in schema "
-		"files, in the columns migrations define, and in live databases.", NULL },
+		"files, in the columns migrations define, and in live databases (on SQLite also a NUMERIC "
+		"or INTEGER column whose stored values are REAL: SQLite keeps any number that is not whole "
+		"as binary floating point there; the first 10,000 rows of each such column are read).",
+		NULL },
 	[R_TS_TZ] = { "timestamp-without-tz", DESIGN, PG, STRATA_LINT_WARNING,
 		"timestamp without time zone",
 		"PostgreSQL's `timestamp` stores a wall-clock reading with no zone; the same instant "

@@ -119,6 +119,40 @@ static bool status_like(const char *name)
 	return false;
 }
 
+/*
+ * Is a column named state (or province) part of a postal address, where it
+ * holds one of hundreds of region names rather than a status?  Its name
+ * says so (billing_state, shipping_state, address_state), or its table
+ * holds an address (a city, country or postal code column, or an address
+ * table).
+ */
+static bool address_state(const strata_table *t, const char *name)
+{
+	static const char *const prefixes[] = { "billing_", "shipping_",  "mailing_",  "home_",	  "work_", "address_",
+						"postal_",  "residence_", "delivery_", "office_", NULL };
+	static const char *const cols[] = { "city",	   "country",	     "country_code",
+					    "postal_code", "postcode",	     "zip",
+					    "zip_code",	   "zipcode",	     "address",
+					    "address1",	   "address_line1",  "address_line_1",
+					    "street",	   "street_address", NULL };
+	size_t n = strlen(name);
+	bool state = strata__lint_ieq(name, "state") || strata__lint_ieq(name, "province") ||
+		     (n > 6 && strata__lint_ieq(name + n - 6, "_state"));
+	if (!state)
+		return false;
+	for (const char *const *p = prefixes; *p; p++)
+		if (strata__lint_ieqn(name, *p, strlen(*p)))
+			return true;
+	if (n > 6 && strata__lint_ieq(name + n - 6, "_state") && !strata__lint_ieq(name, "address_state"))
+		return false; /* order_state, job_state: a status */
+	if (contains_ci(t->name, "address"))
+		return true;
+	for (const char *const *p = cols; *p; p++)
+		if (strata_table_column(t, *p))
+			return true;
+	return false;
+}
+
 bool strata__lint_money_like(const char *name)
 {
 	static const char *const words[] = { "price", "prices", "amount", "cost", "costs", "total", "subtotal",
@@ -200,7 +234,30 @@ static int check_ident(lint_ctx *ctx, const char *name, const char *what, const 
 	return rc;
 }
 
-static int check_column(lint_ctx *ctx, const strata_table *t, const strata_column *c, bool live)
+/* Does the live database store REAL values in this money column ("table.column")? */
+static bool stored_real(const lint_live_facts *facts, const char *obj)
+{
+	for (size_t i = 0; facts && i < facts->nreal; i++)
+		if (strcmp(facts->real[i], obj) == 0)
+			return true;
+	return false;
+}
+
+static const char *type_word(const strata_column *c)
+{
+	switch (c->type.kind) {
+	case STRATA_T_INT: return "int";
+	case STRATA_T_BIGINT: return "bigint";
+	case STRATA_T_DECIMAL: return "decimal";
+	case STRATA_T_STRING:
+	case STRATA_T_TEXT: return "text";
+	case STRATA_T_RAW: return c->type.raw ? c->type.raw : "?";
+	default: return "a non-floating-point type";
+	}
+}
+
+static int check_column(lint_ctx *ctx, const strata_table *t, const strata_column *c, bool live,
+			const lint_live_facts *facts)
 {
 	char o[2 * MAXID + 8];
 	obj(o, sizeof o, t, c->name);
@@ -211,7 +268,9 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 	const strata_lint_config *cfg = ctx->cfg;
 	bool pg = ctx->dialects & STRATA_LINT_POSTGRES;
 
-	if (rc == STRATA_OK && (k == TK_TEXT || k == TK_VARCHAR) && !(status_like(c->name) && has_in_check(t, c))) {
+	/* An array's elements are bounded or not by themselves; text[] is a list of tags, not a free-text field. */
+	if (rc == STRATA_OK && (k == TK_TEXT || k == TK_VARCHAR) && !c->type.array &&
+	    !(status_like(c->name) && has_in_check(t, c))) {
 		if (cfg->string_style == STRING_STYLE_LENGTH && k == TK_TEXT && !has_check(t, c, "length("))
 			rc = strata__lint_emit(ctx, R_STRING_LENGTH, ln, cl, o,
 					       "column %s.%s is text without a maximum length: use string(n)%s",
@@ -222,7 +281,7 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 					       "CHECK (length(%s) <= n)",
 					       t->name, c->name, c->name);
 	}
-	if (rc == STRATA_OK && status_like(c->name) && !c->type.array) {
+	if (rc == STRATA_OK && status_like(c->name) && !c->type.array && !address_state(t, c->name)) {
 		if ((k == TK_TEXT || k == TK_VARCHAR) && !has_in_check(t, c))
 			rc = strata__lint_emit(ctx, R_PREFER_ENUM, ln, cl, o,
 					       "column %s.%s looks like a status but is free text: declare an enum",
@@ -243,6 +302,11 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 				       "column %s.%s holds money in a floating-point type: use decimal(p,s) or "
 				       "integer cents",
 				       t->name, c->name);
+	else if (rc == STRATA_OK && stored_real(facts, o))
+		rc = strata__lint_emit(ctx, R_MONEY_FLOAT, ln, cl, o,
+				       "column %s.%s is declared %s, but SQLite stores its values as REAL (binary "
+				       "floating point): keep money as integer cents, or as decimal text",
+				       t->name, c->name, type_word(c));
 	if (rc == STRATA_OK && k == TK_TS_NOTZ)
 		rc = strata__lint_emit(ctx, R_TS_TZ, ln, cl, o,
 				       "column %s.%s is timestamp without time zone: use timestamptz", t->name,
@@ -260,7 +324,9 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 		for (int f = 0; f < t->nfkeys && !keyed; f++)
 			for (int j = 0; j < t->fkeys[f].ncolumns && !keyed; j++)
 				keyed = strcmp(t->fkeys[f].columns[j], c->name) == 0;
-		if (!keyed)
+		/* A table's own single-column primary key (album.album_id) is not a missing reference. */
+		bool own_key = (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0) || (c->primary_key && t->npkey <= 1);
+		if (!keyed && !own_key)
 			rc = strata__lint_emit(ctx, R_ID_FKEY, c->pos.line, c->pos.column, o,
 					       "column %s.%s is named like a reference but has no foreign key",
 					       t->name, c->name);
@@ -321,7 +387,7 @@ static int check_indexes(lint_ctx *ctx, const strata_table *t)
 	return rc;
 }
 
-static int check_table(lint_ctx *ctx, const strata_table *t, bool live)
+static int check_table(lint_ctx *ctx, const strata_table *t, bool live, const lint_live_facts *facts)
 {
 	char o[2 * MAXID + 8];
 	int rc = check_ident(ctx, t->name, "table", t->name, t->pos, true);
@@ -338,14 +404,17 @@ static int check_table(lint_ctx *ctx, const strata_table *t, bool live)
 		junction = keyed && strata_table_in_pkey(t, t->columns[i].name);
 	}
 	bool created = junction || strata_table_column(t, "created_at") != NULL;
+	/* A change time kept current under another name (last_update, by a trigger or auto_update) counts. */
 	bool updated = junction || strata_table_column(t, "updated_at") != NULL;
+	for (int i = 0; i < t->ncolumns && !updated; i++)
+		updated = t->columns[i].auto_update;
 	if (rc == STRATA_OK && (!created || !updated))
 		rc = strata__lint_emit(ctx, R_REQUIRE_TIMESTAMPS, t->pos.line, t->pos.column, t->name,
 				       "table %s has no %s: add `use timestamps`", t->name,
 				       !created && !updated ? "created_at/updated_at" : !created ? "created_at"
 												 : "updated_at");
 	for (int i = 0; i < t->ncolumns && rc == STRATA_OK; i++)
-		rc = check_column(ctx, t, &t->columns[i], live);
+		rc = check_column(ctx, t, &t->columns[i], live, facts);
 	for (int i = 0; i < t->nfkeys && rc == STRATA_OK; i++) {
 		const strata_fkey *f = &t->fkeys[i];
 		obj(o, sizeof o, t, f->ncolumns == 1 ? f->columns[0] : f->name);
@@ -389,12 +458,12 @@ static int check_table(lint_ctx *ctx, const strata_table *t, bool live)
 	return rc;
 }
 
-int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live)
+int strata__lint_model(lint_ctx *ctx, const strata_schema *s, bool live, const lint_live_facts *facts)
 {
 	int rc = STRATA_OK;
 	for (int i = 0; i < s->nenums && rc == STRATA_OK; i++)
 		rc = check_ident(ctx, s->enums[i].name, "enum", s->enums[i].name, s->enums[i].pos, true);
 	for (int i = 0; i < s->ntables && rc == STRATA_OK; i++)
-		rc = check_table(ctx, &s->tables[i], live);
+		rc = check_table(ctx, &s->tables[i], live, facts);
 	return rc;
 }

@@ -829,25 +829,20 @@ static int dupe(char **dst, const char *s)
 	return *dst ? STRATA_OK : STRATA_ENOMEM;
 }
 
-/* Replace the history's entries of `tables` with the work database's schema. */
-static int copy_out(lint_sq_history *run, strata_db *work, const strset *tables)
+/* Append the schema rows of db (Strata's own tables left out) to the history. */
+static int append_schema(lint_sq_history *run, strata_db *db)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < run->n; i++) {
-		if (set_has(tables, run->v[i].tbl))
-			entry_free(&run->v[i]);
-		else
-			run->v[w++] = run->v[i];
-	}
-	run->n = w;
 	strata_stmt *st = NULL;
-	int rc = strata_prepare(&st, work, schema_sql);
-	while (rc == STRATA_OK && strata_step(st) == STRATA_ROW) {
+	int rc = strata_prepare(&st, db, schema_sql), step = STRATA_DONE;
+	while (rc == STRATA_OK && (step = strata_step(st)) == STRATA_ROW) {
 		const char *c[4];
 		size_t l;
-		if (strata_column_text(st, 0, &c[0], &l) || strata_column_text(st, 1, &c[1], &l) ||
-		    strata_column_text(st, 2, &c[2], &l) || strata_column_text(st, 3, &c[3], &l))
+		for (int k = 0; k < 4 && rc == STRATA_OK; k++)
+			rc = strata_column_text(st, k, &c[k], &l);
+		if (rc != STRATA_OK)
 			break;
+		if (c[2] && (!strcmp(c[2], "strata_migrations") || !strcmp(c[2], "strata_migrations_lock")))
+			continue; /* the runner's ledger and lock */
 		if (run->n == run->cap) {
 			size_t cap = run->cap ? run->cap * 2 : 64;
 			lint_sq_entry *v = realloc(run->v, cap * sizeof *v);
@@ -872,8 +867,30 @@ static int copy_out(lint_sq_history *run, strata_db *work, const strset *tables)
 		else
 			run->n++;
 	}
+	/* A schema read that fails half way must not pass for a smaller schema. */
+	if (rc == STRATA_OK && step != STRATA_DONE)
+		rc = step;
 	strata_finalize(st);
 	return rc;
+}
+
+/* Replace the history's entries of `tables` with the work database's schema. */
+static int copy_out(lint_sq_history *run, strata_db *work, const strset *tables)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < run->n; i++) {
+		if (set_has(tables, run->v[i].tbl))
+			entry_free(&run->v[i]);
+		else
+			run->v[w++] = run->v[i];
+	}
+	run->n = w;
+	return append_schema(run, work);
+}
+
+int strata__lint_sq_seed(lint_sq_history *h, strata_db *db)
+{
+	return append_schema(h, db);
 }
 
 int strata__lint_sq_apply(lint_sq_history *run, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
