@@ -6,7 +6,7 @@
  * is possible when a valid unique index without predicate or expressions
  * exists (what REFRESH ... CONCURRENTLY demands) and the view is populated.
  * SQLite: a table NAME beside a view NAME__strata_query (the layout
- * src/sql/ddl.c creates).  Creation order: pg_class's oid, sqlite_schema's
+ * src/sql/objects.c creates).  Creation order: pg_class's oid, sqlite_schema's
  * rowid.  Identifiers in the SQL come from quote_ident()/strata__sql_ident
  * of catalog names, never from the caller's text.
  */
