@@ -85,6 +85,17 @@ STRATA_API const char *strata_status_name(int status);
 /* True when retrying the failed transaction may succeed (EBUSY, ECONFLICT). */
 STRATA_API bool strata_status_is_retryable(int status);
 
+/*
+ * Read a whole text file the way Strata reads its own (.env, migrations,
+ * schema files): a read error is an error (so is a directory), a NUL byte or
+ * invalid UTF-8 is STRATA_EPARSE with file:line:col in the error, and a UTF-8
+ * byte order mark is dropped.  On success *out is a new NUL-terminated
+ * string (free()) and *len (may be NULL) its length; on failure *out is
+ * NULL.  Returns STRATA_OK, STRATA_ENOTFOUND, STRATA_EIO, STRATA_EPARSE,
+ * STRATA_EINVAL (NULL argument) or STRATA_ENOMEM.  Thread-safe.
+ */
+STRATA_API int strata_file_read_text(const char *path, char **out, size_t *len);
+
 /* The library's version, "MAJOR.MINOR.PATCH"; a constant string. */
 STRATA_API const char *strata_version(void);
 

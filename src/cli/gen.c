@@ -63,33 +63,6 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
 	return 0;
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap);
-	size_t n;
-	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len < 1024) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
 static void usage(void)
 {
 	printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME]\n"
@@ -157,13 +130,14 @@ int cmd_gen(int argc, char **argv)
 		cli_errorf("gen c: -o %s: exists and is not a directory", out);
 		return 2;
 	}
-	char *text = read_all(schema_path);
-	if (!text) {
-		cli_errorf("gen c: --schema %s: %s", schema_path, strerror(errno));
+	char *text = NULL;
+	size_t text_len = 0;
+	if (strata_file_read_text(schema_path, &text, &text_len) != STRATA_OK) {
+		cli_errorf("gen c: --schema %s", strata_error_last()->message);
 		return 1;
 	}
 	strata_schema *schema = NULL;
-	int rc = strata_schema_parse(&schema, text, strlen(text), schema_path);
+	int rc = strata_schema_parse(&schema, text, text_len, schema_path);
 	if (rc != STRATA_OK) {
 		cli_error(NULL);
 		free(text);

@@ -97,7 +97,10 @@ static int parse_value(cursor *c, strata_buf *v)
 				case 'n': ch = '\n'; break;
 				case 't': ch = '\t'; break;
 				case 'r': ch = '\r'; break;
-				case '"': case '\\': case '$': case '\'': ch = e; break;
+				case '"':
+				case '\\':
+				case '$':
+				case '\'': ch = e; break;
 				default:
 					if (strata__buf_putc(v, '\\'))
 						return STRATA_ENOMEM;
@@ -130,7 +133,11 @@ int strata__env_parse(const char *text, size_t len, const char *file, strata__en
 {
 	cursor c = { text, len, 0, 1, 1, file ? file : ".env" };
 	strata_buf key = STRATA_BUF_INIT, val = STRATA_BUF_INIT;
-	int rc = STRATA_OK;
+	/* a NUL would cut a value short (sqlite:/tmp/a<NUL>b.db opened /tmp/a) */
+	int rc = strata__text_check(text, len, c.file);
+	if (rc != STRATA_OK)
+		return rc;
+	c.pos = strata__text_bom(text, len);
 	while (peek(&c) != -1) {
 		skip_blanks(&c);
 		int ch = peek(&c);
@@ -175,39 +182,6 @@ int strata__env_parse(const char *text, size_t len, const char *file, strata__en
 out:
 	strata__buf_free(&key);
 	strata__buf_free(&val);
-	return rc;
-}
-
-int strata__read_file(const char *path, char **out, size_t *len)
-{
-	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO, "%s: %s", path,
-					 strerror(errno));
-	strata_buf b = STRATA_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	int rc = STRATA_OK;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (strata__buf_append(&b, chunk, n)) {
-			rc = STRATA_ENOMEM;
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		rc = strata__error_set(STRATA_EIO, "%s: read failed", path);
-		goto out;
-	}
-	if (len)
-		*len = b.len;
-	*out = strata__buf_detach(&b);
-	if (!*out)
-		rc = STRATA_ENOMEM;
-out:
-	if (rc != STRATA_OK)
-		strata__buf_free(&b);
-	fclose(f);
 	return rc;
 }
 
@@ -269,7 +243,10 @@ char *strata_url_resolve(const char *explicit_url)
 		return strata__strdup(env);
 	char *text;
 	size_t len;
-	if (strata__read_file(".env", &text, &len) == STRATA_OK) {
+	int read = strata__read_file(".env", &text, &len);
+	if (read != STRATA_OK && read != STRATA_ENOTFOUND)
+		return NULL; /* a .env that cannot be read, or is not text, is said as such */
+	if (read == STRATA_OK) {
 		find_state st = { "DATABASE_URL", NULL };
 		int rc = strata__env_parse(text, len, ".env", find_key, &st);
 		free(text);

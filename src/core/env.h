@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "core/text.h"
+
 /* Called for each KEY=VALUE; return non-zero to stop with that status. */
 typedef int (*strata__env_fn)(const char *key, const char *value, void *ud);
 
@@ -12,8 +14,5 @@ typedef int (*strata__env_fn)(const char *key, const char *value, void *ud);
  * STRATA_OK, STRATA_EPARSE, STRATA_ENOMEM or what `fn` returned.
  */
 int strata__env_parse(const char *text, size_t len, const char *file, strata__env_fn fn, void *ud);
-
-/* Read a whole file into a new NUL-terminated buffer.  STRATA_OK, ENOTFOUND, EIO, ENOMEM. */
-int strata__read_file(const char *path, char **out, size_t *len);
 
 #endif

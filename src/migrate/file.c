@@ -118,6 +118,10 @@ int strata__migration_parse(const char *text, size_t len, const char *file, stra
 	memset(&out->verify, 0, sizeof out->verify);
 	if (!file)
 		file = "<migration>";
+	/* a NUL would hide statements from the splitter (or show them to it) */
+	if (strata__text_check(text, len, file) != STRATA_OK)
+		return STRATA_EPARSE;
+	p += strata__text_bom(text, len);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;

@@ -143,7 +143,7 @@ static int strip_restrict(const char *tmp)
 	char *text = NULL;
 	size_t len = 0;
 	strata_buf out = STRATA_BUF_INIT;
-	int rc = strata__read_file(tmp, &text, &len);
+	int rc = strata__read_bytes(tmp, &text, &len); /* pg_dump's output: any bytes the data holds */
 	if (rc != STRATA_OK)
 		return rc;
 	for (size_t i = 0; i < len && rc == STRATA_OK;) {

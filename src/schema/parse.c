@@ -246,6 +246,14 @@ int strata_schema_parse(strata_schema **out, const char *text, size_t len, const
 	*out = NULL;
 	if (!text && len)
 		return strata__error_set(STRATA_EINVAL, "strata_schema_parse: text is NULL");
+	/* a NUL would hide the rest of the file; a byte order mark is not text */
+	if (text && (rc = strata__text_check(text, len, file ? file : "<schema>")))
+		return rc;
+	if (text) {
+		size_t bom = strata__text_bom(text, len);
+		text += bom;
+		len -= bom;
+	}
 	if ((rc = strata__schema_new(&s, file ? file : "<schema>")))
 		return rc;
 	if ((rc = strata__schema_parse_into(s, text, len, s->file, false, &extra)))

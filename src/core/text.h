@@ -1,0 +1,35 @@
+/*
+ * Text files, read and checked the same way everywhere (.env, migrations,
+ * schema files, lint and health configuration, required-data files): read
+ * errors are errors (a directory too), a NUL byte or invalid UTF-8 is
+ * STRATA_EPARSE at file:line:col, and a UTF-8 byte order mark is dropped.
+ * The parsers that take text from callers check it with the same rules.
+ */
+#ifndef STRATA_CORE_TEXT_H
+#define STRATA_CORE_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Read the text file `path` into a new NUL-terminated buffer (free()),
+ * without its byte order mark.  `len` (may be NULL) receives its length.
+ * Returns STRATA_OK, STRATA_ENOTFOUND, STRATA_EIO (a read error, a
+ * directory), STRATA_EPARSE (NUL or invalid UTF-8, at file:line:col) or
+ * STRATA_ENOMEM; *out is NULL on failure.
+ */
+int strata__read_file(const char *path, char **out, size_t *len);
+
+/* The same without the text checks, for files that are not text (or not ours). */
+int strata__read_bytes(const char *path, char **out, size_t *len);
+
+/*
+ * Check text[0..len) as `file` (named in the error): STRATA_OK, or
+ * STRATA_EPARSE at the line and column (in characters) of the first NUL
+ * byte or invalid UTF-8 sequence.
+ */
+int strata__text_check(const char *text, size_t len, const char *file);
+
+/* 3 when text[0..len) starts with a UTF-8 byte order mark, else 0. */
+size_t strata__text_bom(const char *text, size_t len);
+
+#endif
