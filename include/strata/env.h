@@ -12,9 +12,11 @@ extern "C" {
 #endif
 
 /*
- * Copy `url` into a new string with its password (in the userinfo or a
- * password= parameter) replaced by "***".  Caller frees with free().
- * Returns NULL only when out of memory.
+ * Copy `url` (or any text that may hold one, such as a connection string)
+ * into a new string with every password replaced by "***": the userinfo's,
+ * and password parameters in every spelling libpq accepts
+ * (`?pass%77ord=`, `password = 'x'` in a key=value string, sslpassword).
+ * Caller frees with free().  Returns NULL only when out of memory.
  */
 STRATA_API char *strata_url_redact(const char *url);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redact.h"
+
 #define MSG_MAX 1024
 
 typedef struct error_state {
@@ -55,8 +57,8 @@ static void trim_message(char *m)
 		m[--n] = '\0';
 }
 
-static int set_va(int status, int sqlite_code, const char *sqlstate, const char *constraint,
-		  const char *file, int line, int column, const char *fmt, va_list ap)
+static int set_va(int status, int sqlite_code, const char *sqlstate, const char *constraint, const char *file, int line,
+		  int column, const char *fmt, va_list ap)
 {
 	error_state *s = state();
 	s->pub.status = status;
@@ -73,6 +75,8 @@ static int set_va(int status, int sqlite_code, const char *sqlstate, const char 
 	}
 	vsnprintf(s->message + off, MSG_MAX - off, fmt, ap);
 	trim_message(s->message);
+	/* whatever produced the text (libpq echoes URIs), no password leaves */
+	strata__redact_inplace(s->message, MSG_MAX);
 	return status;
 }
 
@@ -94,8 +98,8 @@ int strata_error_set(int status, const char *fmt, ...)
 	return status;
 }
 
-int strata__error_set_db(int status, int sqlite_code, const char *sqlstate, const char *constraint,
-			 const char *fmt, ...)
+int strata__error_set_db(int status, int sqlite_code, const char *sqlstate, const char *constraint, const char *fmt,
+			 ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "core/redact.h"
+
 static void default_handler(strata_log_level level, const char *msg, void *ud)
 {
 	static const char *const names[] = { "debug", "info", "warning", "error" };
@@ -31,6 +33,7 @@ void strata__log(strata_log_fn fn, void *ud, strata_log_level level, const char 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	strata__redact_inplace(msg, sizeof msg);
 	if (fn)
 		fn(level, msg, ud);
 	else

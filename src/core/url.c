@@ -17,13 +17,15 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/redact.h"
 
 /* Parameters Strata reads from a PostgreSQL URL; libpq never sees them. */
-static const char *const pg_own_params[] = { "pgbouncer", "statement_timeout", "statement_cache_size",
-					     NULL };
+static const char *const pg_own_params[] = { "pgbouncer", "statement_timeout", "statement_cache_size", NULL };
 /* Parameters a SQLite URL may carry. */
-static const char *const sqlite_params[] = { "journal_mode", "synchronous", "foreign_keys", "busy_timeout",
-					     "statement_timeout", "statement_cache_size", "mode", NULL };
+static const char *const sqlite_params[] = {
+	"journal_mode",	     "synchronous",	     "foreign_keys", "busy_timeout",
+	"statement_timeout", "statement_cache_size", "mode",	     NULL
+};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -132,8 +134,8 @@ static int add_param(strata__url *u, char *key, char *value)
  * `own` is NULL) are decoded into u->params; the others are copied as they
  * are into `rest` (joined by '&') when rest is not NULL.
  */
-static int split_query(strata__url *u, const char *q, size_t n, const char *const *own,
-		       const char *const *allowed, strata_buf *rest)
+static int split_query(strata__url *u, const char *q, size_t n, const char *const *own, const char *const *allowed,
+		       strata_buf *rest)
 {
 	size_t i = 0;
 	while (i <= n) {
@@ -183,7 +185,8 @@ static int parse_sqlite(strata__url *u, const char *rest)
 		plen -= 2;
 	}
 	if (plen == 0)
-		return strata__error_set(STRATA_EINVAL, "sqlite URL has no path (sqlite:path/to.db or sqlite::memory:)");
+		return strata__error_set(STRATA_EINVAL,
+					 "sqlite URL has no path (sqlite:path/to.db or sqlite::memory:)");
 	u->path = pct_decode(path, plen, "path");
 	if (!u->path)
 		return strata_error_last()->status;
@@ -228,8 +231,7 @@ int strata__url_parse(strata__url *out, const char *url)
 		return strata__error_set(STRATA_EINVAL, "no database URL (set DATABASE_URL or pass --url)");
 	const char *colon = strchr(url, ':');
 	if (!colon || colon == url)
-		return strata__error_set(STRATA_EINVAL,
-					 "not a database URL (expected sqlite:PATH or postgres://...)");
+		return strata__error_set(STRATA_EINVAL, "not a database URL (expected sqlite:PATH or postgres://...)");
 	size_t slen = (size_t)(colon - url);
 	int rc;
 	if ((slen == 6 && strncasecmp(url, "sqlite", 6) == 0) || (slen == 7 && strncasecmp(url, "sqlite3", 7) == 0)) {
@@ -245,8 +247,8 @@ int strata__url_parse(strata__url *out, const char *url)
 		for (size_t i = 0; i < n; i++)
 			scheme[i] = isprint((unsigned char)url[i]) ? url[i] : '?';
 		scheme[n] = '\0';
-		return strata__error_set(STRATA_EINVAL,
-					 "unknown URL scheme '%s' (expected sqlite: or postgres://)", scheme);
+		return strata__error_set(STRATA_EINVAL, "unknown URL scheme '%s' (expected sqlite: or postgres://)",
+					 scheme);
 	}
 	if (rc != STRATA_OK)
 		strata__url_free(out);
@@ -255,48 +257,12 @@ int strata__url_parse(strata__url *out, const char *url)
 
 char *strata_url_redact(const char *url)
 {
-	strata_buf b = STRATA_BUF_INIT;
-	if (!url)
-		return strata__strdup("");
-	const char *p = url;
-	const char *auth = strstr(url, "://");
-	if (auth) {
-		auth += 3;
-		const char *q = strpbrk(auth, "?#");
-		size_t alen = q ? (size_t)(q - auth) : strlen(auth);
-		/* the userinfo ends at the last '@' of the authority-and-path part */
-		const char *at = NULL;
-		for (size_t i = 0; i < alen; i++)
-			if (auth[i] == '@')
-				at = auth + i;
-		const char *pw = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (pw) {
-			if (strata__buf_append(&b, url, (size_t)(pw + 1 - url)) || strata__buf_puts(&b, "***"))
-				goto nomem;
-			p = at;
-		}
+	size_t n = strata__redact(url ? url : "", NULL, 0);
+	char *out = malloc(n + 1);
+	if (!out) {
+		strata__error_nomem();
+		return NULL;
 	}
-	/* password=... anywhere in the query (or a key=value conninfo) */
-	while (*p) {
-		const char *k = strstr(p, "password=");
-		if (!k)
-			break;
-		bool at_boundary = k == url || strchr("?& \t", k[-1]);
-		size_t upto = (size_t)(k - p) + 9;
-		if (strata__buf_append(&b, p, upto))
-			goto nomem;
-		p = k + 9;
-		if (at_boundary) {
-			if (strata__buf_puts(&b, "***"))
-				goto nomem;
-			while (*p && *p != '&' && *p != ' ' && *p != '#')
-				p++;
-		}
-	}
-	if (strata__buf_puts(&b, p))
-		goto nomem;
-	return strata__buf_detach(&b);
-nomem:
-	strata__buf_free(&b);
-	return NULL;
+	strata__redact(url ? url : "", out, n + 1);
+	return out;
 }

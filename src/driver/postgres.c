@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "driver/driver.h"
 #include "driver/pq.h"
 
@@ -266,8 +267,12 @@ static int pg_open(void **out, const strata__url *url, const strata__conn_config
 		else if (strstr(m, "invalid connection option") || strstr(m, "invalid sslmode") ||
 			 strstr(m, "invalid port") || strstr(m, "invalid integer value"))
 			status = STRATA_EINVAL;
+		/* libpq may quote the URL, or a piece of it without its key */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", m);
+		strata__redact_values(msg, sizeof msg, url->conninfo);
 		strata__error_set_db(status, 0, status == STRATA_EAUTH ? "28P01" : "08001", NULL,
-				     "cannot connect to PostgreSQL: %s", m);
+				     "cannot connect to PostgreSQL: %s", msg);
 		PQfinish(c->pg);
 		free(c);
 		return status;
@@ -489,7 +494,8 @@ static int pg_bind(void *stmt, int i, const strata_value *v)
 	case STRATA_TYPE_TEXT:
 	case STRATA_TYPE_JSON:
 		if (memchr(v->v.blob.p, '\0', v->v.blob.len))
-			return strata__error_set(STRATA_EINVAL, "parameter %d: PostgreSQL text cannot contain NUL bytes", i);
+			return strata__error_set(STRATA_EINVAL,
+						 "parameter %d: PostgreSQL text cannot contain NUL bytes", i);
 		rc = set_param(p, v->v.blob.p, v->v.blob.len, 0, 0);
 		break;
 	case STRATA_TYPE_BLOB: rc = set_param(p, v->v.blob.p, v->v.blob.len, 1, OID_BYTEA); break;

@@ -74,3 +74,38 @@ Test(cli, url_from_dotenv)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* The test server's URL with its password given as ?pass%77ord=: libpq reads it, Strata must hide it. */
+static char *url_with_encoded_password_key(void)
+{
+	const char *base = test_pg_base_url(); /* postgres://strata:strata-test-pw@host:port/db */
+	const char *at = strchr(base + strlen("postgres://"), '@');
+	cr_assert(at);
+	char *u = malloc(strlen(base) + 64);
+	snprintf(u, strlen(base) + 64, "postgres://strata%s?pass%%77ord=strata-test-pw", at);
+	return u;
+}
+
+Test(cli, passwords_hidden_in_ping_and_health)
+{
+	char *url = url_with_encoded_password_key();
+	const char *cmds[] = { "ping", "ping --json", "health --check connectivity",
+			       "health --json --check connectivity" };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		char *out;
+		int rc = test_run_cmd(&out, "%s %s --url '%s'", STRATA_CLI, cmds[i], url);
+		cr_assert_eq(rc, 0, "%s: %s", cmds[i], out);
+		cr_assert(strstr(out, "strata-test-pw") == NULL, "password shown by %s: %s", cmds[i], out);
+		if (strcmp(cmds[i], "ping --json") != 0) /* the others name the URL */
+			cr_assert(strstr(out, "pass%77ord=***") != NULL, "%s: %s", cmds[i], out);
+		free(out);
+	}
+	free(url);
+	/* libpq's own message quotes a URL it cannot parse */
+	char *out;
+	int rc = test_run_cmd(&out, "%s ping --json --url 'postgres://app:S3cretPW@[::1/db'", STRATA_CLI);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "S3cretPW") == NULL, "password shown: %s", out);
+	cr_assert(strstr(out, "app:***@[::1/db") != NULL, "%s", out);
+	free(out);
+}
