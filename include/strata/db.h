@@ -138,10 +138,11 @@ STRATA_API int strata_ping(strata_db *db);
 /*
  * Prepare one statement.  Parameters are written `?` on both backends
  * (rewritten to $1, $2, ... for PostgreSQL, leaving literals, quoted
- * identifiers, comments and dollar-quoted bodies alone).  A statement is
- * taken from the connection's cache when the same SQL was prepared before.
- * *out is freed with strata_finalize().  Returns STRATA_OK, STRATA_ESQL,
- * STRATA_EINVAL (empty SQL or more than one statement), STRATA_ECONNECT,
+ * identifiers, comments and dollar-quoted bodies alone; `??` is a literal
+ * `?`).  A statement is taken from the connection's cache when the same SQL
+ * was prepared before.  *out is freed with strata_finalize().  Returns
+ * STRATA_OK, STRATA_ESQL, STRATA_EINVAL (empty SQL, more than one
+ * statement, or parameters written `$1` or `?1`), STRATA_ECONNECT,
  * STRATA_ENOMEM.  On PostgreSQL in pgbouncer mode, SQL errors surface at
  * the first strata_step() instead.
  */

@@ -54,7 +54,9 @@ struct strata_db {
 
 /* Rewrite `?` placeholders to $1..$n (PostgreSQL), leaving literals,
  * quoted identifiers, comments and dollar-quoted bodies alone; `??` is a
- * literal `?`.  *nparams receives the count. */
+ * literal `?`; a `$n` never touches an identifier or number.  *nparams
+ * receives the count.  `out` NULL: only check (SQLite).  STRATA_OK,
+ * STRATA_EINVAL (the SQL writes $1 itself), STRATA_ENOMEM. */
 int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, int *nparams);
 
 /* Statements for the library's own use (no cache, no hook). */

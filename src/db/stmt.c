@@ -126,7 +126,11 @@ static int prepare_new(strata_stmt **out, strata_db *db, const char *sql, bool c
 			rc = db->drv->prepare(db->conn, strata__buf_cstr(&rewritten), s->nparams, cacheable, &s->drv);
 		strata__buf_free(&rewritten);
 	} else {
-		rc = db->drv->prepare(db->conn, sql, 0, cacheable, &s->drv);
+		int unused;
+		/* the same rules as on PostgreSQL: `?` only, never $1 */
+		rc = strata__rewrite_placeholders(sql, strlen(sql), NULL, &unused);
+		if (rc == STRATA_OK)
+			rc = db->drv->prepare(db->conn, sql, 0, cacheable, &s->drv);
 		if (rc == STRATA_OK)
 			s->nparams = db->drv->bind_count(s->drv);
 	}
@@ -242,7 +246,8 @@ int strata_clear_bindings(strata_stmt *s)
 	if (!s)
 		return strata__error_set(STRATA_EINVAL, "strata_clear_bindings: stmt is NULL");
 	if (s->running)
-		return strata__error_set(STRATA_EMISUSE, "cannot clear bindings of a running statement: reset it first");
+		return strata__error_set(STRATA_EMISUSE,
+					 "cannot clear bindings of a running statement: reset it first");
 	return s->db->drv->clear_bindings(s->drv);
 }
 
@@ -269,10 +274,11 @@ static int bind_check(strata_stmt *s, int i)
 	if (!s)
 		return strata__error_set(STRATA_EINVAL, "bind: stmt is NULL");
 	if (s->running)
-		return strata__error_set(STRATA_EMISUSE, "cannot bind parameter %d of a running statement: reset it first", i);
+		return strata__error_set(STRATA_EMISUSE,
+					 "cannot bind parameter %d of a running statement: reset it first", i);
 	if (i < 1 || i > s->nparams)
-		return strata__error_set(STRATA_ERANGE, "bind index %d out of range: the statement has %d parameter%s", i,
-					 s->nparams, s->nparams == 1 ? "" : "s");
+		return strata__error_set(STRATA_ERANGE, "bind index %d out of range: the statement has %d parameter%s",
+					 i, s->nparams, s->nparams == 1 ? "" : "s");
 	return STRATA_OK;
 }
 
