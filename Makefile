@@ -51,7 +51,7 @@ demo: build
 	@scripts/demo $(BUILD)
 
 fuzz: build-asan
-	@scripts/fuzz $(ASAN_BUILD) $(FUZZ_SECONDS)
+	@scripts/fuzz --merge $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 bench: deps
 	@scripts/install-deps --bench
