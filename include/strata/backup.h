@@ -78,31 +78,77 @@ STRATA_API int strata_backup_to_file(strata_db *db, const char *path, strata_bac
 /* Progress of a restore or copy: `done` of `total` units (SQLite pages; 0 total: unknown). */
 typedef void (*strata_restore_progress_fn)(int64_t done, int64_t total, void *ud);
 
-#define STRATA_RESTORE_OPTIONS_VERSION 1
+#define STRATA_RESTORE_OPTIONS_VERSION 2
 
 typedef struct strata_restore_options {
-	unsigned int version;		/* STRATA_RESTORE_OPTIONS_VERSION */
+	unsigned int version;		/* STRATA_RESTORE_OPTIONS_VERSION (1 is still taken: it ends at progress_ud) */
 	bool force;			/* replace a database that already has tables */
-	strata_restore_progress_fn progress;
+	strata_restore_progress_fn progress; /* called from the calling thread; NULL: none */
 	void *progress_ud;
+	/* How long to wait for locks other sessions hold (SQLite: any lock on the file; PostgreSQL:
+	   pg_restore's session waiting for a lock, watched from `db`'s connection): 0 means 10000 ms,
+	   negative means not waiting at all. */
+	int timeout_ms;
+	/* Looked at while the restore runs: once non-zero it stops (pg_restore gets SIGTERM), the
+	   database is left as it was, and the call returns STRATA_ECANCELED.  NULL: never. */
+	const volatile int *cancel;
 } strata_restore_options;
 
-#define STRATA_RESTORE_OPTIONS_INIT { STRATA_RESTORE_OPTIONS_VERSION, false, NULL, NULL }
+#define STRATA_RESTORE_OPTIONS_INIT { STRATA_RESTORE_OPTIONS_VERSION, false, NULL, NULL, 0, NULL }
+
+/* What a restore put into the database. */
+typedef struct strata_restore_table {
+	char *name;			/* schema-qualified on PostgreSQL outside "public" */
+	int64_t rows;			/* -1: a materialized view that is not populated (created WITH NO DATA) */
+} strata_restore_table;
+
+typedef struct strata_restore_report {
+	bool created;			/* the database did not exist and was created for the restore */
+	strata_restore_table *tables;	/* tables (and, on PostgreSQL, materialized views) by name */
+	size_t ntables;
+	int64_t total_rows;
+} strata_restore_report;
+
+/* Free a report.  Accepts NULL. */
+STRATA_API void strata_restore_report_free(strata_restore_report *rep);
 
 /*
  * Restore a STRATA_BACKUP_FULL file into the database `db` is connected
- * to.  A database that has tables is replaced only with `force`.  SQLite:
- * the file's pages are copied in through the online backup API, in one
- * write transaction.  PostgreSQL: `pg_restore --single-transaction
- * --exit-on-error --no-owner` (with `--clean --if-exists` under force).
- * Either way a failed restore leaves the database as it was.
+ * to.  In this order, each step only when the one before succeeded:
+ *  1. the file is read whole: a regular, non-empty file of the right kind
+ *     (an SQLite database, or a pg_dump custom-format archive), intact
+ *     (SQLite: integrity_check; PostgreSQL: pg_restore --list, then every
+ *     data block), its rows counted;
+ *  2. a database that has tables is replaced only with `force`;
+ *  3. SQLite: the file's pages are copied in through the online backup
+ *     API, in one write transaction.  PostgreSQL: pg_restore
+ *     --single-transaction --exit-on-error --no-owner (with --clean
+ *     --if-exists under force), stopped when it waits for a lock longer
+ *     than the timeout;
+ *  4. the database's rows are counted and compared with the file's.
+ * A failure before step 4 leaves the database as it was.
  * Returns STRATA_OK, STRATA_ECONSTRAINT (not empty and no force),
  * STRATA_ENOTFOUND (no such file, or pg_restore not on PATH), STRATA_EIO
- * (the file is not a backup, or pg_restore failed: its last line of
- * output is in the message), STRATA_EBUSY, STRATA_EMISUSE (inside a
- * transaction), STRATA_ENOMEM.
+ * (the file is not a sound backup, the disk is full, the database is
+ * read-only, pg_restore failed: the message says which), STRATA_EBUSY
+ * (locks held longer than the timeout; the message names the sessions),
+ * STRATA_ECANCELED, STRATA_EMISUSE (inside a transaction), STRATA_EINVAL,
+ * STRATA_ENOMEM.
  */
 STRATA_API int strata_backup_restore(strata_db *db, const char *path, const strata_restore_options *opts);
+
+/*
+ * strata_backup_restore into the database `url` names, creating it when
+ * it does not exist (an SQLite file with the backup file's mode, at most
+ * 0600, whatever the umask; a PostgreSQL database with CREATE DATABASE)
+ * only after the file passed step 1; a database it created is removed
+ * again when the restore fails.  *out (may be NULL) receives what was
+ * restored; free it with strata_restore_report_free().  Returns what
+ * strata_backup_restore returns; STRATA_EINVAL for a bad URL or an
+ * in-memory database.  Opens its own connections; any thread may call it.
+ */
+STRATA_API int strata_backup_restore_url(const char *url, const char *path, const strata_restore_options *opts,
+					 strata_restore_report **out);
 
 /* ---- branches ---- */
 

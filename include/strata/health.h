@@ -66,9 +66,11 @@ typedef struct strata_health_options {
 	const char *checks;		/* comma-separated check names to run; NULL: all */
 	bool thorough;			/* SQLite integrity_check instead of quick_check; PostgreSQL: look
 					   for orphaned rows under every foreign key */
-	const char *migrations_dir;	/* NULL: "migrations" (skipped when it does not exist) */
-	const char *schema_file;	/* NULL: "schema.strata" (skipped when it does not exist) */
-	const char *required_file;	/* NULL: "health.sql" (skipped when it does not exist) */
+	/* NULL: the default, whose check is skipped when it does not exist; a path given here
+	   must exist (its check fails, code "missing_path", when it does not) */
+	const char *migrations_dir;	/* NULL: "migrations" */
+	const char *schema_file;	/* NULL: "schema.strata" */
+	const char *required_file;	/* NULL: "health.sql" */
 	int64_t connect_us;		/* how long the caller's connect took, for connectivity; 0: unknown */
 	strata_health_thresholds thresholds;
 	const char *queries_baseline;	/* NULL: "strata-queries.json" (`strata stats --queries --json`
@@ -176,6 +178,12 @@ typedef struct strata_stats_index {
 	bool primary;
 } strata_stats_index;
 
+typedef enum strata_stats_kind {
+	STRATA_STATS_TABLE = 0,		/* a table, or a partition of a partitioned table */
+	STRATA_STATS_PARTITIONED = 1,	/* a partitioned table: its rows are its partitions' (not added to the totals again) */
+	STRATA_STATS_MATVIEW = 2	/* a materialized view */
+} strata_stats_kind;
+
 typedef struct strata_stats_table {
 	const char *name;		/* schema-qualified on PostgreSQL outside "public" */
 	int64_t rows;
@@ -186,6 +194,8 @@ typedef struct strata_stats_table {
 	int64_t dead_rows;		/* -1: unknown */
 	strata_stats_index *indexes;	/* largest first */
 	size_t nindexes;
+	strata_stats_kind kind;
+	bool populated;			/* false: a materialized view never refreshed (WITH NO DATA): rows 0 */
 } strata_stats_table;
 
 typedef struct strata_stats {

@@ -8,9 +8,10 @@
  * either name.  Then the backup is verified (opened, integrity-checked,
  * row counts against the source).
  *
- * restore: into a new database (created when it does not exist), or over
- * one with tables only with --force.  A database the command created is
- * removed again when the restore fails.
+ * restore: strata_backup_restore_url checks the file whole before
+ * touching anything, restores into a new database (created when it does
+ * not exist) or over one with tables only with --force, counts the result,
+ * and removes a database it created when anything fails.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,23 @@ static void on_signal(int sig)
 	stop_signal = sig;
 	/* a second signal ends the process at once */
 	signal(sig, SIG_DFL);
+}
+
+/* SIGINT and SIGTERM set stop_signal while a backup or restore runs; the old handlers go into old[2]. */
+static void catch_signals(struct sigaction old[2])
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void release_signals(const struct sigaction old[2])
+{
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
 }
 
 typedef struct progress_state {
@@ -152,12 +170,8 @@ int cmd_backup(int argc, char **argv)
 	}
 	printf("backing up %s to %s\n", d.shown, path);
 	fflush(stdout);
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct sigaction old[2];
+	catch_signals(old);
 	progress_state ps;
 	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
 	strata_backup_options o = STRATA_BACKUP_OPTIONS_INIT;
@@ -170,8 +184,7 @@ int cmd_backup(int argc, char **argv)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ops_progress_done();
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	release_signals(old);
 	if (rc != STRATA_OK) {
 		cli_error(NULL);
 		if (stop_signal)
@@ -219,25 +232,38 @@ static void restore_progress(int64_t done, int64_t total, void *ud)
 int cmd_restore(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "url", required_argument, NULL, 'u' },     { "force", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL;
 	bool force = false;
+	int timeout_s = 10;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:ft:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': flag_url = optarg; break;
 		case 'f': force = true; break;
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 86400) {
+				cli_errorf("restore: --timeout takes whole seconds from 0 to 86400, not '%s'", optarg);
+				return 2;
+			}
+			timeout_s = (int)v;
+			break;
+		}
 		case 'h':
-			printf("usage: strata restore [--url URL] [--force] FILE\n"
+			printf("usage: strata restore [--url URL] [--force] [--timeout SECONDS] [--] FILE\n"
 			       "Restore a backup made by strata backup into the database (created when it does not\n"
-			       "exist).  A database that has tables is replaced only with --force.  A failed restore\n"
-			       "leaves the database as it was.\n");
+			       "exist).  The file is checked whole first (an SQLite integrity_check; pg_restore reads\n"
+			       "the whole archive) and nothing is touched when it is not sound.  A database that has\n"
+			       "tables is replaced only with --force.  --timeout (10 s) bounds the wait for locks other\n"
+			       "sessions hold; the command then names them and gives up.  A failed restore leaves the\n"
+			       "database as it was and removes a database it created.\n");
 			return 0;
 		default:
 			cli_errorf("restore: unknown option '%s' (see strata restore --help)", argv[optind - 1]);
@@ -249,60 +275,50 @@ int cmd_restore(int argc, char **argv)
 		return 2;
 	}
 	const char *file = argv[optind];
-	struct stat sb;
-	if (stat(file, &sb) != 0) {
-		cli_errorf("restore: %s: %s", file, strerror(errno));
-		return 1;
-	}
 	char *url = cli_resolve_url(flag_url);
 	if (!url)
 		return 1;
-	strata_db *db = NULL;
-	strata_stats *st = NULL;
-	bool existed = true;
+	char *shown = strata_url_redact(url);
+	strata_restore_report *rep = NULL;
 	int status = 1;
-	if (strata_database_create(url, &existed) != STRATA_OK) {
-		cli_error(NULL);
-		goto done;
-	}
-	if (cli_open(&db, url))
-		goto drop;
+	struct sigaction old[2];
+	catch_signals(old);
 	strata_restore_options o = STRATA_RESTORE_OPTIONS_INIT;
 	o.force = force;
 	o.progress = restore_progress;
-	int rc = strata_backup_restore(db, file, &o);
+	o.timeout_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
+	o.cancel = &stop_signal;
+	int rc = strata_backup_restore_url(url, file, &o, &rep);
 	ops_progress_done();
+	release_signals(old);
 	if (rc != STRATA_OK) {
 		cli_error(NULL);
-		goto drop;
-	}
-	if (strata_stats_collect(&st, db, NULL) != STRATA_OK) {
-		cli_error("restore: listing what was restored");
+		if (stop_signal)
+			status = 128 + stop_signal;
 		goto done;
 	}
-	printf("restored %s into %s%s: %zu table%s, %lld rows\n", file, strata_db_url(db),
-	       existed ? "" : " (a new database)", st->ntables, st->ntables == 1 ? "" : "s", (long long)st->total_rows);
+	printf("restored %s into %s%s: %zu table%s, %lld rows\n", file, shown ? shown : "",
+	       rep->created ? " (a new database)" : "", rep->ntables, rep->ntables == 1 ? "" : "s",
+	       (long long)rep->total_rows);
 	ops_table t;
 	static const char *const head[] = { "TABLE", "ROWS" };
 	ops_table_init(&t, 2, "lr", head);
-	for (size_t i = 0; i < st->ntables; i++) {
+	for (size_t i = 0; i < rep->ntables; i++) {
 		char rows[32];
-		ops_count(st->tables[i].rows, rows, sizeof rows);
-		const char *row[] = { st->tables[i].name, rows };
+		if (rep->tables[i].rows >= 0)
+			ops_count(rep->tables[i].rows, rows, sizeof rows);
+		else
+			snprintf(rows, sizeof rows, "not populated");
+		const char *row[] = { rep->tables[i].name, rows };
 		ops_table_row(&t, row);
 	}
 	ops_table_print(&t, stdout, cli_color(), "  ");
 	ops_table_free(&t);
+	printf("checked: every table has the rows the backup holds\n");
 	status = 0;
-	goto done;
-drop:
-	strata_close(db);
-	db = NULL;
-	if (!existed)
-		strata_database_drop(url, NULL);
 done:
-	strata_stats_free(st);
-	strata_close(db);
+	strata_restore_report_free(rep);
+	free(shown);
 	free(url);
 	return status;
 }

@@ -22,8 +22,15 @@ static void print_human(const strata_stats *s)
 	bool estimated = false;
 	for (size_t i = 0; i < s->ntables; i++) {
 		const strata_stats_table *x = &s->tables[i];
+		char name[512];
+		snprintf(name, sizeof name, "%s%s", x->name,
+			 x->kind == STRATA_STATS_PARTITIONED ? " (partitioned)"
+			 : x->kind == STRATA_STATS_MATVIEW  ? " (materialized view)"
+							    : "");
 		ops_count(x->rows, rows, sizeof rows - 2);
-		if (!x->rows_exact) {
+		if (!x->populated) {
+			snprintf(rows, sizeof rows, "not populated");
+		} else if (!x->rows_exact) {
 			memmove(rows + 1, rows, strlen(rows) + 1);
 			rows[0] = '~';
 			estimated = true;
@@ -36,7 +43,7 @@ static void print_human(const strata_stats *s)
 			ops_bytes(x->bloat_bytes, bloat, sizeof bloat);
 		else
 			strcpy(bloat, "-");
-		const char *row[] = { x->name, rows, data, idx, total, nidx, bloat };
+		const char *row[] = { name, rows, data, idx, total, nidx, bloat };
 		ops_table_row(&t, row);
 	}
 	ops_count(s->total_rows, rows, sizeof rows);
@@ -54,6 +61,11 @@ static void print_human(const strata_stats *s)
 	ops_table_free(&t);
 	if (estimated)
 		printf("~ estimated row count (the planner's statistics; the table is large)\n");
+	for (size_t i = 0; i < s->ntables; i++)
+		if (s->tables[i].kind == STRATA_STATS_PARTITIONED) {
+			printf("a partitioned table's rows are its partitions'; the total counts them once\n");
+			break;
+		}
 
 	if (n) {
 		static const char *const ihead[] = { "INDEX", "TABLE", "SIZE", "SCANS", "KIND" };

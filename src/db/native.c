@@ -16,8 +16,10 @@ int strata__db_copy_pages(strata_db *src, strata_db *dst, int wait_ms, strata__c
 
 int strata__db_run_tool(strata_db *db, const strata__tool *tool)
 {
-	if (!db || !tool || !tool->argv || !tool->argv[0])
+	if (!tool || !tool->argv || !tool->argv[0])
 		return strata__error_set(STRATA_EINVAL, "run_tool: NULL argument");
+	if (!db) /* a program that needs no connection (pg_restore --list) */
+		return strata__postgres_driver.run_tool(NULL, tool);
 	if (!db->drv->run_tool)
 		return strata__error_set(STRATA_EUNSUPPORTED, "the %s driver runs no client programs", db->drv->name);
 	return db->drv->run_tool(db->conn, tool);

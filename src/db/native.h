@@ -23,8 +23,10 @@ int strata__db_copy_pages(strata_db *src, strata_db *dst, int wait_ms, strata__c
 
 /*
  * Run a PostgreSQL client program with `db`'s connection settings in its
- * environment (src/driver/tool.c).  Returns what run_tool returns, or
- * STRATA_EUNSUPPORTED when `db` is not a PostgreSQL connection.
+ * environment (src/driver/tool.c); `db` NULL: with this process's
+ * environment only, for programs that connect nowhere.  Returns what
+ * run_tool returns, or STRATA_EUNSUPPORTED when `db` is not a PostgreSQL
+ * connection.
  */
 int strata__db_run_tool(strata_db *db, const strata__tool *tool);
 

@@ -49,7 +49,7 @@ typedef struct strata__tool {
 	 */
 	int (*poll)(void *ud);
 	void *poll_ud;
-	const char *pg_options;	  /* appended to PGOPTIONS ("-c lock_timeout=10000"); NULL: none */
+	const char *const *env;	  /* "NAME=VALUE" entries that win over the connection's and ours; NULL: none */
 } strata__tool;
 
 /* One cell of a row, as a driver hands it over.  Pointers are borrowed. */

@@ -33,52 +33,63 @@
 
 extern char **environ;
 
-/* Our environment with the connection's settings (PGHOST=...) in front; `pg_options` appended to PGOPTIONS. */
-static int tool_env(PGconn *pg, const char *pg_options, char ***out, size_t *nmine)
+/* Whether `entry` ("NAME=...") sets a variable one of list[0..n) sets already. */
+static bool shadowed(char *const *list, size_t n, const char *entry)
+{
+	size_t kl = strcspn(entry, "=");
+	for (size_t j = 0; j < n; j++)
+		if (strncmp(list[j], entry, kl) == 0 && list[j][kl] == '=')
+			return true;
+	return false;
+}
+
+/*
+ * The child's environment: `extra`, then the connection's settings
+ * (PGHOST=...), then ours, each entry only when no earlier one sets the
+ * same variable.  The first *nmine entries are ours to free.
+ */
+static int tool_env(PGconn *pg, const char *const *extra, char ***out, size_t *nmine)
 {
 	PQconninfoOption *opts = pg ? PQconninfo(pg) : NULL;
-	size_t nenv = 0, nopt = 0, k = 0;
-	bool options_done = false;
+	size_t nenv = 0, nopt = 0, nextra = 0, k = 0, mine = 0;
 	if (pg && !opts)
 		return strata__error_nomem();
 	while (environ[nenv])
 		nenv++;
+	while (extra && extra[nextra])
+		nextra++;
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		nopt++;
-	char **env = calloc(nenv + nopt + 2, sizeof *env);
+	char **env = calloc(nextra + nopt + nenv + 1, sizeof *env);
 	if (!env)
 		goto nomem;
+	for (size_t i = 0; i < nextra; i++) {
+		if (!(env[k] = strata__strdup(extra[i])))
+			goto nomem;
+		k++;
+	}
 	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-		bool is_options = o->envvar && strcmp(o->envvar, "PGOPTIONS") == 0;
-		if (!o->envvar || ((!o->val || !*o->val) && !(is_options && pg_options)))
+		if (!o->envvar || !o->val || !*o->val)
 			continue;
 		strata_buf b = STRATA_BUF_INIT;
-		int rc = strata__buf_printf(&b, "%s=%s", o->envvar, o->val ? o->val : "");
-		if (rc == STRATA_OK && is_options && pg_options)
-			rc = strata__buf_printf(&b, "%s%s", o->val && *o->val ? " " : "", pg_options);
-		if (rc != STRATA_OK)
+		if (strata__buf_printf(&b, "%s=%s", o->envvar, o->val) != STRATA_OK)
 			goto nomem;
-		options_done |= is_options;
-		env[k++] = strata__buf_detach(&b);
-	}
-	if (pg_options && !options_done) {
-		strata_buf b = STRATA_BUF_INIT;
-		if (strata__buf_printf(&b, "PGOPTIONS=%s", pg_options) != STRATA_OK)
+		char *e = strata__buf_detach(&b);
+		if (!e)
 			goto nomem;
-		env[k++] = strata__buf_detach(&b);
+		if (shadowed(env, k, e))
+			free(e);
+		else
+			env[k++] = e;
 	}
-	*nmine = k;
-	for (size_t i = 0; i < nenv; i++) {
-		size_t kl = strcspn(environ[i], "=");
-		bool shadowed = false;
-		for (size_t j = 0; j < *nmine && !shadowed; j++)
-			shadowed = strncmp(env[j], environ[i], kl) == 0 && env[j][kl] == '=';
-		if (!shadowed)
+	mine = k;
+	for (size_t i = 0; i < nenv; i++)
+		if (!shadowed(env, mine, environ[i]))
 			env[k++] = environ[i];
-	}
 	if (opts)
 		PQconninfoFree(opts);
 	*out = env;
+	*nmine = mine;
 	return STRATA_OK;
 nomem:
 	if (env)
@@ -178,7 +189,7 @@ int strata__pg_run_tool(void *conn, const strata__tool *t)
 	strata_buf out = STRATA_BUF_INIT, err = STRATA_BUF_INIT;
 	pid_t pid = -1;
 
-	rc = tool_env(pg, t->pg_options, &env, &nmine);
+	rc = tool_env(pg, t->env, &env, &nmine);
 	if (rc != STRATA_OK)
 		return rc;
 	prog = find_program(name);
@@ -261,13 +272,29 @@ int strata__pg_run_tool(void *conn, const strata__tool *t)
 		size_t n = strlen(msg);
 		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
-		char *nl = strrchr(msg, '\n');
+		/* the last "error:" line says what went wrong ("Command was: ..." may follow it); else the last line */
+		const char *line = NULL;
+		for (char *p = msg; (p = strstr(p, ": error: ")) != NULL;) {
+			char *start = p;
+			while (start > msg && start[-1] != '\n' && start[-1] != '\0')
+				start--;
+			line = start;
+			char *end = strchr(p, '\n');
+			if (!end)
+				break;
+			*end = '\0';
+			p = end + 1;
+		}
+		if (!line) {
+			const char *last = strrchr(msg, '\n');
+			line = last ? last + 1 : msg;
+		}
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !*msg)
 			rc = strata__error_set(STRATA_ENOTFOUND, "%s could not be started", name);
 		else
 			rc = strata__error_set(STRATA_EIO, "%s failed (%s %d): %s", name,
 					       WIFEXITED(status) ? "exit status" : "signal",
-					       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), nl ? nl + 1 : msg);
+					       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), line);
 	}
 done:
 	for (int i = 0; i < 2; i++) {

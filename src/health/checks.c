@@ -79,14 +79,22 @@ static void sqlite_configuration(strata__hrun *r)
 				    "journal mode is %s, not WAL", jm);
 	else
 		strata__health_find(r, STRATA_HEALTH_OK, "journal_mode", jm, NULL, "journal mode is %s", jm);
+	/* foreign_keys and busy_timeout belong to a connection, not to the file: what is measured
+	   here is what the URL (or Strata's default) gives every connection opened with it */
 	if (!fk)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "foreign_keys_off", "",
 				    "turn foreign keys on for every connection (PRAGMA foreign_keys=ON; drop foreign_keys=off from the URL)",
-				    "foreign keys are not enforced on this connection");
+				    "foreign keys are off for connections opened with this URL");
 	if (busy < r->t.busy_timeout_min_ms)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "busy_timeout", "",
 				    "set a busy timeout (the URL's busy_timeout=5000, Strata's default) so writers wait instead of failing",
-				    "busy timeout is %lld ms (threshold %d ms)", (long long)busy, r->t.busy_timeout_min_ms);
+				    "busy timeout is %lld ms for connections opened with this URL (threshold %d ms)",
+				    (long long)busy, r->t.busy_timeout_min_ms);
+	strata__health_find(r, STRATA_HEALTH_OK, "connection_settings", "",
+			    "set foreign_keys=ON and a busy timeout in every program that opens the file",
+			    "foreign keys (%s) and the busy timeout (%lld ms) are settings of each connection, not of the "
+			    "file: these are what connections opened with this URL get",
+			    fk ? "on" : "off", (long long)busy);
 	double ratio = pages > 0 ? (double)freelist / (double)pages : 0;
 	strata__health_figure(r, "freelist_ratio", ratio, "ratio");
 	if (pages >= 100 && ratio > r->t.freelist_ratio)
@@ -94,8 +102,10 @@ static void sqlite_configuration(strata__hrun *r)
 				    "reclaim the space with `strata optimize --vacuum`",
 				    "%.0f%% of the file's pages are free (%lld of %lld, threshold %.0f%%)", ratio * 100,
 				    (long long)freelist, (long long)pages, r->t.freelist_ratio * 100);
-	strata__health_summary(r, "journal %s, foreign keys %s, busy timeout %lld ms, %lld pages of %lld bytes", jm,
-			       fk ? "on" : "off", (long long)busy, (long long)pages, (long long)page_size);
+	strata__health_summary(r,
+			       "the file: journal %s, %lld pages of %lld bytes; each connection through this URL: "
+			       "foreign keys %s, busy timeout %lld ms",
+			       jm, (long long)pages, (long long)page_size, fk ? "on" : "off", (long long)busy);
 done:
 	free(jm);
 	free(file);
@@ -298,7 +308,7 @@ void strata__check_required(strata__hrun *r)
 	size_t len = 0;
 	int rc = strata__read_file(file, &text, &len);
 	if (rc == STRATA_ENOTFOUND) {
-		strata__health_skip(r, "no required-data file (%s)", file);
+		strata__health_missing(r, r->named_required, "required-data file", file);
 		return;
 	}
 	if (rc != STRATA_OK) {

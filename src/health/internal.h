@@ -18,6 +18,7 @@ typedef struct strata__hrun {
 	strata_health_thresholds t;	/* o.thresholds, defaults filled in */
 	strata_health_check *check;	/* the check being run */
 	bool oom;			/* an allocation failed somewhere: the run returns STRATA_ENOMEM */
+	bool named_migrations, named_schema, named_required; /* the options named the path: it must exist */
 } strata__hrun;
 
 /* Add a figure to the current check. */
@@ -32,6 +33,12 @@ void strata__health_summary(strata__hrun *r, const char *fmt, ...) STRATA_PRINTF
 
 /* Mark the check skipped, with why as its summary. */
 void strata__health_skip(strata__hrun *r, const char *fmt, ...) STRATA_PRINTF(2, 3);
+
+/*
+ * The check's file or directory `path` does not exist: skipped when it is
+ * the default, a failure ("missing_path") when the options named it.
+ */
+void strata__health_missing(strata__hrun *r, bool named, const char *what, const char *path);
 
 /* A query the check needed failed: a failure finding with the last error. */
 void strata__health_query_failed(strata__hrun *r, const char *what);

@@ -14,7 +14,7 @@ void strata__check_migrations(strata__hrun *r)
 	struct stat sb;
 	const char *dir = r->o.migrations_dir;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		strata__health_skip(r, "no migrations directory (%s)", dir);
+		strata__health_missing(r, r->named_migrations, "migrations directory", dir);
 		return;
 	}
 	strata_migrate_options mo = STRATA_MIGRATE_OPTIONS_INIT;

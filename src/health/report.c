@@ -298,6 +298,19 @@ void strata__health_skip(strata__hrun *r, const char *fmt, ...)
 	r->check->level = STRATA_HEALTH_SKIPPED;
 }
 
+void strata__health_missing(strata__hrun *r, bool named, const char *what, const char *path)
+{
+	if (!named) {
+		strata__health_skip(r, "no %s (%s)", what, path);
+		return;
+	}
+	strata__health_find(r, STRATA_HEALTH_FAILURE, "missing_path", path,
+			    "check the path given (option, environment variable or config file); only the defaults "
+			    "may be missing",
+			    "the %s %s does not exist", what, path);
+	strata__health_summary(r, "the %s %s does not exist", what, path);
+}
+
 void strata__health_query_failed(strata__hrun *r, const char *what)
 {
 	const strata_error *e = strata_error_last();
@@ -366,6 +379,9 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 	DEF(query_mean_growth_pct, 50);
 	DEF(query_min_calls, 50);
 #undef DEF
+	r->named_migrations = r->o.migrations_dir != NULL;
+	r->named_schema = r->o.schema_file != NULL;
+	r->named_required = r->o.required_file != NULL;
 	if (!r->o.migrations_dir)
 		r->o.migrations_dir = "migrations";
 	if (!r->o.schema_file)
@@ -550,6 +566,17 @@ int strata_health_run_url(strata_health_report **out, const char *url, const str
 		o.connect_us = (int64_t)((t1 - t0) * 1000.0);
 		rc = strata_health_run(out, db, &o);
 		strata_close(db);
+		if (rc == STRATA_OK) {
+			/* the URL the caller gave, not the one with mode=rw added */
+			char *shown = strata_url_redact(url);
+			if (!shown) {
+				strata_health_report_free(*out);
+				*out = NULL;
+				return strata__error_nomem();
+			}
+			free((char *)(*out)->url);
+			(*out)->url = shown;
+		}
 		return rc;
 	}
 	if (rc == STRATA_ENOMEM || rc == STRATA_EINVAL)

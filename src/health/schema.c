@@ -145,7 +145,7 @@ void strata__check_schema(strata__hrun *r)
 	strata_plan *plan = NULL;
 	size_t problems = 0;
 	if (stat(file, &sb) != 0) {
-		strata__health_skip(r, "no schema file (%s)", file);
+		strata__health_missing(r, r->named_schema, "schema file", file);
 		return;
 	}
 	if (strata_schema_load(&want, file) != STRATA_OK) {

@@ -5,7 +5,10 @@
  * exact, and so are row counts (the cells of a table's leaf pages).
  * PostgreSQL takes sizes from pg_table_size/pg_relation_size, counts rows
  * exactly for tables up to exact_rows_bytes and otherwise takes the
- * planner's estimate (reltuples), and estimates bloat from dead rows.
+ * planner's estimate (reltuples), and estimates bloat from dead rows.  A
+ * partitioned table shows the sum of its partitions' rows, which the
+ * totals count once (through the partitions); a materialized view created
+ * WITH NO DATA is "not populated" and is not read.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -48,6 +51,7 @@ static strata_stats_table *add_table(strata_stats *s, const char *name)
 	t->bloat_bytes = -1;
 	t->dead_rows = -1;
 	t->rows_exact = true;
+	t->populated = true;
 	s->ntables++;
 	return t;
 }
@@ -153,6 +157,43 @@ static int sqlite_collect(strata_db *db, strata_stats *s)
 	return rc == STRATA_DONE ? STRATA_OK : rc;
 }
 
+/*
+ * A partitioned table's rows are those of its partitions at every level:
+ * add each leaf partition's rows to each of its ancestors.
+ */
+static int pg_partition_rows(strata_db *db, strata_stats *s, const char *tname, const char *user_ns)
+{
+	strata_stmt *st = NULL;
+	strata_buf sql = STRATA_BUF_INIT;
+	for (size_t i = 0; i < s->ntables; i++)
+		if (s->tables[i].kind == STRATA_STATS_PARTITIONED) {
+			s->tables[i].rows = 0;
+			s->tables[i].rows_exact = true;
+		}
+	/* tname names the leaf (c, n); the ancestor's name is built the same way from (pc, pn) */
+	int rc = strata__buf_printf(&sql,
+				    "SELECT %s, CASE WHEN pn.nspname = 'public' THEN quote_ident(pc.relname) "
+				    "ELSE quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) END "
+				    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+				    "CROSS JOIN LATERAL pg_partition_ancestors(c.oid) a "
+				    "JOIN pg_class pc ON pc.oid = a.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+				    "WHERE c.relispartition AND c.relkind = 'r' AND a.relid <> c.oid AND %s",
+				    tname, user_ns);
+	if (rc == STRATA_OK)
+		rc = strata_prepare(&st, db, sql.ptr);
+	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
+		strata_stats_table *leaf = find_table(s, strata__col_str(st, 0));
+		strata_stats_table *parent = find_table(s, strata__col_str(st, 1));
+		if (!leaf || !parent)
+			continue;
+		parent->rows += leaf->rows;
+		parent->rows_exact = parent->rows_exact && leaf->rows_exact;
+	}
+	strata_finalize(st);
+	strata__buf_free(&sql);
+	return rc == STRATA_DONE ? STRATA_OK : rc;
+}
+
 static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 {
 	strata_stmt *st = NULL;
@@ -172,7 +213,8 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 	strata_buf sql = STRATA_BUF_INIT;
 	rc = strata__buf_printf(&sql,
 				"SELECT %s, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.reltuples::float8, "
-				"pg_table_size(c.oid), pg_indexes_size(c.oid), s.n_dead_tup, coalesce(s.n_live_tup, 0) "
+				"pg_table_size(c.oid), pg_indexes_size(c.oid), s.n_dead_tup, coalesce(s.n_live_tup, 0), "
+				"c.relkind::text, c.relispopulated "
 				"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 				"LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
 				"WHERE c.relkind IN ('r', 'p', 'm') AND %s ORDER BY 1",
@@ -201,14 +243,25 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 		}
 		t->rows = reltuples >= 0 ? (int64_t)reltuples : live;
 		t->rows_exact = false;
+		const char *kind = strata__col_str(st, 7);
+		bool populated = true;
+		t->kind = kind[0] == 'p' ? STRATA_STATS_PARTITIONED : kind[0] == 'm' ? STRATA_STATS_MATVIEW : STRATA_STATS_TABLE;
+		if (strata_column_bool(st, 8, &populated) == STRATA_OK && !populated) {
+			/* WITH NO DATA: reading it is an error, and there is nothing to count */
+			t->populated = false;
+			t->rows = 0;
+			t->rows_exact = true;
+		}
+		/* a partitioned table holds no rows itself: its partitions' are added up below */
+		bool count = t->populated && t->kind != STRATA_STATS_PARTITIONED && t->data_bytes <= exact_bytes;
 		char **g = realloc(to_count, (ncount + 1) * sizeof *g);
 		if (!g) {
 			rc = strata__error_nomem();
 			break;
 		}
 		to_count = g;
-		to_count[ncount] = t->data_bytes <= exact_bytes ? strdup(strata__col_str(st, 1)) : NULL;
-		if (t->data_bytes <= exact_bytes && !to_count[ncount]) {
+		to_count[ncount] = count ? strdup(strata__col_str(st, 1)) : NULL;
+		if (count && !to_count[ncount]) {
 			rc = strata__error_nomem();
 			break;
 		}
@@ -230,6 +283,8 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 	for (size_t i = 0; i < ncount; i++)
 		free(to_count[i]);
 	free(to_count);
+	if (rc == STRATA_OK)
+		rc = pg_partition_rows(db, s, tname, user_ns);
 	strata__buf_clear(&sql);
 	if (rc == STRATA_OK)
 		rc = strata__buf_printf(&sql,
@@ -302,7 +357,8 @@ int strata_stats_collect(strata_stats **out, strata_db *db, const strata_stats_o
 		strata_stats_table *t = &s->tables[i];
 		if (t->nindexes > 1)
 			qsort(t->indexes, t->nindexes, sizeof *t->indexes, index_by_size);
-		s->total_rows += t->rows;
+		if (t->kind != STRATA_STATS_PARTITIONED)
+			s->total_rows += t->rows;
 		s->total_data_bytes += t->data_bytes;
 		s->total_index_bytes += t->index_bytes;
 		if (t->bloat_bytes > 0)
@@ -331,8 +387,10 @@ int strata_stats_json(const strata_stats *s, bool pretty, char **out)
 	for (size_t i = 0; i < s->ntables; i++) {
 		const strata_stats_table *t = &s->tables[i];
 		json_t *idx = json_array();
-		json_t *jt = json_pack("{s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o}", "name", t->name, "rows",
-				       (json_int_t)t->rows, "rows_exact", t->rows_exact, "data_bytes",
+		static const char *const kinds[] = { "table", "partitioned table", "materialized view" };
+		json_t *jt = json_pack("{s:s, s:s, s:b, s:I, s:b, s:I, s:I, s:o, s:o, s:o}", "name", t->name, "kind",
+				       kinds[t->kind], "populated", t->populated, "rows", (json_int_t)t->rows,
+				       "rows_exact", t->rows_exact, "data_bytes",
 				       (json_int_t)t->data_bytes, "index_bytes", (json_int_t)t->index_bytes, "bloat_bytes",
 				       t->bloat_bytes >= 0 ? json_integer(t->bloat_bytes) : json_null(), "dead_rows",
 				       t->dead_rows >= 0 ? json_integer(t->dead_rows) : json_null(), "indexes", idx);

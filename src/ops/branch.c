@@ -70,11 +70,18 @@ static int sqlite_branch_path(const char *path, const char *name, strata_buf *ou
 	return rc;
 }
 
-static int sqlite_create(const char *url, const strata__url *u, const char *name, char **branch_url)
+/*
+ * The branch file beside the original: its path is built from the decoded
+ * path (never from the URL's text), it is created with O_EXCL (an existing
+ * file is never overwritten) with the original's mode at most 0600, and
+ * both files are opened through URLs built from their paths.
+ */
+static int sqlite_create(const strata__url *u, const char *name, char **branch_url)
 {
-	strata_buf path = STRATA_BUF_INIT, burl = STRATA_BUF_INIT;
+	strata_buf path = STRATA_BUF_INIT;
 	strata_db *src = NULL, *dst = NULL;
 	struct stat sb;
+	bool created = false;
 	int rc = sqlite_branch_path(u->path, name, &path);
 	if (rc != STRATA_OK)
 		return rc;
@@ -82,36 +89,39 @@ static int sqlite_create(const char *url, const strata__url *u, const char *name
 		rc = strata__error_set(STRATA_ENOTFOUND, "branch: %s does not exist", u->path);
 		goto done;
 	}
-	if (stat(path.ptr, &sb) == 0) {
-		rc = strata__error_set(STRATA_ECONSTRAINT, "branch: %s exists already (strata branch delete %s)", path.ptr,
-				       name);
+	mode_t mode = 0600 & sb.st_mode;
+	int fd = open(path.ptr, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		rc = errno == EEXIST ? strata__error_set(STRATA_ECONSTRAINT, "branch: %s exists already (strata branch delete %s)",
+							 path.ptr, name)
+				     : strata__error_set(STRATA_EIO, "branch: cannot create %s: %s", path.ptr, strerror(errno));
 		goto done;
 	}
-	rc = strata__buf_printf(&burl, "sqlite:%s", path.ptr);
+	created = true;
+	int chmod_rc = fchmod(fd, mode); /* whatever the umask */
+	close(fd);
+	if (chmod_rc != 0) {
+		rc = strata__error_set(STRATA_EIO, "branch: cannot set the mode of %s: %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	/* mode=rw: the original's journal mode is left as it is */
+	rc = strata__ops_open_file(&src, u->path, "mode=rw");
 	if (rc == STRATA_OK)
-		rc = strata_open(&src, url, NULL);
-	if (rc == STRATA_OK)
-		rc = strata_open(&dst, burl.ptr, NULL);
+		rc = strata__ops_open_file(&dst, path.ptr, "mode=rw");
 	if (rc == STRATA_OK)
 		rc = strata__db_copy_pages(src, dst, 30000, NULL, NULL);
 	strata_close(dst);
-	dst = NULL;
-	if (rc != STRATA_OK) {
+	if (rc == STRATA_OK && branch_url)
+		rc = strata__ops_sqlite_url(path.ptr, NULL, branch_url);
+done:
+	if (rc != STRATA_OK && created) {
 		strata__error_saved saved;
 		strata__error_save(&saved);
 		strata__ops_remove_db_files(path.ptr);
 		strata__error_restore(&saved);
-		goto done;
 	}
-	if (branch_url) {
-		*branch_url = strata__buf_detach(&burl);
-		if (!*branch_url)
-			rc = STRATA_ENOMEM;
-	}
-done:
 	strata_close(src);
 	strata__buf_free(&path);
-	strata__buf_free(&burl);
 	return rc;
 }
 
@@ -176,11 +186,12 @@ static int sqlite_list(const strata__url *u, strata_branch_info **out, size_t *c
 		rc = strata__buf_printf(&full, "%s/%s", dir, e->d_name);
 		int64_t bytes = 0;
 		strata_timestamp created = rc == STRATA_OK ? birth_time(full.ptr, &bytes) : 0;
-		strata__buf_clear(&prefix);
+		char *burl = NULL;
 		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&prefix, "sqlite:%s", full.ptr);
+			rc = strata__ops_sqlite_url(full.ptr, NULL, &burl);
 		if (rc == STRATA_OK)
-			rc = push_info(out, count, name, prefix.ptr, bytes, created);
+			rc = push_info(out, count, name, burl, bytes, created);
+		free(burl);
 		strata__buf_clear(&prefix);
 		if (rc == STRATA_OK)
 			rc = strata__buf_printf(&prefix, "%s.branch.", stem);
@@ -438,7 +449,7 @@ int strata_branch_create(const char *url, const char *name, char **branch_url)
 		rc = parse(url, &u);
 	if (rc != STRATA_OK)
 		return rc;
-	rc = u.backend == STRATA_BACKEND_SQLITE ? sqlite_create(url, &u, name, branch_url) : pg_create(url, name, branch_url);
+	rc = u.backend == STRATA_BACKEND_SQLITE ? sqlite_create(&u, name, branch_url) : pg_create(url, name, branch_url);
 	strata__url_free(&u);
 	return rc;
 }

@@ -143,11 +143,11 @@ void strata__ops_remove_db_files(const char *path)
 
 int strata__ops_sqlite_url(const char *path, const char *params, char **out)
 {
-	/* "sqlite://" + path: the parser takes the two slashes off again, so "/abs" and "//x" stay as they are */
 	strata_buf b = STRATA_BUF_INIT;
-	int rc = strata__buf_puts(&b, "sqlite://");
-	/* a bare name gets "./" so that a file called ":memory:" is a file */
-	if (rc == STRATA_OK && !strchr(path, '/'))
+	/* the parser takes two leading slashes off ("sqlite:///abs"): a path that has them gets two more */
+	int rc = strata__buf_puts(&b, strncmp(path, "//", 2) == 0 ? "sqlite://" : "sqlite:");
+	/* a file called ":memory:" is a file */
+	if (rc == STRATA_OK && strcmp(path, ":memory:") == 0)
 		rc = strata__buf_puts(&b, "./");
 	for (const unsigned char *p = (const unsigned char *)path; rc == STRATA_OK && *p; p++) {
 		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -188,6 +188,20 @@ void strata__ops_sidecars(const char *path, bool had[2], bool remove)
 		else if (!had[i])
 			unlink(side);
 	}
+}
+
+bool strata__ops_note(char **slot, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	if (*slot)
+		return true;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	/* one line: SQLite's integrity_check reports several */
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	*slot = strdup(buf);
+	return *slot != NULL;
 }
 
 int strata__ops_error_context(const char *fmt, ...)

@@ -16,6 +16,7 @@
 #ifndef STRATA_OPS_INTERNAL_H
 #define STRATA_OPS_INTERNAL_H
 
+#include <stdarg.h>
 #include <sys/types.h>
 
 #include <strata/backup.h>
@@ -71,5 +72,54 @@ void strata__ops_sidecars(const char *path, bool had[2], bool remove);
 int strata__ops_error_context(const char *fmt, ...) STRATA_PRINTF(1, 2);
 
 
+
+/*
+ * Format into a new string for *slot, unless *slot holds one already (the
+ * first problem found is the one reported).  Returns false only when out
+ * of memory.
+ */
+bool strata__ops_note(char **slot, const char *fmt, va_list ap) STRATA_PRINTF(2, 0);
+
+/* ---- backups as files, and live row counts (archive.c) ---- */
+
+/* A table and its rows. */
+typedef struct strata__ops_rows {
+	char *name; /* SQLite: as named; PostgreSQL: schema.table, each part as quote_ident writes it */
+	int64_t rows; /* -1: a materialized view that was never populated */
+} strata__ops_rows;
+
+void strata__ops_rows_free(strata__ops_rows *t, size_t n);
+const strata__ops_rows *strata__ops_rows_find(const strata__ops_rows *t, size_t n, const char *name);
+
+/* What reading a backup file found. */
+typedef struct strata__ops_backup {
+	strata__ops_rows *tables; /* each table's rows in the backup */
+	size_t ntables;
+	char *problem;	/* why the file cannot be used ("x.db is damaged: ..."), or NULL */
+	int64_t bytes;
+	mode_t mode;	/* its permission bits */
+	bool oom;
+} strata__ops_backup;
+
+/*
+ * Read the backup file `path` for `backend` whole: a regular, non-empty
+ * file of the right kind (the SQLite header, or pg_dump's custom format),
+ * intact (SQLite: integrity_check when `thorough`, else quick_check;
+ * PostgreSQL: pg_restore --list, then every data block), each table's rows
+ * counted.  What makes it unusable goes into b->problem with STRATA_OK.
+ * `env` (may be NULL) is a PostgreSQL connection whose settings pg_restore
+ * gets.  Returns STRATA_OK, STRATA_ENOTFOUND (no such file, or pg_restore
+ * not on PATH), STRATA_EIO, STRATA_ECANCELED, STRATA_ENOMEM.  Free with
+ * strata__ops_backup_free().
+ */
+int strata__ops_read_backup(strata_backend backend, strata_db *env, const char *path, bool thorough,
+			    const volatile int *cancel, strata__ops_backup *b);
+void strata__ops_backup_free(strata__ops_backup *b);
+
+/*
+ * Every table of `db` (PostgreSQL: ordinary tables and partitions; with
+ * `with_views` also materialized views) with its exact row count, by name.
+ */
+int strata__ops_count_tables(strata_db *db, bool with_views, strata__ops_rows **out, size_t *n);
 
 #endif

@@ -402,7 +402,7 @@ Test(health, sqlite_configuration_warnings)
 	int rc = health(&out, dir, url, "--check configuration");
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "journal mode is delete, not WAL");
-	HAS(out, "foreign keys are not enforced");
+	HAS(out, "foreign keys are off for connections opened with this URL");
 	HAS(out, "busy timeout is 0 ms");
 	free(out);
 	/* a file that does not exist is reported, not created */
@@ -446,4 +446,84 @@ Test(health, statistics_warnings_postgres)
 	test_rmrf(dir);
 	free(dir);
 	free(url);
+}
+
+/* A path the user names must exist; only the defaults may be missing (issue 19). */
+DB_TEST(health, named_paths_must_exist)
+{
+	char *dir = test_tmpdir(), *out;
+	exec_ok(db, healthy_schema);
+	/* the defaults (migrations/, schema.strata, health.sql) are missing: skipped */
+	int rc = health(&out, dir, url, "");
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	static const struct {
+		const char *args, *says;
+	} cases[] = {
+		{ "--schema nope.strata", "the schema file nope.strata does not exist" },
+		{ "--migrations nope_dir", "the migrations directory nope_dir does not exist" },
+		{ "--required nope.sql", "the required-data file nope.sql does not exist" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = health(&out, dir, url, cases[i].args);
+		cr_assert_eq(rc, 2, "%s: %s", cases[i].args, out);
+		HAS(out, cases[i].says);
+		free(out);
+	}
+	/* from the environment too */
+	rc = test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL STRATA_SCHEMA=gone.strata NO_COLOR=1 '%s' health --json --url '%s'",
+			  dir, STRATA_CLI, url);
+	cr_assert_eq(rc, 2, "%s", out);
+	HAS(out, "\"code\": \"missing_path\"");
+	HAS(out, "gone.strata");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	(void)backend;
+}
+
+/* Health shows the URL as given, never with the mode=rw it opens SQLite with (issue 17). */
+DB_TEST(health, shows_the_url_given)
+{
+	char *dir = test_tmpdir(), *out;
+	exec_ok(db, healthy_schema);
+	int rc = health(&out, dir, url, "--json");
+	cr_assert_eq(rc, 0, "%s", out);
+	HASNT(out, "mode=rw");
+	HASNT(out, "strata-test-pw");
+	char *shown = strata_url_redact(url);
+	char want[4400];
+	snprintf(want, sizeof want, "\"url\": \"%s\"", shown);
+	HAS(out, want);
+	free(out);
+	rc = health(&out, dir, url, "");
+	cr_assert_eq(rc, 0, "%s", out);
+	snprintf(want, sizeof want, "Health of %s", shown);
+	HAS(out, want);
+	HASNT(out, "mode=rw");
+	free(out);
+	free(shown);
+	test_rmrf(dir);
+	free(dir);
+	(void)backend;
+}
+
+/* SQLite: what belongs to the file and what to each connection is told apart (issue 12). */
+Test(health, sqlite_connection_settings_are_not_the_files)
+{
+	char *dir = test_tmpdir(), *out, url[4300];
+	snprintf(url, sizeof url, "sqlite:%s/plain.db", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	exec_ok(db, "PRAGMA journal_mode = DELETE");
+	exec_ok(db, healthy_schema);
+	strata_close(db);
+	int rc = health(&out, dir, url, "--check configuration --verbose");
+	cr_assert_eq(rc, 1, "%s", out); /* not WAL: a warning */
+	HAS(out, "the file: journal delete");
+	HAS(out, "each connection through this URL: foreign keys on, busy timeout 5000 ms");
+	HAS(out, "settings of each connection, not of the file");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
 }

@@ -9,93 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <strata/backup.h>
-#include <strata/health.h>
-
-#include "testdb.h"
-
-#define HAS(out, s) cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
-#define HASNT(out, s) cr_assert(strstr((out), (s)) == NULL, "did not want \"%s\" in:\n%s", (s), (out))
-
-static int strata(char **out, const char *dir, const char *fmt_args, const char *url)
-{
-	return test_run_cmd(out, "cd '%s' && env -u DATABASE_URL NO_COLOR=1 '%s' %s --url '%s'", dir, STRATA_CLI,
-			    fmt_args, url);
-}
-
-static bool exists(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0;
-}
-
-/* A table with every kind of value, some NULLs, unicode and a blob. */
-static void fill(strata_db *db, int rows)
-{
-	ST_OK(strata_exec(db, "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price double precision, "
-			      "qty integer, note text, data bytea)"));
-	ST_OK(strata_exec(db, "CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint REFERENCES items (id), tag text)"));
-	ST_OK(strata_exec(db, "CREATE INDEX tags_item ON tags (item_id)"));
-	ST_OK(strata_begin(db, NULL));
-	for (int i = 1; i <= rows; i++) {
-		char name[64];
-		uint8_t blob[4] = { (uint8_t)i, 0, 0xff, (uint8_t)(i >> 8) };
-		snprintf(name, sizeof name, "item %d \xc3\xa9", i);
-		strata_value v[] = { STRATA_INT(i), STRATA_TEXT(name), STRATA_DOUBLE(i * 1.25), STRATA_INT(i % 7),
-				     i % 3 ? STRATA_TEXT("it's \"quoted\"") : STRATA_NULL, STRATA_BLOB(blob, sizeof blob) };
-		ST_OK(strata_exec_values(db, "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", v, 6, NULL));
-		if (i % 2)
-			ST_OK(strata_execv(db, "INSERT INTO tags VALUES (?, ?, ?)", STRATA_INT(i), STRATA_INT(i),
-					   STRATA_TEXT("t")));
-	}
-	ST_OK(strata_commit(db));
-}
-
-/* FNV-1a over every cell of every row, in key order. */
-static uint64_t checksum(strata_db *db)
-{
-	static const char *const queries[] = { "SELECT id, name, price, qty, note, data FROM items ORDER BY id",
-					       "SELECT id, item_id, tag FROM tags ORDER BY id" };
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t q = 0; q < 2; q++) {
-		strata_stmt *st;
-		ST_OK(strata_prepare(&st, db, queries[q]));
-		int rc;
-		while ((rc = strata_step(st)) == STRATA_ROW) {
-			for (int c = 0; c < strata_column_count(st); c++) {
-				const void *p = "\x01NULL";
-				size_t n = 5;
-				char num[64];
-				if (strata_column_is_null(st, c)) {
-				} else if (strata_column_type(st, c) == STRATA_TYPE_BLOB) {
-					ST_OK(strata_column_blob(st, c, &p, &n));
-				} else if (strata_column_type(st, c) == STRATA_TYPE_DOUBLE) {
-					double d;
-					ST_OK(strata_column_double(st, c, &d));
-					n = (size_t)snprintf(num, sizeof num, "%.17g", d);
-					p = num;
-				} else {
-					const char *s;
-					ST_OK(strata_column_text(st, c, &s, &n));
-					p = s;
-				}
-				for (size_t i = 0; i < n; i++)
-					h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ULL;
-				h = (h ^ 0x1f) * 1099511628211ULL;
-			}
-		}
-		cr_assert_eq(rc, STRATA_DONE, "%s", strata_error_last()->message);
-		strata_finalize(st);
-	}
-	return h;
-}
+#include "support.h"
 
 DB_TEST(ops, stats_lists_tables_largest_first)
 {
 	char *dir = test_tmpdir(), *out;
-	fill(db, 400);
+	ops_fill(db, 400);
 	ST_OK(strata_exec(db, "CREATE TABLE empty_one (id bigint PRIMARY KEY)"));
-	int rc = strata(&out, dir, "stats", url);
+	int rc = ops_cli(&out, dir, "stats", url);
 	cr_assert_eq(rc, 0, "%s", out);
 	char *items = strstr(out, "\nitems "), *empty = strstr(out, "\nempty_one ");
 	cr_assert(items && empty && items < empty, "items should come before empty_one:\n%s", out);
@@ -103,7 +24,7 @@ DB_TEST(ops, stats_lists_tables_largest_first)
 	HAS(out, "tags_item");
 	HAS(out, "total");
 	free(out);
-	rc = strata(&out, dir, "stats --json", url);
+	rc = ops_cli(&out, dir, "stats --json", url);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "\"name\": \"items\"");
 	HAS(out, "\"rows\": 400");
@@ -118,15 +39,15 @@ DB_TEST(ops, stats_lists_tables_largest_first)
 DB_TEST(ops, optimize_runs_and_reports)
 {
 	char *dir = test_tmpdir(), *out;
-	fill(db, 300);
+	ops_fill(db, 300);
 	ST_OK(strata_exec(db, "DELETE FROM tags; DELETE FROM items WHERE id > 10"));
-	int rc = strata(&out, dir, "optimize --vacuum", url);
+	int rc = ops_cli(&out, dir, "optimize --vacuum", url);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "optimized");
 	HAS(out, "VACUUM");
 	HAS(out, "reclaimed");
 	free(out);
-	rc = strata(&out, dir, "optimize --analyze", url);
+	rc = ops_cli(&out, dir, "optimize --analyze", url);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, backend == STRATA_BACKEND_SQLITE ? "ANALYZE" : "ANALYZE");
 	free(out);
@@ -139,12 +60,12 @@ DB_TEST(ops, backup_and_restore_round_trip)
 	char *dir = test_tmpdir(), *out;
 	char file[4200], target[4300], name[64] = "";
 	bool sqlite = backend == STRATA_BACKEND_SQLITE;
-	fill(db, 250);
-	uint64_t before = checksum(db);
+	ops_fill(db, 250);
+	uint64_t before = ops_checksum(db);
 	snprintf(file, sizeof file, "%s/copy.%s", dir, sqlite ? "db" : "dump");
 	char args[4400];
 	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = strata(&out, dir, args, url);
+	int rc = ops_cli(&out, dir, args, url);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "verified");
 	HAS(out, "items");
@@ -165,7 +86,7 @@ DB_TEST(ops, backup_and_restore_round_trip)
 		free(u);
 	}
 	snprintf(args, sizeof args, "restore '%s'", file);
-	rc = strata(&out, dir, args, target);
+	rc = ops_cli(&out, dir, args, target);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "restored");
 	HAS(out, "2 tables");
@@ -173,12 +94,12 @@ DB_TEST(ops, backup_and_restore_round_trip)
 	free(out);
 	strata_db *r = NULL;
 	ST_OK(strata_open(&r, target, NULL));
-	cr_assert_eq(checksum(r), before, "the restored rows differ from the original");
+	cr_assert_eq(ops_checksum(r), before, "the restored rows differ from the original");
 	strata_close(r);
 
 	/* over a database with tables: only with --force */
 	ST_OK(strata_exec(db, "UPDATE items SET qty = 1000 WHERE id = 1"));
-	rc = strata(&out, dir, args, url);
+	rc = ops_cli(&out, dir, args, url);
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "--force");
 	free(out);
@@ -189,15 +110,15 @@ DB_TEST(ops, backup_and_restore_round_trip)
 	cr_assert_eq(qty, 1000, "a refused restore changed the database");
 	strata_close(check);
 	snprintf(args, sizeof args, "restore --force '%s'", file);
-	rc = strata(&out, sqlite ? dir : dir, args, sqlite ? url : target);
+	rc = ops_cli(&out, sqlite ? dir : dir, args, sqlite ? url : target);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
 	if (sqlite) {
 		/* the original connection sees the restored rows */
-		cr_assert_eq(checksum(db), before);
+		cr_assert_eq(ops_checksum(db), before);
 	} else {
 		ST_OK(strata_open(&r, target, NULL));
-		cr_assert_eq(checksum(r), before);
+		cr_assert_eq(ops_checksum(r), before);
 		strata_close(r);
 		test_pg_drop_db(name);
 	}
@@ -245,7 +166,7 @@ DB_TEST(ops, interrupted_backup_leaves_no_file)
 		ST_OK(strata_rollback(blocker));
 	strata_close(blocker);
 	usleep(200 * 1000);
-	cr_assert(!exists(file), "a half-written backup is under the final name");
+	cr_assert(!ops_exists(file), "a half-written backup is under the final name");
 	rc = test_run_cmd(&out, "ls '%s'", dir);
 	HASNT(out, "never.bak\n");
 	if (sqlite)
@@ -263,7 +184,7 @@ DB_TEST(ops, branch_create_list_delete)
 	if (backend == STRATA_BACKEND_POSTGRES) {
 		/* this test's own connection blocks CREATE DATABASE ... TEMPLATE: a clear error */
 		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY)"));
-		int rc = strata(&out, dir, "branch create preview", url);
+		int rc = ops_cli(&out, dir, "branch create preview", url);
 		cr_assert_eq(rc, 1, "%s", out);
 		HAS(out, "other session");
 		HAS(out, "connected to database");
@@ -279,7 +200,7 @@ DB_TEST(ops, branch_create_list_delete)
 	} else {
 		ST_OK(strata_exec(db, "CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1)"));
 	}
-	int rc = strata(&out, dir, "branch create preview-1", u);
+	int rc = ops_cli(&out, dir, "branch create preview-1", u);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "created branch preview-1");
 	HAS(out, "DATABASE_URL=");
@@ -303,27 +224,27 @@ DB_TEST(ops, branch_create_list_delete)
 	cr_assert_eq(n, 1);
 	ST_OK(strata_exec(b, "INSERT INTO t VALUES (2)"));
 	strata_close(b);
-	rc = strata(&out, dir, "branch list", u);
+	rc = ops_cli(&out, dir, "branch list", u);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "preview-1");
 	HAS(out, "CREATED");
 	free(out);
-	rc = strata(&out, dir, "branch create preview-1", u);
+	rc = ops_cli(&out, dir, "branch create preview-1", u);
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "exists already");
 	free(out);
-	rc = strata(&out, dir, "branch create 'bad name'", u);
+	rc = ops_cli(&out, dir, "branch create 'bad name'", u);
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "not a valid name");
 	free(out);
-	rc = strata(&out, dir, "branch delete preview-1", u);
+	rc = ops_cli(&out, dir, "branch delete preview-1", u);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
-	rc = strata(&out, dir, "branch list", u);
+	rc = ops_cli(&out, dir, "branch list", u);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "no branches");
 	free(out);
-	rc = strata(&out, dir, "branch delete preview-1", u);
+	rc = ops_cli(&out, dir, "branch delete preview-1", u);
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "no branch named");
 	free(out);
@@ -355,14 +276,14 @@ DB_TEST(ops, restore_of_a_wrong_file_changes_nothing)
 	}
 	char args[4400];
 	snprintf(args, sizeof args, "restore '%s'", file);
-	int rc = strata(&out, dir, args, target);
+	int rc = ops_cli(&out, dir, args, target);
 	cr_assert_eq(rc, 1, "%s", out);
 	free(out);
 	/* the database the command would have created is not there */
 	if (backend == STRATA_BACKEND_SQLITE) {
 		char path[4300];
 		snprintf(path, sizeof path, "%s/fresh.db", dir);
-		cr_assert(!exists(path), "a failed restore left %s behind", path);
+		cr_assert(!ops_exists(path), "a failed restore left %s behind", path);
 	} else {
 		int64_t n = -1;
 		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_database WHERE datname = ?", STRATA_TEXT(name)));
@@ -371,7 +292,7 @@ DB_TEST(ops, restore_of_a_wrong_file_changes_nothing)
 	/* over an existing database with --force: it stays as it was */
 	ST_OK(strata_exec(db, "CREATE TABLE keep (id bigint PRIMARY KEY); INSERT INTO keep VALUES (7)"));
 	snprintf(args, sizeof args, "restore --force '%s'", file);
-	rc = strata(&out, dir, args, url);
+	rc = ops_cli(&out, dir, args, url);
 	cr_assert_eq(rc, 1, "%s", out);
 	free(out);
 	int64_t id = 0;
@@ -388,7 +309,7 @@ Test(ops, verification_finds_a_damaged_backup)
 	snprintf(file, sizeof file, "%s/src.bak", dir);
 	strata_db *db = NULL;
 	ST_OK(strata_open(&db, url, NULL));
-	fill(db, 2000);
+	ops_fill(db, 2000);
 	ST_OK(strata_backup_to_file(db, file, STRATA_BACKUP_FULL));
 	strata_backup_verification *v = NULL;
 	ST_OK(strata_backup_verify(db, file, &v));
@@ -425,7 +346,7 @@ Test(ops, stats_counts_without_rowid_tables_sqlite)
 			      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
 			      "INSERT INTO kv SELECT printf('key-%06d', i), printf('%0100d', i) FROM n"));
 	strata_close(db);
-	int rc = strata(&out, dir, "stats --json", url);
+	int rc = ops_cli(&out, dir, "stats --json", url);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "\"rows\": 5000");
 	free(out);
@@ -444,7 +365,7 @@ static void stop_after_first(size_t done, size_t total, const char *step, void *
 
 DB_TEST(ops, optimize_stops_between_steps)
 {
-	fill(db, 50);
+	ops_fill(db, 50);
 	volatile int cancel = 0;
 	strata_optimize_options o = STRATA_OPTIMIZE_OPTIONS_INIT;
 	o.analyze = true;
@@ -469,4 +390,89 @@ DB_TEST(ops, optimize_stops_between_steps)
 	cr_assert(!res.interrupted);
 	cr_assert_eq(res.steps_done, res.steps_total);
 	(void)url;
+}
+
+/* A partitioned table's rows are counted once (issue 12). */
+Test(ops, stats_counts_partitions_once_postgres)
+{
+	char name[64];
+	char *dir = test_tmpdir(), *out;
+	char *url = test_pg_create_db(name, sizeof name);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	ST_OK(strata_exec(db, "CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at);"
+			      "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+			      "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') "
+			      "PARTITION BY RANGE (at);"
+			      "CREATE TABLE ev_2025_h1 PARTITION OF ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2025-07-01');"
+			      "CREATE TABLE ev_2025_h2 PARTITION OF ev_2025 FOR VALUES FROM ('2025-07-01') TO ('2026-01-01');"
+			      "INSERT INTO ev SELECT g, date '2024-01-01' + g FROM generate_series(0, 599) g"));
+	strata_close(db);
+	int rc = ops_cli(&out, dir, "stats --json", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	/* 600 rows in all: 366 in 2024, 181 and 53 in the two halves of 2025 */
+	HAS(out, "\"rows\": 600,");
+	HAS(out, "\"kind\": \"partitioned table\"");
+	char *totals = strstr(out, "\"totals\"");
+	cr_assert(totals);
+	cr_assert(strstr(totals, "\"rows\": 600") != NULL && strstr(totals, "\"rows\": 600") < strstr(totals, "\"tables\""),
+		  "the total counts partitions once:\n%s", out);
+	char *ev2025 = strstr(out, "\"name\": \"ev_2025\"");
+	cr_assert(ev2025 && strstr(ev2025, "\"rows\": 234") == strstr(ev2025, "\"rows\""), "%s", out);
+	free(out);
+	rc = ops_cli(&out, dir, "stats", url);
+	cr_assert_eq(rc, 0, "%s", out);
+	HAS(out, "ev (partitioned)");
+	free(out);
+	test_pg_drop_db(name);
+	free(url);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* stats --json reports its errors as JSON (issue 12). */
+DB_TEST(ops, stats_json_errors_are_json)
+{
+	char *dir = test_tmpdir(), *out, bad[4400];
+	if (backend == STRATA_BACKEND_SQLITE) {
+		snprintf(bad, sizeof bad, "sqlite:%s/missing.db", dir);
+	} else {
+		char *u = test_pg_url_for(test_pg_base_url(), "no_such_database_here");
+		snprintf(bad, sizeof bad, "%s", u);
+		free(u);
+	}
+	int rc = test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL '%s' stats --json --url '%s' 2>/dev/null", dir,
+			      STRATA_CLI, bad);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(out[0] == '{', "not JSON:\n%s", out);
+	HAS(out, "\"error\": \"");
+	HAS(out, "\"status\": \"STRATA_ECONNECT\"");
+	HASNT(out, "strata-test-pw");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	(void)db;
+	(void)url;
+}
+
+/* Commands print the URL the user gave (redacted), never internal parameters (issue 17). */
+DB_TEST(ops, commands_show_the_url_given)
+{
+	char *dir = test_tmpdir(), *out, args[4400];
+	ops_fill(db, 5);
+	char *shown = strata_url_redact(url);
+	snprintf(args, sizeof args, "backup '%s/u.bak'", dir);
+	static const char *const cmds[] = { "ping", "optimize --analyze", NULL };
+	for (int i = 0; i < 3; i++) {
+		int rc = ops_cli(&out, dir, cmds[i] ? cmds[i] : args, url);
+		cr_assert_eq(rc, 0, "%s", out);
+		HAS(out, shown);
+		HASNT(out, "mode=");
+		HASNT(out, "strata-test-pw");
+		free(out);
+	}
+	free(shown);
+	test_rmrf(dir);
+	free(dir);
+	(void)backend;
 }
