@@ -150,6 +150,20 @@ STRATA_API int strata_backup_restore(strata_db *db, const char *path, const stra
 STRATA_API int strata_backup_restore_url(const char *url, const char *path, const strata_restore_options *opts,
 					 strata_restore_report **out);
 
+/* ---- databases ---- */
+
+/*
+ * Create or drop the database a URL names: CREATE DATABASE / DROP DATABASE
+ * through the server's `postgres` database on PostgreSQL, the file on
+ * SQLite (with its -wal and -shm files when dropping).  *existed (may be
+ * NULL) says whether it was there before.  Creating one that exists or
+ * dropping one that does not is not an error.  Returns STRATA_OK,
+ * STRATA_EINVAL (a bad URL, sqlite::memory:), STRATA_ECONNECT, STRATA_EIO,
+ * STRATA_ENOMEM, or the server's error.  Opens its own connections.
+ */
+STRATA_API int strata_database_create(const char *url, bool *existed);
+STRATA_API int strata_database_drop(const char *url, bool *existed);
+
 /* ---- branches ---- */
 
 typedef struct strata_branch_info {

@@ -24,6 +24,7 @@
 #define STRATA_MIGRATE_H
 
 #include "db.h"
+#include "backup.h"
 #include "schema.h"
 
 #ifdef __cplusplus
@@ -213,16 +214,6 @@ STRATA_API int strata_migrate_new(const char *dir, const char *description, char
  * strata_migrate_up(), plus STRATA_EINVAL for a malformed DB_AUTO_MIGRATE.
  */
 STRATA_API int strata_migrate_auto(strata_db *db, const strata_migrate_options *opts, bool *ran);
-
-/*
- * Create or drop the database a URL names: CREATE DATABASE / DROP DATABASE
- * through the server's `postgres` database on PostgreSQL, the file on
- * SQLite (with its -wal and -shm files when dropping).  *existed (may be
- * NULL) says whether it was there before.  Creating one that exists or
- * dropping one that does not is not an error.
- */
-STRATA_API int strata_database_create(const char *url, bool *existed);
-STRATA_API int strata_database_drop(const char *url, bool *existed);
 
 #ifdef __cplusplus
 }

@@ -24,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <strata/migrate.h>
-
 #include "core/error.h"
 #include "core/url.h"
 #include "db/native.h"
