@@ -174,6 +174,14 @@ Test(faults, restore_on_a_full_disk_postgres)
 	snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" TABLESPACE strata_test_small", tablespace_db);
 	ST_OK(strata_exec(admin, sql));
 	strata_close(admin);
+	/* one connection before the disk fills: it writes the new database's relation cache file
+	 * (pg_internal.init), which a first connection on a full disk could not */
+	char *target = test_pg_url_for(test_pg_base_url(), tablespace_db);
+	strata_db *t = NULL;
+	ST_OK(strata_open(&t, target, NULL));
+	ST_OK(strata_exec(t, "SELECT 1"));
+	strata_close(t);
+	t = NULL;
 	struct statvfs vfs;
 	cr_assert_eq(statvfs(small, &vfs), 0);
 	long long free_kb = (long long)vfs.f_bavail * (long long)vfs.f_frsize / 1024;
@@ -182,7 +190,6 @@ Test(faults, restore_on_a_full_disk_postgres)
 		cr_assert_eq(rc, 0, "%s", out);
 		free(out);
 	}
-	char *target = test_pg_url_for(test_pg_base_url(), tablespace_db);
 	snprintf(args, sizeof args, "restore '%s/big.dump'", dir);
 	rc = ops_cli(&out, dir, args, target);
 	cr_assert_eq(rc, 1, "%s", out);
@@ -190,7 +197,6 @@ Test(faults, restore_on_a_full_disk_postgres)
 	HAS(out, "nothing was changed");
 	free(out);
 	/* the database is as it was: empty, and still usable */
-	strata_db *t = NULL;
 	int64_t n = -1;
 	ST_OK(strata_open(&t, target, NULL));
 	ST_OK(strata_query_int64(t, &n, "SELECT count(*) FROM pg_class WHERE relname IN ('items', 'tags', 'big')", NULL, 0));
