@@ -126,14 +126,17 @@ STRATA_API void strata_restore_report_free(strata_restore_report *rep);
  *     --if-exists under force), stopped when it waits for a lock longer
  *     than the timeout;
  *  4. the database's rows are counted and compared with the file's.
- * A failure before step 4 leaves the database as it was.
+ * Steps 2 to 4 hold the restore lock (PostgreSQL: a session advisory lock
+ * in the database; SQLite: an flock on FILE.restore-lock beside the file),
+ * waited for up to the timeout, so two restores into one database run one
+ * after the other.  A failure before step 4 leaves the database as it was.
  * Returns STRATA_OK, STRATA_ECONSTRAINT (not empty and no force),
  * STRATA_ENOTFOUND (no such file, or pg_restore not on PATH), STRATA_EIO
  * (the file is not a sound backup, the disk is full, the database is
  * read-only, pg_restore failed: the message says which), STRATA_EBUSY
- * (locks held longer than the timeout; the message names the sessions),
- * STRATA_ECANCELED, STRATA_EMISUSE (inside a transaction), STRATA_EINVAL,
- * STRATA_ENOMEM.
+ * (locks held longer than the timeout; the message names the sessions;
+ * or another restore held the restore lock), STRATA_ECANCELED,
+ * STRATA_EMISUSE (inside a transaction), STRATA_EINVAL, STRATA_ENOMEM.
  */
 STRATA_API int strata_backup_restore(strata_db *db, const char *path, const strata_restore_options *opts);
 

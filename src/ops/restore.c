@@ -14,12 +14,20 @@
  * A failure at any step leaves the database as it was (the transaction is
  * rolled back), and strata_backup_restore_url removes a database it
  * created for the restore.
+ *
+ * Steps 2 to 4 (and the creation of a missing SQLite file) run under the
+ * restore lock, so two restores into one database run one after the
+ * other and the second sees what the first left: on PostgreSQL a session
+ * advisory lock on the database, on SQLite an flock on FILE.restore-lock
+ * beside the file (removed afterwards; one left by a killed restore is
+ * harmless).  Both go away with the process.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,6 +88,168 @@ static int options(const strata_restore_options *opts, strata_restore_options *o
 static int timeout_ms(const restore_run *r)
 {
 	return r->o.timeout_ms > 0 ? r->o.timeout_ms : r->o.timeout_ms < 0 ? 0 : 10000;
+}
+
+/* ---- the restore lock ---- */
+
+/* "strataRS": PostgreSQL's advisory lock key for restores (migrations use "strataMG"). */
+#define RESTORE_LOCK_KEY 0x52535453LL
+
+typedef struct restore_lock {
+	strata_db *pg; /* PostgreSQL: the connection holding the advisory lock */
+	int fd;	       /* SQLite: the locked file, -1: none */
+	char *path;
+} restore_lock;
+
+#define RESTORE_LOCK_INIT { NULL, -1, NULL }
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int lock_busy(const restore_run *r, const char *db, const char *holder)
+{
+	return strata__error_set(STRATA_EBUSY,
+				 "restore: another restore into %s is running (%s); waited %d ms for it; nothing was "
+				 "changed",
+				 db, holder, timeout_ms(r));
+}
+
+/* PostgreSQL: the advisory lock, tried until --timeout runs out. */
+static int lock_pg(strata_db *db, restore_run *r, restore_lock *l)
+{
+	int64_t deadline = mono_ms() + timeout_ms(r);
+	for (;;) {
+		int64_t got = 0;
+		int rc = strata_query_int64v(db, &got, "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+					     STRATA_INT(RESTORE_LOCK_KEY));
+		if (rc != STRATA_OK)
+			return strata__ops_error_context("restore: taking the restore lock");
+		if (got) {
+			l->pg = db;
+			return STRATA_OK;
+		}
+		if (canceled(r))
+			return strata__error_set(STRATA_ECANCELED, "restore: stopped on request; nothing was changed");
+		if (mono_ms() >= deadline) {
+			char *who = NULL;
+			if (strata_query_textv(db, &who,
+					       "SELECT 'pid ' || a.pid || coalesce(', ' || nullif(a.application_name, ''), '') "
+					       "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+					       "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
+					       "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+					       "LIMIT 1",
+					       STRATA_INT(RESTORE_LOCK_KEY)) != STRATA_OK) {
+				strata_error_clear();
+				free(who);
+				who = NULL;
+			}
+			char *name = NULL;
+			if (strata_query_text(db, &name, "SELECT current_database()::text", NULL, 0) != STRATA_OK)
+				strata_error_clear();
+			rc = lock_busy(r, name ? name : "the database", who ? who : "holder unknown");
+			free(who);
+			free(name);
+			return rc;
+		}
+		nap_ms(100);
+	}
+}
+
+/* SQLite: an exclusive flock on FILE.restore-lock, which holds the holder's pid. */
+static int lock_sqlite(const char *file, restore_run *r, restore_lock *l)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	int rc = strata__buf_printf(&path, "%s.restore-lock", file);
+	if (rc != STRATA_OK)
+		return rc;
+	int64_t deadline = mono_ms() + timeout_ms(r);
+	for (;;) {
+		int fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			rc = strata__error_set(STRATA_EIO, "restore: cannot create the lock file %s: %s; nothing was changed",
+					       path.ptr, strerror(errno));
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			struct stat a, b;
+			if (fstat(fd, &a) == 0 && stat(path.ptr, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+				char pid[32];
+				int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+				if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+					/* the pid only names the holder: a full disk does not stop the restore */
+				}
+				l->fd = fd;
+				l->path = strata__buf_detach(&path);
+				return STRATA_OK;
+			}
+			close(fd); /* its holder removed it meanwhile: take the new one */
+			continue;
+		}
+		int err = errno;
+		char pid[32] = "";
+		ssize_t n = err == EWOULDBLOCK ? pread(fd, pid, sizeof pid - 1, 0) : -1;
+		close(fd);
+		if (err != EWOULDBLOCK) {
+			rc = strata__error_set(STRATA_EIO, "restore: cannot lock %s: %s; nothing was changed", path.ptr,
+					       strerror(err));
+			break;
+		}
+		if (canceled(r)) {
+			rc = strata__error_set(STRATA_ECANCELED, "restore: stopped on request; nothing was changed");
+			break;
+		}
+		if (mono_ms() >= deadline) {
+			char who[64] = "holder unknown";
+			if (n > 0) {
+				pid[n] = '\0';
+				pid[strcspn(pid, "\n")] = '\0';
+				snprintf(who, sizeof who, "pid %s", pid);
+			}
+			rc = lock_busy(r, file, who);
+			break;
+		}
+		nap_ms(50);
+	}
+	strata__buf_free(&path);
+	return rc;
+}
+
+/* Take the restore lock: PostgreSQL through `db`, SQLite through `file` (NULL or "": none). */
+static int restore_lock_take(restore_run *r, strata_db *db, const char *file, restore_lock *l)
+{
+	if (db && strata_db_backend(db) == STRATA_BACKEND_POSTGRES)
+		return lock_pg(db, r, l);
+	return file && *file ? lock_sqlite(file, r, l) : STRATA_OK;
+}
+
+static void restore_lock_release(restore_lock *l)
+{
+	if (l->pg) {
+		int64_t ignored = 0;
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		strata_query_int64v(l->pg, &ignored, "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END",
+				    STRATA_INT(RESTORE_LOCK_KEY));
+		strata__error_restore(&saved);
+		l->pg = NULL;
+	}
+	if (l->fd >= 0) {
+		unlink(l->path); /* while still locked: a waiter that opened it sees it gone and takes a new one */
+		close(l->fd);
+		l->fd = -1;
+	}
+	free(l->path);
+	l->path = NULL;
 }
 
 /* Whether the database has user tables. */
@@ -171,13 +341,6 @@ typedef struct watch {
 	bool gave_up;
 	strata_buf blockers;	/* "pid 123 (psql, idle in transaction for 40 s)" */
 } watch;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Describe the sessions that block pg_restore's session `pid`. */
 static void note_blockers(watch *w, int64_t pid)
@@ -348,11 +511,21 @@ int strata_backup_restore(strata_db *db, const char *path, const strata_restore_
 	restore_run r = { .path = path };
 	if (!db || !path || !*path)
 		return strata__error_set(STRATA_EINVAL, "strata_backup_restore: %s is NULL", db ? "path" : "db");
+	restore_lock lock = RESTORE_LOCK_INIT;
+	char *file = NULL;
 	int rc = options(opts, &r.o);
 	if (rc == STRATA_OK)
 		rc = read_backup(strata_db_backend(db), &r);
+	if (rc == STRATA_OK && strata_db_backend(db) == STRATA_BACKEND_SQLITE)
+		rc = db_file(db, &file);
+	if (rc == STRATA_OK && strata_in_transaction(db))
+		rc = strata__error_set(STRATA_EMISUSE, "restore: a transaction is open on the connection");
+	if (rc == STRATA_OK)
+		rc = restore_lock_take(&r, db, file, &lock);
 	if (rc == STRATA_OK)
 		rc = restore_into(db, &r, NULL);
+	restore_lock_release(&lock);
+	free(file);
 	strata__ops_backup_free(&r.backup);
 	return rc;
 }
@@ -395,6 +568,7 @@ int strata_backup_restore_url(const char *url, const char *path, const strata_re
 			      strata_restore_report **out)
 {
 	restore_run r = { .path = path };
+	restore_lock lock = RESTORE_LOCK_INIT;
 	strata_restore_report *rep = NULL;
 	strata_db *db = NULL;
 	strata__url u;
@@ -419,16 +593,32 @@ int strata_backup_restore_url(const char *url, const char *path, const strata_re
 	if (rc != STRATA_OK)
 		goto done;
 	if (u.backend == STRATA_BACKEND_SQLITE) {
-		rc = sqlite_target(&u, &r, &created, &db);
+		/* under the lock from the creation of a missing file to its removal on failure */
+		rc = restore_lock_take(&r, NULL, u.path, &lock);
+		if (rc == STRATA_OK)
+			rc = sqlite_target(&u, &r, &created, &db);
 	} else {
 		bool existed = true;
 		rc = strata_database_create(url, &existed);
 		created = rc == STRATA_OK && !existed;
 		if (rc == STRATA_OK)
 			rc = strata_open(&db, url, NULL);
+		if (rc == STRATA_OK)
+			rc = restore_lock_take(&r, db, NULL, &lock);
 	}
 	if (rc == STRATA_OK)
 		rc = restore_into(db, &r, rep);
+	if (rc != STRATA_OK && created && db && u.backend == STRATA_BACKEND_POSTGRES) {
+		/* a restore that ran between our CREATE DATABASE and our lock filled it: it is not ours to drop */
+		strata__error_saved saved;
+		bool filled = true;
+		strata__error_save(&saved);
+		if (has_tables(db, &filled) != STRATA_OK || filled)
+			created = false;
+		strata__error_restore(&saved);
+	}
+	if (u.backend == STRATA_BACKEND_POSTGRES)
+		restore_lock_release(&lock); /* before the connection goes, so DROP DATABASE may follow */
 	strata_close(db);
 	if (rc != STRATA_OK && created) {
 		strata__error_saved saved;
@@ -447,6 +637,7 @@ int strata_backup_restore_url(const char *url, const char *path, const strata_re
 		}
 	}
 done:
+	restore_lock_release(&lock);
 	strata_restore_report_free(rep);
 	strata__ops_backup_free(&r.backup);
 	free(shown_url);
