@@ -488,6 +488,8 @@ DB_TEST(faults, killed_restore_changes_nothing_and_a_retry_completes)
 		cr_assert(now == before || now == backup_sum,
 			  "after a SIGKILL %d ms into the restore the database is neither as it was nor the backup",
 			  delays_ms[k]);
+		/* the table the checksum leaves out: whole too */
+		cr_assert_eq(ops_count(url, "big"), sqlite ? 1500 : 3000);
 		now == before ? unchanged++ : restored++;
 	}
 	cr_log_info("%s: %d kills: %d left the database as it was, %d came after the restore had finished",

@@ -352,3 +352,41 @@ Test(files, restore_force_gives_up_on_locks_postgres)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* SQLite: restore --force waits for another connection's write lock only --timeout long, changes nothing, then runs. */
+Test(files, restore_force_gives_up_on_locks_sqlite)
+{
+	char *dir = test_tmpdir(), *out, url[4400], file[4300], args[4400];
+	snprintf(url, sizeof url, "sqlite:%s/app.db", dir);
+	strata_db *db = NULL, *holder = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	ops_fill(db, 40);
+	snprintf(file, sizeof file, "%s/lock.bak", dir);
+	snprintf(args, sizeof args, "backup '%s'", file);
+	int rc = ops_cli(&out, dir, args, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	ST_OK(strata_exec(db, "UPDATE items SET qty = 1000 WHERE id = 1"));
+	uint64_t before = ops_checksum(db);
+	/* a connection in the middle of a write transaction */
+	ST_OK(strata_open(&holder, url, NULL));
+	ST_OK(strata_begin(holder, NULL));
+	ST_OK(strata_exec(holder, "UPDATE items SET qty = qty WHERE id = 2"));
+	snprintf(args, sizeof args, "restore --force --timeout 1 -- '%s'", file);
+	rc = ops_cli(&out, dir, args, url);
+	cr_assert_eq(rc, 1, "%s", out);
+	HAS(out, "locked by another connection for 1000 ms");
+	HAS(out, "nothing was changed");
+	free(out);
+	ST_OK(strata_rollback(holder));
+	strata_close(holder);
+	cr_assert_eq(ops_checksum(db), before);
+	/* once the lock is gone the same command runs */
+	rc = ops_cli(&out, dir, args, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	cr_assert_neq(ops_checksum(db), before);
+	strata_close(db);
+	test_rmrf(dir);
+	free(dir);
+}
