@@ -74,6 +74,7 @@ typedef enum lint_op {
 	LINT_OP_DELETE,		     /* table; F_WHERE */
 	LINT_OP_UPDATE,		     /* table; F_WHERE (each column it sets follows as an ASSIGN) */
 	LINT_OP_ASSIGN,		     /* table, name: a column an UPDATE sets */
+	LINT_OP_VIEW_COLUMN,	     /* table (the view), name: a name in CREATE VIEW v (a, b, ...) */
 	LINT_OP_BEGIN,		     /* BEGIN, START TRANSACTION */
 	LINT_OP_COMMIT,		     /* COMMIT, END */
 	LINT_OP_ROLLBACK,	     /* ROLLBACK (not TO SAVEPOINT) */

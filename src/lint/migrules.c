@@ -223,14 +223,18 @@ static int table_schema(lint_file *f, const lint_stmt *st, size_t first)
 	return STRATA_OK;
 }
 
-/* The same column twice in one statement: defined (CREATE TABLE), added (ALTER TABLE) or set (UPDATE). */
+/*
+ * The same column twice in one statement: defined (CREATE TABLE), added
+ * (ALTER TABLE), named (CREATE VIEW's column list) or set (UPDATE).
+ */
 static int duplicates(lint_file *f, size_t first)
 {
 	const lint_effects *ef = &f->up;
 	int rc = STRATA_OK;
 	for (size_t i = first; i < ef->n && rc == STRATA_OK; i++) {
 		const lint_effect *e = &ef->v[i];
-		if (e->op != LINT_OP_DEF_COLUMN && e->op != LINT_OP_ADD_COLUMN && e->op != LINT_OP_ASSIGN)
+		if (e->op != LINT_OP_DEF_COLUMN && e->op != LINT_OP_ADD_COLUMN && e->op != LINT_OP_ASSIGN &&
+		    e->op != LINT_OP_VIEW_COLUMN)
 			continue;
 		bool dup = false;
 		for (size_t j = first; j < i && !dup; j++)
@@ -243,6 +247,9 @@ static int duplicates(lint_file *f, size_t first)
 		if (e->op == LINT_OP_ASSIGN)
 			rc = EMIT(R_DUP_ASSIGN, o, "UPDATE %s sets %s twice: PostgreSQL refuses it, SQLite keeps only the last",
 				  e->table, e->name);
+		else if (e->op == LINT_OP_VIEW_COLUMN)
+			rc = EMIT(R_DUP_ASSIGN, o, "view %s names column %s twice: PostgreSQL refuses it", e->table,
+				  e->name);
 		else if (e->op == LINT_OP_DEF_COLUMN)
 			rc = EMIT(R_DUP_ASSIGN, o, "column %s is defined twice in CREATE TABLE %s", e->name, e->table);
 		else
@@ -460,7 +467,7 @@ static int add_column(lint_file *f, const lint_effect *e, bool here, const char 
 	unsigned fl = e->flags;
 	bool filled = fl & (LINT_F_DEFAULT | LINT_F_IDENTITY | LINT_F_STORED);
 	int rc = STRATA_OK;
-	if (pg && !(fl & LINT_F_IF_EXISTS))
+	if (pg && !(fl & LINT_F_IF_EXISTS) && !f->in_tx)
 		rc = EMIT(R_IF_EXISTS, o, "ADD COLUMN %s without IF NOT EXISTS fails when re-run", c);
 	if (rc == STRATA_OK && (fl & LINT_F_NOT_NULL) && !filled && !pg)
 		rc = EMIT(R_NOT_NULL_NO_DEFAULT, o, "ADD COLUMN %s NOT NULL without a default: SQLite refuses it", c);
@@ -511,7 +518,12 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 {
 	bool pg = f->dialect == STRATA_BACKEND_POSTGRES;
 	bool here = is_new(f, cat, e->table);
-	bool reexec = (e->flags & LINT_F_IF_EXISTS) != 0;
+	/*
+	 * require-if-exists: a statement that fails inside a transaction (the
+	 * runner's, or the file's own BEGIN) takes the ones before it back with
+	 * it, so only statements outside one are re-run over their own work.
+	 */
+	bool reexec = (e->flags & LINT_F_IF_EXISTS) != 0 || f->in_tx;
 	bool conc = (e->flags & LINT_F_CONCURRENTLY) != 0;
 	const char *t = e->table, *c = e->name;
 	char o[300];
@@ -573,6 +585,11 @@ static int judge(lint_file *f, lint_catalog *cat, const lint_effect *e)
 		rc = add_column(f, e, here, o);
 		if (rc == STRATA_OK)
 			rc = column_design(f, e, o);
+		break;
+	case LINT_OP_DROP_CONSTRAINT:
+		if (pg && !reexec)
+			rc = EMIT(R_IF_EXISTS, o, "DROP CONSTRAINT %s without IF EXISTS fails when re-run",
+				  c ? c : "?");
 		break;
 	case LINT_OP_DROP_COLUMN:
 		if (!pg)

@@ -694,10 +694,33 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 		return add(f, st, &x);
 	}
 	if (!strcmp(k, "CreateDomainStmt")) {
+		/* A DEFAULT (or NULL) in the list is not a constraint: only CHECK and NOT NULL are. */
+		json_t *cons = json_object_get(b, "constraints"), *c;
+		bool constrained = false;
+		for (size_t i = 0; i < json_array_size(cons) && !constrained; i++) {
+			node(json_array_get(cons, i), &c);
+			constrained = !strcmp(jstr(c, "contype"), "CONSTR_CHECK") ||
+				      !strcmp(jstr(c, "contype"), "CONSTR_NOTNULL");
+		}
 		lint_effect x = { .op = LINT_OP_CREATE_DOMAIN,
 				  .name = (char *)last_name(json_object_get(b, "domainname")),
-				  .flags = json_array_size(json_object_get(b, "constraints")) ? LINT_F_CHECK : 0u };
+				  .flags = constrained ? LINT_F_CHECK : 0u };
 		return add(f, st, &x);
+	}
+	if (!strcmp(k, "ViewStmt")) {
+		/* The names of a view's column list, for ban-duplicate-column-assignments. */
+		const char *view = relname(json_object_get(b, "view"), NULL);
+		json_t *al = json_object_get(b, "aliases"), *a;
+		int rc = STRATA_OK;
+		for (size_t i = 0; i < json_array_size(al) && rc == STRATA_OK; i++) {
+			if (strcmp(node(json_array_get(al, i), &a), "String"))
+				continue;
+			lint_effect x = { .op = LINT_OP_VIEW_COLUMN,
+					  .table = (char *)view,
+					  .name = (char *)jstr(a, "sval") };
+			rc = add(f, st, &x);
+		}
+		return rc;
 	}
 	if (!strcmp(k, "AlterDomainStmt")) {
 		json_t *c;

@@ -306,9 +306,12 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"it on with `require-enum-value-ordering = warning`.", NULL },
 	[R_IF_EXISTS] = { "require-if-exists", ROBUST, BOTH, STRATA_LINT_WARNING,
 		"statement fails when re-run (missing IF [NOT] EXISTS)",
-		"A migration that failed half-way (transaction:false, or DDL that cannot run in a "
-		"transaction) is re-run from the top; CREATE without IF NOT EXISTS and DROP without IF "
-		"EXISTS then fail on what the first run did. Add IF NOT EXISTS / IF EXISTS.", NULL },
+		"A migration that failed half-way outside a transaction (a `transaction:false` section, "
+		"outside its own BEGIN ... COMMIT) is re-run from the top; CREATE without IF NOT EXISTS "
+		"and DROP (of a table, index, column, constraint or other object) without IF EXISTS then "
+		"fail on what the first run did. Add IF NOT EXISTS / IF EXISTS. Inside a transaction (the "
+		"runner's, or the file's own BEGIN ... COMMIT) a failure takes the statements before it "
+		"back with it, so those are not reported.", NULL },
 	[R_REQUIRE_DOWN] = { "require-down", ROBUST, BOTH, STRATA_LINT_WARNING,
 		"migration has no down section",
 		"Without `-- migrate:down` the migration cannot be rolled back with `strata migrate "
@@ -337,9 +340,9 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"closes and everything after the BEGIN is rolled back. Add the COMMIT.", NULL },
 	[R_DUP_ASSIGN] = { "ban-duplicate-column-assignments", ROBUST, BOTH, STRATA_LINT_ERROR,
 		"the same column assigned or defined twice",
-		"UPDATE ... SET a = 1, a = 2 and CREATE TABLE with a column defined twice are errors on "
-		"PostgreSQL (only found when the migration runs) and, on SQLite, an UPDATE silently keeps "
-		"only the last assignment. Assign and define each column once.", NULL },
+		"UPDATE ... SET a = 1, a = 2, CREATE TABLE with a column defined twice and CREATE VIEW "
+		"v (a, a) are errors on PostgreSQL (only found when the migration runs) and, on SQLite, an "
+		"UPDATE silently keeps only the last assignment. Assign and define each column once.", NULL },
 	[R_TABLE_SCHEMA] = { "require-table-schema", ROBUST, PG, STRATA_LINT_OFF,
 		"table named without its schema",
 		"Without a schema, PostgreSQL looks a table up through search_path, which differs "

@@ -41,6 +41,7 @@ static void both(const char *file, const char *rule, bool fire)
 }
 
 #define UP(x) "-- migrate:up\n" x "\n-- migrate:down\n"
+#define UPNT(x) "-- migrate:up transaction:false\n" x "\n-- migrate:down\n"
 
 Test(migration_rules, drop_table)
 {
@@ -213,9 +214,19 @@ Test(migration_rules, drop_column_in_schema)
 
 Test(migration_rules, require_if_exists)
 {
-	both(UP("CREATE TABLE u (id int);") "DROP TABLE IF EXISTS u;\n", "require-if-exists", true);
-	both(UP("CREATE INDEX t_b_idx ON t (b);") "DROP INDEX IF EXISTS t_b_idx;\n", "require-if-exists", true);
-	both(UP("CREATE TABLE IF NOT EXISTS u (id int);") "DROP TABLE u;\n", "require-if-exists", false);
+	/* Outside a transaction a half-applied migration is re-run over its own work. */
+	both(UPNT("CREATE TABLE u (id int);") "DROP TABLE IF EXISTS u;\n", "require-if-exists", true);
+	both(UPNT("CREATE INDEX t_b_idx ON t (b);") "DROP INDEX IF EXISTS t_b_idx;\n", "require-if-exists", true);
+	both(UPNT("CREATE TABLE IF NOT EXISTS u (id int);") "DROP TABLE u;\n", "require-if-exists", false);
+	expect2(PG, UPNT("ALTER TABLE t DROP CONSTRAINT t_b_check;"), "require-if-exists", true);
+	expect2(PG, UPNT("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_b_check;"), "require-if-exists", false);
+	expect2(PG, UPNT("ALTER TABLE t ADD COLUMN c int;"), "require-if-exists", true);
+	/* Inside one (the runner's, or the file's own BEGIN ... COMMIT) a failure rolls everything back. */
+	both(UP("CREATE TABLE u (id int);\nCREATE INDEX t_b_idx ON t (b);") "DROP TABLE IF EXISTS u;\n",
+	     "require-if-exists", false);
+	expect2(PG, UP("ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t DROP CONSTRAINT t_b_check;"),
+		"require-if-exists", false);
+	both(UPNT("BEGIN;\nCREATE TABLE u (id int);\nCOMMIT;") "DROP TABLE IF EXISTS u;\n", "require-if-exists", false);
 }
 
 Test(migration_rules, require_down)

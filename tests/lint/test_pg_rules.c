@@ -124,6 +124,10 @@ Test(pg_rules, domains)
 	pg(UP("CREATE DOMAIN positive AS int CHECK (VALUE > 0);"), "ban-create-domain-with-constraint", true);
 	pg(UP("CREATE DOMAIN email AS text NOT NULL;"), "ban-create-domain-with-constraint", true);
 	pg(UP("CREATE DOMAIN label AS text;"), "ban-create-domain-with-constraint", false);
+	/* A default is not a constraint. */
+	pg(UP("CREATE DOMAIN counter AS bigint DEFAULT 0;"), "ban-create-domain-with-constraint", false);
+	pg(UP("CREATE DOMAIN counter AS bigint DEFAULT 0 CHECK (VALUE >= 0);"), "ban-create-domain-with-constraint",
+	   true);
 	pg(UP("ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);"),
 	   "ban-alter-domain-with-add-constraint", true);
 	pg(UP("ALTER DOMAIN positive SET DEFAULT 1;"), "ban-alter-domain-with-add-constraint", false);
@@ -163,6 +167,9 @@ Test(pg_rules, ban_duplicate_column_assignments)
 	both(UP("CREATE TABLE IF NOT EXISTS u (n int, n text);"), "ban-duplicate-column-assignments", true);
 	both(UP("UPDATE t SET a = 'x', b = 1 WHERE id = 1;"), "ban-duplicate-column-assignments", false);
 	both(UP("CREATE TABLE IF NOT EXISTS u (n int, m text);"), "ban-duplicate-column-assignments", false);
+	/* A view's column list. */
+	pg(UP("CREATE VIEW v (a, a) AS SELECT 1, 2;"), "ban-duplicate-column-assignments", true);
+	pg(UP("CREATE VIEW v (a, b) AS SELECT 1, 2;"), "ban-duplicate-column-assignments", false);
 }
 
 Test(pg_rules, require_concurrent_reindex)
