@@ -16,7 +16,11 @@
  *       transactions through strata_pool_transact on a pool of 4 + 4 with
  *       query statistics on, with two readers alongside (they also take
  *       statistics snapshots); exits 1 unless every increment landed and
- *       the pool's counters and query statistics add up.
+ *       the pool's counters and query statistics add up.  With
+ *       $STRATA_TEST_REPLICA_PRIMARY_URL and $STRATA_TEST_REPLICA_URL (a
+ *       primary and its streaming replica) it runs once more with the
+ *       replica: writers share one read-your-writes token, readers read
+ *       through it, and the replica monitor checks every 5 ms.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -220,6 +224,9 @@ struct checker {
 };
 
 static char check_sql[160];
+/* with replicas: every write raises it, every read asks for it (read-your-writes across threads) */
+static strata_pool_token shared_token = STRATA_POOL_TOKEN_INIT;
+static bool with_replicas;
 
 static int bump2(strata_db *db, void *arg)
 {
@@ -233,7 +240,7 @@ static void *check_thread(void *arg)
 	for (int i = 0; i < c->txs; i++) {
 		c->ids[0] = (c->index * 7 + i) % 8;
 		c->ids[1] = 100 + c->index;
-		if (strata_pool_transact(c->pool, bump2, c, NULL) != STRATA_OK) {
+		if (strata_pool_transact_token(c->pool, with_replicas ? &shared_token : NULL, bump2, c, NULL) != STRATA_OK) {
 			c->failures++;
 			snprintf(c->message, sizeof c->message, "%s", strata_error_last()->message);
 		}
@@ -251,7 +258,7 @@ static void *read_thread(void *arg)
 	while (!__atomic_load_n(&reader_stop, __ATOMIC_ACQUIRE)) {
 		strata_db *db;
 		int64_t v;
-		int rc = strata_pool_acquire(c->pool, &db);
+		int rc = with_replicas ? strata_pool_acquire_read(c->pool, &db, &shared_token) : strata_pool_acquire(c->pool, &db);
 		if (rc == STRATA_OK) {
 			rc = strata_query_int64(db, &v, sql, NULL, 0);
 			strata_pool_release(c->pool, db);
@@ -290,7 +297,8 @@ static uint64_t update_calls(strata_pool *pool)
 	return calls;
 }
 
-static int check(const char *name, const char *url, int txs)
+/* `replicas`: the pool's replica URLs (its readers then read through them), or NULL. */
+static int check(const char *name, const char *url, const char *replicas, int txs)
 {
 	int bad = 0;
 	strata_db *db;
@@ -321,8 +329,15 @@ static int check(const char *name, const char *url, int txs)
 	oo.query_stats = STRATA_ON;
 	oo.n_plus_one = -1;
 	o.open = &oo;
+	/* and a monitor checking the replicas all the time */
+	o.replica_urls = replicas ? replicas : "";
+	o.replica_check_ms = 5;
+	o.replica_wait_ms = 5;
+	with_replicas = replicas != NULL;
 	if (strata_pool_open(&pool, url, &o) != STRATA_OK)
 		die("pool open");
+	if (with_replicas && strata_pool_token_update(db, &shared_token) != STRATA_OK)
+		die("token"); /* readers wait for the table to reach a replica */
 	struct checker c[CHECK_THREADS + 2];
 	pthread_t t[CHECK_THREADS + 2];
 	__atomic_store_n(&reader_stop, 0, __ATOMIC_RELEASE);
@@ -363,22 +378,23 @@ static int check(const char *name, const char *url, int txs)
 	}
 	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
 	strata_pool_stats(pool, &m);
-	if (m.in_use || m.waiting || m.timeouts || m.leaks || m.discarded ||
-	    m.acquires != (uint64_t)CHECK_THREADS * (uint64_t)txs + (uint64_t)reads) {
+	/* with replicas, the reads a replica served are not the primary's acquires */
+	uint64_t want = (uint64_t)CHECK_THREADS * (uint64_t)txs + (uint64_t)reads - m.reads_replica;
+	if (m.in_use || m.waiting || m.timeouts || m.leaks || m.discarded || m.acquires != want ||
+	    (with_replicas && m.reads_replica + m.reads_primary != (uint64_t)reads)) {
 		fprintf(stderr,
 			"bench_pool --check %s: pool counters do not add up: in_use %d waiting %d timeouts %llu leaks %llu "
 			"discarded %llu acquires %llu (want %llu)\n",
 			name, m.in_use, m.waiting, (unsigned long long)m.timeouts, (unsigned long long)m.leaks,
-			(unsigned long long)m.discarded, (unsigned long long)m.acquires,
-			(unsigned long long)CHECK_THREADS * (unsigned long long)txs + (unsigned long long)reads);
+			(unsigned long long)m.discarded, (unsigned long long)m.acquires, (unsigned long long)want);
 		bad = 1;
 	}
 	strata_pool_close(pool);
 	snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
 	strata_exec(db, sql);
 	strata_close(db);
-	printf("bench_pool --check %s: %d threads x %d transactions, %ld reads: %s\n", name, CHECK_THREADS, txs, reads,
-	       bad ? "FAILED" : "ok");
+	printf("bench_pool --check %s: %d threads x %d transactions, %ld reads (%llu on a replica): %s\n", name,
+	       CHECK_THREADS, txs, reads, (unsigned long long)m.reads_replica, bad ? "FAILED" : "ok");
 	return bad;
 }
 
@@ -413,11 +429,14 @@ int main(int argc, char **argv)
 	snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/bench.db", dir);
 	int rc = 0;
 	if (check_txs > 0) {
-		rc |= check("sqlite", sqlite_url, check_txs);
+		rc |= check("sqlite", sqlite_url, NULL, check_txs);
 		if (pg && *pg)
-			rc |= check("postgres", pg, check_txs);
+			rc |= check("postgres", pg, NULL, check_txs);
 		if (pgb && *pgb)
-			rc |= check("pgbouncer", pgb, check_txs);
+			rc |= check("pgbouncer", pgb, NULL, check_txs);
+		const char *rp = getenv("STRATA_TEST_REPLICA_PRIMARY_URL"), *rr = getenv("STRATA_TEST_REPLICA_URL");
+		if (rp && *rp && rr && *rr)
+			rc |= check("replicas", rp, rr, check_txs);
 	} else {
 		bench_backend("SQLite (WAL file)", sqlite_url, seconds);
 		if (pg && *pg)

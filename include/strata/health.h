@@ -2,8 +2,9 @@
  * strata/health.h: health checks, statistics and optimisation (backups,
  * restores and branches are in strata/backup.h).
  *
- * A health run is a list of checks (connectivity, migrations, schema,
- * integrity, performance, configuration, required data).  Each check ends
+ * A health run is a list of checks (connectivity, read replicas,
+ * migrations, schema, integrity, performance, configuration, required
+ * data).  Each check ends
  * with a level and holds figures (named numbers) and findings (one thing
  * that is wrong, with advice on what to do).  The whole run is a
  * strata_health_report: plain read-only structs owned by the report, freed
@@ -57,6 +58,7 @@ typedef struct strata_health_thresholds {
 	int query_mean_growth_pct;	/* a query's mean time grown by more than this since the baseline
 					   warns: 50 [query_mean_growth_pct] */
 	int64_t query_min_calls;	/* calls a query needs, in the baseline and since, to be judged: 50 [query_min_calls] */
+	int replica_lag_ms;		/* a read replica further behind warns: 10000 [replica_lag_ms] */
 } strata_health_thresholds;
 
 #define STRATA_HEALTH_OPTIONS_VERSION 1
@@ -75,13 +77,16 @@ typedef struct strata_health_options {
 	strata_health_thresholds thresholds;
 	const char *queries_baseline;	/* NULL: "strata-queries.json" (`strata stats --queries --json`
 					   saved earlier; the `queries` check is skipped without it) */
+	const char *replica_urls;	/* read replicas to check, comma-separated; NULL: $DATABASE_REPLICA_URLS
+					   (or .env); "": none [replica_urls] */
 } strata_health_options;
 
-#define STRATA_HEALTH_OPTIONS_INIT { STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 }, NULL }
+#define STRATA_HEALTH_OPTIONS_INIT { STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 }, NULL, NULL }
 
 /*
  * Set one option by name, as text: a threshold name (see above), or
- * "checks", "thorough", "migrations_dir", "schema_file", "required_file".
+ * "checks", "thorough", "migrations_dir", "schema_file", "required_file",
+ * "replica_urls".
  * String values are borrowed: they must outlive the options.  Returns
  * STRATA_OK or STRATA_EINVAL (unknown name or malformed value).
  */

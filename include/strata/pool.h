@@ -16,6 +16,15 @@
  * different database for every connection, so a pool over it is one
  * shared connection (size 1, no overflow, never recycled): threads take
  * turns.
+ *
+ * Read replicas (PostgreSQL): with replica URLs (the `replica_urls` option
+ * or $DATABASE_REPLICA_URLS) the pool keeps a sub-pool per replica, with
+ * the same settings as the primary's.  Read-only work (a read_only
+ * strata_pool_transact(), strata_pool_acquire_read()) goes to a replica
+ * that is up and not too far behind; everything else goes to the primary.
+ * A strata_pool_token gives read-your-writes: a read goes to a replica
+ * only once it has replayed the token's last write.  One monitor thread per
+ * pool with replicas checks them (lag, reachability).  See docs/pool.md.
  */
 #ifndef STRATA_POOL_H
 #define STRATA_POOL_H
@@ -30,13 +39,14 @@ extern "C" {
 
 typedef struct strata_pool strata_pool;
 
-#define STRATA_POOL_OPTIONS_VERSION 1
+#define STRATA_POOL_OPTIONS_VERSION 2
 
 /*
  * Options for strata_pool_open().  Zero in a field means: the environment
  * variable named in brackets when it is set, else the default shown.  The
  * environment gives seconds (fractions allowed); the fields are
- * milliseconds.  A negative value switches the feature off.
+ * milliseconds.  A negative value switches the feature off.  Version 1
+ * (without the replica fields) is still accepted.
  */
 typedef struct strata_pool_options {
 	unsigned int version;		/* STRATA_POOL_OPTIONS_VERSION */
@@ -51,16 +61,27 @@ typedef struct strata_pool_options {
 	int leak_threshold_ms;		/* report connections held longer than this: 60000; negative: never [DB_POOL_LEAK_THRESHOLD] */
 	const strata_open_options *open; /* how each connection is opened; NULL: defaults.  Its log
 					  * handler is also the pool's. */
+	/* version 2: read replicas (PostgreSQL) */
+	const char *replica_urls;	/* comma-separated replica URLs; NULL: $DATABASE_REPLICA_URLS (or .env);
+					 * "": none */
+	int replica_max_lag_ms;		/* a replica further behind serves no reads: 10000; negative: no bound
+					 * [DB_REPLICA_MAX_LAG] */
+	int replica_wait_ms;		/* read-your-writes: how long a read waits for a replica to catch up
+					 * before it goes to the primary: 10; negative: do not wait [DB_REPLICA_WAIT] */
+	int replica_check_ms;		/* how often the monitor checks each replica: 1000 [DB_REPLICA_CHECK_INTERVAL] */
 } strata_pool_options;
 
-#define STRATA_POOL_OPTIONS_INIT { STRATA_POOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, STRATA_DEFAULT, 0, NULL }
+#define STRATA_POOL_OPTIONS_INIT { STRATA_POOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, STRATA_DEFAULT, 0, NULL, NULL, 0, 0, 0 }
 
 /*
  * Open a pool over `url` (NULL: $DATABASE_URL, else DATABASE_URL from
  * ./.env).  One connection is opened at once, so a wrong URL or an
- * unreachable server fails here.  `opts` may be NULL (environment, then
- * defaults).  On success *out is a new pool freed with strata_pool_close().
- * Returns STRATA_OK, STRATA_EINVAL (bad URL, option or environment value),
+ * unreachable server fails here.  Each replica is checked once; one that
+ * cannot be reached is logged and retried in the background, and does not
+ * fail the open.  `opts` may be NULL (environment, then defaults).  On
+ * success *out is a new pool freed with strata_pool_close().
+ * Returns STRATA_OK, STRATA_EINVAL (bad URL, option or environment value;
+ * replica URLs with a SQLite database, which has no replicas),
  * STRATA_ENOTFOUND (no URL anywhere), STRATA_ECONNECT, STRATA_EAUTH,
  * STRATA_ENOMEM.  Not thread-safe with respect to the pool it creates
  * (nothing else can hold it yet).
@@ -91,6 +112,39 @@ STRATA_API void strata_pool_close(strata_pool *pool);
 STRATA_API int strata_pool_acquire_at(strata_pool *pool, strata_db **out, int timeout_ms, const char *file,
 				      int line);
 
+/*
+ * A read-your-writes token: where the last write of one context (a user's
+ * session, a request chain) ended in the primary's write-ahead log.  Start
+ * with STRATA_POOL_TOKEN_INIT; write transactions given the token raise it
+ * (strata_pool_transact_token()), reads given it go to a replica only once
+ * the replica has replayed that far.  It is a plain number (PostgreSQL's
+ * WAL position, pg_lsn as an integer): store it with the session, in a
+ * cookie, or anywhere, to carry it between processes.  0: no write yet;
+ * UINT64_MAX: a write whose position could not be read (reads go to the
+ * primary).  The pool updates it atomically, so threads may share one.
+ */
+typedef struct strata_pool_token {
+	uint64_t lsn;
+} strata_pool_token;
+
+#define STRATA_POOL_TOKEN_INIT { 0 }
+
+/*
+ * Take a connection for reading: from a replica that is up, within
+ * `replica_max_lag_ms` and, when `token` is not NULL, has replayed the
+ * token's last write (waiting up to `replica_wait_ms` for one to catch up);
+ * else from the primary.  A pool without replicas gives a primary
+ * connection.  Do not write through it: a replica refuses writes
+ * (STRATA_ESQL, SQLSTATE 25006).  Release it with strata_pool_release().
+ * `timeout_ms`, `file`, `line` and the statuses are as for
+ * strata_pool_acquire_at().  Thread-safe.
+ */
+STRATA_API int strata_pool_acquire_read_at(strata_pool *pool, strata_db **out, const strata_pool_token *token,
+					   int timeout_ms, const char *file, int line);
+
+#define strata_pool_acquire_read(pool, out, token) \
+	strata_pool_acquire_read_at((pool), (out), (token), 0, __FILE__, __LINE__)
+
 /* strata_pool_acquire_at() with the pool's timeout.  Thread-safe. */
 STRATA_API int strata_pool_acquire(strata_pool *pool, strata_db **out);
 
@@ -119,14 +173,45 @@ STRATA_API int strata_pool_release(strata_pool *pool, strata_db *db);
  * On a SQLite file, write transactions (not read_only) of this process
  * queue on a mutex ahead of SQLite's lock.  `fn` must not call
  * strata_pool_transact() on the same pool (use the `db` it is given).
+ * With replicas, a read_only transaction (not SERIALIZABLE, which a
+ * standby cannot run) goes to a replica as strata_pool_acquire_read()
+ * says; when that replica fails (STRATA_ECONNECT) it is taken out and the
+ * transaction runs again on the primary.
  * Returns what strata_transact() returned, or the acquire's failure.
  * Thread-safe.
  */
 STRATA_API int strata_pool_transact(strata_pool *pool, strata_tx_fn fn, void *arg, const strata_tx_options *opts);
 
-#define STRATA_POOL_METRICS_VERSION 1
+/*
+ * strata_pool_transact() with a read-your-writes token (NULL: none).  A
+ * write transaction (not read_only) that commits on PostgreSQL raises
+ * token->lsn to the primary's WAL insert position after the commit (one
+ * more round trip); a read_only one goes to a replica only when it has
+ * replayed token->lsn, waits up to `replica_wait_ms` for one to, and else
+ * runs on the primary.  strata_pool_stats() counts which.  On SQLite the
+ * token is left alone.  Same statuses as strata_pool_transact().
+ * Thread-safe.
+ */
+STRATA_API int strata_pool_transact_token(strata_pool *pool, strata_pool_token *token, strata_tx_fn fn, void *arg,
+					  const strata_tx_options *opts);
 
-/* What strata_pool_stats() reports.  Counters run from strata_pool_open(). */
+/*
+ * After committing a write by hand on a primary connection (from
+ * strata_pool_acquire()), raise token->lsn to the primary's WAL insert
+ * position, as strata_pool_transact_token() does.  Returns STRATA_OK (on
+ * SQLite without doing anything), STRATA_EINVAL, or the query's failure
+ * (STRATA_ESQL on a replica connection).  The token may be shared.
+ */
+STRATA_API int strata_pool_token_update(strata_db *db, strata_pool_token *token);
+
+#define STRATA_POOL_METRICS_VERSION 2
+
+/*
+ * What strata_pool_stats() reports.  Counters run from strata_pool_open().
+ * The connection numbers are the primary's; each replica's are in
+ * strata_pool_replica_stats().  Version 1 (without the replica fields) is
+ * still filled.
+ */
 typedef struct strata_pool_metrics {
 	unsigned int version;	  /* STRATA_POOL_METRICS_VERSION */
 	int open;		  /* connections open: idle + in use */
@@ -149,9 +234,19 @@ typedef struct strata_pool_metrics {
 	int64_t wait_p95_us;
 	int64_t wait_p99_us;
 	int64_t wait_max_us;
+	/* version 2: reads and replicas (zero without replicas) */
+	int replicas;		  /* replicas configured */
+	int replicas_usable;	  /* up and within replica_max_lag_ms */
+	uint64_t reads_replica;	  /* read acquires (and read_only transactions) served by a replica */
+	uint64_t reads_primary;	  /* ... served by the primary: no usable replica, or read-your-writes */
+	uint64_t ryw_replica;	  /* reads with a token a replica had already replayed */
+	uint64_t ryw_waited;	  /* reads with a token that waited for a replica to catch up */
+	uint64_t ryw_primary;	  /* reads with a token no replica caught up with in time: on the primary */
+	uint64_t replica_retries; /* read transactions run again on the primary after their replica failed */
 } strata_pool_metrics;
 
-#define STRATA_POOL_METRICS_INIT { STRATA_POOL_METRICS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define STRATA_POOL_METRICS_INIT { STRATA_POOL_METRICS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+				   0, 0, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Fill `out` (whose version must be STRATA_POOL_METRICS_VERSION) with the
@@ -160,12 +255,59 @@ typedef struct strata_pool_metrics {
  */
 STRATA_API int strata_pool_stats(strata_pool *pool, strata_pool_metrics *out);
 
+/* Where a replica stands, as the monitor last saw it. */
+typedef enum strata_replica_state {
+	STRATA_REPLICA_UNKNOWN = 0,	/* not checked yet */
+	STRATA_REPLICA_UP = 1,		/* serving reads */
+	STRATA_REPLICA_LAGGING = 2,	/* reachable, but further behind than replica_max_lag_ms: no reads */
+	STRATA_REPLICA_DOWN = 3,	/* unreachable or failing: no reads, retried with backoff */
+	STRATA_REPLICA_NOT_STANDBY = 4	/* reachable but not in recovery (promoted, or not a replica): no reads */
+} strata_replica_state;
+
+/* "unknown", "up", "lagging", "down", "not_standby"; never NULL. */
+STRATA_API const char *strata_replica_state_name(strata_replica_state state);
+
+#define STRATA_POOL_REPLICA_METRICS_VERSION 1
+
+/* One replica's numbers (strata_pool_replica_stats()). */
+typedef struct strata_pool_replica_metrics {
+	unsigned int version;	  /* STRATA_POOL_REPLICA_METRICS_VERSION */
+	const char *url;	  /* the replica's URL, password redacted; owned by the pool */
+	strata_replica_state state;
+	int64_t state_ms;	  /* how long it has been in this state */
+	int64_t lag_bytes;	  /* WAL the primary has flushed that the replica has not replayed; -1: unknown */
+	int64_t lag_ms;		  /* how long ago the replica last had all the primary had; -1: unknown */
+	uint64_t replay_lsn;	  /* the last WAL position it replayed (pg_last_wal_replay_lsn()) */
+	uint64_t checks;	  /* monitor checks */
+	uint64_t taken_out;	  /* times it stopped serving reads (down, lagging, not a standby) */
+	uint64_t brought_back;	  /* times it came back */
+	int open, idle, in_use;	  /* its sub-pool's connections */
+	uint64_t acquires;	  /* reads it served */
+	uint64_t timeouts;
+	uint64_t opened;
+	uint64_t discarded;
+	char last_error[256];	  /* why it was last taken out, or "" */
+} strata_pool_replica_metrics;
+
+#define STRATA_POOL_REPLICA_METRICS_INIT { STRATA_POOL_REPLICA_METRICS_VERSION, NULL, STRATA_REPLICA_UNKNOWN, 0, 0, 0, 0, \
+					   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 } }
+
+/*
+ * Fill `out` (version STRATA_POOL_REPLICA_METRICS_VERSION) with replica
+ * `index` (0-based, in the order the URLs were given; the count is
+ * strata_pool_metrics.replicas).  Returns STRATA_OK, STRATA_ERANGE (no such
+ * replica) or STRATA_EINVAL.  Thread-safe.
+ */
+STRATA_API int strata_pool_replica_stats(strata_pool *pool, int index, strata_pool_replica_metrics *out);
+
 /*
  * Fill `opts` from the environment: DB_POOL_SIZE, DB_MAX_OVERFLOW,
  * DB_POOL_TIMEOUT, DB_POOL_RECYCLE, DB_POOL_IDLE_TIMEOUT (seconds; -1:
  * off), DB_POOL_PRE_PING (true, false or seconds), DB_POOL_LIFO (true or
- * false), DB_POOL_LEAK_THRESHOLD (seconds; -1: off).  Only fields that
- * are zero are filled.  Returns STRATA_OK or STRATA_EINVAL (the message
+ * false), DB_POOL_LEAK_THRESHOLD (seconds; -1: off), DB_REPLICA_MAX_LAG,
+ * DB_REPLICA_WAIT (seconds; -1: off), DB_REPLICA_CHECK_INTERVAL (seconds).
+ * Only fields that are zero are filled (replica_urls is read by
+ * strata_pool_open(), not here).  Returns STRATA_OK or STRATA_EINVAL (the message
  * names the variable).  strata_pool_open() does this itself.  Reads the
  * environment: not safe against a concurrent setenv().
  */

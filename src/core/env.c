@@ -261,3 +261,26 @@ char *strata_url_resolve(const char *explicit_url)
 	strata__error_set(STRATA_ENOTFOUND, "no database URL: pass --url, set DATABASE_URL, or put it in .env");
 	return NULL;
 }
+
+int strata__env_value(const char *key, char **out)
+{
+	*out = NULL;
+	const char *env = getenv(key);
+	if (env)
+		return *env && !(*out = strata__strdup(env)) ? strata__error_nomem() : STRATA_OK;
+	char *text;
+	size_t len;
+	if (strata__read_file(".env", &text, &len) != STRATA_OK)
+		return STRATA_OK;
+	find_state st = { key, NULL };
+	int rc = strata__env_parse(text, len, ".env", find_key, &st);
+	free(text);
+	if (rc == STRATA_ENOMEM)
+		rc = strata__error_nomem();
+	if (rc != STRATA_OK || !st.value || !*st.value) {
+		free(st.value);
+		return rc;
+	}
+	*out = st.value;
+	return STRATA_OK;
+}

@@ -15,4 +15,12 @@ typedef int (*strata__env_fn)(const char *key, const char *value, void *ud);
  */
 int strata__env_parse(const char *text, size_t len, const char *file, strata__env_fn fn, void *ud);
 
+/*
+ * The value of `key`: the environment's when set (even empty), else the
+ * one in ./.env.  *out is a new string (free()) or NULL when neither has a
+ * non-empty value.  Returns STRATA_OK, STRATA_EPARSE (a malformed .env),
+ * STRATA_ENOMEM.
+ */
+int strata__env_value(const char *key, char **out);
+
 #endif

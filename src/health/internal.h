@@ -45,6 +45,7 @@ void strata__health_query_failed(strata__hrun *r, const char *what);
 
 /* The checks. */
 void strata__check_connectivity(strata__hrun *r);
+void strata__check_replicas(strata__hrun *r);
 void strata__check_migrations(strata__hrun *r);
 void strata__check_schema(strata__hrun *r);
 void strata__check_integrity(strata__hrun *r);

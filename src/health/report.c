@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,13 @@
 #include "core/url.h"
 #include "health/internal.h"
 
-static const char *const check_names[] = { "connectivity", "migrations", "schema", "integrity",
+static const char *const check_names[] = { "connectivity", "replicas", "migrations", "schema", "integrity",
 					   "performance", "configuration", "required", "views", "queries", NULL };
-static void (*const check_fns[])(strata__hrun *) = { strata__check_connectivity, strata__check_migrations,
-						      strata__check_schema, strata__check_integrity,
-						      strata__check_performance, strata__check_configuration,
-						      strata__check_required, strata__check_views, strata__check_queries };
+static void (*const check_fns[])(strata__hrun *) = { strata__check_connectivity, strata__check_replicas,
+						      strata__check_migrations, strata__check_schema,
+						      strata__check_integrity, strata__check_performance,
+						      strata__check_configuration, strata__check_required,
+						      strata__check_views, strata__check_queries };
 
 const char *const *strata_health_check_names(void)
 {
@@ -69,6 +71,7 @@ static const struct threshold_def {
 	T(idle_in_transaction_ms, OPT_INT), T(busy_timeout_min_ms, OPT_INT), T(freelist_ratio, OPT_RATIO),
 	T(long_transaction_ms, OPT_INT),  T(matview_max_age_s, OPT_INT),  T(query_mean_growth_pct, OPT_INT),
 	T(query_min_calls, OPT_I64),
+	T(replica_lag_ms, OPT_INT),
 #undef T
 };
 
@@ -93,6 +96,10 @@ int strata_health_options_set(strata_health_options *o, const char *name, const 
 	}
 	if (!strcmp(name, "queries_baseline")) {
 		o->queries_baseline = value;
+		return STRATA_OK;
+	}
+	if (!strcmp(name, "replica_urls")) {
+		o->replica_urls = value;
 		return STRATA_OK;
 	}
 	if (!strcmp(name, "migrations_dir") || !strcmp(name, "schema_file") || !strcmp(name, "required_file")) {
@@ -353,6 +360,15 @@ void strata_health_report_free(strata_health_report *r)
 
 /* ---- running ---- */
 
+/* `opts` checked: its version is the one this library knows. */
+static int upgrade_options(const strata_health_options *opts, strata_health_options *out)
+{
+	if (opts->version != STRATA_HEALTH_OPTIONS_VERSION)
+		return STRATA_EINVAL;
+	*out = *opts;
+	return STRATA_OK;
+}
+
 static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 {
 	strata_health_options d = STRATA_HEALTH_OPTIONS_INIT;
@@ -378,6 +394,7 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 	DEF(long_transaction_ms, 600000);
 	DEF(query_mean_growth_pct, 50);
 	DEF(query_min_calls, 50);
+	DEF(replica_lag_ms, 10000);
 #undef DEF
 	r->named_migrations = r->o.migrations_dir != NULL;
 	r->named_schema = r->o.schema_file != NULL;
@@ -435,8 +452,8 @@ static int validate_checks(const char *list)
 			known = strlen(check_names[i]) == len && strncmp(check_names[i], tok, len) == 0;
 		if (!known)
 			return strata__error_set(STRATA_EINVAL,
-						 "unknown check '%.*s' (checks: connectivity, migrations, schema, integrity, "
-						 "performance, configuration, required)",
+						 "unknown check '%.*s' (checks: connectivity, replicas, migrations, schema, "
+						 "integrity, performance, configuration, required)",
 						 (int)len, tok);
 	}
 	return STRATA_OK;
@@ -477,10 +494,11 @@ int strata_health_run(strata_health_report **out, strata_db *db, const strata_he
 	if (!out || !db)
 		return strata__error_set(STRATA_EINVAL, "strata_health_run: %s is NULL", out ? "db" : "out");
 	*out = NULL;
-	if (opts && opts->version != STRATA_HEALTH_OPTIONS_VERSION)
+	strata_health_options current;
+	if (opts && upgrade_options(opts, &current) != STRATA_OK)
 		return strata__error_set(STRATA_EINVAL, "strata_health_run: options version %u, want %d", opts->version,
 					 STRATA_HEALTH_OPTIONS_VERSION);
-	fill_defaults(&r, opts);
+	fill_defaults(&r, opts ? &current : NULL);
 	int rc = validate_checks(r.o.checks);
 	if (rc != STRATA_OK)
 		return rc;
@@ -548,8 +566,9 @@ int strata_health_run_url(strata_health_report **out, const char *url, const str
 	if (!out || !url)
 		return strata__error_set(STRATA_EINVAL, "strata_health_run_url: %s is NULL", out ? "url" : "out");
 	*out = NULL;
-	if (opts)
-		o = *opts;
+	if (opts && upgrade_options(opts, &o) != STRATA_OK)
+		return strata__error_set(STRATA_EINVAL, "strata_health_run_url: options version %u, want %d", opts->version,
+					 STRATA_HEALTH_OPTIONS_VERSION);
 	int rc = validate_checks(o.checks);
 	if (rc != STRATA_OK)
 		return rc;

@@ -9,9 +9,15 @@
  * stack), in use (handed out, or being checked by the pool with the lock
  * released), or being opened (counted in `npending`, not yet in a slot).
  * `nopen + npending` never exceeds `size + max_overflow`.
+ *
+ * A pool with read replicas is the primary's pool plus a sub-pool per
+ * replica (src/pool/replica.c): each is a strata_pool of its own, created
+ * with the primary's settings, whose connections are released through the
+ * primary's pool and which are freed together with it.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 
 #include <strata/pool.h>
 
+#include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/url.h"
@@ -97,6 +104,13 @@ struct strata_pool {
 	uint64_t acquires, timeouts, leaks, discarded, opened, recycled, idle_closed, overflow_closed, rolled_back;
 	strata__pool_hist waits;
 	strata__qgroup *qgroup;		/* per-query statistics of every connection; NULL: off */
+	bool qgroup_borrowed;		/* a replica's sub-pool: qgroup is the primary pool's */
+
+	/* read replicas */
+	strata__replicas *rs;		/* the primary's pool: its replicas, or NULL */
+	int rs_busy;			/* replica connections handed out through this pool */
+	strata_pool *parent;		/* a replica's sub-pool: the primary's pool */
+	int replica_index;
 };
 
 /* ---- small helpers ---- */
@@ -360,6 +374,11 @@ int strata_pool_options_from_env(strata_pool_options *opts)
 	    env_seconds("DB_POOL_PRE_PING", &opts->pre_ping_ms, true) ||
 	    env_seconds("DB_POOL_LEAK_THRESHOLD", &opts->leak_threshold_ms, false))
 		return STRATA_EINVAL;
+	if (opts->version >= 2 &&
+	    (env_seconds("DB_REPLICA_MAX_LAG", &opts->replica_max_lag_ms, false) ||
+	     env_seconds("DB_REPLICA_WAIT", &opts->replica_wait_ms, false) ||
+	     env_seconds("DB_REPLICA_CHECK_INTERVAL", &opts->replica_check_ms, false)))
+		return STRATA_EINVAL;
 	const char *lifo = getenv("DB_POOL_LIFO");
 	if (lifo && *lifo && !opts->lifo) {
 		int b = strata__parse_bool(lifo);
@@ -380,13 +399,15 @@ static int pick(int v, int def)
 
 static void free_pool(strata_pool *p)
 {
+	strata__replicas_free(p->rs);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->write_mu);
 	free(p->slots);
 	free(p->idle);
 	free(p->url);
-	strata__qgroup_free(p->qgroup);
+	if (!p->qgroup_borrowed)
+		strata__qgroup_free(p->qgroup);
 	free(p);
 }
 
@@ -415,13 +436,111 @@ static int open_conn(strata_pool *p, pool_conn **out)
 	return STRATA_OK;
 }
 
+/*
+ * A pool with `settings` (sizes, lifetimes, open options, log) over `url`,
+ * which it takes over (freed with the pool, or here on failure).  Nothing
+ * is opened.  Returns NULL when out of memory (the error is set).
+ */
+static strata_pool *pool_alloc(const strata_pool *settings, char *url)
+{
+	strata_pool *p = calloc(1, sizeof *p);
+	if (!p)
+		goto nomem;
+	*p = *settings;
+	p->url = url;
+	p->slots = calloc((size_t)p->cap, sizeof *p->slots);
+	p->idle = calloc((size_t)p->cap, sizeof *p->idle);
+	/* a sub-pool arrives with its primary's statistics; a primary makes its own */
+	if (!p->qgroup && p->open.query_stats == STRATA_ON && strata__qgroup_new(&p->qgroup) != STRATA_OK)
+		p->qgroup = NULL;
+	if (!p->slots || !p->idle || (p->open.query_stats == STRATA_ON && !p->qgroup)) {
+		free(p->slots);
+		free(p->idle);
+		if (!p->qgroup_borrowed)
+			strata__qgroup_free(p->qgroup);
+		free(p);
+		goto nomem;
+	}
+	if (getrandom(&p->rng, sizeof p->rng, GRND_NONBLOCK) != sizeof p->rng || p->rng == 0)
+		p->rng = (uint64_t)strata__monotonic_us() | 1;
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&p->write_mu, NULL);
+	return p;
+nomem:
+	free(url);
+	strata__error_nomem();
+	return NULL;
+}
+
+int strata__pool_new_sub(strata_pool *parent, const char *url, int index, strata_pool **out)
+{
+	strata_pool settings = { 0 };
+	settings.open = parent->open;
+	settings.backend = STRATA_BACKEND_POSTGRES;
+	settings.log = parent->log;
+	settings.log_ud = parent->log_ud;
+	settings.size = parent->size;
+	settings.max_overflow = parent->max_overflow;
+	settings.timeout_ms = parent->timeout_ms;
+	settings.recycle_ms = parent->recycle_ms;
+	settings.jitter_pct = parent->jitter_pct;
+	settings.idle_timeout_ms = parent->idle_timeout_ms;
+	settings.pre_ping_ms = parent->pre_ping_ms;
+	settings.leak_ms = parent->leak_ms;
+	settings.lifo = parent->lifo;
+	settings.cap = parent->cap;
+	settings.parent = parent;
+	settings.replica_index = index;
+	/* its queries count in the primary pool's statistics */
+	settings.qgroup = parent->qgroup;
+	settings.qgroup_borrowed = parent->qgroup != NULL;
+	char *copy = strata__strdup(url);
+	if (!copy)
+		return strata__error_nomem();
+	*out = pool_alloc(&settings, copy);
+	return *out ? STRATA_OK : STRATA_ENOMEM;
+}
+
+const char *strata__pool_url(const strata_pool *p)
+{
+	return p->url;
+}
+
+void strata__pool_log_handler(const strata_pool *p, strata_log_fn *fn, void **ud)
+{
+	*fn = p->log;
+	*ud = p->log_ud;
+}
+
+/* The replica URLs: the option, else $DATABASE_REPLICA_URLS, else .env's. */
+static int replica_urls(const strata_pool_options *o, char **out, const char **source)
+{
+	*out = NULL;
+	if (o->replica_urls) {
+		*source = "the replica_urls option";
+		if (!*o->replica_urls)
+			return STRATA_OK;
+		*out = strata__strdup(o->replica_urls);
+		return *out ? STRATA_OK : strata__error_nomem();
+	}
+	*source = "DATABASE_REPLICA_URLS";
+	return strata__env_value("DATABASE_REPLICA_URLS", out);
+}
+
 int strata_pool_open(strata_pool **out, const char *url, const strata_pool_options *opts)
 {
 	static const strata_pool_options defaults = STRATA_POOL_OPTIONS_INIT;
 	static const strata_open_options open_defaults = STRATA_OPEN_OPTIONS_INIT;
 	int rc = STRATA_OK;
 	strata_pool *p = NULL;
-	char *resolved = NULL;
+	char *resolved = NULL, *replicas = NULL;
+	const char *replicas_from = NULL;
 	strata__url u;
 	bool have_url = false;
 
@@ -430,11 +549,16 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != STRATA_POOL_OPTIONS_VERSION)
+	strata_pool_options o = defaults;
+	if (opts->version == 1)
+		memcpy(&o, opts, offsetof(strata_pool_options, replica_urls)); /* before the replica fields */
+	else if (opts->version == STRATA_POOL_OPTIONS_VERSION)
+		o = *opts;
+	else
 		return strata__error_set(STRATA_EINVAL,
 					 "strata_pool_open: options version %u is not %d (use STRATA_POOL_OPTIONS_INIT)",
 					 opts->version, STRATA_POOL_OPTIONS_VERSION);
-	strata_pool_options o = *opts;
+	o.version = STRATA_POOL_OPTIONS_VERSION;
 	if ((rc = strata_pool_options_from_env(&o)) != STRATA_OK)
 		return rc;
 	if (o.size < 0 || o.size > 100000 || o.max_overflow > 100000)
@@ -449,76 +573,59 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	if ((rc = strata__url_parse(&u, resolved)) != STRATA_OK)
 		goto fail;
 	have_url = true;
-
-	p = calloc(1, sizeof *p);
-	if (!p) {
-		rc = strata__error_nomem();
+	if ((rc = replica_urls(&o, &replicas, &replicas_from)) != STRATA_OK)
+		goto fail;
+	if (replicas && u.backend != STRATA_BACKEND_POSTGRES) {
+		rc = strata__error_set(STRATA_EINVAL,
+				       "%s names read replicas, but the database is SQLite, which has none (replicas "
+				       "are PostgreSQL streaming replicas); leave it empty",
+				       replicas_from);
 		goto fail;
 	}
-	p->url = resolved;
-	resolved = NULL;
-	p->open = o.open ? *o.open : open_defaults;
-	if (p->open.query_stats == STRATA_DEFAULT) {
+
+	strata_pool settings = { 0 };
+	settings.open = o.open ? *o.open : open_defaults;
+	if (settings.open.query_stats == STRATA_DEFAULT) {
 		/* DB_QUERY_STATS and DB_N_PLUS_ONE, unless the open options decide */
-		strata_open_options env = p->open;
-		if ((rc = strata__qstats_options_from_env(&env)) != STRATA_OK) {
-			free(p->url);
-			free(p);
-			p = NULL;
+		strata_open_options env = settings.open;
+		if ((rc = strata__qstats_options_from_env(&env)) != STRATA_OK)
 			goto fail;
-		}
-		p->open.query_stats = env.query_stats;
-		if (!p->open.n_plus_one)
-			p->open.n_plus_one = env.n_plus_one;
+		settings.open.query_stats = env.query_stats;
+		if (!settings.open.n_plus_one)
+			settings.open.n_plus_one = env.n_plus_one;
 	}
-	p->backend = u.backend;
-	p->memory = u.memory;
-	p->sqlite_file = u.backend == STRATA_BACKEND_SQLITE && !u.memory;
-	p->log = p->open.log;
-	p->log_ud = p->open.log_ud;
-	p->size = pick(o.size, 5);
-	p->max_overflow = pick(o.max_overflow, 10);
-	p->timeout_ms = pick(o.timeout_ms, 30000);
-	p->recycle_ms = pick(o.recycle_ms, 1800000);
-	p->jitter_pct = pick(o.recycle_jitter_pct, 10);
-	if (p->jitter_pct > 100)
-		p->jitter_pct = 100;
-	p->idle_timeout_ms = pick(o.idle_timeout_ms, 600000);
-	p->pre_ping_ms = pick(o.pre_ping_ms, 1000);
-	p->leak_ms = pick(o.leak_threshold_ms, 60000);
-	p->lifo = o.lifo != STRATA_OFF;
-	if (p->max_overflow < 0)
-		p->max_overflow = 0;
-	if (p->memory) {
+	settings.backend = u.backend;
+	settings.memory = u.memory;
+	settings.sqlite_file = u.backend == STRATA_BACKEND_SQLITE && !u.memory;
+	settings.log = settings.open.log;
+	settings.log_ud = settings.open.log_ud;
+	settings.size = pick(o.size, 5);
+	settings.max_overflow = pick(o.max_overflow, 10);
+	settings.timeout_ms = pick(o.timeout_ms, 30000);
+	settings.recycle_ms = pick(o.recycle_ms, 1800000);
+	settings.jitter_pct = pick(o.recycle_jitter_pct, 10);
+	if (settings.jitter_pct > 100)
+		settings.jitter_pct = 100;
+	settings.idle_timeout_ms = pick(o.idle_timeout_ms, 600000);
+	settings.pre_ping_ms = pick(o.pre_ping_ms, 1000);
+	settings.leak_ms = pick(o.leak_threshold_ms, 60000);
+	settings.lifo = o.lifo != STRATA_OFF;
+	if (settings.max_overflow < 0)
+		settings.max_overflow = 0;
+	if (settings.memory) {
 		/* every connection to :memory: is its own database: share one */
-		p->size = 1;
-		p->max_overflow = 0;
-		p->recycle_ms = -1;
-		p->idle_timeout_ms = -1;
+		settings.size = 1;
+		settings.max_overflow = 0;
+		settings.recycle_ms = -1;
+		settings.idle_timeout_ms = -1;
 	}
-	p->cap = p->size + p->max_overflow;
-	p->slots = calloc((size_t)p->cap, sizeof *p->slots);
-	p->idle = calloc((size_t)p->cap, sizeof *p->idle);
-	if (!p->slots || !p->idle ||
-	    (p->open.query_stats == STRATA_ON && strata__qgroup_new(&p->qgroup) != STRATA_OK)) {
-		free(p->slots);
-		free(p->idle);
-		free(p->url);
-		free(p);
-		p = NULL;
-		rc = strata__error_nomem();
+	settings.cap = settings.size + settings.max_overflow;
+	p = pool_alloc(&settings, resolved);
+	resolved = NULL;
+	if (!p) {
+		rc = STRATA_ENOMEM;
 		goto fail;
 	}
-	if (getrandom(&p->rng, sizeof p->rng, GRND_NONBLOCK) != sizeof p->rng || p->rng == 0)
-		p->rng = (uint64_t)strata__monotonic_us() | 1;
-
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&p->write_mu, NULL);
 
 	/* one connection now, so a bad URL or a dead server fails here */
 	pool_conn *c;
@@ -535,14 +642,21 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	p->nopen = 1;
 	p->opened = 1;
 	p->idle[p->nidle++] = c;
+	if (replicas &&
+	    (rc = strata__replicas_open(p, replicas, replicas_from, &o, &p->open, &p->rs)) != STRATA_OK) {
+		strata_pool_close(p);
+		goto fail;
+	}
 	*out = p;
 	strata__url_free(&u);
+	free(replicas);
 	return STRATA_OK;
 
 fail:
 	if (have_url)
 		strata__url_free(&u);
 	free(resolved);
+	free(replicas);
 	return rc;
 }
 
@@ -557,6 +671,9 @@ void strata_pool_close(strata_pool *p)
 	strata_log_fn log = p->log;
 	void *log_ud = p->log_ud;
 
+	/* the monitor stops and the replicas close first; their sub-pools stay
+	 * allocated until this pool is freed */
+	strata__replicas_close(p->rs);
 	lock(p);
 	p->closing = true;
 	pthread_cond_broadcast(&p->cv);
@@ -581,7 +698,7 @@ void strata_pool_close(strata_pool *p)
 		unslot(p, c);
 		doom(&d, c);
 	}
-	bool last = p->nbusy == 0;
+	bool last = p->nbusy == 0 && p->rs_busy == 0;
 	unlock(p);
 	/* from here on `p` may be freed by the last release */
 	close_doomed(&d);
@@ -615,6 +732,7 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 	leak_report leaks[MAX_LEAK_REPORTS];
 	int nleaks = 0;
 	pool_conn *got = NULL;
+	bool server_failed = false; /* a replica's sub-pool tells the replica set */
 
 	lock(p);
 	int tmo = timeout_ms == 0 ? p->timeout_ms : timeout_ms;
@@ -657,6 +775,7 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 					doom(&d, c);
 					note_failure(p, strata__monotonic_us(), &d);
 					pthread_cond_signal(&p->cv);
+					server_failed = true;
 					continue;
 				}
 			}
@@ -672,8 +791,10 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 			lock(p);
 			p->npending--;
 			if (rc != STRATA_OK) {
-				if (rc == STRATA_ECONNECT)
+				if (rc == STRATA_ECONNECT || rc == STRATA_EAUTH) {
 					note_failure(p, strata__monotonic_us(), &d);
+					server_failed = true;
+				}
 				pthread_cond_broadcast(&p->cv);
 				break;
 			}
@@ -735,6 +856,9 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 	unlock(p);
 	close_doomed(&d);
 	report_leaks(p, leaks, nleaks);
+	if (server_failed && p->parent)
+		strata__replicas_failed(p->parent->rs, p->replica_index,
+					rc != STRATA_OK ? strata_error_last()->message : "a connection failed its ping");
 	return rc;
 }
 
@@ -822,22 +946,53 @@ static bool make_clean(strata_pool *p, pool_conn *c, bool *conn_failed, bool *ro
 	return ok;
 }
 
+bool strata__pool_holds(strata_pool *sub, const strata_db *db)
+{
+	lock(sub);
+	bool found = find_in_use(sub, db) != NULL;
+	unlock(sub);
+	return found;
+}
+
+static int release_in(strata_pool *p, pool_conn *c);
+
 int strata_pool_release(strata_pool *p, strata_db *db)
 {
 	if (!db)
 		return STRATA_OK;
 	if (!p)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_release: pool is NULL");
-	doomed d = { NULL };
-	leak_report leaks[MAX_LEAK_REPORTS];
-	int nleaks = 0;
 
 	lock(p);
 	pool_conn *c = find_in_use(p, db);
 	unlock(p);
+	if (c)
+		return release_in(p, c);
+	strata_pool *sub = p->rs ? strata__replicas_owner(p->rs, db) : NULL;
+	if (!sub)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_release: this connection is not in use from this pool");
+	lock(sub);
+	c = find_in_use(sub, db);
+	unlock(sub);
 	if (!c)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_release: this connection is not in use from this pool");
+	int rc = release_in(sub, c);
+	/* the primary's pool outlives its replicas' connections */
+	lock(p);
+	p->rs_busy--;
+	bool last = p->closing && p->nbusy == 0 && p->npending == 0 && p->rs_busy == 0;
+	unlock(p);
+	if (last)
+		free_pool(p);
+	return rc;
+}
 
+/* Give back connection `c` of pool `p` (a primary's pool or a replica's sub-pool). */
+static int release_in(strata_pool *p, pool_conn *c)
+{
+	doomed d = { NULL };
+	leak_report leaks[MAX_LEAK_REPORTS];
+	int nleaks = 0;
 	bool conn_failed, rolled_back;
 	bool keep = make_clean(p, c, &conn_failed, &rolled_back);
 	int64_t now = strata__monotonic_us();
@@ -873,7 +1028,8 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 	}
 	if (!p->closing)
 		nleaks = scan_leaks(p, now, false, leaks, MAX_LEAK_REPORTS);
-	bool last = p->closing && p->nbusy == 0 && p->npending == 0;
+	/* a sub-pool is freed with its parent */
+	bool last = p->closing && p->nbusy == 0 && p->npending == 0 && p->rs_busy == 0 && !p->parent;
 	strata_log_fn log = p->log;
 	void *log_ud = p->log_ud;
 	if (p->nwaiting > 0)
@@ -881,14 +1037,50 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 	unlock(p);
 	close_doomed(&d);
 	report_leaks(p, leaks, nleaks);
-	if (also_closed >= 0)
-		strata__log(log, log_ud, STRATA_LOG_WARN,
-			    "pool: a connection was returned broken (the server may have restarted); closed it and %d idle "
-			    "connection%s opened before the failure",
-			    also_closed, also_closed == 1 ? "" : "s");
+	if (also_closed >= 0) {
+		if (p->parent)
+			strata__replicas_failed(p->parent->rs, p->replica_index, "a connection was returned broken");
+		else
+			strata__log(log, log_ud, STRATA_LOG_WARN,
+				    "pool: a connection was returned broken (the server may have restarted); closed it and "
+				    "%d idle connection%s opened before the failure",
+				    also_closed, also_closed == 1 ? "" : "s");
+	}
 	if (last)
 		free_pool(p);
 	return STRATA_OK;
+}
+
+void strata__pool_discard_idle(strata_pool *sub)
+{
+	doomed d = { NULL };
+	lock(sub);
+	note_failure(sub, strata__monotonic_us(), &d);
+	unlock(sub);
+	close_doomed(&d);
+}
+
+void strata__pool_close_sub(strata_pool *sub)
+{
+	doomed d = { NULL };
+	lock(sub);
+	sub->closing = true;
+	pthread_cond_broadcast(&sub->cv);
+	while (sub->nwaiting > 0 || sub->npending > 0)
+		pthread_cond_wait(&sub->cv, &sub->mu);
+	while (sub->nidle > 0) {
+		pool_conn *c = sub->idle[--sub->nidle];
+		unslot(sub, c);
+		doom(&d, c);
+	}
+	unlock(sub);
+	close_doomed(&d);
+}
+
+void strata__pool_free_sub(strata_pool *sub)
+{
+	if (sub)
+		free_pool(sub);
 }
 
 /* ---- the per-request session ---- */
@@ -906,29 +1098,154 @@ static int tx_trampoline(strata_db *db, void *arg)
 	return t->fn(db, t->arg);
 }
 
-int strata_pool_transact(strata_pool *p, strata_tx_fn fn, void *arg, const strata_tx_options *opts)
+/*
+ * A read connection: a replica's when one will do (counted by the replica
+ * set), else the primary's.  *on_replica says which.
+ */
+static int acquire_read(strata_pool *p, strata_db **out, uint64_t lsn, int timeout_ms, const char *file, int line,
+			bool *on_replica)
+{
+	*on_replica = false;
+	if (p->rs) {
+		strata_pool *sub;
+		lock(p);
+		bool closing = p->closing;
+		if (!closing)
+			p->rs_busy++; /* keeps the pool alive until the connection comes back */
+		unlock(p);
+		if (closing)
+			return strata__error_set(STRATA_EMISUSE, "strata_pool_acquire: the pool is closing");
+		int rc = strata__replicas_acquire(p->rs, lsn, timeout_ms, file, line, out, &sub);
+		if (rc == STRATA_OK) {
+			*on_replica = true;
+			return STRATA_OK;
+		}
+		lock(p);
+		p->rs_busy--;
+		bool last = p->closing && p->nbusy == 0 && p->npending == 0 && p->rs_busy == 0;
+		unlock(p);
+		if (last)
+			free_pool(p); /* closed meanwhile, and this was the last connection out */
+		if (rc != STRATA_ENOTFOUND)
+			return rc;
+		if (last)
+			return strata__error_set(STRATA_EMISUSE, "strata_pool_acquire: the pool is closing");
+	}
+	return strata_pool_acquire_at(p, out, timeout_ms, file, line);
+}
+
+int strata_pool_acquire_read_at(strata_pool *p, strata_db **out, const strata_pool_token *token, int timeout_ms,
+				const char *file, int line)
+{
+	if (!out)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_acquire_read: out is NULL");
+	*out = NULL;
+	if (!p)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_acquire_read: pool is NULL");
+	bool on_replica;
+	uint64_t lsn = token ? __atomic_load_n(&token->lsn, __ATOMIC_ACQUIRE) : 0;
+	return acquire_read(p, out, lsn, timeout_ms, file, line, &on_replica);
+}
+
+/* Raise the token to at least `lsn`. */
+static void token_raise(strata_pool_token *token, uint64_t lsn)
+{
+	uint64_t old = __atomic_load_n(&token->lsn, __ATOMIC_RELAXED);
+	while (old < lsn && !__atomic_compare_exchange_n(&token->lsn, &old, lsn, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+int strata_pool_token_update(strata_db *db, strata_pool_token *token)
+{
+	if (!db || !token)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_token_update: %s is NULL", db ? "token" : "db");
+	if (strata_db_backend(db) != STRATA_BACKEND_POSTGRES)
+		return STRATA_OK;
+	uint64_t lsn;
+	int rc = strata__wal_insert_lsn(db, &lsn);
+	if (rc == STRATA_OK)
+		token_raise(token, lsn);
+	return rc;
+}
+
+/*
+ * After a write committed: raise the token to where the primary's WAL is
+ * now.  When `db` cannot tell (it broke right after the commit), another
+ * primary connection can; when none can, the token says "primary only".
+ */
+static void record_write(strata_pool *p, strata_db *db, strata_pool_token *token)
+{
+	strata__error_saved saved;
+	strata__error_save(&saved);
+	uint64_t lsn;
+	int rc = strata__wal_insert_lsn(db, &lsn);
+	if (rc != STRATA_OK) {
+		strata_db *other = NULL;
+		if (strata_pool_acquire_at(p, &other, 0, __FILE__, __LINE__) == STRATA_OK) {
+			rc = strata__wal_insert_lsn(other, &lsn);
+			strata_pool_release(p, other);
+		}
+	}
+	if (rc != STRATA_OK) {
+		lsn = UINT64_MAX;
+		strata__log(p->log, p->log_ud, STRATA_LOG_WARN,
+			    "pool: a write committed but the primary's WAL position could not be read (%s); its "
+			    "read-your-writes token now sends reads to the primary",
+			    strata_error_last()->message);
+	}
+	token_raise(token, lsn);
+	strata__error_restore(&saved);
+}
+
+int strata_pool_transact_token(strata_pool *p, strata_pool_token *token, strata_tx_fn fn, void *arg,
+			       const strata_tx_options *opts)
 {
 	if (!p || !fn)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_transact: %s is NULL", p ? "fn" : "pool");
 	tx_call t = { fn, arg, false };
-	bool writer = p->sqlite_file && !(opts && opts->read_only);
+	bool read_only = opts && opts->read_only;
+	bool writer = p->sqlite_file && !read_only;
+	/* a standby cannot run SERIALIZABLE transactions */
+	bool route = read_only && p->rs && opts->isolation != STRATA_ISOLATION_SERIALIZABLE;
+	bool record = token && !read_only && p->backend == STRATA_BACKEND_POSTGRES;
+	bool fresh_tried = false;
 	int rc;
-	for (int attempt = 0;; attempt++) {
+	for (;;) {
 		strata_db *db;
-		rc = strata_pool_acquire_at(p, &db, 0, __FILE__, __LINE__);
+		bool on_replica = false;
+		if (route)
+			rc = acquire_read(p, &db, token ? __atomic_load_n(&token->lsn, __ATOMIC_ACQUIRE) : 0, 0, __FILE__,
+					  __LINE__, &on_replica);
+		else
+			rc = strata_pool_acquire_at(p, &db, 0, __FILE__, __LINE__);
 		if (rc != STRATA_OK)
 			return rc;
 		if (writer)
 			pthread_mutex_lock(&p->write_mu);
+		t.started = false;
 		rc = strata_transact(db, tx_trampoline, &t, opts);
 		if (writer)
 			pthread_mutex_unlock(&p->write_mu);
 		bool dead = rc == STRATA_ECONNECT && strata_db_is_broken(db);
+		if (rc == STRATA_OK && record)
+			record_write(p, db, token);
 		strata_pool_release(p, db);
+		if (dead && on_replica) {
+			/* the replica failed (and was taken out): a read is safe to run again, on the primary */
+			strata__replicas_count_retry(p->rs);
+			route = false;
+			continue;
+		}
 		/* a connection that died before `fn` ran: nothing happened, try a fresh one */
-		if (!(dead && !t.started && attempt == 0))
+		if (!(dead && !t.started && !fresh_tried))
 			return rc;
+		fresh_tried = true;
 	}
+}
+
+int strata_pool_transact(strata_pool *p, strata_tx_fn fn, void *arg, const strata_tx_options *opts)
+{
+	return strata_pool_transact_token(p, NULL, fn, arg, opts);
 }
 
 /* ---- metrics ---- */
@@ -937,9 +1254,18 @@ int strata_pool_stats(strata_pool *p, strata_pool_metrics *out)
 {
 	if (!p || !out)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_stats: %s is NULL", p ? "out" : "pool");
-	if (out->version != STRATA_POOL_METRICS_VERSION)
+	if (out->version != STRATA_POOL_METRICS_VERSION && out->version != 1)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_stats: metrics version %u is not %d", out->version,
 					 STRATA_POOL_METRICS_VERSION);
+	if (out->version == 1) {
+		/* an older caller's struct ends before the replica fields */
+		strata_pool_metrics full = STRATA_POOL_METRICS_INIT;
+		int rc = strata_pool_stats(p, &full);
+		full.version = 1;
+		if (rc == STRATA_OK)
+			memcpy(out, &full, offsetof(strata_pool_metrics, replicas));
+		return rc;
+	}
 	leak_report leaks[MAX_LEAK_REPORTS];
 	lock(p);
 	int nleaks = scan_leaks(p, strata__monotonic_us(), true, leaks, MAX_LEAK_REPORTS);
@@ -965,6 +1291,8 @@ int strata_pool_stats(strata_pool *p, strata_pool_metrics *out)
 	out->wait_max_us = p->waits.max_us;
 	unlock(p);
 	report_leaks(p, leaks, nleaks);
+	if (p->rs)
+		strata__replicas_stats(p->rs, out);
 	return STRATA_OK;
 }
 
@@ -987,4 +1315,16 @@ void strata_pool_query_stats_reset(strata_pool *p)
 {
 	if (p && p->qgroup)
 		strata__qgroup_reset(p->qgroup);
+}
+
+int strata_pool_replica_stats(strata_pool *p, int index, strata_pool_replica_metrics *out)
+{
+	if (!p || !out)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_replica_stats: %s is NULL", p ? "out" : "pool");
+	if (out->version != STRATA_POOL_REPLICA_METRICS_VERSION)
+		return strata__error_set(STRATA_EINVAL, "strata_pool_replica_stats: metrics version %u is not %d",
+					 out->version, STRATA_POOL_REPLICA_METRICS_VERSION);
+	if (!p->rs)
+		return strata__error_set(STRATA_ERANGE, "strata_pool_replica_stats: the pool has no replicas");
+	return strata__replicas_replica_stats(p->rs, index, out);
 }

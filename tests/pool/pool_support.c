@@ -74,6 +74,17 @@ void sleep_ms(int ms)
 		;
 }
 
+char *start_server_cmd(const char *cmd)
+{
+	char *out = NULL;
+	int st = test_run_cmd(&out, "%s", cmd);
+	cr_assert_eq(st, 0, "could not start a server of the test's own (%s): %s", cmd, out);
+	char *nl = strpbrk(out, "\r\n");
+	if (nl)
+		*nl = '\0';
+	return out;
+}
+
 int64_t query_int(strata_db *db, const char *sql)
 {
 	int64_t v = 0;

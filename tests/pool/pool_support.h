@@ -45,6 +45,9 @@ extern const strata_open_options log_capture_open_options;
 
 void sleep_ms(int ms);
 
+/* Run a command that starts a test server and prints its URL; the URL (free()). */
+char *start_server_cmd(const char *cmd);
+
 /* Run `sql` and return the integer it yields (asserting success). */
 int64_t query_int(strata_db *db, const char *sql);
 

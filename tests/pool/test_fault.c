@@ -102,18 +102,6 @@ static void fault_cleanup(void)
 		test_run_cmd(NULL, "%s stop", script);
 }
 
-/* Run a start command and return the URL it printed (free()). */
-static char *start_server(const char *cmd)
-{
-	char *out = NULL;
-	int st = test_run_cmd(&out, "%s", cmd);
-	cr_assert_eq(st, 0, "could not start a server of the test's own (%s): %s", cmd, out);
-	char *nl = strpbrk(out, "\r\n");
-	if (nl)
-		*nl = '\0';
-	return out;
-}
-
 static void fault_test(bool through_pgbouncer)
 {
 	char state[128];
@@ -121,14 +109,14 @@ static void fault_test(bool through_pgbouncer)
 	setenv("STRATA_PG_STATE", state, 1);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "%s start", script);
-	char *out = start_server(cmd);
+	char *out = start_server_cmd(cmd);
 	char *url = out;
 	char *bouncer = NULL;
 	if (through_pgbouncer) {
 		snprintf(state, sizeof state, "/tmp/strata-pgbouncer-fault-%d", (int)getpid());
 		setenv("STRATA_PGBOUNCER_STATE", state, 1);
 		snprintf(cmd, sizeof cmd, "%s start '%s'", bouncer_script, out);
-		bouncer = start_server(cmd);
+		bouncer = start_server_cmd(cmd);
 		url = bouncer;
 	}
 

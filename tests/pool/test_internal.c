@@ -1,5 +1,7 @@
 /* The pool's pure helpers: which SQL changes session state, the wait histogram. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "pool/internal.h"
 
@@ -62,4 +64,42 @@ Test(pool_hist, quantiles)
 	strata__pool_hist_add(&h, (int64_t)1 << 40);
 	cr_assert_eq(h.max_us, (int64_t)1 << 40);
 	cr_assert_eq(h.count, 102);
+}
+
+struct urls {
+	int n;
+	char got[4][128];
+};
+
+static int collect_url(const char *url, int n, void *ud)
+{
+	struct urls *u = ud;
+	cr_assert_eq(n, u->n + 1);
+	if (u->n < 4)
+		snprintf(u->got[u->n], sizeof u->got[0], "%s", url);
+	u->n++;
+	return 0;
+}
+
+Test(pool_sql, replica_url_lists)
+{
+	struct urls u = { 0 };
+	cr_assert_eq(strata__split_urls(" postgres://a@h1/db ,postgresql://b@h2:5433/db?sslmode=require,", collect_url, &u), 0);
+	cr_assert_eq(u.n, 2);
+	cr_assert_str_eq(u.got[0], "postgres://a@h1/db");
+	cr_assert_str_eq(u.got[1], "postgresql://b@h2:5433/db?sslmode=require");
+	/* libpq's multi-host URLs keep their commas */
+	memset(&u, 0, sizeof u);
+	cr_assert_eq(strata__split_urls("postgres://h1:5432,h2:5432/db?target_session_attrs=any,postgres://h3/db", collect_url, &u), 0);
+	cr_assert_eq(u.n, 2);
+	cr_assert_str_eq(u.got[0], "postgres://h1:5432,h2:5432/db?target_session_attrs=any");
+	cr_assert_str_eq(u.got[1], "postgres://h3/db");
+	/* sqlite: starts a URL too (to be refused by name, not glued to the one before) */
+	memset(&u, 0, sizeof u);
+	cr_assert_eq(strata__split_urls("postgres://h1/db, sqlite:x.db", collect_url, &u), 0);
+	cr_assert_eq(u.n, 2);
+	cr_assert_str_eq(u.got[1], "sqlite:x.db");
+	memset(&u, 0, sizeof u);
+	cr_assert_eq(strata__split_urls(" , ,", collect_url, &u), 0);
+	cr_assert_eq(u.n, 0);
 }
