@@ -7,6 +7,7 @@
 #include "strata/dialect.h"
 #include "strata/env.h"
 #include "strata/db.h"
+#include "strata/async.h"
 #include "strata/gen.h"
 #include "strata/backup.h"
 #include "strata/migrate.h"

@@ -18,16 +18,20 @@ extern "C" {
 
 /* ---- the generator ---- */
 
-#define STRATA_GEN_OPTIONS_VERSION 1
+#define STRATA_GEN_OPTIONS_VERSION 2
 
 typedef struct strata_gen_options {
 	unsigned int version;	/* STRATA_GEN_OPTIONS_VERSION */
 	const char *prefix;	/* prepended to every generated name: "" */
 	const char *basename;	/* the output files' name without extension: "db" */
 	const char *schema_file; /* shown in the generated header's comment: the model's file */
+	/* version 2 */
+	bool nonblocking;	/* also T_get_start/_finish and T_list_start/_finish for strata/async.h
+				 * connections (`strata gen c --async`): false */
 } strata_gen_options;
 
-#define STRATA_GEN_OPTIONS_INIT { STRATA_GEN_OPTIONS_VERSION, NULL, NULL, NULL }
+/* Version 1 (without `nonblocking`) is still accepted. */
+#define STRATA_GEN_OPTIONS_INIT { STRATA_GEN_OPTIONS_VERSION, NULL, NULL, NULL, false }
 
 /*
  * Generate the C data access for `schema`: *header and *source receive new

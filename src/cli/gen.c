@@ -65,14 +65,16 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
 
 static void usage(void)
 {
-	printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME]\n"
+	printf("usage: strata gen c [--schema FILE] -o DIR [--prefix P] [--name BASENAME] [--async]\n"
 	       "Write DIR/BASENAME.h and DIR/BASENAME.c (default db.h, db.c): structs and typed,\n"
 	       "owner-scoped functions for every table of the schema (default schema.strata,\n"
 	       "or $STRATA_SCHEMA).  DIR and its parents are created when missing.\n"
 	       "  -o, --out DIR      where the files go\n"
 	       "  --schema FILE      the schema file\n"
 	       "  --prefix P         a prefix for every generated name (default none)\n"
-	       "  --name BASENAME    the files' base name (default db)\n");
+	       "  --name BASENAME    the files' base name (default db)\n"
+	       "  --async            also non-blocking T_get_start/_finish and T_list_start/_finish,\n"
+	       "                     for connections from strata_open_async() (docs/async.md)\n");
 }
 
 int cmd_gen(int argc, char **argv)
@@ -82,11 +84,13 @@ int cmd_gen(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "async", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *schema_path = getenv("STRATA_SCHEMA");
 	const char *out = NULL, *prefix = "", *name = "db";
+	bool nonblocking = false;
 	if (!schema_path || !*schema_path)
 		schema_path = "schema.strata";
 	if (argc < 2 || strcmp(argv[1], "c") != 0) {
@@ -102,12 +106,13 @@ int cmd_gen(int argc, char **argv)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:o:p:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:o:p:n:ah", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': schema_path = optarg; break;
 		case 'o': out = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 'n': name = optarg; break;
+		case 'a': nonblocking = true; break;
 		case 'h': usage(); return 0;
 		default:
 			if (optopt)
@@ -146,6 +151,7 @@ int cmd_gen(int argc, char **argv)
 	strata_gen_options o = STRATA_GEN_OPTIONS_INIT;
 	o.prefix = prefix;
 	o.basename = name;
+	o.nonblocking = nonblocking;
 	/* the file's name only, so the output does not depend on where it was run */
 	const char *slash = strrchr(schema_path, '/');
 	o.schema_file = slash ? slash + 1 : schema_path;

@@ -76,6 +76,11 @@ static int url_bool(const strata__url *u, const char *key, int *out)
 
 int strata_open(strata_db **out, const char *url, const strata_open_options *opts)
 {
+	return strata__db_open(out, url, opts, false);
+}
+
+int strata__db_open(strata_db **out, const char *url, const strata_open_options *opts, bool async)
+{
 	static const strata_open_options defaults = STRATA_OPEN_OPTIONS_INIT;
 	if (!out)
 		return strata__error_set(STRATA_EINVAL, "strata_open: out is NULL");
@@ -94,6 +99,12 @@ int strata_open(strata_db **out, const char *url, const strata_open_options *opt
 	int rc = strata__url_parse(&u, url);
 	if (rc != STRATA_OK)
 		return rc;
+	if (async && u.backend != STRATA_BACKEND_POSTGRES) {
+		rc = strata__error_set(STRATA_EUNSUPPORTED,
+				       "strata_open_async: SQLite has no non-blocking interface; run its calls on a worker "
+				       "thread that reports to the event loop (docs/async.md)");
+		goto out;
+	}
 
 	/* defaults, then the URL, then explicit options */
 	strata__conn_config cfg = { 5000, NULL, NULL, 1, 10, false };
@@ -149,7 +160,10 @@ int strata_open(strata_db **out, const char *url, const strata_open_options *opt
 		free(db);
 		goto out;
 	}
-	rc = db->drv->open(&db->conn, &u, &cfg);
+	db->async = async;
+	if (async)
+		db->connect_deadline_us = strata__monotonic_us() + (int64_t)cfg.connect_timeout_s * 1000000;
+	rc = async ? db->drv->open_async(&db->conn, &u, &cfg) : db->drv->open(&db->conn, &u, &cfg);
 	if (rc != STRATA_OK) {
 		strata__qstats_free(db->qstats);
 		free(db->url_redacted);
@@ -215,7 +229,7 @@ bool strata_in_transaction(const strata_db *db)
 
 bool strata_db_is_broken(const strata_db *db)
 {
-	return db && db->drv->is_broken(db->conn);
+	return db && (db->async_dead || db->drv->is_broken(db->conn));
 }
 
 int strata_ping(strata_db *db)

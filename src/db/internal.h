@@ -2,6 +2,7 @@
 #ifndef STRATA_DB_INTERNAL_H
 #define STRATA_DB_INTERNAL_H
 
+#include <strata/async.h>
 #include <strata/db.h>
 
 #include "core/buf.h"
@@ -27,6 +28,12 @@ struct strata_stmt {
 	/* cache links: hash chain and LRU list of idle entries */
 	strata_stmt *chain;
 	strata_stmt *lru_prev, *lru_next;
+	/* non-blocking (src/db/async.c): started, not finished yet */
+	bool in_flight;
+	int64_t deadline_us;	/* give up then (STRATA_ETIMEOUT); 0: never */
+	strata_stmt_done done;
+	void *done_ud;
+	strata_stmt *fl_prev, *fl_next;
 };
 
 struct strata_db {
@@ -50,6 +57,13 @@ struct strata_db {
 	strata_stmt **buckets;
 	size_t nbuckets;
 	strata_stmt *lru_head, *lru_tail; /* idle entries, most recent first */
+	/* non-blocking (strata_open_async, src/db/async.c) */
+	bool async;
+	bool async_dead;		/* connecting timed out, or the connection broke */
+	int64_t connect_deadline_us;	/* while connecting */
+	strata_stmt *flight;		/* statements in flight, oldest first */
+	strata_stmt *flight_tail;
+	int pending;
 };
 
 /* Rewrite `?` placeholders to $1..$n (PostgreSQL), leaving literals,
@@ -58,6 +72,12 @@ struct strata_db {
  * receives the count.  `out` NULL: only check (SQLite).  STRATA_OK,
  * STRATA_EINVAL (the SQL writes $1 itself), STRATA_ENOMEM. */
 int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, int *nparams);
+
+/* strata_open() and strata_open_async(). */
+int strata__db_open(strata_db **out, const char *url, const strata_open_options *opts, bool async);
+
+/* A statement in flight is finalized or reset: forget it (no callback). */
+void strata__async_forget(strata_stmt *s);
 
 /* Statements for the library's own use (no cache, no hook). */
 void strata__stmt_cache_clear(strata_db *db);

@@ -212,6 +212,8 @@ void strata_finalize(strata_stmt *s)
 	if (!s)
 		return;
 	strata_db *db = s->db;
+	if (s->in_flight)
+		strata__async_forget(s);
 	finish_running(s, STRATA_OK);
 	if (!s->cached || db->drv->is_broken(db->conn)) {
 		if (s->cached) {
@@ -234,6 +236,8 @@ int strata_reset(strata_stmt *s)
 {
 	if (!s)
 		return strata__error_set(STRATA_EINVAL, "strata_reset: stmt is NULL");
+	if (s->in_flight)
+		strata__async_forget(s);
 	finish_running(s, STRATA_OK);
 	s->db->drv->reset(s->drv);
 	s->has_row = false;

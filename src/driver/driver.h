@@ -52,6 +52,13 @@ typedef struct strata__tool {
 	const char *const *env;	  /* "NAME=VALUE" entries that win over the connection's and ours; NULL: none */
 } strata__tool;
 
+/* A non-blocking statement finished (see strata__driver.process). */
+typedef void (*strata__done_fn)(void *tag, int status);
+
+/* What a non-blocking connection waits for (as in <strata/async.h>). */
+#define STRATA__WANT_READ 1u
+#define STRATA__WANT_WRITE 2u
+
 /* One cell of a row, as a driver hands it over.  Pointers are borrowed. */
 typedef struct strata__cell {
 	int64_t i;
@@ -117,6 +124,28 @@ typedef struct strata__driver {
 	 * STRATA_ENOMEM.
 	 */
 	int (*run_tool)(void *conn, const strata__tool *tool);
+
+	/*
+	 * Non-blocking use (PostgreSQL; NULL where the backend has none).
+	 * open_async starts connecting and returns at once.  send queues a
+	 * bound statement: it goes out as soon as the connection is up, in a
+	 * pipeline sync section of its own, and finishes inside process, which
+	 * calls done(tag, status) for each statement that finished: STRATA_OK
+	 * with its result in the statement (step reads the rows), or a failure
+	 * with the error set.  process returns STRATA_ECONNECT (error set)
+	 * when the connection broke; every statement in flight has then been
+	 * finished with that failure.  want says what to wait for (fd -1:
+	 * nothing).  abandon drops a sent statement: no done call, its result
+	 * is discarded when it comes; with cancel_server the server is asked
+	 * to stop it when it is the one running.  connecting is true until
+	 * the connection is up (or failed).
+	 */
+	int (*open_async)(void **conn, const strata__url *url, const strata__conn_config *cfg);
+	int (*send)(void *stmt, void *tag);
+	void (*want)(void *conn, int *fd, unsigned *events);
+	int (*process)(void *conn, unsigned revents, strata__done_fn done);
+	void (*abandon)(void *stmt, bool cancel_server);
+	bool (*connecting)(void *conn);
 } strata__driver;
 
 extern const strata__driver strata__sqlite_driver;

@@ -20,7 +20,7 @@
 #include "core/error.h"
 #include "core/redact.h"
 #include "driver/driver.h"
-#include "driver/pq.h"
+#include "driver/postgres.h"
 
 /* OIDs from pg_type.h (stable across versions). */
 enum {
@@ -45,37 +45,6 @@ enum {
 	OID_JSONB = 3802
 };
 
-typedef struct pg_conn {
-	PGconn *pg;
-	bool pgbouncer;
-	bool broken;
-	int64_t changes;
-	unsigned long next_name;
-	char version[32];
-} pg_conn;
-
-typedef struct pg_param {
-	char *value; /* NULL: SQL NULL */
-	int len;
-	int format; /* 0 text, 1 binary */
-	unsigned int oid;
-	char inline_buf[48];
-} pg_param;
-
-typedef struct pg_stmt {
-	pg_conn *conn;
-	char *sql;
-	char name[32]; /* "" when unnamed */
-	int nparams;
-	pg_param *params;
-	const char **values;
-	int *lengths, *formats;
-	unsigned int *oids;
-	PGresult *res;
-	int row, nrows;
-	bool started;
-	unsigned char *blob; /* the last unescaped bytea */
-} pg_stmt;
 
 /* ---- errors ---- */
 
@@ -246,43 +215,20 @@ static int pg_open(void **out, const strata__url *url, const strata__conn_config
 	if (!c)
 		return strata__error_nomem();
 	c->pgbouncer = cfg->pgbouncer;
-	char timeout[16];
-	snprintf(timeout, sizeof timeout, "%d", cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10);
-	/* later keywords win over the URL's, so the URL's connect_timeout must come last */
-	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
-	const char *vals[] = { timeout, "strata", url->conninfo, NULL };
-	c->pg = PQconnectdbParams(keys, vals, 1);
+	strata__pg_params params;
+	strata__pg_connect_params(&params, url, cfg);
+	c->pg = PQconnectdbParams(params.keys, params.vals, 1);
 	if (!c->pg) {
 		free(c);
 		return strata__error_nomem();
 	}
 	if (PQstatus(c->pg) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(c->pg);
-		int status = STRATA_ECONNECT;
-		if (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
-		    strstr(m, "authentication failed"))
-			status = STRATA_EAUTH;
-		else if (strstr(m, "invalid") && strstr(m, "URI"))
-			status = STRATA_EINVAL;
-		else if (strstr(m, "invalid connection option") || strstr(m, "invalid sslmode") ||
-			 strstr(m, "invalid port") || strstr(m, "invalid integer value"))
-			status = STRATA_EINVAL;
-		/* libpq may quote the URL, or a piece of it without its key */
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", m);
-		strata__redact_values(msg, sizeof msg, url->conninfo);
-		strata__error_set_db(status, 0, status == STRATA_EAUTH ? "28P01" : "08001", NULL,
-				     "cannot connect to PostgreSQL: %s", msg);
+		int status = strata__pg_connect_failed(c->pg, url->conninfo);
 		PQfinish(c->pg);
 		free(c);
 		return status;
 	}
-	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
-	const char *sv = PQparameterStatus(c->pg, "server_version");
-	snprintf(c->version, sizeof c->version, "%s", sv ? sv : "unknown");
-	char *sp = strchr(c->version, ' ');
-	if (sp)
-		*sp = '\0';
+	strata__pg_connected(c);
 	/* one round trip: UTC and ISO dates so timestamps read back the same everywhere */
 	PGresult *r = PQexec(c->pg, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'");
 	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -302,6 +248,7 @@ static void pg_close(void *conn)
 	pg_conn *c = conn;
 	if (!c)
 		return;
+	strata__pg_async_free(c);
 	PQfinish(c->pg);
 	free(c);
 }
@@ -320,6 +267,9 @@ static bool pg_is_broken(void *conn)
 static int pg_exec(void *conn, const char *sql, int64_t deadline)
 {
 	pg_conn *c = conn;
+	if (c->async)
+		return strata__error_set(STRATA_EMISUSE, "the connection is non-blocking: it runs statements started "
+							 "with strata_stmt_start() only");
 	if (pg_is_broken(c))
 		return conn_error(c, "connection is broken");
 	if (!PQsendQuery(c->pg, sql))
@@ -366,6 +316,7 @@ static void pg_finalize(void *stmt)
 	pg_stmt *s = stmt;
 	if (!s)
 		return;
+	strata__pg_async_detach(s);
 	PQclear(s->res);
 	PQfreemem(s->blob);
 	if (s->name[0] && !pg_is_broken(s->conn)) {
@@ -411,7 +362,8 @@ static int pg_prepare(void *conn, const char *sql, int nparams, bool cacheable, 
 		if (!s->params || !s->values || !s->lengths || !s->formats || !s->oids)
 			goto nomem;
 	}
-	if (cacheable && !c->pgbouncer) {
+	/* non-blocking connections send everything unnamed (a prepare would be a round trip) */
+	if (cacheable && !c->pgbouncer && !c->async) {
 		snprintf(s->name, sizeof s->name, "strata_%lu", ++c->next_name);
 		if (!PQsendPrepare(c->pg, s->name, sql, 0, NULL)) {
 			result_error(c, NULL);
@@ -529,10 +481,15 @@ static int pg_step(void *stmt, int64_t deadline)
 	pg_stmt *s = stmt;
 	pg_conn *c = s->conn;
 	if (s->started) {
+		if (s->failed) /* a non-blocking statement's failure, said again */
+			return s->res ? result_error(c, s->res) : conn_error(c, "the connection broke");
 		if (++s->row < s->nrows)
 			return STRATA_ROW;
 		return STRATA_DONE;
 	}
+	if (c->async)
+		return strata__error_set(STRATA_EMISUSE, "the connection is non-blocking: start statements with "
+							 "strata_stmt_start()");
 	if (pg_is_broken(c))
 		return conn_error(c, "connection is broken");
 	s->started = true;
@@ -567,6 +524,8 @@ static int pg_step(void *stmt, int64_t deadline)
 static void pg_reset(void *stmt)
 {
 	pg_stmt *s = stmt;
+	strata__pg_async_detach(s);
+	s->failed = false;
 	PQclear(s->res);
 	s->res = NULL;
 	PQfreemem(s->blob);
@@ -700,4 +659,77 @@ const strata__driver strata__postgres_driver = {
 	.column = pg_column,
 	.native = pg_native,
 	.run_tool = strata__pg_run_tool,
+	.open_async = strata__pg_open_async,
+	.send = strata__pg_send,
+	.want = strata__pg_want,
+	.process = strata__pg_process,
+	.abandon = strata__pg_abandon,
+	.connecting = strata__pg_connecting,
 };
+
+/* ---- shared with the non-blocking side (driver/pg_async.c) ---- */
+
+int strata__pg_result_error(pg_conn *c, const PGresult *r)
+{
+	return result_error(c, r);
+}
+
+int strata__pg_conn_error(pg_conn *c, const char *what)
+{
+	return conn_error(c, what);
+}
+
+bool strata__pg_result_ok(const PGresult *r)
+{
+	return result_ok(r);
+}
+
+int64_t strata__pg_cmd_tuples(const PGresult *r)
+{
+	return cmd_tuples(r);
+}
+
+void strata__pg_connect_params(strata__pg_params *p, const strata__url *url, const strata__conn_config *cfg)
+{
+	snprintf(p->timeout, sizeof p->timeout, "%d", cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10);
+	/* later keywords win over the URL's, so the URL's connect_timeout must come last */
+	p->keys[0] = "connect_timeout";
+	p->keys[1] = "fallback_application_name";
+	p->keys[2] = "dbname";
+	p->keys[3] = NULL;
+	p->vals[0] = p->timeout;
+	p->vals[1] = "strata";
+	p->vals[2] = url->conninfo;
+	p->vals[3] = NULL;
+}
+
+int strata__pg_connect_failed(PGconn *pg, const char *conninfo)
+{
+	const char *m = PQerrorMessage(pg);
+	int status = STRATA_ECONNECT;
+	if (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
+	    strstr(m, "authentication failed"))
+		status = STRATA_EAUTH;
+	else if (strstr(m, "invalid") && strstr(m, "URI"))
+		status = STRATA_EINVAL;
+	else if (strstr(m, "invalid connection option") || strstr(m, "invalid sslmode") ||
+		 strstr(m, "invalid port") || strstr(m, "invalid integer value"))
+		status = STRATA_EINVAL;
+	/* libpq may quote the URL, or a piece of it without its key */
+	char msg[1024];
+	snprintf(msg, sizeof msg, "%s", m);
+	if (conninfo)
+		strata__redact_values(msg, sizeof msg, conninfo);
+	return strata__error_set_db(status, 0, status == STRATA_EAUTH ? "28P01" : "08001", NULL,
+				    "cannot connect to PostgreSQL: %s", msg);
+}
+
+void strata__pg_connected(pg_conn *c)
+{
+	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
+	const char *sv = PQparameterStatus(c->pg, "server_version");
+	snprintf(c->version, sizeof c->version, "%s", sv ? sv : "unknown");
+	char *sp = strchr(c->version, ' ');
+	if (sp)
+		*sp = '\0';
+}

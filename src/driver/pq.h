@@ -23,7 +23,8 @@
 	X(PQgetlength) X(PQgetvalue) X(PQisBusy) X(PQnfields) X(PQntuples) X(PQparameterStatus)        \
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQuery) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)    \
-	X(PQunescapeBytea)
+	X(PQunescapeBytea) X(PQconnectStartParams) X(PQconnectPoll) X(PQsetnonblocking) X(PQflush)        \
+	X(PQenterPipelineMode) X(PQpipelineSync)
 // clang-format on
 
 #define STRATA__PQ_MEMBER(f) __typeof__(f) *f;
@@ -79,6 +80,18 @@ int strata__pq_load(void);
 #define PQsocket strata__pq.PQsocket
 #define PQstatus strata__pq.PQstatus
 #define PQunescapeBytea strata__pq.PQunescapeBytea
+#define PQconnectStartParams strata__pq.PQconnectStartParams
+#define PQconnectPoll strata__pq.PQconnectPoll
+#define PQsetnonblocking strata__pq.PQsetnonblocking
+#define PQflush strata__pq.PQflush
+#define PQenterPipelineMode strata__pq.PQenterPipelineMode
+#define PQpipelineSync strata__pq.PQpipelineSync
+#define PQconnectStartParams strata__pq.PQconnectStartParams
+#define PQconnectPoll strata__pq.PQconnectPoll
+#define PQsetnonblocking strata__pq.PQsetnonblocking
+#define PQflush strata__pq.PQflush
+#define PQenterPipelineMode strata__pq.PQenterPipelineMode
+#define PQpipelineSync strata__pq.PQpipelineSync
 /* a function in the list without its #define above fails to compile here */
 #define STRATA__PQ_STR(x) #x
 #define STRATA__PQ_XSTR(x) STRATA__PQ_STR(x)

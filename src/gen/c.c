@@ -117,9 +117,10 @@ int strata_gen_c(const strata_schema *schema, const char *schema_text, const str
 		return strata__error_set(STRATA_EINVAL, "strata_gen_c: schema is NULL");
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != STRATA_GEN_OPTIONS_VERSION)
+	if (opts->version != STRATA_GEN_OPTIONS_VERSION && opts->version != 1)
 		return strata__error_set(STRATA_EINVAL, "strata_gen_c: options version %u is not %d", opts->version,
 					 STRATA_GEN_OPTIONS_VERSION);
+	bool nonblocking = opts->version >= 2 && opts->nonblocking;
 	const char *basename = opts->basename && *opts->basename ? opts->basename : "db";
 	gmodel m;
 	int rc = strata__gen_model_build(&m, schema, opts->prefix);
@@ -133,7 +134,7 @@ int strata_gen_c(const strata_schema *schema, const char *schema_text, const str
 		return rc;
 	}
 	strata_buf h = STRATA_BUF_INIT, c = STRATA_BUF_INIT;
-	gen_emitter e = { &h, STRATA_OK, &m, m.prefix, &tm };
+	gen_emitter e = { &h, STRATA_OK, &m, m.prefix, &tm, nonblocking };
 	char guard[256];
 	size_t gl = 0;
 	for (const char *p = m.prefix; *p && gl < 100; p++)

@@ -321,7 +321,11 @@ void strata__gen_get(gen_emitter *e, const gtable *g)
 	strata__gen_table_vars(e, g, &v);
 	strata__gen_var_bool(&v, "variant", g->variant);
 	bind_keys_var(e, g, &v);
+	strata__gen_block(e, &v, "get_bind");
+	strata__gen_block(e, &v, "get_read");
 	strata__gen_render(e, "get", &v);
+	if (e->nonblocking)
+		strata__gen_render(e, "get_async", &v);
 	strata__gen_vars_free(&v);
 }
 

@@ -259,6 +259,15 @@ void strata__gen_block_end(strata__gen_vars *v, const char *name, gen_emitter *s
 	strata__buf_free(buf);
 }
 
+void strata__gen_block(const gen_emitter *e, strata__gen_vars *v, const char *name)
+{
+	gen_emitter sub;
+	strata_buf buf;
+	strata__gen_block_begin(e, &sub, &buf);
+	strata__gen_render(&sub, name, v);
+	strata__gen_block_end(v, name, &sub, &buf);
+}
+
 /* ---- template files ---- */
 
 static bool line_is(const char *p, const char *end, const char *word)

@@ -106,6 +106,7 @@ typedef struct strata__gen_emitter {
 	const gmodel *m;
 	const char *P;			/* the prefix of generated names */
 	const strata__gen_tmpls *tm;
+	bool nonblocking;		/* also the non-blocking variants (async.tmpl) */
 } strata__gen_emitter;
 
 typedef strata__gen_emitter gen_emitter;
@@ -128,6 +129,8 @@ void strata__gen_render(gen_emitter *e, const char *name, const strata__gen_vars
  */
 void strata__gen_block_begin(const gen_emitter *e, gen_emitter *sub, strata_buf *buf);
 void strata__gen_block_end(strata__gen_vars *v, const char *name, gen_emitter *sub, strata_buf *buf);
+/* Expand template `name` with `v` into the block placeholder of the same name in `v`. */
+void strata__gen_block(const gen_emitter *e, strata__gen_vars *v, const char *name);
 
 /* `s` upper-cased into buf (names are at most 63 bytes; longer ones are cut). */
 void strata__gen_upper(char *buf, size_t cap, const char *s);

@@ -122,7 +122,11 @@ void strata__gen_list_fns(gen_emitter *e, const gtable *g)
 {
 	strata__gen_vars v = STRATA__GEN_VARS_INIT;
 	list_vars(e, g, &v);
+	strata__gen_block(e, &v, "list_build");
+	strata__gen_block(e, &v, "list_read");
 	strata__gen_render(e, "list", &v);
 	strata__gen_render(e, "count", &v);
+	if (e->nonblocking)
+		strata__gen_render(e, "list_async", &v);
 	strata__gen_vars_free(&v);
 }

@@ -163,6 +163,8 @@ static void emit_table_protos(gen_emitter *e, const gtable *g)
 	strata__gen_var_bool(&v, "updated_at", g->updated_at != NULL);
 	rel_vars(g, &v);
 	strata__gen_render(e, "table_protos", &v);
+	if (e->nonblocking)
+		strata__gen_render(e, "protos_async", &v);
 	strata__gen_vars_free(&v);
 }
 
@@ -177,6 +179,8 @@ static void emit_variant_protos(gen_emitter *e, const gtable *g)
 		strata__gen_table_vars(e, &var, &v);
 		strata__gen_var(&v, "variant", g->t->unscoped[u]);
 		strata__gen_render(e, "variant_protos", &v);
+		if (e->nonblocking)
+			strata__gen_render(e, "protos_async", &v);
 		strata__gen_vars_free(&v);
 		free(fn);
 	}
