@@ -531,3 +531,31 @@ ASYNC_TEST(generated_variants_match_the_blocking_functions)
 	strata_close(blocking);
 	(void)pgbouncer;
 }
+
+/* ---- the libuv example server under a bounded load ---- */
+
+/*
+ * examples/async_server driven by its load generator on loopback: 64
+ * clients, 1,500 requests, each answer checked for exactly its owner's
+ * tasks (async_load exits non-zero otherwise, or when the server does not
+ * stop cleanly); both the non-blocking mode (2 connections) and the
+ * worker-thread mode.
+ */
+static void drive_example(const char *url, const char *mode)
+{
+	setenv("DATABASE_URL", url, 1);
+	char *out = NULL;
+	int st = test_run_cmd(&out, "%s --server %s --mode %s --connections 2 --concurrency 64 --requests 1500 --seconds 60",
+			      ASYNC_LOAD_BIN, ASYNC_SERVER_BIN, mode);
+	unsetenv("DATABASE_URL");
+	cr_assert_eq(st, 0, "async_load --mode %s failed: %s", mode, out);
+	cr_assert(strstr(out, "requests 1500 ok 1500 bad 0"), "%s", out);
+	free(out);
+}
+
+ASYNC_TEST(example_server_under_load)
+{
+	drive_example(url, "async");
+	drive_example(url, "threads");
+	(void)pgbouncer;
+}
