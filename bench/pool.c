@@ -212,6 +212,117 @@ static void bench_backend(const char *name, const char *url, double seconds)
 	drop_table(url);
 }
 
+/* ---- 3. reads with a streaming replica ---- */
+
+static char read_sql[160];
+
+static int sum_rows(strata_db *db, void *arg)
+{
+	int64_t v;
+	(void)arg;
+	return strata_query_int64(db, &v, read_sql, NULL, 0);
+}
+
+struct reader {
+	strata_pool *pool;
+	double until;
+	long done, failed;
+};
+
+static void *read_tx_thread(void *arg)
+{
+	struct reader *r = arg;
+	strata_tx_options ro = STRATA_TX_OPTIONS_INIT;
+	ro.read_only = true;
+	while (now_s() < r->until)
+		for (int k = 0; k < 16; k++) {
+			if (strata_pool_transact(r->pool, sum_rows, NULL, &ro) == STRATA_OK)
+				r->done++;
+			else
+				r->failed++;
+		}
+	return NULL;
+}
+
+/* Read-only transactions per second through a pool of 8 + 8 on `url`, with `replicas` ("" for none). */
+static double read_throughput(const char *url, const char *replicas, int threads, double seconds, long *failed,
+			      uint64_t *on_replica_pct)
+{
+	strata_pool_options o = STRATA_POOL_OPTIONS_INIT;
+	o.size = 8;
+	o.max_overflow = 8;
+	o.timeout_ms = 60000;
+	o.replica_urls = replicas;
+	strata_pool *pool;
+	if (strata_pool_open(&pool, url, &o) != STRATA_OK)
+		die("pool open");
+	if (*replicas) {
+		/* the first check of the monitor marks the replica usable */
+		strata_pool_replica_metrics m = STRATA_POOL_REPLICA_METRICS_INIT;
+		for (int i = 0; i < 500 && strata_pool_replica_stats(pool, 0, &m) == STRATA_OK && m.state != STRATA_REPLICA_UP;
+		     i++)
+			usleep(10000);
+	}
+	struct reader r[32];
+	pthread_t t[32];
+	double t0 = now_s();
+	for (int i = 0; i < threads; i++) {
+		r[i] = (struct reader){ pool, t0 + seconds, 0, 0 };
+		pthread_create(&t[i], NULL, read_tx_thread, &r[i]);
+	}
+	long done = 0;
+	*failed = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		done += r[i].done;
+		*failed += r[i].failed;
+	}
+	double el = now_s() - t0;
+	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
+	strata_pool_stats(pool, &m);
+	/* the share of the transactions that ran on the replica */
+	*on_replica_pct = done > 0 ? m.reads_replica * 100 / (uint64_t)done : 0;
+	strata_pool_close(pool);
+	return (double)done / el;
+}
+
+static void bench_replicas(const char *primary, const char *replica, double seconds)
+{
+	setup_table(primary, 64);
+	snprintf(read_sql, sizeof read_sql, "SELECT sum(n) FROM %s", table);
+	/* the table reaches the replica before anything reads it there */
+	strata_db *db;
+	if (strata_open(&db, replica, NULL) != STRATA_OK)
+		die("open replica");
+	for (int i = 0; i < 500 && sum_rows(db, NULL) != STRATA_OK; i++)
+		usleep(10000);
+	strata_close(db);
+	printf("\nPostgreSQL with a streaming replica on the same machine: read-only transactions per second "
+	       "(BEGIN READ ONLY; SELECT sum over 64 rows; COMMIT), %.1f s each\n",
+	       seconds);
+	printf("| threads | primary alone | primary + replica | served by the replica | ratio |\n| ---: | ---: | ---: | ---: | ---: |\n");
+	static const int counts[] = { 1, 8, 32 };
+	double worst = 1e9;
+	for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+		long f1, f2;
+		uint64_t r1, r2;
+		double a = read_throughput(primary, "", counts[i], seconds, &f1, &r1);
+		double b = read_throughput(primary, replica, counts[i], seconds, &f2, &r2);
+		printf("| %d | %.0f | %.0f | %llu%% | %.2fx |", counts[i], a, b, (unsigned long long)r2, a > 0 ? b / a : 0);
+		if (f1 || f2)
+			printf(" failures: %ld / %ld", f1, f2);
+		printf("\n");
+		fflush(stdout);
+		if (a > 0 && b / a < worst)
+			worst = b / a;
+	}
+	printf("\n| target | result |\n| --- | --- |\n");
+	printf("| reads through the replica at least 0.8x the primary alone (one machine: routing overhead, not scale) "
+	       "| %s (worst %.2fx) |\n",
+	       worst >= 0.8 ? "met" : "not met", worst);
+	drop_table(primary);
+}
+
 /* ---- --check: the stress test as a plain program ---- */
 
 #define CHECK_THREADS 16
@@ -441,6 +552,12 @@ int main(int argc, char **argv)
 		bench_backend("SQLite (WAL file)", sqlite_url, seconds);
 		if (pg && *pg)
 			bench_backend("PostgreSQL", pg, seconds);
+		const char *rp = getenv("STRATA_TEST_REPLICA_PRIMARY_URL"), *rr = getenv("STRATA_TEST_REPLICA_URL");
+		if (rp && *rp && rr && *rr)
+			bench_replicas(rp, rr, seconds);
+		else
+			printf("\n(no replica benchmark: set STRATA_TEST_REPLICA_PRIMARY_URL and STRATA_TEST_REPLICA_URL, "
+			       "e.g. from scripts/pg-test-server start and replica-start)\n");
 	}
 	static const char *const files[] = { "bench.db", "bench.db-wal", "bench.db-shm" };
 	for (size_t i = 0; i < 3; i++) {
