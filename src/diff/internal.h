@@ -149,6 +149,13 @@ int strata__diff_views_drop(strata__diff_ctx *c);
 /* New views, and those dropped above that `b` has, created (creation order); materialized views' indexes. */
 int strata__diff_views_create(strata__diff_ctx *c);
 
+/* ---- objects.c ---- */
+
+/* Extensions, domains, sequences and functions made or altered, changed triggers dropped (before tables change). */
+int strata__diff_objects_before(strata__diff_ctx *c);
+/* Triggers made, sequence owners set, and what `b` no longer has dropped (after tables and views). */
+int strata__diff_objects_after(strata__diff_ctx *c);
+
 /* ---- sqlite.c ---- */
 
 /* SQLite must rebuild ta to make it tb. */

@@ -45,7 +45,7 @@ static int diff_all(strata__diff_ctx *c)
 	const strata_schema *a = c->a, *b = c->b;
 	if (c->pg && (rc = strata__diff_pg_enums_before(c)))
 		return rc;
-	if ((rc = strata__diff_views_drop(c)))
+	if ((rc = strata__diff_views_drop(c)) || (rc = strata__diff_objects_before(c)))
 		return rc;
 	/* Table renames. */
 	for (int i = 0; i < b->ntables; i++) {
@@ -124,7 +124,9 @@ static int diff_all(strata__diff_ctx *c)
 		    (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
-	return strata__diff_views_create(c);
+	if ((rc = strata__diff_views_create(c)))
+		return rc;
+	return strata__diff_objects_after(c);
 }
 
 /* Run one direction; the SQL is the prelude (when needed) and the statements. */

@@ -327,7 +327,7 @@ int strata__inspect_finish(strata_schema *s)
 	for (int i = 0; i < s->nviews; i++)
 		if (strata__view_depends(s, &s->views[i]))
 			return STRATA_ENOMEM;
-	if (strata__views_order(s))
+	if (strata__views_order(s) || strata__schema_sort_objects(s))
 		return STRATA_ENOMEM;
 	return strata__schema_relations(s);
 }

@@ -25,6 +25,9 @@ int strata__inspect_unmanaged(strata_schema *s, const char *kind, const char *na
 /* An expression without the one pair of parentheses around all of it, if any (into the arena). */
 char *strata__inspect_unparen(strata_schema *s, const char *expr);
 
+/* Extensions, domains, sequences, functions, and what is not modelled, of schema `nsp` (pg_objects.c). */
+int strata__inspect_pg_objects(strata_db *db, strata_schema *s, const char *nsp);
+
 /* A text column of the current row, or NULL when it is NULL. */
 const char *strata__inspect_text(strata_stmt *st, int col);
 

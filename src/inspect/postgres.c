@@ -190,9 +190,11 @@ static const char q_view_deps[] =
 	"WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid "
 	"AND n.nspname = ? AND v.relkind IN ('v', 'm') ORDER BY 1, 2, 3";
 
+/* Triggers (not a partition's copy of its parent's): the definition, its md5 and the comment. */
 static const char q_triggers[] =
-	"SELECT tg.tgname::text, tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid")
-	"AND NOT tg.tgisinternal AND tg.tgparentid = 0";
+	"SELECT tg.tgname::text, pg_get_triggerdef(tg.oid), md5(pg_get_triggerdef(tg.oid)), obj_description(tg.oid, 'pg_trigger'), "
+	"tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid") "AND NOT tg.tgisinternal AND tg.tgparentid = 0 "
+	"ORDER BY tg.tgrelid, tg.tgname";
 
 /* Tables: comment, partition key, parent and bound of a partition, the parent of an INHERITS child. */
 static const char q_tables[] =
@@ -467,13 +469,23 @@ static int view_dep_row(reader *r, int vi, strata_stmt *st)
 static int trigger_row(reader *r, int ti, strata_stmt *st)
 {
 	strata_table *t = &r->s->tables[ti];
-	const char *name = strata__inspect_text(st, 0);
+	const char *name = strata__inspect_text(st, 0), *def = strata__inspect_text(st, 1);
 	for (int j = 0; name && j < t->ncolumns; j++) {
 		char want[160];
 		strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
-		if (strcmp(want, name) == 0)
+		if (strcmp(want, name) == 0) {
 			t->columns[j].auto_update = true;
+			return STRATA_OK; /* Strata's own */
+		}
 	}
+	if (!name || !def)
+		return STRATA_OK;
+	/* Another trigger: kept as its CREATE TRIGGER (as written when Strata made it). */
+	const char *written = strata__inspect_written(strata__inspect_text(st, 3), strata__inspect_text(st, 2));
+	strata_trigger *tg = strata__push(r->s, &r->s->triggers, &r->s->ntriggers, sizeof *tg);
+	if (!tg || !(tg->name = strata__sdup(r->s, name)) || !(tg->table = t->name) ||
+	    !(tg->sql = strata__sdup(r->s, written ? written : def)))
+		return STRATA_ENOMEM;
 	return STRATA_OK;
 }
 
@@ -490,7 +502,7 @@ static int read_tables(strata_db *db, strata_schema *s, const char **oids, const
 		spot_serial(&s->tables[i]);
 	if ((rc = each_row(db, &r, q_indexes, nsp, IX_OID, oids, n, index_row)))
 		return rc;
-	return each_row(db, &r, q_triggers, nsp, 1, oids, n, trigger_row);
+	return each_row(db, &r, q_triggers, nsp, 4, oids, n, trigger_row);
 }
 
 /* Views and materialized views, with what they read and a materialized view's indexes. */
@@ -584,9 +596,9 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 		goto out;
 	strata_finalize(st);
 	st = NULL;
-	if ((rc = read_tables(db, s, oids, nsp)))
+	if ((rc = read_tables(db, s, oids, nsp)) || (rc = read_views(db, s, nsp)))
 		goto out;
-	rc = read_views(db, s, nsp);
+	rc = strata__inspect_pg_objects(db, s, nsp);
 out:
 	strata_finalize(st);
 	return rc;

@@ -823,17 +823,26 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 		if ((rc = read_table(db, s, t, sqls[i])))
 			goto out;
 	}
-	/* Strata's auto_update triggers. */
-	if ((rc = strata_prepare(&st, db, "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'")))
+	/* Strata's auto_update triggers; any other is kept as its CREATE TRIGGER. */
+	if ((rc = strata_prepare(&st, db, "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
-		const char *name = strata__inspect_text(st, 0), *tbl = strata__inspect_text(st, 1);
+		const char *name = strata__inspect_text(st, 0), *tbl = strata__inspect_text(st, 1), *sql = strata__inspect_text(st, 2);
 		strata_table *t = (strata_table *)strata_schema_table(s, tbl);
+		bool own = false;
 		for (int j = 0; t && name && j < t->ncolumns; j++) {
 			char want[160];
 			strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
 			if (strcmp(want, name) == 0)
-				t->columns[j].auto_update = true;
+				t->columns[j].auto_update = own = true;
+		}
+		if (own || !name || !tbl || !sql || strata__inspect_skip_table(o, tbl))
+			continue;
+		strata_trigger *tg = strata__push(s, &s->triggers, &s->ntriggers, sizeof *tg);
+		if (!tg || !(tg->name = strata__sdup(s, name)) || !(tg->table = strata__sdup(s, tbl)) ||
+		    !(tg->sql = strata__sdup(s, sql))) {
+			rc = STRATA_ENOMEM;
+			goto out;
 		}
 	}
 	if (rc == STRATA_DONE)

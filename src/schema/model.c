@@ -335,6 +335,19 @@ int strata__default_eq(const strata_default *a, const strata_default *b)
 	return a->kind == b->kind && streq0(a->text, b->text);
 }
 
+/* nextval('s') and nextval('s'::regclass), as PostgreSQL prints it back, are the same default. */
+static bool same_nextval(const char *x, const char *y)
+{
+	static const char cast[] = "::regclass)";
+	if (strncmp(x, "nextval('", 9) != 0 || strncmp(y, "nextval('", 9) != 0)
+		return false;
+	for (x += 9, y += 9; *x && *x == *y; x++, y++)
+		;
+	if (strcmp(x, cast) == 0)
+		return strcmp(y, ")") == 0;
+	return strcmp(y, cast) == 0 && strcmp(x, ")") == 0;
+}
+
 bool strata__default_same(const strata_coltype *t, const strata_default *a, const strata_default *b)
 {
 	if (strata__default_eq(a, b))
@@ -345,6 +358,8 @@ bool strata__default_same(const strata_coltype *t, const strata_default *a, cons
 	bool num_b = b->kind == STRATA_DEFAULT_INT || b->kind == STRATA_DEFAULT_NUMBER;
 	if (num_a && num_b && (t->kind == STRATA_T_FLOAT || t->kind == STRATA_T_DECIMAL))
 		return strtod(a->text, NULL) == strtod(b->text, NULL);
+	if (a->kind == STRATA_DEFAULT_RAW && b->kind == STRATA_DEFAULT_RAW)
+		return same_nextval(a->text, b->text);
 	if (a->kind != STRATA_DEFAULT_STRING || b->kind != STRATA_DEFAULT_STRING)
 		return false;
 	switch (t->kind) {

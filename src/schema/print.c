@@ -616,6 +616,14 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 			break;
 		sep = true;
 	}
+	/* What the database holds that the file does not say: comments, so a reader knows (never parsed back). */
+	for (int i = 0; !rc && i < s->nunmanaged; i++) {
+		const strata_unmanaged *u = &s->unmanaged[i];
+		if ((i == 0 && sep && (rc = strata__buf_putc(&b, '\n'))) ||
+		    (rc = strata__buf_printf(&b, "// unmanaged: %s %s", u->kind, u->name)) ||
+		    (u->detail && (rc = strata__buf_printf(&b, " (%s)", u->detail))) || (rc = strata__buf_putc(&b, '\n')))
+			break;
+	}
 	free(eorder);
 	free(torder);
 	strata_schema_free(tmp);
