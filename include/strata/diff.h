@@ -65,8 +65,9 @@ typedef struct strata_plan {
 	char *up_nontx;		/* PostgreSQL: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT; or NULL */
 	char *down_nontx;
 	bool destructive;	/* some change can lose data */
-	bool up_own_tx;		/* SQLite rebuilds: `up` opens its own transaction (run it as transaction:false) */
-	bool down_own_tx;
+	bool up_own_tx;		/* SQLite rebuilds: `up` needs foreign keys off around its transaction (a
+				 * `-- migrate:up foreign_keys:off` section; the SQL has no transaction control) */
+	bool down_own_tx;	/* the same for `down` */
 	char *up_pre;		/* PostgreSQL: enum values a default of `up` uses, committed first
 				   (transaction:false, before `up`); NULL when none.  Its down is in `down`. */
 } strata_plan;

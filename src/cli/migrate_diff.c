@@ -174,7 +174,8 @@ int cmd_migrate_diff(int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		printf("-- migrate:up\n%s\n-- migrate:down\n%s", plan->up, plan->down);
+		printf("-- migrate:up%s\n%s\n-- migrate:down%s\n%s", plan->up_own_tx ? " foreign_keys:off" : "", plan->up,
+		       plan->down_own_tx ? " foreign_keys:off" : "", plan->down);
 		if (plan->up_nontx)
 			printf("\n-- migrate:up transaction:false\n%s\n-- migrate:down transaction:false\n%s", plan->up_nontx,
 			       plan->down_nontx ? plan->down_nontx : "");

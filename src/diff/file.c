@@ -127,12 +127,12 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 	bool main_part = p->up && p->up[0];
 	if (main_part) {
 		if ((rc = strata__buf_printf(&b, "-- migrate:up%s\n-- %s (written by strata migrate diff)\n",
-					     p->up_own_tx ? " transaction:false" : "", message)))
+					     p->up_own_tx ? " foreign_keys:off" : "", message)))
 			goto fail;
 		for (int i = 0; i < p->nchanges && !rc; i++)
 			if (!(p->up_nontx && p->changes[i].kind == STRATA_CHANGE_CREATE_INDEX))
 				rc = strata__buf_printf(&b, "--   %s%s\n", p->changes[i].summary, p->changes[i].destructive ? " (destructive)" : "");
-		if (rc || (rc = strata__buf_printf(&b, "%s\n-- migrate:down%s\n%s", p->up, p->down_own_tx ? " transaction:false" : "",
+		if (rc || (rc = strata__buf_printf(&b, "%s\n-- migrate:down%s\n%s", p->up, p->down_own_tx ? " foreign_keys:off" : "",
 						   p->down ? p->down : "")))
 			goto fail;
 		snprintf(path, sizeof path, "%s/%llu_%s.sql", dir, v++, slug);

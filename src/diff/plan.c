@@ -140,17 +140,15 @@ static int run(const strata_schema *a, const strata_schema *b, strata_backend d,
 	int rc = diff_all(&c);
 	free(c.view_gone);
 	/*
-	 * SQLite's documented rebuild switches foreign keys off, which only works
-	 * outside a transaction: such a section opens its own (transaction:false).
+	 * SQLite's documented rebuild needs foreign keys off, which only works
+	 * outside a transaction: the section says foreign_keys:off and the
+	 * runner switches them off before its BEGIN, checks them before COMMIT
+	 * and keeps sqlite_sequence, all in one transaction with the ledger row.
 	 */
-	if (!rc && c.rebuilt)
-		rc = strata__buf_puts(&full, "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n");
 	if (!rc && c.need_prelude && tx.len)
 		rc = strata__sql_prelude(&full, d, b);
 	if (!rc && tx.len)
 		rc = strata__buf_puts(&full, strata__buf_cstr(&tx));
-	if (!rc && c.rebuilt)
-		rc = strata__buf_puts(&full, "PRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n");
 	if (own_tx)
 		*own_tx = c.rebuilt;
 	if (!rc) {

@@ -97,12 +97,21 @@ static int parse_options(const char *p, const char *e, const char *file, int lin
 			s->transaction = false;
 		else if (wl == 16 && memcmp(w, "transaction:true", 16) == 0)
 			s->transaction = true;
+		else if (wl == 16 && memcmp(w, "foreign_keys:off", 16) == 0)
+			s->fk_off = true, s->fk_col = col;
+		else if (wl == 15 && memcmp(w, "foreign_keys:on", 15) == 0)
+			s->fk_off = false;
+		else if (wl > 13 && memcmp(w, "foreign_keys:", 13) == 0)
+			return strata__error_set_at(STRATA_EPARSE, file, line, col,
+						    "foreign_keys takes on or off, not '%.*s'", (int)(wl - 13), w + 13);
 		else if (wl > 12 && memcmp(w, "transaction:", 12) == 0)
 			return strata__error_set_at(STRATA_EPARSE, file, line, col,
 						    "transaction takes true or false, not '%.*s'", (int)(wl - 12), w + 12);
 		else
 			return strata__error_set_at(STRATA_EPARSE, file, line, col,
-						    "unknown option '%.*s' (the only option is transaction:false)", (int)wl, w);
+						    "unknown option '%.*s' (the options are transaction:false and "
+						    "foreign_keys:off)",
+						    (int)wl, w);
 	}
 	return STRATA_OK;
 }
@@ -176,6 +185,16 @@ int strata__migration_parse(const char *text, size_t len, const char *file, stra
 		cur->len = len - cur->offset;
 	if (!out->up.present)
 		return strata__error_set_at(STRATA_EPARSE, file, 1, 1, "no '-- migrate:up' section");
+	strata__mig_section *fs[] = { &out->up, &out->down, &out->verify };
+	for (int i = 0; i < 3; i++)
+		if (fs[i]->fk_off && (!fs[i]->transaction || fs[i] == &out->verify))
+			return strata__error_set_at(STRATA_EPARSE, file, fs[i]->line, fs[i]->fk_col,
+						    fs[i] == &out->verify
+							    ? "foreign_keys:off is for up and down sections (verify runs with the "
+							      "connection's setting)"
+							    : "foreign_keys:off runs the section in one transaction with foreign keys "
+							      "off around it and checks them before COMMIT; it cannot be combined "
+							      "with transaction:false");
 	if (out->verify.present && !out->verify.transaction)
 		return strata__error_set_at(STRATA_EPARSE, file, out->verify.line, 1,
 					    "verify sections always run in a transaction that is rolled back; "
@@ -212,6 +231,7 @@ static int scan_destructive(strata__migration *f, strata_backend dialect)
 	int rc = strata__sql_split(body, f->up.len, dialect, &pcs, &np);
 	if (rc != STRATA_OK)
 		return rc;
+	f->up_statements = np;
 	for (size_t i = 0; i < np; i++) {
 		char why[64];
 		if (strata__sql_is_destructive(body + pcs[i].offset, pcs[i].len, dialect, why, sizeof why)) {
@@ -243,6 +263,13 @@ static int load_one(const char *dir, const char *base, strata_backend dialect, s
 	rc = strata__migration_parse(f->text, f->text_len, f->path, f);
 	if (rc != STRATA_OK)
 		return rc;
+	if (dialect == STRATA_BACKEND_POSTGRES && (f->up.fk_off || f->down.fk_off)) {
+		const strata__mig_section *s = f->up.fk_off ? &f->up : &f->down;
+		return strata__error_set_at(STRATA_EPARSE, f->path, s->line, s->fk_col,
+					    "foreign_keys:off is for SQLite table rebuilds; PostgreSQL checks foreign keys "
+					    "per statement and cannot switch them off for a session (use DEFERRABLE "
+					    "constraints, or drop and re-add the key)");
+	}
 	rc = strata__sha256_hex(f->text + f->up.offset, f->up.len, f->checksum);
 	if (rc != STRATA_OK)
 		return rc;

@@ -17,6 +17,8 @@ typedef struct strata__mig_section {
 	size_t offset, len; /* the body, within the file's text */
 	int line;	    /* the marker's line; the body starts on the next */
 	bool transaction;   /* false with transaction:false */
+	bool fk_off;	    /* foreign_keys:off (SQLite rebuilds): off around the transaction, checked before COMMIT */
+	int fk_col;	    /* where the option is written, for errors */
 } strata__mig_section;
 
 typedef struct strata__migration {
@@ -27,6 +29,7 @@ typedef struct strata__migration {
 	size_t text_len;
 	strata__mig_section up, down, verify;
 	char checksum[65]; /* SHA-256 of the up section, hex */
+	size_t up_statements; /* statements in the up section */
 	bool destructive;
 	char destructive_why[192];
 } strata__migration;

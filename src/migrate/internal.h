@@ -70,6 +70,8 @@ int strata__mig_check_drift(strata_migrator *m, bool up);
 int strata__mig_prepare_run(strata_migrator *m, bool up);
 /* The files up would apply, up to target, in order; *list is an array of pointers (free()). */
 int strata__mig_pending(strata_migrator *m, const char *target, strata__migration ***list, size_t *n);
+/* An up section without statements is an error (file:line), checked before anything runs. */
+int strata__mig_check_nonempty(strata__migration **list, size_t n);
 /* The applied versions down would revert, newest first (free()). */
 int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strata_migration_info ***list, size_t *n);
 
@@ -88,11 +90,18 @@ const char *strata__piece_text(const strata__section_run *r, size_t i);
 int strata__piece_line(const strata__section_run *r, size_t i);
 /* Run statement i; on failure the error names file:line, the statement and `what` (what it left behind). */
 int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size_t i, const char *what);
-/* SQLite: does the section drop or alter a table (a rebuild that needs foreign keys off)? */
+/* The first two words of statement i, upper-cased ("" when none). */
+void strata__mig_words(strata_migrator *m, const strata__section_run *r, size_t i, char w1[16], char w2[16]);
+/* SQLite: sqlite_sequence saved before a rebuild (*saved: free(), NULL when none) and given back after. */
+int strata__mig_seq_save(strata_migrator *m, char **saved);
+int strata__mig_seq_restore(strata_migrator *m, const char *saved);
+/* SQLite: does the section say foreign_keys:off, or drop or alter a table (a rebuild)? */
 bool strata__mig_rebuilds_table(strata_migrator *m, const strata__section_run *r);
 /* SQLite: rows that break a foreign key now; and an error when more than `before` do. */
 int strata__mig_fk_count(strata_migrator *m, int64_t *n);
 int strata__mig_fk_check(strata_migrator *m, const strata__migration *f, int64_t before);
+/* Switch foreign keys back on, keeping the error of `rc` when it is one; returns the status to go on with. */
+int strata__mig_fk_on(strata_migrator *m, int rc);
 int64_t strata__mig_now_ms(void);
 /* Roll back, keeping the error that caused it. */
 void strata__mig_rollback(strata_db *db);
@@ -101,6 +110,13 @@ void strata__mig_rollback(strata_db *db);
 int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t from);
 int strata__mig_run_loose_down(strata_migrator *m, strata__section_run *r);
 size_t strata__mig_resume_at(const strata__ledger_row *r);
+
+/*
+ * verify.c: run the verify section of `f` (when it has one) inside the
+ * caller's transaction, each statement in a savepoint rolled back; a
+ * failure names file:line and ends with `what` (what became of the migration).
+ */
+int strata__mig_verify_section(strata_migrator *m, strata__migration *f, const char *what);
 
 /* safety.c: the backup before a destructive migration; the schema file after a run. */
 int strata__mig_backup(strata_migrator *m, const char *before_version);

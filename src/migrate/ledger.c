@@ -337,8 +337,13 @@ void strata__migrate_unlock(strata_migrator *m)
 			free(out);
 		}
 	} else {
-		strata_exec_values(m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
-				   (const strata_value[]){ STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host) }, 2, NULL);
+		const strata_value who[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host) };
+		const char *del = "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?";
+		if (strata_exec_values(m->db, del, who, 2, NULL) != STRATA_OK) {
+			/* a section left a transaction open: end it, so the release is not rolled back with it */
+			strata_exec(m->db, "ROLLBACK");
+			strata_exec_values(m->db, del, who, 2, NULL);
+		}
 	}
 	free(m->saved_app_name);
 	m->saved_app_name = NULL;

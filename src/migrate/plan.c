@@ -84,3 +84,15 @@ int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strat
 	*n = k;
 	return STRATA_OK;
 }
+
+int strata__mig_check_nonempty(strata__migration **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i]->up_statements == 0)
+			return strata__error_set_at(STRATA_EMIGRATE, list[i]->path, list[i]->up.line, 1,
+						    "the up section of %s has no statements (an untouched `strata migrate "
+						    "new` template?); write what it should do, or delete the file. Nothing "
+						    "was run",
+						    list[i]->version);
+	return STRATA_OK;
+}

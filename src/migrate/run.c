@@ -23,6 +23,7 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 	bool fk_off = false;
 	int64_t fk_before = 0;
 	int64_t t0 = strata__mig_now_ms();
+	char *seq = NULL;
 	int rc;
 
 	if (!m->opts.dry_run && !m->opts.single_transaction && strata__mig_rebuilds_table(m, r)) {
@@ -42,10 +43,17 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 		goto restore_fk;
 	if (fk_off)
 		rc = strata__mig_fk_count(m, &fk_before);
+	if (rc == STRATA_OK && strata__mig_rebuilds_table(m, r))
+		rc = strata__mig_seq_save(m, &seq);
 	for (size_t i = 0; i < r->np && rc == STRATA_OK; i++)
 		rc = strata__mig_run_piece(m, r, i, m->opts.dry_run ? "dry run, rolled back" : "nothing from this migration was applied");
+	if (rc == STRATA_OK && seq)
+		rc = strata__mig_seq_restore(m, seq);
 	if (rc == STRATA_OK && fk_off)
 		rc = strata__mig_fk_check(m, r->f, fk_before);
+	if (rc == STRATA_OK && up)
+		rc = strata__mig_verify_section(m, r->f, m->opts.dry_run ? "dry run, rolled back"
+									   : "nothing from this migration was applied");
 	if (rc == STRATA_OK) {
 		if (up)
 			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
@@ -58,14 +66,9 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 	else
 		strata__mig_rollback(m->db);
 restore_fk:
-	if (fk_off) {
-		strata__error_saved saved;
-		strata__error_save(&saved);
-		int frc = strata_exec(m->db, "PRAGMA foreign_keys = ON");
-		strata__error_restore(&saved);
-		if (rc == STRATA_OK)
-			rc = frc;
-	}
+	free(seq);
+	if (fk_off)
+		rc = strata__mig_fk_on(m, rc);
 	return rc;
 }
 
@@ -91,7 +94,18 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 							    "transaction with the others; nothing was run",
 							    files[i]->version);
 		}
-	if (m->opts.single_transaction && !m->opts.dry_run && m->backend == STRATA_BACKEND_SQLITE && n > 0) {
+	bool any_rebuild = false;
+	for (size_t i = 0; m->opts.dry_run && m->backend == STRATA_BACKEND_SQLITE && i < n && !any_rebuild; i++) {
+		strata__section_run r;
+		const strata__mig_section *s = up ? &files[i]->up : &files[i]->down;
+		rc = strata__mig_split(m, files[i], s, up ? "up" : "down", &r);
+		if (rc != STRATA_OK)
+			return rc;
+		any_rebuild = s->transaction && strata__mig_rebuilds_table(m, &r);
+		free(r.pcs);
+	}
+	if (((m->opts.single_transaction && !m->opts.dry_run) || any_rebuild) && m->backend == STRATA_BACKEND_SQLITE &&
+	    n > 0) {
 		/* rebuilds inside the one transaction: foreign keys off around it, checked before commit */
 		int64_t on = 0;
 		rc = strata_query_int64(m->db, &on, "PRAGMA foreign_keys", NULL, 0);
@@ -146,14 +160,8 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 	if (rc == STRATA_OK && *done > 0)
 		rc = strata__mig_write_schema(m);
 restore_fk:
-	if (fk_off) {
-		strata__error_saved saved;
-		strata__error_save(&saved);
-		int frc = strata_exec(m->db, "PRAGMA foreign_keys = ON");
-		strata__error_restore(&saved);
-		if (rc == STRATA_OK)
-			rc = frc;
-	}
+	if (fk_off)
+		rc = strata__mig_fk_on(m, rc);
 	return rc;
 }
 
@@ -173,6 +181,9 @@ int strata_migrate_up(strata_migrator *m, const char *target, size_t *applied)
 	if (rc != STRATA_OK)
 		return rc;
 	rc = strata__mig_pending(m, target, &list, &n);
+	if (rc != STRATA_OK)
+		goto unlock;
+	rc = strata__mig_check_nonempty(list, n);
 	if (rc != STRATA_OK)
 		goto unlock;
 	if (m->opts.safe && !m->opts.dry_run) {

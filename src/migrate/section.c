@@ -45,8 +45,11 @@ int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size
 	int rc = strata_exec(m->db, sql);
 	if (rc != STRATA_OK) {
 		const strata_error *e = strata_error_last();
-		char dberr[600];
-		snprintf(dberr, sizeof dberr, "%s", e->message);
+		char dberr[1200];
+		if (e->sqlstate && e->sqlstate[0])
+			snprintf(dberr, sizeof dberr, "%s (SQLSTATE %s)", e->message, e->sqlstate);
+		else
+			snprintf(dberr, sizeof dberr, "%s", e->message);
 		int status = rc == STRATA_EBUSY || rc == STRATA_ECONNECT ? rc : STRATA_EMIGRATE;
 		rc = strata__error_set_at(status, r->f->path, strata__piece_line(r, i), 1,
 					  "%s section of %s, statement %zu of %zu failed: %s; %s. Statement: %.160s%s",
@@ -57,20 +60,74 @@ int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size
 	return rc;
 }
 
+void strata__mig_words(strata_migrator *m, const strata__section_run *r, size_t i, char w1[16], char w2[16])
+{
+	size_t pos = 0;
+	const char *t = strata__piece_text(r, i);
+	w1[0] = w2[0] = '\0';
+	if (strata__sql_next_word(t, r->pcs[i].len, m->backend, &pos, w1, 16))
+		strata__sql_next_word(t, r->pcs[i].len, m->backend, &pos, w2, 16);
+}
+
 bool strata__mig_rebuilds_table(strata_migrator *m, const strata__section_run *r)
 {
 	if (m->backend != STRATA_BACKEND_SQLITE)
 		return false;
+	if (r->s->fk_off)
+		return true;
 	for (size_t i = 0; i < r->np; i++) {
 		char w1[16], w2[16];
-		size_t pos = 0;
-		const char *t = strata__piece_text(r, i);
-		if (strata__sql_next_word(t, r->pcs[i].len, m->backend, &pos, w1, sizeof w1) &&
-		    strata__sql_next_word(t, r->pcs[i].len, m->backend, &pos, w2, sizeof w2) &&
-		    (strcmp(w1, "DROP") == 0 || strcmp(w1, "ALTER") == 0) && strcmp(w2, "TABLE") == 0)
+		strata__mig_words(m, r, i, w1, w2);
+		if ((strcmp(w1, "DROP") == 0 || strcmp(w1, "ALTER") == 0) && strcmp(w2, "TABLE") == 0)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * SQLite: sqlite_sequence before a rebuild, as "name\tseq\n" lines
+ * (NULL when there is no such table).  A rebuild drops the table and with
+ * it its row there; the copy under the new name starts from the largest id
+ * copied, so ids of deleted rows would be handed out again.
+ */
+int strata__mig_seq_save(strata_migrator *m, char **saved)
+{
+	int rc;
+	*saved = NULL;
+	if (m->backend != STRATA_BACKEND_SQLITE)
+		return STRATA_OK;
+	bool exists = strata__table_exists(m->db, "sqlite_sequence", &rc);
+	if (rc != STRATA_OK || !exists)
+		return rc;
+	return strata_query_text(m->db, saved,
+				 "SELECT coalesce(group_concat(name || char(9) || seq || char(10), ''), '') FROM sqlite_sequence",
+				 NULL, 0);
+}
+
+/* Give every AUTOINCREMENT table that still exists at least its saved sequence value back. */
+int strata__mig_seq_restore(strata_migrator *m, const char *saved)
+{
+	int rc = STRATA_OK;
+	for (const char *p = saved; rc == STRATA_OK && p && *p;) {
+		const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+		if (!tab || !nl || tab > nl)
+			break;
+		char name[512];
+		snprintf(name, sizeof name, "%.*s", (int)(tab - p), p);
+		int64_t seq = strtoll(tab + 1, NULL, 10);
+		rc = strata_exec_values(m->db, "UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?",
+					(const strata_value[]){ STRATA_INT(seq), STRATA_TEXT(name), STRATA_INT(seq) }, 3, NULL);
+		if (rc == STRATA_OK)
+			rc = strata_exec_values(
+				m->db,
+				"INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM "
+				"sqlite_sequence WHERE name = ?) AND EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+				"AND name = ? AND sql LIKE '%AUTOINCREMENT%')",
+				(const strata_value[]){ STRATA_TEXT(name), STRATA_INT(seq), STRATA_TEXT(name), STRATA_TEXT(name) },
+				4, NULL);
+		p = nl + 1;
+	}
+	return rc;
 }
 
 /* SQLite: how many rows break a foreign key now. */
@@ -127,4 +184,13 @@ void strata__mig_rollback(strata_db *db)
 	strata__error_save(&saved);
 	strata_rollback(db);
 	strata__error_restore(&saved);
+}
+
+int strata__mig_fk_on(strata_migrator *m, int rc)
+{
+	strata__error_saved saved;
+	strata__error_save(&saved);
+	int frc = strata_exec(m->db, "PRAGMA foreign_keys = ON");
+	strata__error_restore(&saved);
+	return rc == STRATA_OK ? frc : rc;
 }

@@ -87,8 +87,13 @@ static int plan_section(strata_migrator *m, strata_buf *b, strata__migration *f,
 		if (rc == STRATA_OK && loose_up)
 			rc = plan_note(b, f, i + 1, r.np);
 	}
+	if (rc == STRATA_OK && tx && strata__mig_rebuilds_table(m, &r))
+		rc = strata__buf_puts(b, "-- sqlite_sequence values of the rebuilt tables are kept\n");
 	if (rc == STRATA_OK && fk)
 		rc = strata__buf_puts(b, "PRAGMA foreign_key_check;\n");
+	if (rc == STRATA_OK && !down && f->verify.present)
+		rc = strata__buf_puts(b, "-- the verify section runs here, each statement in a savepoint that is rolled back; "
+					 "a failure stops the migration\n");
 	if (rc == STRATA_OK && loose_up) {
 		rc = strata__buf_printf(b, "UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = 0, "
 					   "applied_at = '%s', checksum = '%s' WHERE version = ",
@@ -143,6 +148,8 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 		strata__migration **list = NULL;
 		size_t n = 0;
 		rc = strata__mig_pending(m, target, &list, &n);
+		if (rc == STRATA_OK)
+			rc = strata__mig_check_nonempty(list, n);
 		for (size_t i = 0; rc == STRATA_OK && i < n; i++)
 			rc = plan_section(m, &b, list[i], false, fk_on != 0);
 		if (rc == STRATA_OK && n == 0)

@@ -40,7 +40,7 @@ static bool says_false(strata_stmt *st)
 	}
 }
 
-static int verify_piece(strata_migrator *m, const strata__section_run *r, size_t i)
+static int verify_piece(strata_migrator *m, const strata__section_run *r, size_t i, const char *what)
 {
 	char *sql = strata__strndup(strata__piece_text(r, i), r->pcs[i].len);
 	strata_stmt *st = NULL;
@@ -57,8 +57,8 @@ static int verify_piece(strata_migrator *m, const strata__section_run *r, size_t
 		rc = strata_step(st);
 		if (rc == STRATA_DONE && f)
 			rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-						  "verify of %s failed: the statement returned false, 0 or NULL: %.160s",
-						  r->f->version, sql);
+						  "verify of %s failed: the statement returned false, 0 or NULL%s%s: %.160s",
+						  r->f->version, what ? "; " : "", what ? what : "", sql);
 		else if (rc == STRATA_ROW)
 			rc = STRATA_DONE; /* several rows: only whether it ran counts */
 	}
@@ -68,12 +68,25 @@ static int verify_piece(strata_migrator *m, const strata__section_run *r, size_t
 		char dberr[600];
 		snprintf(dberr, sizeof dberr, "%s", strata_error_last()->message);
 		rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-					  "verify of %s failed: %s. Statement: %.160s", r->f->version, dberr, sql);
+					  "verify of %s failed: %s%s%s. Statement: %.160s", r->f->version, dberr,
+					  what ? "; " : "", what ? what : "", sql);
 	}
 	strata_finalize(st);
 	strata__mig_rollback(m->db);
 free_sql:
 	free(sql);
+	return rc;
+}
+
+int strata__mig_verify_section(strata_migrator *m, strata__migration *f, const char *what)
+{
+	strata__section_run r;
+	if (!f->verify.present)
+		return STRATA_OK;
+	int rc = strata__mig_split(m, f, &f->verify, "verify", &r);
+	for (size_t j = 0; rc == STRATA_OK && j < r.np; j++)
+		rc = verify_piece(m, &r, j, what);
+	free(r.pcs);
 	return rc;
 }
 
@@ -98,7 +111,7 @@ int strata_migrate_verify(strata_migrator *m, size_t *checked, size_t *failed)
 		rc = strata__mig_split(m, f, &f->verify, "verify", &r);
 		for (size_t j = 0; rc == STRATA_OK && j < r.np; j++) {
 			nchecked++;
-			int vrc = verify_piece(m, &r, j);
+			int vrc = verify_piece(m, &r, j, NULL);
 			if (vrc == STRATA_EMIGRATE) {
 				nfailed++;
 				if (!have_first) {

@@ -34,11 +34,24 @@ static void expect_db_is(strata_db *db, const strata_schema *want, const char *w
 }
 
 /* In a transaction, or (tx false) one statement at a time as a transaction:false migration runs. */
-static void run_script(strata_db *db, const char *sql, bool tx)
+static void run_script(strata_db *db, const char *sql, int tx)
 {
 	if (!sql || !*sql)
 		return;
-	if (tx) {
+	if (tx < 0) {
+		/* foreign_keys:off, as the runner does it */
+		int64_t broken = -1;
+		ST_OK(strata_exec(db, "PRAGMA foreign_keys = OFF"));
+		ST_OK(strata_begin(db, NULL));
+		int rc = strata_exec(db, sql);
+		cr_assert_eq(rc, STRATA_OK, "%s\n---- running:\n%s", strata_error_last()->message, sql);
+		ST_OK(strata_query_int64(db, &broken, "SELECT count(*) FROM pragma_foreign_key_check", NULL, 0));
+		cr_assert_eq(broken, 0, "the rebuild broke a foreign key");
+		ST_OK(strata_commit(db));
+		ST_OK(strata_exec(db, "PRAGMA foreign_keys = ON"));
+		return;
+	}
+	if (tx > 0) {
 		ST_OK(strata_begin(db, NULL));
 		int rc = strata_exec(db, sql);
 		cr_assert_eq(rc, STRATA_OK, "%s\n---- running:\n%s", strata_error_last()->message, sql);
@@ -81,7 +94,7 @@ static strata_plan *there_and_back(strata_db *db, const char *a_text, const char
 	ST_OK(strata_diff(live, b, strata_db_backend(db), &plan));
 	cr_assert_gt(plan->nchanges, 0);
 	run_script(db, plan->up_pre, false);
-	run_script(db, plan->up, !plan->up_own_tx);
+	run_script(db, plan->up, plan->up_own_tx ? -1 : 1);
 	run_script(db, plan->up_nontx, false);
 	expect_db_is(db, b, "after up");
 	if (check_b)
@@ -96,7 +109,7 @@ static strata_plan *there_and_back(strata_db *db, const char *a_text, const char
 	strata_plan_free(again);
 	strata_schema_free(at_b);
 	run_script(db, plan->down_nontx, false);
-	run_script(db, plan->down, !plan->down_own_tx);
+	run_script(db, plan->down, plan->down_own_tx ? -1 : 1);
 	expect_db_is(db, a, "after down");
 	if (check_a)
 		cr_assert_eq(count(db, check_a), 1, "back at A: %s", check_a);
@@ -190,7 +203,8 @@ DB_TEST(diff, column_changes_with_rebuild_and_foreign_keys)
 			       seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks", "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
 	cr_assert(!p->destructive, "widening changes are not destructive:\n%s", p->up);
 	if (backend == STRATA_BACKEND_SQLITE)
-		cr_assert(strstr(p->up, "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n") && strstr(p->up, "PRAGMA foreign_key_check;\nCOMMIT;") && p->up_own_tx, "%s", p->up);
+		cr_assert(!strstr(p->up, "PRAGMA") && !strstr(p->up, "BEGIN") && !strstr(p->up, "COMMIT") && p->up_own_tx,
+			  "a rebuild leaves transaction control and foreign keys to the runner (foreign_keys:off): %s", p->up);
 	strata_plan_free(p);
 	(void)url;
 }
@@ -409,7 +423,7 @@ DB_TEST(diff, keys_become_generated)
 			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
 	cr_assert(!p->destructive, "%s", p->up);
 	/* Generated keys continue after the ones already there. */
-	run_script(db, p->up, !p->up_own_tx);
+	run_script(db, p->up, p->up_own_tx ? -1 : 1);
 	ST_OK(strata_exec(db, "INSERT INTO t (name) VALUES ('c')"));
 	cr_assert_eq(count(db, "SELECT max(id) FROM t"), 8);
 	strata_plan_free(p);

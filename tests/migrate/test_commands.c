@@ -178,11 +178,22 @@ DB_TEST(migrate, verify)
 	proj_put(dir, "migrations/20260101000004_check.sql",
 		 "-- migrate:up\nCREATE TABLE c (id integer);\n-- migrate:down\nDROP TABLE c;\n"
 		 "-- migrate:verify\nSELECT 1;\nSELECT count(*) FROM c;\n");
+	/* verify is part of up: count(*) of an empty table is 0, so up rolls the migration back */
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/20260101000004_check.sql:7:1: verify of 20260101000004 failed: the statement "
+			"returned false, 0 or NULL; nothing from this migration was applied");
+	free(out);
+	cr_assert(!table_exists(db, "c"), "the failed verify rolled the migration back");
+	cr_assert_eq(ledger_count(db), 3);
+	proj_put(dir, "migrations/20260101000004_check.sql",
+		 "-- migrate:up\nCREATE TABLE c (id integer);\nINSERT INTO c (id) VALUES (1);\n-- migrate:down\nDROP TABLE c;\n"
+		 "-- migrate:verify\nSELECT 1;\nSELECT count(*) FROM c;\n");
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	free(out);
+	ST_OK(strata_exec(db, "DELETE FROM c"));
 	/* count(*) of an empty table is 0: that statement fails verification */
 	cr_assert_eq(mig(&out, dir, url, "verify"), 1, "%s", out);
-	ASSERT_HAS(out, "migrations/20260101000004_check.sql:7:1: verify of 20260101000004 failed: the statement "
+	ASSERT_HAS(out, "migrations/20260101000004_check.sql:8:1: verify of 20260101000004 failed: the statement "
 			"returned false, 0 or NULL");
 	free(out);
 	ST_OK(strata_exec(db, "INSERT INTO c (id) VALUES (7)"));
@@ -194,7 +205,7 @@ DB_TEST(migrate, verify)
 	ST_OK(strata_exec(db, "DELETE FROM c"));
 	cr_assert_eq(mig(&out, dir, url, "verify"), 1, "%s", out);
 	ASSERT_HAS(out, "20260101000001_users.sql:7:1: verify of 20260101000001 failed");
-	ASSERT_HAS(out, "20260101000004_check.sql:7:1: verify of 20260101000004 failed");
+	ASSERT_HAS(out, "20260101000004_check.sql:8:1: verify of 20260101000004 failed");
 	ASSERT_HAS(out, "2 of 3 verify statements failed");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "verify --json"), 1, "%s", out);
@@ -348,8 +359,11 @@ DB_TEST(migrate, new_from_template)
 	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
 	ASSERT_HAS(out, "0 applied, 2 pending");
 	free(out);
-	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "an untouched template is not a silent no-op: %s", out);
+	ASSERT_HAS(out, "has no statements (an untouched `strata migrate new` template?)");
+	ASSERT_HAS(out, "Nothing was run");
 	free(out);
+	cr_assert_eq(ledger_count(db), 0, "nothing was recorded");
 	cr_assert_eq(mig(&out, dir, url, "new '!!!'"), 1, "%s", out);
 	ASSERT_HAS(out, "no letters or digits");
 	free(out);

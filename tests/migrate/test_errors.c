@@ -43,7 +43,7 @@ DB_TEST(migrate_errors, missing_up)
 DB_TEST(migrate_errors, unknown_option)
 {
 	parse_error(db, url, "002_x.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false lock:none\n",
-		    "migrations/002_x.sql:3:35: unknown option 'lock:none' (the only option is transaction:false)");
+		    "migrations/002_x.sql:3:35: unknown option 'lock:none' (the options are transaction:false and foreign_keys:off)");
 	(void)backend;
 }
 

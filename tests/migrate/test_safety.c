@@ -519,8 +519,17 @@ DB_TEST(migrate_safety, init_project)
 	cr_assert(f && fgets(buf, sizeof buf, f));
 	fclose(f);
 	cr_assert_str_eq(buf, "// mine\n");
-	/* then the whole path: new, edit, up */
+	/* then the whole path: new, edit, up (an untouched template is refused) */
 	cr_assert_eq(mig(&out, dir, url, "new create things"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "_create_things.sql:10:1: the up section of");
+	ASSERT_HAS(out, "has no statements");
+	free(out);
+	cr_assert_eq(test_run_cmd(&out, "cd '%s' && sed -i 's/^-- migrate:up$/-- migrate:up\\nCREATE TABLE things (id "
+					"integer);/' migrations/*_create_things.sql",
+				  dir),
+		     0, "%s", out);
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	ASSERT_HAS(out, "_create_things");

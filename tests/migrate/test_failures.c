@@ -1,0 +1,258 @@
+/*
+ * When a migration goes wrong (issue 11): SQLite rebuilds are one
+ * transaction with their ledger row and safe to retry, a failed
+ * transaction:false section is recorded `failed` with a true note and the
+ * lock released whatever its shape, PostgreSQL's own error is reported,
+ * verify is part of up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static const char parent_child[] =
+	"-- migrate:up\n"
+	"CREATE TABLE users (id integer PRIMARY KEY, email text);\n"
+	"CREATE TABLE tasks (id integer PRIMARY KEY, user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE);\n"
+	"INSERT INTO users (id, email) VALUES (1, 'a'), (2, NULL);\n"
+	"INSERT INTO tasks (id, user_id) VALUES (1, 1), (2, 2), (3, 2);\n"
+	"-- migrate:down\n"
+	"DROP TABLE tasks;\nDROP TABLE users;\n";
+
+static char *ledger_field(strata_db *db, const char *col, const char *version)
+{
+	char sql[200], *v = NULL;
+	snprintf(sql, sizeof sql, "SELECT %s FROM strata_migrations WHERE version = ?", col);
+	if (strata_query_text(db, &v, sql, (const strata_value[]){ STRATA_TEXT(version) }, 1) != STRATA_OK)
+		return strdup("(no row)");
+	return v ? v : strdup("(null)");
+}
+
+static void assert_unlocked(strata_db *db, strata_backend backend)
+{
+	int64_t n = -1;
+	if (backend == STRATA_BACKEND_SQLITE)
+		ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM strata_migrations_lock", NULL, 0));
+	else
+		ST_OK(strata_query_int64(db, &n,
+					 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1296520020",
+					 NULL, 0));
+	cr_assert_eq(n, 0, "the lock was released");
+}
+
+/*
+ * What `strata migrate diff` wrote for SQLite rebuilds before: a
+ * transaction:false section with its own BEGIN, relying on an earlier
+ * PRAGMA.  A copied row fails; the retry used to resume on a new
+ * connection with foreign keys on, so DROP TABLE cascaded: tasks went from
+ * 3 rows to 0.  PostgreSQL: the same shape with its own BEGIN ... COMMIT.
+ */
+DB_TEST(migrate_failures, own_transaction_fails_then_retry_keeps_children)
+{
+	char *dir = proj_new(), *out, *v;
+	proj_put(dir, "migrations/001_tables.sql", parent_child);
+	if (backend == STRATA_BACKEND_SQLITE)
+		proj_put(dir, "migrations/002_rebuild.sql",
+			 "-- migrate:up transaction:false\n"
+			 "PRAGMA foreign_keys = OFF;\n"
+			 "BEGIN IMMEDIATE;\n"
+			 "CREATE TABLE users__new (id integer PRIMARY KEY, email text NOT NULL);\n"
+			 "INSERT INTO users__new (id, email) SELECT id, email FROM users;\n"
+			 "DROP TABLE users;\n"
+			 "ALTER TABLE users__new RENAME TO users;\n"
+			 "PRAGMA foreign_key_check;\n"
+			 "COMMIT;\n"
+			 "PRAGMA foreign_keys = ON;\n");
+	else
+		proj_put(dir, "migrations/002_rebuild.sql",
+			 "-- migrate:up transaction:false\n"
+			 "BEGIN;\n"
+			 "CREATE TABLE audit (id integer);\n"
+			 "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
+			 "COMMIT;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		ASSERT_HAS(out, "migrations/002_rebuild.sql:5:1: up section of 002, statement 4 of 9 failed: NOT NULL");
+	} else {
+		ASSERT_HAS(out, "migrations/002_rebuild.sql:4:1: up section of 002, statement 3 of 4 failed: column "
+				"\"email\" of relation \"users\" contains null values (SQLSTATE 23502)");
+		ASSERT_LACKS(out, "current transaction is aborted");
+	}
+	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE ? "the section's own transaction (BEGIN at line 3) was rolled back"
+							 : "the section's own transaction (BEGIN at line 2) was rolled back");
+	ASSERT_HAS(out, "the ledger marks 002 as failed and `strata migrate up --retry-failed` starts again at that BEGIN");
+	ASSERT_LACKS(out, "ran and stay applied");
+	free(out);
+	v = ledger_field(db, "state", "002");
+	cr_assert_str_eq(v, "failed");
+	free(v);
+	v = ledger_field(db, "note", "002");
+	if (backend == STRATA_BACKEND_SQLITE)
+		cr_assert(strstr(v, "1 of 9 statements done; statement 4 (line 5) failed"), "%s", v);
+	else
+		cr_assert(strstr(v, "0 of 4 statements done; statement 3 (line 4) failed"), "%s", v);
+	free(v);
+	assert_unlocked(db, backend);
+	cr_assert_eq(count_rows(db, "tasks"), 3);
+	cr_assert(!table_exists(db, "users__new") && !table_exists(db, "audit"), "the own transaction was rolled back");
+
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "failed");
+	free(out);
+	ST_OK(strata_exec(db, "UPDATE users SET email = 'b' WHERE email IS NULL"));
+	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(count_rows(db, "tasks"), 3, "the retry kept the child rows");
+	v = ledger_field(db, "state", "002");
+	cr_assert_str_eq(v, "applied");
+	free(v);
+	assert_unlocked(db, backend);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		int64_t fk = 0;
+		ST_OK(strata_query_int64(db, &fk, "SELECT count(*) FROM pragma_foreign_key_check", NULL, 0));
+		cr_assert_eq(fk, 0);
+	}
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* A section that resumes after per-connection state a new connection cannot have is refused, with the reason. */
+DB_TEST(migrate_failures, resume_refused_after_temporary_table)
+{
+	char *dir = proj_new(), *out, *v;
+	proj_put(dir, "migrations/001_loose.sql",
+		 "-- migrate:up transaction:false\n"
+		 "CREATE TEMPORARY TABLE scratch (id integer);\n"
+		 "CREATE TABLE kept (id integer);\n"
+		 "INSERT INTO kept SELECT id FROM nope;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "statements 1 to 2 ran and stay applied; the ledger marks 001 as failed");
+	free(out);
+	ST_OK(strata_exec(db, "CREATE TABLE nope (id integer)"));
+	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/001_loose.sql:2:1: cannot resume 001 at statement 3: statement 1 (CREATE TEMPORARY "
+			"TABLE scratch");
+	ASSERT_HAS(out, "a new connection does not have");
+	free(out);
+	v = ledger_field(db, "state", "001");
+	cr_assert_str_eq(v, "failed");
+	free(v);
+	assert_unlocked(db, backend);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* What `strata migrate diff` writes now for a change SQLite rebuilds: one transaction with its ledger row. */
+DB_TEST(migrate_failures, diff_rebuild_is_one_transaction)
+{
+	char *dir = proj_new(), *out;
+	char cmd[600];
+	proj_put(dir, "schema.strata",
+		 "table users {\n  id serial primary key\n  email text\n}\n"
+		 "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n}\n");
+	snprintf(cmd, sizeof cmd, "diff -m one --schema schema.strata");
+	cr_assert_eq(mig(&out, dir, url, cmd), 0, "%s", out);
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	free(out);
+	/* ids 1..3 handed out, 3 deleted: the next one must be 4, also after a rebuild */
+	ST_OK(strata_exec(db, "INSERT INTO users (email) VALUES ('a'), (NULL), ('c')"));
+	ST_OK(strata_exec(db, "DELETE FROM users WHERE id = 3"));
+	ST_OK(strata_exec(db, "INSERT INTO tasks (user_id) VALUES (1), (2), (2)"));
+	proj_put(dir, "schema.strata",
+		 "table users {\n  id serial primary key\n  email text not null\n}\n"
+		 "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n}\n");
+	cr_assert_eq(mig(&out, dir, url, "diff -m two --schema schema.strata"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(test_run_cmd(&out, "cat %s/migrations/*_two.sql", dir), 0, "%s", out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		ASSERT_HAS(out, "-- migrate:up foreign_keys:off\n");
+		ASSERT_LACKS(out, "BEGIN");
+		ASSERT_LACKS(out, "PRAGMA");
+	}
+	ASSERT_LACKS(out, "transaction:false");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "nothing from this migration was applied");
+	free(out);
+	cr_assert_eq(ledger_count(db), 1, "the failed migration left no ledger row");
+	assert_unlocked(db, backend);
+	cr_assert_eq(count_rows(db, "tasks"), 3);
+	ST_OK(strata_exec(db, "UPDATE users SET email = 'b' WHERE email IS NULL"));
+	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ledger_count(db), 2);
+	cr_assert_eq(count_rows(db, "tasks"), 3, "the rebuild kept the child rows");
+	ST_OK(strata_exec(db, "INSERT INTO users (email) VALUES ('d')"));
+	int64_t id = 0;
+	ST_OK(strata_query_int64(db, &id, "SELECT max(id) FROM users", NULL, 0));
+	cr_assert_eq(id, 4, "ids of deleted rows are not handed out again after a rebuild");
+	if (backend == STRATA_BACKEND_SQLITE) {
+		ST_OK(strata_query_int64(db, &id, "PRAGMA foreign_keys", NULL, 0));
+		cr_assert_eq(id, 1, "foreign keys are on again");
+	}
+	/* down is a rebuild too */
+	cr_assert_eq(mig(&out, dir, url, "down"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(count_rows(db, "tasks"), 3);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* Verify is part of up: a transactional migration rolls back, a transaction:false one is marked failed. */
+DB_TEST(migrate_failures, verify_runs_inside_up)
+{
+	char *dir = proj_new(), *out, *v;
+	proj_put(dir, "migrations/001_t.sql",
+		 "-- migrate:up\nCREATE TABLE t (id integer);\n-- migrate:verify\nSELECT count(*) FROM t;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/001_t.sql:4:1: verify of 001 failed: the statement returned false, 0 or NULL; "
+			"nothing from this migration was applied");
+	free(out);
+	cr_assert(!table_exists(db, "t"));
+	cr_assert_eq(ledger_count(db), 0);
+	proj_put(dir, "migrations/001_t.sql",
+		 "-- migrate:up\nCREATE TABLE t (id integer);\nINSERT INTO t VALUES (1);\n"
+		 "-- migrate:verify\nSELECT count(*) FROM t;\n");
+	proj_put(dir, "migrations/002_loose.sql",
+		 "-- migrate:up transaction:false\nCREATE TABLE u (id integer);\n"
+		 "-- migrate:verify\nSELECT count(*) FROM u;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/002_loose.sql:4:1: verify of 002 failed");
+	ASSERT_HAS(out, "every statement ran and stays applied");
+	free(out);
+	v = ledger_field(db, "state", "002");
+	cr_assert_str_eq(v, "failed");
+	free(v);
+	assert_unlocked(db, backend);
+	ST_OK(strata_exec(db, "INSERT INTO u VALUES (1)"));
+	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
+	free(out);
+	v = ledger_field(db, "state", "002");
+	cr_assert_str_eq(v, "applied");
+	free(v);
+	cr_assert_eq(count_rows(db, "u"), 1, "the retry ran no statement again");
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(migrate_failures, foreign_keys_option_errors)
+{
+	char *dir = proj_new(), *out;
+	proj_put(dir, "migrations/001_x.sql", "-- migrate:up transaction:false foreign_keys:off\nSELECT 1;\n");
+	cr_assert_eq(mig(&out, dir, url, "status"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/001_x.sql:1:33: foreign_keys:off runs the section in one transaction");
+	free(out);
+	proj_put(dir, "migrations/001_x.sql", "-- migrate:up foreign_keys:maybe\nSELECT 1;\n");
+	cr_assert_eq(mig(&out, dir, url, "status"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/001_x.sql:1:15: foreign_keys takes on or off, not 'maybe'");
+	free(out);
+	proj_put(dir, "migrations/001_x.sql", "-- migrate:up foreign_keys:off\nSELECT 1;\n");
+	cr_assert_eq(mig(&out, dir, url, "status"), backend == STRATA_BACKEND_SQLITE ? 0 : 1, "%s", out);
+	if (backend == STRATA_BACKEND_POSTGRES)
+		ASSERT_HAS(out, "migrations/001_x.sql:1:15: foreign_keys:off is for SQLite table rebuilds");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
