@@ -27,6 +27,15 @@ char *cli_resolve_url(const char *flag_url);
 /* Open a connection with the environment's options; prints the error. */
 int cli_open(strata_db **db, const char *url);
 
+/*
+ * `url` for a command that only reads: an SQLite file opens read-only
+ * (mode=ro: never created, journal mode and header untouched) unless the
+ * URL names a mode.  A new string (free()), or NULL when out of memory.
+ */
+char *cli_url_read_only(const char *url);
+/* cli_resolve_url() made read-only as above; NULL after printing why. */
+char *cli_resolve_url_read_only(const char *flag_url);
+
 /* True when stdout is a terminal and NO_COLOR is not set. */
 bool cli_color(void);
 

@@ -461,7 +461,7 @@ int cmd_lint(int argc, char **argv)
 		goto done;
 	}
 	if (db_url) {
-		char *url = cli_resolve_url(db_url);
+		char *url = cli_resolve_url_read_only(db_url);
 		if (!url)
 			goto done;
 		int orc = cli_open(&db, url);

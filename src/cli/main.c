@@ -106,3 +106,27 @@ int main(int argc, char **argv)
 	cli_errorf("unknown command '%s' (see strata --help)", cmd);
 	return 2;
 }
+
+char *cli_resolve_url_read_only(const char *flag_url)
+{
+	char *url = cli_resolve_url(flag_url);
+	if (!url)
+		return NULL;
+	char *ro = cli_url_read_only(url);
+	free(url);
+	if (!ro)
+		cli_errorf("out of memory");
+	return ro;
+}
+
+char *cli_url_read_only(const char *url)
+{
+	bool sqlite = strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite3:", 8) == 0;
+	const char *q = strchr(url, '?');
+	bool add = sqlite && !strstr(url, ":memory:") && !(q && (strstr(q, "?mode=") || strstr(q, "&mode=")));
+	size_t n = strlen(url) + (add ? 9 : 0) + 1;
+	char *out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s%s", url, add ? (q ? "&mode=ro" : "?mode=ro") : "");
+	return out;
+}

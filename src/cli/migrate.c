@@ -94,6 +94,7 @@ int cmd_migrate(int argc, char **argv)
 		return 1;
 	if (strcmp(sub, "new") == 0)
 		return mig_new(&x.o, npos, pos);
+	x.read_only = strcmp(sub, "status") == 0 || strcmp(sub, "history") == 0 || (updown && x.o.sql);
 	rc = mig_open(&x);
 	if (rc == 0) {
 		if (updown)

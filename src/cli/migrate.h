@@ -27,6 +27,7 @@ typedef struct mig_ctx {
 	strata_db *db;
 	strata_migrator *m;
 	strata_migrate_options mo;
+	bool read_only; /* status, history, --sql: an SQLite file opens read-only */
 } mig_ctx;
 
 #define C_RESET "\033[0m"

@@ -152,7 +152,8 @@ int cmd_migrate_diff(int argc, char **argv)
 			cli_error(schema);
 		goto out;
 	}
-	if (!(url = cli_resolve_url(flag_url)) || cli_open(&db, url))
+	/* --dry-run only reads: an SQLite file opens read-only */
+	if (!(url = dry ? cli_resolve_url_read_only(flag_url) : cli_resolve_url(flag_url)) || cli_open(&db, url))
 		goto out;
 	if (scratch) {
 		if (from_migrations(&have, db, url, dir))

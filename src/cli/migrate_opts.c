@@ -169,7 +169,7 @@ int mig_load_dotenv(void)
 
 int mig_open(mig_ctx *x)
 {
-	x->url = cli_resolve_url(x->o.url);
+	x->url = x->read_only ? cli_resolve_url_read_only(x->o.url) : cli_resolve_url(x->o.url);
 	if (!x->url)
 		return 1;
 	strata_migrate_options mo = STRATA_MIGRATE_OPTIONS_INIT;

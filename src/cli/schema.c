@@ -148,7 +148,7 @@ int cmd_schema(int argc, char **argv)
 		bool apply = strcmp(sub, "apply") == 0;
 		if (apply && load(&s, schema_path(flag_schema)))
 			goto out;
-		if (!(url = cli_resolve_url(flag_url)) || cli_open(&db, url))
+		if (!(url = apply ? cli_resolve_url(flag_url) : cli_resolve_url_read_only(flag_url)) || cli_open(&db, url))
 			goto out;
 		if (apply) {
 			if (strata_schema_apply(db, s) != STRATA_OK) {

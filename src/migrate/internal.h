@@ -30,6 +30,7 @@ struct strata_migrator {
 	size_t ninfo;
 	char *last_backup;
 	bool locked;
+	bool lock_table_made; /* SQLite: this runner created strata_migrations_lock (a dry run drops it again) */
 	char *saved_app_name; /* PostgreSQL: application_name before the lock */
 	char host[256];
 };

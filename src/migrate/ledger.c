@@ -251,12 +251,19 @@ static bool holder_dead(const strata_migrator *m, int64_t pid, const char *host)
 
 static int lock_sqlite(strata_migrator *m)
 {
-	int rc = strata_exec(m->db, "CREATE TABLE IF NOT EXISTS strata_migrations_lock ("
-				    "id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, "
-				    "host TEXT NOT NULL, acquired_at TEXT NOT NULL)");
+	int rc = STRATA_OK;
+	bool existed = strata__table_exists(m->db, "strata_migrations_lock", &rc);
 	int64_t deadline = now_ms() + timeout_ms(m);
 	bool told = false;
+	/* a dry run leaves nothing behind: the table goes again at unlock when this runner made it */
+	m->lock_table_made = rc == STRATA_OK && !existed;
 	while (rc == STRATA_OK || rc == STRATA_EBUSY) {
+		/* again each round: a dry run that made the table drops it when it is done */
+		rc = strata_exec(m->db, "CREATE TABLE IF NOT EXISTS strata_migrations_lock ("
+					"id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, "
+					"host TEXT NOT NULL, acquired_at TEXT NOT NULL)");
+		if (rc != STRATA_OK && rc != STRATA_EBUSY)
+			break;
 		char at[STRATA_TIMESTAMP_BUFSZ];
 		strata_timestamp_format(strata_timestamp_now(), at);
 		const strata_value vals[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host), STRATA_TEXT(at) };
@@ -343,6 +350,16 @@ void strata__migrate_unlock(strata_migrator *m)
 			/* a section left a transaction open: end it, so the release is not rolled back with it */
 			strata_exec(m->db, "ROLLBACK");
 			strata_exec_values(m->db, del, who, 2, NULL);
+		}
+		if (m->opts.dry_run && m->lock_table_made && strata_begin(m->db, NULL) == STRATA_OK) {
+			/* in one write transaction, so a runner that takes the lock meanwhile keeps its row */
+			int64_t left = 1;
+			if (strata_query_int64(m->db, &left, "SELECT count(*) FROM strata_migrations_lock", NULL, 0) ==
+				    STRATA_OK &&
+			    left == 0)
+				strata_exec(m->db, "DROP TABLE strata_migrations_lock");
+			if (strata_commit(m->db) != STRATA_OK)
+				strata_rollback(m->db);
 		}
 	}
 	free(m->saved_app_name);

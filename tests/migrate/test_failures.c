@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -253,6 +254,98 @@ DB_TEST(migrate_failures, foreign_keys_option_errors)
 	if (backend == STRATA_BACKEND_POSTGRES)
 		ASSERT_HAS(out, "migrations/001_x.sql:1:15: foreign_keys:off is for SQLite table rebuilds");
 	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert(f, "cannot read %s", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Commands that only read write nothing: an SQLite file in rollback-journal
+ * mode keeps its bytes (no switch to WAL), a mistyped path is an error and
+ * creates nothing, --dry-run leaves no lock table.
+ */
+DB_TEST(migrate_failures, read_only_commands_write_nothing)
+{
+	char *dir = proj_new(), *out;
+	char file[4300], u[4400], cmd[5000];
+	proj_put(dir, "migrations/001_t.sql", "-- migrate:up\nCREATE TABLE t (id integer PRIMARY KEY, v text);\n-- migrate:down\nDROP TABLE t;\n");
+	proj_put(dir, "migrations/002_u.sql", "-- migrate:up\nCREATE TABLE u (id integer PRIMARY KEY);\n");
+	proj_put(dir, "schema.strata", "table t {\n  id int primary key\n  v text\n  w text\n}\n");
+	const char *target = url;
+	if (backend == STRATA_BACKEND_SQLITE) {
+		snprintf(file, sizeof file, "%s/plain.db", dir);
+		snprintf(u, sizeof u, "sqlite:%s?journal_mode=delete", file);
+		cr_assert_eq(mig(&out, dir, u, "up --to 001"), 0, "%s", out);
+		free(out);
+		snprintf(u, sizeof u, "sqlite:%s", file);
+		target = u;
+	} else {
+		cr_assert_eq(mig(&out, dir, url, "up --to 001"), 0, "%s", out);
+		free(out);
+	}
+	size_t len0 = 0, len1 = 0;
+	char *before = backend == STRATA_BACKEND_SQLITE ? slurp(file, &len0) : NULL;
+	const char *readers[] = { "status", "history", "up --sql", "down --sql", "diff --dry-run --schema schema.strata" };
+	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+		cr_assert_eq(mig(&out, dir, target, readers[i]), 0, "%s: %s", readers[i], out);
+		free(out);
+	}
+	snprintf(cmd, sizeof cmd, "schema inspect --url '%s'", target);
+	cr_assert_eq(strata_cmd(&out, dir, cmd), 0, "%s", out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "lint --db '%s'", target);
+	int lrc = strata_cmd(&out, dir, cmd);
+	cr_assert(lrc == 0 || lrc == 1, "%s", out);
+	free(out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		char *after = slurp(file, &len1);
+		cr_assert(len0 == len1 && memcmp(before, after, len0) == 0, "the file's bytes changed (%zu -> %zu)", len0, len1);
+		free(after);
+		free(before);
+		char side[4400];
+		snprintf(side, sizeof side, "%s-wal", file);
+		cr_assert(access(side, F_OK) != 0, "no WAL file was made");
+	}
+	/* a dry run takes the lock and rolls back: nothing of it stays (on a database no run has touched yet) */
+	if (backend == STRATA_BACKEND_SQLITE)
+		snprintf(u, sizeof u, "sqlite:%s/fresh.db", dir);
+	cr_assert_eq(mig(&out, dir, target, "up --dry-run"), 0, "%s", out);
+	free(out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		strata_db *d = NULL;
+		ST_OK(strata_open(&d, u, NULL));
+		cr_assert(!table_exists(d, "strata_migrations"), "a dry run leaves no ledger");
+		cr_assert(!table_exists(d, "strata_migrations_lock"), "a dry run leaves no lock table");
+		cr_assert(!table_exists(d, "u"));
+		strata_close(d);
+		/* a mistyped path is an error, and nothing is created */
+		snprintf(u, sizeof u, "sqlite:%s/typo.db", dir);
+		for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+			cr_assert_eq(mig(&out, dir, u, readers[i]), 1, "%s: %s", readers[i], out);
+			ASSERT_HAS(out, "typo.db");
+			free(out);
+		}
+		snprintf(cmd, sizeof cmd, "schema inspect --url '%s'", u);
+		cr_assert_neq(strata_cmd(&out, dir, cmd), 0, "%s", out);
+		free(out);
+		snprintf(cmd, sizeof cmd, "lint --db '%s'", u);
+		cr_assert_neq(strata_cmd(&out, dir, cmd), 0, "%s", out);
+		free(out);
+		cr_assert(!proj_exists(dir, "typo.db"), "the mistyped path was not created");
+	} else {
+		cr_assert(!table_exists(db, "strata_migrations_lock"), "a dry run leaves no lock table");
+		cr_assert(!table_exists(db, "u"));
+		cr_assert_eq(ledger_count(db), 1);
+	}
 	test_rmrf(dir);
 	free(dir);
 }
