@@ -28,6 +28,8 @@ typedef struct mig_ctx {
 	strata_migrator *m;
 	strata_migrate_options mo;
 	bool read_only; /* status, history, --sql: an SQLite file opens read-only */
+	char **ran;	/* the versions this process started, in order (the progress callback) */
+	size_t nran, capran;
 } mig_ctx;
 
 #define C_RESET "\033[0m"

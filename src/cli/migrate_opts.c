@@ -167,6 +167,27 @@ int mig_load_dotenv(void)
 	return 0;
 }
 
+/* Remember which versions this process runs (a concurrent runner may run others); draw the bar. */
+static void record_progress(size_t done, size_t total, const char *version, const char *name, void *ud)
+{
+	mig_ctx *x = ud;
+	if (!x->o.json)
+		mig_progress(done, total, version, name, NULL);
+	if (done >= total)
+		return;
+	if (x->nran == x->capran) {
+		size_t nc = x->capran ? x->capran * 2 : 16;
+		char **na = realloc(x->ran, nc * sizeof *na);
+		if (!na)
+			return;
+		x->ran = na;
+		x->capran = nc;
+	}
+	char *v = strdup(version);
+	if (v)
+		x->ran[x->nran++] = v;
+}
+
 int mig_open(mig_ctx *x)
 {
 	x->url = x->read_only ? cli_resolve_url_read_only(x->o.url) : cli_resolve_url(x->o.url);
@@ -191,8 +212,8 @@ int mig_open(mig_ctx *x)
 	mo.dry_run = x->o.dry_run;
 	if (x->o.lock_timeout_s >= 0)
 		mo.lock_timeout_ms = x->o.lock_timeout_s == 0 ? -1 : x->o.lock_timeout_s * 1000;
-	if (!x->o.json)
-		mo.progress = mig_progress;
+	mo.progress = record_progress;
+	mo.progress_ud = x;
 	x->mo = mo;
 	if (cli_open(&x->db, x->url))
 		return 1;
@@ -208,6 +229,9 @@ int mig_open(mig_ctx *x)
 
 void mig_close(mig_ctx *x)
 {
+	for (size_t i = 0; i < x->nran; i++)
+		free(x->ran[i]);
+	free(x->ran);
 	strata_migrator_free(x->m);
 	strata_close(x->db);
 	free(x->url);

@@ -58,33 +58,72 @@ static int snapshot(mig_ctx *x, bool applied, vlist *out)
 	return 0;
 }
 
-/* Print what changed between `before` (applied or pending versions) and now. */
+static const strata_migration_info *find_info(const strata_migration_info *it, size_t n, const char *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(it[i].version, v) == 0)
+			return &it[i];
+	return NULL;
+}
+
+/*
+ * Did another runner change this migration while this one waited for the
+ * lock?  It was pending (up) or applied (down) before, it is applied (up)
+ * or pending (down) now, and this process did not run it.
+ */
+static bool by_other(const mig_ctx *x, bool up, const vlist *before, const strata_migration_info *it, size_t count)
+{
+	bool was = vlist_has(before, it->version);
+	bool changed = up ? it->state == STRATA_MIGRATION_APPLIED : it->state == STRATA_MIGRATION_PENDING;
+	if (!was || !changed)
+		return false;
+	for (size_t i = 0; i < count && i < x->nran; i++)
+		if (strcmp(x->ran[i], it->version) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Print what this process applied or reverted, in the order it ran them
+ * (the versions the progress callback saw: the first `count` completed),
+ * and what another runner did meanwhile (`before`: pending or applied
+ * versions before the run).
+ */
 static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size_t count)
 {
 	const strata_migration_info *it;
 	size_t n;
 	if (strata_migrate_status(x->m, &it, &n) != STRATA_OK)
 		n = 0;
+	size_t would = count; /* a dry run: how many would have run */
+	if (x->o.dry_run || count > x->nran)
+		count = x->o.dry_run ? 0 : x->nran;
+	size_t others = 0;
+	for (size_t i = 0; i < n && !x->o.dry_run; i++)
+		others += by_other(x, up, before, &it[i], count);
 	const char *backup = strata_migrate_last_backup(x->m);
 	if (x->o.json) {
 		printf("{\"ok\":%s,\"dry_run\":%s,\"%s\":[", rc_run == STRATA_OK ? "true" : "false",
 		       x->o.dry_run ? "true" : "false", up ? "applied" : "reverted");
+		for (size_t i = 0; i < count; i++) {
+			const strata_migration_info *m = find_info(it, n, x->ran[i]);
+			printf("%s{\"version\":", i ? "," : "");
+			mig_json_str(stdout, x->ran[i]);
+			printf(",\"name\":");
+			mig_json_str(stdout, m ? m->name : "");
+			if (up)
+				printf(",\"duration_ms\":%lld", m ? (long long)m->duration_ms : 0LL);
+			printf("}");
+		}
+		printf("],\"count\":%zu,\"%s\":[", count, up ? "applied_by_another_runner" : "reverted_by_another_runner");
 		bool first = true;
-		for (size_t i = 0; i < n && !x->o.dry_run; i++) {
-			bool now_applied = it[i].state == STRATA_MIGRATION_APPLIED;
-			bool was = vlist_has(before, it[i].version);
-			if (up ? (was && now_applied) : (was && it[i].state == STRATA_MIGRATION_PENDING)) {
-				printf("%s{\"version\":", first ? "" : ",");
+		for (size_t i = 0; i < n && !x->o.dry_run; i++)
+			if (by_other(x, up, before, &it[i], count)) {
+				printf("%s", first ? "" : ",");
 				mig_json_str(stdout, it[i].version);
-				printf(",\"name\":");
-				mig_json_str(stdout, it[i].name);
-				if (up)
-					printf(",\"duration_ms\":%lld", (long long)it[i].duration_ms);
-				printf("}");
 				first = false;
 			}
-		}
-		printf("],\"count\":%zu,\"backup\":", count);
+		printf("],\"backup\":");
 		if (backup)
 			mig_json_str(stdout, backup);
 		else
@@ -105,19 +144,27 @@ static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size
 		printf("Backup: %s\n", backup);
 	if (x->o.dry_run) {
 		if (rc_run == STRATA_OK)
-			printf("Dry run: %zu migration%s would be %s without error; everything was rolled back.\n", count,
-			       count == 1 ? "" : "s", up ? "applied" : "rolled back");
+			printf("Dry run: %zu migration%s would be %s without error; everything was rolled back.\n", would,
+			       would == 1 ? "" : "s", up ? "applied" : "rolled back");
 		else
 			printf("Dry run: the migration above would fail; everything was rolled back.\n");
 		return rc_run == STRATA_OK ? 0 : 1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		bool was = vlist_has(before, it[i].version);
-		if (up && was && it[i].state == STRATA_MIGRATION_APPLIED)
-			printf("%sapplied%s  %s_%s (%lld ms)\n", mig_paint(C_GREEN), mig_paint(C_RESET), it[i].version, it[i].name,
-			       (long long)it[i].duration_ms);
-		else if (!up && was && it[i].state == STRATA_MIGRATION_PENDING)
-			printf("%sreverted%s %s_%s\n", mig_paint(C_YELLOW), mig_paint(C_RESET), it[i].version, it[i].name);
+	for (size_t i = 0; i < count; i++) {
+		const strata_migration_info *m = find_info(it, n, x->ran[i]);
+		if (up)
+			printf("%sapplied%s  %s_%s (%lld ms)\n", mig_paint(C_GREEN), mig_paint(C_RESET), x->ran[i],
+			       m ? m->name : "", m ? (long long)m->duration_ms : 0LL);
+		else
+			printf("%sreverted%s %s_%s\n", mig_paint(C_YELLOW), mig_paint(C_RESET), x->ran[i], m ? m->name : "");
+	}
+	if (others) {
+		printf("Meanwhile another runner %s %zu migration%s:", up ? "applied" : "rolled back", others,
+		       others == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++)
+			if (by_other(x, up, before, &it[i], count))
+				printf(" %s_%s", it[i].version, it[i].name);
+		printf("\n");
 	}
 	if (rc_run == STRATA_OK) {
 		if (count == 0)

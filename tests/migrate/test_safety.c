@@ -406,11 +406,29 @@ DB_TEST(migrate_safety, concurrent_runners)
 	/* 8 runners at once; each exit status goes to a file */
 	cr_assert_eq(test_run_cmd(&out,
 				  "cd '%s' && for i in 1 2 3 4 5 6 7 8; do "
-				  "( NO_COLOR=1 '%s' migrate up --url '%s' --lock-timeout 60 >run$i.log 2>&1; echo $? >rc$i ) & "
+				  "( j=; [ $i -gt 4 ] && j=--json; "
+				  "NO_COLOR=1 '%s' migrate up $j --url '%s' --lock-timeout 60 >run$i.log 2>&1; echo $? >rc$i ) & "
 				  "done; wait; cat rc*",
 				  dir, STRATA_CLI, url),
 		     0, "%s", out);
 	cr_assert_str_eq(out, "0\n0\n0\n0\n0\n0\n0\n0\n", "every runner succeeded:\n%s", out);
+	free(out);
+	/* each runner reports only what it ran (text and JSON): every migration is reported once in all */
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && echo $(( $(cat run1.log run2.log run3.log run4.log | grep -c '^applied  ') + "
+				  "$(cat run5.log run6.log run7.log run8.log | grep -o '\"version\"' | wc -l) ))",
+				  dir),
+		     0, "%s", out);
+	cr_assert_str_eq(out, "20\n", "migrations reported as applied by this runner, over all runners");
+	free(out);
+	/* and those that waited say what the other runner did */
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && cat run1.log run2.log run3.log run4.log | grep -c 'Meanwhile another runner "
+				  "applied' || true; grep -c '\"applied_by_another_runner\":\\[\"' run5.log run6.log run7.log "
+				  "run8.log | grep -vc ':0$' || true",
+				  dir),
+		     0, "%s", out);
+	cr_assert_str_neq(out, "0\n0\n", "no runner reported what another runner applied:\n%s", out);
 	free(out);
 	cr_assert_eq(count_rows(db, "applied_log"), 20, "each migration ran exactly once");
 	int64_t distinct = 0;
