@@ -101,9 +101,12 @@ static int result_error(pg_conn *c, const PGresult *r)
 		primary = PQresultErrorMessage(r);
 	if (status == STRATA_ETIMEOUT)
 		return strata__error_set_db(status, 0, st, cons, "statement timed out (%s)", primary);
-	if (pos)
-		return strata__error_set_db(status, 0, st, cons, "%s (at character %s)", primary, pos);
-	return strata__error_set_db(status, 0, st, cons, "%s", primary);
+	/* the server's detail and hint say why and what to do (psql shows them too) */
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	return strata__error_set_db(status, 0, st, cons, "%s%s%s%s%s%s%s%s", primary, pos ? " (at character " : "",
+				    pos ? pos : "", pos ? ")" : "", detail ? "; detail: " : "", detail ? detail : "",
+				    hint ? "; hint: " : "", hint ? hint : "");
 }
 
 /* ---- waiting ---- */
