@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -360,6 +361,115 @@ DB_TEST(migrate_failures, read_only_commands_write_nothing)
 		cr_assert(!table_exists(db, "strata_migrations_lock"), "a dry run leaves no lock table");
 		cr_assert(!table_exists(db, "u"));
 		cr_assert_eq(ledger_count(db), 1);
+	}
+	test_rmrf(dir);
+	free(dir);
+}
+
+/*
+ * Faults under `up`: the disk fills up, the database becomes read-only.
+ * Each: exit 1, an error naming the cause, nothing half-applied (the
+ * migration before stays, the failing one left nothing), the lock released.
+ * SQLite: a file on a tiny tmpfs mounted here (root), remounted read-only
+ * for the second fault.  PostgreSQL: a tablespace on that tmpfs (the
+ * server's user must be able to write there), and a database set to
+ * default_transaction_read_only.
+ */
+DB_TEST(migrate_failures, disk_full_and_read_only_during_up)
+{
+	char *dir = proj_new(), *out = NULL;
+	char mnt[4300], u[4400], sql[5000];
+	snprintf(mnt, sizeof mnt, "%s/tiny", dir);
+	cr_assert_eq(mkdir(mnt, 0777), 0);
+	if (test_run_cmd(&out, "mount -t tmpfs -o size=768k,mode=0777 strata-test '%s'", mnt) != 0) {
+		cr_log_error("SKIPPED LOUDLY: cannot mount a tmpfs (needs root): %s", out);
+		free(out);
+		test_rmrf(dir);
+		free(dir);
+		cr_skip_test("cannot mount a tmpfs here");
+	}
+	free(out);
+	const char *fill = backend == STRATA_BACKEND_SQLITE
+				   ? "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text);\n"
+				     "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 20000) "
+				     "INSERT INTO big (id, pad) SELECT x, printf('%0200d', x) FROM s;\n"
+				   : "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text) TABLESPACE strata_tiny;\n"
+				     "INSERT INTO big (id, pad) SELECT x, lpad(x::text, 200, '0') FROM generate_series(1, 20000) x;\n";
+	proj_put(dir, "migrations/001_small.sql", "-- migrate:up\nCREATE TABLE small (id integer PRIMARY KEY);\n");
+	proj_put(dir, "migrations/002_fill.sql", fill);
+	const char *target = url;
+	bool pg_ok = true;
+	if (backend == STRATA_BACKEND_SQLITE) {
+		snprintf(u, sizeof u, "sqlite:%s/app.db", mnt);
+		target = u;
+	} else {
+		/* the tablespace directory must belong to the server's user */
+		char *owner = NULL;
+		test_run_cmd(&owner, "ps -o user= -C postgres | head -1 | tr -d '\\n'");
+		chmod(dir, 0711);
+		snprintf(sql, sizeof sql, "chown '%s' '%s'", owner && *owner ? owner : "postgres", mnt);
+		free(owner);
+		cr_assert_eq(test_run_cmd(&out, "%s", sql), 0, "%s", out);
+		free(out);
+		snprintf(sql, sizeof sql, "CREATE TABLESPACE strata_tiny LOCATION '%s'", mnt);
+		if (strata_exec(db, sql) != STRATA_OK) {
+			cr_log_error("SKIPPED LOUDLY (PostgreSQL disk full): cannot create a tablespace on the tmpfs: %s",
+				     strata_error_last()->message);
+			pg_ok = false;
+		}
+	}
+	if (pg_ok) {
+		cr_assert_eq(mig(&out, dir, target, "up"), 1, "%s", out);
+		ASSERT_HAS(out, "migrations/002_fill.sql:");
+		cr_assert(strstr(out, "disk is full") || strstr(out, "No space left on device"), "names the cause: %s", out);
+		ASSERT_HAS(out, "nothing from this migration was applied");
+		free(out);
+		strata_db *d = db;
+		if (backend == STRATA_BACKEND_SQLITE)
+			ST_OK(strata_open(&d, u, NULL));
+		cr_assert_eq(ledger_count(d), 1, "001 applied, 002 not recorded");
+		cr_assert(table_exists(d, "small") && !table_exists(d, "big"), "nothing of 002 is there");
+		int64_t locks = -1;
+		if (backend == STRATA_BACKEND_SQLITE) {
+			ST_OK(strata_query_int64(d, &locks, "SELECT count(*) FROM strata_migrations_lock", NULL, 0));
+			cr_assert_eq(locks, 0, "the lock was released");
+			strata_close(d);
+		}
+	}
+	/* read-only: the next migration cannot write */
+	proj_put(dir, "migrations/002_fill.sql", "-- migrate:up\nCREATE TABLE later (id integer);\n");
+	if (backend == STRATA_BACKEND_SQLITE) {
+		cr_assert_eq(test_run_cmd(&out, "mount -o remount,ro '%s'", mnt), 0, "%s", out);
+		free(out);
+	} else {
+		char *name = NULL;
+		ST_OK(strata_query_text(db, &name, "SELECT current_database()", NULL, 0));
+		snprintf(sql, sizeof sql, "ALTER DATABASE \"%s\" SET default_transaction_read_only = on", name);
+		free(name);
+		ST_OK(strata_exec(db, sql));
+	}
+	cr_assert_eq(mig(&out, dir, target, "up"), 1, "%s", out);
+	cr_assert(strstr(out, "readonly database") || strstr(out, "read-only") || strstr(out, "read only"),
+		  "names the cause: %s", out);
+	free(out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		strata_db *d = NULL;
+		snprintf(u, sizeof u, "sqlite:%s/app.db?mode=ro", mnt);
+		ST_OK(strata_open(&d, u, NULL));
+		cr_assert(!table_exists(d, "later"));
+		cr_assert_eq(ledger_count(d), 1);
+		strata_close(d);
+		test_run_cmd(&out, "umount '%s'", mnt);
+		free(out);
+	} else {
+		cr_assert(!table_exists(db, "later"));
+		cr_assert_eq(ledger_count(db), pg_ok ? 1 : -1);
+		if (pg_ok) {
+			strata_exec(db, "DROP TABLE IF EXISTS big");
+			strata_exec(db, "DROP TABLESPACE IF EXISTS strata_tiny");
+		}
+		test_run_cmd(&out, "umount '%s'", mnt);
+		free(out);
 	}
 	test_rmrf(dir);
 	free(dir);
