@@ -283,7 +283,7 @@ DB_TEST(migrate, json_output)
 	three(dir);
 	cr_assert_eq(mig(&out, dir, url, "up --to 20260101000001 --json"), 0, "%s", out);
 	ASSERT_HAS(out, "{\"ok\":true,\"dry_run\":false,\"applied\":[{\"version\":\"20260101000001\",\"name\":\"users\"");
-	ASSERT_HAS(out, "\"count\":1,\"backup\":null}");
+	ASSERT_HAS(out, "\"count\":1,\"applied_by_another_runner\":[],\"backup\":null}");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
 	ASSERT_HAS(out, "\"applied\":1,\"pending\":2,\"drift\":0");
