@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "db/internal.h"
 #include "migrate/internal.h"
 
 static int set_progress(strata_migrator *m, const char *version, const char *state, const char *note)
@@ -57,6 +59,93 @@ static enum kind kind_of(strata_migrator *m, const strata__section_run *r, size_
 }
 
 /*
+ * PostgreSQL: the index a CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT
+ * EXISTS] name ON ... statement creates, as written (quotes and schema
+ * kept, so to_regclass() reads it as the server would); false when the
+ * statement is something else or names no index.
+ */
+static bool index_name(strata_migrator *m, const strata__section_run *r, size_t i, char *name, size_t cap)
+{
+	const char *t = strata__piece_text(r, i);
+	size_t len = r->pcs[i].len, pos = 0, before = 0;
+	char w[32];
+	int state = 0; /* 0 CREATE, 1 [UNIQUE] INDEX, 2 [CONCURRENTLY] [IF NOT EXISTS] name */
+	if (m->backend != STRATA_BACKEND_POSTGRES)
+		return false;
+	for (;;) {
+		before = pos;
+		if (!strata__sql_next_word(t, len, m->backend, &pos, w, sizeof w))
+			return false;
+		if (state == 0) {
+			if (strcmp(w, "CREATE") != 0)
+				return false;
+			state = 1;
+		} else if (state == 1) {
+			if (strcmp(w, "UNIQUE") == 0)
+				continue;
+			if (strcmp(w, "INDEX") != 0)
+				return false;
+			state = 2;
+		} else if (strcmp(w, "CONCURRENTLY") == 0 || strcmp(w, "IF") == 0 || strcmp(w, "NOT") == 0 ||
+			   strcmp(w, "EXISTS") == 0) {
+			continue;
+		} else if (strcmp(w, "ON") == 0) {
+			return false; /* no name: the server picks one */
+		} else {
+			break;
+		}
+	}
+	/* the name as written: from where its first token starts to the next blank or '(' outside quotes */
+	size_t s = before;
+	while (s < len && (t[s] == ' ' || t[s] == '\t' || t[s] == '\n' || t[s] == '\r'))
+		s++;
+	size_t e = s;
+	bool quoted = false;
+	while (e < len && (quoted || !(t[e] == ' ' || t[e] == '\t' || t[e] == '\n' || t[e] == '\r' || t[e] == '('))) {
+		if (t[e] == '"')
+			quoted = !quoted;
+		e++;
+	}
+	if (e == s || e - s >= cap)
+		return false;
+	memcpy(name, t + s, e - s);
+	name[e - s] = '\0';
+	return true;
+}
+
+/* Is there an INVALID index of that name (an interrupted or failed CREATE INDEX CONCURRENTLY)? */
+static int index_invalid(strata_migrator *m, const char *name, bool *invalid)
+{
+	int64_t n = 0;
+	int rc = strata_query_int64(m->db, &n,
+				    "SELECT count(*) FROM pg_catalog.pg_index WHERE indexrelid = to_regclass(?) AND NOT indisvalid",
+				    (const strata_value[]){ STRATA_TEXT(name) }, 1);
+	*invalid = rc == STRATA_OK && n > 0;
+	return rc;
+}
+
+/* Drop an INVALID index of that name (CONCURRENTLY outside a transaction), saying so through the log hook. */
+static int drop_invalid(strata_migrator *m, const strata__section_run *r, size_t i, const char *name, bool in_tx)
+{
+	char sql[600];
+	snprintf(sql, sizeof sql, "DROP INDEX %sIF EXISTS %s", in_tx ? "" : "CONCURRENTLY ", name);
+	strata__log(m->db->log, m->db->log_ud, STRATA_LOG_WARN,
+		    "%s:%d: index %s is INVALID (an interrupted or failed CREATE INDEX CONCURRENTLY); dropping it to "
+		    "build it again",
+		    r->f->path, strata__piece_line(r, i), name);
+	int rc = strata_exec(m->db, sql);
+	if (rc != STRATA_OK) {
+		char why[600];
+		snprintf(why, sizeof why, "%s", strata_error_last()->message);
+		rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
+					  "index %s is INVALID and dropping it failed: %s; drop it by hand, then run `strata "
+					  "migrate up --retry-failed`",
+					  name, why);
+	}
+	return rc;
+}
+
+/*
  * A resume runs on a new connection: statements before `from` that set
  * per-connection state (PRAGMA foreign_keys = OFF before a rebuild, SET
  * search_path, ...) run again first; state that cannot be made again
@@ -81,6 +170,18 @@ static int reestablish(strata_migrator *m, strata__section_run *r, size_t from)
 			if (rc != STRATA_OK)
 				return rc;
 		}
+	/* an index a finished statement built and that is INVALID now: drop it and build it again */
+	for (size_t i = 0; i < from; i++) {
+		char name[400];
+		bool bad = false;
+		int rc = STRATA_OK;
+		if (index_name(m, r, i, name, sizeof name) && (rc = index_invalid(m, name, &bad)) == STRATA_OK && bad &&
+		    (rc = drop_invalid(m, r, i, name, false)) == STRATA_OK)
+			rc = strata__mig_run_piece(m, r, i, "building the INVALID index again failed; the ledger marks the "
+							    "migration as failed");
+		if (rc != STRATA_OK)
+			return rc;
+	}
 	return STRATA_OK;
 }
 
@@ -179,7 +280,13 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 				 "transaction:false: statements 1 to %zu ran and stay applied; the ledger marks %s as failed "
 				 "and `strata migrate up --retry-failed` resumes at this statement",
 				 i, r->f->version);
-		rc = strata__mig_run_piece(m, r, i, what);
+		char iname[400];
+		bool bad = false;
+		/* CREATE INDEX CONCURRENTLY IF NOT EXISTS would skip an INVALID index left by an earlier try */
+		if (index_name(m, r, i, iname, sizeof iname) && (rc = index_invalid(m, iname, &bad)) == STRATA_OK && bad)
+			rc = drop_invalid(m, r, i, iname, open_at != SIZE_MAX);
+		if (rc == STRATA_OK)
+			rc = strata__mig_run_piece(m, r, i, what);
 		if (rc != STRATA_OK) {
 			size_t done = i;
 			if (open_at != SIZE_MAX) {
@@ -212,6 +319,24 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 		rc = STRATA_EMIGRATE;
 		record_failure(m, r, r->np, open_at, "");
 		goto restore;
+	}
+	/* never record applied over an INVALID index the section creates */
+	for (size_t i = 0; i < r->np; i++) {
+		char iname[400];
+		bool bad = false;
+		if (!index_name(m, r, i, iname, sizeof iname))
+			continue;
+		rc = index_invalid(m, iname, &bad);
+		if (rc == STRATA_OK && bad)
+			rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
+						  "index %s of %s is INVALID after the migration ran (an interrupted or failed "
+						  "CREATE INDEX CONCURRENTLY), so %s is not recorded as applied; `strata migrate up "
+						  "--retry-failed` drops and builds it again",
+						  iname, r->f->version, r->f->version);
+		if (rc != STRATA_OK) {
+			record_failure(m, r, r->np, r->np, "");
+			goto restore;
+		}
 	}
 	/* verify before the row says applied; its failure leaves the statements applied and the row failed */
 	rc = strata_begin(m->db, NULL);

@@ -474,3 +474,68 @@ DB_TEST(migrate_failures, disk_full_and_read_only_during_up)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/*
+ * Issue 19: a CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS that fails
+ * (or is interrupted) leaves an INVALID index on PostgreSQL; the retry used
+ * to skip it ("exists") and record the migration applied.  Now the retry
+ * drops and builds it again, and applied is never recorded over an invalid
+ * index.  (SQLite builds indexes in one transaction: nothing is left.)
+ */
+DB_TEST(migrate_failures, retry_rebuilds_invalid_index)
+{
+	char *dir = proj_new(), *out, *v;
+	bool pg = backend == STRATA_BACKEND_POSTGRES;
+	proj_put(dir, "migrations/001_t.sql",
+		 "-- migrate:up\nCREATE TABLE t (id integer PRIMARY KEY, v text);\n"
+		 "INSERT INTO t (id, v) VALUES (1, 'a'), (2, 'a'), (3, 'b');\n");
+	proj_put(dir, "migrations/002_index.sql",
+		 pg ? "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_id_idx ON t (id);\n"
+		      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_v_key ON t (v);\n"
+		    : "-- migrate:up transaction:false\nCREATE INDEX IF NOT EXISTS t_id_idx ON t (id);\n"
+		      "CREATE UNIQUE INDEX IF NOT EXISTS t_v_key ON t (v);\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "migrations/002_index.sql:3:1: up section of 002, statement 2 of 2 failed");
+	free(out);
+	int64_t invalid = 0;
+	if (pg) {
+		ST_OK(strata_query_int64(db, &invalid,
+					 "SELECT count(*) FROM pg_index WHERE indexrelid = 't_v_key'::regclass AND NOT indisvalid",
+					 NULL, 0));
+		cr_assert_eq(invalid, 1, "the failed build left an INVALID index behind");
+	}
+	/* the data is fixed; the retry must build a valid index, not skip the invalid one */
+	ST_OK(strata_exec(db, "UPDATE t SET v = 'c' WHERE id = 2"));
+	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
+	if (pg)
+		ASSERT_HAS(out, "index t_v_key is INVALID (an interrupted or failed CREATE INDEX CONCURRENTLY); dropping it");
+	free(out);
+	v = ledger_field(db, "state", "002");
+	cr_assert_str_eq(v, "applied");
+	free(v);
+	if (pg) {
+		ST_OK(strata_query_int64(db, &invalid, "SELECT count(*) FROM pg_index WHERE NOT indisvalid", NULL, 0));
+		cr_assert_eq(invalid, 0, "no INVALID index is left");
+	}
+	cr_assert_neq(strata_exec(db, "INSERT INTO t (id, v) VALUES (4, 'a')"), STRATA_OK, "the unique index works");
+	if (pg) {
+		/* an INVALID index behind the resume point (a statement recorded done) is built again too */
+		ST_OK(strata_exec(db, "DELETE FROM strata_migrations WHERE version = '002'"));
+		ST_OK(strata_exec(db, "DROP INDEX t_v_key"));
+		ST_OK(strata_exec(db, "INSERT INTO t (id, v) VALUES (5, 'b')"));
+		cr_assert_neq(strata_exec(db, "CREATE UNIQUE INDEX CONCURRENTLY t_v_key ON t (v)"), STRATA_OK);
+		ST_OK(strata_exec(db, "DELETE FROM t WHERE id = 5"));
+		ST_OK(strata_execv(db,
+				   "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
+				   "state, note) VALUES ('002', 'index', 'x', ?, 0, 'someone', 'running', '2 of 2 statements "
+				   "done')",
+				   STRATA_TIMESTAMP(strata_timestamp_now())));
+		cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
+		ASSERT_HAS(out, "index t_v_key is INVALID");
+		free(out);
+		ST_OK(strata_query_int64(db, &invalid, "SELECT count(*) FROM pg_index WHERE NOT indisvalid", NULL, 0));
+		cr_assert_eq(invalid, 0, "no INVALID index is left");
+	}
+	test_rmrf(dir);
+	free(dir);
+}
