@@ -52,7 +52,8 @@ typedef void (*strata_migrate_progress_fn)(size_t done, size_t total, const char
  */
 typedef struct strata_migrate_options {
 	unsigned int version;		/* STRATA_MIGRATE_OPTIONS_VERSION */
-	const char *dir;		/* the migrations directory: "migrations" [STRATA_MIGRATIONS_DIR] */
+	const char *dir;		/* the migrations directory: "migrations", or "db/migrations" when only that
+					 * exists (dbmate's layout) [STRATA_MIGRATIONS_DIR, then DBMATE_MIGRATIONS_DIR] */
 	int lock_timeout_ms;		/* wait for another runner: 60000; negative: fail at once */
 	bool allow_changed;		/* applied migrations whose up section changed are not an error */
 	bool allow_missing;		/* applied versions without a file are not an error */
@@ -189,6 +190,21 @@ STRATA_API int strata_migrate_adopt(strata_migrator *m, size_t *imported);
  * failure.
  */
 STRATA_API int strata_migrate_lock_holder(strata_migrator *m, char **who);
+
+/*
+ * The migrations directory when none is named: the environment's
+ * STRATA_MIGRATIONS_DIR, then DBMATE_MIGRATIONS_DIR, then "migrations" in
+ * the working directory, or dbmate's "db/migrations" when only that one
+ * exists.  A static string or the environment's; no allocation.
+ */
+STRATA_API const char *strata_migrate_default_dir(void);
+
+/*
+ * The migrations directory the migrator reads: the options' `dir`, or when
+ * none is named `migrations`, or dbmate's `db/migrations` when only that
+ * one exists.  Owned by the migrator.
+ */
+STRATA_API const char *strata_migrate_dir(const strata_migrator *m);
 
 /*
  * The path of the backup the last up/down took, or NULL when none was taken.

@@ -28,6 +28,7 @@ typedef struct mig_ctx {
 	strata_migrator *m;
 	strata_migrate_options mo;
 	bool read_only; /* status, history, --sql: an SQLite file opens read-only */
+	char *shown_url; /* the URL as given, password redacted */
 	char **ran;	/* the versions this process started, in order (the progress callback) */
 	size_t nran, capran;
 } mig_ctx;

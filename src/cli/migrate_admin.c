@@ -75,9 +75,7 @@ int mig_new(const mig_opts *o, int argc, char **argv)
 			strcat(desc, " ");
 		strcat(desc, argv[i]);
 	}
-	const char *dir = o->dir;
-	if (!dir)
-		dir = getenv("STRATA_MIGRATIONS_DIR");
+	const char *dir = o->dir ? o->dir : strata_migrate_default_dir();
 	char *path = NULL;
 	int rc = strata_migrate_new(dir, desc, &path);
 	free(desc);

@@ -137,7 +137,7 @@ int cmd_migrate_diff(int argc, char **argv)
 	if (!schema)
 		schema = getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA") : "schema.strata";
 	if (!dir)
-		dir = getenv("STRATA_MIGRATIONS_DIR") && *getenv("STRATA_MIGRATIONS_DIR") ? getenv("STRATA_MIGRATIONS_DIR") : "migrations";
+		dir = strata_migrate_default_dir();
 
 	strata_schema *want = NULL, *have = NULL;
 	strata_plan *plan = NULL;

@@ -190,9 +190,19 @@ static void record_progress(size_t done, size_t total, const char *version, cons
 
 int mig_open(mig_ctx *x)
 {
-	x->url = x->read_only ? cli_resolve_url_read_only(x->o.url) : cli_resolve_url(x->o.url);
+	x->url = cli_resolve_url(x->o.url);
 	if (!x->url)
 		return 1;
+	x->shown_url = strata_url_redact(x->url); /* as the user gave it (not ?mode=ro), password hidden */
+	if (x->read_only) {
+		char *ro = cli_url_read_only(x->url);
+		if (!ro) {
+			cli_errorf("out of memory");
+			return 1;
+		}
+		free(x->url);
+		x->url = ro;
+	}
 	strata_migrate_options mo = STRATA_MIGRATE_OPTIONS_INIT;
 	if (strata_migrate_options_from_env(&mo) != STRATA_OK) {
 		cli_error(NULL);
@@ -217,6 +227,8 @@ int mig_open(mig_ctx *x)
 	x->mo = mo;
 	if (cli_open(&x->db, x->url))
 		return 1;
+	if (!x->mo.dir && strcmp(strata_migrate_default_dir(), "db/migrations") == 0)
+		fprintf(stderr, "strata: using db/migrations (dbmate's layout: there is no migrations/ here)\n");
 	if (strata_migrator_open(&x->m, x->db, &x->mo) != STRATA_OK) {
 		if (x->o.json)
 			mig_json_error();
@@ -229,6 +241,7 @@ int mig_open(mig_ctx *x)
 
 void mig_close(mig_ctx *x)
 {
+	free(x->shown_url);
 	for (size_t i = 0; i < x->nran; i++)
 		free(x->ran[i]);
 	free(x->ran);

@@ -225,8 +225,7 @@ static int lint_pending(mig_ctx *x)
 		goto done;
 	}
 	/* Linted against the database they will run on: its schema, not a replay of the applied files. */
-	if (strata_lint_pending_db(&r, x->db, x->mo.dir ? x->mo.dir : "migrations", applied, cfg, &errors) !=
-	    STRATA_OK) {
+	if (strata_lint_pending_db(&r, x->db, strata_migrate_dir(x->m), applied, cfg, &errors) != STRATA_OK) {
 		cli_error("migrate: lint");
 		rc = x->o.strict;
 		goto done;

@@ -11,6 +11,7 @@ int mig_status(mig_ctx *x, bool history)
 {
 	const strata_migration_info *it;
 	size_t n, applied = 0, pending = 0, drift = 0;
+	size_t failed = 0, interrupted = 0, changed = 0, missing = 0, out_of_order = 0;
 	char *holder = NULL;
 	if (strata_migrate_lock_holder(x->m, &holder) != STRATA_OK)
 		return mig_fail(x);
@@ -18,22 +19,27 @@ int mig_status(mig_ctx *x, bool history)
 		free(holder);
 		return mig_fail(x);
 	}
+	/* true counts: failed and interrupted migrations are not applied */
 	for (size_t i = 0; i < n; i++) {
-		if (it[i].state == STRATA_MIGRATION_PENDING)
-			pending++;
-		else
-			applied++;
-		if (it[i].state != STRATA_MIGRATION_PENDING && it[i].state != STRATA_MIGRATION_APPLIED)
-			drift++;
-		else if (it[i].out_of_order)
-			drift++;
+		switch (it[i].state) {
+		case STRATA_MIGRATION_PENDING: pending++; break;
+		case STRATA_MIGRATION_APPLIED: applied++; break;
+		case STRATA_MIGRATION_CHANGED: applied++, changed++; break;
+		case STRATA_MIGRATION_MISSING: applied++, missing++; break;
+		case STRATA_MIGRATION_FAILED: failed++; break;
+		case STRATA_MIGRATION_RUNNING: interrupted++; break;
+		}
+		out_of_order += it[i].state == STRATA_MIGRATION_PENDING && it[i].out_of_order;
 	}
+	drift = failed + interrupted + changed + missing + out_of_order;
 	if (x->o.json) {
 		printf("{\"ok\":true,\"url\":");
-		mig_json_str(stdout, strata_db_url(x->db));
+		mig_json_str(stdout, x->shown_url ? x->shown_url : strata_db_url(x->db));
 		printf(",\"dir\":");
-		mig_json_str(stdout, x->mo.dir ? x->mo.dir : "migrations");
-		printf(",\"applied\":%zu,\"pending\":%zu,\"drift\":%zu,\"running\":", applied, pending, drift);
+		mig_json_str(stdout, strata_migrate_dir(x->m));
+		printf(",\"applied\":%zu,\"pending\":%zu,\"failed\":%zu,\"interrupted\":%zu,\"changed\":%zu,"
+		       "\"missing\":%zu,\"out_of_order\":%zu,\"drift\":%zu,\"running\":",
+		       applied, pending, failed, interrupted, changed, missing, out_of_order, drift);
 		if (holder)
 			mig_json_str(stdout, holder);
 		else
@@ -85,8 +91,8 @@ int mig_status(mig_ctx *x, bool history)
 		if (applied == 0)
 			printf("No migration has been applied.\n");
 	} else {
-		printf("%s%s%s (migrations in %s)\n", mig_paint(C_BOLD), strata_db_url(x->db), mig_paint(C_RESET),
-		       x->mo.dir ? x->mo.dir : "migrations");
+		printf("%s%s%s (migrations in %s)\n", mig_paint(C_BOLD), x->shown_url ? x->shown_url : strata_db_url(x->db), mig_paint(C_RESET),
+		       strata_migrate_dir(x->m));
 		printf("%-11s %-14s %-30s %-19s %s\n", "STATE", "VERSION", "NAME", "APPLIED AT (UTC)", "NOTE");
 		for (size_t i = 0; i < n; i++) {
 			char at[40];
@@ -103,12 +109,30 @@ int mig_status(mig_ctx *x, bool history)
 			printf("%s%-11s%s %-14s %-30.30s %-19s %s\n", mig_paint(mig_state_color(it[i].state)), mig_state_name(it[i].state),
 			       mig_paint(C_RESET), it[i].version, it[i].name, at, note ? note : "");
 		}
-		printf("%zu applied, %zu pending%s", applied, pending, drift ? "" : ".\n");
-		if (drift)
-			printf(", %s%zu need attention%s.\n", mig_paint(C_RED), drift, mig_paint(C_RESET));
+		printf("%zu applied, %zu pending", applied, pending);
+		const struct {
+			size_t n;
+			const char *what;
+		} extra[] = { { failed, "failed" },
+			      { interrupted, "interrupted" },
+			      { changed, "changed since applied" },
+			      { missing, "without a file" },
+			      { out_of_order, "out of order" } };
+		for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+			if (extra[i].n)
+				printf(", %s%zu %s%s", mig_paint(C_RED), extra[i].n, extra[i].what, mig_paint(C_RESET));
+		printf(".\n");
 	}
 	if (holder && !x->o.json)
 		printf("A migration is running now: %s.\n", holder);
+	/* a dbmate database not adopted yet: every migration shows as pending, and up would run them again */
+	int64_t dbmate = 0;
+	if (applied + failed + interrupted == 0 && pending > 0 &&
+	    strata_query_int64(x->db, &dbmate, "SELECT count(*) FROM schema_migrations", NULL, 0) == STRATA_OK &&
+	    dbmate > 0 && !x->o.json)
+		printf("This database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata ledger yet: run "
+		       "`strata migrate adopt` to import it.\n",
+		       (long long)dbmate, dbmate == 1 ? "" : "s");
 	free(holder);
 	if (x->o.exit_code && (pending > 0 || drift > 0))
 		return 3;

@@ -73,7 +73,7 @@ int strata_migrate_new(const char *dir, const char *description, char **path)
 	if (path)
 		*path = NULL;
 	if (!dir || !*dir)
-		dir = "migrations";
+		dir = strata_migrate_default_dir();
 	if (!description)
 		description = "";
 	rc = slugify(description, &slug);

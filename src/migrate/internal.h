@@ -71,6 +71,8 @@ int strata__mig_check_drift(strata_migrator *m, bool up);
 int strata__mig_prepare_run(strata_migrator *m, bool up);
 /* The files up would apply, up to target, in order; *list is an array of pointers (free()). */
 int strata__mig_pending(strata_migrator *m, const char *target, strata__migration ***list, size_t *n);
+/* No Strata ledger rows but dbmate's schema_migrations has some: an error saying to adopt it. */
+int strata__mig_check_dbmate(strata_migrator *m);
 /* An up section without statements is an error (file:line), checked before anything runs. */
 int strata__mig_check_nonempty(strata__migration **list, size_t n);
 /* The applied versions down would revert, newest first (free()). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -18,6 +19,8 @@ int strata_migrate_options_from_env(strata_migrate_options *opts)
 	if (!opts)
 		return strata__error_set(STRATA_EINVAL, "strata_migrate_options_from_env: opts is NULL");
 	const char *dir = getenv("STRATA_MIGRATIONS_DIR");
+	if (!dir || !*dir)
+		dir = getenv("DBMATE_MIGRATIONS_DIR"); /* a dbmate project's setting works as it is */
 	if (dir && *dir)
 		opts->dir = dir;
 	const char *b = getenv("DB_BACKUP_ON_MIGRATE");
@@ -57,7 +60,7 @@ int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migr
 	m->opts = *opts;
 	if (gethostname(m->host, sizeof m->host - 1) != 0 || !m->host[0])
 		snprintf(m->host, sizeof m->host, "localhost");
-	m->dir = dup_or(opts->dir, "migrations");
+	m->dir = dup_or(opts->dir, strata_migrate_default_dir());
 	m->backup_dir = dup_or(opts->backup_dir, "backups");
 	m->schema_file = opts->schema_file && *opts->schema_file ? strata__strdup(opts->schema_file) : NULL;
 	if (opts->applied_by && *opts->applied_by) {
@@ -107,6 +110,24 @@ void strata_migrator_free(strata_migrator *m)
 	free(m->last_backup);
 	free(m->saved_app_name);
 	free(m);
+}
+
+const char *strata_migrate_default_dir(void)
+{
+	const char *env = getenv("STRATA_MIGRATIONS_DIR");
+	if (!env || !*env)
+		env = getenv("DBMATE_MIGRATIONS_DIR");
+	if (env && *env)
+		return env;
+	struct stat st;
+	if (stat("migrations", &st) != 0 && stat("db/migrations", &st) == 0 && S_ISDIR(st.st_mode))
+		return "db/migrations"; /* dbmate's layout */
+	return "migrations";
+}
+
+const char *strata_migrate_dir(const strata_migrator *m)
+{
+	return m ? m->dir : NULL;
 }
 
 const char *strata_migrate_last_backup(const strata_migrator *m)

@@ -85,6 +85,22 @@ int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strat
 	return STRATA_OK;
 }
 
+int strata__mig_check_dbmate(strata_migrator *m)
+{
+	int rc = STRATA_OK;
+	int64_t n = 0;
+	if (m->nrows > 0 || !strata__table_exists(m->db, "schema_migrations", &rc))
+		return rc;
+	rc = strata_query_int64(m->db, &n, "SELECT count(*) FROM schema_migrations", NULL, 0);
+	if (rc == STRATA_OK && n > 0)
+		rc = strata__error_set(STRATA_EMIGRATE,
+				       "this database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata "
+				       "ledger yet, so every migration would run again; run `strata migrate adopt` to import "
+				       "it, then `strata migrate up`. Nothing was run",
+				       (long long)n, n == 1 ? "" : "s");
+	return rc;
+}
+
 int strata__mig_check_nonempty(strata__migration **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -184,6 +184,8 @@ int strata_migrate_up(strata_migrator *m, const char *target, size_t *applied)
 	if (rc != STRATA_OK)
 		goto unlock;
 	rc = strata__mig_check_nonempty(list, n);
+	if (rc == STRATA_OK && n > 0)
+		rc = strata__mig_check_dbmate(m);
 	if (rc != STRATA_OK)
 		goto unlock;
 	if (m->opts.safe && !m->opts.dry_run) {

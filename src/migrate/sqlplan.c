@@ -150,6 +150,8 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 		rc = strata__mig_pending(m, target, &list, &n);
 		if (rc == STRATA_OK)
 			rc = strata__mig_check_nonempty(list, n);
+		if (rc == STRATA_OK && n > 0)
+			rc = strata__mig_check_dbmate(m);
 		for (size_t i = 0; rc == STRATA_OK && i < n; i++)
 			rc = plan_section(m, &b, list[i], false, fk_on != 0);
 		if (rc == STRATA_OK && n == 0)

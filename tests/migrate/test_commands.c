@@ -286,7 +286,7 @@ DB_TEST(migrate, json_output)
 	ASSERT_HAS(out, "\"count\":1,\"applied_by_another_runner\":[],\"backup\":null}");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
-	ASSERT_HAS(out, "\"applied\":1,\"pending\":2,\"drift\":0");
+	ASSERT_HAS(out, "\"applied\":1,\"pending\":2,\"failed\":0,\"interrupted\":0,\"changed\":0,\"missing\":0,\"out_of_order\":0,\"drift\":0");
 	ASSERT_HAS(out, "\"version\":\"20260101000002\",\"name\":\"tags\",\"state\":\"pending\"");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "history --json"), 0, "%s", out);

@@ -100,7 +100,7 @@ DB_TEST(migrate_errors, drift_changed_file)
 	cr_assert(!table_exists(db, "c"));
 	cr_assert_eq(mig(&out, dir, url, "status --exit-code"), 3, "%s", out);
 	ASSERT_HAS(out, "changed");
-	ASSERT_HAS(out, "need attention");
+	ASSERT_HAS(out, "2 applied, 1 pending, 1 changed since applied.");
 	free(out);
 	/* editing only the down section is not drift */
 	cr_assert_eq(mig(&out, dir, url, "up --allow-changed"), 0, "%s", out);

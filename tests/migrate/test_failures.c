@@ -539,3 +539,84 @@ DB_TEST(migrate_failures, retry_rebuilds_invalid_index)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* Issue 17's small truths: status counts, down's order, a dbmate project with no flags. */
+DB_TEST(migrate_failures, status_counts_and_down_order)
+{
+	char *dir = proj_new(), *out;
+	proj_put(dir, "migrations/001_a.sql", "-- migrate:up\nCREATE TABLE a (id integer);\n-- migrate:down\nDROP TABLE a;\n");
+	proj_put(dir, "migrations/002_b.sql", "-- migrate:up\nCREATE TABLE b (id integer);\n-- migrate:down\nDROP TABLE b;\n");
+	proj_put(dir, "migrations/003_c.sql", "-- migrate:up\nCREATE TABLE c (id integer);\n-- migrate:down\nDROP TABLE c;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	free(out);
+	/* down prints what it reverted in the order it ran: newest first */
+	cr_assert_eq(mig(&out, dir, url, "down --steps 2"), 0, "%s", out);
+	char *p3 = strstr(out, "reverted 003_c"), *p2 = strstr(out, "reverted 002_b");
+	cr_assert(p3 && p2 && p3 < p2, "003 is reverted before 002:\n%s", out);
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "down --json"), 0, "%s", out);
+	ASSERT_HAS(out, "\"reverted\":[{\"version\":\"001\"");
+	free(out);
+	proj_put(dir, "migrations/002_b.sql",
+		 "-- migrate:up transaction:false\nCREATE TABLE b (id integer);\nINSERT INTO nope VALUES (1);\n");
+	cr_assert_eq(mig(&out, dir, url, "up --to 002"), 1, "%s", out);
+	free(out);
+	/* true counts: a failed migration is not applied */
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "1 applied, 1 pending, 1 failed.");
+	ASSERT_LACKS(out, "need attention");
+	ASSERT_LACKS(out, "mode=ro");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
+	ASSERT_HAS(out, "\"applied\":1,\"pending\":1,\"failed\":1,");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(migrate_failures, dbmate_project_with_no_flags)
+{
+	char *dir = test_tmpdir(), *out;
+	char p[4300];
+	snprintf(p, sizeof p, "%s/db", dir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof p, "%s/db/migrations", dir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	proj_put(dir, "db/migrations/20260101000001_a.sql",
+		 "-- migrate:up\nCREATE TABLE a (id integer);\n-- migrate:down\nDROP TABLE a;\n");
+	proj_put(dir, "db/migrations/20260101000002_b.sql",
+		 "-- migrate:up\nCREATE TABLE b (id integer);\n-- migrate:down\nDROP TABLE b;\n");
+	/* what dbmate leaves: its ledger, the first migration applied */
+	ST_OK(strata_exec(db, "CREATE TABLE a (id integer)"));
+	ST_OK(strata_exec(db, "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)"));
+	ST_OK(strata_exec(db, "INSERT INTO schema_migrations (version) VALUES ('20260101000001')"));
+	/* migrations/ is absent and db/migrations/ present: used, and said so */
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "using db/migrations (dbmate's layout");
+	ASSERT_HAS(out, "(migrations in db/migrations)");
+	ASSERT_HAS(out, "run `strata migrate adopt` to import it");
+	free(out);
+	/* up does not run everything again on top of dbmate's work */
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "this database has dbmate's ledger (schema_migrations, 1 version) and no Strata ledger yet");
+	ASSERT_HAS(out, "run `strata migrate adopt`");
+	ASSERT_LACKS(out, "already exists");
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "adopt"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	ASSERT_HAS(out, "applied  20260101000002_b");
+	free(out);
+	/* DBMATE_MIGRATIONS_DIR is honoured */
+	snprintf(p, sizeof p, "%s/elsewhere", dir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	proj_put(dir, "elsewhere/20260101000003_c.sql", "-- migrate:up\nCREATE TABLE c (id integer);\n");
+	cr_assert_eq(test_run_cmd(&out, "cd '%s' && env -u STRATA_MIGRATIONS_DIR DBMATE_MIGRATIONS_DIR=elsewhere '%s' migrate status --url '%s'",
+				  dir, STRATA_CLI, url),
+		     0, "%s", out);
+	ASSERT_HAS(out, "(migrations in elsewhere)");
+	ASSERT_HAS(out, "20260101000003");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
