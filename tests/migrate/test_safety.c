@@ -445,7 +445,7 @@ DB_TEST(migrate_safety, crash_test_short)
 	char *out;
 	const char *n = getenv("STRATA_CRASH_RUNS");
 	int rc = test_run_cmd(&out, "'%s/scripts/migrate-crash-test' -n %s --strata '%s' --url '%s' --backend %s",
-			      STRATA_SOURCE_DIR, n && *n ? n : "12", STRATA_CLI, url,
+			      STRATA_SOURCE_DIR, n && *n ? n : "8", STRATA_CLI, url,
 			      backend == STRATA_BACKEND_SQLITE ? "sqlite" : "postgres");
 	cr_assert_eq(rc, 0, "%s", out);
 	ASSERT_HAS(out, "every migration was all or nothing");
