@@ -59,6 +59,13 @@ typedef void (*strata__done_fn)(void *tag, int status);
 #define STRATA__WANT_READ 1u
 #define STRATA__WANT_WRITE 2u
 
+/* One statement of a batch (exec_batch): SQL in the backend's placeholder syntax, its values (borrowed). */
+typedef struct strata__batch_item {
+	const char *sql;
+	const strata_value *vals;
+	int nvals;
+} strata__batch_item;
+
 /* One cell of a row, as a driver hands it over.  Pointers are borrowed. */
 typedef struct strata__cell {
 	int64_t i;
@@ -101,6 +108,16 @@ typedef struct strata__driver {
 	strata_type (*column_type)(void *stmt, int col);
 	/* Read a cell as `want`; STRATA_ETYPE when the value is not of that type. */
 	int (*column)(void *stmt, int col, strata_type want, strata__cell *out);
+	/*
+	 * Run `n` single statements in order, sent together and answered
+	 * together (PostgreSQL: libpq pipeline mode, one round trip); NULL where
+	 * the backend has none.  Rows they return are discarded.  Stops at the
+	 * first failure: its error is set, *failed is its index and nothing
+	 * after it ran; *failed is n when all ran.  The caller keeps the results
+	 * small (no large row sets) and the batch short: the statements are all
+	 * written before any answer is read.
+	 */
+	int (*exec_batch)(void *conn, const strata__batch_item *items, size_t n, int64_t deadline, size_t *failed);
 	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
 	void *(*native)(void *conn);
 

@@ -634,6 +634,104 @@ static int pg_column(void *stmt, int col, strata_type want, strata__cell *out)
 	}
 }
 
+/* ---- batches: one round trip (pipeline mode) ---- */
+
+/* Read the PGRES_PIPELINE_SYNC that ends a pipeline. */
+static int read_sync(pg_conn *c, int64_t deadline)
+{
+	for (;;) {
+		if (deadline && wait_ready(c, deadline) != STRATA_OK)
+			return strata_error_last()->status;
+		PGresult *r = PQgetResult(c->pg);
+		if (!r)
+			return PQstatus(c->pg) == CONNECTION_BAD ? result_error(c, NULL) : STRATA_OK;
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			return STRATA_OK;
+	}
+}
+
+static int pg_exec_batch(void *conn, const strata__batch_item *items, size_t n, int64_t deadline, size_t *failed)
+{
+	pg_conn *c = conn;
+	pg_stmt **st = NULL;
+	size_t sent = 0;
+	int rc = STRATA_OK;
+
+	*failed = 0;
+	if (pg_is_broken(c))
+		return conn_error(c, "connection is broken");
+	st = calloc(n ? n : 1, sizeof *st);
+	if (!st)
+		return strata__error_nomem();
+	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
+		*failed = i;
+		rc = pg_prepare(c, items[i].sql, items[i].nvals, false, (void **)&st[i]);
+		for (int j = 0; rc == STRATA_OK && j < items[i].nvals; j++)
+			rc = pg_bind(st[i], j + 1, &items[i].vals[j]);
+	}
+	if (rc != STRATA_OK)
+		goto out;
+	if (!PQenterPipelineMode(c->pg)) {
+		*failed = 0;
+		rc = result_error(c, NULL);
+		goto out;
+	}
+	for (; sent < n; sent++) {
+		pg_stmt *s = st[sent];
+		if (!PQsendQueryParams(c->pg, s->sql, s->nparams, s->oids, s->values, s->lengths, s->formats, 0))
+			break;
+	}
+	if (sent < n || !PQpipelineSync(c->pg)) {
+		/* only a lost connection or no memory gets here: the connection cannot be trusted */
+		*failed = sent;
+		rc = conn_error(c, "sending a batch failed");
+		goto out;
+	}
+	/* each statement's results end with NULL; a failure aborts the rest (PGRES_PIPELINE_ABORTED) */
+	bool have_error = false;
+	for (size_t i = 0; i < sent; i++) {
+		PGresult *r;
+		if (collect(c, deadline, &r) != STRATA_OK) {
+			c->broken = true; /* still in pipeline mode */
+			if (!have_error) {
+				*failed = i;
+				rc = strata_error_last()->status;
+			}
+			goto out;
+		}
+		if (!have_error && (!r || !result_ok(r))) {
+			have_error = true;
+			*failed = i;
+			rc = result_error(c, r);
+		} else if (!have_error) {
+			c->changes = cmd_tuples(r);
+		}
+		PQclear(r);
+		if (pg_is_broken(c))
+			goto out;
+	}
+	if (!have_error)
+		*failed = n;
+	if (have_error) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		if (read_sync(c, deadline) != STRATA_OK || !PQexitPipelineMode(c->pg))
+			c->broken = true;
+		strata__error_restore(&saved);
+	} else {
+		rc = read_sync(c, deadline);
+		if (rc == STRATA_OK && !PQexitPipelineMode(c->pg))
+			rc = conn_error(c, "leaving pipeline mode failed");
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		pg_finalize(st[i]);
+	free(st);
+	return rc;
+}
+
 static void *pg_native(void *conn)
 {
 	return ((pg_conn *)conn)->pg;
@@ -660,6 +758,7 @@ const strata__driver strata__postgres_driver = {
 	.column_name = pg_column_name,
 	.column_type = pg_column_type,
 	.column = pg_column,
+	.exec_batch = pg_exec_batch,
 	.native = pg_native,
 	.run_tool = strata__pg_run_tool,
 	.open_async = strata__pg_open_async,

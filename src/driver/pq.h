@@ -24,7 +24,7 @@
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQuery) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)    \
 	X(PQunescapeBytea) X(PQconnectStartParams) X(PQconnectPoll) X(PQsetnonblocking) X(PQflush)        \
-	X(PQenterPipelineMode) X(PQpipelineSync)
+	X(PQenterPipelineMode) X(PQpipelineSync) X(PQexitPipelineMode)
 // clang-format on
 
 #define STRATA__PQ_MEMBER(f) __typeof__(f) *f;
@@ -91,6 +91,7 @@ int strata__pq_load(void);
 #define PQsetnonblocking strata__pq.PQsetnonblocking
 #define PQflush strata__pq.PQflush
 #define PQenterPipelineMode strata__pq.PQenterPipelineMode
+#define PQexitPipelineMode strata__pq.PQexitPipelineMode
 #define PQpipelineSync strata__pq.PQpipelineSync
 /* a function in the list without its #define above fails to compile here */
 #define STRATA__PQ_STR(x) #x

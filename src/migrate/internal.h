@@ -52,6 +52,8 @@ void strata__migrate_unlock(strata_migrator *m);
 /* The SQL text of the ledger statements, for --sql output. */
 extern const char strata__ledger_insert_sql[];
 extern const char strata__ledger_delete_sql[];
+/* PostgreSQL: the `applied` row with its time and duration taken by the server (values: version, name, checksum, by). */
+extern const char strata__ledger_insert_timed_pg_sql[];
 
 /* ---- shared by the runner's files (status.c, drift.c, plan.c, section.c, run.c, loose.c, ...) ---- */
 
@@ -93,6 +95,8 @@ const char *strata__piece_text(const strata__section_run *r, size_t i);
 int strata__piece_line(const strata__section_run *r, size_t i);
 /* Run statement i; on failure the error names file:line, the statement and `what` (what it left behind). */
 int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size_t i, const char *what);
+/* The error of statement i having failed with `rc` (the current error is the database's). */
+int strata__mig_piece_error(const strata__section_run *r, size_t i, int rc, const char *what);
 /* The first two words of statement i, upper-cased ("" when none). */
 void strata__mig_words(strata_migrator *m, const strata__section_run *r, size_t i, char w1[16], char w2[16]);
 /* SQLite: sqlite_sequence saved before a rebuild (*saved: free(), NULL when none) and given back after. */

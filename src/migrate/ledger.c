@@ -32,13 +32,17 @@
 const char strata__ledger_insert_sql[] =
 	"INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, state, note) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+/* PostgreSQL, sent before the migration runs (one round trip): the server times it from BEGIN */
+const char strata__ledger_insert_timed_pg_sql[] =
+	"INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, state, note) "
+	"VALUES (?, ?, ?, clock_timestamp(), (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, ?, "
+	"'applied', NULL)";
 const char strata__ledger_delete_sql[] = "DELETE FROM strata_migrations WHERE version = ?";
 
-static const char ledger_sqlite[] =
-	"CREATE TABLE IF NOT EXISTS strata_migrations ("
-	"version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
-	"applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL, applied_by TEXT NOT NULL, "
-	"state TEXT NOT NULL DEFAULT 'applied', note TEXT)";
+static const char ledger_sqlite[] = "CREATE TABLE IF NOT EXISTS strata_migrations ("
+				    "version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+				    "applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL, applied_by TEXT NOT NULL, "
+				    "state TEXT NOT NULL DEFAULT 'applied', note TEXT)";
 static const char ledger_pg[] =
 	"CREATE TABLE IF NOT EXISTS strata_migrations ("
 	"version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, "
@@ -136,9 +140,8 @@ done:
 	return rc;
 }
 
-int strata__ledger_insert(strata_migrator *m, const char *version, const char *name,
-			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
-			  const char *note)
+int strata__ledger_insert(strata_migrator *m, const char *version, const char *name, const char *checksum,
+			  strata_timestamp at, int64_t ms, const char *by, const char *state, const char *note)
 {
 	const strata_value vals[] = {
 		STRATA_TEXT(version), STRATA_TEXT(name), STRATA_TEXT(checksum), STRATA_TIMESTAMP(at),
@@ -181,13 +184,14 @@ static int timeout_ms(const strata_migrator *m)
 
 static int pg_holder(strata_migrator *m, char **who)
 {
-	return strata_query_text(m->db, who,
-				 "SELECT coalesce(nullif(a.application_name, ''), 'backend pid ' || a.pid) || "
-				 "coalesce(' from ' || host(a.client_addr), '') "
-				 "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-				 "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
-				 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
-				 (const strata_value[]){ STRATA_INT(LOCK_KEY) }, 1);
+	return strata_query_text(
+		m->db, who,
+		"SELECT coalesce(nullif(a.application_name, ''), 'backend pid ' || a.pid) || "
+		"coalesce(' from ' || host(a.client_addr), '') "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
+		"AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
+		(const strata_value[]){ STRATA_INT(LOCK_KEY) }, 1);
 }
 
 static int lock_pg(strata_migrator *m)
@@ -267,9 +271,9 @@ static int lock_sqlite(strata_migrator *m)
 		char at[STRATA_TIMESTAMP_BUFSZ];
 		strata_timestamp_format(strata_timestamp_now(), at);
 		const strata_value vals[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host), STRATA_TEXT(at) };
-		rc = strata_exec_values(m->db,
-					"INSERT INTO strata_migrations_lock (id, pid, host, acquired_at) VALUES (1, ?, ?, ?)",
-					vals, 3, NULL);
+		rc = strata_exec_values(
+			m->db, "INSERT INTO strata_migrations_lock (id, pid, host, acquired_at) VALUES (1, ?, ?, ?)",
+			vals, 3, NULL);
 		if (rc == STRATA_OK) {
 			m->locked = true;
 			return rc;
@@ -281,7 +285,8 @@ static int lock_sqlite(strata_migrator *m)
 		int64_t pid = 0;
 		char host[256] = "", since[64] = "";
 		bool have = false;
-		int qrc = strata_prepare(&st, m->db, "SELECT pid, host, acquired_at FROM strata_migrations_lock WHERE id = 1");
+		int qrc = strata_prepare(&st, m->db,
+					 "SELECT pid, host, acquired_at FROM strata_migrations_lock WHERE id = 1");
 		if (qrc == STRATA_OK && strata_step(st) == STRATA_ROW) {
 			const char *h = "", *s = "";
 			strata_column_int64(st, 0, &pid);
@@ -294,22 +299,25 @@ static int lock_sqlite(strata_migrator *m)
 		strata_finalize(st);
 		if (have && holder_dead(m, pid, host)) {
 			/* the runner that held it was killed: take the lock over */
-			rc = strata_exec_values(m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
-						(const strata_value[]){ STRATA_INT(pid), STRATA_TEXT(host) }, 2, NULL);
+			rc = strata_exec_values(
+				m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
+				(const strata_value[]){ STRATA_INT(pid), STRATA_TEXT(host) }, 2, NULL);
 			continue;
 		}
 		if (have && !told && timeout_ms(m) > 0) {
-			strata__log(m->db->log, m->db->log_ud, STRATA_LOG_INFO,
-				    "another migration is running (pid %lld on %s, since %s); waiting up to %d s for it",
-				    (long long)pid, host, since, timeout_ms(m) / 1000);
+			strata__log(
+				m->db->log, m->db->log_ud, STRATA_LOG_INFO,
+				"another migration is running (pid %lld on %s, since %s); waiting up to %d s for it",
+				(long long)pid, host, since, timeout_ms(m) / 1000);
 			told = true;
 		}
 		if (now_ms() >= deadline) {
 			if (have)
-				return strata__error_set(STRATA_EBUSY,
-							 "another migration is running (pid %lld on %s, since %s); waited %d ms "
-							 "for it. Try again when it has finished, or raise --lock-timeout",
-							 (long long)pid, host, since, timeout_ms(m));
+				return strata__error_set(
+					STRATA_EBUSY,
+					"another migration is running (pid %lld on %s, since %s); waited %d ms "
+					"for it. Try again when it has finished, or raise --lock-timeout",
+					(long long)pid, host, since, timeout_ms(m));
 			return strata__error_set(STRATA_EBUSY,
 						 "another migration is running (the database is locked); waited %d ms",
 						 timeout_ms(m));
@@ -393,10 +401,10 @@ int strata_migrate_lock_holder(strata_migrator *m, char **who)
 		strata_column_text(st, 1, &host, NULL);
 		strata_column_text(st, 2, &since, NULL);
 		strata_buf b = STRATA_BUF_INIT;
-		rc = strata__buf_printf(&b, "pid %lld on %s, since %s%s", (long long)pid, host ? host : "",
-					since ? since : "",
-					holder_dead(m, pid, host ? host : "") ? " (no longer running: the next runner takes over)"
-									       : "");
+		rc = strata__buf_printf(
+			&b, "pid %lld on %s, since %s%s", (long long)pid, host ? host : "", since ? since : "",
+			holder_dead(m, pid, host ? host : "") ? " (no longer running: the next runner takes over)"
+							      : "");
 		if (rc == STRATA_OK) {
 			*who = strata__buf_detach(&b);
 			rc = *who ? STRATA_OK : STRATA_ENOMEM;

@@ -10,8 +10,72 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "db/batch.h"
 #include "migrate/internal.h"
 #include "sql/split.h"
+
+/* Batches longer than this run statement by statement: all are written before any answer is read. */
+#define BATCH_MAX 200
+
+/*
+ * PostgreSQL: can the section, its ledger change and the COMMIT go out in
+ * one round trip (pipeline mode)?  Not in a dry run or a single
+ * transaction (an outer transaction is open), not with a verify section
+ * (its answers decide), not for long sections or statements that may
+ * return many rows.
+ */
+static bool batchable(strata_migrator *m, const strata__section_run *r, bool up)
+{
+	static const char *const reads[] = { "SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "FETCH", "COPY" };
+	if (m->backend != STRATA_BACKEND_POSTGRES || m->opts.dry_run || m->opts.single_transaction)
+		return false;
+	if ((up && r->f->verify.present) || r->np == 0 || r->np > BATCH_MAX)
+		return false;
+	for (size_t i = 0; i < r->np; i++) {
+		char w1[16], w2[16];
+		strata__mig_words(m, r, i, w1, w2);
+		for (size_t k = 0; k < sizeof reads / sizeof reads[0]; k++)
+			if (strcmp(w1, reads[k]) == 0)
+				return false;
+	}
+	return true;
+}
+
+/* The batched form of run_transactional (see batchable). */
+static int run_batched(strata_migrator *m, strata__section_run *r, bool up)
+{
+	strata__db_batch_item *items = calloc(r->np + 1, sizeof *items);
+	char **texts = calloc(r->np, sizeof *texts);
+	int rc = STRATA_OK;
+	size_t failed = 0;
+
+	if (!items || !texts) {
+		rc = strata__error_nomem();
+		goto out;
+	}
+	for (size_t i = 0; i < r->np; i++) {
+		texts[i] = strata__strndup(strata__piece_text(r, i), r->pcs[i].len);
+		if (!texts[i]) {
+			rc = strata__error_nomem();
+			goto out;
+		}
+		items[i].sql = texts[i];
+	}
+	const strata_value ins[] = { STRATA_TEXT(r->f->version), STRATA_TEXT(r->f->name), STRATA_TEXT(r->f->checksum),
+				     STRATA_TEXT(m->applied_by) };
+	const strata_value del[] = { STRATA_TEXT(r->f->version) };
+	items[r->np] = up ? (strata__db_batch_item){ strata__ledger_insert_timed_pg_sql, ins, 4 }
+			  : (strata__db_batch_item){ strata__ledger_delete_sql, del, 1 };
+	rc = strata__db_exec_batch_tx(m->db, items, r->np + 1, &failed);
+	if (rc != STRATA_OK && failed < r->np)
+		rc = strata__mig_piece_error(r, failed, rc, "nothing from this migration was applied");
+out:
+	for (size_t i = 0; texts && i < r->np; i++)
+		free(texts[i]);
+	free(texts);
+	free(items);
+	return rc;
+}
 
 /*
  * Run one section in a transaction with its ledger change (insert for up,
@@ -26,6 +90,8 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 	char *seq = NULL;
 	int rc;
 
+	if (batchable(m, r, up))
+		return run_batched(m, r, up);
 	if (!m->opts.dry_run && !m->opts.single_transaction && strata__mig_rebuilds_table(m, r)) {
 		int64_t on = 0;
 		rc = strata_query_int64(m->db, &on, "PRAGMA foreign_keys", NULL, 0);
@@ -46,14 +112,15 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 	if (rc == STRATA_OK && strata__mig_rebuilds_table(m, r))
 		rc = strata__mig_seq_save(m, &seq);
 	for (size_t i = 0; i < r->np && rc == STRATA_OK; i++)
-		rc = strata__mig_run_piece(m, r, i, m->opts.dry_run ? "dry run, rolled back" : "nothing from this migration was applied");
+		rc = strata__mig_run_piece(
+			m, r, i, m->opts.dry_run ? "dry run, rolled back" : "nothing from this migration was applied");
 	if (rc == STRATA_OK && seq)
 		rc = strata__mig_seq_restore(m, seq);
 	if (rc == STRATA_OK && fk_off)
 		rc = strata__mig_fk_check(m, r->f, fk_before);
 	if (rc == STRATA_OK && up)
-		rc = strata__mig_verify_section(m, r->f, m->opts.dry_run ? "dry run, rolled back"
-									   : "nothing from this migration was applied");
+		rc = strata__mig_verify_section(
+			m, r->f, m->opts.dry_run ? "dry run, rolled back" : "nothing from this migration was applied");
 	if (rc == STRATA_OK) {
 		if (up)
 			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
@@ -236,10 +303,11 @@ int strata_migrate_down(strata_migrator *m, int steps, const char *target, size_
 			goto unlock;
 		}
 		if (!f->down.present) {
-			rc = strata__error_set_at(STRATA_EMIGRATE, f->path, 1, 1,
-						  "cannot roll back %s: the file has no '-- migrate:down' section; nothing "
-						  "was rolled back",
-						  f->version);
+			rc = strata__error_set_at(
+				STRATA_EMIGRATE, f->path, 1, 1,
+				"cannot roll back %s: the file has no '-- migrate:down' section; nothing "
+				"was rolled back",
+				f->version);
 			goto unlock;
 		}
 	}
@@ -250,7 +318,8 @@ int strata_migrate_down(strata_migrator *m, int steps, const char *target, size_
 			bool destructive = false;
 			rc = strata__mig_split(m, f, &f->down, "down", &r);
 			for (size_t j = 0; rc == STRATA_OK && j < r.np && !destructive; j++)
-				destructive = strata__sql_is_destructive(strata__piece_text(&r, j), r.pcs[j].len, m->backend, NULL, 0);
+				destructive = strata__sql_is_destructive(strata__piece_text(&r, j), r.pcs[j].len,
+									 m->backend, NULL, 0);
 			free(r.pcs);
 			if (rc == STRATA_OK && destructive) {
 				rc = strata__mig_backup(m, f->version);

@@ -14,7 +14,7 @@
 #include "sql/split.h"
 
 int strata__mig_split(strata_migrator *m, strata__migration *f, const strata__mig_section *s, const char *label,
-			 strata__section_run *r)
+		      strata__section_run *r)
 {
 	r->f = f;
 	r->s = s;
@@ -36,6 +36,24 @@ int strata__piece_line(const strata__section_run *r, size_t i)
 	return r->s->line + r->pcs[i].line;
 }
 
+/* The error of statement i having failed: file:line, the statement, the database's message. */
+int strata__mig_piece_error(const strata__section_run *r, size_t i, int rc, const char *what)
+{
+	const strata_error *e = strata_error_last();
+	const char *sql = strata__piece_text(r, i);
+	char dberr[1200];
+	if (e->sqlstate && e->sqlstate[0])
+		snprintf(dberr, sizeof dberr, "%s (SQLSTATE %s)", e->message, e->sqlstate);
+	else
+		snprintf(dberr, sizeof dberr, "%s", e->message);
+	int status = rc == STRATA_EBUSY || rc == STRATA_ECONNECT ? rc : STRATA_EMIGRATE;
+	int shown = r->pcs[i].len > 160 ? 160 : (int)r->pcs[i].len;
+	return strata__error_set_at(status, r->f->path, strata__piece_line(r, i), 1,
+				    "%s section of %s, statement %zu of %zu failed: %s; %s. Statement: %.*s%s",
+				    r->label, r->f->version, i + 1, r->np, dberr, what, shown, sql,
+				    r->pcs[i].len > 160 ? "..." : "");
+}
+
 /* Run statement i; on failure, set the error at file:line with the statement. */
 int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size_t i, const char *what)
 {
@@ -43,19 +61,8 @@ int strata__mig_run_piece(strata_migrator *m, const strata__section_run *r, size
 	if (!sql)
 		return STRATA_ENOMEM;
 	int rc = strata_exec(m->db, sql);
-	if (rc != STRATA_OK) {
-		const strata_error *e = strata_error_last();
-		char dberr[1200];
-		if (e->sqlstate && e->sqlstate[0])
-			snprintf(dberr, sizeof dberr, "%s (SQLSTATE %s)", e->message, e->sqlstate);
-		else
-			snprintf(dberr, sizeof dberr, "%s", e->message);
-		int status = rc == STRATA_EBUSY || rc == STRATA_ECONNECT ? rc : STRATA_EMIGRATE;
-		rc = strata__error_set_at(status, r->f->path, strata__piece_line(r, i), 1,
-					  "%s section of %s, statement %zu of %zu failed: %s; %s. Statement: %.160s%s",
-					  r->label, r->f->version, i + 1, r->np, dberr, what, sql,
-					  strlen(sql) > 160 ? "..." : "");
-	}
+	if (rc != STRATA_OK)
+		rc = strata__mig_piece_error(r, i, rc, what);
 	free(sql);
 	return rc;
 }
@@ -99,9 +106,10 @@ int strata__mig_seq_save(strata_migrator *m, char **saved)
 	bool exists = strata__table_exists(m->db, "sqlite_sequence", &rc);
 	if (rc != STRATA_OK || !exists)
 		return rc;
-	return strata_query_text(m->db, saved,
-				 "SELECT coalesce(group_concat(name || char(9) || seq || char(10), ''), '') FROM sqlite_sequence",
-				 NULL, 0);
+	return strata_query_text(
+		m->db, saved,
+		"SELECT coalesce(group_concat(name || char(9) || seq || char(10), ''), '') FROM sqlite_sequence", NULL,
+		0);
 }
 
 /* Give every AUTOINCREMENT table that still exists at least its saved sequence value back. */
@@ -116,14 +124,17 @@ int strata__mig_seq_restore(strata_migrator *m, const char *saved)
 		snprintf(name, sizeof name, "%.*s", (int)(tab - p), p);
 		int64_t seq = strtoll(tab + 1, NULL, 10);
 		rc = strata_exec_values(m->db, "UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?",
-					(const strata_value[]){ STRATA_INT(seq), STRATA_TEXT(name), STRATA_INT(seq) }, 3, NULL);
+					(const strata_value[]){ STRATA_INT(seq), STRATA_TEXT(name), STRATA_INT(seq) },
+					3, NULL);
 		if (rc == STRATA_OK)
 			rc = strata_exec_values(
 				m->db,
 				"INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM "
-				"sqlite_sequence WHERE name = ?) AND EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+				"sqlite_sequence WHERE name = ?) AND EXISTS (SELECT 1 FROM sqlite_schema WHERE type = "
+				"'table' "
 				"AND name = ? AND sql LIKE '%AUTOINCREMENT%')",
-				(const strata_value[]){ STRATA_TEXT(name), STRATA_INT(seq), STRATA_TEXT(name), STRATA_TEXT(name) },
+				(const strata_value[]){ STRATA_TEXT(name), STRATA_INT(seq), STRATA_TEXT(name),
+							STRATA_TEXT(name) },
 				4, NULL);
 		p = nl + 1;
 	}
@@ -159,11 +170,12 @@ int strata__mig_fk_check(strata_migrator *m, const strata__migration *f, int64_t
 		if (!strata_column_is_null(st, 1))
 			strata_column_int64(st, 1, &rowid);
 		strata_column_text(st, 2, &parent, NULL);
-		rc = strata__error_set_at(STRATA_EMIGRATE, f->path, f->up.line, 1,
-					  "migration %s leaves %lld broken foreign key%s (e.g. row %lld of %s references a "
-					  "missing row of %s); nothing was applied",
-					  f->version, (long long)(after - before), after - before == 1 ? "" : "s",
-					  (long long)rowid, table ? table : "?", parent ? parent : "?");
+		rc = strata__error_set_at(
+			STRATA_EMIGRATE, f->path, f->up.line, 1,
+			"migration %s leaves %lld broken foreign key%s (e.g. row %lld of %s references a "
+			"missing row of %s); nothing was applied",
+			f->version, (long long)(after - before), after - before == 1 ? "" : "s", (long long)rowid,
+			table ? table : "?", parent ? parent : "?");
 	} else if (rc == STRATA_DONE) {
 		rc = STRATA_OK;
 	}

@@ -13,14 +13,14 @@
 
 #include "support.h"
 
-static const char parent_child[] =
-	"-- migrate:up\n"
-	"CREATE TABLE users (id integer PRIMARY KEY, email text);\n"
-	"CREATE TABLE tasks (id integer PRIMARY KEY, user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE);\n"
-	"INSERT INTO users (id, email) VALUES (1, 'a'), (2, NULL);\n"
-	"INSERT INTO tasks (id, user_id) VALUES (1, 1), (2, 2), (3, 2);\n"
-	"-- migrate:down\n"
-	"DROP TABLE tasks;\nDROP TABLE users;\n";
+static const char parent_child[] = "-- migrate:up\n"
+				   "CREATE TABLE users (id integer PRIMARY KEY, email text);\n"
+				   "CREATE TABLE tasks (id integer PRIMARY KEY, user_id integer NOT NULL REFERENCES "
+				   "users (id) ON DELETE CASCADE);\n"
+				   "INSERT INTO users (id, email) VALUES (1, 'a'), (2, NULL);\n"
+				   "INSERT INTO tasks (id, user_id) VALUES (1, 1), (2, 2), (3, 2);\n"
+				   "-- migrate:down\n"
+				   "DROP TABLE tasks;\nDROP TABLE users;\n";
 
 static char *ledger_field(strata_db *db, const char *col, const char *version)
 {
@@ -37,9 +37,11 @@ static void assert_unlocked(strata_db *db, strata_backend backend)
 	if (backend == STRATA_BACKEND_SQLITE)
 		ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM strata_migrations_lock", NULL, 0));
 	else
-		ST_OK(strata_query_int64(db, &n,
-					 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1296520020",
-					 NULL, 0));
+		ST_OK(strata_query_int64(
+			db, &n,
+			"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1296520020 "
+			"AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+			NULL, 0));
 	cr_assert_eq(n, 0, "the lock was released");
 }
 
@@ -82,9 +84,11 @@ DB_TEST(migrate_failures, own_transaction_fails_then_retry_keeps_children)
 				"\"email\" of relation \"users\" contains null values (SQLSTATE 23502)");
 		ASSERT_LACKS(out, "current transaction is aborted");
 	}
-	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE ? "the section's own transaction (BEGIN at line 3) was rolled back"
-							 : "the section's own transaction (BEGIN at line 2) was rolled back");
-	ASSERT_HAS(out, "the ledger marks 002 as failed and `strata migrate up --retry-failed` starts again at that BEGIN");
+	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE
+				? "the section's own transaction (BEGIN at line 3) was rolled back"
+				: "the section's own transaction (BEGIN at line 2) was rolled back");
+	ASSERT_HAS(out,
+		   "the ledger marks 002 as failed and `strata migrate up --retry-failed` starts again at that BEGIN");
 	ASSERT_LACKS(out, "ran and stay applied");
 	free(out);
 	v = ledger_field(db, "state", "002");
@@ -107,8 +111,10 @@ DB_TEST(migrate_failures, own_transaction_fails_then_retry_keeps_children)
 	if (backend == STRATA_BACKEND_POSTGRES) {
 		/* after the own transaction: the server's detail and hint come with the message and SQLSTATE */
 		cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 1, "%s", out);
-		ASSERT_HAS(out, "migrations/002_rebuild.sql:6:1: up section of 002, statement 5 of 5 failed: insert or update "
-				"on table \"tasks\" violates foreign key constraint");
+		ASSERT_HAS(
+			out,
+			"migrations/002_rebuild.sql:6:1: up section of 002, statement 5 of 5 failed: insert or update "
+			"on table \"tasks\" violates foreign key constraint");
 		ASSERT_HAS(out, "; detail: Key (user_id)=(999) is not present in table \"users\". (SQLSTATE 23503)");
 		ASSERT_HAS(out, "statements 1 to 4 ran and stay applied");
 		free(out);
@@ -120,7 +126,8 @@ DB_TEST(migrate_failures, own_transaction_fails_then_retry_keeps_children)
 	}
 	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
 	free(out);
-	cr_assert_eq(count_rows(db, "tasks"), backend == STRATA_BACKEND_SQLITE ? 3 : 4, "the retry kept the child rows");
+	cr_assert_eq(count_rows(db, "tasks"), backend == STRATA_BACKEND_SQLITE ? 3 : 4,
+		     "the retry kept the child rows");
 	v = ledger_field(db, "state", "002");
 	cr_assert_str_eq(v, "applied");
 	free(v);
@@ -293,7 +300,8 @@ DB_TEST(migrate_failures, read_only_commands_write_nothing)
 {
 	char *dir = proj_new(), *out;
 	char file[4300], u[4400], cmd[5000];
-	proj_put(dir, "migrations/001_t.sql", "-- migrate:up\nCREATE TABLE t (id integer PRIMARY KEY, v text);\n-- migrate:down\nDROP TABLE t;\n");
+	proj_put(dir, "migrations/001_t.sql",
+		 "-- migrate:up\nCREATE TABLE t (id integer PRIMARY KEY, v text);\n-- migrate:down\nDROP TABLE t;\n");
 	proj_put(dir, "migrations/002_u.sql", "-- migrate:up\nCREATE TABLE u (id integer PRIMARY KEY);\n");
 	proj_put(dir, "schema.strata", "table t {\n  id int primary key\n  v text\n  w text\n}\n");
 	const char *target = url;
@@ -310,7 +318,8 @@ DB_TEST(migrate_failures, read_only_commands_write_nothing)
 	}
 	size_t len0 = 0, len1 = 0;
 	char *before = backend == STRATA_BACKEND_SQLITE ? slurp(file, &len0) : NULL;
-	const char *readers[] = { "status", "history", "up --sql", "down --sql", "diff --dry-run --schema schema.strata" };
+	const char *readers[] = { "status", "history", "up --sql", "down --sql",
+				  "diff --dry-run --schema schema.strata" };
 	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
 		cr_assert_eq(mig(&out, dir, target, readers[i]), 0, "%s: %s", readers[i], out);
 		free(out);
@@ -324,7 +333,8 @@ DB_TEST(migrate_failures, read_only_commands_write_nothing)
 	free(out);
 	if (backend == STRATA_BACKEND_SQLITE) {
 		char *after = slurp(file, &len1);
-		cr_assert(len0 == len1 && memcmp(before, after, len0) == 0, "the file's bytes changed (%zu -> %zu)", len0, len1);
+		cr_assert(len0 == len1 && memcmp(before, after, len0) == 0, "the file's bytes changed (%zu -> %zu)",
+			  len0, len1);
 		free(after);
 		free(before);
 		char side[4400];
@@ -389,12 +399,14 @@ DB_TEST(migrate_failures, disk_full_and_read_only_during_up)
 		cr_skip_test("cannot mount a tmpfs here");
 	}
 	free(out);
-	const char *fill = backend == STRATA_BACKEND_SQLITE
-				   ? "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text);\n"
-				     "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 20000) "
-				     "INSERT INTO big (id, pad) SELECT x, printf('%0200d', x) FROM s;\n"
-				   : "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text) TABLESPACE strata_tiny;\n"
-				     "INSERT INTO big (id, pad) SELECT x, lpad(x::text, 200, '0') FROM generate_series(1, 20000) x;\n";
+	const char *fill =
+		backend == STRATA_BACKEND_SQLITE
+			? "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text);\n"
+			  "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 20000) "
+			  "INSERT INTO big (id, pad) SELECT x, printf('%0200d', x) FROM s;\n"
+			: "-- migrate:up\nCREATE TABLE big (id integer PRIMARY KEY, pad text) TABLESPACE strata_tiny;\n"
+			  "INSERT INTO big (id, pad) SELECT x, lpad(x::text, 200, '0') FROM generate_series(1, 20000) "
+			  "x;\n";
 	proj_put(dir, "migrations/001_small.sql", "-- migrate:up\nCREATE TABLE small (id integer PRIMARY KEY);\n");
 	proj_put(dir, "migrations/002_fill.sql", fill);
 	const char *target = url;
@@ -413,15 +425,17 @@ DB_TEST(migrate_failures, disk_full_and_read_only_during_up)
 		free(out);
 		snprintf(sql, sizeof sql, "CREATE TABLESPACE strata_tiny LOCATION '%s'", mnt);
 		if (strata_exec(db, sql) != STRATA_OK) {
-			cr_log_error("SKIPPED LOUDLY (PostgreSQL disk full): cannot create a tablespace on the tmpfs: %s",
-				     strata_error_last()->message);
+			cr_log_error(
+				"SKIPPED LOUDLY (PostgreSQL disk full): cannot create a tablespace on the tmpfs: %s",
+				strata_error_last()->message);
 			pg_ok = false;
 		}
 	}
 	if (pg_ok) {
 		cr_assert_eq(mig(&out, dir, target, "up"), 1, "%s", out);
 		ASSERT_HAS(out, "migrations/002_fill.sql:");
-		cr_assert(strstr(out, "disk is full") || strstr(out, "No space left on device"), "names the cause: %s", out);
+		cr_assert(strstr(out, "disk is full") || strstr(out, "No space left on device"), "names the cause: %s",
+			  out);
 		ASSERT_HAS(out, "nothing from this migration was applied");
 		free(out);
 		strata_db *d = db;
@@ -499,16 +513,19 @@ DB_TEST(migrate_failures, retry_rebuilds_invalid_index)
 	free(out);
 	int64_t invalid = 0;
 	if (pg) {
-		ST_OK(strata_query_int64(db, &invalid,
-					 "SELECT count(*) FROM pg_index WHERE indexrelid = 't_v_key'::regclass AND NOT indisvalid",
-					 NULL, 0));
+		ST_OK(strata_query_int64(
+			db, &invalid,
+			"SELECT count(*) FROM pg_index WHERE indexrelid = 't_v_key'::regclass AND NOT indisvalid", NULL,
+			0));
 		cr_assert_eq(invalid, 1, "the failed build left an INVALID index behind");
 	}
 	/* the data is fixed; the retry must build a valid index, not skip the invalid one */
 	ST_OK(strata_exec(db, "UPDATE t SET v = 'c' WHERE id = 2"));
 	cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
 	if (pg)
-		ASSERT_HAS(out, "index t_v_key is INVALID (an interrupted or failed CREATE INDEX CONCURRENTLY); dropping it");
+		ASSERT_HAS(
+			out,
+			"index t_v_key is INVALID (an interrupted or failed CREATE INDEX CONCURRENTLY); dropping it");
 	free(out);
 	v = ledger_field(db, "state", "002");
 	cr_assert_str_eq(v, "applied");
@@ -525,11 +542,12 @@ DB_TEST(migrate_failures, retry_rebuilds_invalid_index)
 		ST_OK(strata_exec(db, "INSERT INTO t (id, v) VALUES (5, 'b')"));
 		cr_assert_neq(strata_exec(db, "CREATE UNIQUE INDEX CONCURRENTLY t_v_key ON t (v)"), STRATA_OK);
 		ST_OK(strata_exec(db, "DELETE FROM t WHERE id = 5"));
-		ST_OK(strata_execv(db,
-				   "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
-				   "state, note) VALUES ('002', 'index', 'x', ?, 0, 'someone', 'running', '2 of 2 statements "
-				   "done')",
-				   STRATA_TIMESTAMP(strata_timestamp_now())));
+		ST_OK(strata_execv(
+			db,
+			"INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
+			"state, note) VALUES ('002', 'index', 'x', ?, 0, 'someone', 'running', '2 of 2 statements "
+			"done')",
+			STRATA_TIMESTAMP(strata_timestamp_now())));
 		cr_assert_eq(mig(&out, dir, url, "up --retry-failed"), 0, "%s", out);
 		ASSERT_HAS(out, "index t_v_key is INVALID");
 		free(out);
@@ -544,9 +562,12 @@ DB_TEST(migrate_failures, retry_rebuilds_invalid_index)
 DB_TEST(migrate_failures, status_counts_and_down_order)
 {
 	char *dir = proj_new(), *out;
-	proj_put(dir, "migrations/001_a.sql", "-- migrate:up\nCREATE TABLE a (id integer);\n-- migrate:down\nDROP TABLE a;\n");
-	proj_put(dir, "migrations/002_b.sql", "-- migrate:up\nCREATE TABLE b (id integer);\n-- migrate:down\nDROP TABLE b;\n");
-	proj_put(dir, "migrations/003_c.sql", "-- migrate:up\nCREATE TABLE c (id integer);\n-- migrate:down\nDROP TABLE c;\n");
+	proj_put(dir, "migrations/001_a.sql",
+		 "-- migrate:up\nCREATE TABLE a (id integer);\n-- migrate:down\nDROP TABLE a;\n");
+	proj_put(dir, "migrations/002_b.sql",
+		 "-- migrate:up\nCREATE TABLE b (id integer);\n-- migrate:down\nDROP TABLE b;\n");
+	proj_put(dir, "migrations/003_c.sql",
+		 "-- migrate:up\nCREATE TABLE c (id integer);\n-- migrate:down\nDROP TABLE c;\n");
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	free(out);
 	/* down prints what it reverted in the order it ran: newest first */
@@ -611,7 +632,9 @@ DB_TEST(migrate_failures, dbmate_project_with_no_flags)
 	snprintf(p, sizeof p, "%s/elsewhere", dir);
 	cr_assert_eq(mkdir(p, 0755), 0);
 	proj_put(dir, "elsewhere/20260101000003_c.sql", "-- migrate:up\nCREATE TABLE c (id integer);\n");
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && env -u STRATA_MIGRATIONS_DIR DBMATE_MIGRATIONS_DIR=elsewhere '%s' migrate status --url '%s'",
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && env -u STRATA_MIGRATIONS_DIR DBMATE_MIGRATIONS_DIR=elsewhere '%s' "
+				  "migrate status --url '%s'",
 				  dir, STRATA_CLI, url),
 		     0, "%s", out);
 	ASSERT_HAS(out, "(migrations in elsewhere)");
@@ -619,4 +642,82 @@ DB_TEST(migrate_failures, dbmate_project_with_no_flags)
 	free(out);
 	test_rmrf(dir);
 	free(dir);
+}
+
+/*
+ * PostgreSQL sends a migration, its ledger row and the COMMIT in one round
+ * trip (pipeline mode, issue 14).  What a user sees must not change: the
+ * failing statement named with its line and SQLSTATE, nothing of it
+ * applied, the ledger's duration measured (a migration sleeping 0.3 s
+ * records at least 300 ms), the connection usable after; and the same
+ * through pgbouncer in transaction mode.
+ */
+static void batch_checks(strata_db *db, const char *url, strata_backend backend)
+{
+	char *dir = proj_new(), *out;
+	proj_put(dir, "migrations/001_slow.sql",
+		 backend == STRATA_BACKEND_POSTGRES
+			 ? "-- migrate:up\nCREATE TABLE slow (id integer);\n"
+			   "DO $$ BEGIN PERFORM pg_sleep(0.3); END $$;\n-- migrate:down\nDROP TABLE slow;\n"
+			 : "-- migrate:up\nCREATE TABLE slow (id integer);\n-- migrate:down\nDROP TABLE slow;\n");
+	proj_put(dir, "migrations/002_bad.sql",
+		 "-- migrate:up\n"
+		 "CREATE TABLE pairs (id integer PRIMARY KEY);\n"
+		 "INSERT INTO pairs (id) VALUES (1);\n"
+		 "INSERT INTO pairs (id) VALUES (1);\n"
+		 "CREATE TABLE after_bad (id integer);\n"
+		 "-- migrate:down\nDROP TABLE pairs;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+	ASSERT_HAS(out, "applied  001_slow");
+	ASSERT_HAS(out, "migrations/002_bad.sql:4:1: up section of 002, statement 3 of 4 failed");
+	if (backend == STRATA_BACKEND_POSTGRES)
+		ASSERT_HAS(out, "(SQLSTATE 23505)");
+	ASSERT_HAS(out, "nothing from this migration was applied");
+	free(out);
+	cr_assert(!table_exists(db, "pairs") && !table_exists(db, "after_bad"), "002 left nothing behind");
+	cr_assert_eq(ledger_count(db), 1);
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		char *ms = ledger_field(db, "duration_ms", "001");
+		cr_assert(atoll(ms) >= 300, "the ledger records how long 001 ran: %s ms", ms);
+		free(ms);
+	}
+	/* fixed, it applies; then everything is reverted the same way */
+	proj_put(dir, "migrations/002_bad.sql",
+		 "-- migrate:up\nCREATE TABLE pairs (id integer PRIMARY KEY);\nINSERT INTO pairs (id) VALUES (1);\n"
+		 "-- migrate:down\nDROP TABLE pairs;\n");
+	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
+	ASSERT_HAS(out, "applied  002_bad");
+	free(out);
+	cr_assert_eq(count_rows(db, "pairs"), 1);
+	cr_assert_eq(mig(&out, dir, url, "down --to 0"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ledger_count(db), 0);
+	cr_assert(!table_exists(db, "slow") && !table_exists(db, "pairs"));
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "0 applied, 2 pending");
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+DB_TEST(migrate_failures, one_round_trip_keeps_what_users_see)
+{
+	batch_checks(db, url, backend);
+	if (backend != STRATA_BACKEND_POSTGRES)
+		return;
+	/* the same through pgbouncer (transaction pooling) into the same database */
+	const char *pgb = getenv("STRATA_TEST_PGBOUNCER_URL");
+	cr_assert(pgb && *pgb, "STRATA_TEST_PGBOUNCER_URL is not set: run the tests through `make check` "
+			       "(scripts/check starts pgbouncer with scripts/pgbouncer-test-server)");
+	const char *name = strrchr(url, '/') + 1;
+	char dbname[128];
+	snprintf(dbname, sizeof dbname, "%.*s", (int)strcspn(name, "?"), name);
+	char *via = test_pg_url_for(pgb, dbname);
+	char with[600];
+	if (strstr(via, "pgbouncer=true"))
+		snprintf(with, sizeof with, "%s", via);
+	else
+		snprintf(with, sizeof with, "%s%spgbouncer=true", via, strchr(via, '?') ? "&" : "?");
+	batch_checks(db, with, backend);
+	free(via);
 }
