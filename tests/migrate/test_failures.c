@@ -621,7 +621,7 @@ DB_TEST(migrate_failures, dbmate_project_with_no_flags)
 	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
 	ASSERT_HAS(out, "this database has dbmate's ledger (schema_migrations, 1 version) and no Strata ledger yet");
 	ASSERT_HAS(out, "run `strata migrate adopt`");
-	ASSERT_LACKS(out, "already exists");
+	ASSERT_LACKS(out, "statement 1 of 1 failed"); /* nothing ran (lint's pre-flight may still warn) */
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "adopt"), 0, "%s", out);
 	free(out);
