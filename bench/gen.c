@@ -2,9 +2,14 @@
  * Generated data access (examples/tasks through `strata gen c`) against
  * hand-written raw code doing the same work: the same SQL, the same
  * values, the same conversions (timestamps to ISO text, UUIDs to text,
- * strings copied out of the result).  SQLite against sqlite3_*, and on
- * PostgreSQL against libpq, plus insert_many against one INSERT per row.
- * Each case runs `reps` times; the best run counts.  Prints a table.
+ * strings copied out of the result).  SQLite against sqlite3_*; on
+ * PostgreSQL against libpq, and insert_many against a hand-written binary
+ * COPY of the same rows (the limit), against the other way to get keys
+ * back (COPY into a temporary table, then INSERT ... SELECT ... RETURNING)
+ * and against one INSERT per row.  Junction links: 1,200 through
+ * insert_many, statements counted.  The cases of a comparison run
+ * interleaved, `reps` times; the median counts.  Prints tables, then the
+ * targets and whether they are met.
  *
  *   bench_gen [--rows N] [--reps R] [--pg URL]   (URL default: $STRATA_TEST_PG_URL)
  */
@@ -20,7 +25,7 @@
 
 #include "tasks_db.h"
 
-static int rows = 50000, reps = 3;
+static int rows = 50000, reps = 5;
 
 static double now(void)
 {
@@ -41,9 +46,29 @@ static void die(const char *what)
 			die(#x);  \
 	} while (0)
 
-static double best(double a, double b)
+/* The median of n times (sorts them). */
+static int cmp_double(const void *a, const void *b)
 {
-	return a < b ? a : b;
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+#define MAX_REPS 64
+
+/* The targets, printed at the end with whether they were met. */
+static char targets[4096];
+
+static void target(const char *what, double ratio, double want)
+{
+	size_t len = strlen(targets);
+	snprintf(targets + len, sizeof targets - len, "| %-58s | %6.2f | %6.2f | %-7s |\n", what, ratio, want,
+		 ratio >= want ? "met" : "NOT MET");
 }
 
 static void apply_schema(strata_db *db)
@@ -305,6 +330,185 @@ __attribute__((noinline)) static double raw_pg_get(PGconn *c, const strata_uuid 
 	return now() - t0;
 }
 
+/* ---- PostgreSQL bulk inserts: the limit and the other way to get keys ---- */
+
+static void put_be(char *p, uint64_t v, int n)
+{
+	for (int k = n - 1; k >= 0; k--, v >>= 8)
+		p[k] = (char)(v & 0xff);
+}
+
+/* The same rows as gen_insert_many, through a hand-written binary COPY (no keys come back). */
+__attribute__((noinline)) static double raw_pg_copy(PGconn *c, const strata_uuid *owner)
+{
+	static const char sql[] = "COPY \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
+				  "\"priority\", \"state\", \"config\", \"labels\", \"due_date\") FROM STDIN (FORMAT binary)";
+	static const char title[] = "a task title of ordinary length";
+	double t0 = now();
+	PQclear(PQexec(c, "BEGIN"));
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		fprintf(stderr, "raw copy: %s\n", PQerrorMessage(c));
+		exit(1);
+	}
+	PQclear(r);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 512);
+	memcpy(buf, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+	len = 19;
+	for (int i = 0; i < rows; i++) {
+		int64_t ts = strata_timestamp_now() - INT64_C(946684800000000);
+		char *p = buf + len;
+		put_be(p, 10, 2), p += 2;
+		put_be(p, 8, 4), put_be(p + 4, (uint64_t)ts, 8), p += 12;
+		put_be(p, 8, 4), put_be(p + 4, (uint64_t)ts, 8), p += 12;
+		put_be(p, 0xffffffffu, 4), p += 4;
+		put_be(p, 16, 4), memcpy(p + 4, owner->bytes, 16), p += 20;
+		put_be(p, sizeof title - 1, 4), memcpy(p + 4, title, sizeof title - 1), p += 4 + sizeof title - 1;
+		put_be(p, 4, 4), put_be(p + 4, (uint64_t)(i % 5), 4), p += 8;
+		put_be(p, 7, 4), memcpy(p + 4, "pending", 7), p += 11;
+		for (int k = 0; k < 3; k++)
+			put_be(p, 0xffffffffu, 4), p += 4;
+		len = (size_t)(p - buf);
+		if (len >= cap) {
+			PQputCopyData(c, buf, (int)len);
+			len = 0;
+		}
+	}
+	put_be(buf + len, 0xffff, 2);
+	len += 2;
+	PQputCopyData(c, buf, (int)len);
+	free(buf);
+	if (PQputCopyEnd(c, NULL) != 1 || PQresultStatus(r = PQgetResult(c)) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "raw copy: %s\n", PQerrorMessage(c));
+		exit(1);
+	}
+	PQclear(r);
+	while ((r = PQgetResult(c)))
+		PQclear(r);
+	PQclear(PQexec(c, "COMMIT"));
+	return now() - t0;
+}
+
+/*
+ * The other way to get keys back from a copy: COPY into a temporary table,
+ * then INSERT ... SELECT ... RETURNING (through strata_copy, rows filled as
+ * insert_many fills them).
+ */
+__attribute__((noinline)) static double temp_table_insert_many(strata_db *db, user_id owner)
+{
+	static const strata_copy_column cols[] = {
+		{ "created_at", STRATA_COPY_TIMESTAMP }, { "updated_at", STRATA_COPY_TIMESTAMP },
+		{ "deleted_at", STRATA_COPY_TIMESTAMP }, { "user_id", STRATA_COPY_UUID },
+		{ "title", STRATA_COPY_TEXT },		 { "priority", STRATA_COPY_INT32 },
+		{ "state", STRATA_COPY_TEXT },		 { "config", STRATA_COPY_JSON },
+		{ "labels", STRATA_COPY_VARCHAR_ARRAY }, { "due_date", STRATA_COPY_TIMESTAMP },
+	};
+	int64_t *ids = malloc((size_t)rows * sizeof *ids);
+	double t0 = now();
+	CHECK(strata_begin(db, NULL));
+	CHECK(strata_exec(db, "CREATE TEMP TABLE tasks_in ON COMMIT DROP AS SELECT created_at, updated_at, deleted_at, "
+			      "user_id, title, priority, state, config, labels, due_date FROM tasks WITH NO DATA"));
+	strata_copy *cp;
+	CHECK(strata_copy_begin(&cp, db, "tasks_in", cols, 10));
+	for (int i = 0; i < rows; i++) {
+		strata_timestamp ts = strata_timestamp_now();
+		CHECK(strata_copy_timestamp(cp, ts));
+		CHECK(strata_copy_timestamp(cp, ts));
+		CHECK(strata_copy_null(cp));
+		CHECK(strata_copy_uuid(cp, &owner.v));
+		CHECK(strata_copy_text(cp, "a task title of ordinary length", -1));
+		CHECK(strata_copy_int64(cp, i % 5));
+		CHECK(strata_copy_text(cp, "pending", -1));
+		for (int k = 0; k < 3; k++)
+			CHECK(strata_copy_null(cp));
+	}
+	CHECK(strata_copy_end(cp, NULL));
+	strata_stmt *st;
+	CHECK(strata_prepare(&st, db,
+			     "INSERT INTO tasks (created_at, updated_at, deleted_at, user_id, title, priority, state, config, "
+			     "labels, due_date) SELECT created_at, updated_at, deleted_at, user_id, title, priority, state, "
+			     "config, labels, due_date FROM tasks_in RETURNING id"));
+	int got = 0, rc;
+	while ((rc = strata_step(st)) == STRATA_ROW && got < rows)
+		CHECK(strata_column_int64(st, 0, &ids[got++]));
+	if (rc != STRATA_DONE && rc != STRATA_ROW)
+		die("insert from the temporary table");
+	strata_finalize(st);
+	CHECK(strata_commit(db));
+	double t = now() - t0;
+	if (got != rows)
+		die("temporary table: keys");
+	free(ids);
+	return t;
+}
+
+/* ---- junction links ---- */
+
+static void count_stmt(const strata_query_info *info, void *ud)
+{
+	(void)info;
+	(*(int *)ud)++;
+}
+
+enum { JTASKS = 400, JLINKS = 1200 };
+
+/* 1,200 links between an owner's tasks and tags: insert_many, or one insert per link (one transaction). */
+__attribute__((noinline)) static double links(strata_db *db, bool many, int *statements)
+{
+	static task tasks[JTASKS];
+	static task_tag ls[JLINKS];
+	user_id owner = make_user(db);
+	for (int i = 0; i < JTASKS; i++) {
+		tasks[i] = (task){ 0 };
+		tasks[i].title = "linked";
+	}
+	CHECK(task_insert_many(db, owner, tasks, JTASKS));
+	tag tags[3];
+	const char *names[3] = { "red", "green", "blue" };
+	for (int i = 0; i < 3; i++) {
+		tags[i] = (tag){ 0 };
+		tags[i].name = names[i];
+		CHECK(tag_insert(db, owner, &tags[i]));
+	}
+	for (int i = 0; i < JLINKS; i++) {
+		ls[i] = (task_tag){ 0 };
+		ls[i].task_id = tasks[i / 3].id;
+		ls[i].tag_id = tags[i % 3].id;
+	}
+	*statements = 0;
+	strata_db_set_hook(db, count_stmt, statements);
+	double t0 = now();
+	if (many) {
+		CHECK(task_tag_insert_many(db, owner, ls, JLINKS));
+	} else {
+		CHECK(strata_begin(db, NULL));
+		for (int i = 0; i < JLINKS; i++)
+			CHECK(task_tag_insert(db, owner, &ls[i]));
+		CHECK(strata_commit(db));
+	}
+	double t = now() - t0;
+	strata_db_set_hook(db, NULL, NULL);
+	return t;
+}
+
+static void bench_links(const char *backend, strata_db *db)
+{
+	double each[MAX_REPS], many[MAX_REPS];
+	int n_each = 0, n_many = 0;
+	for (int r = 0; r < reps; r++) {
+		each[r] = links(db, false, &n_each);
+		many[r] = links(db, true, &n_many);
+	}
+	double e = median(each, reps), m = median(many, reps);
+	printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", backend, "1,200 junction links", "insert per link (1 tx)",
+	       JLINKS / e, JLINKS / m, e / m);
+	printf("|           | statements               | %-22d | %11s | %11d |        |\n", n_each, "", n_many);
+	char what[96];
+	snprintf(what, sizeof what, "%s: 1,200 links in at most 10 statements (%d)", backend, n_many);
+	target(what, n_many <= 10 ? 1 : 0, 1);
+}
+
 static void row(const char *backend, const char *op, const char *base_name, double base, double gen)
 {
 	printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", backend, op, base_name, rows / base, rows / gen,
@@ -317,8 +521,12 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* SQLAlchemy 1.4 Core and ORM on the same table, when Debian's python3-sqlalchemy is there. */
-static void sqlalchemy(const char *url_kind, const char *url, const user_id *owner, int n)
+/*
+ * SQLAlchemy 1.4 Core and ORM on the same table, when Debian's
+ * python3-sqlalchemy is there.  `many` is generated insert_many's rate,
+ * for the bulk lines' ratio.
+ */
+static void sqlalchemy(const char *url_kind, const char *url, const user_id *owner, int n, double many)
 {
 	char cmd[2048], uid[STRATA_UUID_STRLEN + 1];
 	strata_uuid_format(&owner->v, uid);
@@ -331,7 +539,12 @@ static void sqlalchemy(const char *url_kind, const char *url, const user_id *own
 	while (fgets(line, sizeof line, p)) {
 		char what[64];
 		double ops;
-		if (sscanf(line, "%63s %lf", what, &ops) == 2)
+		if (sscanf(line, "%63s %lf", what, &ops) != 2)
+			continue;
+		if (strstr(what, "bulk") || strstr(what, "executemany"))
+			printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", url_kind, what, "SQLAlchemy 1.4", ops,
+			       many, many / ops);
+		else
 			printf("| %-9s | %-24s | %-22s | %11.0f | %11s | %6s |\n", url_kind, what, "SQLAlchemy 1.4", ops, "", "");
 	}
 	pclose(p);
@@ -352,18 +565,25 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (reps < 1 || reps > MAX_REPS || rows < 10) {
+		fprintf(stderr, "bench_gen: --reps 1..%d, --rows at least 10\n", MAX_REPS);
+		return 2;
+	}
 	char dir[] = "/tmp/strata-bench-gen-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
 	char path[128], url[160];
 	snprintf(path, sizeof path, "%s/gen.db", dir);
 	snprintf(url, sizeof url, "sqlite:%s", path);
-	printf("Generated code (tasks example) vs hand-written: %d rows, best of %d (ops/s; ratio = generated / baseline)\n\n",
+	printf("Generated code (tasks example) vs hand-written: %d rows, median of %d interleaved runs "
+	       "(ops/s; ratio = generated / baseline)\n\n",
 	       rows, reps);
 	printf("| %-9s | %-24s | %-22s | %11s | %11s | %6s |\n", "backend", "operation", "baseline", "baseline/s",
 	       "generated/s", "ratio");
 	printf("|-----------|--------------------------|------------------------|-------------|-------------|--------|\n");
 
+	double ri[MAX_REPS], gi[MAX_REPS], rg[MAX_REPS], gg[MAX_REPS], gm[MAX_REPS], gl[MAX_REPS], rc[MAX_REPS],
+		tt[MAX_REPS];
 	strata_db *db;
 	CHECK(strata_open(&db, url, NULL));
 	apply_schema(db);
@@ -372,31 +592,34 @@ int main(int argc, char **argv)
 	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	sqlite3_busy_timeout(raw, 5000);
 	user_id owner = make_user(db);
-	double gi = 1e9, ri = 1e9, gg = 1e9, rg = 1e9, gm = 1e9, gl = 1e9;
 	int listed = 0;
 	for (int r = 0; r < reps; r++) {
 		int64_t first = 0;
-		ri = best(ri, raw_sqlite_insert(raw, &owner.v));
-		gi = best(gi, gen_insert(db, owner, &first));
-		rg = best(rg, raw_sqlite_get(raw, &owner.v, first));
-		gg = best(gg, gen_get(db, owner, first));
+		ri[r] = raw_sqlite_insert(raw, &owner.v);
+		gi[r] = gen_insert(db, owner, &first);
+		rg[r] = raw_sqlite_get(raw, &owner.v, first);
+		gg[r] = gen_get(db, owner, first);
+		gm[r] = gen_insert_many(db, make_user(db));
 	}
-	user_id owner2 = make_user(db);
 	for (int r = 0; r < reps; r++)
-		gm = best(gm, gen_insert_many(db, owner2));
-	for (int r = 0; r < reps; r++)
-		gl = best(gl, gen_list(db, owner2, &listed));
-	row("sqlite", "insert", "raw sqlite3_*", ri, gi);
-	row("sqlite", "get by key", "raw sqlite3_*", rg, gg);
-	row("sqlite", "insert_many", "raw insert (1 tx)", ri, gm);
-	printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "sqlite", "list (pages of 100)", "", "", listed / gl, "");
+		gl[r] = gen_list(db, owner, &listed);
+	double m_ri = median(ri, reps), m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
+	double m_gm = median(gm, reps);
+	row("sqlite", "insert", "raw sqlite3_*", m_ri, m_gi);
+	row("sqlite", "get by key", "raw sqlite3_*", m_rg, m_gg);
+	row("sqlite", "insert_many", "raw insert (1 tx)", m_ri, m_gm);
+	printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "sqlite", "list (pages of 100)", "", "",
+	       listed / median(gl, reps), "");
+	target("sqlite: generated insert / raw sqlite3_*", m_ri / m_gi, 0.95);
+	target("sqlite: generated get / raw sqlite3_*", m_rg / m_gg, 0.95);
+	bench_links("sqlite", db);
 	sqlite3_close(raw);
 	if (access("/usr/bin/python3", X_OK) == 0) {
 		/* the same file and table, a fresh owner */
 		user_id sa_owner = make_user(db);
 		char saurl[200];
 		snprintf(saurl, sizeof saurl, "sqlite:///%s", path);
-		sqlalchemy("sqlite", saurl, &sa_owner, rows);
+		sqlalchemy("sqlite", saurl, &sa_owner, rows, rows / m_gm);
 	}
 	strata_close(db);
 
@@ -410,34 +633,45 @@ int main(int argc, char **argv)
 		PQsetNoticeProcessor(c, quiet, NULL);
 		PQclear(PQexec(c, "SET TimeZone TO 'UTC'"));
 		owner = make_user(db);
-		gi = ri = gg = rg = gm = 1e9;
 		for (int r = 0; r < reps; r++) {
 			int64_t first = 0;
-			ri = best(ri, raw_pg_insert_each(c, &owner.v));
-			gi = best(gi, gen_insert(db, owner, &first));
-			rg = best(rg, raw_pg_get(c, &owner.v, first));
-			gg = best(gg, gen_get(db, owner, first));
+			ri[r] = raw_pg_insert_each(c, &owner.v);
+			gi[r] = gen_insert(db, owner, &first);
+			rg[r] = raw_pg_get(c, &owner.v, first);
+			gg[r] = gen_get(db, owner, first);
 		}
-		owner2 = make_user(db);
+		/* the bulk inserts, interleaved, each run on a fresh owner */
+		for (int r = 0; r < reps; r++) {
+			user_id fresh = make_user(db);
+			rc[r] = raw_pg_copy(c, &fresh.v);
+			gm[r] = gen_insert_many(db, make_user(db));
+			tt[r] = temp_table_insert_many(db, make_user(db));
+		}
 		for (int r = 0; r < reps; r++)
-			gm = best(gm, gen_insert_many(db, owner2));
-		gl = 1e9;
-		for (int r = 0; r < reps; r++)
-			gl = best(gl, gen_list(db, owner2, &listed));
-		row("postgres", "insert", "raw libpq", ri, gi);
-		row("postgres", "get by key", "raw libpq", rg, gg);
-		row("postgres", "insert_many", "raw: 1 INSERT per row", ri, gm);
-		row("postgres", "insert_many", "generated: insert/row", gi, gm);
+			gl[r] = gen_list(db, owner, &listed);
+		m_ri = median(ri, reps), m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
+		m_gm = median(gm, reps);
+		double m_rc = median(rc, reps), m_tt = median(tt, reps);
+		row("postgres", "insert", "raw libpq", m_ri, m_gi);
+		row("postgres", "get by key", "raw libpq", m_rg, m_gg);
+		row("postgres", "insert_many", "raw binary COPY", m_rc, m_gm);
+		row("postgres", "insert_many", "COPY to temp+RETURNING", m_tt, m_gm);
+		row("postgres", "insert_many", "raw: 1 INSERT per row", m_ri, m_gm);
 		printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)", "", "",
-		       listed / gl, "");
+		       listed / median(gl, reps), "");
+		target("postgres: insert_many / raw binary COPY of the same rows", m_rc / m_gm, 0.8);
+		target("postgres: insert_many / one INSERT per row", m_ri / m_gm, 10);
+		bench_links("postgres", db);
 		PQfinish(c);
 		if (access("/usr/bin/python3", X_OK) == 0) {
 			user_id sa_owner = make_user(db);
-			sqlalchemy("postgres", pg, &sa_owner, rows);
+			sqlalchemy("postgres", pg, &sa_owner, rows, rows / m_gm);
 		}
 		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS status CASCADE");
 		strata_close(db);
 	}
+	printf("\n| %-58s | %6s | %6s | %-7s |\n", "target", "ratio", "want", "");
+	printf("|------------------------------------------------------------|--------|--------|---------|\n%s", targets);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

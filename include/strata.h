@@ -8,6 +8,7 @@
 #include "strata/env.h"
 #include "strata/db.h"
 #include "strata/async.h"
+#include "strata/copy.h"
 #include "strata/gen.h"
 #include "strata/backup.h"
 #include "strata/migrate.h"

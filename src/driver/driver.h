@@ -118,6 +118,16 @@ typedef struct strata__driver {
 	 * written before any answer is read.
 	 */
 	int (*exec_batch)(void *conn, const strata__batch_item *items, size_t n, int64_t deadline, size_t *failed);
+	/*
+	 * COPY ... FROM STDIN (NULL where the backend has none; SQLite).
+	 * copy_begin sends the COPY statement and waits until the server takes
+	 * data; copy_data sends bytes; copy_end finishes (`fail` NULL: commit the
+	 * data, else make the COPY fail with that message), waits for the
+	 * outcome and sets *rows.  Between begin and end nothing else runs.
+	 */
+	int (*copy_begin)(void *conn, const char *sql, int64_t deadline);
+	int (*copy_data)(void *conn, const void *data, size_t len);
+	int (*copy_end)(void *conn, const char *fail, int64_t deadline, int64_t *rows);
 	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
 	void *(*native)(void *conn);
 

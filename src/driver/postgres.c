@@ -732,6 +732,58 @@ out:
 	return rc;
 }
 
+/* ---- COPY FROM STDIN ---- */
+
+static int pg_copy_begin(void *conn, const char *sql, int64_t deadline)
+{
+	pg_conn *c = conn;
+	if (pg_is_broken(c))
+		return conn_error(c, "connection is broken");
+	if (!PQsendQuery(c->pg, sql))
+		return result_error(c, NULL);
+	if (deadline && wait_ready(c, deadline) != STRATA_OK)
+		return strata_error_last()->status;
+	PGresult *r = PQgetResult(c->pg);
+	if (r && PQresultStatus(r) == PGRES_COPY_IN) {
+		PQclear(r);
+		return STRATA_OK;
+	}
+	int rc = result_error(c, r);
+	PQclear(r);
+	/* drain what follows the failure, so the connection is ready again */
+	while ((r = PQgetResult(c->pg)) != NULL)
+		PQclear(r);
+	return rc;
+}
+
+static int pg_copy_data(void *conn, const void *data, size_t len)
+{
+	pg_conn *c = conn;
+	if (len > 0x7fffffff)
+		return strata__error_set(STRATA_EINVAL, "copy data chunk too large (%zu bytes)", len);
+	if (PQputCopyData(c->pg, data, (int)len) != 1)
+		return conn_error(c, "sending COPY data failed");
+	return STRATA_OK;
+}
+
+static int pg_copy_end(void *conn, const char *fail, int64_t deadline, int64_t *rows)
+{
+	pg_conn *c = conn;
+	*rows = 0;
+	if (PQputCopyEnd(c->pg, fail) != 1)
+		return conn_error(c, "ending COPY failed");
+	PGresult *r;
+	if (collect(c, deadline, &r) != STRATA_OK)
+		return strata_error_last()->status;
+	int rc = STRATA_OK;
+	if (!r || !result_ok(r))
+		rc = result_error(c, r);
+	else
+		*rows = c->changes = cmd_tuples(r);
+	PQclear(r);
+	return rc;
+}
+
 static void *pg_native(void *conn)
 {
 	return ((pg_conn *)conn)->pg;
@@ -759,6 +811,9 @@ const strata__driver strata__postgres_driver = {
 	.column_type = pg_column_type,
 	.column = pg_column,
 	.exec_batch = pg_exec_batch,
+	.copy_begin = pg_copy_begin,
+	.copy_data = pg_copy_data,
+	.copy_end = pg_copy_end,
 	.native = pg_native,
 	.run_tool = strata__pg_run_tool,
 	.open_async = strata__pg_open_async,

@@ -20,7 +20,7 @@
 	X(PQcancel) X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)      \
 	X(PQconninfoParse) X(PQconsumeInput) X(PQdb) X(PQerrorMessage) X(PQexec) X(PQfinish) X(PQfname) \
 	X(PQfreeCancel) X(PQfreemem) X(PQftype) X(PQgetCancel) X(PQgetResult) X(PQgetisnull)           \
-	X(PQgetlength) X(PQgetvalue) X(PQisBusy) X(PQnfields) X(PQntuples) X(PQparameterStatus)        \
+	X(PQgetlength) X(PQgetvalue) X(PQisBusy) X(PQnfields) X(PQntuples) X(PQparameterStatus) X(PQputCopyData) X(PQputCopyEnd) \
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQuery) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)    \
 	X(PQunescapeBytea) X(PQconnectStartParams) X(PQconnectPoll) X(PQsetnonblocking) X(PQflush)        \
@@ -69,6 +69,8 @@ int strata__pq_load(void);
 #define PQnfields strata__pq.PQnfields
 #define PQntuples strata__pq.PQntuples
 #define PQparameterStatus strata__pq.PQparameterStatus
+#define PQputCopyData strata__pq.PQputCopyData
+#define PQputCopyEnd strata__pq.PQputCopyEnd
 #define PQresultErrorField strata__pq.PQresultErrorField
 #define PQresultErrorMessage strata__pq.PQresultErrorMessage
 #define PQresultStatus strata__pq.PQresultStatus

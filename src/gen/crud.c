@@ -151,7 +151,7 @@ static void insert_checks(strata_buf *b, int *rc, const gtable *g)
 	if (!strata__gen_scoped(g))
 		return;
 	if (!g->owner) {
-		strata__gen_ref_cond(b, rc, g->scope_parent, 0);
+		strata__gen_ref_cond(b, rc, g->scope_parent, "?", 0);
 		n++;
 	}
 	for (int c = 0; c < g->ncols; c++) {
@@ -159,7 +159,7 @@ static void insert_checks(strata_buf *b, int *rc, const gtable *g)
 		if (!strata__gen_needs_ref_check(g, gc) || gc == g->scope_col)
 			continue;
 		S(b, rc, "%s(CAST(? AS INTEGER) = 0 OR ", n++ ? " AND " : "");
-		strata__gen_ref_cond(b, rc, gc->ref, 0);
+		strata__gen_ref_cond(b, rc, gc->ref, "?", 0);
 		S(b, rc, ")");
 	}
 }
@@ -215,39 +215,155 @@ static void insert_vars(gen_emitter *e, const gtable *g, strata__gen_vars *v, bo
 	strata__gen_var(v, "pk_col", returning ? g->pk->name : "");
 }
 
+/* ---- insert_many: keys reserved up front, then a copy or batches of rows ---- */
+
+/* The serial key insert_many reserves and writes itself, or NULL. */
+static const gcol *reserved_key(const gtable *g)
+{
+	return g->pk && g->pk->generated ? g->pk : NULL;
+}
+
+/* The columns insert_many writes: insert's, and the reserved key. */
+static bool bulk_col(const gtable *g, const gcol *gc)
+{
+	return strata__gen_inserted(gc) || gc == reserved_key(g);
+}
+
+/* Whether strata_copy can take every row as it is: no owner checks, no defaults the database computes. */
+static bool copyable(const gtable *g, bool checks)
+{
+	if (checks)
+		return false;
+	for (int c = 0; c < g->ncols; c++) {
+		const gcol *gc = &g->cols[c];
+		if (bulk_col(g, gc) && (!strata__gen_copy_type(gc) || strata__gen_sql_default(gc)))
+			return false;
+	}
+	return true;
+}
+
+static void emit_copy_fn(gen_emitter *e, const gtable *g, strata__gen_vars *v)
+{
+	strata__gen_list(v, "columns");
+	for (int c = 0; c < g->ncols; c++) {
+		const gcol *gc = &g->cols[c];
+		if (!bulk_col(g, gc))
+			continue;
+		strata__gen_vars *item = strata__gen_item(v, "columns");
+		strata__gen_var(item, "col", gc->name);
+		strata__gen_var(item, "type", strata__gen_copy_type(gc));
+	}
+	gen_emitter sub;
+	strata_buf buf;
+	strata__gen_block_begin(e, &sub, &buf);
+	for (int c = 0; c < g->ncols; c++)
+		if (bulk_col(g, &g->cols[c]))
+			strata__gen_copy_field(&sub, &g->cols[c], "row", 2);
+	strata__gen_block_end(v, "puts", &sub, &buf);
+	strata__gen_render(e, "copy_rows", v);
+}
+
+/* The owner checks of a batch: every row's parent and referenced rows are the owner's (one ? each). */
+static void batch_checks(strata_buf *b, int *rc, const gtable *g, int *nchecks)
+{
+	int n = 0, j = 0;
+	char expr[32];
+	for (int c = 0; c < g->ncols; c++) {
+		const gcol *gc = &g->cols[c];
+		if (!bulk_col(g, gc))
+			continue;
+		j++;
+		snprintf(expr, sizeof expr, "v.column%d", j);
+		if (gc == g->scope_col && !g->owner) {
+			S(b, rc, "%s", n++ ? " AND " : " WHERE ");
+			strata__gen_ref_check(b, rc, g->scope_parent, expr);
+		} else if (strata__gen_needs_ref_check(g, gc)) {
+			S(b, rc, "%s(%s IS NULL OR ", n++ ? " AND " : " WHERE ", expr);
+			strata__gen_ref_check(b, rc, gc->ref, expr);
+			S(b, rc, ")");
+		}
+	}
+	*nchecks = n;
+}
+
+static void emit_batch_fn(gen_emitter *e, const gtable *g, strata__gen_vars *v, bool checks)
+{
+	int ncols = 0;
+	for (int c = 0; c < g->ncols; c++)
+		ncols += bulk_col(g, &g->cols[c]);
+	int batch = ncols ? 30000 / ncols : 1;
+	strata__gen_varf(v, "rows_per_stmt", "%d", batch > 256 ? 256 : batch);
+	strata_buf head = STRATA_BUF_INIT, tuple[2] = { STRATA_BUF_INIT, STRATA_BUF_INIT }, tail = STRATA_BUF_INIT;
+	int rc = STRATA_OK, j = 0, nchecks = 0;
+	S(&head, &rc, "INSERT INTO \"%s\" (", g->name);
+	for (int c = 0; c < g->ncols; c++)
+		if (bulk_col(g, &g->cols[c]))
+			S(&head, &rc, "%s\"%s\"", j++ ? ", " : "", g->cols[c].name);
+	S(&head, &rc, ") SELECT ");
+	j = 0;
+	for (int c = 0; c < g->ncols; c++) {
+		const gcol *gc = &g->cols[c];
+		if (!bulk_col(g, gc))
+			continue;
+		const char *dflt = strata__gen_sql_default(gc);
+		j++;
+		if (dflt)
+			S(&head, &rc, "%sCOALESCE(v.column%d, %s)", j > 1 ? ", " : "", j, dflt);
+		else
+			S(&head, &rc, "%sv.column%d", j > 1 ? ", " : "", j);
+		for (int d = 0; d < 2; d++) {
+			S(&tuple[d], &rc, "%s", j > 1 ? ", " : "(");
+			if (d) {
+				S(&tuple[d], &rc, "CAST(? AS ");
+				strata__gen_pg_type(&tuple[d], &rc, gc);
+				S(&tuple[d], &rc, ")");
+			} else {
+				S(&tuple[d], &rc, "?");
+			}
+		}
+	}
+	S(&head, &rc, " FROM (VALUES ");
+	S(&tuple[0], &rc, ")");
+	S(&tuple[1], &rc, ")");
+	S(&tail, &rc, ") AS v");
+	batch_checks(&tail, &rc, g, &nchecks);
+	if (rc != STRATA_OK)
+		v->rc = rc;
+	strata__gen_var_cstr(v, "head", strata__buf_cstr(&head));
+	strata__gen_var_cstr(v, "tuple_sqlite", strata__buf_cstr(&tuple[0]));
+	strata__gen_var_cstr(v, "tuple_pg", strata__buf_cstr(&tuple[1]));
+	strata__gen_var_cstr(v, "tail", strata__buf_cstr(&tail));
+	strata__gen_buf_free2(&head, &tail);
+	strata__gen_buf_free2(&tuple[0], &tuple[1]);
+	gen_emitter sub;
+	strata_buf buf;
+	strata__gen_block_begin(e, &sub, &buf);
+	for (int c = 0; c < g->ncols; c++)
+		if (bulk_col(g, &g->cols[c]))
+			strata__gen_bind_field(&sub, &g->cols[c], "row", "i++", 3);
+	strata__gen_block_end(v, "binds", &sub, &buf);
+	strata__gen_block_begin(e, &sub, &buf);
+	for (int k = 0; k < nchecks; k++)
+		strata__gen_bind_owner(&sub, g, "i++", 2);
+	strata__gen_block_end(v, "check_binds", &sub, &buf);
+	strata__gen_var_bool(v, "checks", checks);
+	strata__gen_render(e, "batch_rows", v);
+}
+
 static void emit_insert_many(gen_emitter *e, const gtable *g, bool checks, bool returning)
 {
 	strata__gen_vars v = STRATA__GEN_VARS_INIT;
 	insert_vars(e, g, &v, checks, returning);
-	if (!checks) {
-		int ncols = 0;
-		for (int c = 0; c < g->ncols; c++)
-			ncols += strata__gen_inserted(&g->cols[c]);
-		int batch = ncols ? 30000 / ncols : 1;
-		strata__gen_varf(&v, "rows_per_stmt", "%d", batch > 500 ? 500 : batch);
-		strata_buf head = STRATA_BUF_INIT, tuple[2] = { STRATA_BUF_INIT, STRATA_BUF_INIT };
-		int rc = STRATA_OK;
-		S(&head, &rc, "INSERT INTO \"%s\" (", g->name);
-		insert_columns(&head, &rc, g);
-		S(&head, &rc, ") VALUES ");
-		for (int d = 0; d < 2; d++) {
-			S(&tuple[d], &rc, "(");
-			insert_params(&tuple[d], &rc, g, d ? D_PG : D_SQLITE, false);
-			S(&tuple[d], &rc, ")");
-		}
-		if (rc != STRATA_OK)
-			v.rc = rc;
-		strata__gen_var_cstr(&v, "head", strata__buf_cstr(&head));
-		strata__gen_var_cstr(&v, "tuple_sqlite", strata__buf_cstr(&tuple[0]));
-		strata__gen_var_cstr(&v, "tuple_pg", strata__buf_cstr(&tuple[1]));
-		strata__buf_free(&head);
-		strata__gen_buf_free2(&tuple[0], &tuple[1]);
-		gen_emitter sub;
-		strata_buf buf;
-		strata__gen_block_begin(e, &sub, &buf);
-		bind_inserted(&sub, g, 3);
-		strata__gen_block_end(&v, "binds", &sub, &buf);
-	}
+	const gcol *key = reserved_key(g);
+	strata__gen_var_bool(&v, "reserve", key != NULL);
+	strata__gen_var(&v, "key_col", key ? key->name : "");
+	strata__gen_var(&v, "key_field", key ? key->field : "");
+	bool copy = copyable(g, checks);
+	strata__gen_var(&v, "bulk", copy ? "copy" : "batch");
+	if (copy)
+		emit_copy_fn(e, g, &v);
+	else
+		emit_batch_fn(e, g, &v, checks);
 	strata__gen_render(e, "insert_many", &v);
 	strata__gen_vars_free(&v);
 }
@@ -351,7 +467,7 @@ static void update_checks(strata_buf *b, int *rc, const gtable *g)
 		if (!strata__gen_updatable(gc) || !strata__gen_needs_ref_check(g, gc))
 			continue;
 		S(b, rc, " AND (CAST(? AS INTEGER) = 0 OR ");
-		strata__gen_ref_cond(b, rc, gc->ref, 0);
+		strata__gen_ref_cond(b, rc, gc->ref, "?", 0);
 		S(b, rc, ")");
 	}
 }

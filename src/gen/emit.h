@@ -145,8 +145,10 @@ void strata__gen_sql(strata_buf *b, int *rc, const char *fmt, ...) STRATA_PRINTF
 void strata__gen_select_list(strata_buf *b, int *rc, const gtable *g, const char *alias, gen_dialect d);
 /* The condition that a row of `g` (under `alias`) belongs to the owner at the next `?`. */
 void strata__gen_scope_cond(strata_buf *b, int *rc, const gtable *g, const char *alias, int depth);
-/* The condition that `id` (next ?) names a live row of `g` of the owner (next ?). */
-void strata__gen_ref_cond(strata_buf *b, int *rc, const gtable *g, int depth);
+/* The condition that `id` (an SQL expression: "?" for a parameter) names a live row of `g` of the owner (next ?). */
+void strata__gen_ref_cond(strata_buf *b, int *rc, const gtable *g, const char *id, int depth);
+/* The same as a per-row check for a batch (id: an expression of the row): "(SELECT 1 ...) = 1". */
+void strata__gen_ref_check(strata_buf *b, int *rc, const gtable *g, const char *id);
 /* " AND <scope>" for a statement on `g` qualified by its table name. */
 void strata__gen_scope_and(strata_buf *b, int *rc, const gtable *g);
 /* " WHERE key = ? [AND key2 = ?]" qualified by the table name. */
@@ -155,6 +157,8 @@ void strata__gen_key_where(strata_buf *b, int *rc, const gtable *g);
 void strata__gen_in_batch(strata_buf *b, int *rc);
 /* The PostgreSQL type of a column, for casts. */
 void strata__gen_pg_type(strata_buf *b, int *rc, const gcol *gc);
+/* SQL evaluated for a default the client cannot compute (sql(...), CURRENT_DATE), or NULL. */
+const char *strata__gen_sql_default(const gcol *gc);
 /* One insert placeholder for `gc`: ?, CAST(? AS t), COALESCE(?, expr). */
 void strata__gen_insert_param(strata_buf *b, int *rc, const gcol *gc, gen_dialect d, bool cast);
 /* Emit `static const char *const NAME[2] = { sqlite, pg };` */
@@ -217,6 +221,10 @@ void strata__gen_key_params(const gmodel *m, const gtable *g, strata_buf *b, int
 void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent);
 /* Bind field `gc` of `row` (a pointer expression), NULL when absent. */
 void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent);
+/* Field `gc` of `row` as the next value of the strata_copy `cp` (strata_copy_null when absent). */
+void strata__gen_copy_field(gen_emitter *e, const gcol *gc, const char *row, int indent);
+/* The STRATA_COPY_* type of a column, or NULL when strata_copy cannot take it (sql(...) types, enum arrays...). */
+const char *strata__gen_copy_type(const gcol *gc);
 /* Bind the owner argument (`owner`) at `idx`, `indent` tabs deep. */
 void strata__gen_bind_owner(gen_emitter *e, const gtable *owned, const char *idx, int indent);
 /* Bind the key arguments of `g` at i++. */

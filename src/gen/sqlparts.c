@@ -61,16 +61,35 @@ void strata__gen_scope_cond(strata_buf *b, int *rc, const gtable *g, const char 
 	S(b, rc, ")");
 }
 
-void strata__gen_ref_cond(strata_buf *b, int *rc, const gtable *g, int depth)
+/* "SELECT 1 FROM g r<depth> WHERE r.pk = id [AND not deleted] AND <owner scope>" */
+static void ref_select(strata_buf *b, int *rc, const gtable *g, const char *id, int depth)
 {
 	char pa[16];
 	snprintf(pa, sizeof pa, "r%d", depth);
-	S(b, rc, "EXISTS (SELECT 1 FROM \"%s\" %s WHERE %s.\"%s\" = ?", g->name, pa, pa, g->pk->name);
+	S(b, rc, "SELECT 1 FROM \"%s\" %s WHERE %s.\"%s\" = %s", g->name, pa, pa, g->pk->name, id);
 	if (g->deleted_at)
 		S(b, rc, " AND %s.\"%s\" IS NULL", pa, g->deleted_at->name);
 	S(b, rc, " AND ");
 	strata__gen_scope_cond(b, rc, g, pa, depth + 1);
+}
+
+void strata__gen_ref_cond(strata_buf *b, int *rc, const gtable *g, const char *id, int depth)
+{
+	S(b, rc, "EXISTS (");
+	ref_select(b, rc, g, id, depth);
 	S(b, rc, ")");
+}
+
+/*
+ * A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join it may
+ * plan as a scan of all the owner's rows per batch; a scalar subquery stays
+ * one primary-key lookup per row.
+ */
+void strata__gen_ref_check(strata_buf *b, int *rc, const gtable *g, const char *id)
+{
+	S(b, rc, "(");
+	ref_select(b, rc, g, id, 0);
+	S(b, rc, ") = 1");
 }
 
 void strata__gen_scope_and(strata_buf *b, int *rc, const gtable *g)
@@ -124,8 +143,7 @@ void strata__gen_pg_type(strata_buf *b, int *rc, const gcol *gc)
 	S(b, rc, "%s%s", base, ty->array ? "[]" : "");
 }
 
-/* SQL evaluated for a default the client cannot compute, or NULL. */
-static const char *sql_default(const gcol *gc)
+const char *strata__gen_sql_default(const gcol *gc)
 {
 	const strata_default *d = &gc->col->dflt;
 	if (d->kind == STRATA_DEFAULT_RAW)
@@ -137,7 +155,7 @@ static const char *sql_default(const gcol *gc)
 
 void strata__gen_insert_param(strata_buf *b, int *rc, const gcol *gc, gen_dialect d, bool cast)
 {
-	const char *dflt = sql_default(gc);
+	const char *dflt = strata__gen_sql_default(gc);
 	if (dflt)
 		S(b, rc, "COALESCE(");
 	if (cast && d == D_PG) {

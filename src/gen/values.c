@@ -78,43 +78,53 @@ typedef struct kind_info {
 	const char *json;
 	const char *read;
 	const char *fn;
+	const char *copy; /* the value into the strata_copy `cp` (insert_many) */
 } kind_info;
 
 enum { SHAPE_ID_UUID = GK_FLOAT_ARR + 1, SHAPE_ID_INT, SHAPE_COUNT };
 
 static const kind_info kinds[SHAPE_COUNT] = {
 	[GK_I32] = { "int32_t", "strata_opt_int32", "strata_bind_int64(st, ${i}, (int64_t)(${x}))",
-		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL },
+		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL, "strata_copy_int64(cp, (int64_t)(${x}))" },
 	[GK_I64] = { "int64_t", "strata_opt_int64", "strata_bind_int64(st, ${i}, (int64_t)(${x}))",
-		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL },
+		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL, "strata_copy_int64(cp, (int64_t)(${x}))" },
 	[GK_BOOL] = { "bool", "strata_opt_bool", "strata_bind_bool(st, ${i}, ${x})",
-		      "strata_json_set_bool(o, \"${k}\", ${x})", "read_simple", "strata_column_bool" },
+		      "strata_json_set_bool(o, \"${k}\", ${x})", "read_simple", "strata_column_bool",
+		      "strata_copy_bool(cp, ${x})" },
 	[GK_DOUBLE] = { "double", "strata_opt_double", "strata_bind_double(st, ${i}, ${x})",
-			"strata_json_set_double(o, \"${k}\", ${x})", "read_simple", "strata_column_double" },
+			"strata_json_set_double(o, \"${k}\", ${x})", "read_simple", "strata_column_double",
+			"strata_copy_double(cp, ${x})" },
 	[GK_TEXT] = { "const char *", "const char *", "strata_bind_text(st, ${i}, ${x}, -1)",
-		      "strata_json_set_text(o, \"${k}\", ${x})", "read_text", NULL },
+		      "strata_json_set_text(o, \"${k}\", ${x})", "read_text", NULL, "strata_copy_text(cp, ${x}, -1)" },
 	[GK_JSON] = { "const char *", "const char *", "strata_bind_json(st, ${i}, ${x})",
-		      "strata_json_set_raw(o, \"${k}\", ${x})", "read_text", NULL },
+		      "strata_json_set_raw(o, \"${k}\", ${x})", "read_text", NULL, "strata_copy_json(cp, ${x})" },
 	[GK_BYTES] = { "strata_bytes", "strata_opt_bytes", "strata_bind_blob(st, ${i}, (${x}).data, (${x}).len)",
-		       "strata_json_set_bytes(o, \"${k}\", &${x})", "read_bytes", NULL },
+		       "strata_json_set_bytes(o, \"${k}\", &${x})", "read_bytes", NULL,
+		       "strata_copy_blob(cp, (${x}).data, (${x}).len)" },
 	[GK_TS] = { "strata_timestamp", "strata_opt_timestamp", "strata_bind_timestamp(st, ${i}, ${x})",
-		    "strata_json_set_timestamp(o, \"${k}\", ${x})", "read_simple", "strata_column_timestamp" },
+		    "strata_json_set_timestamp(o, \"${k}\", ${x})", "read_simple", "strata_column_timestamp",
+		    "strata_copy_timestamp(cp, ${x})" },
 	[GK_UUID] = { "strata_uuid", "strata_opt_uuid", "strata_bind_uuid(st, ${i}, &(${x}))",
-		      "strata_json_set_uuid(o, \"${k}\", &${x})", "read_simple", "strata_column_uuid" },
+		      "strata_json_set_uuid(o, \"${k}\", &${x})", "read_simple", "strata_column_uuid",
+		      "strata_copy_uuid(cp, &(${x}))" },
 	[GK_ENUM] = { NULL, NULL, "strata_bind_text(st, ${i}, ${t}_name(${x}), -1)",
-		      "strata_json_set_text(o, \"${k}\", ${t}_name(${x}))", "read_enum", NULL },
-	[GK_ID] = { NULL, NULL, NULL, NULL, NULL, NULL }, /* by the key's kind: SHAPE_ID_* */
+		      "strata_json_set_text(o, \"${k}\", ${t}_name(${x}))", "read_enum", NULL,
+		      "strata_copy_text(cp, ${t}_name(${x}), -1)" },
+	[GK_ID] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL }, /* by the key's kind: SHAPE_ID_* */
 	[GK_TEXT_ARR] = { "strata_text_array", "strata_opt_text_array", "strata_bind_text_array(db, st, ${i}, &(${x}))",
-			  "strata_json_set_text_array(o, \"${k}\", &${x})", "read_array", "strata_text_array_parse" },
+			  "strata_json_set_text_array(o, \"${k}\", &${x})", "read_array", "strata_text_array_parse",
+			  "strata_copy_text_array(cp, (${x}).items, (${x}).n)" },
 	[GK_INT_ARR] = { "strata_int_array", "strata_opt_int_array", "strata_bind_int_array(db, st, ${i}, &(${x}))",
-			 "strata_json_set_int_array(o, \"${k}\", &${x})", "read_array", "strata_int_array_parse" },
+			 "strata_json_set_int_array(o, \"${k}\", &${x})", "read_array", "strata_int_array_parse",
+			 "strata_copy_int_array(cp, (${x}).items, (${x}).n)" },
 	[GK_FLOAT_ARR] = { "strata_float_array", "strata_opt_float_array",
 			   "strata_bind_float_array(db, st, ${i}, &(${x}))",
-			   "strata_json_set_float_array(o, \"${k}\", &${x})", "read_array", "strata_float_array_parse" },
+			   "strata_json_set_float_array(o, \"${k}\", &${x})", "read_array", "strata_float_array_parse",
+			   "strata_copy_float_array(cp, (${x}).items, (${x}).n)" },
 	[SHAPE_ID_UUID] = { NULL, NULL, "strata_bind_uuid(st, ${i}, &(${x}).v)", "strata_json_set_uuid(o, \"${k}\", &${x}.v)",
-			    "read_simple", "strata_column_uuid" },
+			    "read_simple", "strata_column_uuid", "strata_copy_uuid(cp, &(${x}).v)" },
 	[SHAPE_ID_INT] = { NULL, NULL, "strata_bind_int64(st, ${i}, (${x}).v)", "strata_json_set_int(o, \"${k}\", ${x}.v)",
-			   "read_simple", "strata_column_int64" },
+			   "read_simple", "strata_column_int64", "strata_copy_int64(cp, (${x}).v)" },
 };
 
 static const kind_info *kind_of(const gcol *gc)
@@ -223,7 +233,8 @@ static const char *tabs(int indent)
 	return t + 6 - (indent < 1 ? 1 : indent);
 }
 
-void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent)
+/* Write value `x` of `gc` to a statement parameter `idx`, or (copy) as the next value of the copy `cp`. */
+static void put_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent, bool copy)
 {
 	const kind_info *k = kind_of(gc);
 	strata__gen_vars v = STRATA__GEN_VARS_INIT;
@@ -231,7 +242,7 @@ void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const
 	strata__gen_var(&v, "x", x);
 	strata__gen_var(&v, "i", idx);
 	strata__gen_var(&v, "t", gc->kind == GK_ENUM ? gc->en->type : "");
-	int rc = strata__gen_expand(&call, k->bind, &v);
+	int rc = strata__gen_expand(&call, copy ? k->copy : k->bind, &v);
 	if (rc != STRATA_OK && e->rc == STRATA_OK)
 		e->rc = rc;
 	strata__gen_var(&v, "call", strata__buf_cstr(&call));
@@ -241,12 +252,18 @@ void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const
 	strata__buf_free(&call);
 }
 
-void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent)
+void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent)
+{
+	put_value(e, gc, x, idx, indent, false);
+}
+
+/* Field `gc` of `row` to a parameter or a copy; NULL when absent. */
+static void put_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent, bool copy)
 {
 	char x[256];
 	if (!gc->opt) {
 		snprintf(x, sizeof x, "%s->%s", row, gc->field);
-		strata__gen_bind_value(e, gc, x, idx, indent);
+		put_value(e, gc, x, idx, indent, copy);
 		return;
 	}
 	snprintf(x, sizeof x, "%s->%s.v", row, gc->field);
@@ -254,14 +271,60 @@ void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, con
 	gen_emitter sub;
 	strata_buf buf;
 	strata__gen_block_begin(e, &sub, &buf);
-	strata__gen_bind_value(&sub, gc, x, idx, indent + 1);
+	put_value(&sub, gc, x, idx, indent + 1, copy);
 	strata__gen_block_end(&v, "value", &sub, &buf);
 	strata__gen_var(&v, "in", tabs(indent));
 	strata__gen_var(&v, "row", row);
 	strata__gen_var(&v, "field", gc->field);
-	strata__gen_var(&v, "i", idx);
+	if (copy)
+		strata__gen_var(&v, "null", "strata_copy_null(cp)");
+	else
+		strata__gen_varf(&v, "null", "strata_bind_null(st, %s)", idx);
 	strata__gen_render(e, "bind_opt", &v);
 	strata__gen_vars_free(&v);
+}
+
+void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent)
+{
+	put_field(e, gc, row, idx, indent, false);
+}
+
+void strata__gen_copy_field(gen_emitter *e, const gcol *gc, const char *row, int indent)
+{
+	put_field(e, gc, row, "", indent, true);
+}
+
+const char *strata__gen_copy_type(const gcol *gc)
+{
+	const strata_coltype *ty = &gc->col->type;
+	if (ty->array) {
+		switch (ty->kind) {
+		case STRATA_T_STRING: return "STRATA_COPY_VARCHAR_ARRAY";
+		case STRATA_T_TEXT: return "STRATA_COPY_TEXT_ARRAY";
+		case STRATA_T_INT: return "STRATA_COPY_INT32_ARRAY";
+		case STRATA_T_BIGINT:
+		case STRATA_T_SERIAL: return "STRATA_COPY_INT64_ARRAY";
+		case STRATA_T_FLOAT: return "STRATA_COPY_DOUBLE_ARRAY";
+		default: return NULL;
+		}
+	}
+	switch (ty->kind) {
+	case STRATA_T_INT: return "STRATA_COPY_INT32";
+	case STRATA_T_BIGINT:
+	case STRATA_T_SERIAL: return "STRATA_COPY_INT64";
+	case STRATA_T_BOOL: return "STRATA_COPY_BOOL";
+	case STRATA_T_FLOAT: return "STRATA_COPY_DOUBLE";
+	case STRATA_T_DECIMAL: return "STRATA_COPY_NUMERIC";
+	case STRATA_T_STRING:
+	case STRATA_T_TEXT:
+	case STRATA_T_ENUM: return "STRATA_COPY_TEXT";
+	case STRATA_T_BYTES: return "STRATA_COPY_BYTES";
+	case STRATA_T_TIMESTAMP: return "STRATA_COPY_TIMESTAMP";
+	case STRATA_T_DATE: return "STRATA_COPY_DATE";
+	case STRATA_T_UUID: return "STRATA_COPY_UUID";
+	case STRATA_T_JSON: return "STRATA_COPY_JSON";
+	default: return NULL;
+	}
 }
 
 void strata__gen_bind_owner(gen_emitter *e, const gtable *owned, const char *idx, int indent)

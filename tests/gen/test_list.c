@@ -202,6 +202,102 @@ DB_TEST(gen, eager_loading_costs_one_query_per_batch)
 	(void)backend;
 }
 
+DB_TEST(gen, junction_links_insert_in_batches_checked_against_the_owner)
+{
+	gen_apply_schema(db);
+	user_id alice = gen_make_user(db, "alice@example.com");
+	user_id bob = gen_make_user(db, "bob@example.com");
+	enum { NTASKS = 400, NLINKS = 1200 };
+	static task tasks[NTASKS];
+	for (int i = 0; i < NTASKS; i++)
+		tasks[i] = make_task("linked", i % 5);
+	ST_OK(task_insert_many(db, alice, tasks, NTASKS));
+	tag tags[3], bobs = { 0 };
+	memset(tags, 0, sizeof tags);
+	const char *names[3] = { "red", "green", "blue" };
+	for (int i = 0; i < 3; i++) {
+		tags[i].name = names[i];
+		ST_OK(tag_insert(db, alice, &tags[i]));
+	}
+	bobs.name = "bob's";
+	ST_OK(tag_insert(db, bob, &bobs));
+	static task_tag links[NLINKS];
+	for (int i = 0; i < NLINKS; i++) {
+		links[i] = (task_tag){ 0 };
+		links[i].task_id = tasks[i / 3].id;
+		links[i].tag_id = tags[i % 3].id;
+	}
+	/* one of Bob's tags in the middle: the whole call is refused, nothing is kept */
+	links[700].tag_id = bobs.id;
+	ST_EXPECT(task_tag_insert_many(db, alice, links, NLINKS), STRATA_ENOTFOUND);
+	int64_t n = -1;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM task_tags", NULL, 0));
+	cr_assert_eq(n, 0);
+	/* and for Bob, Alice's tasks are not there */
+	ST_EXPECT(task_tag_insert_many(db, bob, links, NLINKS), STRATA_ENOTFOUND);
+
+	links[700].tag_id = tags[700 % 3].id;
+	int queries = 0;
+	strata_db_set_hook(db, count_queries, &queries);
+	ST_OK(task_tag_insert_many(db, alice, links, NLINKS));
+	strata_db_set_hook(db, NULL, NULL);
+	/* BEGIN, 5 batches of up to 256 links, COMMIT: not 1,200 statements */
+	cr_assert_leq(queries, 7, "%d statements for %d links", queries, NLINKS);
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM task_tags", NULL, 0));
+	cr_assert_eq(n, NLINKS);
+	(void)url;
+	(void)backend;
+}
+
+DB_TEST(gen, insert_many_streams_and_returns_keys_in_order)
+{
+	gen_apply_schema(db);
+	user_id alice = gen_make_user(db, "alice@example.com");
+	enum { N = 3000 };
+	static task rows[N];
+	const char *labels[] = { "x", "y" };
+	for (int i = 0; i < N; i++) {
+		rows[i] = make_task("streamed", i % 5);
+		if (i % 2)
+			rows[i].labels = (strata_opt_text_array)STRATA_SOME(((strata_text_array){ labels, 2 }));
+		if (i % 3 == 0)
+			rows[i].config = "{\"n\": 1}";
+	}
+	rows[7].state = (status_opt)STRATA_SOME(STATUS_FAILED);
+	int queries = 0;
+	strata_db_set_hook(db, count_queries, &queries);
+	ST_OK(task_insert_many(db, alice, rows, N));
+	strata_db_set_hook(db, NULL, NULL);
+	cr_assert_leq(queries, 6, "%d statements for %d rows", queries, N);
+	for (int i = 1; i < N; i++)
+		cr_assert_gt(rows[i].id.v, rows[i - 1].id.v, "keys come back in order");
+	task *got = NULL;
+	ST_OK(task_get(db, alice, rows[7].id, false, &got));
+	cr_assert_eq(got->state.v, STATUS_FAILED);
+	cr_assert(got->labels.has && got->labels.v.n == 2 && strcmp(got->labels.v.items[1], "y") == 0);
+	cr_assert_str_eq(got->title, "streamed");
+	task_free(got);
+	ST_OK(task_get(db, alice, rows[9].id, false, &got));
+	cr_assert(strstr(got->config, "\"n\"") != NULL);
+	cr_assert_eq(got->priority.v, 4);
+	task_free(got);
+	/* a plain insert afterwards takes the next key */
+	task after = make_task("after", 0);
+	ST_OK(task_insert(db, alice, &after));
+	cr_assert_gt(after.id.v, rows[N - 1].id.v);
+	/* a bad row: nothing of the call is kept */
+	task bad[5];
+	for (int i = 0; i < 5; i++)
+		bad[i] = make_task("bad", i);
+	bad[3].priority = (strata_opt_int32)STRATA_SOME(9); /* check (priority between 0 and 4) */
+	ST_EXPECT(task_insert_many(db, alice, bad, 5), STRATA_ECONSTRAINT);
+	int64_t n;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM tasks WHERE title = 'bad'", NULL, 0));
+	cr_assert_eq(n, 0);
+	(void)url;
+	(void)backend;
+}
+
 DB_TEST(gen, schema_check_names_what_is_missing)
 {
 	gen_apply_schema(db);

@@ -170,6 +170,47 @@ int user_insert(strata_db *db, user *row)
 	return rc;
 }
 
+static int copy_user(strata_db *db, user *rows, size_t n)
+{
+	static const strata_copy_column cols[] = {
+		{ "created_at", STRATA_COPY_TIMESTAMP },
+		{ "updated_at", STRATA_COPY_TIMESTAMP },
+		{ "id", STRATA_COPY_UUID },
+		{ "email", STRATA_COPY_TEXT },
+		{ "name", STRATA_COPY_TEXT },
+		{ "is_active", STRATA_COPY_BOOL },
+	};
+	strata_copy *cp = NULL;
+	int rc = strata_copy_begin(&cp, db, "users", cols, (int)(sizeof cols / sizeof cols[0]));
+	for (size_t k = 0; rc == STRATA_OK && k < n; k++) {
+		user *row = &rows[k];
+		if ((rc = defaults_user(row)) != STRATA_OK)
+			break;
+		if (!row->created_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->created_at.v);
+		}
+		if (!row->updated_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->updated_at.v);
+		}
+		if (rc == STRATA_OK) rc = strata_copy_uuid(cp, &(row->id).v);
+		if (rc == STRATA_OK) rc = strata_copy_text(cp, row->email, -1);
+		if (rc == STRATA_OK) rc = strata_copy_text(cp, row->name, -1);
+		if (!row->is_active.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_bool(cp, row->is_active.v);
+		}
+	}
+	if (rc == STRATA_OK)
+		return strata_copy_end(cp, NULL);
+	strata_copy_abort(cp);
+	return rc;
+}
+
 int user_insert_many(strata_db *db, user *rows, size_t n)
 {
 	if (n == 0)
@@ -177,57 +218,11 @@ int user_insert_many(strata_db *db, user *rows, size_t n)
 	int rc = strata_begin(db, NULL);
 	if (rc != STRATA_OK)
 		return rc;
-	int pg = backend_index(db);
-	size_t done = 0;
-	while (rc == STRATA_OK && done < n) {
-		size_t k = n - done < 500 ? n - done : 500;
-		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
-		strata_stmt *st = NULL;
-		int i = 1;
-		strata_sql_add(&b, "INSERT INTO \"users\" (\"created_at\", \"updated_at\", \"id\", \"email\", \"name\", \"is_active\") VALUES ");
-		for (size_t r = 0; r < k; r++) {
-			if (r)
-				strata_sql_add(&b, ", ");
-			strata_sql_add(&b, pg ? "(?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?)");
-		}
-		if (b.failed) {
-			strata_sql_free(&b);
-			rc = STRATA_ENOMEM;
-			break;
-		}
-		rc = strata_prepare(&st, db, b.sql);
-		strata_sql_free(&b);
-		for (size_t r = 0; rc == STRATA_OK && r < k; r++) {
-			user *row = &rows[done + r];
-			if ((rc = defaults_user(row)) != STRATA_OK)
-				break;
-			if (!row->created_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
-			}
-			if (!row->updated_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
-			}
-			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->id).v);
-			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->email, -1);
-			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->name, -1);
-			if (!row->is_active.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_bool(st, i++, row->is_active.v);
-			}
-		}
-		size_t got = 0;
-		while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
-			got++;
-		}
-		if (rc == STRATA_DONE)
-			rc = STRATA_OK;
-		strata_finalize(st);
-		done += k;
+	if (n < 4) {
+		for (size_t k = 0; rc == STRATA_OK && k < n; k++)
+			rc = user_insert(db, &rows[k]);
+	} else {
+		rc = copy_user(db, rows, n);
 	}
 	if (rc == STRATA_OK)
 		return strata_commit(db);
@@ -1012,6 +1007,74 @@ int task_insert(strata_db *db, user_id owner, task *row)
 	return rc;
 }
 
+static int copy_task(strata_db *db, user_id owner, task *rows, size_t n)
+{
+	static const strata_copy_column cols[] = {
+		{ "created_at", STRATA_COPY_TIMESTAMP },
+		{ "updated_at", STRATA_COPY_TIMESTAMP },
+		{ "deleted_at", STRATA_COPY_TIMESTAMP },
+		{ "id", STRATA_COPY_INT64 },
+		{ "user_id", STRATA_COPY_UUID },
+		{ "title", STRATA_COPY_TEXT },
+		{ "priority", STRATA_COPY_INT32 },
+		{ "state", STRATA_COPY_TEXT },
+		{ "config", STRATA_COPY_JSON },
+		{ "labels", STRATA_COPY_VARCHAR_ARRAY },
+		{ "due_date", STRATA_COPY_TIMESTAMP },
+	};
+	strata_copy *cp = NULL;
+	int rc = strata_copy_begin(&cp, db, "tasks", cols, (int)(sizeof cols / sizeof cols[0]));
+	for (size_t k = 0; rc == STRATA_OK && k < n; k++) {
+		task *row = &rows[k];
+		if ((rc = defaults_task(row)) != STRATA_OK)
+			break;
+		row->user_id = owner;
+		if (!row->created_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->created_at.v);
+		}
+		if (!row->updated_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->updated_at.v);
+		}
+		if (!row->deleted_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->deleted_at.v);
+		}
+		if (rc == STRATA_OK) rc = strata_copy_int64(cp, (row->id).v);
+		if (rc == STRATA_OK) rc = strata_copy_uuid(cp, &(row->user_id).v);
+		if (rc == STRATA_OK) rc = strata_copy_text(cp, row->title, -1);
+		if (!row->priority.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_int64(cp, (int64_t)(row->priority.v));
+		}
+		if (!row->state.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_text(cp, status_name(row->state.v), -1);
+		}
+		if (rc == STRATA_OK) rc = strata_copy_json(cp, row->config);
+		if (!row->labels.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_text_array(cp, (row->labels.v).items, (row->labels.v).n);
+		}
+		if (!row->due_date.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->due_date.v);
+		}
+	}
+	if (rc == STRATA_OK)
+		return strata_copy_end(cp, NULL);
+	strata_copy_abort(cp);
+	return rc;
+}
+
 int task_insert_many(strata_db *db, user_id owner, task *rows, size_t n)
 {
 	if (n == 0)
@@ -1019,81 +1082,13 @@ int task_insert_many(strata_db *db, user_id owner, task *rows, size_t n)
 	int rc = strata_begin(db, NULL);
 	if (rc != STRATA_OK)
 		return rc;
-	int pg = backend_index(db);
-	size_t done = 0;
-	while (rc == STRATA_OK && done < n) {
-		size_t k = n - done < 500 ? n - done : 500;
-		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
-		strata_stmt *st = NULL;
-		int i = 1;
-		strata_sql_add(&b, "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", \"priority\", \"state\", \"config\", \"labels\", \"due_date\") VALUES ");
-		for (size_t r = 0; r < k; r++) {
-			if (r)
-				strata_sql_add(&b, ", ");
-			strata_sql_add(&b, pg ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-		}
-		strata_sql_add(&b, " RETURNING \"id\"");
-		if (b.failed) {
-			strata_sql_free(&b);
-			rc = STRATA_ENOMEM;
-			break;
-		}
-		rc = strata_prepare(&st, db, b.sql);
-		strata_sql_free(&b);
-		for (size_t r = 0; rc == STRATA_OK && r < k; r++) {
-			task *row = &rows[done + r];
-			if ((rc = defaults_task(row)) != STRATA_OK)
-				break;
-			row->user_id = owner;
-			if (!row->created_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
-			}
-			if (!row->updated_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
-			}
-			if (!row->deleted_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->deleted_at.v);
-			}
-			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->user_id).v);
-			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->title, -1);
-			if (!row->priority.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (int64_t)(row->priority.v));
-			}
-			if (!row->state.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_text(st, i++, status_name(row->state.v), -1);
-			}
-			if (rc == STRATA_OK) rc = strata_bind_json(st, i++, row->config);
-			if (!row->labels.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_text_array(db, st, i++, &(row->labels.v));
-			}
-			if (!row->due_date.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->due_date.v);
-			}
-		}
-		size_t got = 0;
-		while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
-			if (got < k)
-				rc = strata_column_int64(st, 0, &rows[done + got].id.v);
-			got++;
-		}
-		if (rc == STRATA_DONE)
-			rc = STRATA_OK;
-		strata_finalize(st);
-		done += k;
+	if (n < 4) {
+		for (size_t k = 0; rc == STRATA_OK && k < n; k++)
+			rc = task_insert(db, owner, &rows[k]);
+	} else {
+		rc = strata_copy_reserve_ids(db, "tasks", "id", n, &rows[0].id.v, sizeof *rows);
+		if (rc == STRATA_OK)
+			rc = copy_task(db, owner, rows, n);
 	}
 	if (rc == STRATA_OK)
 		return strata_commit(db);
@@ -2144,6 +2139,42 @@ int tag_insert(strata_db *db, user_id owner, tag *row)
 	return rc;
 }
 
+static int copy_tag(strata_db *db, user_id owner, tag *rows, size_t n)
+{
+	static const strata_copy_column cols[] = {
+		{ "created_at", STRATA_COPY_TIMESTAMP },
+		{ "updated_at", STRATA_COPY_TIMESTAMP },
+		{ "id", STRATA_COPY_INT64 },
+		{ "user_id", STRATA_COPY_UUID },
+		{ "name", STRATA_COPY_TEXT },
+	};
+	strata_copy *cp = NULL;
+	int rc = strata_copy_begin(&cp, db, "tags", cols, (int)(sizeof cols / sizeof cols[0]));
+	for (size_t k = 0; rc == STRATA_OK && k < n; k++) {
+		tag *row = &rows[k];
+		if ((rc = defaults_tag(row)) != STRATA_OK)
+			break;
+		row->user_id = owner;
+		if (!row->created_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->created_at.v);
+		}
+		if (!row->updated_at.has) {
+			if (rc == STRATA_OK) rc = strata_copy_null(cp);
+		} else {
+			if (rc == STRATA_OK) rc = strata_copy_timestamp(cp, row->updated_at.v);
+		}
+		if (rc == STRATA_OK) rc = strata_copy_int64(cp, (row->id).v);
+		if (rc == STRATA_OK) rc = strata_copy_uuid(cp, &(row->user_id).v);
+		if (rc == STRATA_OK) rc = strata_copy_text(cp, row->name, -1);
+	}
+	if (rc == STRATA_OK)
+		return strata_copy_end(cp, NULL);
+	strata_copy_abort(cp);
+	return rc;
+}
+
 int tag_insert_many(strata_db *db, user_id owner, tag *rows, size_t n)
 {
 	if (n == 0)
@@ -2151,55 +2182,13 @@ int tag_insert_many(strata_db *db, user_id owner, tag *rows, size_t n)
 	int rc = strata_begin(db, NULL);
 	if (rc != STRATA_OK)
 		return rc;
-	int pg = backend_index(db);
-	size_t done = 0;
-	while (rc == STRATA_OK && done < n) {
-		size_t k = n - done < 500 ? n - done : 500;
-		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
-		strata_stmt *st = NULL;
-		int i = 1;
-		strata_sql_add(&b, "INSERT INTO \"tags\" (\"created_at\", \"updated_at\", \"user_id\", \"name\") VALUES ");
-		for (size_t r = 0; r < k; r++) {
-			if (r)
-				strata_sql_add(&b, ", ");
-			strata_sql_add(&b, pg ? "(?, ?, ?, ?)" : "(?, ?, ?, ?)");
-		}
-		strata_sql_add(&b, " RETURNING \"id\"");
-		if (b.failed) {
-			strata_sql_free(&b);
-			rc = STRATA_ENOMEM;
-			break;
-		}
-		rc = strata_prepare(&st, db, b.sql);
-		strata_sql_free(&b);
-		for (size_t r = 0; rc == STRATA_OK && r < k; r++) {
-			tag *row = &rows[done + r];
-			if ((rc = defaults_tag(row)) != STRATA_OK)
-				break;
-			row->user_id = owner;
-			if (!row->created_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->created_at.v);
-			}
-			if (!row->updated_at.has) {
-				if (rc == STRATA_OK) rc = strata_bind_null(st, i++);
-			} else {
-				if (rc == STRATA_OK) rc = strata_bind_timestamp(st, i++, row->updated_at.v);
-			}
-			if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(row->user_id).v);
-			if (rc == STRATA_OK) rc = strata_bind_text(st, i++, row->name, -1);
-		}
-		size_t got = 0;
-		while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
-			if (got < k)
-				rc = strata_column_int64(st, 0, &rows[done + got].id.v);
-			got++;
-		}
-		if (rc == STRATA_DONE)
-			rc = STRATA_OK;
-		strata_finalize(st);
-		done += k;
+	if (n < 4) {
+		for (size_t k = 0; rc == STRATA_OK && k < n; k++)
+			rc = tag_insert(db, owner, &rows[k]);
+	} else {
+		rc = strata_copy_reserve_ids(db, "tags", "id", n, &rows[0].id.v, sizeof *rows);
+		if (rc == STRATA_OK)
+			rc = copy_tag(db, owner, rows, n);
 	}
 	if (rc == STRATA_OK)
 		return strata_commit(db);
@@ -2815,6 +2804,46 @@ int task_tag_insert(strata_db *db, user_id owner, task_tag *row)
 	return rc;
 }
 
+static int batch_task_tag(strata_db *db, user_id owner, task_tag *rows, size_t n)
+{
+	int rc = STRATA_OK;
+	int pg = backend_index(db);
+	for (size_t done = 0; rc == STRATA_OK && done < n;) {
+		size_t k = n - done < 256 ? n - done : 256;
+		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
+		strata_stmt *st = NULL;
+		int i = 1;
+		strata_sql_add(&b, "INSERT INTO \"task_tags\" (\"task_id\", \"tag_id\") SELECT v.column1, v.column2 FROM (VALUES ");
+		for (size_t r = 0; r < k; r++) {
+			if (r)
+				strata_sql_add(&b, ", ");
+			strata_sql_add(&b, pg ? "(CAST(? AS bigint), CAST(? AS bigint))" : "(?, ?)");
+		}
+		strata_sql_add(&b, ") AS v WHERE (SELECT 1 FROM \"tasks\" r0 WHERE r0.\"id\" = v.column1 AND r0.\"deleted_at\" IS NULL AND r0.\"user_id\" = ?) = 1 AND (v.column2 IS NULL OR (SELECT 1 FROM \"tags\" r0 WHERE r0.\"id\" = v.column2 AND r0.\"user_id\" = ?) = 1)");
+		rc = b.failed ? STRATA_ENOMEM : strata_prepare(&st, db, b.sql);
+		strata_sql_free(&b);
+		for (size_t r = 0; rc == STRATA_OK && r < k; r++) {
+			task_tag *row = &rows[done + r];
+			if ((rc = defaults_task_tag(row)) != STRATA_OK)
+				break;
+			if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (row->task_id).v);
+			if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (row->tag_id).v);
+		}
+		if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &owner.v);
+		if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &owner.v);
+		(void)i;
+		if (rc == STRATA_OK)
+			rc = strata_step(st);
+		if (rc == STRATA_DONE)
+			rc = strata_changes(db) == (int64_t)k
+				     ? STRATA_OK
+				     : strata_error_set(STRATA_ENOTFOUND, "task_tags: a row refers to a row that is not the owner's");
+		strata_finalize(st);
+		done += k;
+	}
+	return rc;
+}
+
 int task_tag_insert_many(strata_db *db, user_id owner, task_tag *rows, size_t n)
 {
 	if (n == 0)
@@ -2822,8 +2851,12 @@ int task_tag_insert_many(strata_db *db, user_id owner, task_tag *rows, size_t n)
 	int rc = strata_begin(db, NULL);
 	if (rc != STRATA_OK)
 		return rc;
-	for (size_t k = 0; rc == STRATA_OK && k < n; k++)
-		rc = task_tag_insert(db, owner, &rows[k]);
+	if (n < 4) {
+		for (size_t k = 0; rc == STRATA_OK && k < n; k++)
+			rc = task_tag_insert(db, owner, &rows[k]);
+	} else {
+		rc = batch_task_tag(db, owner, rows, n);
+	}
 	if (rc == STRATA_OK)
 		return strata_commit(db);
 	strata_rollback(db);
