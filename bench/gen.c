@@ -26,6 +26,7 @@
 #include "tasks_db.h"
 
 static int rows = 50000, reps = 5;
+static bool only_bulk; /* --only-bulk: the insert_many comparisons alone */
 
 static double now(void)
 {
@@ -443,6 +444,56 @@ __attribute__((noinline)) static double temp_table_insert_many(strata_db *db, us
 	return t;
 }
 
+/*
+ * What insert_many did before strata_copy: multi-row INSERT ... VALUES of
+ * up to 500 rows a statement with RETURNING, rows filled the same way.
+ */
+__attribute__((noinline)) static double multirow_insert_many(strata_db *db, user_id owner)
+{
+	enum { PER = 500 };
+	double t0 = now();
+	CHECK(strata_begin(db, NULL));
+	bool pg = strata_db_backend(db) == STRATA_BACKEND_POSTGRES;
+	for (int done = 0; done < rows;) {
+		int k = rows - done < PER ? rows - done : PER;
+		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
+		strata_sql_add(&b, "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
+				   "\"priority\", \"state\", \"config\", \"labels\", \"due_date\") VALUES ");
+		for (int r = 0; r < k; r++)
+			strata_sql_add(&b, r ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		strata_sql_add(&b, " RETURNING \"id\"");
+		strata_stmt *st;
+		CHECK(strata_prepare(&st, db, b.sql));
+		strata_sql_free(&b);
+		int i = 1;
+		for (int r = 0; r < k; r++) {
+			strata_timestamp ts = strata_timestamp_now();
+			CHECK(strata_bind_timestamp(st, i++, ts));
+			CHECK(strata_bind_timestamp(st, i++, ts));
+			CHECK(strata_bind_null(st, i++));
+			CHECK(strata_bind_uuid(st, i++, &owner.v));
+			CHECK(strata_bind_text(st, i++, "a task title of ordinary length", -1));
+			CHECK(strata_bind_int64(st, i++, (done + r) % 5));
+			CHECK(strata_bind_text(st, i++, "pending", -1));
+			for (int z = 0; z < 3; z++)
+				CHECK(strata_bind_null(st, i++));
+		}
+		int rc, got = 0;
+		int64_t id;
+		while ((rc = strata_step(st)) == STRATA_ROW) {
+			CHECK(strata_column_int64(st, 0, &id));
+			got++;
+		}
+		if (rc != STRATA_DONE || got != k)
+			die("multi-row insert");
+		strata_finalize(st);
+		done += k;
+	}
+	(void)pg;
+	CHECK(strata_commit(db));
+	return now() - t0;
+}
+
 /* ---- junction links ---- */
 
 static void count_stmt(const strata_query_info *info, void *ud)
@@ -560,8 +611,10 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
 			pg = argv[++i];
+		else if (strcmp(argv[i], "--only-bulk") == 0)
+			only_bulk = true;
 		else {
-			fprintf(stderr, "usage: bench_gen [--rows N] [--reps R] [--pg URL]\n");
+			fprintf(stderr, "usage: bench_gen [--rows N] [--reps R] [--pg URL] [--only-bulk]\n");
 			return 2;
 		}
 	}
@@ -596,25 +649,31 @@ int main(int argc, char **argv)
 	for (int r = 0; r < reps; r++) {
 		int64_t first = 0;
 		ri[r] = raw_sqlite_insert(raw, &owner.v);
+		gm[r] = gen_insert_many(db, make_user(db));
+		tt[r] = multirow_insert_many(db, make_user(db));
+		if (only_bulk)
+			continue;
 		gi[r] = gen_insert(db, owner, &first);
 		rg[r] = raw_sqlite_get(raw, &owner.v, first);
 		gg[r] = gen_get(db, owner, first);
-		gm[r] = gen_insert_many(db, make_user(db));
-	}
-	for (int r = 0; r < reps; r++)
 		gl[r] = gen_list(db, owner, &listed);
-	double m_ri = median(ri, reps), m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
-	double m_gm = median(gm, reps);
-	row("sqlite", "insert", "raw sqlite3_*", m_ri, m_gi);
-	row("sqlite", "get by key", "raw sqlite3_*", m_rg, m_gg);
+	}
+	double m_ri = median(ri, reps), m_gm = median(gm, reps), m_tt = median(tt, reps);
+	if (!only_bulk) {
+		double m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
+		row("sqlite", "insert", "raw sqlite3_*", m_ri, m_gi);
+		row("sqlite", "get by key", "raw sqlite3_*", m_rg, m_gg);
+		printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "sqlite", "list (pages of 100)", "", "",
+		       listed / median(gl, reps), "");
+		target("sqlite: generated insert / raw sqlite3_*", m_ri / m_gi, 0.95);
+		target("sqlite: generated get / raw sqlite3_*", m_rg / m_gg, 0.95);
+	}
 	row("sqlite", "insert_many", "raw insert (1 tx)", m_ri, m_gm);
-	printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "sqlite", "list (pages of 100)", "", "",
-	       listed / median(gl, reps), "");
-	target("sqlite: generated insert / raw sqlite3_*", m_ri / m_gi, 0.95);
-	target("sqlite: generated get / raw sqlite3_*", m_rg / m_gg, 0.95);
+	row("sqlite", "insert_many", "multi-row INSERT (500)", m_tt, m_gm);
+	target("sqlite: insert_many / multi-row INSERT (what it was)", m_tt / m_gm, 0.95);
 	bench_links("sqlite", db);
 	sqlite3_close(raw);
-	if (access("/usr/bin/python3", X_OK) == 0) {
+	if (!only_bulk && access("/usr/bin/python3", X_OK) == 0) {
 		/* the same file and table, a fresh owner */
 		user_id sa_owner = make_user(db);
 		char saurl[200];
@@ -633,37 +692,42 @@ int main(int argc, char **argv)
 		PQsetNoticeProcessor(c, quiet, NULL);
 		PQclear(PQexec(c, "SET TimeZone TO 'UTC'"));
 		owner = make_user(db);
+		double mr[MAX_REPS];
 		for (int r = 0; r < reps; r++) {
 			int64_t first = 0;
-			ri[r] = raw_pg_insert_each(c, &owner.v);
-			gi[r] = gen_insert(db, owner, &first);
-			rg[r] = raw_pg_get(c, &owner.v, first);
-			gg[r] = gen_get(db, owner, first);
-		}
-		/* the bulk inserts, interleaved, each run on a fresh owner */
-		for (int r = 0; r < reps; r++) {
+			/* the bulk inserts, interleaved, each run on a fresh owner */
 			user_id fresh = make_user(db);
 			rc[r] = raw_pg_copy(c, &fresh.v);
 			gm[r] = gen_insert_many(db, make_user(db));
 			tt[r] = temp_table_insert_many(db, make_user(db));
-		}
-		for (int r = 0; r < reps; r++)
+			mr[r] = multirow_insert_many(db, make_user(db));
+			ri[r] = raw_pg_insert_each(c, &owner.v);
+			if (only_bulk)
+				continue;
+			gi[r] = gen_insert(db, owner, &first);
+			rg[r] = raw_pg_get(c, &owner.v, first);
+			gg[r] = gen_get(db, owner, first);
 			gl[r] = gen_list(db, owner, &listed);
-		m_ri = median(ri, reps), m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
-		m_gm = median(gm, reps);
-		double m_rc = median(rc, reps), m_tt = median(tt, reps);
-		row("postgres", "insert", "raw libpq", m_ri, m_gi);
-		row("postgres", "get by key", "raw libpq", m_rg, m_gg);
+		}
+		m_ri = median(ri, reps), m_gm = median(gm, reps);
+		double m_rc = median(rc, reps), m_mr = median(mr, reps);
+		m_tt = median(tt, reps);
+		if (!only_bulk) {
+			double m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
+			row("postgres", "insert", "raw libpq", m_ri, m_gi);
+			row("postgres", "get by key", "raw libpq", m_rg, m_gg);
+			printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)", "", "",
+			       listed / median(gl, reps), "");
+		}
 		row("postgres", "insert_many", "raw binary COPY", m_rc, m_gm);
 		row("postgres", "insert_many", "COPY to temp+RETURNING", m_tt, m_gm);
+		row("postgres", "insert_many", "multi-row INSERT (500)", m_mr, m_gm);
 		row("postgres", "insert_many", "raw: 1 INSERT per row", m_ri, m_gm);
-		printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)", "", "",
-		       listed / median(gl, reps), "");
 		target("postgres: insert_many / raw binary COPY of the same rows", m_rc / m_gm, 0.8);
 		target("postgres: insert_many / one INSERT per row", m_ri / m_gm, 10);
 		bench_links("postgres", db);
 		PQfinish(c);
-		if (access("/usr/bin/python3", X_OK) == 0) {
+		if (!only_bulk && access("/usr/bin/python3", X_OK) == 0) {
 			user_id sa_owner = make_user(db);
 			sqlalchemy("postgres", pg, &sa_owner, rows, rows / m_gm);
 		}
