@@ -61,6 +61,24 @@ STRATA_API char *strata_arena_strndup(strata_arena *a, const char *s, size_t len
 /* Free the arena and everything in it.  Accepts NULL. */
 STRATA_API void strata_arena_free(strata_arena *a);
 
+/* ---- runtime: pages ---- */
+
+/*
+ * Generated *_list() functions never load a whole table by accident: a
+ * query with limit 0 (or no query) gets the first STRATA_PAGE_SIZE rows
+ * and a larger limit is cut to STRATA_PAGE_MAX (has_more and the cursor
+ * say what follows); every row takes an explicit limit of
+ * STRATA_LIMIT_ALL.  Define the first two before including the generated
+ * header to change them.
+ */
+#ifndef STRATA_PAGE_SIZE
+#define STRATA_PAGE_SIZE 100
+#endif
+#ifndef STRATA_PAGE_MAX
+#define STRATA_PAGE_MAX 1000
+#endif
+#define STRATA_LIMIT_ALL (-1)
+
 /* ---- runtime: value shapes used by generated structs ---- */
 
 /* Bytes: a pointer and a length (not NUL-terminated). */

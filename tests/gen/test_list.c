@@ -160,7 +160,9 @@ DB_TEST(gen, eager_loading_costs_one_query_per_batch)
 	int queries = 0;
 	strata_db_set_hook(db, count_queries, &queries);
 	task_page page;
-	ST_OK(task_list(db, alice, NULL, &page));
+	task_query all = { 0 };
+	all.limit = STRATA_LIMIT_ALL;
+	ST_OK(task_list(db, alice, &all, &page));
 	cr_assert_eq(page.n, N);
 	ST_OK(task_load_tags(db, alice, &page));
 	ST_OK(task_load_user(db, &page));
@@ -294,6 +296,43 @@ DB_TEST(gen, insert_many_streams_and_returns_keys_in_order)
 	int64_t n;
 	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM tasks WHERE title = 'bad'", NULL, 0));
 	cr_assert_eq(n, 0);
+	(void)url;
+	(void)backend;
+}
+
+DB_TEST(gen, list_pages_by_default_and_loads_everything_only_when_asked)
+{
+	gen_apply_schema(db);
+	user_id alice = gen_make_user(db, "alice@example.com");
+	enum { N = 1200 };
+	static task rows[N];
+	for (int i = 0; i < N; i++)
+		rows[i] = make_task("paged", i % 5);
+	ST_OK(task_insert_many(db, alice, rows, N));
+	task_page page;
+	ST_OK(task_list(db, alice, NULL, &page));
+	cr_assert_eq(page.n, STRATA_PAGE_SIZE, "no query: the first page (%zu rows)", page.n);
+	cr_assert(page.has_more);
+	task_page_free(&page);
+	task_query q = { 0 };
+	q.limit = 5000;
+	ST_OK(task_list(db, alice, &q, &page));
+	cr_assert_eq(page.n, STRATA_PAGE_MAX, "a limit over the maximum is cut to it (%zu rows)", page.n);
+	cr_assert(page.has_more);
+	/* the cursor carries on after the cut page */
+	task_cursor cur = page.next;
+	task_page_free(&page);
+	q.after = &cur;
+	ST_OK(task_list(db, alice, &q, &page));
+	cr_assert_eq(page.n, N - STRATA_PAGE_MAX);
+	cr_assert(!page.has_more);
+	task_page_free(&page);
+	q.after = NULL;
+	q.limit = STRATA_LIMIT_ALL;
+	ST_OK(task_list(db, alice, &q, &page));
+	cr_assert_eq(page.n, N, "STRATA_LIMIT_ALL: every row (%zu)", page.n);
+	cr_assert(!page.has_more);
+	task_page_free(&page);
 	(void)url;
 	(void)backend;
 }

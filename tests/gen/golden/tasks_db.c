@@ -488,9 +488,11 @@ int user_list(strata_db *db, const user_query *q, user_page *out)
 		}
 		if (rc == STRATA_OK) rc = strata_bind_uuid(st, i++, &(q->after->id).v);
 	}
+	/* a page: STRATA_PAGE_SIZE rows unless asked, never more than STRATA_PAGE_MAX; every row only when asked */
+	int64_t limit = q->limit == 0 ? STRATA_PAGE_SIZE : q->limit > STRATA_PAGE_MAX ? STRATA_PAGE_MAX : q->limit;
 	if (rc == STRATA_OK)
-		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
-				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+		rc = limit > 0 ? strata_bind_int64(st, i++, limit + 1)
+			       : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
 	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
@@ -517,9 +519,9 @@ int user_list(strata_db *db, const user_query *q, user_page *out)
 		user_page_free(out);
 		return rc;
 	}
-	if (q->limit > 0 && out->n > (size_t)q->limit) {
+	if (limit > 0 && out->n > (size_t)limit) {
 		out->has_more = true;
-		out->n = (size_t)q->limit;
+		out->n = (size_t)limit;
 	}
 	if (out->n > 0) {
 		const user *last = &out->items[out->n - 1];
@@ -1485,9 +1487,11 @@ int task_list(strata_db *db, user_id owner, const task_query *q, task_page *out)
 		}
 		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (q->after->id).v);
 	}
+	/* a page: STRATA_PAGE_SIZE rows unless asked, never more than STRATA_PAGE_MAX; every row only when asked */
+	int64_t limit = q->limit == 0 ? STRATA_PAGE_SIZE : q->limit > STRATA_PAGE_MAX ? STRATA_PAGE_MAX : q->limit;
 	if (rc == STRATA_OK)
-		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
-				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+		rc = limit > 0 ? strata_bind_int64(st, i++, limit + 1)
+			       : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
 	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
@@ -1514,9 +1518,9 @@ int task_list(strata_db *db, user_id owner, const task_query *q, task_page *out)
 		task_page_free(out);
 		return rc;
 	}
-	if (q->limit > 0 && out->n > (size_t)q->limit) {
+	if (limit > 0 && out->n > (size_t)limit) {
 		out->has_more = true;
-		out->n = (size_t)q->limit;
+		out->n = (size_t)limit;
 	}
 	if (out->n > 0) {
 		const task *last = &out->items[out->n - 1];
@@ -1959,9 +1963,11 @@ int task_admin_list(strata_db *db, const task_query *q, task_page *out)
 		}
 		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (q->after->id).v);
 	}
+	/* a page: STRATA_PAGE_SIZE rows unless asked, never more than STRATA_PAGE_MAX; every row only when asked */
+	int64_t limit = q->limit == 0 ? STRATA_PAGE_SIZE : q->limit > STRATA_PAGE_MAX ? STRATA_PAGE_MAX : q->limit;
 	if (rc == STRATA_OK)
-		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
-				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+		rc = limit > 0 ? strata_bind_int64(st, i++, limit + 1)
+			       : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
 	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
@@ -1988,9 +1994,9 @@ int task_admin_list(strata_db *db, const task_query *q, task_page *out)
 		task_page_free(out);
 		return rc;
 	}
-	if (q->limit > 0 && out->n > (size_t)q->limit) {
+	if (limit > 0 && out->n > (size_t)limit) {
 		out->has_more = true;
-		out->n = (size_t)q->limit;
+		out->n = (size_t)limit;
 	}
 	if (out->n > 0) {
 		const task *last = &out->items[out->n - 1];
@@ -2452,9 +2458,11 @@ int tag_list(strata_db *db, user_id owner, const tag_query *q, tag_page *out)
 		}
 		if (rc == STRATA_OK) rc = strata_bind_int64(st, i++, (q->after->id).v);
 	}
+	/* a page: STRATA_PAGE_SIZE rows unless asked, never more than STRATA_PAGE_MAX; every row only when asked */
+	int64_t limit = q->limit == 0 ? STRATA_PAGE_SIZE : q->limit > STRATA_PAGE_MAX ? STRATA_PAGE_MAX : q->limit;
 	if (rc == STRATA_OK)
-		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
-				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+		rc = limit > 0 ? strata_bind_int64(st, i++, limit + 1)
+			       : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
 	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
@@ -2481,9 +2489,9 @@ int tag_list(strata_db *db, user_id owner, const tag_query *q, tag_page *out)
 		tag_page_free(out);
 		return rc;
 	}
-	if (q->limit > 0 && out->n > (size_t)q->limit) {
+	if (limit > 0 && out->n > (size_t)limit) {
 		out->has_more = true;
-		out->n = (size_t)q->limit;
+		out->n = (size_t)limit;
 	}
 	if (out->n > 0) {
 		const tag *last = &out->items[out->n - 1];
@@ -2989,9 +2997,11 @@ int task_tag_list(strata_db *db, user_id owner, const task_tag_query *q, task_ta
 		return rc;
 	int i = 1;
 	rc = bind_where_task_tag(db, st, &i, owner, q);
+	/* a page: STRATA_PAGE_SIZE rows unless asked, never more than STRATA_PAGE_MAX; every row only when asked */
+	int64_t limit = q->limit == 0 ? STRATA_PAGE_SIZE : q->limit > STRATA_PAGE_MAX ? STRATA_PAGE_MAX : q->limit;
 	if (rc == STRATA_OK)
-		rc = q->limit > 0 ? strata_bind_int64(st, i++, q->limit + 1)
-				  : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
+		rc = limit > 0 ? strata_bind_int64(st, i++, limit + 1)
+			       : pg ? strata_bind_null(st, i++) : strata_bind_int64(st, i++, -1);
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, i++, q->offset > 0 ? q->offset : 0);
 	if (rc == STRATA_OK && !(out->arena = strata_arena_new()))
@@ -3018,9 +3028,9 @@ int task_tag_list(strata_db *db, user_id owner, const task_tag_query *q, task_ta
 		task_tag_page_free(out);
 		return rc;
 	}
-	if (q->limit > 0 && out->n > (size_t)q->limit) {
+	if (limit > 0 && out->n > (size_t)limit) {
 		out->has_more = true;
-		out->n = (size_t)q->limit;
+		out->n = (size_t)limit;
 	}
 	return STRATA_OK;
 }

@@ -120,7 +120,7 @@ typedef struct user_cursor {
 typedef struct user_query {
 	user_order order;
 	bool desc;
-	int64_t limit; /* rows per page; 0: all */
+	int64_t limit; /* rows per page; 0: STRATA_PAGE_SIZE; at most STRATA_PAGE_MAX; STRATA_LIMIT_ALL: every row */
 	int64_t offset; /* rows to skip (limit/offset paging) */
 	const user_cursor *after; /* keyset paging: the rows after this cursor */
 } user_query;
@@ -191,7 +191,7 @@ typedef struct task_query {
 	bool with_deleted; /* include soft-deleted rows */
 	task_order order;
 	bool desc;
-	int64_t limit; /* rows per page; 0: all */
+	int64_t limit; /* rows per page; 0: STRATA_PAGE_SIZE; at most STRATA_PAGE_MAX; STRATA_LIMIT_ALL: every row */
 	int64_t offset; /* rows to skip (limit/offset paging) */
 	const task_cursor *after; /* keyset paging: the rows after this cursor */
 } task_query;
@@ -244,7 +244,7 @@ typedef struct tag_query {
 	const char *name; /* equal to this, when given */
 	tag_order order;
 	bool desc;
-	int64_t limit; /* rows per page; 0: all */
+	int64_t limit; /* rows per page; 0: STRATA_PAGE_SIZE; at most STRATA_PAGE_MAX; STRATA_LIMIT_ALL: every row */
 	int64_t offset; /* rows to skip (limit/offset paging) */
 	const tag_cursor *after; /* keyset paging: the rows after this cursor */
 } tag_query;
@@ -274,7 +274,7 @@ typedef enum task_tag_order {
 typedef struct task_tag_query {
 	task_tag_order order;
 	bool desc;
-	int64_t limit; /* rows per page; 0: all */
+	int64_t limit; /* rows per page; 0: STRATA_PAGE_SIZE; at most STRATA_PAGE_MAX; STRATA_LIMIT_ALL: every row */
 	int64_t offset; /* rows to skip (limit/offset paging) */
 } task_tag_query;
 
@@ -319,7 +319,7 @@ int user_update_many(strata_db *db, const user_id *ids, size_t n, const user *va
 int user_delete(strata_db *db, user_id id);
 
 /*
- * A page of rows matching `q` (NULL: all, by key).  *out is filled (free it
+ * A page of rows matching `q` (NULL: the first page, by key).  *out is filled (free it
  * with user_page_free()).  Returns STRATA_OK (possibly with no rows), STRATA_EINVAL
  * (a cursor made for another order), or a database failure.
  */
@@ -374,7 +374,7 @@ int task_hard_delete(strata_db *db, user_id owner, task_id id);
 int task_restore(strata_db *db, user_id owner, task_id id);
 
 /*
- * A page of rows matching `q` (NULL: all, by key).  *out is filled (free it
+ * A page of rows matching `q` (NULL: the first page, by key).  *out is filled (free it
  * with task_page_free()).  Returns STRATA_OK (possibly with no rows), STRATA_EINVAL
  * (a cursor made for another order), or a database failure.
  */
@@ -433,7 +433,7 @@ int tag_update_many(strata_db *db, user_id owner, const tag_id *ids, size_t n, c
 int tag_delete(strata_db *db, user_id owner, tag_id id);
 
 /*
- * A page of rows matching `q` (NULL: all, by key).  *out is filled (free it
+ * A page of rows matching `q` (NULL: the first page, by key).  *out is filled (free it
  * with tag_page_free()).  Returns STRATA_OK (possibly with no rows), STRATA_EINVAL
  * (a cursor made for another order), or a database failure.
  */
@@ -473,7 +473,7 @@ void task_tag_free(task_tag *row);
 int task_tag_delete(strata_db *db, user_id owner, task_id task_id_key, tag_id tag_id_key);
 
 /*
- * A page of rows matching `q` (NULL: all, by key).  *out is filled (free it
+ * A page of rows matching `q` (NULL: the first page, by key).  *out is filled (free it
  * with task_tag_page_free()).  Returns STRATA_OK (possibly with no rows), STRATA_EINVAL
  * (a cursor made for another order), or a database failure.
  */
