@@ -44,7 +44,7 @@ struct strata_copy {
 	int64_t rows;
 	bool pg;
 	bool failed;
-	int64_t started_us, deadline;
+	int64_t started_ns, deadline;
 	char *table;
 	char *sql;
 	strata_buf buf; /* PostgreSQL: encoded rows not yet sent */
@@ -704,7 +704,7 @@ int strata_copy_begin(strata_copy **out, strata_db *db, const char *table, const
 	c->cols = cols;
 	c->ncols = ncols;
 	c->pg = pg;
-	c->started_us = strata__db_timing(db) ? strata__monotonic_us() : 0;
+	c->started_ns = strata__db_timing(db) ? strata__monotonic_ns() : 0;
 	c->deadline = db->timeout_ms ? strata__monotonic_us() + (int64_t)db->timeout_ms * 1000 : 0;
 	c->table = strata__strdup(table);
 	strata_buf sql = STRATA_BUF_INIT;
@@ -745,8 +745,8 @@ int strata_copy_begin(strata_copy **out, strata_db *db, const char *table, const
 		rc = db->drv->prepare(db->conn, c->sql, c->chunk * ncols + 1, false, &c->stmt);
 	}
 	if (rc != STRATA_OK) {
-		if (c->started_us)
-			strata__db_observe(db, c->sql, c->started_us, 0, rc);
+		if (c->started_ns)
+			strata__db_observe(db, c->sql, NULL, c->started_ns, 0, rc);
 		copy_free(c);
 		return rc;
 	}
@@ -784,8 +784,8 @@ int strata_copy_end(strata_copy *c, int64_t *rows)
 			strata__error_restore(&saved);
 		}
 	}
-	if (c->started_us)
-		strata__db_observe(c->db, c->sql, c->started_us, rc == STRATA_OK ? n : 0, rc);
+	if (c->started_ns)
+		strata__db_observe(c->db, c->sql, NULL, c->started_ns, rc == STRATA_OK ? n : 0, rc);
 	copy_free(c);
 	if (rc == STRATA_OK && rows)
 		*rows = n;
@@ -802,8 +802,8 @@ void strata_copy_abort(strata_copy *c)
 		int64_t ignored;
 		c->db->drv->copy_end(c->db->conn, "strata_copy: aborted", c->deadline, &ignored);
 	}
-	if (c->started_us)
-		strata__db_observe(c->db, c->sql, c->started_us, 0, STRATA_ERROR);
+	if (c->started_ns)
+		strata__db_observe(c->db, c->sql, NULL, c->started_ns, 0, STRATA_ERROR);
 	strata__error_restore(&saved);
 	copy_free(c);
 }
