@@ -34,12 +34,29 @@ static const char pg_touch[] =
 	"END\n"
 	"$strata$;\n";
 
-/* A version 4 UUID with its version nibble turned into 7 and the first 48 bits the time in ms. */
+/*
+ * A version 7 UUID, monotonic within one session (RFC 9562 section 6.2,
+ * methods 3 and 1): 48 bits of Unix milliseconds, then in rand_a the
+ * sub-millisecond fraction in 1/4096 ms; when the clock has not moved past
+ * the session's last value (same microsecond, or the clock stepped back),
+ * that value plus one is used instead, so each value is greater than the
+ * one before it.  The rest is gen_random_uuid()'s random bits and variant.
+ */
 static const char pg_uuid_v7[] =
-	"CREATE OR REPLACE FUNCTION strata_uuid_v7() RETURNS uuid LANGUAGE sql VOLATILE AS $strata$\n"
-	"    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING\n"
-	"        substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)\n"
-	"        FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid\n"
+	"CREATE OR REPLACE FUNCTION strata_uuid_v7() RETURNS uuid LANGUAGE plpgsql VOLATILE AS $strata$\n"
+	"DECLARE\n"
+	"    t bigint := floor(extract(epoch FROM clock_timestamp()) * 4096000)::bigint;\n"
+	"    last bigint := nullif(current_setting('strata.uuid_v7_last', true), '')::bigint;\n"
+	"    b bytea := uuid_send(gen_random_uuid());\n"
+	"BEGIN\n"
+	"    IF t <= last THEN\n"
+	"        t := last + 1;\n"
+	"    END IF;\n"
+	"    PERFORM set_config('strata.uuid_v7_last', t::text, false);\n"
+	"    b := overlay(b PLACING substring(int8send(t >> 12) FROM 3) FROM 1 FOR 6);\n"
+	"    b := set_byte(set_byte(b, 6, (112 | ((t >> 8) & 15))::int), 7, (t & 255)::int);\n"
+	"    RETURN encode(b, 'hex')::uuid;\n"
+	"END\n"
 	"$strata$;\n";
 
 int strata_sql_quote_ident(strata_backend backend, const char *name, char **out)
