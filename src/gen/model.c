@@ -163,6 +163,10 @@ static int build_names(gmodel *m)
 				return strata__error_set(STRATA_EINVAL, "enum %s: value '%s' is not a C identifier", e->e->name,
 							 e->e->values[v]);
 	}
+	for (int i = 0; i < m->s->nviews; i++)
+		if (m->s->views[i].materialized && !is_identifier(m->s->views[i].name))
+			return strata__error_set(STRATA_EINVAL, "materialized view '%s' is not a C identifier",
+						 m->s->views[i].name);
 	for (int i = 0; i < m->ntables; i++) {
 		gtable *g = &m->tables[i];
 		g->t = &m->s->tables[i];

@@ -193,6 +193,10 @@ void strata__gen_file_vars(const gen_emitter *e, const char *source, strata__gen
 	strata__gen_list(v, "tables");
 	for (int i = 0; i < e->m->ntables; i++)
 		strata__gen_var(strata__gen_item(v, "tables"), "type", e->m->tables[i].type);
+	strata__gen_list(v, "matviews");
+	for (int i = 0; i < e->m->s->nviews; i++)
+		if (e->m->s->views[i].materialized)
+			strata__gen_var(strata__gen_item(v, "matviews"), "name", e->m->s->views[i].name);
 }
 
 void strata__gen_header(gen_emitter *e, const char *source, const char *guard)
