@@ -16,6 +16,7 @@
 #define ROBUST STRATA_LINT_CAT_ROBUSTNESS
 #define META STRATA_LINT_CAT_META
 
+/* clang-format off: one rule per entry, its texts as sentences */
 const strata_lint_rule strata__lint_rules[R__COUNT] = {
 	[R_REQUIRE_PK] = { "require-primary-key", DESIGN, BOTH, STRATA_LINT_ERROR,
 		"table has no primary key",
@@ -366,6 +367,7 @@ const strata_lint_rule strata__lint_rules[R__COUNT] = {
 		"(`-- strata-lint: ignore drop-table replaced by archive_tasks`), so a reviewer can judge "
 		"it later.", NULL },
 };
+/* clang-format on */
 
 const strata_lint_rule *strata_lint_rules(size_t *n)
 {
