@@ -27,7 +27,8 @@ static struct result run(const char *mode, int connections, long requests)
 {
 	struct result r = { 0 };
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "%s --server %s --mode %s --connections %d --concurrency 64 --requests %ld --seconds 300",
+	snprintf(cmd, sizeof cmd,
+		 "%s --server %s --mode %s --connections %d --concurrency 64 --requests %ld --seconds 300",
 		 ASYNC_LOAD_BIN, ASYNC_SERVER_BIN, mode, connections, requests);
 	FILE *p = popen(cmd, "r");
 	char line[512] = "";
@@ -37,8 +38,8 @@ static struct result run(const char *mode, int connections, long requests)
 		long req = 0;
 		double secs = 0;
 		long mx = 0;
-		if (sscanf(line, "requests %ld ok %ld bad %ld seconds %lf rps %lf p50_us %ld p99_us %ld max_us %ld", &req,
-			   &r.ok, &r.bad, &secs, &r.rps, &r.p50_us, &r.p99_us, &mx) != 8)
+		if (sscanf(line, "requests %ld ok %ld bad %ld seconds %lf rps %lf p50_us %ld p99_us %ld max_us %ld",
+			   &req, &r.ok, &r.bad, &secs, &r.rps, &r.p50_us, &r.p99_us, &mx) != 8)
 			r.rc = -1;
 	}
 	int st = p ? pclose(p) : -1;

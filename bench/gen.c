@@ -41,10 +41,10 @@ static void die(const char *what)
 	exit(1);
 }
 
-#define CHECK(x)                 \
-	do {                     \
+#define CHECK(x)                      \
+	do {                          \
 		if ((x) != STRATA_OK) \
-			die(#x);  \
+			die(#x);      \
 	} while (0)
 
 /* The median of n times (sorts them). */
@@ -164,12 +164,14 @@ __attribute__((noinline)) static double gen_list(strata_db *db, user_id owner, i
 /* ---- raw SQLite, the same statements ---- */
 
 static const char *raw_insert_sql =
-	"INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", \"priority\", \"state\", "
+	"INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", \"priority\", "
+	"\"state\", "
 	"\"config\", \"labels\", \"due_date\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \"id\"";
-static const char *raw_get_sql =
-	"SELECT \"created_at\", \"updated_at\", \"deleted_at\", \"id\", \"user_id\", \"title\", \"priority\", \"state\", "
-	"\"config\", \"labels\", \"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ? AND \"tasks\".\"user_id\" = ? AND "
-	"\"tasks\".\"deleted_at\" IS NULL";
+static const char *raw_get_sql = "SELECT \"created_at\", \"updated_at\", \"deleted_at\", \"id\", \"user_id\", "
+				 "\"title\", \"priority\", \"state\", "
+				 "\"config\", \"labels\", \"due_date\" FROM \"tasks\" WHERE \"tasks\".\"id\" = ? AND "
+				 "\"tasks\".\"user_id\" = ? AND "
+				 "\"tasks\".\"deleted_at\" IS NULL";
 
 struct raw_task {
 	int64_t id, created_at, updated_at, priority;
@@ -200,7 +202,8 @@ __attribute__((noinline)) static double raw_sqlite_insert(sqlite3 *db, const str
 		sqlite3_bind_null(st, 8);
 		sqlite3_bind_null(st, 9);
 		sqlite3_bind_null(st, 10);
-		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) <= 0 || sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) <= 0 ||
+		    sqlite3_step(st) != SQLITE_DONE) {
 			fprintf(stderr, "raw insert: %s\n", sqlite3_errmsg(db));
 			exit(1);
 		}
@@ -233,7 +236,8 @@ __attribute__((noinline)) static double raw_sqlite_get(sqlite3 *db, const strata
 			exit(1);
 		}
 		struct raw_task t;
-		const char *c0 = (const char *)sqlite3_column_text(st, 0), *c1 = (const char *)sqlite3_column_text(st, 1);
+		const char *c0 = (const char *)sqlite3_column_text(st, 0),
+			   *c1 = (const char *)sqlite3_column_text(st, 1);
 		strata_timestamp_parse(c0, strlen(c0), &t.created_at);
 		strata_timestamp_parse(c1, strlen(c1), &t.updated_at);
 		t.id = sqlite3_column_int64(st, 3);
@@ -265,8 +269,10 @@ __attribute__((noinline)) static double raw_pg_insert_each(PGconn *c, const stra
 	char pgsql[1024];
 	/* the same statement with $n placeholders */
 	snprintf(pgsql, sizeof pgsql,
-		 "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", \"priority\", "
-		 "\"state\", \"config\", \"labels\", \"due_date\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING \"id\"");
+		 "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
+		 "\"priority\", "
+		 "\"state\", \"config\", \"labels\", \"due_date\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+		 "RETURNING \"id\"");
 	double t0 = now();
 	PQclear(PQexec(c, "BEGIN"));
 	PGresult *r = PQprepare(c, "raw_ins", pgsql, 10, NULL);
@@ -275,7 +281,8 @@ __attribute__((noinline)) static double raw_pg_insert_each(PGconn *c, const stra
 		char ts[STRATA_TIMESTAMP_BUFSZ], prio[8];
 		strata_timestamp_format(strata_timestamp_now(), ts);
 		snprintf(prio, sizeof prio, "%d", i % 5);
-		const char *vals[10] = { ts, ts, NULL, uid, "a task title of ordinary length", prio, "pending", NULL, NULL, NULL };
+		const char *vals[10] = { ts,   ts,	  NULL, uid,  "a task title of ordinary length",
+					 prio, "pending", NULL, NULL, NULL };
 		r = PQexecPrepared(c, "raw_ins", 10, vals, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			fprintf(stderr, "raw pg insert: %s\n", PQerrorMessage(c));
@@ -342,8 +349,9 @@ static void put_be(char *p, uint64_t v, int n)
 /* The same rows as gen_insert_many, through a hand-written binary COPY (no keys come back). */
 __attribute__((noinline)) static double raw_pg_copy(PGconn *c, const strata_uuid *owner)
 {
-	static const char sql[] = "COPY \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
-				  "\"priority\", \"state\", \"config\", \"labels\", \"due_date\") FROM STDIN (FORMAT binary)";
+	static const char sql[] =
+		"COPY \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
+		"\"priority\", \"state\", \"config\", \"labels\", \"due_date\") FROM STDIN (FORMAT binary)";
 	static const char title[] = "a task title of ordinary length";
 	double t0 = now();
 	PQclear(PQexec(c, "BEGIN"));
@@ -426,10 +434,11 @@ __attribute__((noinline)) static double temp_table_insert_many(strata_db *db, us
 	}
 	CHECK(strata_copy_end(cp, NULL));
 	strata_stmt *st;
-	CHECK(strata_prepare(&st, db,
-			     "INSERT INTO tasks (created_at, updated_at, deleted_at, user_id, title, priority, state, config, "
-			     "labels, due_date) SELECT created_at, updated_at, deleted_at, user_id, title, priority, state, "
-			     "config, labels, due_date FROM tasks_in RETURNING id"));
+	CHECK(strata_prepare(
+		&st, db,
+		"INSERT INTO tasks (created_at, updated_at, deleted_at, user_id, title, priority, state, config, "
+		"labels, due_date) SELECT created_at, updated_at, deleted_at, user_id, title, priority, state, "
+		"config, labels, due_date FROM tasks_in RETURNING id"));
 	int got = 0, rc;
 	while ((rc = strata_step(st)) == STRATA_ROW && got < rows)
 		CHECK(strata_column_int64(st, 0, &ids[got++]));
@@ -450,14 +459,17 @@ __attribute__((noinline)) static double temp_table_insert_many(strata_db *db, us
  */
 __attribute__((noinline)) static double multirow_insert_many(strata_db *db, user_id owner)
 {
-	enum { PER = 500 };
+	enum {
+		PER = 500
+	};
 	double t0 = now();
 	CHECK(strata_begin(db, NULL));
 	bool pg = strata_db_backend(db) == STRATA_BACKEND_POSTGRES;
 	for (int done = 0; done < rows;) {
 		int k = rows - done < PER ? rows - done : PER;
 		strata_sql_builder b = STRATA_SQL_BUILDER_INIT;
-		strata_sql_add(&b, "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", \"user_id\", \"title\", "
+		strata_sql_add(&b, "INSERT INTO \"tasks\" (\"created_at\", \"updated_at\", \"deleted_at\", "
+				   "\"user_id\", \"title\", "
 				   "\"priority\", \"state\", \"config\", \"labels\", \"due_date\") VALUES ");
 		for (int r = 0; r < k; r++)
 			strata_sql_add(&b, r ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -502,7 +514,10 @@ static void count_stmt(const strata_query_info *info, void *ud)
 	(*(int *)ud)++;
 }
 
-enum { JTASKS = 400, JLINKS = 1200 };
+enum {
+	JTASKS = 400,
+	JLINKS = 1200
+};
 
 /* 1,200 links between an owner's tasks and tags: insert_many, or one insert per link (one transaction). */
 __attribute__((noinline)) static double links(strata_db *db, bool many, int *statements)
@@ -552,8 +567,8 @@ static void bench_links(const char *backend, strata_db *db)
 		many[r] = links(db, true, &n_many);
 	}
 	double e = median(each, reps), m = median(many, reps);
-	printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", backend, "1,200 junction links", "insert per link (1 tx)",
-	       JLINKS / e, JLINKS / m, e / m);
+	printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", backend, "1,200 junction links",
+	       "insert per link (1 tx)", JLINKS / e, JLINKS / m, e / m);
 	printf("|           | statements               | %-22d | %11s | %11d |        |\n", n_each, "", n_many);
 	char what[96];
 	snprintf(what, sizeof what, "%s: 1,200 links in at most 10 statements (%d)", backend, n_many);
@@ -593,10 +608,11 @@ static void sqlalchemy(const char *url_kind, const char *url, const user_id *own
 		if (sscanf(line, "%63s %lf", what, &ops) != 2)
 			continue;
 		if (strstr(what, "bulk") || strstr(what, "executemany"))
-			printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", url_kind, what, "SQLAlchemy 1.4", ops,
-			       many, many / ops);
+			printf("| %-9s | %-24s | %-22s | %11.0f | %11.0f | %6.2f |\n", url_kind, what, "SQLAlchemy 1.4",
+			       ops, many, many / ops);
 		else
-			printf("| %-9s | %-24s | %-22s | %11.0f | %11s | %6s |\n", url_kind, what, "SQLAlchemy 1.4", ops, "", "");
+			printf("| %-9s | %-24s | %-22s | %11.0f | %11s | %6s |\n", url_kind, what, "SQLAlchemy 1.4",
+			       ops, "", "");
 	}
 	pclose(p);
 }
@@ -633,7 +649,8 @@ int main(int argc, char **argv)
 	       rows, reps);
 	printf("| %-9s | %-24s | %-22s | %11s | %11s | %6s |\n", "backend", "operation", "baseline", "baseline/s",
 	       "generated/s", "ratio");
-	printf("|-----------|--------------------------|------------------------|-------------|-------------|--------|\n");
+	printf("|-----------|--------------------------|------------------------|-------------|-------------|--------|"
+	       "\n");
 
 	double ri[MAX_REPS], gi[MAX_REPS], rg[MAX_REPS], gg[MAX_REPS], gm[MAX_REPS], gl[MAX_REPS], rc[MAX_REPS],
 		tt[MAX_REPS];
@@ -642,7 +659,8 @@ int main(int argc, char **argv)
 	apply_schema(db);
 	sqlite3 *raw;
 	sqlite3_open(path, &raw);
-	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL,
+		     NULL);
 	sqlite3_busy_timeout(raw, 5000);
 	user_id owner = make_user(db);
 	int listed = 0;
@@ -684,7 +702,8 @@ int main(int argc, char **argv)
 
 	if (pg && *pg) {
 		CHECK(strata_open(&db, pg, NULL));
-		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS status CASCADE");
+		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS "
+				"status CASCADE");
 		apply_schema(db);
 		PGconn *c = PQconnectdb(pg);
 		if (PQstatus(c) != CONNECTION_OK)
@@ -716,8 +735,8 @@ int main(int argc, char **argv)
 			double m_gi = median(gi, reps), m_rg = median(rg, reps), m_gg = median(gg, reps);
 			row("postgres", "insert", "raw libpq", m_ri, m_gi);
 			row("postgres", "get by key", "raw libpq", m_rg, m_gg);
-			printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)", "", "",
-			       listed / median(gl, reps), "");
+			printf("| %-9s | %-24s | %-22s | %11s | %11.0f | %6s |\n", "postgres", "list (pages of 100)",
+			       "", "", listed / median(gl, reps), "");
 		}
 		row("postgres", "insert_many", "raw binary COPY", m_rc, m_gm);
 		row("postgres", "insert_many", "COPY to temp+RETURNING", m_tt, m_gm);
@@ -731,11 +750,13 @@ int main(int argc, char **argv)
 			user_id sa_owner = make_user(db);
 			sqlalchemy("postgres", pg, &sa_owner, rows, rows / m_gm);
 		}
-		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS status CASCADE");
+		strata_exec(db, "DROP TABLE IF EXISTS task_tags, tags, tasks, users CASCADE; DROP TYPE IF EXISTS "
+				"status CASCADE");
 		strata_close(db);
 	}
 	printf("\n| %-58s | %6s | %6s | %-7s |\n", "target", "ratio", "want", "");
-	printf("|------------------------------------------------------------|--------|--------|---------|\n%s", targets);
+	printf("|------------------------------------------------------------|--------|--------|---------|\n%s",
+	       targets);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -52,7 +52,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-typedef enum { OP_QUICK_CHECK, OP_HEALTH, OP_STATS } op;
+typedef enum {
+	OP_QUICK_CHECK,
+	OP_HEALTH,
+	OP_STATS
+} op;
 
 /* One timed run of `o` on a new connection. */
 static double run_once(const char *url, op o, strata_health_level *level, double *cpu)
@@ -144,12 +148,13 @@ static void generate_sqlite(const char *url, int size_mb)
 		int64_t n = rows - done < 1000000 ? rows - done : 1000000;
 		strata_value v[] = { STRATA_INT(done), STRATA_INT(done + n) };
 		if (strata_begin(db, NULL) != STRATA_OK ||
-		    strata_exec_values(db,
-				       "WITH RECURSIVE n(i) AS (SELECT ? + 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-				       "INSERT INTO events (user_id, kind, payload, created_at) "
-				       "SELECT 1 + abs(random()) % 100000, 'kind' || (i % 20), hex(randomblob(100)), "
-				       "'2026-11-22T10:00:00.000000Z' FROM n",
-				       v, 2, NULL) != STRATA_OK ||
+		    strata_exec_values(
+			    db,
+			    "WITH RECURSIVE n(i) AS (SELECT ? + 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+			    "INSERT INTO events (user_id, kind, payload, created_at) "
+			    "SELECT 1 + abs(random()) % 100000, 'kind' || (i % 20), hex(randomblob(100)), "
+			    "'2026-11-22T10:00:00.000000Z' FROM n",
+			    v, 2, NULL) != STRATA_OK ||
 		    strata_commit(db) != STRATA_OK)
 			die("insert");
 		fprintf(stderr, "  %lld of %lld rows\r", (long long)(done + n), (long long)rows);
@@ -215,7 +220,8 @@ int main(int argc, char **argv)
 	generate_sqlite(url, size_mb);
 
 	printf("| %-24s | %-20s | %10s | %10s | %-36s |\n", "database", "operation", "wall ms", "CPU ms", "(medians)");
-	printf("|--------------------------|----------------------|------------|------------|--------------------------------------|\n");
+	printf("|--------------------------|----------------------|------------|------------|--------------------------"
+	       "------------|\n");
 	snprintf(label, sizeof label, "SQLite, %d MB", size_mb);
 	strata_health_level level = STRATA_HEALTH_OK;
 	static const op sqlite_ops[] = { OP_QUICK_CHECK, OP_HEALTH, OP_STATS };
@@ -250,10 +256,12 @@ int main(int argc, char **argv)
 		for (int i = 0; i < pg_tables; i++) {
 			char ddl[1024];
 			snprintf(ddl, sizeof ddl,
-				 "CREATE TABLE t%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, parent_id bigint%s, "
+				 "CREATE TABLE t%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, parent_id "
+				 "bigint%s, "
 				 "name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());"
 				 "CREATE INDEX t%d_name ON t%d (name);"
-				 "INSERT INTO t%d (parent_id, name) SELECT %s, 'row ' || g FROM generate_series(1, 100) g",
+				 "INSERT INTO t%d (parent_id, name) SELECT %s, 'row ' || g FROM generate_series(1, "
+				 "100) g",
 				 i, i ? " REFERENCES t0 (id)" : "", i, i, i, i ? "1 + g % 100" : "NULL");
 			if (strata_exec(db, ddl) != STRATA_OK)
 				die("create tables");

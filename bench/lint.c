@@ -107,8 +107,9 @@ static void bench_migrations(const char *dir, strata_backend d)
 		found = strata_lint_report_count(r);
 		strata_lint_report_free(r);
 	}
-	rows[nrows++] = (row){ "migration files", d == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL", nfiles, best,
-			       bestc, found };
+	rows[nrows++] = (row){
+		"migration files", d == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL", nfiles, best, bestc, found
+	};
 }
 
 static void bench_db(const char *url, strata_backend d)
@@ -118,12 +119,13 @@ static void bench_db(const char *url, strata_backend d)
 	CHECK(strata_exec(db, "BEGIN"));
 	char sql[2048];
 	for (int i = 1; i <= ntables; i++) {
-		int n = snprintf(sql, sizeof sql,
-				 "CREATE TABLE live%d (id bigint PRIMARY KEY, parent_id bigint REFERENCES live%d (id) "
-				 "ON DELETE CASCADE, owner_id bigint, title varchar(200) NOT NULL, body text, "
-				 "status varchar(20), amount numeric(12,2), created_at timestamp, updated_at timestamp, "
-				 "flags integer)",
-				 i, i > 1 ? i - 1 : i);
+		int n = snprintf(
+			sql, sizeof sql,
+			"CREATE TABLE live%d (id bigint PRIMARY KEY, parent_id bigint REFERENCES live%d (id) "
+			"ON DELETE CASCADE, owner_id bigint, title varchar(200) NOT NULL, body text, "
+			"status varchar(20), amount numeric(12,2), created_at timestamp, updated_at timestamp, "
+			"flags integer)",
+			i, i > 1 ? i - 1 : i);
 		if (n < 0 || n >= (int)sizeof sql)
 			exit(1);
 		CHECK(strata_exec(db, sql));
@@ -147,8 +149,12 @@ static void bench_db(const char *url, strata_backend d)
 		strata_lint_report_free(r);
 	}
 	strata_close(db);
-	rows[nrows++] = (row){ "live database tables", d == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL", ntables,
-			       best, bestc, found };
+	rows[nrows++] = (row){ "live database tables",
+			       d == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL",
+			       ntables,
+			       best,
+			       bestc,
+			       found };
 }
 
 int main(int argc, char **argv)
@@ -194,7 +200,8 @@ int main(int argc, char **argv)
 		char url[4200];
 		const char *slash = strrchr(pg, '/');
 		const char *q = strchr(slash ? slash : pg, '?');
-		snprintf(url, sizeof url, "%.*s/%s%s", (int)(slash ? slash - pg : (long)strlen(pg)), pg, name, q ? q : "");
+		snprintf(url, sizeof url, "%.*s/%s%s", (int)(slash ? slash - pg : (long)strlen(pg)), pg, name,
+			 q ? q : "");
 		bench_db(url, STRATA_BACKEND_POSTGRES);
 		snprintf(cmd, sizeof cmd, "DROP DATABASE %s", name);
 		CHECK(strata_exec(admin, cmd));

@@ -61,9 +61,10 @@ static void write_migrations(const char *dir)
 			perror(path);
 			exit(1);
 		}
-		fprintf(f, "-- migrate:up\nCREATE TABLE bench_%d (id integer PRIMARY KEY, v text);\n"
-			   "INSERT INTO bench_%d (id, v) VALUES (1, 'one');\n"
-			   "-- migrate:down\nDROP TABLE bench_%d;\n",
+		fprintf(f,
+			"-- migrate:up\nCREATE TABLE bench_%d (id integer PRIMARY KEY, v text);\n"
+			"INSERT INTO bench_%d (id, v) VALUES (1, 'one');\n"
+			"-- migrate:down\nDROP TABLE bench_%d;\n",
 			i, i, i);
 		fclose(f);
 	}
@@ -147,8 +148,9 @@ static void write_baseline_sql(const char *path)
 		exit(1);
 	}
 	for (int i = 1; i <= count; i++)
-		fprintf(f, "BEGIN;\nCREATE TABLE bench_%d (id integer PRIMARY KEY, v text);\n"
-			   "INSERT INTO bench_%d (id, v) VALUES (1, 'one');\nCOMMIT;\n",
+		fprintf(f,
+			"BEGIN;\nCREATE TABLE bench_%d (id integer PRIMARY KEY, v text);\n"
+			"INSERT INTO bench_%d (id, v) VALUES (1, 'one');\nCOMMIT;\n",
 			i, i);
 	fclose(f);
 }
@@ -170,7 +172,8 @@ static side side_by_side(const char *backend, const char *u_strata, const char *
 	snprintf(cmd, sizeof cmd, "'%s' migrate up --url '%s' --dir '%s'", strata_bin, u_strata, dir);
 	s.up_strata = timed(cmd);
 	if (dbmate_bin[0]) {
-		snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' --no-dump-schema up", dbmate_bin, u_dbmate, dir);
+		snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' --no-dump-schema up", dbmate_bin,
+			 u_dbmate, dir);
 		s.up_dbmate = timed(cmd);
 	}
 	s.up_limit = timed(limit_cmd);
@@ -180,7 +183,8 @@ static side side_by_side(const char *backend, const char *u_strata, const char *
 		snprintf(cmd, sizeof cmd, "'%s' migrate status --url '%s' --dir '%s'", strata_bin, u_strata, dir);
 		a[i] = timed(cmd);
 		if (dbmate_bin[0]) {
-			snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' status", dbmate_bin, u_dbmate, dir);
+			snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' status", dbmate_bin, u_dbmate,
+				 dir);
 			b[i] = timed(cmd);
 		}
 	}
@@ -289,14 +293,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_migrate: no PostgreSQL (set STRATA_TEST_PG_URL or --pg): SQLite only\n");
 	}
 
-	printf("%d trivial migrations (CREATE TABLE + INSERT each), each in its own transaction with its ledger row\n\n",
+	printf("%d trivial migrations (CREATE TABLE + INSERT each), each in its own transaction with its ledger "
+	       "row\n\n",
 	       count);
 	printf("| %-10s | %16s | %10s | %13s | %16s |\n", "backend", "read+parse files", "up (all)", "per migration",
 	       "status (applied)");
 	printf("|------------|------------------|------------|---------------|------------------|\n");
 	for (int i = 0; i < nres; i++)
-		printf("| %-10s | %13.1f ms | %8.2f s | %10.2f ms | %13.1f ms |\n", res[i].backend, res[i].parse_s * 1e3,
-		       res[i].up_s, res[i].up_s * 1e3 / count, res[i].status_s * 1e3);
+		printf("| %-10s | %13.1f ms | %8.2f s | %10.2f ms | %13.1f ms |\n", res[i].backend,
+		       res[i].parse_s * 1e3, res[i].up_s, res[i].up_s * 1e3 / count, res[i].status_s * 1e3);
 
 	/* side by side, as commands */
 	side sides[2];
@@ -309,7 +314,8 @@ int main(int argc, char **argv)
 	if (have_sqlite3) {
 		snprintf(u1, sizeof u1, "sqlite:%s/side_strata.db", root);
 		snprintf(u2, sizeof u2, "sqlite:%s/side_dbmate.db", root);
-		snprintf(limit, sizeof limit, "sqlite3 '%s/side_limit.db' 'PRAGMA journal_mode=WAL' '.read %s'", root, sql);
+		snprintf(limit, sizeof limit, "sqlite3 '%s/side_limit.db' 'PRAGMA journal_mode=WAL' '.read %s'", root,
+			 sql);
 		sides[nsides++] = side_by_side("SQLite", u1, u2, limit, dir);
 	} else {
 		fprintf(stderr, "bench_migrate: no sqlite3 on PATH: the SQLite side by side is skipped\n");
@@ -336,7 +342,8 @@ int main(int argc, char **argv)
 		free(c);
 	}
 	if (!dbmate_bin[0])
-		printf("\ndbmate not found ($DBMATE, PATH, or `npm install dbmate --prefix build`): its columns are empty\n");
+		printf("\ndbmate not found ($DBMATE, PATH, or `npm install dbmate --prefix build`): its columns are "
+		       "empty\n");
 	printf("\nSide by side, as commands (%d files; status: median of %d interleaved runs; limit: one %s session, "
 	       "each migration in its own transaction)\n\n",
 	       count, runs * 3 > 15 ? 15 : runs * 3, "sqlite3/psql");
@@ -366,14 +373,17 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nsides; i++) {
 		side *s = &sides[i];
 		if (s->st_dbmate > 0)
-			printf("| %s `migrate status` over %d applied <= 0.5x dbmate | %.2fx | %s |\n", s->backend, count,
-			       s->st_strata / s->st_dbmate, s->st_strata <= 0.5 * s->st_dbmate ? "met" : "not met");
+			printf("| %s `migrate status` over %d applied <= 0.5x dbmate | %.2fx | %s |\n", s->backend,
+			       count, s->st_strata / s->st_dbmate,
+			       s->st_strata <= 0.5 * s->st_dbmate ? "met" : "not met");
 		else
 			printf("| %s `migrate status` <= 0.5x dbmate | dbmate absent | not measured |\n", s->backend);
 		if (strcmp(s->backend, "PostgreSQL") == 0)
-			printf("| PostgreSQL `up` over %d trivial migrations <= 0.9x psql (one transaction each) | %.2fx | "
+			printf("| PostgreSQL `up` over %d trivial migrations <= 0.9x psql (one transaction each) | "
+			       "%.2fx | "
 			       "%s |\n",
-			       count, s->up_strata / s->up_limit, s->up_strata <= 0.9 * s->up_limit ? "met" : "not met");
+			       count, s->up_strata / s->up_limit,
+			       s->up_strata <= 0.9 * s->up_limit ? "met" : "not met");
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	if (system(cmd) != 0)

@@ -115,7 +115,11 @@ static double acquire_release_ns(const char *url)
 
 /* ---- 2. throughput ---- */
 
-enum mode { POOLED, PER_REQUEST, PER_THREAD };
+enum mode {
+	POOLED,
+	PER_REQUEST,
+	PER_THREAD
+};
 
 struct run {
 	const char *url;
@@ -259,7 +263,8 @@ static double read_throughput(const char *url, const char *replicas, int threads
 	if (*replicas) {
 		/* the first check of the monitor marks the replica usable */
 		strata_pool_replica_metrics m = STRATA_POOL_REPLICA_METRICS_INIT;
-		for (int i = 0; i < 500 && strata_pool_replica_stats(pool, 0, &m) == STRATA_OK && m.state != STRATA_REPLICA_UP;
+		for (int i = 0;
+		     i < 500 && strata_pool_replica_stats(pool, 0, &m) == STRATA_OK && m.state != STRATA_REPLICA_UP;
 		     i++)
 			usleep(10000);
 	}
@@ -300,7 +305,8 @@ static void bench_replicas(const char *primary, const char *replica, double seco
 	printf("\nPostgreSQL with a streaming replica on the same machine: read-only transactions per second "
 	       "(BEGIN READ ONLY; SELECT sum over 64 rows; COMMIT), %.1f s each\n",
 	       seconds);
-	printf("| threads | primary alone | primary + replica | served by the replica | ratio |\n| ---: | ---: | ---: | ---: | ---: |\n");
+	printf("| threads | primary alone | primary + replica | served by the replica | ratio |\n| ---: | ---: | ---: "
+	       "| ---: | ---: |\n");
 	static const int counts[] = { 1, 8, 32 };
 	double worst = 1e9;
 	for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
@@ -308,7 +314,8 @@ static void bench_replicas(const char *primary, const char *replica, double seco
 		uint64_t r1, r2;
 		double a = read_throughput(primary, "", counts[i], seconds, &f1, &r1);
 		double b = read_throughput(primary, replica, counts[i], seconds, &f2, &r2);
-		printf("| %d | %.0f | %.0f | %llu%% | %.2fx |", counts[i], a, b, (unsigned long long)r2, a > 0 ? b / a : 0);
+		printf("| %d | %.0f | %.0f | %llu%% | %.2fx |", counts[i], a, b, (unsigned long long)r2,
+		       a > 0 ? b / a : 0);
 		if (f1 || f2)
 			printf(" failures: %ld / %ld", f1, f2);
 		printf("\n");
@@ -351,7 +358,8 @@ static void *check_thread(void *arg)
 	for (int i = 0; i < c->txs; i++) {
 		c->ids[0] = (c->index * 7 + i) % 8;
 		c->ids[1] = 100 + c->index;
-		if (strata_pool_transact_token(c->pool, with_replicas ? &shared_token : NULL, bump2, c, NULL) != STRATA_OK) {
+		if (strata_pool_transact_token(c->pool, with_replicas ? &shared_token : NULL, bump2, c, NULL) !=
+		    STRATA_OK) {
 			c->failures++;
 			snprintf(c->message, sizeof c->message, "%s", strata_error_last()->message);
 		}
@@ -369,7 +377,8 @@ static void *read_thread(void *arg)
 	while (!__atomic_load_n(&reader_stop, __ATOMIC_ACQUIRE)) {
 		strata_db *db;
 		int64_t v;
-		int rc = with_replicas ? strata_pool_acquire_read(c->pool, &db, &shared_token) : strata_pool_acquire(c->pool, &db);
+		int rc = with_replicas ? strata_pool_acquire_read(c->pool, &db, &shared_token)
+				       : strata_pool_acquire(c->pool, &db);
 		if (rc == STRATA_OK) {
 			rc = strata_query_int64(db, &v, sql, NULL, 0);
 			strata_pool_release(c->pool, db);
@@ -382,7 +391,8 @@ static void *read_thread(void *arg)
 		strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
 		if (strata_pool_stats(c->pool, &m) != STRATA_OK || m.open > 8) {
 			c->failures++;
-			snprintf(c->message, sizeof c->message, "stats: %d connections open, at most 8 allowed", m.open);
+			snprintf(c->message, sizeof c->message, "stats: %d connections open, at most 8 allowed",
+				 m.open);
 		}
 		/* per-query statistics merged while every thread records */
 		strata_query_stats *qs = NULL;
@@ -494,7 +504,8 @@ static int check(const char *name, const char *url, const char *replicas, int tx
 	if (m.in_use || m.waiting || m.timeouts || m.leaks || m.discarded || m.acquires != want ||
 	    (with_replicas && m.reads_replica + m.reads_primary != (uint64_t)reads)) {
 		fprintf(stderr,
-			"bench_pool --check %s: pool counters do not add up: in_use %d waiting %d timeouts %llu leaks %llu "
+			"bench_pool --check %s: pool counters do not add up: in_use %d waiting %d timeouts %llu leaks "
+			"%llu "
 			"discarded %llu acquires %llu (want %llu)\n",
 			name, m.in_use, m.waiting, (unsigned long long)m.timeouts, (unsigned long long)m.leaks,
 			(unsigned long long)m.discarded, (unsigned long long)m.acquires, (unsigned long long)want);
@@ -525,7 +536,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--check") == 0 && i + 1 < argc)
 			check_txs = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_pool [--seconds S] [--pg URL] | --check N [--pg URL] [--pgbouncer URL]\n");
+			fprintf(stderr, "usage: bench_pool [--seconds S] [--pg URL] | --check N [--pg URL] "
+					"[--pgbouncer URL]\n");
 			return 2;
 		}
 	}
@@ -556,7 +568,8 @@ int main(int argc, char **argv)
 		if (rp && *rp && rr && *rr)
 			bench_replicas(rp, rr, seconds);
 		else
-			printf("\n(no replica benchmark: set STRATA_TEST_REPLICA_PRIMARY_URL and STRATA_TEST_REPLICA_URL, "
+			printf("\n(no replica benchmark: set STRATA_TEST_REPLICA_PRIMARY_URL and "
+			       "STRATA_TEST_REPLICA_URL, "
 			       "e.g. from scripts/pg-test-server start and replica-start)\n");
 	}
 	static const char *const files[] = { "bench.db", "bench.db-wal", "bench.db-shm" };

@@ -44,10 +44,12 @@ static char *generate(int n, bool changed)
 					"    tags string(20)[]\n",
 					i, touch ? 200 : 100);
 		if (i > 0)
-			len += (size_t)snprintf(s + len, cap - len, "    parent_id ref t%03d on delete cascade\n", i - 1);
+			len += (size_t)snprintf(s + len, cap - len, "    parent_id ref t%03d on delete cascade\n",
+						i - 1);
 		if (touch)
 			len += (size_t)snprintf(s + len, cap - len, "    extra int\n    index (extra)\n");
-		len += (size_t)snprintf(s + len, cap - len, "    index (name)\n    index open_%03d (state) where state = 'open'\n}\n", i);
+		len += (size_t)snprintf(s + len, cap - len,
+					"    index (name)\n    index open_%03d (state) where state = 'open'\n}\n", i);
 	}
 	return s;
 }
@@ -177,8 +179,8 @@ int main(int argc, char **argv)
 	printf("| backend  | parse | DDL | DDL KiB | apply | inspect | diff, no change | diff, changed | changes |\n");
 	printf("| -------- | ----: | --: | ------: | ----: | ------: | --------------: | ------------: | ------: |\n");
 	for (int i = 0; i < nrows; i++)
-		printf("| %-8s | %.1f | %.1f | %zu | %.1f | %.1f | %.1f | %.1f | %d |\n", rows[i].backend, rows[i].parse, rows[i].ddl,
-		       rows[i].ddl_bytes / 1024, rows[i].apply, rows[i].inspect, rows[i].diff_same, rows[i].diff_changed,
-		       rows[i].changes);
+		printf("| %-8s | %.1f | %.1f | %zu | %.1f | %.1f | %.1f | %.1f | %d |\n", rows[i].backend,
+		       rows[i].parse, rows[i].ddl, rows[i].ddl_bytes / 1024, rows[i].apply, rows[i].inspect,
+		       rows[i].diff_same, rows[i].diff_changed, rows[i].changes);
 	return status;
 }

@@ -33,7 +33,7 @@
 
 extern char **environ;
 
-#define TARGET_MS 3.0
+#define TARGET_MS    3.0
 #define TARGET_RATIO 0.3
 
 typedef struct command {
@@ -174,7 +174,10 @@ int main(int argc, char **argv)
 	cmds[ncmd++] = (command){ "strata --version", { (char *)strata, "--version", NULL }, true, NULL, NULL, 0 };
 	cmds[ncmd++] = (command){ "strata migrate status (empty)",
 				  { (char *)strata, "migrate", "status", "--url", url, "--dir", migrations, NULL },
-				  true, NULL, NULL, 0 };
+				  true,
+				  NULL,
+				  NULL,
+				  0 };
 	int dbmate_version = -1;
 	if (dbmate) {
 		dbmate_version = ncmd;
@@ -182,7 +185,10 @@ int main(int argc, char **argv)
 		cmds[ncmd++] = (command){ "dbmate status (empty)",
 					  { dbmate, "--url", url, "--migrations-dir", migrations, "--no-dump-schema",
 					    "status", NULL },
-					  false, NULL, NULL, 0 };
+					  false,
+					  NULL,
+					  NULL,
+					  0 };
 	}
 	for (int c = 0; c < ncmd; c++) {
 		cmds[c].wall = calloc((size_t)runs, sizeof(double));
@@ -230,7 +236,8 @@ int main(int argc, char **argv)
 		printf("%-32s %9.2f %9.2f %11s %10s  %s\n", cmds[c].label, w, u, rw, rc, target);
 	}
 	if (!dbmate)
-		printf("\ndbmate not found: the ratios are skipped (npm install dbmate under build/, or pass --dbmate PATH)\n");
+		printf("\ndbmate not found: the ratios are skipped (npm install dbmate under build/, or pass --dbmate "
+		       "PATH)\n");
 	else
 		printf("\ndbmate: %s\n", dbmate);
 
@@ -241,7 +248,9 @@ int main(int argc, char **argv)
 	printf("loader: %s\n", line[0] ? line : "(LD_DEBUG gave nothing)");
 	grep_output(cmd, "number of relocations:", line, sizeof line);
 	printf("loader: %s\n", line);
-	snprintf(cmd, sizeof cmd, "LD_DEBUG=files '%s' migrate status --url '%s' --dir '%s' 2>&1 >/dev/null | grep -c 'file=.*\\[0\\];  needed by'",
+	snprintf(cmd, sizeof cmd,
+		 "LD_DEBUG=files '%s' migrate status --url '%s' --dir '%s' 2>&1 >/dev/null | grep -c 'file=.*\\[0\\];  "
+		 "needed by'",
 		 strata, url, migrations);
 	grep_output(cmd, "", line, sizeof line);
 	printf("shared objects mapped by `strata migrate status` on SQLite: %s (ldd lists them)\n", line);

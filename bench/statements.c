@@ -55,17 +55,18 @@ static void die(const char *what)
 	exit(1);
 }
 
-#define CHECK(x)                 \
-	do {                     \
+#define CHECK(x)                      \
+	do {                          \
 		if ((x) != STRATA_OK) \
-			die(#x);  \
+			die(#x);      \
 	} while (0)
 
 /* ---- Strata, either backend ---- */
 
 static double strata_insert(strata_db *db)
 {
-	CHECK(strata_exec(db, "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, score INTEGER NOT NULL)"));
+	CHECK(strata_exec(db, "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT "
+			      "NOT NULL, score INTEGER NOT NULL)"));
 	double t0 = now();
 	cpu_start = cpu_now();
 	CHECK(strata_begin(db, NULL));
@@ -116,7 +117,10 @@ static double strata_read(strata_db *db)
 
 static double raw_sqlite_insert(sqlite3 *db)
 {
-	sqlite3_exec(db, "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, score INTEGER NOT NULL)", NULL, NULL, NULL);
+	sqlite3_exec(db,
+		     "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+		     "score INTEGER NOT NULL)",
+		     NULL, NULL, NULL);
 	double t0 = now();
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_stmt *st;
@@ -175,7 +179,10 @@ static void pq_ok(PGconn *c, PGresult *r, const char *what)
 
 static double raw_pg_insert(PGconn *c)
 {
-	pq_ok(c, PQexec(c, "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, score INTEGER NOT NULL)"), "create");
+	pq_ok(c,
+	      PQexec(c, "DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id BIGINT PRIMARY KEY, name TEXT NOT "
+			"NULL, score INTEGER NOT NULL)"),
+	      "create");
 	double t0 = now();
 	pq_ok(c, PQexec(c, "BEGIN"), "begin");
 	pq_ok(c, PQprepare(c, "ins", "INSERT INTO bench_t (id, name, score) VALUES ($1, $2, $3)", 3, NULL), "prepare");
@@ -221,7 +228,6 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-
 static void row(const char *backend, const char *op, double raw, double st)
 {
 	printf("| %-10s | %-22s | %12.0f | %12.0f | %5.3f |\n", backend, op, rows / raw, rows / st, raw / st);
@@ -262,9 +268,10 @@ static void stats_rows(void)
 	printf("\nPer-query statistics: query_stats on against off, same loops (target: at most 5%% more time per\n"
 	       "statement; judged on the process's CPU time, which other work on the machine disturbs least and\n"
 	       "which on PostgreSQL leaves out the server's share, so it overstates the cost there)\n\n");
-	printf("| %-10s | %-22s | %12s | %12s | %11s | %10s | %-7s |\n", "backend", "operation", "off ops/s", "on ops/s",
-	       "wall +%", "CPU +%", "target");
-	printf("|------------|------------------------|--------------|--------------|-------------|------------|---------|\n");
+	printf("| %-10s | %-22s | %12s | %12s | %11s | %10s | %-7s |\n", "backend", "operation", "off ops/s",
+	       "on ops/s", "wall +%", "CPU +%", "target");
+	printf("|------------|------------------------|--------------|--------------|-------------|------------|-------"
+	       "--|\n");
 	for (int b = 0; b < 2; b++)
 		for (int o = 0; o < 2; o++) {
 			if (qs_off[b][o] <= 0 || qs_off[b][o] >= 1e9)
@@ -334,7 +341,8 @@ int main(int argc, char **argv)
 	sqlite3 *raw;
 	if (sqlite3_open(path, &raw) != SQLITE_OK)
 		return 1;
-	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL,
+		     NULL);
 	sqlite3_busy_timeout(raw, 5000);
 	strata_db *dbq = open_with_stats(url);
 	double ri = 1e9, rr = 1e9;

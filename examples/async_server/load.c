@@ -42,7 +42,7 @@
 #include "tasks_db.h"
 
 #define MAX_CLIENTS 1024
-#define MAX_USERS 1000
+#define MAX_USERS   1000
 
 typedef struct user_info {
 	user_id id;

@@ -137,8 +137,9 @@ static void respond(client *c, int code, const char *reason, char *body, size_t 
 		return;
 	}
 	char head[160];
-	int hn = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
-			  code, reason, body_len);
+	int hn =
+		snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
+			 code, reason, body_len);
 	reply *r = malloc(sizeof *r);
 	char *text = malloc((size_t)hn + body_len);
 	if (!r || !text) {
@@ -408,7 +409,8 @@ static void on_connection(uv_stream_t *server, int st)
 	c->refs = 1;
 	uv_tcp_init(loop, &c->tcp);
 	c->tcp.data = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
 		client_close(c);
 }
 

@@ -61,9 +61,9 @@ static int create_tasks(strata_db *db, void *arg)
 			return rc;
 		w->tags[i] = t.id;
 	}
-	static const char *const titles[12] = { "buy milk", "file taxes", "call mum", "fix the bike", "book flights",
-						"write report", "water plants", "renew passport", "clean garage",
-						"plan sprint", "pay rent", "read a book" };
+	static const char *const titles[12] = { "buy milk",	"file taxes",	"call mum",	"fix the bike",
+						"book flights", "write report", "water plants", "renew passport",
+						"clean garage", "plan sprint",	"pay rent",	"read a book" };
 	const char *labels[2] = { "example", "demo" };
 	task rows[12];
 	memset(rows, 0, sizeof rows);
@@ -136,7 +136,8 @@ static int list_open(strata_db *db, void *arg)
 	int64_t open = 0, all = 0;
 	task_query pending = { 0 };
 	pending.state = (status_opt)STRATA_SOME(STATUS_PENDING);
-	if ((rc = task_count(db, w->alice, &pending, &open)) == STRATA_OK && (rc = task_count(db, w->alice, NULL, &all)) == STRATA_OK)
+	if ((rc = task_count(db, w->alice, &pending, &open)) == STRATA_OK &&
+	    (rc = task_count(db, w->alice, NULL, &all)) == STRATA_OK)
 		printf("alice has %lld tasks, %lld pending\n", (long long)all, (long long)open);
 	return rc;
 }
@@ -169,9 +170,11 @@ static int bob_tries(strata_db *db, void *arg)
 	task change = { 0 };
 	change.title = "hacked";
 	int rc2 = task_update(db, w->bob, w->tasks[5], &change, TASK_TITLE);
-	printf("bob changes alice's task:  %s\n", rc2 == STRATA_ENOTFOUND ? "not found (nothing changed)" : "CHANGED IT");
+	printf("bob changes alice's task:  %s\n",
+	       rc2 == STRATA_ENOTFOUND ? "not found (nothing changed)" : "CHANGED IT");
 	int rc3 = task_delete(db, w->bob, w->tasks[5]);
-	printf("bob deletes alice's task:  %s\n", rc3 == STRATA_ENOTFOUND ? "not found (nothing deleted)" : "DELETED IT");
+	printf("bob deletes alice's task:  %s\n",
+	       rc3 == STRATA_ENOTFOUND ? "not found (nothing deleted)" : "DELETED IT");
 	task_free(t);
 	if (rc != STRATA_ENOTFOUND || rc2 != STRATA_ENOTFOUND || rc3 != STRATA_ENOTFOUND)
 		return strata_error_set(STRATA_ERROR, "owner scoping failed");
@@ -246,8 +249,8 @@ int main(void)
 
 	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
 	if (strata_pool_stats(pool, &m) == STRATA_OK)
-		printf("pool: %llu acquires, %d connection(s) open, %llu leaked\n", (unsigned long long)m.acquires, m.open,
-		       (unsigned long long)m.leaks);
+		printf("pool: %llu acquires, %d connection(s) open, %llu leaked\n", (unsigned long long)m.acquires,
+		       m.open, (unsigned long long)m.leaks);
 	strata_pool_close(pool);
 	return 0;
 }

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* Events a connection waits for on its socket. */
-#define STRATA_WANT_READ 1u
+#define STRATA_WANT_READ  1u
 #define STRATA_WANT_WRITE 2u
 
 /*
@@ -59,10 +59,10 @@ STRATA_API int strata_open_async(strata_db **out, const char *url, const strata_
 
 /* What the loop should wait for before calling strata_db_process(). */
 typedef struct strata_wants {
-	int fd;			/* the socket; -1: none (the connection is broken) */
-	unsigned events;	/* STRATA_WANT_READ and/or STRATA_WANT_WRITE */
-	int timeout_ms;		/* call strata_db_process() after this long even if the socket stays quiet
-				 * (a statement's or the connect's deadline); -1: no deadline; 0: now */
+	int fd;		 /* the socket; -1: none (the connection is broken) */
+	unsigned events; /* STRATA_WANT_READ and/or STRATA_WANT_WRITE */
+	int timeout_ms;	 /* call strata_db_process() after this long even if the socket stays quiet
+			  * (a statement's or the connect's deadline); -1: no deadline; 0: now */
 } strata_wants;
 
 /*

@@ -30,7 +30,7 @@ extern "C" {
 /* ---- backups ---- */
 
 typedef enum strata_backup_format {
-	STRATA_BACKUP_FULL = 0,	   /* SQLite: a database file; PostgreSQL: pg_dump -Fc (custom format) */
+	STRATA_BACKUP_FULL = 0,	     /* SQLite: a database file; PostgreSQL: pg_dump -Fc (custom format) */
 	STRATA_BACKUP_SCHEMA_SQL = 1 /* the schema only, as SQL text (for review in version control) */
 } strata_backup_format;
 
@@ -40,9 +40,9 @@ typedef void (*strata_backup_progress_fn)(int64_t done, int64_t total, void *ud)
 #define STRATA_BACKUP_OPTIONS_VERSION 1
 
 typedef struct strata_backup_options {
-	unsigned int version;		/* STRATA_BACKUP_OPTIONS_VERSION */
-	strata_backup_format format;	/* STRATA_BACKUP_FULL */
-	bool overwrite;			/* replace a regular file already at the path: false */
+	unsigned int version;		    /* STRATA_BACKUP_OPTIONS_VERSION */
+	strata_backup_format format;	    /* STRATA_BACKUP_FULL */
+	bool overwrite;			    /* replace a regular file already at the path: false */
 	strata_backup_progress_fn progress; /* called from the calling thread; NULL: none */
 	void *progress_ud;
 	/* Looked at while the backup runs: once non-zero, it stops (pg_dump gets SIGTERM), the
@@ -51,7 +51,10 @@ typedef struct strata_backup_options {
 	const volatile int *cancel;
 } strata_backup_options;
 
-#define STRATA_BACKUP_OPTIONS_INIT { STRATA_BACKUP_OPTIONS_VERSION, STRATA_BACKUP_FULL, false, NULL, NULL, NULL }
+#define STRATA_BACKUP_OPTIONS_INIT                                                         \
+	{                                                                                  \
+		STRATA_BACKUP_OPTIONS_VERSION, STRATA_BACKUP_FULL, false, NULL, NULL, NULL \
+	}
 
 /*
  * Write a copy of the database `db` is connected to into `path`.  `path`
@@ -81,8 +84,8 @@ typedef void (*strata_restore_progress_fn)(int64_t done, int64_t total, void *ud
 #define STRATA_RESTORE_OPTIONS_VERSION 2
 
 typedef struct strata_restore_options {
-	unsigned int version;		/* STRATA_RESTORE_OPTIONS_VERSION (1 is still taken: it ends at progress_ud) */
-	bool force;			/* replace a database that already has tables */
+	unsigned int version; /* STRATA_RESTORE_OPTIONS_VERSION (1 is still taken: it ends at progress_ud) */
+	bool force;	      /* replace a database that already has tables */
 	strata_restore_progress_fn progress; /* called from the calling thread; NULL: none */
 	void *progress_ud;
 	/* How long to wait for locks other sessions hold (SQLite: any lock on the file; PostgreSQL:
@@ -94,17 +97,20 @@ typedef struct strata_restore_options {
 	const volatile int *cancel;
 } strata_restore_options;
 
-#define STRATA_RESTORE_OPTIONS_INIT { STRATA_RESTORE_OPTIONS_VERSION, false, NULL, NULL, 0, NULL }
+#define STRATA_RESTORE_OPTIONS_INIT                                        \
+	{                                                                  \
+		STRATA_RESTORE_OPTIONS_VERSION, false, NULL, NULL, 0, NULL \
+	}
 
 /* What a restore put into the database. */
 typedef struct strata_restore_table {
-	char *name;			/* schema-qualified on PostgreSQL outside "public" */
-	int64_t rows;			/* -1: a materialized view that is not populated (created WITH NO DATA) */
+	char *name;   /* schema-qualified on PostgreSQL outside "public" */
+	int64_t rows; /* -1: a materialized view that is not populated (created WITH NO DATA) */
 } strata_restore_table;
 
 typedef struct strata_restore_report {
-	bool created;			/* the database did not exist and was created for the restore */
-	strata_restore_table *tables;	/* tables (and, on PostgreSQL, materialized views) by name */
+	bool created;		      /* the database did not exist and was created for the restore */
+	strata_restore_table *tables; /* tables (and, on PostgreSQL, materialized views) by name */
 	size_t ntables;
 	int64_t total_rows;
 } strata_restore_report;
@@ -171,9 +177,9 @@ STRATA_API int strata_database_drop(const char *url, bool *existed);
 
 typedef struct strata_branch_info {
 	char *name;
-	char *url;			/* redacted */
+	char *url; /* redacted */
 	int64_t bytes;
-	strata_timestamp created_at;	/* 0: unknown */
+	strata_timestamp created_at; /* 0: unknown */
 } strata_branch_info;
 
 /*
@@ -214,11 +220,11 @@ typedef struct strata_backup_table_check {
 } strata_backup_table_check;
 
 typedef struct strata_backup_verification {
-	bool ok;			/* readable, intact, and every count matches */
-	char *problem;			/* the first problem found, or NULL */
+	bool ok;       /* readable, intact, and every count matches */
+	char *problem; /* the first problem found, or NULL */
 	strata_backup_table_check *tables;
 	size_t ntables;
-	int64_t bytes;			/* the backup file's size */
+	int64_t bytes; /* the backup file's size */
 } strata_backup_verification;
 
 /*

@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__) && __GNUC__ >= 4
-#define STRATA_API __attribute__((visibility("default")))
+#define STRATA_API		 __attribute__((visibility("default")))
 #define STRATA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define STRATA_API
@@ -28,27 +28,27 @@ extern "C" {
  */
 typedef enum strata_status {
 	STRATA_OK = 0,
-	STRATA_ERROR = -1,	/* a failure with no more specific code */
-	STRATA_ENOMEM = -2,	/* an allocation failed */
-	STRATA_EINVAL = -3,	/* a bad argument: NULL handle, malformed URL, unknown option */
-	STRATA_ECONNECT = -4,	/* the database cannot be reached, or the connection broke */
-	STRATA_ECONSTRAINT = -5, /* a constraint was violated (unique, foreign key, check, not null) */
-	STRATA_ENOTFOUND = -6,	/* no such row, file or object */
-	STRATA_EBUSY = -7,	/* the database (or a lock) is held by someone else */
-	STRATA_ETIMEOUT = -8,	/* a statement or wait ran past its timeout */
-	STRATA_ESQL = -9,	/* the database rejected the SQL (syntax, unknown table, ...) */
-	STRATA_ETYPE = -10,	/* a value was read or bound as the wrong type */
-	STRATA_ERANGE = -11,	/* an index out of range (bind parameter, column) */
-	STRATA_EMISUSE = -12,	/* the call is not valid in the handle's state */
-	STRATA_EIO = -13,	/* a file could not be read or written */
-	STRATA_EPARSE = -14,	/* a file or text could not be parsed (see file:line:col) */
-	STRATA_ECONFLICT = -15, /* serialization failure or deadlock: retrying may succeed */
-	STRATA_EMIGRATE = -16,	/* a migration failed or the migrations drifted */
-	STRATA_EAUTH = -17,	/* the server refused the credentials */
+	STRATA_ERROR = -1,	   /* a failure with no more specific code */
+	STRATA_ENOMEM = -2,	   /* an allocation failed */
+	STRATA_EINVAL = -3,	   /* a bad argument: NULL handle, malformed URL, unknown option */
+	STRATA_ECONNECT = -4,	   /* the database cannot be reached, or the connection broke */
+	STRATA_ECONSTRAINT = -5,   /* a constraint was violated (unique, foreign key, check, not null) */
+	STRATA_ENOTFOUND = -6,	   /* no such row, file or object */
+	STRATA_EBUSY = -7,	   /* the database (or a lock) is held by someone else */
+	STRATA_ETIMEOUT = -8,	   /* a statement or wait ran past its timeout */
+	STRATA_ESQL = -9,	   /* the database rejected the SQL (syntax, unknown table, ...) */
+	STRATA_ETYPE = -10,	   /* a value was read or bound as the wrong type */
+	STRATA_ERANGE = -11,	   /* an index out of range (bind parameter, column) */
+	STRATA_EMISUSE = -12,	   /* the call is not valid in the handle's state */
+	STRATA_EIO = -13,	   /* a file could not be read or written */
+	STRATA_EPARSE = -14,	   /* a file or text could not be parsed (see file:line:col) */
+	STRATA_ECONFLICT = -15,	   /* serialization failure or deadlock: retrying may succeed */
+	STRATA_EMIGRATE = -16,	   /* a migration failed or the migrations drifted */
+	STRATA_EAUTH = -17,	   /* the server refused the credentials */
 	STRATA_EUNSUPPORTED = -18, /* the backend cannot do this */
-	STRATA_ECANCELED = -19,	/* stopped at the caller's request (a cancel flag, a signal) */
-	STRATA_ROW = 100,	/* strata_step(): a row is ready */
-	STRATA_DONE = 101	/* strata_step(): the statement has finished */
+	STRATA_ECANCELED = -19,	   /* stopped at the caller's request (a cancel flag, a signal) */
+	STRATA_ROW = 100,	   /* strata_step(): a row is ready */
+	STRATA_DONE = 101	   /* strata_step(): the statement has finished */
 } strata_status;
 
 /*

@@ -40,22 +40,22 @@ extern "C" {
  * blob; the arrays their array function.  NULL fits every type.
  */
 typedef enum strata_copy_type {
-	STRATA_COPY_INT32 = 1,	    /* integer */
-	STRATA_COPY_INT64 = 2,	    /* bigint */
-	STRATA_COPY_DOUBLE = 3,	    /* double precision */
-	STRATA_COPY_NUMERIC = 4,    /* numeric(p,s) */
-	STRATA_COPY_BOOL = 5,	    /* boolean */
-	STRATA_COPY_TEXT = 6,	    /* text, varchar(n), an enum type */
-	STRATA_COPY_BYTES = 7,	    /* bytea */
-	STRATA_COPY_TIMESTAMP = 8,  /* timestamptz */
-	STRATA_COPY_DATE = 9,	    /* date */
-	STRATA_COPY_UUID = 10,	    /* uuid */
-	STRATA_COPY_JSON = 11,	    /* jsonb */
-	STRATA_COPY_TEXT_ARRAY = 12,  /* text[] */
+	STRATA_COPY_INT32 = 1,		/* integer */
+	STRATA_COPY_INT64 = 2,		/* bigint */
+	STRATA_COPY_DOUBLE = 3,		/* double precision */
+	STRATA_COPY_NUMERIC = 4,	/* numeric(p,s) */
+	STRATA_COPY_BOOL = 5,		/* boolean */
+	STRATA_COPY_TEXT = 6,		/* text, varchar(n), an enum type */
+	STRATA_COPY_BYTES = 7,		/* bytea */
+	STRATA_COPY_TIMESTAMP = 8,	/* timestamptz */
+	STRATA_COPY_DATE = 9,		/* date */
+	STRATA_COPY_UUID = 10,		/* uuid */
+	STRATA_COPY_JSON = 11,		/* jsonb */
+	STRATA_COPY_TEXT_ARRAY = 12,	/* text[] */
 	STRATA_COPY_VARCHAR_ARRAY = 13, /* varchar(n)[] */
-	STRATA_COPY_INT32_ARRAY = 14, /* integer[] */
-	STRATA_COPY_INT64_ARRAY = 15, /* bigint[] */
-	STRATA_COPY_DOUBLE_ARRAY = 16 /* double precision[] */
+	STRATA_COPY_INT32_ARRAY = 14,	/* integer[] */
+	STRATA_COPY_INT64_ARRAY = 15,	/* bigint[] */
+	STRATA_COPY_DOUBLE_ARRAY = 16	/* double precision[] */
 } strata_copy_type;
 
 typedef struct strata_copy_column {

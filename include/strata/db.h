@@ -29,10 +29,10 @@ typedef enum strata_toggle {
 
 /* What the query hook is told after every statement. */
 typedef struct strata_query_info {
-	const char *sql;	/* the SQL as the caller wrote it (with ? placeholders) */
-	int64_t duration_us;	/* wall time from execution to the last row */
-	int64_t rows;		/* rows returned, or rows changed for DML */
-	int status;		/* STRATA_OK or the failure's status */
+	const char *sql;     /* the SQL as the caller wrote it (with ? placeholders) */
+	int64_t duration_us; /* wall time from execution to the last row */
+	int64_t rows;	     /* rows returned, or rows changed for DML */
+	int status;	     /* STRATA_OK or the failure's status */
 } strata_query_info;
 
 typedef void (*strata_query_hook)(const strata_query_info *info, void *ud);
@@ -46,29 +46,33 @@ typedef void (*strata_query_hook)(const strata_query_info *info, void *ud);
  * read only by strata_open_options_from_env().
  */
 typedef struct strata_open_options {
-	unsigned int version;		/* STRATA_OPEN_OPTIONS_VERSION */
-	int busy_timeout_ms;		/* SQLite: 5000; negative: fail at once [busy_timeout] */
-	const char *journal_mode;	/* SQLite files: "WAL" [journal_mode] */
-	const char *synchronous;	/* SQLite: "NORMAL" under WAL, else "FULL" [synchronous] */
-	strata_toggle foreign_keys;	/* SQLite: ON [foreign_keys] */
-	int connect_timeout_s;		/* PostgreSQL: 10 [connect_timeout] */
-	int statement_timeout_ms;	/* every statement: none [statement_timeout] */
-	int stmt_cache_size;		/* prepared statements kept: 64; negative: none */
-	strata_toggle pgbouncer;	/* PostgreSQL: unnamed statements only: OFF [pgbouncer] */
-	strata_toggle echo;		/* log every statement at INFO: OFF (DB_ECHO) */
-	int slow_query_ms;		/* warn about statements slower than this, naming the query's
-				 * fingerprint: off (DB_SLOW_QUERY_MS) */
-	strata_log_fn log;		/* NULL: the process-wide handler */
+	unsigned int version;	    /* STRATA_OPEN_OPTIONS_VERSION */
+	int busy_timeout_ms;	    /* SQLite: 5000; negative: fail at once [busy_timeout] */
+	const char *journal_mode;   /* SQLite files: "WAL" [journal_mode] */
+	const char *synchronous;    /* SQLite: "NORMAL" under WAL, else "FULL" [synchronous] */
+	strata_toggle foreign_keys; /* SQLite: ON [foreign_keys] */
+	int connect_timeout_s;	    /* PostgreSQL: 10 [connect_timeout] */
+	int statement_timeout_ms;   /* every statement: none [statement_timeout] */
+	int stmt_cache_size;	    /* prepared statements kept: 64; negative: none */
+	strata_toggle pgbouncer;    /* PostgreSQL: unnamed statements only: OFF [pgbouncer] */
+	strata_toggle echo;	    /* log every statement at INFO: OFF (DB_ECHO) */
+	int slow_query_ms;	    /* warn about statements slower than this, naming the query's
+				     * fingerprint: off (DB_SLOW_QUERY_MS) */
+	strata_log_fn log;	    /* NULL: the process-wide handler */
 	void *log_ud;
-	strata_query_hook hook;		/* called after every statement; NULL: none */
+	strata_query_hook hook; /* called after every statement; NULL: none */
 	void *hook_ud;
-	strata_toggle query_stats;	/* per-query statistics and N+1 detection: OFF (DB_QUERY_STATS);
-					 * see strata/query_stats.h */
-	int n_plus_one;			/* with query_stats: warn about a query run more than this many
-					 * times in one transaction: 10; negative: never (DB_N_PLUS_ONE) */
+	strata_toggle query_stats; /* per-query statistics and N+1 detection: OFF (DB_QUERY_STATS);
+				    * see strata/query_stats.h */
+	int n_plus_one;		   /* with query_stats: warn about a query run more than this many
+				    * times in one transaction: 10; negative: never (DB_N_PLUS_ONE) */
 } strata_open_options;
 
-#define STRATA_OPEN_OPTIONS_INIT { STRATA_OPEN_OPTIONS_VERSION, 0, NULL, NULL, STRATA_DEFAULT, 0, 0, 0, STRATA_DEFAULT, STRATA_DEFAULT, 0, NULL, NULL, NULL, NULL, STRATA_DEFAULT, 0 }
+#define STRATA_OPEN_OPTIONS_INIT                                                                                     \
+	{                                                                                                            \
+		STRATA_OPEN_OPTIONS_VERSION, 0, NULL, NULL, STRATA_DEFAULT, 0, 0, 0, STRATA_DEFAULT, STRATA_DEFAULT, \
+			0, NULL, NULL, NULL, NULL, STRATA_DEFAULT, 0                                                 \
+	}
 
 /*
  * Fill `opts` from the environment: DB_ECHO (true/false/1/0),
@@ -242,8 +246,7 @@ STRATA_API int strata_exec(strata_db *db, const char *sql);
  * `changes` (may be NULL) receives the rows changed.  Returns STRATA_OK or
  * a failure as strata_step() does.
  */
-STRATA_API int strata_exec_values(strata_db *db, const char *sql, const strata_value *vals,
-				  size_t n, int64_t *changes);
+STRATA_API int strata_exec_values(strata_db *db, const char *sql, const strata_value *vals, size_t n, int64_t *changes);
 
 /*
  * Run a query that returns one value in its first column of its first row.
@@ -251,26 +254,23 @@ STRATA_API int strata_exec_values(strata_db *db, const char *sql, const strata_v
  * another type) or a failure of the statement.  strata_query_text() stores
  * a copy in *out that the caller frees with free().
  */
-STRATA_API int strata_query_int64(strata_db *db, int64_t *out, const char *sql,
-				  const strata_value *vals, size_t n);
-STRATA_API int strata_query_double(strata_db *db, double *out, const char *sql,
-				   const strata_value *vals, size_t n);
-STRATA_API int strata_query_text(strata_db *db, char **out, const char *sql, const strata_value *vals,
-				 size_t n);
+STRATA_API int strata_query_int64(strata_db *db, int64_t *out, const char *sql, const strata_value *vals, size_t n);
+STRATA_API int strata_query_double(strata_db *db, double *out, const char *sql, const strata_value *vals, size_t n);
+STRATA_API int strata_query_text(strata_db *db, char **out, const char *sql, const strata_value *vals, size_t n);
 
 /* Variadic forms: strata_execv(db, "UPDATE t SET a = ? WHERE id = ?", STRATA_TEXT("x"), STRATA_INT(7)); */
-#define STRATA__NVALS(...) (sizeof((const strata_value[]){__VA_ARGS__}) / sizeof(strata_value))
+#define STRATA__NVALS(...) (sizeof((const strata_value[]){ __VA_ARGS__ }) / sizeof(strata_value))
 #define strata_execv(db, sql, ...) \
-	strata_exec_values((db), (sql), (const strata_value[]){__VA_ARGS__}, STRATA__NVALS(__VA_ARGS__), NULL)
+	strata_exec_values((db), (sql), (const strata_value[]){ __VA_ARGS__ }, STRATA__NVALS(__VA_ARGS__), NULL)
 #define strata_query_int64v(db, out, sql, ...) \
-	strata_query_int64((db), (out), (sql), (const strata_value[]){__VA_ARGS__}, STRATA__NVALS(__VA_ARGS__))
+	strata_query_int64((db), (out), (sql), (const strata_value[]){ __VA_ARGS__ }, STRATA__NVALS(__VA_ARGS__))
 #define strata_query_textv(db, out, sql, ...) \
-	strata_query_text((db), (out), (sql), (const strata_value[]){__VA_ARGS__}, STRATA__NVALS(__VA_ARGS__))
+	strata_query_text((db), (out), (sql), (const strata_value[]){ __VA_ARGS__ }, STRATA__NVALS(__VA_ARGS__))
 
 /* ---- transactions ---- */
 
 typedef enum strata_isolation {
-	STRATA_ISOLATION_DEFAULT = 0,	/* the server's default (READ COMMITTED on PostgreSQL) */
+	STRATA_ISOLATION_DEFAULT = 0, /* the server's default (READ COMMITTED on PostgreSQL) */
 	STRATA_ISOLATION_READ_COMMITTED = 1,
 	STRATA_ISOLATION_REPEATABLE_READ = 2,
 	STRATA_ISOLATION_SERIALIZABLE = 3 /* SQLite transactions always are */
@@ -279,15 +279,18 @@ typedef enum strata_isolation {
 #define STRATA_TX_OPTIONS_VERSION 1
 
 typedef struct strata_tx_options {
-	unsigned int version;		/* STRATA_TX_OPTIONS_VERSION */
-	strata_isolation isolation;	/* PostgreSQL only */
-	bool read_only;			/* READ ONLY on PostgreSQL; a deferred BEGIN on SQLite */
-	bool deferred;			/* SQLite: plain BEGIN instead of BEGIN IMMEDIATE */
-	int max_retries;		/* strata_transact(): retries of a retryable failure: 3; negative: none */
-	int retry_base_ms;		/* first backoff, doubled each retry, +-50% jitter: 10 */
+	unsigned int version;	    /* STRATA_TX_OPTIONS_VERSION */
+	strata_isolation isolation; /* PostgreSQL only */
+	bool read_only;		    /* READ ONLY on PostgreSQL; a deferred BEGIN on SQLite */
+	bool deferred;		    /* SQLite: plain BEGIN instead of BEGIN IMMEDIATE */
+	int max_retries;	    /* strata_transact(): retries of a retryable failure: 3; negative: none */
+	int retry_base_ms;	    /* first backoff, doubled each retry, +-50% jitter: 10 */
 } strata_tx_options;
 
-#define STRATA_TX_OPTIONS_INIT { STRATA_TX_OPTIONS_VERSION, STRATA_ISOLATION_DEFAULT, false, false, 0, 0 }
+#define STRATA_TX_OPTIONS_INIT                                                          \
+	{                                                                               \
+		STRATA_TX_OPTIONS_VERSION, STRATA_ISOLATION_DEFAULT, false, false, 0, 0 \
+	}
 
 /*
  * Open a transaction, or a savepoint when one is already open.  On SQLite a

@@ -27,7 +27,7 @@ extern "C" {
 
 typedef enum strata_change_kind {
 	STRATA_CHANGE_CREATE_ENUM = 1,
-	STRATA_CHANGE_ALTER_ENUM = 2,	/* values added (or, destructively, removed) */
+	STRATA_CHANGE_ALTER_ENUM = 2, /* values added (or, destructively, removed) */
 	STRATA_CHANGE_DROP_ENUM = 3,
 	STRATA_CHANGE_CREATE_TABLE = 4,
 	STRATA_CHANGE_DROP_TABLE = 5,
@@ -42,7 +42,7 @@ typedef enum strata_change_kind {
 	STRATA_CHANGE_CREATE_INDEX = 14,
 	STRATA_CHANGE_DROP_INDEX = 15,
 	STRATA_CHANGE_REBUILD_TABLE = 16, /* SQLite: the twelve-step rebuild */
-	STRATA_CHANGE_CREATE_VIEW = 17,	/* a view or materialized view (also one recreated) */
+	STRATA_CHANGE_CREATE_VIEW = 17,	  /* a view or materialized view (also one recreated) */
 	STRATA_CHANGE_DROP_VIEW = 18,
 	STRATA_CHANGE_CREATE_OBJECT = 19, /* a function, trigger, domain, extension or sequence */
 	STRATA_CHANGE_DROP_OBJECT = 20,
@@ -51,25 +51,25 @@ typedef enum strata_change_kind {
 
 typedef struct strata_change {
 	strata_change_kind kind;
-	const char *table;	/* the table (target name), or NULL for enums, views and other objects */
-	const char *name;	/* the column, index, constraint, enum, view or object, or NULL */
-	const char *summary;	/* one line for people: "add column tasks.due_date" */
-	bool destructive;	/* can lose data */
+	const char *table;   /* the table (target name), or NULL for enums, views and other objects */
+	const char *name;    /* the column, index, constraint, enum, view or object, or NULL */
+	const char *summary; /* one line for people: "add column tasks.due_date" */
+	bool destructive;    /* can lose data */
 } strata_change;
 
 typedef struct strata_plan {
-	strata_change *changes;	/* in the order they are applied */
+	strata_change *changes; /* in the order they are applied */
 	int nchanges;
-	char *up;		/* SQL for one transaction; "" when there is nothing */
-	char *down;		/* its inverse */
-	char *up_nontx;		/* PostgreSQL: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT; or NULL */
+	char *up;	/* SQL for one transaction; "" when there is nothing */
+	char *down;	/* its inverse */
+	char *up_nontx; /* PostgreSQL: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT; or NULL */
 	char *down_nontx;
-	bool destructive;	/* some change can lose data */
-	bool up_own_tx;		/* SQLite rebuilds: `up` needs foreign keys off around its transaction (a
-				 * `-- migrate:up foreign_keys:off` section; the SQL has no transaction control) */
-	bool down_own_tx;	/* the same for `down` */
-	char *up_pre;		/* PostgreSQL: enum values a default of `up` uses, committed first
-				   (transaction:false, before `up`); NULL when none.  Its down is in `down`. */
+	bool destructive; /* some change can lose data */
+	bool up_own_tx;	  /* SQLite rebuilds: `up` needs foreign keys off around its transaction (a
+			   * `-- migrate:up foreign_keys:off` section; the SQL has no transaction control) */
+	bool down_own_tx; /* the same for `down` */
+	char *up_pre;	  /* PostgreSQL: enum values a default of `up` uses, committed first
+			     (transaction:false, before `up`); NULL when none.  Its down is in `down`. */
 } strata_plan;
 
 /*
@@ -95,8 +95,8 @@ STRATA_API void strata_plan_free(strata_plan *p);
  * array).  Returns STRATA_OK, STRATA_EINVAL (empty plan or message),
  * STRATA_EIO (the message names the file), STRATA_ENOMEM.
  */
-STRATA_API int strata_plan_write(const strata_plan *p, const char *dir, const char *message,
-				 const char *version, char ***paths);
+STRATA_API int strata_plan_write(const strata_plan *p, const char *dir, const char *message, const char *version,
+				 char ***paths);
 
 #ifdef __cplusplus
 }

@@ -21,17 +21,20 @@ extern "C" {
 #define STRATA_GEN_OPTIONS_VERSION 2
 
 typedef struct strata_gen_options {
-	unsigned int version;	/* STRATA_GEN_OPTIONS_VERSION */
-	const char *prefix;	/* prepended to every generated name: "" */
-	const char *basename;	/* the output files' name without extension: "db" */
+	unsigned int version;	 /* STRATA_GEN_OPTIONS_VERSION */
+	const char *prefix;	 /* prepended to every generated name: "" */
+	const char *basename;	 /* the output files' name without extension: "db" */
 	const char *schema_file; /* shown in the generated header's comment: the model's file */
 	/* version 2 */
-	bool nonblocking;	/* also T_get_start/_finish and T_list_start/_finish for strata/async.h
-				 * connections (`strata gen c --async`): false */
+	bool nonblocking; /* also T_get_start/_finish and T_list_start/_finish for strata/async.h
+			   * connections (`strata gen c --async`): false */
 } strata_gen_options;
 
 /* Version 1 (without `nonblocking`) is still accepted. */
-#define STRATA_GEN_OPTIONS_INIT { STRATA_GEN_OPTIONS_VERSION, NULL, NULL, NULL, false }
+#define STRATA_GEN_OPTIONS_INIT                                     \
+	{                                                           \
+		STRATA_GEN_OPTIONS_VERSION, NULL, NULL, NULL, false \
+	}
 
 /*
  * Generate the C data access for `schema`: *header and *source receive new
@@ -41,8 +44,8 @@ typedef struct strata_gen_options {
  * Returns STRATA_OK, STRATA_EINVAL (a name that is not a C identifier, a
  * table without a primary key the generator can address), STRATA_ENOMEM.
  */
-STRATA_API int strata_gen_c(const strata_schema *schema, const char *schema_text,
-			    const strata_gen_options *opts, char **header, char **source);
+STRATA_API int strata_gen_c(const strata_schema *schema, const char *schema_text, const strata_gen_options *opts,
+			    char **header, char **source);
 
 /* ---- runtime: arenas ---- */
 
@@ -124,7 +127,10 @@ STRATA_OPT_TYPE(strata_opt_int_array, strata_int_array);
 STRATA_OPT_TYPE(strata_opt_float_array, strata_float_array);
 
 /* Set an optional field: `.priority = STRATA_SOME(2)`. */
-#define STRATA_SOME(x) { true, (x) }
+#define STRATA_SOME(x)    \
+	{                 \
+		true, (x) \
+	}
 
 /* ---- runtime: arrays as JSON (the portable wire form of T[]) ---- */
 
@@ -165,7 +171,10 @@ typedef struct strata_sql_builder {
 	bool failed;
 } strata_sql_builder;
 
-#define STRATA_SQL_BUILDER_INIT { NULL, 0, 0, false }
+#define STRATA_SQL_BUILDER_INIT   \
+	{                         \
+		NULL, 0, 0, false \
+	}
 
 STRATA_API void strata_sql_add(strata_sql_builder *b, const char *text);
 /* Append "?, ?, ..., ?" with `n` placeholders. */

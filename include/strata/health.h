@@ -38,50 +38,54 @@ typedef enum strata_health_level {
  * `--set NAME=VALUE` and config file take.
  */
 typedef struct strata_health_thresholds {
-	int connect_warn_ms;		/* connecting slower than this warns: 1000 [connect_warn_ms] */
-	int round_trip_warn_ms;		/* a round trip slower than this warns: 100 [round_trip_warn_ms] */
-	int64_t min_rows;		/* tables smaller than this are not judged on scans or vacuum: 1000 [min_rows] */
-	double seq_scan_ratio;		/* share of scans that are sequential above which a table warns: 0.5 [seq_scan_ratio] */
-	int64_t seq_scan_min;		/* sequential scans a table needs before it is judged: 10 [seq_scan_min] */
-	double cache_hit_min;		/* cache hit ratio below which PostgreSQL warns: 0.99 [cache_hit_min] */
-	double dead_rows_ratio;		/* dead rows per live row above which a table warns: 0.2 [dead_rows_ratio] */
-	int vacuum_age_days;		/* never (auto)analyzed in this many days warns: 7 [vacuum_age_days] */
-	int64_t unused_index_bytes;	/* unused indexes at least this big warn: 1048576 [unused_index_bytes] */
-	double sequence_used;		/* share of a sequence's range used above which it warns: 0.8 [sequence_used] */
-	double connections_used;	/* share of max_connections in use above which it warns: 0.8 [connections_used] */
-	int long_query_ms;		/* queries running longer warn: 300000 [long_query_ms] */
-	int idle_in_transaction_ms;	/* sessions idle in a transaction longer warn: 60000 [idle_in_transaction_ms] */
-	int busy_timeout_min_ms;	/* SQLite busy_timeout below this warns: 1000 [busy_timeout_min_ms] */
-	double freelist_ratio;		/* SQLite free pages per page above which it warns: 0.25 [freelist_ratio] */
-	int long_transaction_ms;	/* transactions open longer warn: 600000 [long_transaction_ms] */
-	int matview_max_age_s;		/* materialized views refreshed longer ago warn: off [matview_max_age_s] */
-	int query_mean_growth_pct;	/* a query's mean time grown by more than this since the baseline
-					   warns: 50 [query_mean_growth_pct] */
-	int64_t query_min_calls;	/* calls a query needs, in the baseline and since, to be judged: 50 [query_min_calls] */
-	int replica_lag_ms;		/* a read replica further behind warns: 10000 [replica_lag_ms] */
+	int connect_warn_ms;	/* connecting slower than this warns: 1000 [connect_warn_ms] */
+	int round_trip_warn_ms; /* a round trip slower than this warns: 100 [round_trip_warn_ms] */
+	int64_t min_rows;	/* tables smaller than this are not judged on scans or vacuum: 1000 [min_rows] */
+	double seq_scan_ratio;	/* share of scans that are sequential above which a table warns: 0.5 [seq_scan_ratio] */
+	int64_t seq_scan_min;	/* sequential scans a table needs before it is judged: 10 [seq_scan_min] */
+	double cache_hit_min;	/* cache hit ratio below which PostgreSQL warns: 0.99 [cache_hit_min] */
+	double dead_rows_ratio; /* dead rows per live row above which a table warns: 0.2 [dead_rows_ratio] */
+	int vacuum_age_days;	/* never (auto)analyzed in this many days warns: 7 [vacuum_age_days] */
+	int64_t unused_index_bytes; /* unused indexes at least this big warn: 1048576 [unused_index_bytes] */
+	double sequence_used;	    /* share of a sequence's range used above which it warns: 0.8 [sequence_used] */
+	double connections_used;    /* share of max_connections in use above which it warns: 0.8 [connections_used] */
+	int long_query_ms;	    /* queries running longer warn: 300000 [long_query_ms] */
+	int idle_in_transaction_ms; /* sessions idle in a transaction longer warn: 60000 [idle_in_transaction_ms] */
+	int busy_timeout_min_ms;    /* SQLite busy_timeout below this warns: 1000 [busy_timeout_min_ms] */
+	double freelist_ratio;	    /* SQLite free pages per page above which it warns: 0.25 [freelist_ratio] */
+	int long_transaction_ms;    /* transactions open longer warn: 600000 [long_transaction_ms] */
+	int matview_max_age_s;	    /* materialized views refreshed longer ago warn: off [matview_max_age_s] */
+	int query_mean_growth_pct;  /* a query's mean time grown by more than this since the baseline
+				       warns: 50 [query_mean_growth_pct] */
+	int64_t query_min_calls; /* calls a query needs, in the baseline and since, to be judged: 50 [query_min_calls]
+				  */
+	int replica_lag_ms;	 /* a read replica further behind warns: 10000 [replica_lag_ms] */
 } strata_health_thresholds;
 
 #define STRATA_HEALTH_OPTIONS_VERSION 1
 
 typedef struct strata_health_options {
-	unsigned int version;		/* STRATA_HEALTH_OPTIONS_VERSION */
-	const char *checks;		/* comma-separated check names to run; NULL: all */
-	bool thorough;			/* SQLite integrity_check instead of quick_check; PostgreSQL: look
-					   for orphaned rows under every foreign key */
+	unsigned int version; /* STRATA_HEALTH_OPTIONS_VERSION */
+	const char *checks;   /* comma-separated check names to run; NULL: all */
+	bool thorough;	      /* SQLite integrity_check instead of quick_check; PostgreSQL: look
+				 for orphaned rows under every foreign key */
 	/* NULL: the default, whose check is skipped when it does not exist; a path given here
 	   must exist (its check fails, code "missing_path", when it does not) */
-	const char *migrations_dir;	/* NULL: "migrations" */
-	const char *schema_file;	/* NULL: "schema.strata" */
-	const char *required_file;	/* NULL: "health.sql" */
-	int64_t connect_us;		/* how long the caller's connect took, for connectivity; 0: unknown */
+	const char *migrations_dir; /* NULL: "migrations" */
+	const char *schema_file;    /* NULL: "schema.strata" */
+	const char *required_file;  /* NULL: "health.sql" */
+	int64_t connect_us;	    /* how long the caller's connect took, for connectivity; 0: unknown */
 	strata_health_thresholds thresholds;
-	const char *queries_baseline;	/* NULL: "strata-queries.json" (`strata stats --queries --json`
-					   saved earlier; the `queries` check is skipped without it) */
-	const char *replica_urls;	/* read replicas to check, comma-separated; NULL: $DATABASE_REPLICA_URLS
-					   (or .env); "": none [replica_urls] */
+	const char *queries_baseline; /* NULL: "strata-queries.json" (`strata stats --queries --json`
+					 saved earlier; the `queries` check is skipped without it) */
+	const char *replica_urls;     /* read replicas to check, comma-separated; NULL: $DATABASE_REPLICA_URLS
+					 (or .env); "": none [replica_urls] */
 } strata_health_options;
 
-#define STRATA_HEALTH_OPTIONS_INIT { STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 }, NULL, NULL }
+#define STRATA_HEALTH_OPTIONS_INIT                                                                 \
+	{                                                                                          \
+		STRATA_HEALTH_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, 0, { 0 }, NULL, NULL \
+	}
 
 /*
  * Set one option by name, as text: a threshold name (see above), or
@@ -111,16 +115,16 @@ typedef struct strata_health_figure {
 /* One thing a check found.  Strings are never NULL. */
 typedef struct strata_health_finding {
 	strata_health_level level;
-	const char *code;	/* a stable identifier: "unindexed_foreign_key", "pending_migration", ... */
-	const char *subject;	/* the table, index, session or file concerned, or "" */
-	const char *message;	/* what is the matter, one line */
-	const char *advice;	/* what to do about it, one line ("" when level is OK) */
+	const char *code;    /* a stable identifier: "unindexed_foreign_key", "pending_migration", ... */
+	const char *subject; /* the table, index, session or file concerned, or "" */
+	const char *message; /* what is the matter, one line */
+	const char *advice;  /* what to do about it, one line ("" when level is OK) */
 } strata_health_finding;
 
 typedef struct strata_health_check {
-	const char *name;		/* "connectivity", "migrations", ... */
-	strata_health_level level;	/* the worst finding, or SKIPPED */
-	const char *summary;		/* one line: "3 tables, no problems", or why it was skipped */
+	const char *name;	   /* "connectivity", "migrations", ... */
+	strata_health_level level; /* the worst finding, or SKIPPED */
+	const char *summary;	   /* one line: "3 tables, no problems", or why it was skipped */
 	double duration_ms;
 	strata_health_figure *figures;
 	size_t nfigures;
@@ -129,10 +133,10 @@ typedef struct strata_health_check {
 } strata_health_check;
 
 typedef struct strata_health_report {
-	strata_health_level level;	/* the worst level of any check (SKIPPED counts as OK) */
-	const char *backend;		/* "sqlite" or "postgres" */
+	strata_health_level level; /* the worst level of any check (SKIPPED counts as OK) */
+	const char *backend;	   /* "sqlite" or "postgres" */
 	const char *server_version;
-	const char *url;		/* redacted */
+	const char *url; /* redacted */
 	strata_timestamp started_at;
 	double duration_ms;
 	strata_health_check *checks;
@@ -158,8 +162,7 @@ STRATA_API int strata_health_run(strata_health_report **out, strata_db *db, cons
  * mode=rw: a missing file is reported, not created, and its journal mode
  * is left alone.
  */
-STRATA_API int strata_health_run_url(strata_health_report **out, const char *url,
-				     const strata_health_options *opts);
+STRATA_API int strata_health_run_url(strata_health_report **out, const char *url, const strata_health_options *opts);
 
 /* Free a report.  Accepts NULL. */
 STRATA_API void strata_health_report_free(strata_health_report *r);
@@ -178,51 +181,55 @@ STRATA_API int strata_health_report_json(const strata_health_report *r, bool pre
 typedef struct strata_stats_index {
 	const char *name;
 	int64_t bytes;
-	int64_t scans;		/* index scans since statistics were reset; -1: unknown (SQLite) */
+	int64_t scans; /* index scans since statistics were reset; -1: unknown (SQLite) */
 	bool unique;
 	bool primary;
 } strata_stats_index;
 
 typedef enum strata_stats_kind {
-	STRATA_STATS_TABLE = 0,		/* a table, or a partition of a partitioned table */
-	STRATA_STATS_PARTITIONED = 1,	/* a partitioned table: its rows are its partitions' (not added to the totals again) */
-	STRATA_STATS_MATVIEW = 2	/* a materialized view */
+	STRATA_STATS_TABLE = 0, /* a table, or a partition of a partitioned table */
+	STRATA_STATS_PARTITIONED =
+		1,		 /* a partitioned table: its rows are its partitions' (not added to the totals again) */
+	STRATA_STATS_MATVIEW = 2 /* a materialized view */
 } strata_stats_kind;
 
 typedef struct strata_stats_table {
-	const char *name;		/* schema-qualified on PostgreSQL outside "public" */
+	const char *name; /* schema-qualified on PostgreSQL outside "public" */
 	int64_t rows;
-	bool rows_exact;		/* false: an estimate (the planner's, for large tables) */
-	int64_t data_bytes;		/* the table itself (PostgreSQL: with TOAST) */
+	bool rows_exact;    /* false: an estimate (the planner's, for large tables) */
+	int64_t data_bytes; /* the table itself (PostgreSQL: with TOAST) */
 	int64_t index_bytes;
-	int64_t bloat_bytes;		/* estimated space held by dead rows; -1: unknown */
-	int64_t dead_rows;		/* -1: unknown */
-	strata_stats_index *indexes;	/* largest first */
+	int64_t bloat_bytes;	     /* estimated space held by dead rows; -1: unknown */
+	int64_t dead_rows;	     /* -1: unknown */
+	strata_stats_index *indexes; /* largest first */
 	size_t nindexes;
 	strata_stats_kind kind;
-	bool populated;			/* false: a materialized view never refreshed (WITH NO DATA): rows 0 */
+	bool populated; /* false: a materialized view never refreshed (WITH NO DATA): rows 0 */
 } strata_stats_table;
 
 typedef struct strata_stats {
 	const char *backend;
-	const char *database;		/* file path or database name */
+	const char *database; /* file path or database name */
 	int64_t database_bytes;
-	int64_t page_size;		/* SQLite; 0 on PostgreSQL */
-	int64_t page_count;		/* SQLite */
-	int64_t freelist_count;		/* SQLite: unused pages */
+	int64_t page_size;	/* SQLite; 0 on PostgreSQL */
+	int64_t page_count;	/* SQLite */
+	int64_t freelist_count; /* SQLite: unused pages */
 	int64_t total_rows, total_data_bytes, total_index_bytes, total_bloat_bytes;
-	strata_stats_table *tables;	/* largest (data + indexes) first */
+	strata_stats_table *tables; /* largest (data + indexes) first */
 	size_t ntables;
 } strata_stats;
 
 #define STRATA_STATS_OPTIONS_VERSION 1
 
 typedef struct strata_stats_options {
-	unsigned int version;		/* STRATA_STATS_OPTIONS_VERSION */
-	int64_t exact_rows_bytes;	/* PostgreSQL tables up to this size are counted: 16 MiB */
+	unsigned int version;	  /* STRATA_STATS_OPTIONS_VERSION */
+	int64_t exact_rows_bytes; /* PostgreSQL tables up to this size are counted: 16 MiB */
 } strata_stats_options;
 
-#define STRATA_STATS_OPTIONS_INIT { STRATA_STATS_OPTIONS_VERSION, 0 }
+#define STRATA_STATS_OPTIONS_INIT               \
+	{                                       \
+		STRATA_STATS_OPTIONS_VERSION, 0 \
+	}
 
 /*
  * Sizes and row counts of every table.  On SQLite the sizes come from the
@@ -246,10 +253,10 @@ typedef void (*strata_optimize_progress_fn)(size_t done, size_t total, const cha
 #define STRATA_OPTIMIZE_OPTIONS_VERSION 1
 
 typedef struct strata_optimize_options {
-	unsigned int version;		/* STRATA_OPTIMIZE_OPTIONS_VERSION */
-	bool vacuum;			/* SQLite: VACUUM (incremental_vacuum when auto_vacuum is
-					   incremental); PostgreSQL: VACUUM each table */
-	bool analyze;			/* ANALYZE (on PostgreSQL together with the vacuum) */
+	unsigned int version; /* STRATA_OPTIMIZE_OPTIONS_VERSION */
+	bool vacuum;	      /* SQLite: VACUUM (incremental_vacuum when auto_vacuum is
+				 incremental); PostgreSQL: VACUUM each table */
+	bool analyze;	      /* ANALYZE (on PostgreSQL together with the vacuum) */
 	strata_optimize_progress_fn progress;
 	void *progress_ud;
 	/* Looked at between steps: once it is non-zero the run stops there, returning STRATA_OK
@@ -257,12 +264,15 @@ typedef struct strata_optimize_options {
 	const volatile int *cancel;
 } strata_optimize_options;
 
-#define STRATA_OPTIMIZE_OPTIONS_INIT { STRATA_OPTIMIZE_OPTIONS_VERSION, false, false, NULL, NULL, NULL }
+#define STRATA_OPTIMIZE_OPTIONS_INIT                                            \
+	{                                                                       \
+		STRATA_OPTIMIZE_OPTIONS_VERSION, false, false, NULL, NULL, NULL \
+	}
 
 typedef struct strata_optimize_result {
-	int64_t bytes_before, bytes_after;	/* the database's size */
+	int64_t bytes_before, bytes_after; /* the database's size */
 	size_t steps_done, steps_total;
-	bool interrupted;			/* the cancel flag stopped it between two steps */
+	bool interrupted; /* the cancel flag stopped it between two steps */
 } strata_optimize_result;
 
 /*

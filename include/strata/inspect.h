@@ -26,12 +26,15 @@ extern "C" {
 #define STRATA_INSPECT_OPTIONS_VERSION 1
 
 typedef struct strata_inspect_options {
-	unsigned int version;	/* STRATA_INSPECT_OPTIONS_VERSION */
-	const char *pg_schema;	/* PostgreSQL schema to read: "public" */
-	bool include_ledger;	/* also strata_migrations, strata_migrations_lock, schema_migrations */
+	unsigned int version;  /* STRATA_INSPECT_OPTIONS_VERSION */
+	const char *pg_schema; /* PostgreSQL schema to read: "public" */
+	bool include_ledger;   /* also strata_migrations, strata_migrations_lock, schema_migrations */
 } strata_inspect_options;
 
-#define STRATA_INSPECT_OPTIONS_INIT { STRATA_INSPECT_OPTIONS_VERSION, NULL, false }
+#define STRATA_INSPECT_OPTIONS_INIT                         \
+	{                                                   \
+		STRATA_INSPECT_OPTIONS_VERSION, NULL, false \
+	}
 
 /*
  * Read the database behind `db` into a new model (*out, freed with

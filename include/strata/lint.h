@@ -45,27 +45,27 @@ typedef enum strata_lint_severity {
 } strata_lint_severity;
 
 /* Rule categories, as bit flags (strata_lint_options.categories). */
-#define STRATA_LINT_CAT_DESIGN 0x01u	  /* schema design (schema files and live databases) */
+#define STRATA_LINT_CAT_DESIGN	    0x01u /* schema design (schema files and live databases) */
 #define STRATA_LINT_CAT_DESTRUCTIVE 0x02u /* a migration destroys data */
-#define STRATA_LINT_CAT_LOCKING 0x04u	  /* a migration blocks reads or writes for long */
-#define STRATA_LINT_CAT_BREAKING 0x08u	  /* a migration breaks code that is running */
-#define STRATA_LINT_CAT_ROBUSTNESS 0x10u  /* a migration cannot be re-run or rolled back */
-#define STRATA_LINT_CAT_META 0x20u	  /* suppressions, SQL that does not parse */
-#define STRATA_LINT_CAT_ALL 0xffu
+#define STRATA_LINT_CAT_LOCKING	    0x04u /* a migration blocks reads or writes for long */
+#define STRATA_LINT_CAT_BREAKING    0x08u /* a migration breaks code that is running */
+#define STRATA_LINT_CAT_ROBUSTNESS  0x10u /* a migration cannot be re-run or rolled back */
+#define STRATA_LINT_CAT_META	    0x20u /* suppressions, SQL that does not parse */
+#define STRATA_LINT_CAT_ALL	    0xffu
 
 /* Dialects a rule applies to (strata_lint_rule.dialects). */
-#define STRATA_LINT_SQLITE 0x1u
+#define STRATA_LINT_SQLITE   0x1u
 #define STRATA_LINT_POSTGRES 0x2u
 
 /* A rule of the registry.  Constant data; never freed. */
 typedef struct strata_lint_rule {
-	const char *id;			/* "add-index-concurrently" */
-	unsigned category;		/* one STRATA_LINT_CAT_ flag */
-	unsigned dialects;		/* STRATA_LINT_SQLITE | STRATA_LINT_POSTGRES */
-	strata_lint_severity severity;	/* the default */
-	const char *summary;		/* one line */
-	const char *explanation;	/* why, and how to fix it (several sentences) */
-	const char *setting;		/* the setting that changes what it checks, or NULL */
+	const char *id;		       /* "add-index-concurrently" */
+	unsigned category;	       /* one STRATA_LINT_CAT_ flag */
+	unsigned dialects;	       /* STRATA_LINT_SQLITE | STRATA_LINT_POSTGRES */
+	strata_lint_severity severity; /* the default */
+	const char *summary;	       /* one line */
+	const char *explanation;       /* why, and how to fix it (several sentences) */
+	const char *setting;	       /* the setting that changes what it checks, or NULL */
 } strata_lint_rule;
 
 /* Every rule, in a fixed order.  *n receives how many.  Never NULL. */
@@ -129,12 +129,12 @@ STRATA_API const char *strata_lint_config_get(const strata_lint_config *c, const
 /* ---- findings ---- */
 
 typedef struct strata_lint_finding {
-	const char *rule;		/* the rule's id */
-	strata_lint_severity severity;	/* as configured */
-	const char *file;		/* the file, or the database's redacted URL */
-	int line, column;		/* 1-based; 0 when there is no position */
-	const char *object;		/* "tasks.user_id", "tasks", or "" */
-	const char *message;		/* one line */
+	const char *rule;	       /* the rule's id */
+	strata_lint_severity severity; /* as configured */
+	const char *file;	       /* the file, or the database's redacted URL */
+	int line, column;	       /* 1-based; 0 when there is no position */
+	const char *object;	       /* "tasks.user_id", "tasks", or "" */
+	const char *message;	       /* one line */
 	/*
 	 * PostgreSQL migrations: the lock the statement takes on existing
 	 * tables ("ACCESS EXCLUSIVE"; the strongest when it takes several),
@@ -173,9 +173,9 @@ STRATA_API size_t strata_lint_report_suppressed(const strata_lint_report *r);
 STRATA_API void strata_lint_report_sort(strata_lint_report *r);
 
 typedef enum strata_lint_format {
-	STRATA_LINT_FORMAT_TEXT = 0,	/* file:line:col: severity: [rule] message, one a line */
-	STRATA_LINT_FORMAT_JSON = 1,	/* {"findings":[...],"errors":N,"warnings":N,...} */
-	STRATA_LINT_FORMAT_SARIF = 2	/* SARIF 2.1.0 for code-review tools */
+	STRATA_LINT_FORMAT_TEXT = 0, /* file:line:col: severity: [rule] message, one a line */
+	STRATA_LINT_FORMAT_JSON = 1, /* {"findings":[...],"errors":N,"warnings":N,...} */
+	STRATA_LINT_FORMAT_SARIF = 2 /* SARIF 2.1.0 for code-review tools */
 } strata_lint_format;
 
 /*
@@ -190,42 +190,44 @@ STRATA_API int strata_lint_report_format(const strata_lint_report *r, strata_lin
 
 /* Zero means the default shown.  A NULL options pointer means every default. */
 typedef struct strata_lint_options {
-	unsigned int version;		/* STRATA_LINT_OPTIONS_VERSION */
+	unsigned int version;		  /* STRATA_LINT_OPTIONS_VERSION */
 	const strata_lint_config *config; /* severities and settings; NULL: defaults */
-	strata_backend dialect;		/* 0: the config's `dialect`; schemas then check for both,
-					   migrations default to SQLite */
-	unsigned categories;		/* STRATA_LINT_CAT_ flags to run: all */
-	const strata_schema *schema;	/* migrations: the schema file's model, for
-					   drop-column-in-schema; NULL: that rule is skipped */
-	const char *since;		/* migrations: report only versions newer than this; older
-					   ones are still replayed as history.  NULL: all */
-	const char *scratch_url;	/* PostgreSQL migrations: a server (postgres:// URL) on which a
-					   throwaway database is created, the files are applied in
-					   order to check that each down undoes its up and that every
-					   statement applies, and the database is dropped.  NULL: the
-					   config's `scratch-db`; none: down is matched statically */
+	strata_backend dialect;		  /* 0: the config's `dialect`; schemas then check for both,
+					     migrations default to SQLite */
+	unsigned categories;		  /* STRATA_LINT_CAT_ flags to run: all */
+	const strata_schema *schema;	  /* migrations: the schema file's model, for
+					     drop-column-in-schema; NULL: that rule is skipped */
+	const char *since;		  /* migrations: report only versions newer than this; older
+					     ones are still replayed as history.  NULL: all */
+	const char *scratch_url;	  /* PostgreSQL migrations: a server (postgres:// URL) on which a
+					     throwaway database is created, the files are applied in
+					     order to check that each down undoes its up and that every
+					     statement applies, and the database is dropped.  NULL: the
+					     config's `scratch-db`; none: down is matched statically */
 	/* Version 2: */
-	const char *const *pending;	/* migrations: the files that are pending (a change under review),
-					   compared by real path: only they are reported, every other file
-					   is replayed as history.  NULL: every file (within `since`) */
+	const char *const *pending; /* migrations: the files that are pending (a change under review),
+				       compared by real path: only they are reported, every other file
+				       is replayed as history.  NULL: every file (within `since`) */
 	size_t npending;
 	/* Version 3: */
-	struct strata_db *db;		/* migrations: the database they are about to run on (a runner's
-					   pre-flight): its schema is where linting starts, so tables made
-					   outside migrations are known, and the files up to `since` are
-					   not replayed.  Only read.  NULL: history from the files */
+	struct strata_db *db; /* migrations: the database they are about to run on (a runner's
+				 pre-flight): its schema is where linting starts, so tables made
+				 outside migrations are known, and the files up to `since` are
+				 not replayed.  Only read.  NULL: history from the files */
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT                                                                                \
-	{ STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL, NULL, 0, NULL }
+#define STRATA_LINT_OPTIONS_INIT                                                                          \
+	{                                                                                                 \
+		STRATA_LINT_OPTIONS_VERSION, NULL, (strata_backend)0, 0u, NULL, NULL, NULL, NULL, 0, NULL \
+	}
 
 /*
  * Lint a schema model.  `file` names it in findings; `text` (len bytes,
  * may be NULL) is its source, read for suppression comments.  Returns
  * STRATA_OK (whatever was found) or STRATA_ENOMEM / STRATA_EINVAL.
  */
-STRATA_API int strata_lint_schema(strata_lint_report *r, const strata_schema *s, const char *file,
-				  const char *text, size_t len, const strata_lint_options *opts);
+STRATA_API int strata_lint_schema(strata_lint_report *r, const strata_schema *s, const char *file, const char *text,
+				  size_t len, const strata_lint_options *opts);
 
 /*
  * Load, parse and lint a schema file.  Also STRATA_ENOTFOUND, STRATA_EIO

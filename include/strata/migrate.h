@@ -41,8 +41,7 @@ typedef struct strata_migrator strata_migrator;
 STRATA_API int strata_schema_apply(strata_db *db, const strata_schema *s);
 
 /* Progress of a run: called before each migration (done of total). */
-typedef void (*strata_migrate_progress_fn)(size_t done, size_t total, const char *version, const char *name,
-					   void *ud);
+typedef void (*strata_migrate_progress_fn)(size_t done, size_t total, const char *version, const char *name, void *ud);
 
 #define STRATA_MIGRATE_OPTIONS_VERSION 1
 
@@ -51,25 +50,29 @@ typedef void (*strata_migrate_progress_fn)(size_t done, size_t total, const char
  * variables in brackets are read only by strata_migrate_options_from_env().
  */
 typedef struct strata_migrate_options {
-	unsigned int version;		/* STRATA_MIGRATE_OPTIONS_VERSION */
-	const char *dir;		/* the migrations directory: "migrations", or "db/migrations" when only that
-					 * exists (dbmate's layout) [STRATA_MIGRATIONS_DIR, then DBMATE_MIGRATIONS_DIR] */
-	int lock_timeout_ms;		/* wait for another runner: 60000; negative: fail at once */
-	bool allow_changed;		/* applied migrations whose up section changed are not an error */
-	bool allow_missing;		/* applied versions without a file are not an error */
-	bool allow_out_of_order;	/* apply pending versions older than the newest applied one */
-	bool safe;			/* back up before destructive pending migrations [DB_BACKUP_ON_MIGRATE] */
-	const char *backup_dir;		/* where backups go: "backups" */
-	const char *schema_file;	/* after up/down, write the schema here (e.g. "db/schema.sql"); NULL: don't */
-	bool dry_run;			/* run inside a transaction and roll back */
-	bool retry_failed;		/* up: resume a transaction:false migration that failed part-way */
-	bool single_transaction;	/* up/down: all the migrations in one transaction: all or none commit */
-	const char *applied_by;		/* recorded in the ledger: "user@host" */
+	unsigned int version;	 /* STRATA_MIGRATE_OPTIONS_VERSION */
+	const char *dir;	 /* the migrations directory: "migrations", or "db/migrations" when only that
+				  * exists (dbmate's layout) [STRATA_MIGRATIONS_DIR, then DBMATE_MIGRATIONS_DIR] */
+	int lock_timeout_ms;	 /* wait for another runner: 60000; negative: fail at once */
+	bool allow_changed;	 /* applied migrations whose up section changed are not an error */
+	bool allow_missing;	 /* applied versions without a file are not an error */
+	bool allow_out_of_order; /* apply pending versions older than the newest applied one */
+	bool safe;		 /* back up before destructive pending migrations [DB_BACKUP_ON_MIGRATE] */
+	const char *backup_dir;	 /* where backups go: "backups" */
+	const char *schema_file; /* after up/down, write the schema here (e.g. "db/schema.sql"); NULL: don't */
+	bool dry_run;		 /* run inside a transaction and roll back */
+	bool retry_failed;	 /* up: resume a transaction:false migration that failed part-way */
+	bool single_transaction; /* up/down: all the migrations in one transaction: all or none commit */
+	const char *applied_by;	 /* recorded in the ledger: "user@host" */
 	strata_migrate_progress_fn progress;
 	void *progress_ud;
 } strata_migrate_options;
 
-#define STRATA_MIGRATE_OPTIONS_INIT { STRATA_MIGRATE_OPTIONS_VERSION, NULL, 0, false, false, false, false, NULL, NULL, false, false, false, NULL, NULL, NULL }
+#define STRATA_MIGRATE_OPTIONS_INIT                                                                                   \
+	{                                                                                                             \
+		STRATA_MIGRATE_OPTIONS_VERSION, NULL, 0, false, false, false, false, NULL, NULL, false, false, false, \
+			NULL, NULL, NULL                                                                              \
+	}
 
 /*
  * Fill `opts` from the environment: STRATA_MIGRATIONS_DIR and
@@ -81,30 +84,30 @@ typedef struct strata_migrate_options {
 STRATA_API int strata_migrate_options_from_env(strata_migrate_options *opts);
 
 typedef enum strata_migration_state {
-	STRATA_MIGRATION_PENDING = 0,	/* a file, not applied */
-	STRATA_MIGRATION_APPLIED = 1,	/* applied; the file's up section is unchanged */
-	STRATA_MIGRATION_CHANGED = 2,	/* applied, but the file's up section changed since */
-	STRATA_MIGRATION_MISSING = 3,	/* applied, and no file has its version */
-	STRATA_MIGRATION_FAILED = 4,	/* transaction:false, stopped part-way (see note) */
-	STRATA_MIGRATION_RUNNING = 5	/* transaction:false, started and never finished (interrupted) */
+	STRATA_MIGRATION_PENDING = 0, /* a file, not applied */
+	STRATA_MIGRATION_APPLIED = 1, /* applied; the file's up section is unchanged */
+	STRATA_MIGRATION_CHANGED = 2, /* applied, but the file's up section changed since */
+	STRATA_MIGRATION_MISSING = 3, /* applied, and no file has its version */
+	STRATA_MIGRATION_FAILED = 4,  /* transaction:false, stopped part-way (see note) */
+	STRATA_MIGRATION_RUNNING = 5  /* transaction:false, started and never finished (interrupted) */
 } strata_migration_state;
 
 /* One migration as status sees it.  Strings are never NULL ("" when unknown). */
 typedef struct strata_migration_info {
 	const char *version;
-	const char *name;	/* the slug, from the file or the ledger */
-	const char *file;	/* the file's path, or "" when missing */
+	const char *name; /* the slug, from the file or the ledger */
+	const char *file; /* the file's path, or "" when missing */
 	strata_migration_state state;
-	bool out_of_order;	/* pending, but older than the newest applied version */
-	bool transactional;	/* false when the up section says transaction:false */
+	bool out_of_order;  /* pending, but older than the newest applied version */
+	bool transactional; /* false when the up section says transaction:false */
 	bool has_down, has_verify;
-	bool destructive;	/* the up section drops or rewrites data (see destructive_why) */
+	bool destructive;	     /* the up section drops or rewrites data (see destructive_why) */
 	const char *destructive_why; /* e.g. "DROP TABLE at file:12" */
-	const char *checksum;	/* SHA-256 (hex) of the file's up section, or the ledger's when missing */
+	const char *checksum;	     /* SHA-256 (hex) of the file's up section, or the ledger's when missing */
 	strata_timestamp applied_at; /* 0 when not applied */
 	int64_t duration_ms;
 	const char *applied_by;
-	const char *note;	/* FAILED: the statement that failed and the state it left */
+	const char *note; /* FAILED: the statement that failed and the state it left */
 } strata_migration_info;
 
 /*

@@ -49,29 +49,35 @@ typedef struct strata_pool strata_pool;
  * (without the replica fields) is still accepted.
  */
 typedef struct strata_pool_options {
-	unsigned int version;		/* STRATA_POOL_OPTIONS_VERSION */
-	int size;			/* connections kept open: 5 [DB_POOL_SIZE] */
-	int max_overflow;		/* extra connections under load, closed when returned: 10; negative: none [DB_MAX_OVERFLOW] */
-	int timeout_ms;			/* how long an acquire waits: 30000; negative: not at all [DB_POOL_TIMEOUT] */
-	int recycle_ms;			/* maximum lifetime of a connection: 1800000; negative: unlimited [DB_POOL_RECYCLE] */
-	int recycle_jitter_pct;		/* each lifetime is shortened by a random 0..this %: 10; negative: none */
-	int idle_timeout_ms;		/* close connections idle longer than this: 600000; negative: never [DB_POOL_IDLE_TIMEOUT] */
-	int pre_ping_ms;		/* ping a connection idle longer than this before handing it out: 1000; negative: never [DB_POOL_PRE_PING] */
-	strata_toggle lifo;		/* hand out the most recently returned connection first: ON [DB_POOL_LIFO] */
-	int leak_threshold_ms;		/* report connections held longer than this: 60000; negative: never [DB_POOL_LEAK_THRESHOLD] */
+	unsigned int version; /* STRATA_POOL_OPTIONS_VERSION */
+	int size;	      /* connections kept open: 5 [DB_POOL_SIZE] */
+	int max_overflow; /* extra connections under load, closed when returned: 10; negative: none [DB_MAX_OVERFLOW] */
+	int timeout_ms;	  /* how long an acquire waits: 30000; negative: not at all [DB_POOL_TIMEOUT] */
+	int recycle_ms;	  /* maximum lifetime of a connection: 1800000; negative: unlimited [DB_POOL_RECYCLE] */
+	int recycle_jitter_pct; /* each lifetime is shortened by a random 0..this %: 10; negative: none */
+	int idle_timeout_ms; /* close connections idle longer than this: 600000; negative: never [DB_POOL_IDLE_TIMEOUT]
+			      */
+	int pre_ping_ms;     /* ping a connection idle longer than this before handing it out: 1000; negative: never
+				[DB_POOL_PRE_PING] */
+	strata_toggle lifo;  /* hand out the most recently returned connection first: ON [DB_POOL_LIFO] */
+	int leak_threshold_ms;		 /* report connections held longer than this: 60000; negative: never
+					    [DB_POOL_LEAK_THRESHOLD] */
 	const strata_open_options *open; /* how each connection is opened; NULL: defaults.  Its log
 					  * handler is also the pool's. */
 	/* version 2: read replicas (PostgreSQL) */
-	const char *replica_urls;	/* comma-separated replica URLs; NULL: $DATABASE_REPLICA_URLS (or .env);
-					 * "": none */
-	int replica_max_lag_ms;		/* a replica further behind serves no reads: 10000; negative: no bound
-					 * [DB_REPLICA_MAX_LAG] */
-	int replica_wait_ms;		/* read-your-writes: how long a read waits for a replica to catch up
-					 * before it goes to the primary: 10; negative: do not wait [DB_REPLICA_WAIT] */
-	int replica_check_ms;		/* how often the monitor checks each replica: 1000 [DB_REPLICA_CHECK_INTERVAL] */
+	const char *replica_urls; /* comma-separated replica URLs; NULL: $DATABASE_REPLICA_URLS (or .env);
+				   * "": none */
+	int replica_max_lag_ms;	  /* a replica further behind serves no reads: 10000; negative: no bound
+				   * [DB_REPLICA_MAX_LAG] */
+	int replica_wait_ms;	  /* read-your-writes: how long a read waits for a replica to catch up
+				   * before it goes to the primary: 10; negative: do not wait [DB_REPLICA_WAIT] */
+	int replica_check_ms;	  /* how often the monitor checks each replica: 1000 [DB_REPLICA_CHECK_INTERVAL] */
 } strata_pool_options;
 
-#define STRATA_POOL_OPTIONS_INIT { STRATA_POOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, STRATA_DEFAULT, 0, NULL, NULL, 0, 0, 0 }
+#define STRATA_POOL_OPTIONS_INIT                                                                         \
+	{                                                                                                \
+		STRATA_POOL_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, STRATA_DEFAULT, 0, NULL, NULL, 0, 0, 0 \
+	}
 
 /*
  * Open a pool over `url` (NULL: $DATABASE_URL, else DATABASE_URL from
@@ -109,8 +115,7 @@ STRATA_API void strata_pool_close(strata_pool *pool);
  * connection could not be opened), STRATA_EMISUSE (the pool is closing),
  * STRATA_EINVAL, STRATA_ENOMEM.  Thread-safe.
  */
-STRATA_API int strata_pool_acquire_at(strata_pool *pool, strata_db **out, int timeout_ms, const char *file,
-				      int line);
+STRATA_API int strata_pool_acquire_at(strata_pool *pool, strata_db **out, int timeout_ms, const char *file, int line);
 
 /*
  * A read-your-writes token: where the last write of one context (a user's
@@ -127,7 +132,10 @@ typedef struct strata_pool_token {
 	uint64_t lsn;
 } strata_pool_token;
 
-#define STRATA_POOL_TOKEN_INIT { 0 }
+#define STRATA_POOL_TOKEN_INIT \
+	{                      \
+		0              \
+	}
 
 /*
  * Take a connection for reading: from a replica that is up, within
@@ -213,8 +221,8 @@ STRATA_API int strata_pool_token_update(strata_db *db, strata_pool_token *token)
  * still filled.
  */
 typedef struct strata_pool_metrics {
-	unsigned int version;	  /* STRATA_POOL_METRICS_VERSION */
-	int open;		  /* connections open: idle + in use */
+	unsigned int version; /* STRATA_POOL_METRICS_VERSION */
+	int open;	      /* connections open: idle + in use */
 	int idle;
 	int in_use;
 	int overflow_in_use;	  /* in use beyond `size` */
@@ -245,8 +253,11 @@ typedef struct strata_pool_metrics {
 	uint64_t replica_retries; /* read transactions run again on the primary after their replica failed */
 } strata_pool_metrics;
 
-#define STRATA_POOL_METRICS_INIT { STRATA_POOL_METRICS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-				   0, 0, 0, 0, 0, 0, 0, 0 }
+#define STRATA_POOL_METRICS_INIT                                                                                     \
+	{                                                                                                            \
+		STRATA_POOL_METRICS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+			0, 0, 0, 0                                                                                   \
+	}
 
 /*
  * Fill `out` (whose version must be STRATA_POOL_METRICS_VERSION) with the
@@ -257,11 +268,11 @@ STRATA_API int strata_pool_stats(strata_pool *pool, strata_pool_metrics *out);
 
 /* Where a replica stands, as the monitor last saw it. */
 typedef enum strata_replica_state {
-	STRATA_REPLICA_UNKNOWN = 0,	/* not checked yet */
-	STRATA_REPLICA_UP = 1,		/* serving reads */
-	STRATA_REPLICA_LAGGING = 2,	/* reachable, but further behind than replica_max_lag_ms: no reads */
-	STRATA_REPLICA_DOWN = 3,	/* unreachable or failing: no reads, retried with backoff */
-	STRATA_REPLICA_NOT_STANDBY = 4	/* reachable but not in recovery (promoted, or not a replica): no reads */
+	STRATA_REPLICA_UNKNOWN = 0,    /* not checked yet */
+	STRATA_REPLICA_UP = 1,	       /* serving reads */
+	STRATA_REPLICA_LAGGING = 2,    /* reachable, but further behind than replica_max_lag_ms: no reads */
+	STRATA_REPLICA_DOWN = 3,       /* unreachable or failing: no reads, retried with backoff */
+	STRATA_REPLICA_NOT_STANDBY = 4 /* reachable but not in recovery (promoted, or not a replica): no reads */
 } strata_replica_state;
 
 /* "unknown", "up", "lagging", "down", "not_standby"; never NULL. */
@@ -271,26 +282,32 @@ STRATA_API const char *strata_replica_state_name(strata_replica_state state);
 
 /* One replica's numbers (strata_pool_replica_stats()). */
 typedef struct strata_pool_replica_metrics {
-	unsigned int version;	  /* STRATA_POOL_REPLICA_METRICS_VERSION */
-	const char *url;	  /* the replica's URL, password redacted; owned by the pool */
+	unsigned int version; /* STRATA_POOL_REPLICA_METRICS_VERSION */
+	const char *url;      /* the replica's URL, password redacted; owned by the pool */
 	strata_replica_state state;
-	int64_t state_ms;	  /* how long it has been in this state */
-	int64_t lag_bytes;	  /* WAL the primary has flushed that the replica has not replayed; -1: unknown */
-	int64_t lag_ms;		  /* how long ago the replica last had all the primary had; -1: unknown */
-	uint64_t replay_lsn;	  /* the last WAL position it replayed (pg_last_wal_replay_lsn()) */
-	uint64_t checks;	  /* monitor checks */
-	uint64_t taken_out;	  /* times it stopped serving reads (down, lagging, not a standby) */
-	uint64_t brought_back;	  /* times it came back */
-	int open, idle, in_use;	  /* its sub-pool's connections */
-	uint64_t acquires;	  /* reads it served */
+	int64_t state_ms;	/* how long it has been in this state */
+	int64_t lag_bytes;	/* WAL the primary has flushed that the replica has not replayed; -1: unknown */
+	int64_t lag_ms;		/* how long ago the replica last had all the primary had; -1: unknown */
+	uint64_t replay_lsn;	/* the last WAL position it replayed (pg_last_wal_replay_lsn()) */
+	uint64_t checks;	/* monitor checks */
+	uint64_t taken_out;	/* times it stopped serving reads (down, lagging, not a standby) */
+	uint64_t brought_back;	/* times it came back */
+	int open, idle, in_use; /* its sub-pool's connections */
+	uint64_t acquires;	/* reads it served */
 	uint64_t timeouts;
 	uint64_t opened;
 	uint64_t discarded;
-	char last_error[256];	  /* why it was last taken out, or "" */
+	char last_error[256]; /* why it was last taken out, or "" */
 } strata_pool_replica_metrics;
 
-#define STRATA_POOL_REPLICA_METRICS_INIT { STRATA_POOL_REPLICA_METRICS_VERSION, NULL, STRATA_REPLICA_UNKNOWN, 0, 0, 0, 0, \
-					   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 } }
+#define STRATA_POOL_REPLICA_METRICS_INIT                                                                               \
+	{                                                                                                              \
+		STRATA_POOL_REPLICA_METRICS_VERSION, NULL, STRATA_REPLICA_UNKNOWN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+			0, 0,                                                                                          \
+		{                                                                                                      \
+			0                                                                                              \
+		}                                                                                                      \
+	}
 
 /*
  * Fill `out` (version STRATA_POOL_REPLICA_METRICS_VERSION) with replica

@@ -37,24 +37,24 @@ struct strata_latency_hist;
 
 /* One query's numbers.  Times are milliseconds. */
 typedef struct strata_query_stat {
-	const char *fingerprint;	/* the normalised SQL; "(other queries)" for the overflow */
-	uint64_t id;			/* a 64-bit hash of the fingerprint (the one slow-query lines show) */
-	uint64_t calls;			/* executions, failed ones included */
-	uint64_t errors;		/* executions that failed */
-	int64_t rows;			/* rows returned, or changed for DML, summed */
+	const char *fingerprint; /* the normalised SQL; "(other queries)" for the overflow */
+	uint64_t id;		 /* a 64-bit hash of the fingerprint (the one slow-query lines show) */
+	uint64_t calls;		 /* executions, failed ones included */
+	uint64_t errors;	 /* executions that failed */
+	int64_t rows;		 /* rows returned, or changed for DML, summed */
 	double total_ms, mean_ms, min_ms, max_ms;
 	double p50_ms, p95_ms, p99_ms;
-	uint64_t n_plus_one;		/* transactions in which it ran more than the N+1 threshold */
+	uint64_t n_plus_one; /* transactions in which it ran more than the N+1 threshold */
 	const struct strata_latency_hist *hist;
 } strata_query_stat;
 
 /* A snapshot: owned by the caller, freed with strata_query_stats_free(). */
 typedef struct strata_query_stats {
-	strata_timestamp since;		/* when counting began (open or the last reset) */
+	strata_timestamp since; /* when counting began (open or the last reset) */
 	strata_timestamp taken_at;
-	uint64_t calls;			/* over every query */
+	uint64_t calls; /* over every query */
 	double total_ms;
-	strata_query_stat *queries;	/* largest total time first */
+	strata_query_stat *queries; /* largest total time first */
 	size_t count;
 } strata_query_stats;
 

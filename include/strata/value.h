@@ -47,15 +47,15 @@ typedef struct strata_value {
 	} v;
 } strata_value;
 
-#define STRATA_NULL ((strata_value){ .type = STRATA_TYPE_NULL })
-#define STRATA_INT(x) ((strata_value){ .type = STRATA_TYPE_INT, .v.i = (x) })
-#define STRATA_DOUBLE(x) ((strata_value){ .type = STRATA_TYPE_DOUBLE, .v.d = (x) })
-#define STRATA_BOOL(x) ((strata_value){ .type = STRATA_TYPE_BOOL, .v.b = (x) })
-#define STRATA_TEXT(x) ((strata_value){ .type = STRATA_TYPE_TEXT, .v.s = (x) })
-#define STRATA_JSON(x) ((strata_value){ .type = STRATA_TYPE_JSON, .v.s = (x) })
+#define STRATA_NULL	    ((strata_value){ .type = STRATA_TYPE_NULL })
+#define STRATA_INT(x)	    ((strata_value){ .type = STRATA_TYPE_INT, .v.i = (x) })
+#define STRATA_DOUBLE(x)    ((strata_value){ .type = STRATA_TYPE_DOUBLE, .v.d = (x) })
+#define STRATA_BOOL(x)	    ((strata_value){ .type = STRATA_TYPE_BOOL, .v.b = (x) })
+#define STRATA_TEXT(x)	    ((strata_value){ .type = STRATA_TYPE_TEXT, .v.s = (x) })
+#define STRATA_JSON(x)	    ((strata_value){ .type = STRATA_TYPE_JSON, .v.s = (x) })
 #define STRATA_BLOB(p_, n_) ((strata_value){ .type = STRATA_TYPE_BLOB, .v.blob = { (p_), (n_) } })
 #define STRATA_TIMESTAMP(x) ((strata_value){ .type = STRATA_TYPE_TIMESTAMP, .v.ts = (x) })
-#define STRATA_UUID(x) ((strata_value){ .type = STRATA_TYPE_UUID, .v.uuid = (x) })
+#define STRATA_UUID(x)	    ((strata_value){ .type = STRATA_TYPE_UUID, .v.uuid = (x) })
 
 /* The name of a type ("int", "text", ...); never NULL. */
 STRATA_API const char *strata_type_name(strata_type t);

@@ -124,9 +124,9 @@ static void print_verification(const strata_backup_verification *v)
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },  { "schema-only", no_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' }, { "schema-only", no_argument, NULL, 's' },
 		{ "no-verify", no_argument, NULL, 'n' }, { "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },	 { NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL;
 	bool schema_only = false, verify = true, force = false;
@@ -141,7 +141,8 @@ int cmd_backup(int argc, char **argv)
 		case 'f': force = true; break;
 		case 'h':
 			printf("usage: strata backup [--url URL] [--schema-only] [--no-verify] [--force] [--] [FILE]\n"
-			       "Copy the database into FILE (default backups/<name>-<UTC time>.db or .dump), mode 0600:\n"
+			       "Copy the database into FILE (default backups/<name>-<UTC time>.db or .dump), mode "
+			       "0600:\n"
 			       "SQLite through the online backup API, PostgreSQL with pg_dump -Fc.  The file appears\n"
 			       "under its name only once complete.  Then it is verified: opened, integrity-checked,\n"
 			       "and each table's rows counted against the database.  An existing FILE is replaced\n"
@@ -232,8 +233,10 @@ static void restore_progress(int64_t done, int64_t total, void *ud)
 int cmd_restore(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },     { "force", no_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL;
@@ -261,7 +264,8 @@ int cmd_restore(int argc, char **argv)
 			       "Restore a backup made by strata backup into the database (created when it does not\n"
 			       "exist).  The file is checked whole first (an SQLite integrity_check; pg_restore reads\n"
 			       "the whole archive) and nothing is touched when it is not sound.  A database that has\n"
-			       "tables is replaced only with --force.  --timeout (10 s) bounds the wait for locks other\n"
+			       "tables is replaced only with --force.  --timeout (10 s) bounds the wait for locks "
+			       "other\n"
 			       "sessions hold; the command then names them and gives up.  A failed restore leaves the\n"
 			       "database as it was and removes a database it created.\n");
 			return 0;

@@ -119,8 +119,8 @@ int cmd_branch(int argc, char **argv)
 				created[10] = ' ';
 			}
 			if (json)
-				printf("%s{\"name\":\"%s\",\"url\":\"%s\",\"bytes\":%lld,\"created_at\":%lld}", i ? "," : "",
-				       list[i].name, list[i].url, (long long)list[i].bytes,
+				printf("%s{\"name\":\"%s\",\"url\":\"%s\",\"bytes\":%lld,\"created_at\":%lld}",
+				       i ? "," : "", list[i].name, list[i].url, (long long)list[i].bytes,
 				       (long long)(list[i].created_at / 1000000));
 			const char *row[] = { list[i].name, size, created, list[i].url };
 			ops_table_row(&t, row);

@@ -126,7 +126,8 @@ int cmd_wait(int argc, char **argv)
 			break;
 		}
 		if (rc == STRATA_EINVAL || rc == STRATA_EAUTH || el >= timeout_s) {
-			cli_errorf("wait: the database is not ready after %.1f s: %s", el, strata_error_last()->message);
+			cli_errorf("wait: the database is not ready after %.1f s: %s", el,
+				   strata_error_last()->message);
 			break;
 		}
 		struct timespec nap = { 0, 250 * 1000 * 1000 };

@@ -15,23 +15,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: strata health [--url URL] [--json] [--verbose] [--check NAME]... [--thorough]\n"
-		"                     [--migrations DIR] [--schema FILE] [--required FILE]\n"
-		"                     [--config FILE] [--set NAME=VALUE]... [NAME...]\n"
-		"Check the database: connectivity, migrations, schema, integrity, performance,\n"
-		"configuration, required data, materialized views (views) and queries slower than a\n"
-		"saved pg_stat_statements baseline (queries).  Exit status 0 ok, 1 warning, 2 failure,\n"
-		"3 when the checks could not run.\n\n"
-		"  --check NAME      run only these checks (repeat, NAME,NAME, or names after the options)\n"
-		"  --thorough        SQLite integrity_check; PostgreSQL orphaned rows under every foreign key\n"
-		"  --migrations DIR  the migrations directory (else $STRATA_MIGRATIONS_DIR, else migrations)\n"
-		"  --schema FILE     the schema file (else $STRATA_SCHEMA, else schema.strata)\n"
-		"  --required FILE   named queries that must return rows (else health.sql)\n"
-		"  --config FILE     NAME = VALUE lines of thresholds and options (else health.conf when present)\n"
-		"  --set NAME=VALUE  one threshold, e.g. --set idle_in_transaction_ms=5000\n"
-		"  --verbose         every finding and figure, not only problems\n"
-		"Thresholds and the checks are described in docs/operations.md.\n");
+	fprintf(f, "usage: strata health [--url URL] [--json] [--verbose] [--check NAME]... [--thorough]\n"
+		   "                     [--migrations DIR] [--schema FILE] [--required FILE]\n"
+		   "                     [--config FILE] [--set NAME=VALUE]... [NAME...]\n"
+		   "Check the database: connectivity, migrations, schema, integrity, performance,\n"
+		   "configuration, required data, materialized views (views) and queries slower than a\n"
+		   "saved pg_stat_statements baseline (queries).  Exit status 0 ok, 1 warning, 2 failure,\n"
+		   "3 when the checks could not run.\n\n"
+		   "  --check NAME      run only these checks (repeat, NAME,NAME, or names after the options)\n"
+		   "  --thorough        SQLite integrity_check; PostgreSQL orphaned rows under every foreign key\n"
+		   "  --migrations DIR  the migrations directory (else $STRATA_MIGRATIONS_DIR, else migrations)\n"
+		   "  --schema FILE     the schema file (else $STRATA_SCHEMA, else schema.strata)\n"
+		   "  --required FILE   named queries that must return rows (else health.sql)\n"
+		   "  --config FILE     NAME = VALUE lines of thresholds and options (else health.conf when present)\n"
+		   "  --set NAME=VALUE  one threshold, e.g. --set idle_in_transaction_ms=5000\n"
+		   "  --verbose         every finding and figure, not only problems\n"
+		   "Thresholds and the checks are described in docs/operations.md.\n");
 }
 
 static const char *level_color(strata_health_level l)
@@ -62,7 +61,8 @@ static void print_human(const strata_health_report *r, bool verbose)
 {
 	bool color = cli_color();
 	printf("%sHealth of %s%s (%s %s)\n\n", ops_c(color, OPS_BOLD), r->url, ops_c(color, OPS_RESET),
-	       !strcmp(r->backend, "sqlite") ? "SQLite" : "PostgreSQL", *r->server_version ? r->server_version : "unreachable");
+	       !strcmp(r->backend, "sqlite") ? "SQLite" : "PostgreSQL",
+	       *r->server_version ? r->server_version : "unreachable");
 	/* the level column is padded by hand: colour escapes would upset the widths */
 	size_t wname = strlen("CHECK");
 	for (size_t i = 0; i < r->nchecks; i++)
@@ -85,8 +85,8 @@ static void print_human(const strata_health_report *r, bool verbose)
 			if (!any)
 				putchar('\n');
 			any = true;
-			printf("%s%-7s%s %s: %s\n", ops_c(color, level_color(f->level)), strata_health_level_name(f->level),
-			       ops_c(color, OPS_RESET), c->name, f->message);
+			printf("%s%-7s%s %s: %s\n", ops_c(color, level_color(f->level)),
+			       strata_health_level_name(f->level), ops_c(color, OPS_RESET), c->name, f->message);
 			if (*f->advice)
 				printf("        -> %s\n", f->advice);
 		}
@@ -102,7 +102,9 @@ static void print_human(const strata_health_report *r, bool verbose)
 	}
 	printf("\n%s%s%s: %s (exit status %d), %.0f ms\n", ops_c(color, level_color(r->level)),
 	       strata_health_level_name(r->level), ops_c(color, OPS_RESET),
-	       r->level == STRATA_HEALTH_OK ? "every check passed" : r->level == STRATA_HEALTH_WARNING ? "look at the warnings above" : "something is broken",
+	       r->level == STRATA_HEALTH_OK	   ? "every check passed"
+	       : r->level == STRATA_HEALTH_WARNING ? "look at the warnings above"
+						   : "something is broken",
 	       strata_health_exit_status(r->level), r->duration_ms);
 }
 
@@ -125,12 +127,12 @@ static bool add_check(char **checks, const char *name)
 int cmd_health(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },      { "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },	      { "check", required_argument, NULL, 'c' },
-		{ "thorough", no_argument, NULL, 't' },	      { "migrations", required_argument, NULL, 'm' },
-		{ "schema", required_argument, NULL, 's' },   { "required", required_argument, NULL, 'r' },
-		{ "config", required_argument, NULL, 'C' },   { "set", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },	      { NULL, 0, NULL, 0 },
+		{ "url", required_argument, NULL, 'u' },    { "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },	    { "check", required_argument, NULL, 'c' },
+		{ "thorough", no_argument, NULL, 't' },	    { "migrations", required_argument, NULL, 'm' },
+		{ "schema", required_argument, NULL, 's' }, { "required", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'C' }, { "set", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL, *config = NULL;
 	bool json = false, verbose = false;
@@ -168,7 +170,10 @@ int cmd_health(int argc, char **argv)
 			sets[nsets++] = optarg;
 			break;
 		}
-		case 'h': usage(stdout); status = 0; goto done;
+		case 'h':
+			usage(stdout);
+			status = 0;
+			goto done;
 		default:
 			cli_errorf("health: unknown option '%s' (see strata health --help)", argv[optind - 1]);
 			goto done;

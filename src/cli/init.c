@@ -24,33 +24,31 @@
 #include <strata/diff.h>
 #include <strata/inspect.h>
 
-static const char starter_schema[] =
-	"// The schema of this application, in Strata's schema language.\n"
-	"// Change it, then `strata migrate diff -m \"...\"` writes the migration and\n"
-	"// `strata migrate up` applies it.\n"
-	"\n"
-	"mixin timestamps {\n"
-	"    created_at timestamp not null default now\n"
-	"    updated_at timestamp not null default now auto_update\n"
-	"}\n"
-	"\n"
-	"table users {\n"
-	"    use timestamps\n"
-	"    id    uuid        primary key\n"
-	"    email string(255) not null unique\n"
-	"}\n";
+static const char starter_schema[] = "// The schema of this application, in Strata's schema language.\n"
+				     "// Change it, then `strata migrate diff -m \"...\"` writes the migration and\n"
+				     "// `strata migrate up` applies it.\n"
+				     "\n"
+				     "mixin timestamps {\n"
+				     "    created_at timestamp not null default now\n"
+				     "    updated_at timestamp not null default now auto_update\n"
+				     "}\n"
+				     "\n"
+				     "table users {\n"
+				     "    use timestamps\n"
+				     "    id    uuid        primary key\n"
+				     "    email string(255) not null unique\n"
+				     "}\n";
 
-static const char env_example[] =
-	"# Copy to .env and adjust.  Variables already set in the environment win.\n"
-	"DATABASE_URL=sqlite:db/app.db\n"
-	"# DATABASE_URL=postgres://app:secret@localhost:5432/app?sslmode=disable\n"
-	"STRATA_MIGRATIONS_DIR=migrations\n"
-	"# Back up before destructive migrations (same as strata migrate up --safe).\n"
-	"DB_BACKUP_ON_MIGRATE=false\n"
-	"# Programs calling strata_migrate_auto() migrate at start-up when this is true.\n"
-	"DB_AUTO_MIGRATE=false\n"
-	"# DB_ECHO=false\n"
-	"# DB_SLOW_QUERY_MS=200\n";
+static const char env_example[] = "# Copy to .env and adjust.  Variables already set in the environment win.\n"
+				  "DATABASE_URL=sqlite:db/app.db\n"
+				  "# DATABASE_URL=postgres://app:secret@localhost:5432/app?sslmode=disable\n"
+				  "STRATA_MIGRATIONS_DIR=migrations\n"
+				  "# Back up before destructive migrations (same as strata migrate up --safe).\n"
+				  "DB_BACKUP_ON_MIGRATE=false\n"
+				  "# Programs calling strata_migrate_auto() migrate at start-up when this is true.\n"
+				  "DB_AUTO_MIGRATE=false\n"
+				  "# DB_ECHO=false\n"
+				  "# DB_SLOW_QUERY_MS=200\n";
 
 #define DEFAULT_SQLITE_URL "sqlite:db/app.db"
 
@@ -252,8 +250,8 @@ static void version_of(const char *path, char *out, size_t cap)
 }
 
 /* Write the plan from `from` to `to` as migrations named `message`; the newest version to *version. */
-static int write_migration(const strata_schema *from, const strata_schema *to, strata_backend backend,
-			   const char *dir, const char *message, char *version, size_t vcap)
+static int write_migration(const strata_schema *from, const strata_schema *to, strata_backend backend, const char *dir,
+			   const char *message, char *version, size_t vcap)
 {
 	strata_plan *plan = NULL;
 	char **paths = NULL;
@@ -299,9 +297,12 @@ static void print_next_steps(const char *schema, const char *dir, bool applied)
 static int parse_opts(int argc, char **argv, init_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },   { "dialect", required_argument, NULL, 'D' },
-		{ "dir", required_argument, NULL, 'd' },   { "schema", required_argument, NULL, 's' },
-		{ "no-apply", no_argument, NULL, 'n' },	   { "help", no_argument, NULL, 'h' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "dialect", required_argument, NULL, 'D' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "schema", required_argument, NULL, 's' },
+		{ "no-apply", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -518,12 +519,13 @@ int cmd_init(int argc, char **argv)
 	char *url = choose_url(&o, dialect, &from_env);
 	if (!url)
 		return o.dialect ? 2 : 1;
-	const char *dir = o.dir                                                   ? o.dir
-			  : getenv("STRATA_MIGRATIONS_DIR") && *getenv("STRATA_MIGRATIONS_DIR") ? getenv("STRATA_MIGRATIONS_DIR")
-											    : "migrations";
-	const char *schema_path = o.schema ? o.schema
-			    : getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA")
-										  : "schema.strata";
+	const char *dir = o.dir ? o.dir
+			  : getenv("STRATA_MIGRATIONS_DIR") && *getenv("STRATA_MIGRATIONS_DIR")
+				  ? getenv("STRATA_MIGRATIONS_DIR")
+				  : "migrations";
+	const char *schema_path = o.schema						? o.schema
+				  : getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA")
+											: "schema.strata";
 	int status = 1;
 	bool created, applied = false;
 

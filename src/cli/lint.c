@@ -24,23 +24,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: strata lint [PATHS...] [--db URL] [--since VERSION] [--changed-since REF]\n"
-		"                   [--format text|json|sarif] [--max-warnings N] [--dialect sqlite|postgres]\n"
-		"                   [--config FILE] [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]\n"
-		"                   [--scratch-db POSTGRES-URL] [--list-rules] [--explain ID]\n"
-		"Check the schema file, migrations and live databases against best-practice rules.\n"
-		"PATHS are schema files, migration files (*.sql) or migration directories; without\n"
-		"them the schema file (schema.strata) and migrations/ are linted when they exist.\n"
-		"Configuration comes from .strata-lint (or --config), then the flags.\n"
-		"--changed-since REF reports only the files git says changed since REF (a pull request's\n"
-		"files); the other migrations are replayed as history, and tables the changed ones create\n"
-		"are new to the later ones.\n"
-		"--scratch-db names a PostgreSQL server where a throwaway database is created to apply\n"
-		"PostgreSQL migrations and check that each down undoes its up (dropped afterwards).\n"
-		"Suppress one finding with a comment on the line before it:\n"
-		"  -- strata-lint: ignore RULE the reason\n"
-		"Exit status: 0 clean, 1 an error-level finding (or too many warnings), 2 lint failed.\n");
+	fprintf(f, "usage: strata lint [PATHS...] [--db URL] [--since VERSION] [--changed-since REF]\n"
+		   "                   [--format text|json|sarif] [--max-warnings N] [--dialect sqlite|postgres]\n"
+		   "                   [--config FILE] [--rule ID=SEVERITY] [--disable ID] [--set KEY=VALUE]\n"
+		   "                   [--scratch-db POSTGRES-URL] [--list-rules] [--explain ID]\n"
+		   "Check the schema file, migrations and live databases against best-practice rules.\n"
+		   "PATHS are schema files, migration files (*.sql) or migration directories; without\n"
+		   "them the schema file (schema.strata) and migrations/ are linted when they exist.\n"
+		   "Configuration comes from .strata-lint (or --config), then the flags.\n"
+		   "--changed-since REF reports only the files git says changed since REF (a pull request's\n"
+		   "files); the other migrations are replayed as history, and tables the changed ones create\n"
+		   "are new to the later ones.\n"
+		   "--scratch-db names a PostgreSQL server where a throwaway database is created to apply\n"
+		   "PostgreSQL migrations and check that each down undoes its up (dropped afterwards).\n"
+		   "Suppress one finding with a comment on the line before it:\n"
+		   "  -- strata-lint: ignore RULE the reason\n"
+		   "Exit status: 0 clean, 1 an error-level finding (or too many warnings), 2 lint failed.\n");
 }
 
 static int list_rules(void)
@@ -292,7 +291,9 @@ int cmd_lint(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum { MAXFLAGS = 64 };
+	enum {
+		MAXFLAGS = 64
+	};
 	const char *db_url = NULL, *since = NULL, *format = "text", *dialect = NULL, *config_path = NULL;
 	const char *max_warn = NULL, *scratch = NULL, *changed_ref = NULL;
 	changed chg = { NULL, 0, 0 };
@@ -338,9 +339,7 @@ int cmd_lint(int argc, char **argv)
 		case 'l': return list_rules();
 		case 'e': return explain(optarg);
 		case 'h': usage(stdout); return 0;
-		default:
-			cli_errorf("lint: unknown option '%s' (see strata lint --help)", argv[optind - 1]);
-			return 2;
+		default: cli_errorf("lint: unknown option '%s' (see strata lint --help)", argv[optind - 1]); return 2;
 		}
 	}
 	strata_lint_format fmt;
@@ -385,7 +384,7 @@ int cmd_lint(int argc, char **argv)
 	strata_backend mig_dialect = (strata_backend)0;
 	if (strcmp(strata_lint_config_get(cfg, "dialect"), "both") != 0)
 		mig_dialect = strcmp(strata_lint_config_get(cfg, "dialect"), "sqlite") == 0 ? STRATA_BACKEND_SQLITE
-											 : STRATA_BACKEND_POSTGRES;
+											    : STRATA_BACKEND_POSTGRES;
 	if (!mig_dialect)
 		mig_dialect = url_dialect(db_url);
 	if (!mig_dialect)

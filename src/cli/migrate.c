@@ -46,7 +46,8 @@ int cmd_migrate(int argc, char **argv)
 	const char *sub = argv[optind];
 	int npos = argc - optind - 1;
 	char **pos = argv + optind + 1;
-	static const char *const known[] = { "new", "up", "down", "redo", "status", "history", "verify", "baseline", "adopt" };
+	static const char *const known[] = { "new",	"up",	  "down",     "redo", "status",
+					     "history", "verify", "baseline", "adopt" };
 	bool ok = false;
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		ok = ok || strcmp(sub, known[i]) == 0;
@@ -85,7 +86,8 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (strcmp(sub, "baseline") == 0 ? npos != 1 : strcmp(sub, "new") != 0 && npos != 0) {
 		if (strcmp(sub, "baseline") == 0)
-			cli_errorf("migrate baseline: needs exactly one VERSION, e.g. strata migrate baseline 20261122103000");
+			cli_errorf("migrate baseline: needs exactly one VERSION, e.g. strata migrate baseline "
+				   "20261122103000");
 		else
 			cli_errorf("migrate %s: unexpected argument '%s'", sub, pos[0]);
 		return 2;

@@ -20,24 +20,23 @@ typedef struct mig_opts {
 	bool strict; /* up: refuse when lint finds an error-level problem in a pending migration */
 } mig_opts;
 
-
 typedef struct mig_ctx {
 	mig_opts o;
 	char *url;
 	strata_db *db;
 	strata_migrator *m;
 	strata_migrate_options mo;
-	bool read_only; /* status, history, --sql: an SQLite file opens read-only */
+	bool read_only;	 /* status, history, --sql: an SQLite file opens read-only */
 	char *shown_url; /* the URL as given, password redacted */
-	char **ran;	/* the versions this process started, in order (the progress callback) */
+	char **ran;	 /* the versions this process started, in order (the progress callback) */
 	size_t nran, capran;
 } mig_ctx;
 
-#define C_RESET "\033[0m"
-#define C_GREEN "\033[32m"
+#define C_RESET	 "\033[0m"
+#define C_GREEN	 "\033[32m"
 #define C_YELLOW "\033[33m"
-#define C_RED "\033[31m"
-#define C_BOLD "\033[1m"
+#define C_RED	 "\033[31m"
+#define C_BOLD	 "\033[1m"
 
 /* Colour on stdout (set by cmd_migrate); mig_paint(code) is "" when off. */
 extern bool mig_color;

@@ -12,7 +12,8 @@ int mig_verify(mig_ctx *x)
 	size_t checked = 0, failed = 0;
 	int rc = strata_migrate_verify(x->m, &checked, &failed);
 	if (x->o.json) {
-		printf("{\"ok\":%s,\"checked\":%zu,\"failed\":%zu", rc == STRATA_OK ? "true" : "false", checked, failed);
+		printf("{\"ok\":%s,\"checked\":%zu,\"failed\":%zu", rc == STRATA_OK ? "true" : "false", checked,
+		       failed);
 		if (rc != STRATA_OK) {
 			printf(",\"error\":");
 			mig_json_str(stdout, strata_error_last()->message);

@@ -98,14 +98,10 @@ out:
 int cmd_migrate_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "schema", required_argument, NULL, 's' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "scratch", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "message", required_argument, NULL, 'm' }, { "schema", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },     { "dir", required_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },	     { "scratch", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	const char *message = NULL, *schema = NULL, *flag_url = NULL, *dir = NULL;
 	bool dry = false, scratch = false;
@@ -122,7 +118,8 @@ int cmd_migrate_diff(int argc, char **argv)
 		case 'x': scratch = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			cli_errorf("migrate diff: unknown option '%s' (see strata migrate diff --help)", argv[optind - 1]);
+			cli_errorf("migrate diff: unknown option '%s' (see strata migrate diff --help)",
+				   argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -135,7 +132,8 @@ int cmd_migrate_diff(int argc, char **argv)
 		return 2;
 	}
 	if (!schema)
-		schema = getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA") : "schema.strata";
+		schema =
+			getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA") : "schema.strata";
 	if (!dir)
 		dir = strata_migrate_default_dir();
 
@@ -175,11 +173,11 @@ int cmd_migrate_diff(int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		printf("-- migrate:up%s\n%s\n-- migrate:down%s\n%s", plan->up_own_tx ? " foreign_keys:off" : "", plan->up,
-		       plan->down_own_tx ? " foreign_keys:off" : "", plan->down);
+		printf("-- migrate:up%s\n%s\n-- migrate:down%s\n%s", plan->up_own_tx ? " foreign_keys:off" : "",
+		       plan->up, plan->down_own_tx ? " foreign_keys:off" : "", plan->down);
 		if (plan->up_nontx)
-			printf("\n-- migrate:up transaction:false\n%s\n-- migrate:down transaction:false\n%s", plan->up_nontx,
-			       plan->down_nontx ? plan->down_nontx : "");
+			printf("\n-- migrate:up transaction:false\n%s\n-- migrate:down transaction:false\n%s",
+			       plan->up_nontx, plan->down_nontx ? plan->down_nontx : "");
 		status = 0;
 		goto out;
 	}

@@ -149,7 +149,8 @@ int mig_parse_opts(int argc, char **argv, mig_opts *o)
 		case 'h': return -1;
 		case ':': cli_errorf("%s: option '%s' needs a value", argv[0], argv[optind - 1]); return 2;
 		default:
-			cli_errorf("%s: unknown option '%s' (see strata %s --help)", argv[0], argv[optind - 1], argv[0]);
+			cli_errorf("%s: unknown option '%s' (see strata %s --help)", argv[0], argv[optind - 1],
+				   argv[0]);
 			return 2;
 		}
 	}

@@ -36,7 +36,6 @@ const char *mig_paint(const char *code)
 	return mig_color ? code : "";
 }
 
-
 static bool mig_stderr_color(void)
 {
 	const char *nc = getenv("NO_COLOR");

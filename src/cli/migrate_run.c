@@ -115,7 +115,8 @@ static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size
 				printf(",\"duration_ms\":%lld", m ? (long long)m->duration_ms : 0LL);
 			printf("}");
 		}
-		printf("],\"count\":%zu,\"%s\":[", count, up ? "applied_by_another_runner" : "reverted_by_another_runner");
+		printf("],\"count\":%zu,\"%s\":[", count,
+		       up ? "applied_by_another_runner" : "reverted_by_another_runner");
 		bool first = true;
 		for (size_t i = 0; i < n && !x->o.dry_run; i++)
 			if (by_other(x, up, before, &it[i], count)) {
@@ -144,8 +145,8 @@ static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size
 		printf("Backup: %s\n", backup);
 	if (x->o.dry_run) {
 		if (rc_run == STRATA_OK)
-			printf("Dry run: %zu migration%s would be %s without error; everything was rolled back.\n", would,
-			       would == 1 ? "" : "s", up ? "applied" : "rolled back");
+			printf("Dry run: %zu migration%s would be %s without error; everything was rolled back.\n",
+			       would, would == 1 ? "" : "s", up ? "applied" : "rolled back");
 		else
 			printf("Dry run: the migration above would fail; everything was rolled back.\n");
 		return rc_run == STRATA_OK ? 0 : 1;
@@ -156,7 +157,8 @@ static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size
 			printf("%sapplied%s  %s_%s (%lld ms)\n", mig_paint(C_GREEN), mig_paint(C_RESET), x->ran[i],
 			       m ? m->name : "", m ? (long long)m->duration_ms : 0LL);
 		else
-			printf("%sreverted%s %s_%s\n", mig_paint(C_YELLOW), mig_paint(C_RESET), x->ran[i], m ? m->name : "");
+			printf("%sreverted%s %s_%s\n", mig_paint(C_YELLOW), mig_paint(C_RESET), x->ran[i],
+			       m ? m->name : "");
 	}
 	if (others) {
 		printf("Meanwhile another runner %s %zu migration%s:", up ? "applied" : "rolled back", others,
@@ -189,12 +191,14 @@ static void warn_pending(mig_ctx *x)
 		if (x->o.to && strcmp(it[i].version, x->o.to) > 0 && strlen(it[i].version) >= strlen(x->o.to))
 			continue;
 		if (it[i].destructive && !x->mo.safe)
-			mig_warnf("pending migration %s_%s is destructive (%s); run with --safe or DB_BACKUP_ON_MIGRATE=true "
-			      "to back up first",
-			      it[i].version, it[i].name, it[i].destructive_why);
+			mig_warnf("pending migration %s_%s is destructive (%s); run with --safe or "
+				  "DB_BACKUP_ON_MIGRATE=true "
+				  "to back up first",
+				  it[i].version, it[i].name, it[i].destructive_why);
 		if (!it[i].transactional && x->o.dry_run)
-			mig_warnf("%s_%s is transaction:false: it cannot run inside the dry run's transaction and is not tried",
-			      it[i].version, it[i].name);
+			mig_warnf("%s_%s is transaction:false: it cannot run inside the dry run's transaction and is "
+				  "not tried",
+				  it[i].version, it[i].name);
 	}
 }
 
@@ -233,9 +237,10 @@ static int lint_pending(mig_ctx *x)
 	if (strata_lint_report_count(r) && strata_lint_report_format(r, STRATA_LINT_FORMAT_TEXT, &text) == STRATA_OK)
 		fputs(text, stderr);
 	if (errors && x->o.strict) {
-		cli_errorf("migrate: --strict: %zu error-level lint finding%s in pending migrations; nothing was applied "
-			   "(fix them, or suppress with `-- strata-lint: ignore RULE reason`)",
-			   errors, errors == 1 ? "" : "s");
+		cli_errorf(
+			"migrate: --strict: %zu error-level lint finding%s in pending migrations; nothing was applied "
+			"(fix them, or suppress with `-- strata-lint: ignore RULE reason`)",
+			errors, errors == 1 ? "" : "s");
 		rc = 1;
 	}
 done:

@@ -73,8 +73,9 @@ int mig_status(mig_ctx *x, bool history)
 			printf(",\"transactional\":%s,\"destructive\":%s,\"out_of_order\":%s,\"note\":",
 			       it[i].transactional ? "true" : "false", it[i].destructive ? "true" : "false",
 			       it[i].out_of_order ? "true" : "false");
-			mig_json_str(stdout, it[i].destructive && it[i].state == STRATA_MIGRATION_PENDING ? it[i].destructive_why
-												    : it[i].note);
+			mig_json_str(stdout, it[i].destructive && it[i].state == STRATA_MIGRATION_PENDING
+						     ? it[i].destructive_why
+						     : it[i].note);
 			printf("}");
 		}
 		printf("]}\n");
@@ -91,7 +92,8 @@ int mig_status(mig_ctx *x, bool history)
 		if (applied == 0)
 			printf("No migration has been applied.\n");
 	} else {
-		printf("%s%s%s (migrations in %s)\n", mig_paint(C_BOLD), x->shown_url ? x->shown_url : strata_db_url(x->db), mig_paint(C_RESET),
+		printf("%s%s%s (migrations in %s)\n", mig_paint(C_BOLD),
+		       x->shown_url ? x->shown_url : strata_db_url(x->db), mig_paint(C_RESET),
 		       strata_migrate_dir(x->m));
 		printf("%-11s %-14s %-30s %-19s %s\n", "STATE", "VERSION", "NAME", "APPLIED AT (UTC)", "NOTE");
 		for (size_t i = 0; i < n; i++) {
@@ -99,15 +101,16 @@ int mig_status(mig_ctx *x, bool history)
 			const char *note = it[i].note;
 			mig_fmt_time(it[i].applied_at, at, sizeof at);
 			if (it[i].state == STRATA_MIGRATION_PENDING)
-				note = it[i].out_of_order ? "out of order: older than the newest applied"
+				note = it[i].out_of_order  ? "out of order: older than the newest applied"
 				       : it[i].destructive ? it[i].destructive_why
 							   : "";
 			else if (it[i].state == STRATA_MIGRATION_CHANGED)
 				note = "the file's up section changed since it was applied";
 			else if (it[i].state == STRATA_MIGRATION_MISSING)
 				note = "no file has this version";
-			printf("%s%-11s%s %-14s %-30.30s %-19s %s\n", mig_paint(mig_state_color(it[i].state)), mig_state_name(it[i].state),
-			       mig_paint(C_RESET), it[i].version, it[i].name, at, note ? note : "");
+			printf("%s%-11s%s %-14s %-30.30s %-19s %s\n", mig_paint(mig_state_color(it[i].state)),
+			       mig_state_name(it[i].state), mig_paint(C_RESET), it[i].version, it[i].name, at,
+			       note ? note : "");
 		}
 		printf("%zu applied, %zu pending", applied, pending);
 		const struct {
@@ -130,7 +133,8 @@ int mig_status(mig_ctx *x, bool history)
 	if (applied + failed + interrupted == 0 && pending > 0 &&
 	    strata_query_int64(x->db, &dbmate, "SELECT count(*) FROM schema_migrations", NULL, 0) == STRATA_OK &&
 	    dbmate > 0 && !x->o.json)
-		printf("This database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata ledger yet: run "
+		printf("This database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata ledger "
+		       "yet: run "
 		       "`strata migrate adopt` to import it.\n",
 		       (long long)dbmate, dbmate == 1 ? "" : "s");
 	free(holder);

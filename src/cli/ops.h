@@ -21,7 +21,7 @@ void ops_count(int64_t n, char *buf, size_t cap);
 /* An aligned table: add a header, then rows; print pads every column. */
 typedef struct ops_table {
 	size_t ncols, nrows, cap;
-	char **cells;	  /* (nrows + 1) * ncols, row 0 is the header */
+	char **cells;	   /* (nrows + 1) * ncols, row 0 is the header */
 	const char *align; /* per column: 'l' or 'r' */
 	bool oom;
 } ops_table;
@@ -39,11 +39,11 @@ int ops_term_width(void);
 
 /* ANSI colour escapes, or "" when colour is off. */
 const char *ops_c(bool color, const char *code);
-#define OPS_RESET "0"
-#define OPS_BOLD "1"
-#define OPS_DIM "2"
-#define OPS_RED "31"
-#define OPS_GREEN "32"
+#define OPS_RESET  "0"
+#define OPS_BOLD   "1"
+#define OPS_DIM	   "2"
+#define OPS_RED	   "31"
+#define OPS_GREEN  "32"
 #define OPS_YELLOW "33"
 
 /* A command's connection, and the URL it shows for it. */

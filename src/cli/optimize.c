@@ -104,8 +104,13 @@ int cmd_optimize(int argc, char **argv)
 		goto done;
 	}
 	printf("optimized %s: %zu step%s (%s%s%s), %s -> %s, %s reclaimed\n", d.shown, res.steps_done,
-	       res.steps_done == 1 ? "" : "s", sqlite ? "PRAGMA optimize" : o.vacuum ? "VACUUM" : "ANALYZE",
-	       sqlite && o.analyze ? ", ANALYZE" : !sqlite && o.vacuum && o.analyze ? " ANALYZE" : "",
+	       res.steps_done == 1 ? "" : "s",
+	       sqlite	  ? "PRAGMA optimize"
+	       : o.vacuum ? "VACUUM"
+			  : "ANALYZE",
+	       sqlite && o.analyze		  ? ", ANALYZE"
+	       : !sqlite && o.vacuum && o.analyze ? " ANALYZE"
+						  : "",
 	       sqlite && o.vacuum ? ", VACUUM" : "", before, after, diff);
 	status = 0;
 done:

@@ -38,9 +38,7 @@ int cmd_ping(int argc, char **argv)
 			printf("usage: strata ping [--url URL] [--json]\n"
 			       "Connect, print the server version and the round-trip time.\n");
 			return 0;
-		default:
-			cli_errorf("ping: unknown option '%s' (see strata ping --help)", argv[optind - 1]);
-			return 2;
+		default: cli_errorf("ping: unknown option '%s' (see strata ping --help)", argv[optind - 1]); return 2;
 		}
 	}
 	if (optind < argc) {
@@ -60,7 +58,8 @@ int cmd_ping(int argc, char **argv)
 	if (rc != STRATA_OK) {
 		ops_fail("ping", json);
 	} else if (json) {
-		printf("{\"ok\":true,\"backend\":\"%s\",\"server_version\":\"%s\",\"connect_ms\":%.3f,\"round_trip_ms\":%.3f}\n",
+		printf("{\"ok\":true,\"backend\":\"%s\",\"server_version\":\"%s\",\"connect_ms\":%.3f,\"round_trip_"
+		       "ms\":%.3f}\n",
 		       strata_db_backend(db) == STRATA_BACKEND_SQLITE ? "sqlite" : "postgres",
 		       strata_db_server_version(db), t1 - t0, t2 - t1);
 	} else {

@@ -55,12 +55,9 @@ static int load(strata_schema **s, const char *path)
 int cmd_schema(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "schema", required_argument, NULL, 's' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "dialect", required_argument, NULL, 'd' },
-		{ "flat", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "schema", required_argument, NULL, 's' },  { "url", required_argument, NULL, 'u' },
+		{ "dialect", required_argument, NULL, 'd' }, { "flat", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	const char *flag_schema = NULL, *flag_url = NULL, *dialect = NULL;
 	bool flat = false;
@@ -148,7 +145,8 @@ int cmd_schema(int argc, char **argv)
 		bool apply = strcmp(sub, "apply") == 0;
 		if (apply && load(&s, schema_path(flag_schema)))
 			goto out;
-		if (!(url = apply ? cli_resolve_url(flag_url) : cli_resolve_url_read_only(flag_url)) || cli_open(&db, url))
+		if (!(url = apply ? cli_resolve_url(flag_url) : cli_resolve_url_read_only(flag_url)) ||
+		    cli_open(&db, url))
 			goto out;
 		if (apply) {
 			if (strata_schema_apply(db, s) != STRATA_OK) {

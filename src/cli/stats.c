@@ -25,8 +25,8 @@ static void print_human(const strata_stats *s)
 		char name[512];
 		snprintf(name, sizeof name, "%s%s", x->name,
 			 x->kind == STRATA_STATS_PARTITIONED ? " (partitioned)"
-			 : x->kind == STRATA_STATS_MATVIEW  ? " (materialized view)"
-							    : "");
+			 : x->kind == STRATA_STATS_MATVIEW   ? " (materialized view)"
+							     : "");
 		ops_count(x->rows, rows, sizeof rows - 2);
 		if (!x->populated) {
 			snprintf(rows, sizeof rows, "not populated");
@@ -80,7 +80,9 @@ static void print_human(const strata_stats *s)
 				else
 					strcpy(scans, "-");
 				const char *row[] = { x->name, s->tables[i].name, size, scans,
-						      x->primary ? "primary" : x->unique ? "unique" : "" };
+						      x->primary  ? "primary"
+						      : x->unique ? "unique"
+								  : "" };
 				ops_table_row(&t, row);
 			}
 		putchar('\n');
@@ -121,15 +123,16 @@ int cmd_stats(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h':
 			printf("usage: strata stats [--url URL] [--json]\n"
-			       "       strata stats --queries [--url URL | --file FILE] [--limit N] [--order total|mean|calls|rows] [--json]\n"
-			       "Tables largest first: rows (exact, or ~ estimated for large PostgreSQL tables), data and\n"
+			       "       strata stats --queries [--url URL | --file FILE] [--limit N] [--order "
+			       "total|mean|calls|rows] [--json]\n"
+			       "Tables largest first: rows (exact, or ~ estimated for large PostgreSQL tables), data "
+			       "and\n"
 			       "index size, bloat (PostgreSQL); then every index with its size and use.\n"
-			       "--queries: the top queries, from pg_stat_statements or from a file an application saved\n"
+			       "--queries: the top queries, from pg_stat_statements or from a file an application "
+			       "saved\n"
 			       "(see strata stats --queries --help).\n");
 			return 0;
-		default:
-			cli_errorf("stats: unknown option '%s' (see strata stats --help)", argv[optind - 1]);
-			return 2;
+		default: cli_errorf("stats: unknown option '%s' (see strata stats --help)", argv[optind - 1]); return 2;
 		}
 	}
 	if (optind < argc) {

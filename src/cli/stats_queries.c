@@ -16,14 +16,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: strata stats --queries [--url URL | --file FILE] [--limit N] [--order total|mean|calls|rows]\n"
-		   "                             [--json]\n"
-		   "The queries that cost the most time.\n"
-		   "  --file FILE   statistics an application saved (DB_QUERY_STATS=true, strata_query_stats_save());\n"
-		   "                no database needed, either backend\n"
-		   "  (no --file)   PostgreSQL's pg_stat_statements for the URL's database\n"
-		   "  --limit N     queries shown (default 20)\n"
-		   "  --order KEY   total (default), mean, calls or rows\n");
+	fprintf(f,
+		"usage: strata stats --queries [--url URL | --file FILE] [--limit N] [--order total|mean|calls|rows]\n"
+		"                             [--json]\n"
+		"The queries that cost the most time.\n"
+		"  --file FILE   statistics an application saved (DB_QUERY_STATS=true, strata_query_stats_save());\n"
+		"                no database needed, either backend\n"
+		"  (no --file)   PostgreSQL's pg_stat_statements for the URL's database\n"
+		"  --limit N     queries shown (default 20)\n"
+		"  --order KEY   total (default), mean, calls or rows\n");
 }
 
 static void ms(double v, char *buf, size_t cap)
@@ -86,10 +87,10 @@ static int from_file(const char *path, int limit, bool json)
 	strata_timestamp_format(s->taken_at, taken);
 	ms(s->total_ms, total, sizeof total);
 	ops_count((int64_t)s->calls, calls, sizeof calls);
-	printf("%sQueries of the application%s, from %s (%.19s to %.19s UTC): %s calls, %s ms\n\n", ops_c(color, OPS_BOLD),
-	       ops_c(color, OPS_RESET), path, since, taken, calls, total);
-	static const char *const head[] = { "TOTAL ms", "%", "CALLS", "MEAN", "P50", "P95", "P99", "MAX", "ROWS", "ERR",
-					    "N+1", "QUERY" };
+	printf("%sQueries of the application%s, from %s (%.19s to %.19s UTC): %s calls, %s ms\n\n",
+	       ops_c(color, OPS_BOLD), ops_c(color, OPS_RESET), path, since, taken, calls, total);
+	static const char *const head[] = { "TOTAL ms", "%",   "CALLS", "MEAN", "P50", "P95",
+					    "P99",	"MAX", "ROWS",	"ERR",	"N+1", "QUERY" };
 	ops_table t;
 	ops_table_init(&t, 12, "rrrrrrrrrrrl", head);
 	for (size_t i = 0; i < s->count; i++) {
@@ -106,7 +107,9 @@ static int from_file(const char *path, int limit, bool json)
 		ops_count(q->rows, c[8], 32);
 		ops_count((int64_t)q->errors, c[9], 32);
 		ops_count((int64_t)q->n_plus_one, c[10], 32);
-		const char *row[] = { c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], q->fingerprint };
+		const char *row[] = {
+			c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], q->fingerprint
+		};
 		ops_table_row(&t, row);
 	}
 	ops_table_fit_last(&t, ops_term_width());
@@ -114,7 +117,8 @@ static int from_file(const char *path, int limit, bool json)
 	ops_table_free(&t);
 	if (all > s->count)
 		printf("\n%zu more queries (--limit)", all - s->count);
-	printf("\ntimes in ms; P50-P99 within 3.125%%; N+1: transactions that ran the query more than the N+1 threshold\n");
+	printf("\ntimes in ms; P50-P99 within 3.125%%; N+1: transactions that ran the query more than the N+1 "
+	       "threshold\n");
 	s->count = all;
 	strata_query_stats_free(s);
 	return 0;
@@ -191,10 +195,10 @@ done:
 int cmd_stats_queries(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "queries", no_argument, NULL, 'q' },	  { "url", required_argument, NULL, 'u' },
-		{ "file", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
+		{ "queries", no_argument, NULL, 'q' },	   { "url", required_argument, NULL, 'u' },
+		{ "file", required_argument, NULL, 'f' },  { "limit", required_argument, NULL, 'l' },
 		{ "order", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL, *file = NULL;
 	int limit = 20;
@@ -213,14 +217,16 @@ int cmd_stats_queries(int argc, char **argv)
 			errno = 0;
 			long n = strtol(optarg, &end, 10);
 			if (end == optarg || *end || errno || n < 1 || n > 100000) {
-				cli_errorf("stats --queries: --limit '%s' is not a whole number from 1 to 100000", optarg);
+				cli_errorf("stats --queries: --limit '%s' is not a whole number from 1 to 100000",
+					   optarg);
 				return 2;
 			}
 			limit = (int)n;
 			break;
 		}
 		case 'o':
-			if (strcmp(optarg, "total") && strcmp(optarg, "mean") && strcmp(optarg, "calls") && strcmp(optarg, "rows")) {
+			if (strcmp(optarg, "total") && strcmp(optarg, "mean") && strcmp(optarg, "calls") &&
+			    strcmp(optarg, "rows")) {
 				cli_errorf("stats --queries: --order '%s' is not total, mean, calls or rows", optarg);
 				return 2;
 			}
@@ -229,7 +235,8 @@ int cmd_stats_queries(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			cli_errorf("stats --queries: unknown option '%s' (see strata stats --queries --help)", argv[optind - 1]);
+			cli_errorf("stats --queries: unknown option '%s' (see strata stats --queries --help)",
+				   argv[optind - 1]);
 			return 2;
 		}
 	}

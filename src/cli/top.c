@@ -96,8 +96,8 @@ static void print_pg(const strata_activity *a, bool all, bool color)
 		}
 		printf("\n");
 	}
-	static const char *const head[] = { "PID", "DATABASE", "USER", "STATE", "WAIT", "QUERY TIME", "XACT TIME",
-					    "BLOCKED BY", "QUERY" };
+	static const char *const head[] = { "PID",	  "DATABASE",  "USER",	     "STATE", "WAIT",
+					    "QUERY TIME", "XACT TIME", "BLOCKED BY", "QUERY" };
 	ops_table t;
 	ops_table_init(&t, 9, "rllllrrll", head);
 	size_t shown = 0;
@@ -111,7 +111,8 @@ static void print_pg(const strata_activity *a, bool all, bool color)
 		duration(s->query_ms, q, sizeof q);
 		duration(s->transaction_ms, x, sizeof x);
 		for (size_t k = 0, n = 0; k < s->nblocked_by && n + 16 < sizeof by; k++)
-			n += (size_t)snprintf(by + n, sizeof by - n, "%s%lld", k ? "," : "", (long long)s->blocked_by[k]);
+			n += (size_t)snprintf(by + n, sizeof by - n, "%s%lld", k ? "," : "",
+					      (long long)s->blocked_by[k]);
 		const char *row[] = { pid, s->database, s->user, s->state, s->wait, q, x, by, s->query };
 		ops_table_row(&t, row);
 		shown++;
@@ -142,7 +143,8 @@ static void print_sqlite(const strata_activity *a, bool color)
 	printf("\nwrite lock: %s%s%s\n", ops_c(color, a->write_locked ? OPS_YELLOW : OPS_GREEN),
 	       a->write_locked ? "held (a write transaction is open)" : "free", ops_c(color, OPS_RESET));
 	if (!a->nsessions) {
-		printf("%s\n", a->locks_known ? "no process has the file open" : "(which processes use the file is only known on Linux)");
+		printf("%s\n", a->locks_known ? "no process has the file open"
+					      : "(which processes use the file is only known on Linux)");
 		return;
 	}
 	static const char *const head[] = { "PID", "ROLE", "COMMAND", "" };
@@ -186,9 +188,12 @@ static void nap(double seconds)
 int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },     { "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, 'o' },	     { "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },	     { "help", no_argument, NULL, 'h' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *flag_url = NULL;
@@ -214,9 +219,7 @@ int cmd_top(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'h': usage(stdout); return 0;
-		default:
-			cli_errorf("top: unknown option '%s' (see strata top --help)", argv[optind - 1]);
-			return 2;
+		default: cli_errorf("top: unknown option '%s' (see strata top --help)", argv[optind - 1]); return 2;
 		}
 	}
 	if (optind < argc) {

@@ -15,7 +15,10 @@ typedef struct strata_buf {
 	size_t cap;
 } strata_buf;
 
-#define STRATA_BUF_INIT { NULL, 0, 0 }
+#define STRATA_BUF_INIT    \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 int strata__buf_grow(strata_buf *b, size_t extra);
 int strata__buf_append(strata_buf *b, const void *p, size_t n);

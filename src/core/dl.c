@@ -17,7 +17,7 @@
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The environment variable that names another file for `soname`: STRATA_LIBPQ, ... */
-static const char *override(const strata__dl_lib *lib)
+static const char * override(const strata__dl_lib *lib)
 {
 	char var[64] = "STRATA_";
 	size_t o = strlen(var);
@@ -36,15 +36,17 @@ static int load(const strata__dl_lib *lib, strata__dl_state *st)
 	void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *why = dlerror();
-		snprintf(st->error, sizeof st->error, "%s needs %s, which could not be loaded (install the Debian package %s): %s",
-			 lib->what, lib->soname, lib->package, why ? why : "unknown reason");
+		snprintf(st->error, sizeof st->error,
+			 "%s needs %s, which could not be loaded (install the Debian package %s): %s", lib->what,
+			 lib->soname, lib->package, why ? why : "unknown reason");
 		return STRATA_EUNSUPPORTED;
 	}
 	for (size_t i = 0; lib->names[i]; i++) {
 		void *sym = dlsym(h, lib->names[i]);
 		if (!sym) {
-			snprintf(st->error, sizeof st->error, "%s needs %s, but %s has no function %s (install the Debian package %s)",
-				 lib->what, lib->soname, file, lib->names[i], lib->package);
+			snprintf(st->error, sizeof st->error,
+				 "%s needs %s, but %s has no function %s (install the Debian package %s)", lib->what,
+				 lib->soname, file, lib->names[i], lib->package);
 			dlclose(h);
 			return STRATA_EUNSUPPORTED;
 		}

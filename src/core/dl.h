@@ -12,11 +12,11 @@
 
 /* One library: what it is for, where to find it, the functions wanted. */
 typedef struct strata__dl_lib {
-	const char *what;	   /* "PostgreSQL support", in the error message */
-	const char *soname;	   /* "libpq.so.5", as the build found it */
-	const char *package;	   /* the Debian package that installs it: "libpq5" */
-	const char *const *names;  /* function names, NULL-terminated */
-	void (**fns)(void);	   /* receives each function's address, in the order of `names` */
+	const char *what;	  /* "PostgreSQL support", in the error message */
+	const char *soname;	  /* "libpq.so.5", as the build found it */
+	const char *package;	  /* the Debian package that installs it: "libpq5" */
+	const char *const *names; /* function names, NULL-terminated */
+	void (**fns)(void);	  /* receives each function's address, in the order of `names` */
 } strata__dl_lib;
 
 /* Where a library's outcome is kept: a static zero-initialised object per library. */

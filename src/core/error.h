@@ -11,12 +11,11 @@
 int strata__error_set(int status, const char *fmt, ...) STRATA_PRINTF(2, 3);
 
 /* Set the last error with the backend's detail.  Any of the strings may be NULL. */
-int strata__error_set_db(int status, int sqlite_code, const char *sqlstate, const char *constraint,
-			 const char *fmt, ...) STRATA_PRINTF(5, 6);
+int strata__error_set_db(int status, int sqlite_code, const char *sqlstate, const char *constraint, const char *fmt,
+			 ...) STRATA_PRINTF(5, 6);
 
 /* Set a parse error at file:line:col; the message is prefixed with the location. */
-int strata__error_set_at(int status, const char *file, int line, int column, const char *fmt, ...)
-	STRATA_PRINTF(5, 6);
+int strata__error_set_at(int status, const char *file, int line, int column, const char *fmt, ...) STRATA_PRINTF(5, 6);
 
 /* Shorthand for an allocation failure. */
 int strata__error_nomem(void);

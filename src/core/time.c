@@ -112,8 +112,8 @@ int strata_timestamp_parse(const char *s, size_t len, strata_timestamp *out)
 	}
 	size_t p = 0;
 	int y, mo, d, h = 0, mi = 0, sec = 0, usec = 0;
-	if (digits(s, len, &p, 4, &y) || p >= len || s[p++] != '-' || digits(s, len, &p, 2, &mo) ||
-	    p >= len || s[p++] != '-' || digits(s, len, &p, 2, &d))
+	if (digits(s, len, &p, 4, &y) || p >= len || s[p++] != '-' || digits(s, len, &p, 2, &mo) || p >= len ||
+	    s[p++] != '-' || digits(s, len, &p, 2, &d))
 		goto bad;
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
 		goto bad;
@@ -168,6 +168,5 @@ int strata_timestamp_parse(const char *s, size_t len, strata_timestamp *out)
 	*out = secs * 1000000 + usec;
 	return STRATA_OK;
 bad:
-	return strata__error_set(STRATA_EINVAL, "not an ISO-8601 timestamp: '%.*s'",
-				 (int)(len > 64 ? 64 : len), s);
+	return strata__error_set(STRATA_EINVAL, "not an ISO-8601 timestamp: '%.*s'", (int)(len > 64 ? 64 : len), s);
 }

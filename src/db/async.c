@@ -132,7 +132,8 @@ int strata_db_process(strata_db *db, unsigned revents)
 	if (!db)
 		return strata__error_set(STRATA_EINVAL, "strata_db_process: db is NULL");
 	if (!db->async)
-		return strata__error_set(STRATA_EMISUSE, "strata_db_process: not a non-blocking connection (strata_open_async)");
+		return strata__error_set(STRATA_EMISUSE,
+					 "strata_db_process: not a non-blocking connection (strata_open_async)");
 	if (db->async_dead)
 		return strata__error_set(STRATA_ECONNECT, "the connection is broken; close it and open another");
 	/* deadlines first: a result that came after its statement's deadline is not used */
@@ -159,8 +160,9 @@ int strata_stmt_start(strata_stmt *s, strata_stmt_done done, void *ud)
 		return strata__error_set(STRATA_EINVAL, "strata_stmt_start: %s is NULL", s ? "done" : "stmt");
 	strata_db *db = s->db;
 	if (!db->async)
-		return strata__error_set(STRATA_EMISUSE,
-					 "strata_stmt_start: not a non-blocking connection (open it with strata_open_async)");
+		return strata__error_set(
+			STRATA_EMISUSE,
+			"strata_stmt_start: not a non-blocking connection (open it with strata_open_async)");
 	if (s->running || s->in_flight)
 		return strata__error_set(STRATA_EMISUSE, "strata_stmt_start: the statement is running; reset it first");
 	if (db->async_dead)

@@ -78,7 +78,8 @@ int64_t strata__monotonic_ns_slow(void)
 	if (strata__clock.tsc) {
 		uint64_t t = __builtin_ia32_rdtsc();
 		if (t >= strata__clock.tsc0)
-			return strata__clock.ns0 + (int64_t)(((strata__u128)(t - strata__clock.tsc0) * strata__clock.mult) >> 32);
+			return strata__clock.ns0 +
+			       (int64_t)(((strata__u128)(t - strata__clock.tsc0) * strata__clock.mult) >> 32);
 	}
 	return mono_ns();
 }

@@ -30,10 +30,16 @@
 #define FLUSH_AT (64 * 1024)
 
 /* OIDs of the array element types (pg_type.h; stable across versions). */
-enum { OID_INT8 = 20, OID_INT4 = 23, OID_TEXT = 25, OID_FLOAT8 = 701, OID_VARCHAR = 1043 };
+enum {
+	OID_INT8 = 20,
+	OID_INT4 = 23,
+	OID_TEXT = 25,
+	OID_FLOAT8 = 701,
+	OID_VARCHAR = 1043
+};
 
 /* Microseconds and days between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
-#define PG_EPOCH_US INT64_C(946684800000000)
+#define PG_EPOCH_US   INT64_C(946684800000000)
 #define PG_EPOCH_DAYS 10957
 
 struct strata_copy {
@@ -186,7 +192,7 @@ static int numeric_field(strata_buf *b, const char *s, size_t len, bool *syntax)
 	/* digit k of the value has position point-1-k (10^x); group by 4 from the point */
 	long first = point > 0 ? point : 0; /* digits before the point, at least */
 	long lead = (4 - first % 4) % 4;    /* zeros to add in front */
-	long intdigits = first + lead;      /* a multiple of 4 */
+	long intdigits = first + lead;	    /* a multiple of 4 */
 	long total_frac = (long)nd - point > 0 ? (long)nd - point : 0;
 	long fracdigits = (total_frac + 3) / 4 * 4;
 	long ngroups = (intdigits + fracdigits) / 4;
@@ -372,8 +378,8 @@ int strata_copy_int64(strata_copy *c, int64_t v)
 	case STRATA_COPY_INT32:
 		if (v < INT32_MIN || v > INT32_MAX)
 			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22003", NULL,
-							    "copy into %s.%s: %lld is out of range for type integer", c->table,
-							    col_name(c), (long long)v));
+							    "copy into %s.%s: %lld is out of range for type integer",
+							    c->table, col_name(c), (long long)v));
 		rc = put_int(&c->buf, 4, 4);
 		return finish_value(c, rc == STRATA_OK ? put_int(&c->buf, (uint64_t)(uint32_t)(int32_t)v, 4) : rc);
 	case STRATA_COPY_INT64:
@@ -440,8 +446,9 @@ static int text_value(strata_copy *c, const char *s, size_t len, bool json)
 		return sqlite_bind(c, &v);
 	}
 	if (memchr(s, '\0', len))
-		return fail(c, strata__error_set(STRATA_EINVAL, "copy into %s.%s: PostgreSQL text cannot contain NUL bytes",
-						 c->table, col_name(c)));
+		return fail(c, strata__error_set(STRATA_EINVAL,
+						 "copy into %s.%s: PostgreSQL text cannot contain NUL bytes", c->table,
+						 col_name(c)));
 	switch (t) {
 	case STRATA_COPY_TEXT: return finish_value(c, put_field(&c->buf, s, len));
 	case STRATA_COPY_JSON: {
@@ -455,17 +462,18 @@ static int text_value(strata_copy *c, const char *s, size_t len, bool json)
 		bool syntax;
 		int rc = numeric_field(&c->buf, s, len, &syntax);
 		if (rc != STRATA_OK && syntax)
-			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22P02", NULL,
-							    "copy into %s.%s: invalid input syntax for type numeric: \"%.*s\"",
-							    c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
+			return fail(c, strata__error_set_db(
+					       STRATA_EINVAL, 0, "22P02", NULL,
+					       "copy into %s.%s: invalid input syntax for type numeric: \"%.*s\"",
+					       c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
 		return finish_value(c, rc);
 	}
 	case STRATA_COPY_DATE: {
 		int32_t days;
 		if (!parse_date(s, len, &days))
 			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22007", NULL,
-							    "copy into %s.%s: date \"%.*s\" is not YYYY-MM-DD", c->table,
-							    col_name(c), (int)(len > 100 ? 100 : len), s));
+							    "copy into %s.%s: date \"%.*s\" is not YYYY-MM-DD",
+							    c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
 		int rc = put_int(&c->buf, 4, 4);
 		return finish_value(c, rc == STRATA_OK ? put_int(&c->buf, (uint64_t)(uint32_t)days, 4) : rc);
 	}
@@ -473,17 +481,18 @@ static int text_value(strata_copy *c, const char *s, size_t len, bool json)
 		strata_timestamp ts;
 		if (strata_timestamp_parse(s, len, &ts) != STRATA_OK)
 			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22007", NULL,
-							    "copy into %s.%s: \"%.*s\" is not an ISO-8601 timestamp", c->table,
-							    col_name(c), (int)(len > 100 ? 100 : len), s));
+							    "copy into %s.%s: \"%.*s\" is not an ISO-8601 timestamp",
+							    c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
 		int rc = put_int(&c->buf, 8, 4);
 		return finish_value(c, rc == STRATA_OK ? put_int(&c->buf, (uint64_t)(ts - PG_EPOCH_US), 8) : rc);
 	}
 	case STRATA_COPY_UUID: {
 		strata_uuid u;
 		if (strata_uuid_parse(s, len, &u) != STRATA_OK)
-			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22P02", NULL,
-							    "copy into %s.%s: invalid input syntax for type uuid: \"%.*s\"",
-							    c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
+			return fail(
+				c, strata__error_set_db(STRATA_EINVAL, 0, "22P02", NULL,
+							"copy into %s.%s: invalid input syntax for type uuid: \"%.*s\"",
+							c->table, col_name(c), (int)(len > 100 ? 100 : len), s));
 		return finish_value(c, put_field(&c->buf, u.bytes, 16));
 	}
 	default: return mismatch(c, "text");
@@ -542,7 +551,8 @@ int strata_copy_timestamp(strata_copy *c, strata_timestamp ts)
 			return sqlite_bind(c, &v);
 		}
 		rc = put_int(&c->buf, 4, 4);
-		return finish_value(c, rc == STRATA_OK ? put_int(&c->buf, (uint64_t)(uint32_t)(days - PG_EPOCH_DAYS), 4) : rc);
+		return finish_value(c, rc == STRATA_OK ? put_int(&c->buf, (uint64_t)(uint32_t)(days - PG_EPOCH_DAYS), 4)
+						       : rc);
 	}
 	if (!c->pg)
 		return sqlite_bind(c, &STRATA_TIMESTAMP(ts));
@@ -632,8 +642,8 @@ int strata_copy_int_array(strata_copy *c, const int64_t *items, size_t n)
 	for (size_t k = 0; w == 4 && k < n; k++)
 		if (items[k] < INT32_MIN || items[k] > INT32_MAX)
 			return fail(c, strata__error_set_db(STRATA_EINVAL, 0, "22003", NULL,
-							    "copy into %s.%s: %lld is out of range for type integer", c->table,
-							    col_name(c), (long long)items[k]));
+							    "copy into %s.%s: %lld is out of range for type integer",
+							    c->table, col_name(c), (long long)items[k]));
 	rc = array_header(&c->buf, n, w == 4 ? OID_INT4 : OID_INT8, n * (size_t)(4 + w), false);
 	for (size_t k = 0; rc == STRATA_OK && k < n; k++) {
 		rc = put_int(&c->buf, (uint64_t)w, 4);
@@ -688,15 +698,19 @@ int strata_copy_begin(strata_copy **out, strata_db *db, const char *table, const
 		return strata__error_set(STRATA_EINVAL, "strata_copy_begin: out is NULL");
 	*out = NULL;
 	if (!db || !table || !cols || ncols <= 0 || ncols > 1600)
-		return strata__error_set(STRATA_EINVAL, "strata_copy_begin: %s", !db ? "db is NULL" : !table ? "table is NULL"
-												   : "needs 1 to 1600 columns");
+		return strata__error_set(STRATA_EINVAL, "strata_copy_begin: %s",
+					 !db	  ? "db is NULL"
+					 : !table ? "table is NULL"
+						  : "needs 1 to 1600 columns");
 	for (int k = 0; k < ncols; k++)
 		if (!cols[k].name || cols[k].type < STRATA_COPY_INT32 || cols[k].type > STRATA_COPY_DOUBLE_ARRAY)
-			return strata__error_set(STRATA_EINVAL, "strata_copy_begin: column %d of %s has no name or a bad type", k,
+			return strata__error_set(STRATA_EINVAL,
+						 "strata_copy_begin: column %d of %s has no name or a bad type", k,
 						 table);
 	bool pg = db->drv->backend == STRATA_BACKEND_POSTGRES;
 	if (pg && !db->drv->copy_begin)
-		return strata__error_set(STRATA_EUNSUPPORTED, "strata_copy_begin: the %s driver cannot copy", db->drv->name);
+		return strata__error_set(STRATA_EUNSUPPORTED, "strata_copy_begin: the %s driver cannot copy",
+					 db->drv->name);
 	strata_copy *c = calloc(1, sizeof *c);
 	if (!c)
 		return strata__error_nomem();
@@ -736,8 +750,8 @@ int strata_copy_begin(strata_copy **out, strata_db *db, const char *table, const
 	}
 	if (pg) {
 		/* the header: signature, flags, header extension length */
-		static const unsigned char sig[] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0,
-						     0,	  0,   0,   0,	 0,   0,   0,	0 };
+		static const unsigned char sig[] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n',
+						     0,	  0,   0,   0,	 0,   0,   0,	 0,    0 };
 		rc = db->drv->copy_begin(db->conn, c->sql, c->deadline);
 		if (rc == STRATA_OK)
 			rc = strata__buf_append(&c->buf, sig, sizeof sig);
@@ -764,8 +778,8 @@ int strata_copy_end(strata_copy *c, int64_t *rows)
 	if (c->failed)
 		rc = strata__error_set(STRATA_EINVAL, "strata_copy_end: the copy failed before; abort it");
 	else if (c->col != 0)
-		rc = strata__error_set(STRATA_EINVAL, "copy into %s: the last row has %d of its %d values", c->table, c->col,
-				       c->ncols);
+		rc = strata__error_set(STRATA_EINVAL, "copy into %s: the last row has %d of its %d values", c->table,
+				       c->col, c->ncols);
 	int64_t n = c->rows;
 	if (!c->pg && rc == STRATA_OK)
 		rc = sqlite_flush(c);
@@ -831,19 +845,22 @@ int strata_copy_reserve_ids(strata_db *db, const char *table, const char *column
 	if (db->drv->backend == STRATA_BACKEND_SQLITE) {
 		if (!strata_in_transaction(db)) {
 			strata__buf_free(&q);
-			return strata__error_set(STRATA_EINVAL,
-						 "strata_copy_reserve_ids: on SQLite the keys are only reserved inside a write "
-						 "transaction (strata_begin first)");
+			return strata__error_set(
+				STRATA_EINVAL,
+				"strata_copy_reserve_ids: on SQLite the keys are only reserved inside a write "
+				"transaction (strata_begin first)");
 		}
 		/* AUTOINCREMENT's rule: after the largest key ever used (sqlite_sequence) or present */
 		int64_t has_seq = 0, last = 0;
-		rc = strata_query_int64(db, &has_seq,
-					"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
-					NULL, 0);
+		rc = strata_query_int64(
+			db, &has_seq,
+			"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'", NULL,
+			0);
 		strata_buf sql = STRATA_BUF_INIT;
 		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&sql, "SELECT max(%s, coalesce((SELECT max(",
-						has_seq ? "coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)" : "0");
+			rc = strata__buf_printf(
+				&sql, "SELECT max(%s, coalesce((SELECT max(",
+				has_seq ? "coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)" : "0");
 		quote_ident(&sql, &rc, column);
 		if (rc == STRATA_OK)
 			rc = strata__buf_printf(&sql, ") FROM %s), 0))", strata__buf_cstr(&q));
@@ -878,8 +895,8 @@ int strata_copy_reserve_ids(strata_db *db, const char *table, const char *column
 		size_t got = 0;
 		while (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
 			if (strata_column_is_null(st, 0)) {
-				rc = strata__error_set(STRATA_EINVAL, "strata_copy_reserve_ids: %s.%s has no sequence", table,
-						       column);
+				rc = strata__error_set(STRATA_EINVAL, "strata_copy_reserve_ids: %s.%s has no sequence",
+						       table, column);
 				break;
 			}
 			if (got < k && (rc = strata_column_int64(st, 0, &chunk[got])) == STRATA_OK)
@@ -887,7 +904,8 @@ int strata_copy_reserve_ids(strata_db *db, const char *table, const char *column
 		}
 		if (rc == STRATA_DONE)
 			rc = got == k ? STRATA_OK
-				      : strata__error_set(STRATA_EINVAL, "strata_copy_reserve_ids: %s.%s has no sequence", table,
+				      : strata__error_set(STRATA_EINVAL,
+							  "strata_copy_reserve_ids: %s.%s has no sequence", table,
 							  column);
 		strata_finalize(st);
 		if (rc == STRATA_OK) {

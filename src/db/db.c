@@ -26,7 +26,8 @@ static int env_int(const char *name, int *out)
 	char *end;
 	long n = strtol(v, &end, 10);
 	if (*end || n < 0 || n > 1000000000)
-		return strata__error_set(STRATA_EINVAL, "environment variable %s must be a whole number, not '%s'", name, v);
+		return strata__error_set(STRATA_EINVAL, "environment variable %s must be a whole number, not '%s'",
+					 name, v);
 	*out = (int)n;
 	return STRATA_OK;
 }
@@ -39,11 +40,12 @@ int strata_open_options_from_env(strata_open_options *opts)
 	if (echo && *echo) {
 		int b = strata__parse_bool(echo);
 		if (b < 0)
-			return strata__error_set(STRATA_EINVAL, "environment variable DB_ECHO must be true or false, not '%s'",
-						 echo);
+			return strata__error_set(STRATA_EINVAL,
+						 "environment variable DB_ECHO must be true or false, not '%s'", echo);
 		opts->echo = b ? STRATA_ON : STRATA_OFF;
 	}
-	if (env_int("DB_SLOW_QUERY_MS", &opts->slow_query_ms) || env_int("DB_STATEMENT_TIMEOUT_MS", &opts->statement_timeout_ms))
+	if (env_int("DB_SLOW_QUERY_MS", &opts->slow_query_ms) ||
+	    env_int("DB_STATEMENT_TIMEOUT_MS", &opts->statement_timeout_ms))
 		return STRATA_EINVAL;
 	return strata__qstats_options_from_env(opts);
 }
@@ -93,23 +95,26 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 		opts = &from_env;
 	}
 	if (opts->version != STRATA_OPEN_OPTIONS_VERSION)
-		return strata__error_set(STRATA_EINVAL, "strata_open: options version %u is not %d (use STRATA_OPEN_OPTIONS_INIT)",
+		return strata__error_set(STRATA_EINVAL,
+					 "strata_open: options version %u is not %d (use STRATA_OPEN_OPTIONS_INIT)",
 					 opts->version, STRATA_OPEN_OPTIONS_VERSION);
 	strata__url u;
 	int rc = strata__url_parse(&u, url);
 	if (rc != STRATA_OK)
 		return rc;
 	if (async && u.backend != STRATA_BACKEND_POSTGRES) {
-		rc = strata__error_set(STRATA_EUNSUPPORTED,
-				       "strata_open_async: SQLite has no non-blocking interface; run its calls on a worker "
-				       "thread that reports to the event loop (docs/async.md)");
+		rc = strata__error_set(
+			STRATA_EUNSUPPORTED,
+			"strata_open_async: SQLite has no non-blocking interface; run its calls on a worker "
+			"thread that reports to the event loop (docs/async.md)");
 		goto out;
 	}
 
 	/* defaults, then the URL, then explicit options */
 	strata__conn_config cfg = { 5000, NULL, NULL, 1, 10, false };
 	int stmt_timeout = 0, cache = 64, fk = 1, pgb = 0;
-	if ((rc = url_int(&u, "busy_timeout", &cfg.busy_timeout_ms)) || (rc = url_int(&u, "statement_timeout", &stmt_timeout)) ||
+	if ((rc = url_int(&u, "busy_timeout", &cfg.busy_timeout_ms)) ||
+	    (rc = url_int(&u, "statement_timeout", &stmt_timeout)) ||
 	    (rc = url_int(&u, "statement_cache_size", &cache)) || (rc = url_bool(&u, "foreign_keys", &fk)) ||
 	    (rc = url_bool(&u, "pgbouncer", &pgb)))
 		goto out;
@@ -155,7 +160,8 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 	db->hook_ud = opts->hook_ud;
 	db->cache_cap = cache > 0 ? cache : 0;
 	if (opts->query_stats == STRATA_ON &&
-	    (rc = strata__qstats_new(&db->qstats, opts->n_plus_one ? opts->n_plus_one : 10, db->log, db->log_ud)) != STRATA_OK) {
+	    (rc = strata__qstats_new(&db->qstats, opts->n_plus_one ? opts->n_plus_one : 10, db->log, db->log_ud)) !=
+		    STRATA_OK) {
 		free(db->url_redacted);
 		free(db);
 		goto out;

@@ -253,7 +253,8 @@ static int tokenize(const char *sql, size_t len, toks *t)
 				p += 2;
 			} else {
 				while (p < end && is_op_char(*p) && *p != '?' && !(p > s && *p == ':') &&
-				       !(*p == '-' && p + 1 < end && p[1] == '-') && !(*p == '/' && p + 1 < end && p[1] == '*'))
+				       !(*p == '-' && p + 1 < end && p[1] == '-') &&
+				       !(*p == '/' && p + 1 < end && p[1] == '*'))
 					p++;
 				if (p == s)
 					p++;
@@ -266,7 +267,6 @@ static int tokenize(const char *sql, size_t len, toks *t)
 	}
 	return rc;
 }
-
 
 /*
  * One element of a value list at v[i]: [+|-] ? [:: word]; returns the index
@@ -323,13 +323,14 @@ static void fold_lists(toks *t)
 /* Words after which `(` opens a list or subquery, not a call: they keep the space. */
 static bool spaced_keyword(const tok *k)
 {
-	static const char *const kw[] = { "in",	   "values", "exists", "as",	 "from",   "join",   "on",
-					   "where",  "and",	"or",	  "not",	 "select", "using",  "over",
-					   "into",   "set",	"any",	  "all",	 "some",   "lateral", "returning",
-					   "by",	    "then",	"else",	  "when",	 "with",   "union",  "intersect",
-					   "except", "table", "conflict", "distinct", "filter", "within", "default",
-					   "is",	    "like",	"between", "recursive", "do",	   "update", "check",
-					   "key",	    "references", "unique", "primary", "index",  "array",  NULL };
+	static const char *const kw[] = {
+		"in",	     "values",	"exists",    "as",	 "from",     "join",   "on",	 "where",      "and",
+		"or",	     "not",	"select",    "using",	 "over",     "into",   "set",	 "any",	       "all",
+		"some",	     "lateral", "returning", "by",	 "then",     "else",   "when",	 "with",       "union",
+		"intersect", "except",	"table",     "conflict", "distinct", "filter", "within", "default",    "is",
+		"like",	     "between", "recursive", "do",	 "update",   "check",  "key",	 "references", "unique",
+		"primary",   "index",	"array",     NULL
+	};
 	if (k->kind != TK_WORD)
 		return true;
 	for (const char *const *w = kw; *w; w++)
@@ -351,8 +352,10 @@ static int write_canonical(const toks *t, strata_buf *out)
 				space = false;
 			else if (op_is(prev, '(') || op_is(prev, '[') || op_is(prev, '.') || op_is_str(prev, "::"))
 				space = false;
-			else if ((op_is(k, '(') || op_is(k, '[')) && (prev->kind == TK_WORD || prev->kind == TK_QUOTED) &&
-				 !spaced_keyword(prev) && !(i >= 2 && t->v[i - 2].kind == TK_WORD && word_is(t->v[i - 2].p, t->v[i - 2].len, "into")))
+			else if ((op_is(k, '(') || op_is(k, '[')) &&
+				 (prev->kind == TK_WORD || prev->kind == TK_QUOTED) && !spaced_keyword(prev) &&
+				 !(i >= 2 && t->v[i - 2].kind == TK_WORD &&
+				   word_is(t->v[i - 2].p, t->v[i - 2].len, "into")))
 				space = false; /* a call: count(*), arr[?]; not INSERT INTO t (a, b) */
 			if (space)
 				rc = strata__buf_putc(out, ' ');

@@ -11,26 +11,26 @@
 
 struct strata_stmt {
 	strata_db *db;
-	void *drv;		/* the driver's statement */
-	char *sql;		/* as the caller wrote it */
+	void *drv; /* the driver's statement */
+	char *sql; /* as the caller wrote it */
 	int nparams;
-	bool cached;		/* belongs to the connection's cache */
-	bool in_use;		/* handed out, not yet finalized */
-	bool running;		/* stepped since the last reset, not finished */
+	bool cached;  /* belongs to the connection's cache */
+	bool in_use;  /* handed out, not yet finalized */
+	bool running; /* stepped since the last reset, not finished */
 	bool has_row;
 	int ncols;		/* columns of the result, known once a row is ready */
 	int timeout_ms;		/* 0: the connection's */
 	int64_t started_ns;	/* for the hook and statistics, when timing */
-	strata__qentry *qentry;	/* its query's statistics, once known */
+	strata__qentry *qentry; /* its query's statistics, once known */
 	int64_t rows;
 	uint64_t hash;
-	const char *key_ptr;	/* strata_prepare_static: the caller's string */
+	const char *key_ptr; /* strata_prepare_static: the caller's string */
 	/* cache links: hash chain and LRU list of idle entries */
 	strata_stmt *chain;
 	strata_stmt *lru_prev, *lru_next;
 	/* non-blocking (src/db/async.c): started, not finished yet */
 	bool in_flight;
-	int64_t deadline_us;	/* give up then (STRATA_ETIMEOUT); 0: never */
+	int64_t deadline_us; /* give up then (STRATA_ETIMEOUT); 0: never */
 	strata_stmt_done done;
 	void *done_ud;
 	strata_stmt *fl_prev, *fl_next;
@@ -47,21 +47,21 @@ struct strata_db {
 	void *log_ud;
 	strata_query_hook hook;
 	void *hook_ud;
-	strata__qstats *qstats;	/* per-query statistics; NULL: off */
+	strata__qstats *qstats; /* per-query statistics; NULL: off */
 	/* transactions: depth 0 = none open */
 	int tx_depth;
-	bool read_only_tx;	/* SQLite: query_only is on for this transaction */
+	bool read_only_tx; /* SQLite: query_only is on for this transaction */
 	/* the statement cache */
 	int cache_cap;
-	int cache_count;	/* statements owned by the cache, idle or in use */
+	int cache_count; /* statements owned by the cache, idle or in use */
 	strata_stmt **buckets;
 	size_t nbuckets;
 	strata_stmt *lru_head, *lru_tail; /* idle entries, most recent first */
 	/* non-blocking (strata_open_async, src/db/async.c) */
 	bool async;
-	bool async_dead;		/* connecting timed out, or the connection broke */
-	int64_t connect_deadline_us;	/* while connecting */
-	strata_stmt *flight;		/* statements in flight, oldest first */
+	bool async_dead;	     /* connecting timed out, or the connection broke */
+	int64_t connect_deadline_us; /* while connecting */
+	strata_stmt *flight;	     /* statements in flight, oldest first */
 	strata_stmt *flight_tail;
 	int pending;
 };
@@ -104,10 +104,10 @@ __extension__ typedef unsigned __int128 strata__u128;
 /* Set once, at the first strata__monotonic_ns_slow(); read-only after `ready`. */
 typedef struct strata__clock_state {
 	_Atomic bool ready;
-	bool tsc;		/* the counter is used */
-	uint64_t tsc0;		/* the counter at ns0 */
+	bool tsc;      /* the counter is used */
+	uint64_t tsc0; /* the counter at ns0 */
 	int64_t ns0;
-	uint64_t mult;		/* nanoseconds per tick, times 2^32 */
+	uint64_t mult; /* nanoseconds per tick, times 2^32 */
 } strata__clock_state;
 extern strata__clock_state strata__clock;
 

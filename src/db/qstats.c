@@ -13,7 +13,7 @@
 #include "core/url.h"
 #include "db/qstats.h"
 
-#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define LOAD(x)	    atomic_load_explicit(&(x), memory_order_relaxed)
 #define STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
 /* single writer: a load and a store, no locked read-modify-write */
 #define BUMP(x, d) STORE(x, LOAD(x) + (d))
@@ -23,8 +23,8 @@
 struct strata__qentry {
 	uint64_t id;
 	char *fingerprint;
-	bool n1_exempt;			/* transaction control: never an N+1 */
-	_Atomic uint64_t gen;		/* the shard generation its counters belong to */
+	bool n1_exempt;	      /* transaction control: never an N+1 */
+	_Atomic uint64_t gen; /* the shard generation its counters belong to */
 	_Atomic uint64_t calls, errors, total_ns, min_ns, max_ns, n_plus_one;
 	_Atomic int64_t rows;
 	/* the histogram window: changed by the owner under the shard's mutex */
@@ -35,7 +35,7 @@ struct strata__qentry {
 	uint32_t tx_calls;
 	bool n1_listed;
 	strata__qentry *n1_next;
-	strata__qentry *chain;		/* lookup by id */
+	strata__qentry *chain; /* lookup by id */
 };
 
 typedef struct raw_slot {
@@ -48,9 +48,9 @@ struct strata__qstats {
 	pthread_mutex_t mu;
 	_Atomic uint64_t gen;
 	_Atomic strata_timestamp since;
-	strata__qentry **entries;	/* under mu */
+	strata__qentry **entries; /* under mu */
 	size_t n, cap;
-	strata__qentry *other;		/* the overflow entry, once needed */
+	strata__qentry *other; /* the overflow entry, once needed */
 	/* owner only */
 	strata__qentry *buckets[256];
 	raw_slot raw[RAW_SLOTS];
@@ -67,7 +67,7 @@ struct strata__qstats {
 struct strata__qgroup {
 	pthread_mutex_t mu;
 	strata__qstats *head;
-	strata__qagg *retired;		/* the shards that left: closed connections */
+	strata__qagg *retired; /* the shards that left: closed connections */
 	strata_timestamp since;
 };
 
@@ -78,7 +78,8 @@ int strata__qstats_options_from_env(strata_open_options *opts)
 		int b = strata__parse_bool(v);
 		if (b < 0)
 			return strata__error_set(STRATA_EINVAL,
-						 "environment variable DB_QUERY_STATS must be true or false, not '%s'", v);
+						 "environment variable DB_QUERY_STATS must be true or false, not '%s'",
+						 v);
 		opts->query_stats = b ? STRATA_ON : STRATA_OFF;
 	}
 	v = getenv("DB_N_PLUS_ONE");
@@ -89,8 +90,9 @@ int strata__qstats_options_from_env(strata_open_options *opts)
 		if (strata__parse_bool(v) == 0)
 			n = 0;
 		else if (errno || *end || end == v || n < 0 || n > 1000000000)
-			return strata__error_set(STRATA_EINVAL,
-						 "environment variable DB_N_PLUS_ONE must be a whole number (0: off), not '%s'", v);
+			return strata__error_set(
+				STRATA_EINVAL,
+				"environment variable DB_N_PLUS_ONE must be a whole number (0: off), not '%s'", v);
 		opts->n_plus_one = n > 0 ? (int)n : -1;
 	}
 	return STRATA_OK;
@@ -190,8 +192,10 @@ uint64_t strata__qentry_id(const strata__qentry *e)
 /* Transaction control is never an N+1: BEGIN, COMMIT, SAVEPOINT and friends. */
 static bool is_tx_control(const char *fp)
 {
-	static const char *const words[] = { "begin", "commit", "end", "rollback", "savepoint", "release",
-					     "start transaction", "pragma query_only", NULL };
+	static const char *const words[] = {
+		"begin", "commit", "end", "rollback", "savepoint", "release", "start transaction", "pragma query_only",
+		NULL
+	};
 	for (const char *const *w = words; *w; w++) {
 		size_t n = strlen(*w);
 		if (strncmp(fp, *w, n) == 0 && (fp[n] == '\0' || fp[n] == ' '))
@@ -429,9 +433,10 @@ void strata__qstats_tx_end(strata__qstats *s)
 		e->n1_listed = false;
 		e->n1_next = NULL;
 		BUMP(e->n_plus_one, 1);
-		strata__log(s->log, s->log_ud, STRATA_LOG_WARN,
-			    "N+1 query: ran %u times in one transaction (more than %d; fingerprint %016llx): %.300s -- %s",
-			    e->tx_calls, s->n1, (unsigned long long)e->id, e->fingerprint, n1_hint(e->fingerprint));
+		strata__log(
+			s->log, s->log_ud, STRATA_LOG_WARN,
+			"N+1 query: ran %u times in one transaction (more than %d; fingerprint %016llx): %.300s -- %s",
+			e->tx_calls, s->n1, (unsigned long long)e->id, e->fingerprint, n1_hint(e->fingerprint));
 		e = next;
 	}
 }

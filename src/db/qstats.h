@@ -36,7 +36,7 @@ uint64_t strata__fnv1a(const char *s, size_t len);
  * hours; longer durations share the last bucket, the maximum stays exact).
  * A bucket's midpoint is within 1/32 (3.125%) of any value in it.
  */
-#define STRATA__QH_SUB 16
+#define STRATA__QH_SUB	   16
 #define STRATA__QH_BUCKETS (STRATA__QH_SUB + 40 * STRATA__QH_SUB)
 
 static inline int strata__qh_bucket(uint64_t ns)
@@ -55,7 +55,7 @@ uint64_t strata__qh_lower(int b);
 struct strata_latency_hist {
 	int first, n;
 	uint64_t *counts;
-	uint64_t count;		/* the sum of counts */
+	uint64_t count;		 /* the sum of counts */
 	uint64_t min_ns, max_ns; /* exact */
 };
 

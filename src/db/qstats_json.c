@@ -63,7 +63,8 @@ int strata_query_stats_json(const strata_query_stats *s, bool pretty, char **out
 					   (json_int_t)s->calls, "total_ms", s->total_ms, "queries", queries)
 			       : NULL;
 	if (root)
-		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
+						JSON_REAL_PRECISION(10));
 	json_decref(root);
 	return *out ? STRATA_OK : strata__error_nomem();
 }
@@ -108,8 +109,8 @@ int strata_query_stats_save(const strata_query_stats *s, const char *path)
 
 static int bad(const char *path, const char *what)
 {
-	return strata__error_set(STRATA_EPARSE, "%s: not a query statistics file written by strata_query_stats_save: %s",
-				 path, what);
+	return strata__error_set(STRATA_EPARSE,
+				 "%s: not a query statistics file written by strata_query_stats_save: %s", path, what);
 }
 
 static bool get_u64(json_t *o, const char *key, uint64_t *out)
@@ -126,9 +127,9 @@ static int load_hist(const char *path, json_t *j, struct strata_latency_hist *h)
 	json_t *counts = json_object_get(j, "counts");
 	json_int_t first = json_integer_value(json_object_get(j, "first_bucket"));
 	json_t *sub = json_object_get(j, "sub_buckets");
-	if (!json_is_array(counts) || !json_is_integer(sub) || json_integer_value(sub) != STRATA__QH_SUB ||
-	    first < 0 || first + (json_int_t)json_array_size(counts) > STRATA__QH_BUCKETS ||
-	    !get_u64(j, "min_ns", &h->min_ns) || !get_u64(j, "max_ns", &h->max_ns))
+	if (!json_is_array(counts) || !json_is_integer(sub) || json_integer_value(sub) != STRATA__QH_SUB || first < 0 ||
+	    first + (json_int_t)json_array_size(counts) > STRATA__QH_BUCKETS || !get_u64(j, "min_ns", &h->min_ns) ||
+	    !get_u64(j, "max_ns", &h->max_ns))
 		return bad(path, "a histogram is malformed");
 	for (size_t k = 0; k < json_array_size(counts); k++) {
 		json_t *c = json_array_get(counts, k);
@@ -153,7 +154,8 @@ static int load_query(const char *path, size_t i, json_t *j, strata_query_stat *
 	json_t *total = json_object_get(j, "total_ms");
 	if (!json_is_object(j) || !fp || !id || !get_u64(j, "calls", &c.calls) || !get_u64(j, "errors", &c.errors) ||
 	    !get_u64(j, "rows", &rows) || !get_u64(j, "n_plus_one", &c.n_plus_one) || !json_is_number(total)) {
-		snprintf(what, sizeof what, "query %zu lacks a field (fingerprint, id, calls, errors, rows, total_ms)", i + 1);
+		snprintf(what, sizeof what, "query %zu lacks a field (fingerprint, id, calls, errors, rows, total_ms)",
+			 i + 1);
 		return bad(path, what);
 	}
 	total_ns = (uint64_t)(json_number_value(total) * 1e6 + 0.5);

@@ -35,7 +35,8 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 		snprintf(sql, sizeof sql, "%s", deferred ? "BEGIN" : "BEGIN IMMEDIATE");
 	} else {
 		static const char *const levels[] = { "", " ISOLATION LEVEL READ COMMITTED",
-						      " ISOLATION LEVEL REPEATABLE READ", " ISOLATION LEVEL SERIALIZABLE" };
+						      " ISOLATION LEVEL REPEATABLE READ",
+						      " ISOLATION LEVEL SERIALIZABLE" };
 		int iso = opts ? (int)opts->isolation : 0;
 		if (iso < 0 || iso > 3)
 			return strata__error_set(STRATA_EINVAL, "strata_begin: unknown isolation level %d", iso);

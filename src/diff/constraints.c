@@ -21,30 +21,33 @@ int strata__diff_pg_drop_constraints(strata__diff_ctx *c, const strata_table *ta
 		if (fb && strata__diff_fkey_matches(c, ta, tb, &ta->fkeys[i], fb))
 			continue;
 		if (!fb && (fr = strata__diff_fkey_renamed_to(c, ta, tb, &ta->fkeys[i]))) {
-			if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, fr->name, false, "rename foreign key %s to %s",
-						      ta->fkeys[i].name, fr->name)) ||
-			    (rc = strata__diff_alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
-			    (rc = strata__sql_ident(c->tx, c->d, ta->fkeys[i].name)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
-			    (rc = strata__sql_ident(c->tx, c->d, fr->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
+			if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, fr->name, false,
+						      "rename foreign key %s to %s", ta->fkeys[i].name, fr->name)) ||
+			    (rc = strata__diff_alter_table(c, c->tx, t)) ||
+			    (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
+			    (rc = strata__sql_ident(c->tx, c->d, ta->fkeys[i].name)) ||
+			    (rc = strata__buf_puts(c->tx, " TO ")) || (rc = strata__sql_ident(c->tx, c->d, fr->name)) ||
+			    (rc = strata__buf_puts(c->tx, ";\n")))
 				return rc;
 			continue;
 		}
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->fkeys[i].name, false, "drop foreign key %s",
-					      ta->fkeys[i].name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->fkeys[i].name, false,
+					      "drop foreign key %s", ta->fkeys[i].name)) ||
 		    (rc = strata__diff_drop_constraint(c, t, ta->fkeys[i].name)))
 			return rc;
 	}
 	for (int i = 0; i < ta->nuniques; i++) {
 		const strata_unique *ub = strata__diff_find_unique(tb, ta->uniques[i].name), *ur;
-		if (ub && strata__diff_cols_match(c, ta, tb, ta->uniques[i].columns, ta->uniques[i].ncolumns, ub->columns, ub->ncolumns))
+		if (ub && strata__diff_cols_match(c, ta, tb, ta->uniques[i].columns, ta->uniques[i].ncolumns,
+						  ub->columns, ub->ncolumns))
 			continue;
 		if (!ub && (ur = strata__diff_unique_renamed(c, ta, tb, &ta->uniques[i], true))) {
 			if ((rc = strata__diff_rename_constraint(c, t, ta->uniques[i].name, ur->name)))
 				return rc;
 			continue;
 		}
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->uniques[i].name, false, "drop unique %s",
-					      ta->uniques[i].name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->uniques[i].name, false,
+					      "drop unique %s", ta->uniques[i].name)) ||
 		    (rc = strata__diff_drop_constraint(c, t, ta->uniques[i].name)))
 			return rc;
 	}
@@ -57,8 +60,8 @@ int strata__diff_pg_drop_constraints(strata__diff_ctx *c, const strata_table *ta
 				return rc;
 			continue;
 		}
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->checks[i].name, false, "drop check %s",
-					      ta->checks[i].name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_CONSTRAINT, t, ta->checks[i].name, false,
+					      "drop check %s", ta->checks[i].name)) ||
 		    (rc = strata__diff_drop_constraint(c, t, ta->checks[i].name)))
 			return rc;
 	}
@@ -83,7 +86,8 @@ int strata__diff_pg_rename_implied(strata__diff_ctx *c, const strata_table *ta, 
 			from[63] = to[63] = '\0';
 			if (strcmp(from, to) == 0)
 				continue;
-			if ((rc = strata__diff_alter_table(c, c->tx, tb->name)) || (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
+			if ((rc = strata__diff_alter_table(c, c->tx, tb->name)) ||
+			    (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
 			    (rc = strata__sql_ident(c->tx, c->d, from)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
 			    (rc = strata__sql_ident(c->tx, c->d, to)) || (rc = strata__buf_puts(c->tx, ";\n")))
 				return rc;
@@ -102,10 +106,12 @@ int strata__diff_pg_add_constraints(strata__diff_ctx *c, const strata_table *ta,
 			continue;
 		if (!ua && strata__diff_unique_renamed(c, ta, tb, ub, false))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, ub->name, false, "add unique %s", ub->name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, ub->name, false, "add unique %s",
+					      ub->name)) ||
 		    (rc = strata__diff_alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "ADD CONSTRAINT ")) ||
 		    (rc = strata__sql_ident(c->tx, c->d, ub->name)) || (rc = strata__buf_puts(c->tx, " UNIQUE (")) ||
-		    (rc = strata__sql_ident_list(c->tx, c->d, ub->columns, ub->ncolumns)) || (rc = strata__buf_puts(c->tx, ");\n")))
+		    (rc = strata__sql_ident_list(c->tx, c->d, ub->columns, ub->ncolumns)) ||
+		    (rc = strata__buf_puts(c->tx, ");\n")))
 			return rc;
 	}
 	for (int i = 0; i < tb->nchecks; i++) {
@@ -119,9 +125,11 @@ int strata__diff_pg_add_constraints(strata__diff_ctx *c, const strata_table *ta,
 		one.name = t;
 		one.checks = (strata_check *)kb;
 		one.nchecks = 1;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, kb->name, false, "add check %s", kb->name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, t, kb->name, false, "add check %s",
+					      kb->name)) ||
 		    (rc = strata__diff_alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "ADD CONSTRAINT ")) ||
-		    (rc = strata__sql_ident(c->tx, c->d, kb->name)) || (rc = strata__buf_printf(c->tx, " CHECK (%s);\n", kb->expr)) ||
+		    (rc = strata__sql_ident(c->tx, c->d, kb->name)) ||
+		    (rc = strata__buf_printf(c->tx, " CHECK (%s);\n", kb->expr)) ||
 		    (rc = strata__sql_check_comments(c->tx, c->d, &one)))
 			return rc;
 	}
@@ -143,13 +151,17 @@ int strata__diff_pg_add_fkeys(strata__diff_ctx *c, const strata_table *ta, const
 		 * the exclusive lock) and validate it after the commit, without blocking writes.
 		 */
 		bool later = ta && c->concurrent;
-		if ((ta && (rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, tb->name, tb->fkeys[i].name, false, "add foreign key %s%s",
-					tb->fkeys[i].name, later ? " (validated after the commit)" : ""))) ||
+		if ((ta && (rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, tb->name, tb->fkeys[i].name,
+						     false, "add foreign key %s%s", tb->fkeys[i].name,
+						     later ? " (validated after the commit)" : ""))) ||
 		    (rc = strata__diff_alter_table(c, c->tx, tb->name)) || (rc = strata__buf_puts(c->tx, "ADD ")) ||
-		    (rc = strata__sql_fkey(c->tx, c->d, &tb->fkeys[i])) || (rc = strata__buf_puts(c->tx, later ? " NOT VALID;\n" : ";\n")))
+		    (rc = strata__sql_fkey(c->tx, c->d, &tb->fkeys[i])) ||
+		    (rc = strata__buf_puts(c->tx, later ? " NOT VALID;\n" : ";\n")))
 			return rc;
-		if (later && ((rc = strata__diff_alter_table(c, c->nontx, tb->name)) || (rc = strata__buf_puts(c->nontx, "VALIDATE CONSTRAINT ")) ||
-			      (rc = strata__sql_ident(c->nontx, c->d, tb->fkeys[i].name)) || (rc = strata__buf_puts(c->nontx, ";\n"))))
+		if (later && ((rc = strata__diff_alter_table(c, c->nontx, tb->name)) ||
+			      (rc = strata__buf_puts(c->nontx, "VALIDATE CONSTRAINT ")) ||
+			      (rc = strata__sql_ident(c->nontx, c->d, tb->fkeys[i].name)) ||
+			      (rc = strata__buf_puts(c->nontx, ";\n"))))
 			return rc;
 	}
 	return STRATA_OK;

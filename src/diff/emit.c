@@ -12,8 +12,8 @@
 #include "schema/model.h"
 #include "sql/ddl.h"
 
-int strata__diff_change(strata__diff_ctx *c, strata_change_kind kind, const char *table, const char *name, bool destructive,
-		  const char *fmt, ...)
+int strata__diff_change(strata__diff_ctx *c, strata_change_kind kind, const char *table, const char *name,
+			bool destructive, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -23,7 +23,8 @@ int strata__diff_change(strata__diff_ctx *c, strata_change_kind kind, const char
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	strata_change *ch = strata__push(c->arena, &c->plan->changes, &c->plan->nchanges, sizeof *ch);
-	if (!ch || !(ch->summary = strata__sdup(c->arena, msg)) || (table && !(ch->table = strata__sdup(c->arena, table))) ||
+	if (!ch || !(ch->summary = strata__sdup(c->arena, msg)) ||
+	    (table && !(ch->table = strata__sdup(c->arena, table))) ||
 	    (name && !(ch->name = strata__sdup(c->arena, name))))
 		return STRATA_ENOMEM;
 	ch->kind = kind;
@@ -49,8 +50,8 @@ int strata__diff_alter_table(strata__diff_ctx *c, strata_buf *b, const char *tab
 int strata__diff_drop_constraint(strata__diff_ctx *c, const char *table, const char *name)
 {
 	int rc;
-	if ((rc = strata__diff_alter_table(c, c->tx, table)) || (rc = strata__buf_puts(c->tx, "DROP CONSTRAINT IF EXISTS ")) ||
-	    (rc = strata__sql_ident(c->tx, c->d, name)))
+	if ((rc = strata__diff_alter_table(c, c->tx, table)) ||
+	    (rc = strata__buf_puts(c->tx, "DROP CONSTRAINT IF EXISTS ")) || (rc = strata__sql_ident(c->tx, c->d, name)))
 		return rc;
 	return strata__buf_puts(c->tx, ";\n");
 }
@@ -58,7 +59,8 @@ int strata__diff_drop_constraint(strata__diff_ctx *c, const char *table, const c
 int strata__diff_rename_constraint(strata__diff_ctx *c, const char *table, const char *from, const char *to)
 {
 	int rc;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, table, to, false, "rename constraint %s to %s", from, to)) ||
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_CONSTRAINT, table, to, false, "rename constraint %s to %s",
+				      from, to)) ||
 	    (rc = strata__diff_alter_table(c, c->tx, table)) || (rc = strata__buf_puts(c->tx, "RENAME CONSTRAINT ")) ||
 	    (rc = strata__sql_ident(c->tx, c->d, from)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
 	    (rc = strata__sql_ident(c->tx, c->d, to)))
@@ -88,7 +90,8 @@ int strata__diff_column_check_comment(strata__diff_ctx *c, const strata_table *t
 int strata__diff_rename_column(strata__diff_ctx *c, const char *table, const char *from, const char *to)
 {
 	int rc;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_RENAME_COLUMN, table, to, false, "rename column %s.%s to %s", table, from, to)) ||
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_RENAME_COLUMN, table, to, false, "rename column %s.%s to %s",
+				      table, from, to)) ||
 	    (rc = strata__diff_alter_table(c, c->tx, table)) || (rc = strata__buf_puts(c->tx, "RENAME COLUMN ")) ||
 	    (rc = strata__sql_ident(c->tx, c->d, from)) || (rc = strata__buf_puts(c->tx, " TO ")) ||
 	    (rc = strata__sql_ident(c->tx, c->d, to)))

@@ -115,8 +115,11 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 	}
 	unsigned long long v = strtoull(ver, NULL, 10);
 	if (p->up_pre) {
-		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: enum values, committed before the next migration uses them\n%s\n"
-					     "-- migrate:down transaction:false\n-- the next migration's down restores the enum types\n",
+		if ((rc = strata__buf_printf(&b,
+					     "-- migrate:up transaction:false\n-- %s: enum values, committed before "
+					     "the next migration uses them\n%s\n"
+					     "-- migrate:down transaction:false\n-- the next migration's down restores "
+					     "the enum types\n",
 					     message, p->up_pre)))
 			goto fail;
 		snprintf(path, sizeof path, "%s/%llu_%s_enum_values.sql", dir, v++, slug);
@@ -131,9 +134,10 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 			goto fail;
 		for (int i = 0; i < p->nchanges && !rc; i++)
 			if (!(p->up_nontx && p->changes[i].kind == STRATA_CHANGE_CREATE_INDEX))
-				rc = strata__buf_printf(&b, "--   %s%s\n", p->changes[i].summary, p->changes[i].destructive ? " (destructive)" : "");
-		if (rc || (rc = strata__buf_printf(&b, "%s\n-- migrate:down%s\n%s", p->up, p->down_own_tx ? " foreign_keys:off" : "",
-						   p->down ? p->down : "")))
+				rc = strata__buf_printf(&b, "--   %s%s\n", p->changes[i].summary,
+							p->changes[i].destructive ? " (destructive)" : "");
+		if (rc || (rc = strata__buf_printf(&b, "%s\n-- migrate:down%s\n%s", p->up,
+						   p->down_own_tx ? " foreign_keys:off" : "", p->down ? p->down : "")))
 			goto fail;
 		snprintf(path, sizeof path, "%s/%llu_%s.sql", dir, v++, slug);
 		if ((rc = write_file(path, strata__buf_cstr(&b))) || (rc = add_path(&out, &n, path)))
@@ -142,7 +146,9 @@ int strata_plan_write(const strata_plan *p, const char *dir, const char *message
 	}
 	if (p->up_nontx) {
 		/* One second later, so it sorts (and runs) after the main migration. */
-		if ((rc = strata__buf_printf(&b, "-- migrate:up transaction:false\n-- %s: indexes built and keys validated without blocking writes\n%s\n"
+		if ((rc = strata__buf_printf(&b,
+					     "-- migrate:up transaction:false\n-- %s: indexes built and keys validated "
+					     "without blocking writes\n%s\n"
 					     "-- migrate:down transaction:false\n%s",
 					     message, p->up_nontx, p->down_nontx ? p->down_nontx : "")))
 			goto fail;

@@ -21,8 +21,10 @@ static void part_index_name(char *buf, size_t cap, const char *part, const char 
 		buf[63] = '\0';
 }
 
-/* Index x of partitioned table tb (named `name`, or x->name) ON ONLY it, then its partitions' (recursively), attached. */
-static int partitioned_index(strata__diff_ctx *c, const strata_table *tb, const strata_index *x, const char *name, const char *attach_to)
+/* Index x of partitioned table tb (named `name`, or x->name) ON ONLY it, then its partitions' (recursively), attached.
+ */
+static int partitioned_index(strata__diff_ctx *c, const strata_table *tb, const strata_index *x, const char *name,
+			     const char *attach_to)
 {
 	int rc;
 	strata_index one = *x;
@@ -42,9 +44,10 @@ static int partitioned_index(strata__diff_ctx *c, const strata_table *tb, const 
 			rc = partitioned_index(c, p, x, pname, name);
 		else
 			rc = strata__sql_create_index_on(c->nontx, c->d, p, &part, true, NULL, false);
-		if (rc || (rc = strata__buf_puts(c->nontx, "ALTER INDEX ")) || (rc = strata__sql_ident(c->nontx, c->d, name)) ||
-		    (rc = strata__buf_puts(c->nontx, " ATTACH PARTITION ")) || (rc = strata__sql_ident(c->nontx, c->d, pname)) ||
-		    (rc = strata__buf_puts(c->nontx, ";\n")))
+		if (rc || (rc = strata__buf_puts(c->nontx, "ALTER INDEX ")) ||
+		    (rc = strata__sql_ident(c->nontx, c->d, name)) ||
+		    (rc = strata__buf_puts(c->nontx, " ATTACH PARTITION ")) ||
+		    (rc = strata__sql_ident(c->nontx, c->d, pname)) || (rc = strata__buf_puts(c->nontx, ";\n")))
 			return rc;
 	}
 	return STRATA_OK;
@@ -58,14 +61,17 @@ int strata__diff_indexes(strata__diff_ctx *c, const strata_table *ta, const stra
 		if (xb && strata__diff_index_matches(c, ta, tb, xa, xb))
 			continue;
 		if (c->pg && !xb && (xr = strata__diff_index_renamed_to(c, ta, tb, xa))) {
-			if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xr->name, false, "rename index %s to %s", xa->name, xr->name)) ||
-			    (rc = strata__buf_puts(c->tx, "ALTER INDEX ")) || (rc = strata__sql_ident(c->tx, c->d, xa->name)) ||
-			    (rc = strata__buf_puts(c->tx, " RENAME TO ")) || (rc = strata__sql_ident(c->tx, c->d, xr->name)) ||
-			    (rc = strata__buf_puts(c->tx, ";\n")))
+			if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xr->name, false,
+						      "rename index %s to %s", xa->name, xr->name)) ||
+			    (rc = strata__buf_puts(c->tx, "ALTER INDEX ")) ||
+			    (rc = strata__sql_ident(c->tx, c->d, xa->name)) ||
+			    (rc = strata__buf_puts(c->tx, " RENAME TO ")) ||
+			    (rc = strata__sql_ident(c->tx, c->d, xr->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
 				return rc;
 			continue;
 		}
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_INDEX, tb->name, xa->name, false, "drop index %s", xa->name)))
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_INDEX, tb->name, xa->name, false, "drop index %s",
+					      xa->name)))
 			return rc;
 		if (!rebuilt && (rc = strata__diff_drop_index(c, c->tx, xa->name, false)))
 			return rc;
@@ -76,8 +82,9 @@ int strata__diff_indexes(strata__diff_ctx *c, const strata_table *ta, const stra
 			continue;
 		if (c->pg && !xa && strata__diff_index_renamed_from(c, ta, tb, xb))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xb->name, false, "create index %s on %s%s", xb->name,
-				 tb->name, c->pg && c->concurrent ? " (concurrently)" : "")))
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, tb->name, xb->name, false,
+					      "create index %s on %s%s", xb->name, tb->name,
+					      c->pg && c->concurrent ? " (concurrently)" : "")))
 			return rc;
 		if (rebuilt)
 			continue;

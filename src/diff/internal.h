@@ -41,7 +41,7 @@ typedef struct strata__diff_ctx {
 	strata_schema *arena; /* strings for the change list */
 	bool concurrent;
 	bool need_prelude;
-	bool rebuilt; /* SQLite: a rebuild needs foreign keys off, outside the runner's transaction */
+	bool rebuilt;	 /* SQLite: a rebuild needs foreign keys off, outside the runner's transaction */
 	bool *view_gone; /* per view of `a`: dropped by this direction (to be created again when `b` has it) */
 } strata__diff_ctx;
 

@@ -39,7 +39,8 @@ const strata_table *strata__diff_new_table(const strata__diff_ctx *c, const stra
 	return tb && strata__diff_old_table(c, tb) == ta ? tb : NULL;
 }
 
-const strata_column *strata__diff_old_col(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_column *cb)
+const strata_column *strata__diff_old_col(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb,
+					  const strata_column *cb)
 {
 	for (int i = 0; i < c->nrn; i++)
 		if (c->rn[i].table && strcmp(c->rn[i].table, tb->name) == 0 && strcmp(c->rn[i].to, cb->name) == 0)
@@ -50,7 +51,8 @@ const strata_column *strata__diff_old_col(const strata__diff_ctx *c, const strat
 	return strata_table_column(ta, cb->name);
 }
 
-const strata_column *strata__diff_new_col(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_column *ca)
+const strata_column *strata__diff_new_col(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb,
+					  const strata_column *ca)
 {
 	for (int i = 0; i < tb->ncolumns; i++)
 		if (strata__diff_old_col(c, ta, tb, &tb->columns[i]) == ca)
@@ -107,17 +109,19 @@ static bool same_index_shape(const strata_index *xa, const strata_index *xb)
 	    !strata__diff_same_list(xa->include, xa->ninclude, xb->include, xb->ninclude))
 		return false;
 	for (int i = 0; i < xa->ncolumns; i++) {
-		const strata_index_key *ka = xa->keys ? &xa->keys[i] : &plain_key, *kb = xb->keys ? &xb->keys[i] : &plain_key;
+		const strata_index_key *ka = xa->keys ? &xa->keys[i] : &plain_key,
+				       *kb = xb->keys ? &xb->keys[i] : &plain_key;
 		if (ka->expr != kb->expr || ka->desc != kb->desc || ka->nulls != kb->nulls ||
-		    !strata__diff_streq0(ka->opclass, kb->opclass) || !strata__diff_streq0(ka->collation, kb->collation))
+		    !strata__diff_streq0(ka->opclass, kb->opclass) ||
+		    !strata__diff_streq0(ka->collation, kb->collation))
 			return false;
 	}
 	return true;
 }
 
 /* Index xa (in `from`) and xb (in `to`) say the same thing, column renames taken into account. */
-bool strata__diff_index_matches(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa,
-			  const strata_index *xb)
+bool strata__diff_index_matches(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb,
+				const strata_index *xa, const strata_index *xb)
 {
 	if (!same_index_shape(xa, xb))
 		return false;
@@ -133,8 +137,8 @@ bool strata__diff_index_matches(const strata__diff_ctx *c, const strata_table *t
 }
 
 /* The same key, table and column renames taken into account. */
-bool strata__diff_fkey_matches(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fa,
-			 const strata_fkey *fb)
+bool strata__diff_fkey_matches(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb,
+			       const strata_fkey *fa, const strata_fkey *fb)
 {
 	if (fa->on_delete != fb->on_delete || fa->on_update != fb->on_update || fa->ncolumns != fb->ncolumns ||
 	    fa->nref_columns != fb->nref_columns)
@@ -159,8 +163,8 @@ bool strata__diff_fkey_matches(const strata__diff_ctx *c, const strata_table *ta
 }
 
 /* Column lists that name the same columns, column renames taken into account. */
-bool strata__diff_cols_match(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const char *const *acols, int na,
-		       const char *const *bcols, int nb)
+bool strata__diff_cols_match(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb,
+			     const char *const *acols, int na, const char *const *bcols, int nb)
 {
 	if (na != nb)
 		return false;
@@ -173,8 +177,8 @@ bool strata__diff_cols_match(const strata__diff_ctx *c, const strata_table *ta, 
 	return true;
 }
 
-const strata_unique *strata__diff_unique_renamed(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_unique *u,
-					   bool from_a)
+const strata_unique *strata__diff_unique_renamed(const strata__diff_ctx *c, const strata_table *ta,
+						 const strata_table *tb, const strata_unique *u, bool from_a)
 {
 	const strata_table *other = from_a ? tb : ta, *self = from_a ? ta : tb;
 	for (int i = 0; i < other->nuniques; i++) {
@@ -188,43 +192,53 @@ const strata_unique *strata__diff_unique_renamed(const strata__diff_ctx *c, cons
 	return NULL;
 }
 
-const strata_check *strata__diff_check_renamed(const strata_table *self, const strata_table *other, const strata_check *k)
+const strata_check *strata__diff_check_renamed(const strata_table *self, const strata_table *other,
+					       const strata_check *k)
 {
 	for (int i = 0; i < other->nchecks; i++)
-		if (!strata__diff_find_check(self, other->checks[i].name) && strcmp(other->checks[i].expr, k->expr) == 0)
+		if (!strata__diff_find_check(self, other->checks[i].name) &&
+		    strcmp(other->checks[i].expr, k->expr) == 0)
 			return &other->checks[i];
 	return NULL;
 }
 
 /* PostgreSQL renames instead of dropping and recreating: the `to` index or key `from`'s became under a new name. */
-const strata_index *strata__diff_index_renamed_to(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xa)
+const strata_index *strata__diff_index_renamed_to(const strata__diff_ctx *c, const strata_table *ta,
+						  const strata_table *tb, const strata_index *xa)
 {
 	for (int i = 0; i < tb->nindexes; i++)
-		if (!strata__diff_find_index(ta, tb->indexes[i].name) && strata__diff_index_matches(c, ta, tb, xa, &tb->indexes[i]))
+		if (!strata__diff_find_index(ta, tb->indexes[i].name) &&
+		    strata__diff_index_matches(c, ta, tb, xa, &tb->indexes[i]))
 			return &tb->indexes[i];
 	return NULL;
 }
 
-const strata_index *strata__diff_index_renamed_from(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_index *xb)
+const strata_index *strata__diff_index_renamed_from(const strata__diff_ctx *c, const strata_table *ta,
+						    const strata_table *tb, const strata_index *xb)
 {
 	for (int i = 0; i < ta->nindexes; i++)
-		if (!strata__diff_find_index(tb, ta->indexes[i].name) && strata__diff_index_matches(c, ta, tb, &ta->indexes[i], xb))
+		if (!strata__diff_find_index(tb, ta->indexes[i].name) &&
+		    strata__diff_index_matches(c, ta, tb, &ta->indexes[i], xb))
 			return &ta->indexes[i];
 	return NULL;
 }
 
-const strata_fkey *strata__diff_fkey_renamed_to(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fa)
+const strata_fkey *strata__diff_fkey_renamed_to(const strata__diff_ctx *c, const strata_table *ta,
+						const strata_table *tb, const strata_fkey *fa)
 {
 	for (int i = 0; i < tb->nfkeys; i++)
-		if (!strata__diff_find_fkey(ta, tb->fkeys[i].name) && strata__diff_fkey_matches(c, ta, tb, fa, &tb->fkeys[i]))
+		if (!strata__diff_find_fkey(ta, tb->fkeys[i].name) &&
+		    strata__diff_fkey_matches(c, ta, tb, fa, &tb->fkeys[i]))
 			return &tb->fkeys[i];
 	return NULL;
 }
 
-const strata_fkey *strata__diff_fkey_renamed_from(const strata__diff_ctx *c, const strata_table *ta, const strata_table *tb, const strata_fkey *fb)
+const strata_fkey *strata__diff_fkey_renamed_from(const strata__diff_ctx *c, const strata_table *ta,
+						  const strata_table *tb, const strata_fkey *fb)
 {
 	for (int i = 0; i < ta->nfkeys; i++)
-		if (!strata__diff_find_fkey(tb, ta->fkeys[i].name) && strata__diff_fkey_matches(c, ta, tb, &ta->fkeys[i], fb))
+		if (!strata__diff_find_fkey(tb, ta->fkeys[i].name) &&
+		    strata__diff_fkey_matches(c, ta, tb, &ta->fkeys[i], fb))
 			return &ta->fkeys[i];
 	return NULL;
 }
@@ -245,8 +259,9 @@ bool strata__diff_same_implied(const strata__diff_ctx *c, const strata_column *c
 
 bool strata__diff_same_column(const strata_column *x, const strata_column *y)
 {
-	return strata__coltype_eq(&x->type, &y->type) && x->not_null == y->not_null && strata__default_same(&y->type, &x->dflt, &y->dflt) &&
-	       strata__diff_streq0(x->check, y->check) && x->unique == y->unique && strata__diff_streq0(x->generated, y->generated) &&
+	return strata__coltype_eq(&x->type, &y->type) && x->not_null == y->not_null &&
+	       strata__default_same(&y->type, &x->dflt, &y->dflt) && strata__diff_streq0(x->check, y->check) &&
+	       x->unique == y->unique && strata__diff_streq0(x->generated, y->generated) &&
 	       x->generated_virtual == y->generated_virtual && strata__diff_streq0(x->collation, y->collation);
 }
 
@@ -257,13 +272,16 @@ bool strata__diff_widening(const strata_coltype *x, const strata_coltype *y)
 		return false;
 	if (strata__coltype_eq(x, y))
 		return true;
-	if (x->kind == STRATA_T_INT && (y->kind == STRATA_T_BIGINT || y->kind == STRATA_T_FLOAT || y->kind == STRATA_T_SERIAL))
+	if (x->kind == STRATA_T_INT &&
+	    (y->kind == STRATA_T_BIGINT || y->kind == STRATA_T_FLOAT || y->kind == STRATA_T_SERIAL))
 		return true;
-	if ((x->kind == STRATA_T_SERIAL && y->kind == STRATA_T_BIGINT) || (x->kind == STRATA_T_BIGINT && y->kind == STRATA_T_SERIAL))
+	if ((x->kind == STRATA_T_SERIAL && y->kind == STRATA_T_BIGINT) ||
+	    (x->kind == STRATA_T_BIGINT && y->kind == STRATA_T_SERIAL))
 		return true;
 	if (x->kind == STRATA_T_STRING && y->kind == STRATA_T_STRING)
 		return y->length >= x->length;
-	if ((x->kind == STRATA_T_STRING || x->kind == STRATA_T_ENUM || x->kind == STRATA_T_UUID) && y->kind == STRATA_T_TEXT)
+	if ((x->kind == STRATA_T_STRING || x->kind == STRATA_T_ENUM || x->kind == STRATA_T_UUID) &&
+	    y->kind == STRATA_T_TEXT)
 		return true;
 	if (x->kind == STRATA_T_DECIMAL && y->kind == STRATA_T_DECIMAL)
 		return y->scale >= x->scale && y->precision - y->scale >= x->precision - x->scale;

@@ -29,7 +29,8 @@ static int create_table(strata__diff_ctx *c, const strata_table *tb)
 	int rc;
 	for (int j = 0; j < tb->ncolumns; j++)
 		c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s", tb->name)) ||
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s",
+				      tb->name)) ||
 	    (rc = strata__sql_create_table(c->tx, c->d, c->b, tb, NULL, c->pg ? never_skip : NULL, NULL)) ||
 	    (rc = strata__sql_check_comments(c->tx, c->d, tb)) || (rc = strata__sql_comments(c->tx, c->d, tb)))
 		return rc;
@@ -52,9 +53,11 @@ static int diff_all(strata__diff_ctx *c)
 		const strata_table *tb = &b->tables[i], *ta = strata__diff_old_table(c, tb);
 		if (!ta || strcmp(ta->name, tb->name) == 0)
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_RENAME_TABLE, tb->name, NULL, false, "rename table %s to %s", ta->name, tb->name)) ||
-		    (rc = strata__diff_alter_table(c, c->tx, ta->name)) || (rc = strata__buf_puts(c->tx, "RENAME TO ")) ||
-		    (rc = strata__sql_ident(c->tx, c->d, tb->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_RENAME_TABLE, tb->name, NULL, false,
+					      "rename table %s to %s", ta->name, tb->name)) ||
+		    (rc = strata__diff_alter_table(c, c->tx, ta->name)) ||
+		    (rc = strata__buf_puts(c->tx, "RENAME TO ")) || (rc = strata__sql_ident(c->tx, c->d, tb->name)) ||
+		    (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
 	/* New tables, in dependency order; their keys to other tables come after on PostgreSQL. */
@@ -89,12 +92,15 @@ static int diff_all(strata__diff_ctx *c)
 	}
 	if (c->pg) {
 		for (int i = 0; i < b->ntables; i++)
-			if ((rc = strata__diff_pg_add_fkeys(c, strata__diff_old_table(c, &b->tables[i]), &b->tables[i])))
+			if ((rc = strata__diff_pg_add_fkeys(c, strata__diff_old_table(c, &b->tables[i]),
+							    &b->tables[i])))
 				return rc;
 		for (int i = 0; i < b->nenums; i++) {
 			const strata_enum *ea = strata_schema_enum(a, b->enums[i].name);
-			if (ea && !strata__diff_same_list(ea->values, ea->nvalues, b->enums[i].values, b->enums[i].nvalues) &&
-			    !strata__diff_enum_extends(ea, &b->enums[i]) && (rc = strata__diff_pg_enum_recreate(c, ea, &b->enums[i])))
+			if (ea &&
+			    !strata__diff_same_list(ea->values, ea->nvalues, b->enums[i].values, b->enums[i].nvalues) &&
+			    !strata__diff_enum_extends(ea, &b->enums[i]) &&
+			    (rc = strata__diff_pg_enum_recreate(c, ea, &b->enums[i])))
 				return rc;
 		}
 	}
@@ -111,17 +117,20 @@ static int diff_all(strata__diff_ctx *c)
 		const strata_table *ta = &a->tables[i];
 		if (strata__diff_new_table(c, ta))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_TABLE, ta->name, NULL, true, "drop table %s", ta->name)) ||
-		    (rc = strata__diff_destructive(c->tx, "DROP TABLE loses every row")) || (rc = strata__buf_puts(c->tx, "DROP TABLE IF EXISTS ")) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_TABLE, ta->name, NULL, true, "drop table %s",
+					      ta->name)) ||
+		    (rc = strata__diff_destructive(c->tx, "DROP TABLE loses every row")) ||
+		    (rc = strata__buf_puts(c->tx, "DROP TABLE IF EXISTS ")) ||
 		    (rc = strata__sql_ident(c->tx, c->d, ta->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
 	for (int i = 0; c->pg && i < a->nenums; i++) {
 		if (strata_schema_enum(b, a->enums[i].name))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_ENUM, NULL, a->enums[i].name, false, "drop enum %s", a->enums[i].name)) ||
-		    (rc = strata__buf_puts(c->tx, "DROP TYPE IF EXISTS ")) || (rc = strata__sql_ident(c->tx, c->d, a->enums[i].name)) ||
-		    (rc = strata__buf_puts(c->tx, ";\n")))
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_ENUM, NULL, a->enums[i].name, false, "drop enum %s",
+					      a->enums[i].name)) ||
+		    (rc = strata__buf_puts(c->tx, "DROP TYPE IF EXISTS ")) ||
+		    (rc = strata__sql_ident(c->tx, c->d, a->enums[i].name)) || (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
 	if ((rc = strata__diff_views_create(c)))
@@ -130,12 +139,22 @@ static int diff_all(strata__diff_ctx *c)
 }
 
 /* Run one direction; the SQL is the prelude (when needed) and the statements. */
-static int run(const strata_schema *a, const strata_schema *b, strata_backend d, strata__diff_rename *rn, int nrn, bool concurrent,
-	       strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx, char **pre_out)
+static int run(const strata_schema *a, const strata_schema *b, strata_backend d, strata__diff_rename *rn, int nrn,
+	       bool concurrent, strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx,
+	       char **pre_out)
 {
 	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT, pre = STRATA_BUF_INIT;
-	strata__diff_ctx c = { .a = a, .b = b, .d = d, .pg = d == STRATA_BACKEND_POSTGRES, .rn = rn, .nrn = nrn, .tx = &tx,
-			       .nontx = &nontx, .pre = pre_out ? &pre : NULL, .plan = plan, .arena = arena,
+	strata__diff_ctx c = { .a = a,
+			       .b = b,
+			       .d = d,
+			       .pg = d == STRATA_BACKEND_POSTGRES,
+			       .rn = rn,
+			       .nrn = nrn,
+			       .tx = &tx,
+			       .nontx = &nontx,
+			       .pre = pre_out ? &pre : NULL,
+			       .plan = plan,
+			       .arena = arena,
 			       .concurrent = concurrent };
 	int rc = diff_all(&c);
 	free(c.view_gone);
@@ -224,17 +243,18 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 		}
 		for (int j = 0; j < tb->ncolumns; j++) {
 			const strata_column *cb = &tb->columns[j];
-			if (!cb->renamed_from || strata_table_column(ta, cb->name) || !strata_table_column(ta, cb->renamed_from) ||
-			    strata_table_column(tb, cb->renamed_from))
+			if (!cb->renamed_from || strata_table_column(ta, cb->name) ||
+			    !strata_table_column(ta, cb->renamed_from) || strata_table_column(tb, cb->renamed_from))
 				continue;
 			fw[nrn] = (strata__diff_rename){ tb->name, cb->renamed_from, cb->name };
 			bw[nrn++] = (strata__diff_rename){ ta->name, cb->name, cb->renamed_from };
 		}
 	}
-	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx, &pp->plan.up_own_tx,
-		      &pp->plan.up_pre)))
+	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx,
+		      &pp->plan.up_own_tx, &pp->plan.up_pre)))
 		goto fail;
-	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore, &pp->plan.down_own_tx, NULL)))
+	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore,
+		      &pp->plan.down_own_tx, NULL)))
 		goto fail;
 	free(ignore);
 	if (pp->plan.up_nontx) {
@@ -244,8 +264,10 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 			const strata_change *ch = &pp->plan.changes[i];
 			const strata_table *on = ch->table ? strata_schema_table(to, ch->table) : NULL;
 			if (on && on->partition_by)
-				continue; /* a partitioned index cannot go CONCURRENTLY: the down part drops it, and its partitions' */
-			if (ch->kind == STRATA_CHANGE_CREATE_INDEX && !(rc = strata__buf_puts(&b, "DROP INDEX CONCURRENTLY IF EXISTS ")) &&
+				continue; /* a partitioned index cannot go CONCURRENTLY: the down part drops it, and its
+					     partitions' */
+			if (ch->kind == STRATA_CHANGE_CREATE_INDEX &&
+			    !(rc = strata__buf_puts(&b, "DROP INDEX CONCURRENTLY IF EXISTS ")) &&
 			    !(rc = strata__sql_ident(&b, backend, ch->name)))
 				rc = strata__buf_puts(&b, ";\n");
 		}

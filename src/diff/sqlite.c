@@ -31,13 +31,15 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 			lossy = "NOT NULL fails on a column that holds NULLs";
 	}
 	c->rebuilt = true;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_REBUILD_TABLE, tb->name, NULL, lossy != NULL, "rebuild table %s (%s)", tb->name, why)))
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_REBUILD_TABLE, tb->name, NULL, lossy != NULL,
+				      "rebuild table %s (%s)", tb->name, why)))
 		return rc;
 	if ((rc = strata__buf_printf(b, "-- rebuild %s: %s\n", tb->name, why)))
 		return rc;
 	if (lossy && (rc = strata__diff_destructive(b, lossy)))
 		return rc;
-	if ((rc = strata__sql_drop_triggers(b, c->d, ta)) || (rc = strata__sql_create_table(b, c->d, c->b, tb, tmp, NULL, NULL)))
+	if ((rc = strata__sql_drop_triggers(b, c->d, ta)) ||
+	    (rc = strata__sql_create_table(b, c->d, c->b, tb, tmp, NULL, NULL)))
 		return rc;
 	bool any = false;
 	strata_buf to = STRATA_BUF_INIT, from = STRATA_BUF_INIT;
@@ -53,15 +55,17 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 	}
 	if (!rc && any) {
 		if (!(rc = strata__buf_puts(b, "INSERT INTO ")) && !(rc = strata__sql_ident(b, c->d, tmp)) &&
-		    !(rc = strata__buf_printf(b, " (%s) SELECT %s FROM ", strata__buf_cstr(&to), strata__buf_cstr(&from))) &&
+		    !(rc = strata__buf_printf(b, " (%s) SELECT %s FROM ", strata__buf_cstr(&to),
+					      strata__buf_cstr(&from))) &&
 		    !(rc = strata__sql_ident(b, c->d, tb->name)))
 			rc = strata__buf_puts(b, ";\n");
 	}
 	strata__buf_free(&to);
 	strata__buf_free(&from);
 	if (rc || (rc = strata__buf_puts(b, "DROP TABLE ")) || (rc = strata__sql_ident(b, c->d, tb->name)) ||
-	    (rc = strata__buf_puts(b, ";\n")) || (rc = strata__diff_alter_table(c, b, tmp)) || (rc = strata__buf_puts(b, "RENAME TO ")) ||
-	    (rc = strata__sql_ident(b, c->d, tb->name)) || (rc = strata__buf_puts(b, ";\n")))
+	    (rc = strata__buf_puts(b, ";\n")) || (rc = strata__diff_alter_table(c, b, tmp)) ||
+	    (rc = strata__buf_puts(b, "RENAME TO ")) || (rc = strata__sql_ident(b, c->d, tb->name)) ||
+	    (rc = strata__buf_puts(b, ";\n")))
 		return rc;
 	for (int i = 0; i < tb->nindexes; i++)
 		if ((rc = strata__sql_create_index(b, c->d, tb, &tb->indexes[i], false)))
@@ -116,7 +120,8 @@ static const char *sqlite_rebuild_reason(const strata__diff_ctx *c, const strata
 		return "constraints change";
 	for (int i = 0; i < tb->nuniques; i++) {
 		const strata_unique *u = strata__diff_find_unique(ta, tb->uniques[i].name);
-		if (!u || !strata__diff_cols_match(c, ta, tb, u->columns, u->ncolumns, tb->uniques[i].columns, tb->uniques[i].ncolumns))
+		if (!u || !strata__diff_cols_match(c, ta, tb, u->columns, u->ncolumns, tb->uniques[i].columns,
+						   tb->uniques[i].ncolumns))
 			return "constraints change";
 	}
 	for (int i = 0; i < tb->nchecks; i++) {
@@ -142,9 +147,11 @@ int strata__diff_sqlite_table(strata__diff_ctx *c, const strata_table *ta, const
 		return sqlite_rebuild(c, ta, tb, why);
 	for (int i = 0; i < tb->ncolumns; i++) {
 		const strata_column *cb = &tb->columns[i], *ca = strata__diff_old_col(c, ta, tb, cb);
-		if (ca && strcmp(ca->name, cb->name) != 0 && (rc = strata__diff_rename_column(c, t, ca->name, cb->name)))
+		if (ca && strcmp(ca->name, cb->name) != 0 &&
+		    (rc = strata__diff_rename_column(c, t, ca->name, cb->name)))
 			return rc;
-		if (!ca && ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_COLUMN, t, cb->name, false, "add column %s.%s", t, cb->name)) ||
+		if (!ca && ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_COLUMN, t, cb->name, false,
+						      "add column %s.%s", t, cb->name)) ||
 			    (rc = strata__diff_add_column(c, tb, cb))))
 			return rc;
 	}

@@ -27,26 +27,31 @@ static int pg_partitioning(strata__diff_ctx *c, const strata_table *ta, const st
 {
 	int rc;
 	if (!strata__diff_same_words(ta->partition_by, tb->partition_by))
-		return strata__error_set(STRATA_EINVAL,
-					 "table %s: its partitioning changes (%s to %s); that needs a new table and a copy of the rows, "
-					 "which Strata does not write: write that migration by hand",
-					 tb->name, ta->partition_by ? ta->partition_by : "none", tb->partition_by ? tb->partition_by : "none");
+		return strata__error_set(
+			STRATA_EINVAL,
+			"table %s: its partitioning changes (%s to %s); that needs a new table and a copy of the rows, "
+			"which Strata does not write: write that migration by hand",
+			tb->name, ta->partition_by ? ta->partition_by : "none",
+			tb->partition_by ? tb->partition_by : "none");
 	if (!ta->partition_of != !tb->partition_of && (ta->ncolumns || tb->ncolumns))
-		return strata__error_set(STRATA_EINVAL, "table %s: it %s a partition; Strata does not write that migration", tb->name,
+		return strata__error_set(STRATA_EINVAL,
+					 "table %s: it %s a partition; Strata does not write that migration", tb->name,
 					 tb->partition_of ? "becomes" : "stops being");
 	if (strata__diff_streq0(ta->partition_of, tb->partition_of) &&
 	    strata__diff_same_words(ta->partition_bound, tb->partition_bound))
 		return STRATA_OK;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false, "attach %s to %s %s", tb->name,
-				      tb->partition_of ? tb->partition_of : "nothing", tb->partition_bound ? tb->partition_bound : "")))
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false, "attach %s to %s %s",
+				      tb->name, tb->partition_of ? tb->partition_of : "nothing",
+				      tb->partition_bound ? tb->partition_bound : "")))
 		return rc;
 	if (ta->partition_of &&
-	    ((rc = strata__diff_alter_table(c, c->tx, ta->partition_of)) || (rc = strata__buf_puts(c->tx, "DETACH PARTITION ")) ||
-	     (rc = strata__sql_ident(c->tx, c->d, ta->name)) || (rc = strata__buf_puts(c->tx, ";\n"))))
+	    ((rc = strata__diff_alter_table(c, c->tx, ta->partition_of)) ||
+	     (rc = strata__buf_puts(c->tx, "DETACH PARTITION ")) || (rc = strata__sql_ident(c->tx, c->d, ta->name)) ||
+	     (rc = strata__buf_puts(c->tx, ";\n"))))
 		return rc;
 	if (tb->partition_of &&
-	    ((rc = strata__diff_alter_table(c, c->tx, tb->partition_of)) || (rc = strata__buf_puts(c->tx, "ATTACH PARTITION ")) ||
-	     (rc = strata__sql_ident(c->tx, c->d, tb->name)) ||
+	    ((rc = strata__diff_alter_table(c, c->tx, tb->partition_of)) ||
+	     (rc = strata__buf_puts(c->tx, "ATTACH PARTITION ")) || (rc = strata__sql_ident(c->tx, c->d, tb->name)) ||
 	     (rc = strata__buf_printf(c->tx, " %s;\n", tb->partition_bound ? tb->partition_bound : "DEFAULT"))))
 		return rc;
 	return STRATA_OK;
@@ -68,7 +73,8 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 		return rc;
 	for (int i = 0; i < tb->ncolumns; i++) {
 		const strata_column *cb = &tb->columns[i], *ca = strata__diff_old_col(c, ta, tb, cb);
-		if (ca && strcmp(ca->name, cb->name) != 0 && (rc = strata__diff_rename_column(c, t, ca->name, cb->name)))
+		if (ca && strcmp(ca->name, cb->name) != 0 &&
+		    (rc = strata__diff_rename_column(c, t, ca->name, cb->name)))
 			return rc;
 	}
 	if ((rc = strata__diff_pg_rename_implied(c, ta, tb)))
@@ -82,7 +88,8 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 	if (!pk_same) {
 		char pk[160];
 		snprintf(pk, sizeof pk, "%.58s_pkey", ta->name);
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_PRIMARY_KEY, t, NULL, false, "change the primary key of %s", t)))
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_PRIMARY_KEY, t, NULL, false,
+					      "change the primary key of %s", t)))
 			return rc;
 		if (ta->npkey && (rc = strata__diff_drop_constraint(c, t, pk)))
 			return rc;
@@ -90,10 +97,12 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 	for (int i = 0; i < tb->ncolumns; i++) {
 		const strata_column *cb = &tb->columns[i], *ca = strata__diff_old_col(c, ta, tb, cb);
 		if (!ca) {
-			if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_COLUMN, t, cb->name, false, "add column %s.%s", t, cb->name)))
+			if ((rc = strata__diff_change(c, STRATA_CHANGE_ADD_COLUMN, t, cb->name, false,
+						      "add column %s.%s", t, cb->name)))
 				return rc;
 			if (cb->not_null && cb->dflt.kind == STRATA_DEFAULT_NONE && cb->type.kind != STRATA_T_SERIAL &&
-			    (rc = strata__buf_puts(c->tx, "-- a NOT NULL column without a default fails on a table with rows\n")))
+			    (rc = strata__buf_puts(
+				     c->tx, "-- a NOT NULL column without a default fails on a table with rows\n")))
 				return rc;
 			c->need_prelude |= cb->dflt.kind == STRATA_DEFAULT_UUID_V7;
 			if ((rc = strata__diff_add_column(c, tb, cb)))
@@ -104,17 +113,21 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 			return rc;
 	}
 	if (!pk_same && tb->npkey) {
-		if ((rc = strata__diff_alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "ADD PRIMARY KEY (")) ||
-		    (rc = strata__sql_ident_list(c->tx, c->d, tb->pkey, tb->npkey)) || (rc = strata__buf_puts(c->tx, ");\n")))
+		if ((rc = strata__diff_alter_table(c, c->tx, t)) ||
+		    (rc = strata__buf_puts(c->tx, "ADD PRIMARY KEY (")) ||
+		    (rc = strata__sql_ident_list(c->tx, c->d, tb->pkey, tb->npkey)) ||
+		    (rc = strata__buf_puts(c->tx, ");\n")))
 			return rc;
 	}
 	for (int i = 0; i < ta->ncolumns; i++) {
 		const strata_column *ca = &ta->columns[i];
 		if (strata__diff_new_col(c, ta, tb, ca))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_COLUMN, t, ca->name, true, "drop column %s.%s", t, ca->name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_COLUMN, t, ca->name, true, "drop column %s.%s", t,
+					      ca->name)) ||
 		    (rc = strata__diff_destructive(c->tx, "DROP COLUMN loses the column's data")) ||
-		    (rc = strata__diff_alter_table(c, c->tx, t)) || (rc = strata__buf_puts(c->tx, "DROP COLUMN IF EXISTS ")) ||
+		    (rc = strata__diff_alter_table(c, c->tx, t)) ||
+		    (rc = strata__buf_puts(c->tx, "DROP COLUMN IF EXISTS ")) ||
 		    (rc = strata__sql_ident(c->tx, c->d, ca->name)) || (rc = strata__buf_puts(c->tx, ";\n")))
 			return rc;
 	}
@@ -129,7 +142,8 @@ int strata__diff_triggers(strata__diff_ctx *c, const strata_table *ta, const str
 	bool differ = strcmp(ta->name, tb->name) != 0;
 	for (int i = 0; i < tb->ncolumns && !differ; i++) {
 		const strata_column *ca = strata__diff_old_col(c, ta, tb, &tb->columns[i]);
-		if ((ca ? ca->auto_update : false) != tb->columns[i].auto_update || (ca && strcmp(ca->name, tb->columns[i].name) != 0 && ca->auto_update))
+		if ((ca ? ca->auto_update : false) != tb->columns[i].auto_update ||
+		    (ca && strcmp(ca->name, tb->columns[i].name) != 0 && ca->auto_update))
 			differ = true;
 	}
 	for (int i = 0; i < ta->ncolumns && !differ; i++)
@@ -144,7 +158,8 @@ int strata__diff_triggers(strata__diff_ctx *c, const strata_table *ta, const str
 		any |= tb->columns[i].auto_update;
 	if (!any)
 		return STRATA_OK;
-	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false, "update the auto_update triggers of %s", tb->name)))
+	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false,
+				      "update the auto_update triggers of %s", tb->name)))
 		return rc;
 	/* Triggers are named after the old table; on PostgreSQL they live on the (renamed) table. */
 	strata_table old = *ta;
@@ -154,8 +169,9 @@ int strata__diff_triggers(strata__diff_ctx *c, const strata_table *ta, const str
 			if (!ta->columns[i].auto_update)
 				continue;
 			strata__sql_trigger_name(name, sizeof name, ta->name, ta->columns[i].name);
-			if (!(rc = strata__buf_puts(c->tx, "DROP TRIGGER IF EXISTS ")) && !(rc = strata__sql_ident(c->tx, c->d, name)) &&
-			    !(rc = strata__buf_puts(c->tx, " ON ")) && !(rc = strata__sql_ident(c->tx, c->d, tb->name)))
+			if (!(rc = strata__buf_puts(c->tx, "DROP TRIGGER IF EXISTS ")) &&
+			    !(rc = strata__sql_ident(c->tx, c->d, name)) && !(rc = strata__buf_puts(c->tx, " ON ")) &&
+			    !(rc = strata__sql_ident(c->tx, c->d, tb->name)))
 				rc = strata__buf_puts(c->tx, ";\n");
 		}
 	} else {

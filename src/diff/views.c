@@ -42,7 +42,8 @@ static bool touches(const strata__diff_ctx *c, const strata_view *v, const strat
 		const strata_column *ca = &ta->columns[i], *cb = strata__diff_new_col(c, ta, tb, ca);
 		bool changed = !cb || strcmp(ca->name, cb->name) != 0 || !strata__coltype_eq(&ca->type, &cb->type) ||
 			       !strata__diff_streq0(ca->collation, cb->collation) ||
-			       !strata__diff_streq0(ca->generated, cb->generated) || (c->pg && enum_recreated(c, &ca->type));
+			       !strata__diff_streq0(ca->generated, cb->generated) ||
+			       (c->pg && enum_recreated(c, &ca->type));
 		if (changed && strata__view_reads(v, ta->name, ca->name))
 			return true;
 	}
@@ -74,7 +75,8 @@ int strata__diff_views_drop(strata__diff_ctx *c)
 		more = false;
 		for (int i = 0; i < a->nviews; i++)
 			for (int j = 0; j < a->nviews && !c->view_gone[i]; j++)
-				if (j != i && c->view_gone[j] && strata__view_reads(&a->views[i], a->views[j].name, NULL))
+				if (j != i && c->view_gone[j] &&
+				    strata__view_reads(&a->views[i], a->views[j].name, NULL))
 					c->view_gone[i] = more = true;
 	}
 	for (int i = a->nviews - 1; i >= 0; i--) {
@@ -106,8 +108,8 @@ static int view_indexes(strata__diff_ctx *c, const strata_view *va, const strata
 				xb = &vb->indexes[k];
 		if (xb && strata__diff_same_index(xa, xb))
 			continue;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_INDEX, NULL, xa->name, false, "drop index %s on %s", xa->name,
-					      vb->name)) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_DROP_INDEX, NULL, xa->name, false, "drop index %s on %s",
+					      xa->name, vb->name)) ||
 		    (rc = strata__diff_drop_index(c, c->tx, xa->name, false)))
 			return rc;
 	}
@@ -120,8 +122,9 @@ static int view_indexes(strata__diff_ctx *c, const strata_view *va, const strata
 		if (xa && strata__diff_same_index(xa, xb))
 			continue;
 		bool later = c->pg && c->concurrent && !xa;
-		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, NULL, xb->name, false, "create index %s on %s%s",
-					      xb->name, vb->name, later ? " (concurrently)" : "")) ||
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_INDEX, NULL, xb->name, false,
+					      "create index %s on %s%s", xb->name, vb->name,
+					      later ? " (concurrently)" : "")) ||
 		    (rc = strata__sql_create_index(later ? c->nontx : c->tx, c->d, &owner, xb, later)))
 			return rc;
 	}
@@ -141,7 +144,8 @@ int strata__diff_views_create(strata__diff_ctx *c)
 		}
 		const char *why = !va ? "" : !same_view(va, vb) ? " (its query changed)" : " (what it reads changes)";
 		if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_VIEW, NULL, vb->name, false, "%s %sview %s%s",
-					      va ? "recreate" : "create", vb->materialized ? "materialized " : "", vb->name, why)) ||
+					      va ? "recreate" : "create", vb->materialized ? "materialized " : "",
+					      vb->name, why)) ||
 		    (rc = strata__sql_create_view(c->tx, c->d, vb)))
 			return rc;
 	}

@@ -39,8 +39,8 @@ typedef int (*strata__line_fn)(const char *line, size_t len, void *ud);
 
 /* A client program to run (pg_dump, pg_restore), for run_tool. */
 typedef struct strata__tool {
-	const char *const *argv;  /* argv[0] is looked up on PATH; never a shell */
-	strata__line_fn on_line;  /* standard output, line by line; NULL: discarded */
+	const char *const *argv; /* argv[0] is looked up on PATH; never a shell */
+	strata__line_fn on_line; /* standard output, line by line; NULL: discarded */
 	void *line_ud;
 	/*
 	 * Called about every 100 ms while the program runs; returning non-zero
@@ -49,14 +49,14 @@ typedef struct strata__tool {
 	 */
 	int (*poll)(void *ud);
 	void *poll_ud;
-	const char *const *env;	  /* "NAME=VALUE" entries that win over the connection's and ours; NULL: none */
+	const char *const *env; /* "NAME=VALUE" entries that win over the connection's and ours; NULL: none */
 } strata__tool;
 
 /* A non-blocking statement finished (see strata__driver.process). */
 typedef void (*strata__done_fn)(void *tag, int status);
 
 /* What a non-blocking connection waits for (as in <strata/async.h>). */
-#define STRATA__WANT_READ 1u
+#define STRATA__WANT_READ  1u
 #define STRATA__WANT_WRITE 2u
 
 /* One statement of a batch (exec_batch): SQL in the backend's placeholder syntax, its values (borrowed). */

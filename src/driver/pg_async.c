@@ -33,36 +33,37 @@
 
 /* One statement in a connection's pipeline. */
 typedef enum entry_state {
-	E_QUEUED,	/* not sent yet (the connection is still being made) */
-	E_RESULTS,	/* sent: its results come next */
-	E_SYNC		/* its results are in: its Sync comes next */
+	E_QUEUED,  /* not sent yet (the connection is still being made) */
+	E_RESULTS, /* sent: its results come next */
+	E_SYNC	   /* its results are in: its Sync comes next */
 } entry_state;
 
 struct pg_entry {
 	pg_entry *next, *prev;
-	pg_stmt *s;		/* NULL: given up on (or the session setup) */
+	pg_stmt *s; /* NULL: given up on (or the session setup) */
 	void *tag;
-	bool setup;		/* the connection's own session setup */
+	bool setup; /* the connection's own session setup */
 	entry_state state;
-	PGresult *keep;		/* the first failed result, else the last one */
+	PGresult *keep; /* the first failed result, else the last one */
 	int resent;
-	bool cancel;		/* given up on with cancel_server: cancel it when it runs */
+	bool cancel; /* given up on with cancel_server: cancel it when it runs */
 	bool cancel_sent;
 };
 
 struct pg_async {
-	pg_entry *head, *tail;	/* sent entries first, in order, then queued ones */
+	pg_entry *head, *tail; /* sent entries first, in order, then queued ones */
 	bool connecting;
 	PostgresPollingStatusType polling;
 	bool flush;		/* output is waiting for the socket */
-	int64_t last_cancel_us;	/* when a cancel request was last sent */
+	int64_t last_cancel_us; /* when a cancel request was last sent */
 	char *conninfo;		/* while connecting: to keep its secrets out of messages */
 };
 
 /* Statements that fail with 57014 this soon after a cancel was sent, and were not given up on, are sent again. */
 #define RESEND_WINDOW_US (5 * 1000000LL)
 
-static const char setup_sql[] = "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)";
+static const char setup_sql[] =
+	"SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)";
 
 static void unlink_entry(pg_async *a, pg_entry *e)
 {
@@ -352,7 +353,8 @@ int strata__pg_send(void *stmt, void *tag)
 	pg_stmt *s = stmt;
 	pg_conn *c = s->conn;
 	if (!c->a)
-		return strata__error_set(STRATA_EMISUSE, "the connection is not non-blocking (open it with strata_open_async)");
+		return strata__error_set(STRATA_EMISUSE,
+					 "the connection is not non-blocking (open it with strata_open_async)");
 	if (c->broken)
 		return strata__pg_conn_error(c, "the connection is broken");
 	if (s->entry)

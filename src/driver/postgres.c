@@ -45,7 +45,6 @@ enum {
 	OID_JSONB = 3802
 };
 
-
 /* ---- errors ---- */
 
 static int map_sqlstate(const char *st)
@@ -869,8 +868,8 @@ int strata__pg_connect_failed(PGconn *pg, const char *conninfo)
 		status = STRATA_EAUTH;
 	else if (strstr(m, "invalid") && strstr(m, "URI"))
 		status = STRATA_EINVAL;
-	else if (strstr(m, "invalid connection option") || strstr(m, "invalid sslmode") ||
-		 strstr(m, "invalid port") || strstr(m, "invalid integer value"))
+	else if (strstr(m, "invalid connection option") || strstr(m, "invalid sslmode") || strstr(m, "invalid port") ||
+		 strstr(m, "invalid integer value"))
 		status = STRATA_EINVAL;
 	/* libpq may quote the URL, or a piece of it without its key */
 	char msg[1024];

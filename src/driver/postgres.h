@@ -16,11 +16,11 @@ typedef struct pg_conn {
 	PGconn *pg;
 	bool pgbouncer;
 	bool broken;
-	bool async;		/* opened with open_async: pipeline mode, statements through send */
+	bool async; /* opened with open_async: pipeline mode, statements through send */
 	int64_t changes;
 	unsigned long next_name;
 	char version[32];
-	pg_async *a;		/* the non-blocking state, or NULL */
+	pg_async *a; /* the non-blocking state, or NULL */
 } pg_conn;
 
 typedef struct pg_param {

@@ -102,10 +102,11 @@ static void unique_constraint_name(sqlite3 *db, const char *msg, bool pk, char *
 	}
 	/* Look for an explicitly named unique index on exactly these columns. */
 	sqlite3_stmt *il = NULL, *ii = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" AND origin = 'c'", -1,
-			       &il, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(?1) ORDER BY seqno)",
-			       -1, &ii, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" AND origin = 'c'", -1, &il,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(
+		    db, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(?1) ORDER BY seqno)",
+		    -1, &ii, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(il, 1, table, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(il) == SQLITE_ROW) {
 			const char *iname = (const char *)sqlite3_column_text(il, 0);
@@ -236,11 +237,11 @@ static int check_directory(const char *path)
 	dir[n] = '\0';
 	struct stat sb;
 	if (stat(dir, &sb) != 0)
-		return strata__error_set(STRATA_ECONNECT, "cannot open sqlite database '%s': directory '%s' does not exist",
-					 path, dir);
+		return strata__error_set(STRATA_ECONNECT,
+					 "cannot open sqlite database '%s': directory '%s' does not exist", path, dir);
 	if (!S_ISDIR(sb.st_mode))
-		return strata__error_set(STRATA_ECONNECT, "cannot open sqlite database '%s': '%s' is not a directory", path,
-					 dir);
+		return strata__error_set(STRATA_ECONNECT, "cannot open sqlite database '%s': '%s' is not a directory",
+					 path, dir);
 	return STRATA_OK;
 }
 
@@ -254,7 +255,8 @@ static int sq_open(void **out, const strata__url *url, const strata__conn_config
 	else if (mode && strcmp(mode, "rw") == 0)
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	else if (mode && strcmp(mode, "rwc") != 0)
-		return strata__error_set(STRATA_EINVAL, "sqlite URL parameter mode must be ro, rw or rwc, not '%s'", mode);
+		return strata__error_set(STRATA_EINVAL, "sqlite URL parameter mode must be ro, rw or rwc, not '%s'",
+					 mode);
 	flags &= ~SQLITE_OPEN_URI;
 	if (!url->memory && check_directory(url->path) != STRATA_OK)
 		return STRATA_ECONNECT;
@@ -276,8 +278,8 @@ static int sq_open(void **out, const strata__url *url, const strata__conn_config
 	rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		strata__error_set_db(map_code(rc) == STRATA_EBUSY ? STRATA_EBUSY : STRATA_ECONNECT,
-				     sqlite3_extended_errcode(c->db), NULL, NULL, "cannot open sqlite database '%s': %s",
-				     url->path, sqlite3_errmsg(c->db));
+				     sqlite3_extended_errcode(c->db), NULL, NULL,
+				     "cannot open sqlite database '%s': %s", url->path, sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	const char *jm = cfg->journal_mode ? cfg->journal_mode : (url->memory || mode ? NULL : "WAL");
@@ -399,8 +401,8 @@ static int sq_prepare(void *conn, const char *sql, int nparams, bool cacheable, 
 	if (tail && !only_trivia(tail)) {
 		sqlite3_finalize(s->st);
 		free(s);
-		return strata__error_set(STRATA_EINVAL,
-					 "more than one statement in a prepared statement (use strata_exec for scripts)");
+		return strata__error_set(
+			STRATA_EINVAL, "more than one statement in a prepared statement (use strata_exec for scripts)");
 	}
 	s->conn = c;
 	*out = s;

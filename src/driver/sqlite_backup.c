@@ -27,7 +27,8 @@ int strata__sqlite_copy_pages(void *src_conn, void *dst_conn, int wait_ms, strat
 	int rc = STRATA_OK, waited_ms = 0;
 	sqlite3_backup *bk = sqlite3_backup_init(dst, "main", src, "main");
 	if (!bk)
-		return strata__error_set_db(STRATA_EIO, sqlite3_extended_errcode(dst), NULL, NULL, "%s", sqlite3_errmsg(dst));
+		return strata__error_set_db(STRATA_EIO, sqlite3_extended_errcode(dst), NULL, NULL, "%s",
+					    sqlite3_errmsg(dst));
 	for (;;) {
 		int s = sqlite3_backup_step(bk, 256);
 		if (s == SQLITE_OK || s == SQLITE_DONE) {

@@ -194,7 +194,8 @@ int strata__pg_run_tool(void *conn, const strata__tool *t)
 		return rc;
 	prog = find_program(name);
 	if (!prog) {
-		rc = strata__error_set(STRATA_ENOTFOUND, "%s was not found on PATH (install the PostgreSQL client)", name);
+		rc = strata__error_set(STRATA_ENOTFOUND, "%s was not found on PATH (install the PostgreSQL client)",
+				       name);
 		goto done;
 	}
 	/* close-on-exec everywhere: dup2 clears it on the child's 1 and 2 */

@@ -84,8 +84,9 @@ static void emit_source(gen_emitter *e, const char *source, const char *basename
 	for (int i = 0; i < m->ntables; i++)
 		emit_table(&sub, &m->tables[i]);
 	strata__gen_var_bool(&v, "uses_uuid_is_zero", strstr(strata__buf_cstr(&buf), "uuid_is_zero(") != NULL);
-	strata__gen_var_bool(&v, "long_strings", has_long_line(strata__buf_cstr(&buf)) ||
-							 (schema_text && strlen(schema_text) >= LONGEST_STRING));
+	strata__gen_var_bool(&v, "long_strings",
+			     has_long_line(strata__buf_cstr(&buf)) ||
+				     (schema_text && strlen(schema_text) >= LONGEST_STRING));
 	strata__gen_block_end(&v, "sections", &sub, &buf);
 	/* the schema, a string literal per line */
 	strata__gen_list(&v, "schema_lines");
@@ -140,10 +141,12 @@ int strata_gen_c(const strata_schema *schema, const char *schema_text, const str
 	for (const char *p = m.prefix; *p && gl < 100; p++)
 		guard[gl++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	for (const char *p = basename; *p && gl < 200; p++)
-		guard[gl++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_'));
+		guard[gl++] = (char)(*p >= 'a' && *p <= 'z'
+					     ? *p - 32
+					     : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_'));
 	snprintf(guard + gl, sizeof guard - gl, "_GENERATED_H");
 	const char *from = opts->schema_file && *opts->schema_file ? opts->schema_file
-			   : (m.s->file && *m.s->file ? m.s->file : "a schema");
+								   : (m.s->file && *m.s->file ? m.s->file : "a schema");
 	strata__gen_header(&e, from, guard);
 	if (e.rc == STRATA_OK) {
 		e.out = &c;

@@ -495,8 +495,9 @@ static void update_binds(const gen_emitter *e, const gtable *g, int indent, stra
 			continue;
 		char call[300];
 		if (gc->opt)
-			snprintf(call, sizeof call, "strata_bind_int64(st, i++, (fields & %s) && values->%s.has ? 1 : 0)",
-				 gc->upper, gc->field);
+			snprintf(call, sizeof call,
+				 "strata_bind_int64(st, i++, (fields & %s) && values->%s.has ? 1 : 0)", gc->upper,
+				 gc->field);
 		else
 			snprintf(call, sizeof call, "strata_bind_int64(st, i++, (fields & %s) ? 1 : 0)", gc->upper);
 		bind_call(&sub, indent, call);

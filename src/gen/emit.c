@@ -101,7 +101,8 @@ static int slot(strata__gen_vars *v, const char *name)
 		if (strcmp(v->names[i], name) == 0)
 			return i;
 	if (v->n == STRATA__GEN_VARS_MAX) {
-		fail(v, strata__error_set(STRATA_EINVAL, "generator: more than %d template values", STRATA__GEN_VARS_MAX));
+		fail(v,
+		     strata__error_set(STRATA_EINVAL, "generator: more than %d template values", STRATA__GEN_VARS_MAX));
 		return -1;
 	}
 	v->names[v->n] = name;

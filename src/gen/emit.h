@@ -77,12 +77,18 @@ struct strata__gen_vars {
 	int rc;
 	strata__gen_vars *parent; /* the set this one is an item of */
 	const char *names[STRATA__GEN_VARS_MAX];
-	char *values[STRATA__GEN_VARS_MAX];	      /* NULL for a list */
+	char *values[STRATA__GEN_VARS_MAX];		/* NULL for a list */
 	strata__gen_vars **items[STRATA__GEN_VARS_MAX]; /* a list's items */
 	int nitems[STRATA__GEN_VARS_MAX];
 };
 
-#define STRATA__GEN_VARS_INIT { 0, STRATA_OK, NULL, { NULL }, { NULL }, { NULL }, { 0 } }
+#define STRATA__GEN_VARS_INIT                                     \
+	{                                                         \
+		0, STRATA_OK, NULL, { NULL }, { NULL }, { NULL }, \
+		{                                                 \
+			0                                         \
+		}                                                 \
+	}
 
 void strata__gen_var(strata__gen_vars *v, const char *name, const char *value);
 void strata__gen_varf(strata__gen_vars *v, const char *name, const char *fmt, ...) STRATA_PRINTF(3, 4);
@@ -102,11 +108,11 @@ void strata__gen_vars_free(strata__gen_vars *v);
 
 typedef struct strata__gen_emitter {
 	strata_buf *out;
-	int rc;				/* the first failure; later emits do nothing */
+	int rc; /* the first failure; later emits do nothing */
 	const gmodel *m;
-	const char *P;			/* the prefix of generated names */
+	const char *P; /* the prefix of generated names */
 	const strata__gen_tmpls *tm;
-	bool nonblocking;		/* also the non-blocking variants (async.tmpl) */
+	bool nonblocking; /* also the non-blocking variants (async.tmpl) */
 } strata__gen_emitter;
 
 typedef strata__gen_emitter gen_emitter;
@@ -137,7 +143,10 @@ void strata__gen_upper(char *buf, size_t cap, const char *s);
 
 /* ---- SQL built at generation time (sqlparts.c) ---- */
 
-typedef enum { D_SQLITE = 0, D_PG = 1 } gen_dialect;
+typedef enum {
+	D_SQLITE = 0,
+	D_PG = 1
+} gen_dialect;
 
 /* Append formatted SQL to `b` unless *rc already failed. */
 void strata__gen_sql(strata_buf *b, int *rc, const char *fmt, ...) STRATA_PRINTF(3, 4);
@@ -168,18 +177,18 @@ void strata__gen_sql_pair(gen_emitter *e, const char *name, const strata_buf *li
  * Build a statement for both dialects and emit it as NAME[2]: `body` runs
  * twice with `b` (the buffer), `d` (the dialect) and `rcp` in scope.
  */
-#define GEN_SQL2(e, name, body)                                                \
-	do {                                                                   \
-		strata_buf lite_ = STRATA_BUF_INIT, pg_ = STRATA_BUF_INIT;     \
-		for (int d_ = 0; d_ < 2 && (e)->rc == STRATA_OK; d_++) {       \
-			strata_buf *b = d_ ? &pg_ : &lite_;                    \
-			gen_dialect d = d_ ? D_PG : D_SQLITE;                  \
-			int *rcp = &(e)->rc;                                   \
-			(void)d;                                               \
-			body;                                                  \
-		}                                                              \
-		strata__gen_sql_pair((e), (name), &lite_, &pg_);               \
-		strata__gen_buf_free2(&lite_, &pg_);                           \
+#define GEN_SQL2(e, name, body)                                            \
+	do {                                                               \
+		strata_buf lite_ = STRATA_BUF_INIT, pg_ = STRATA_BUF_INIT; \
+		for (int d_ = 0; d_ < 2 && (e)->rc == STRATA_OK; d_++) {   \
+			strata_buf *b = d_ ? &pg_ : &lite_;                \
+			gen_dialect d = d_ ? D_PG : D_SQLITE;              \
+			int *rcp = &(e)->rc;                               \
+			(void)d;                                           \
+			body;                                              \
+		}                                                          \
+		strata__gen_sql_pair((e), (name), &lite_, &pg_);           \
+		strata__gen_buf_free2(&lite_, &pg_);                       \
 	} while (0)
 
 void strata__gen_buf_free2(strata_buf *a, strata_buf *b);

@@ -45,8 +45,8 @@ static void load_sql(gen_emitter *e, const char *name, const gtable *g, const gr
 		strata__gen_select_list(b, rcp, tg, tq, d);
 		S(b, rcp, " FROM \"%s\"", tg->name);
 		if (kind == STRATA_REL_MANY_TO_MANY)
-			S(b, rcp, " JOIN \"%s\" ON \"%s\".\"%s\" = \"%s\".\"%s\"", gr->through->name, tg->name, tg->pk->name,
-			  gr->through->name, gr->far_col);
+			S(b, rcp, " JOIN \"%s\" ON \"%s\".\"%s\" = \"%s\".\"%s\"", gr->through->name, tg->name,
+			  tg->pk->name, gr->through->name, gr->far_col);
 		if (kind == STRATA_REL_MANY_TO_ONE)
 			S(b, rcp, " WHERE \"%s\".\"%s\" ", tg->name, tg->pk->name);
 		else if (kind == STRATA_REL_ONE_TO_MANY)
@@ -58,7 +58,8 @@ static void load_sql(gen_emitter *e, const char *name, const gtable *g, const gr
 		if (tg->deleted_at)
 			S(b, rcp, " AND \"%s\".\"%s\" IS NULL", tg->name, tg->deleted_at->name);
 		if (kind == STRATA_REL_ONE_TO_MANY)
-			S(b, rcp, " ORDER BY \"%s\".\"%s\", \"%s\".\"%s\"", tg->name, gr->near_col, tg->name, tg->pk->name);
+			S(b, rcp, " ORDER BY \"%s\".\"%s\", \"%s\".\"%s\"", tg->name, gr->near_col, tg->name,
+			  tg->pk->name);
 		else if (kind == STRATA_REL_MANY_TO_MANY)
 			S(b, rcp, " ORDER BY \"%s\".\"%s\", \"%s\".\"%s\"", gr->through->name, gr->near_col, tg->name,
 			  tg->pk->name);
@@ -90,15 +91,17 @@ void strata__gen_load(gen_emitter *e, const gtable *g, const grel *gr)
 	strata__gen_var(&v, "pk_field", g->pk ? g->pk->field : "");
 	/* the keys bound: the FK for a many-to-one, ours for the others */
 	strata__gen_var(&v, "key_type", to_one ? tg->id_type : g->id_type);
-	strata__gen_var(&v, "key_bind", (to_one ? tg->pk_kind : g->pk_kind) == GK_UUID
-						? "strata_bind_uuid(st, i++, &key->v)"
-						: "strata_bind_int64(st, i++, key->v)");
-	strata__gen_var(&v, "key_column", g->pk_kind == GK_UUID ? "strata_column_uuid(st, 0, &keys[nrows].v)"
-								: "strata_column_int64(st, 0, &keys[nrows].v)");
+	strata__gen_var(&v, "key_bind",
+			(to_one ? tg->pk_kind : g->pk_kind) == GK_UUID ? "strata_bind_uuid(st, i++, &key->v)"
+								       : "strata_bind_int64(st, i++, key->v)");
+	strata__gen_var(&v, "key_column",
+			g->pk_kind == GK_UUID ? "strata_column_uuid(st, 0, &keys[nrows].v)"
+					      : "strata_column_int64(st, 0, &keys[nrows].v)");
 	strata__gen_var_bool(&v, "target_scoped", strata__gen_scoped(tg));
 	strata__gen_var(&v, "target_owner_bind",
-			strata__gen_scoped(tg) && tg->owner_table->pk_kind == GK_UUID ? "strata_bind_uuid(st, i++, &owner.v)"
-										    : "strata_bind_int64(st, i++, owner.v)");
+			strata__gen_scoped(tg) && tg->owner_table->pk_kind == GK_UUID
+				? "strata_bind_uuid(st, i++, &owner.v)"
+				: "strata_bind_int64(st, i++, owner.v)");
 	if (to_one)
 		fk_vars(&v, "has", "val", near, "list->items[k]");
 	else

@@ -15,11 +15,11 @@
 #include "gen/model.h"
 
 static const char *const c_keywords[] = {
-	"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
-	"extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
-	"short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-	"volatile", "while", "bool", "true", "false", "alignas", "alignof", "noreturn", "static_assert",
-	"thread_local", "NULL", NULL
+	"auto",	  "break",    "case",	  "char",     "const",	       "continue",     "default", "do",	    "double",
+	"else",	  "enum",     "extern",	  "float",    "for",	       "goto",	       "if",	  "inline", "int",
+	"long",	  "register", "restrict", "return",   "short",	       "signed",       "sizeof",  "static", "struct",
+	"switch", "typedef",  "union",	  "unsigned", "void",	       "volatile",     "while",	  "bool",   "true",
+	"false",  "alignas",  "alignof",  "noreturn", "static_assert", "thread_local", "NULL",	  NULL
 };
 
 static bool is_keyword(const char *s)
@@ -160,8 +160,8 @@ static int build_names(gmodel *m)
 			return STRATA_ENOMEM;
 		for (int v = 0; v < e->e->nvalues; v++)
 			if (!is_identifier(e->e->values[v]))
-				return strata__error_set(STRATA_EINVAL, "enum %s: value '%s' is not a C identifier", e->e->name,
-							 e->e->values[v]);
+				return strata__error_set(STRATA_EINVAL, "enum %s: value '%s' is not a C identifier",
+							 e->e->name, e->e->values[v]);
 	}
 	for (int i = 0; i < m->s->nviews; i++)
 		if (m->s->views[i].materialized && !is_identifier(m->s->views[i].name))
@@ -194,11 +194,12 @@ static int build_names(gmodel *m)
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(m->tables[j].type, g->type) == 0)
-				return strata__error_set(STRATA_EINVAL, "tables %s and %s both become the C type %s", m->tables[j].name,
-							 g->name, g->type);
+				return strata__error_set(STRATA_EINVAL, "tables %s and %s both become the C type %s",
+							 m->tables[j].name, g->name, g->type);
 		for (int j = 0; j < m->nenums; j++)
 			if (strcmp(m->enums[j].type, g->type) == 0)
-				return strata__error_set(STRATA_EINVAL, "table %s and enum %s both become the C type %s", g->name,
+				return strata__error_set(STRATA_EINVAL,
+							 "table %s and enum %s both become the C type %s", g->name,
 							 m->enums[j].e->name, g->type);
 	}
 	return STRATA_OK;
@@ -209,10 +210,11 @@ static int build_columns(gmodel *m, gtable *g)
 	const strata_table *t = g->t;
 	/* update's field masks are bits of a uint64_t, one per column position */
 	if (t->ncolumns > 64)
-		return strata__error_set(STRATA_EINVAL,
-					 "table %s: %d columns; generated C handles up to 64 a table (update's field masks "
-					 "are 64 bits): split the table",
-					 t->name, t->ncolumns);
+		return strata__error_set(
+			STRATA_EINVAL,
+			"table %s: %d columns; generated C handles up to 64 a table (update's field masks "
+			"are 64 bits): split the table",
+			t->name, t->ncolumns);
 	g->ncols = t->ncolumns;
 	g->cols = calloc((size_t)(t->ncolumns ? t->ncolumns : 1), sizeof *g->cols);
 	if (!g->cols)
@@ -224,7 +226,8 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->name = col->name;
 		gc->index = c;
 		if (!is_identifier(col->name))
-			return strata__error_set(STRATA_EINVAL, "table %s: column '%s' is not a C identifier", t->name, col->name);
+			return strata__error_set(STRATA_EINVAL, "table %s: column '%s' is not a C identifier", t->name,
+						 col->name);
 		gc->field = fmt(is_keyword(col->name) ? "%s_" : "%s", col->name, NULL);
 		char *mask = fmt("%s_%s", g->type, col->name);
 		gc->upper = mask ? upper(mask) : NULL;
@@ -237,8 +240,8 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->generated = col->type.kind == STRATA_T_SERIAL;
 		gc->created_at = strcmp(col->name, "created_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
 		gc->updated_at = strcmp(col->name, "updated_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
-		gc->deleted_at = strcmp(col->name, "deleted_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP &&
-				 !col->not_null;
+		gc->deleted_at =
+			strcmp(col->name, "deleted_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP && !col->not_null;
 		if (col->type.array) {
 			gc->kind = array_kind(&col->type);
 		} else {
@@ -249,7 +252,8 @@ static int build_columns(gmodel *m, gtable *g)
 				gc->kind = GK_ID;
 				gc->ref = g;
 				gc->id_kind = g->pk_kind;
-			} else if (ref && ref->id_type && ref->t->npkey == 1 && strcmp(fk->ref_columns[0], ref->t->pkey[0]) == 0) {
+			} else if (ref && ref->id_type && ref->t->npkey == 1 &&
+				   strcmp(fk->ref_columns[0], ref->t->pkey[0]) == 0) {
 				gc->kind = GK_ID;
 				gc->ref = ref;
 				gc->id_kind = ref->pk_kind;
@@ -257,8 +261,8 @@ static int build_columns(gmodel *m, gtable *g)
 			if (gc->kind == GK_ENUM) {
 				gc->en = find_enum(m, col->type.enum_name);
 				if (!gc->en)
-					return strata__error_set(STRATA_EINVAL, "table %s: column %s: unknown enum %s", t->name,
-								 col->name, col->type.enum_name);
+					return strata__error_set(STRATA_EINVAL, "table %s: column %s: unknown enum %s",
+								 t->name, col->name, col->type.enum_name);
 			}
 		}
 		gc->pointer = gc->kind == GK_TEXT || gc->kind == GK_JSON;
@@ -276,12 +280,12 @@ static int build_columns(gmodel *m, gtable *g)
 			g->created_at = gc;
 		bool scalar = gc->kind != GK_BYTES && gc->kind != GK_JSON && gc->kind < GK_TEXT_ARR;
 		gc->filter = scalar && !gc->owner && !gc->in_pk && indexed(t, col->name);
-		gc->range = gc->filter && (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 ||
-					   gc->kind == GK_DOUBLE);
+		gc->range = gc->filter &&
+			    (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 || gc->kind == GK_DOUBLE);
 		bool short_text = gc->kind == GK_TEXT && col->type.kind == STRATA_T_STRING && col->type.length <= 255;
 		gc->sortable = col->not_null && !gc->owner && !gc->is_pk &&
-			       (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 || gc->kind == GK_DOUBLE ||
-				short_text) &&
+			       (gc->kind == GK_TS || gc->kind == GK_I32 || gc->kind == GK_I64 ||
+				gc->kind == GK_DOUBLE || short_text) &&
 			       (indexed(t, col->name) || gc->created_at || gc->updated_at);
 	}
 	return STRATA_OK;
@@ -398,11 +402,13 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 		const gtable *g = &m->tables[i];
 		for (int u = 0; u < g->t->nunscoped; u++) {
 			if (!g->owner_table)
-				return strata__error_set(STRATA_EINVAL,
-							 "table %s: `unscoped %s` on a table that has no owner (it is unscoped already)",
-							 g->name, g->t->unscoped[u]);
+				return strata__error_set(
+					STRATA_EINVAL,
+					"table %s: `unscoped %s` on a table that has no owner (it is unscoped already)",
+					g->name, g->t->unscoped[u]);
 			if (!is_identifier(g->t->unscoped[u]))
-				return strata__error_set(STRATA_EINVAL, "table %s: unscoped variant '%s' is not a C identifier",
+				return strata__error_set(STRATA_EINVAL,
+							 "table %s: unscoped variant '%s' is not a C identifier",
 							 g->name, g->t->unscoped[u]);
 		}
 	}

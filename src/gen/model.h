@@ -10,17 +10,17 @@
 #include <strata/gen.h>
 
 typedef enum gkind {
-	GK_I32,		/* int */
-	GK_I64,		/* bigint, serial */
+	GK_I32, /* int */
+	GK_I64, /* bigint, serial */
 	GK_BOOL,
 	GK_DOUBLE,
-	GK_TEXT,	/* string, text, decimal, date, raw: const char * */
-	GK_JSON,	/* json: const char * (JSON text) */
+	GK_TEXT, /* string, text, decimal, date, raw: const char * */
+	GK_JSON, /* json: const char * (JSON text) */
 	GK_BYTES,
 	GK_TS,
 	GK_UUID,
 	GK_ENUM,
-	GK_ID,		/* a key of another (or the same) table: its id type */
+	GK_ID, /* a key of another (or the same) table: its id type */
 	GK_TEXT_ARR,
 	GK_INT_ARR,
 	GK_FLOAT_ARR
@@ -30,55 +30,55 @@ struct gtable;
 
 typedef struct genum {
 	const strata_enum *e;
-	char *type;	/* C type name, prefixed */
-	char *upper;	/* prefix for constants: STATUS */
+	char *type;  /* C type name, prefixed */
+	char *upper; /* prefix for constants: STATUS */
 } genum;
 
 typedef struct gcol {
 	const strata_column *col;
-	const char *name;	/* the column */
-	char *field;		/* the C field name */
-	char *upper;		/* for the field mask: TASK_TITLE */
-	int index;		/* position in the table's columns */
+	const char *name; /* the column */
+	char *field;	  /* the C field name */
+	char *upper;	  /* for the field mask: TASK_TITLE */
+	int index;	  /* position in the table's columns */
 	gkind kind;
-	const genum *en;	/* GK_ENUM */
+	const genum *en;	  /* GK_ENUM */
 	const struct gtable *ref; /* GK_ID: the table whose id type this is */
-	gkind id_kind;		/* GK_ID: GK_I64 or GK_UUID */
-	bool pointer;		/* a const char * field: NULL is absent */
-	bool opt;		/* wrapped in { has, v } */
-	bool generated;		/* serial: the database assigns it */
-	bool is_pk;		/* the single-column primary key */
-	bool in_pk;		/* part of the primary key */
+	gkind id_kind;		  /* GK_ID: GK_I64 or GK_UUID */
+	bool pointer;		  /* a const char * field: NULL is absent */
+	bool opt;		  /* wrapped in { has, v } */
+	bool generated;		  /* serial: the database assigns it */
+	bool is_pk;		  /* the single-column primary key */
+	bool in_pk;		  /* part of the primary key */
 	bool owner;
 	bool created_at, updated_at, deleted_at;
-	bool filter;		/* an indexed column usable as a list filter */
-	bool range;		/* the filter also has _from / _to bounds */
-	bool sortable;		/* a keyset-paginable order */
+	bool filter;   /* an indexed column usable as a list filter */
+	bool range;    /* the filter also has _from / _to bounds */
+	bool sortable; /* a keyset-paginable order */
 } gcol;
 
 typedef struct grel {
 	const strata_relation *rel;
-	char *field;		/* the field in the row struct */
+	char *field; /* the field in the row struct */
 	const struct gtable *target;
 	const struct gtable *through; /* MANY_TO_MANY junction */
-	const char *near_col;	/* MANY_TO_ONE: our FK column; ONE_TO_MANY: the target's FK column;
-				   MANY_TO_MANY: the junction's column to us */
-	const char *far_col;	/* MANY_TO_MANY: the junction's column to the target */
+	const char *near_col;	      /* MANY_TO_ONE: our FK column; ONE_TO_MANY: the target's FK column;
+					 MANY_TO_MANY: the junction's column to us */
+	const char *far_col;	      /* MANY_TO_MANY: the junction's column to the target */
 } grel;
 
 typedef struct gtable {
 	const strata_table *t;
 	const char *name;
-	char *type;		/* C struct type: task */
-	const char *fn;		/* base of function names: the type, or task_admin for an unscoped variant */
-	bool variant;		/* an unscoped variant: only get, list and count are written */
-	char *upper;		/* TASK */
+	char *type;	/* C struct type: task */
+	const char *fn; /* base of function names: the type, or task_admin for an unscoped variant */
+	bool variant;	/* an unscoped variant: only get, list and count are written */
+	char *upper;	/* TASK */
 	gcol *cols;
 	int ncols;
-	gcol *pk;		/* the single-column primary key, or NULL */
-	gkind pk_kind;		/* GK_I64 or GK_UUID when pk */
-	char *id_type;		/* task_id, when pk */
-	gcol *owner;		/* the owner column, or NULL */
+	gcol *pk;      /* the single-column primary key, or NULL */
+	gkind pk_kind; /* GK_I64 or GK_UUID when pk */
+	char *id_type; /* task_id, when pk */
+	gcol *owner;   /* the owner column, or NULL */
 	/* scope through a parent: our FK column and the parent table (owned) */
 	const gcol *scope_col;
 	const struct gtable *scope_parent;

@@ -465,7 +465,8 @@ int strata_json_set_raw(strata_json_builder *o, const char *key, const char *jso
 	json_error_t err;
 	json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
 	if (!v)
-		return strata__error_set(STRATA_ETYPE, "member %s is not valid JSON: %s", key ? key : "(item)", err.text);
+		return strata__error_set(STRATA_ETYPE, "member %s is not valid JSON: %s", key ? key : "(item)",
+					 err.text);
 	return put(o, key, v);
 }
 
@@ -523,10 +524,11 @@ static int column_exists(strata_db *db, const char *table, const char *column, b
 		rc = strata_query_int64v(db, &n, "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ?",
 					 STRATA_TEXT(table), STRATA_TEXT(column));
 	else
-		rc = strata_query_int64v(db, &n,
-					 "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-					 "AND table_name = ? AND column_name = ?",
-					 STRATA_TEXT(table), STRATA_TEXT(column));
+		rc = strata_query_int64v(
+			db, &n,
+			"SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+			"AND table_name = ? AND column_name = ?",
+			STRATA_TEXT(table), STRATA_TEXT(column));
 	*exists = n > 0;
 	return rc;
 }
@@ -539,10 +541,11 @@ static int table_exists(strata_db *db, const char *table, bool *exists)
 		rc = strata_query_int64v(db, &n, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
 					 STRATA_TEXT(table));
 	else
-		rc = strata_query_int64v(db, &n,
-					 "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
-					 "AND table_name = ?",
-					 STRATA_TEXT(table));
+		rc = strata_query_int64v(
+			db, &n,
+			"SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+			"AND table_name = ?",
+			STRATA_TEXT(table));
 	*exists = n > 0;
 	return rc;
 }
@@ -571,15 +574,16 @@ int strata_schema_check(strata_db *db, const char *schema_text)
 		for (int c = 0; c < tb->ncolumns; c++) {
 			if ((rc = column_exists(db, tb->name, tb->columns[c].name, &exists)) != STRATA_OK)
 				goto out;
-			if (!exists && strata__buf_printf(&missing, "%stable %s: missing column %s", missing.len ? "; " : "",
-							  tb->name, tb->columns[c].name)) {
+			if (!exists && strata__buf_printf(&missing, "%stable %s: missing column %s",
+							  missing.len ? "; " : "", tb->name, tb->columns[c].name)) {
 				rc = STRATA_ENOMEM;
 				goto out;
 			}
 		}
 	}
 	if (missing.len)
-		rc = strata__error_set(STRATA_ENOTFOUND, "the database does not match the schema the code was generated from: %s",
+		rc = strata__error_set(STRATA_ENOTFOUND,
+				       "the database does not match the schema the code was generated from: %s",
 				       missing.ptr);
 out:
 	strata__buf_free(&missing);

@@ -25,8 +25,9 @@ void strata__gen_table_vars(const gen_emitter *e, const gtable *g, strata__gen_v
 	strata__gen_var(v, "own", strata__gen_owner_param(g, ob, sizeof ob));
 	strata__gen_var(v, "owner_arg", scoped ? "owner, " : "");
 	if (scoped)
-		strata__gen_var(v, "owner_bind", g->owner_table->pk_kind == GK_UUID ? "strata_bind_uuid(st, i++, &owner.v)"
-										    : "strata_bind_int64(st, i++, owner.v)");
+		strata__gen_var(v, "owner_bind",
+				g->owner_table->pk_kind == GK_UUID ? "strata_bind_uuid(st, i++, &owner.v)"
+								   : "strata_bind_int64(st, i++, owner.v)");
 	else
 		strata__gen_var(v, "owner_bind", "");
 	strata__gen_var(v, "keys", strata__buf_cstr(&kp));

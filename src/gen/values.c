@@ -81,13 +81,19 @@ typedef struct kind_info {
 	const char *copy; /* the value into the strata_copy `cp` (insert_many) */
 } kind_info;
 
-enum { SHAPE_ID_UUID = GK_FLOAT_ARR + 1, SHAPE_ID_INT, SHAPE_COUNT };
+enum {
+	SHAPE_ID_UUID = GK_FLOAT_ARR + 1,
+	SHAPE_ID_INT,
+	SHAPE_COUNT
+};
 
 static const kind_info kinds[SHAPE_COUNT] = {
 	[GK_I32] = { "int32_t", "strata_opt_int32", "strata_bind_int64(st, ${i}, (int64_t)(${x}))",
-		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL, "strata_copy_int64(cp, (int64_t)(${x}))" },
+		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL,
+		     "strata_copy_int64(cp, (int64_t)(${x}))" },
 	[GK_I64] = { "int64_t", "strata_opt_int64", "strata_bind_int64(st, ${i}, (int64_t)(${x}))",
-		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL, "strata_copy_int64(cp, (int64_t)(${x}))" },
+		     "strata_json_set_int(o, \"${k}\", ${x})", "read_int", NULL,
+		     "strata_copy_int64(cp, (int64_t)(${x}))" },
 	[GK_BOOL] = { "bool", "strata_opt_bool", "strata_bind_bool(st, ${i}, ${x})",
 		      "strata_json_set_bool(o, \"${k}\", ${x})", "read_simple", "strata_column_bool",
 		      "strata_copy_bool(cp, ${x})" },
@@ -121,10 +127,12 @@ static const kind_info kinds[SHAPE_COUNT] = {
 			   "strata_bind_float_array(db, st, ${i}, &(${x}))",
 			   "strata_json_set_float_array(o, \"${k}\", &${x})", "read_array", "strata_float_array_parse",
 			   "strata_copy_float_array(cp, (${x}).items, (${x}).n)" },
-	[SHAPE_ID_UUID] = { NULL, NULL, "strata_bind_uuid(st, ${i}, &(${x}).v)", "strata_json_set_uuid(o, \"${k}\", &${x}.v)",
-			    "read_simple", "strata_column_uuid", "strata_copy_uuid(cp, &(${x}).v)" },
-	[SHAPE_ID_INT] = { NULL, NULL, "strata_bind_int64(st, ${i}, (${x}).v)", "strata_json_set_int(o, \"${k}\", ${x}.v)",
-			   "read_simple", "strata_column_int64", "strata_copy_int64(cp, (${x}).v)" },
+	[SHAPE_ID_UUID] = { NULL, NULL, "strata_bind_uuid(st, ${i}, &(${x}).v)",
+			    "strata_json_set_uuid(o, \"${k}\", &${x}.v)", "read_simple", "strata_column_uuid",
+			    "strata_copy_uuid(cp, &(${x}).v)" },
+	[SHAPE_ID_INT] = { NULL, NULL, "strata_bind_int64(st, ${i}, (${x}).v)",
+			   "strata_json_set_int(o, \"${k}\", ${x}.v)", "read_simple", "strata_column_int64",
+			   "strata_copy_int64(cp, (${x}).v)" },
 };
 
 static const kind_info *kind_of(const gcol *gc)
@@ -331,8 +339,9 @@ void strata__gen_bind_owner(gen_emitter *e, const gtable *owned, const char *idx
 {
 	strata__gen_vars v = STRATA__GEN_VARS_INIT;
 	strata__gen_var(&v, "in", tabs(indent));
-	strata__gen_varf(&v, "call", owned->owner_table->pk_kind == GK_UUID ? "strata_bind_uuid(st, %s, &owner.v)"
-									     : "strata_bind_int64(st, %s, owner.v)",
+	strata__gen_varf(&v, "call",
+			 owned->owner_table->pk_kind == GK_UUID ? "strata_bind_uuid(st, %s, &owner.v)"
+								: "strata_bind_int64(st, %s, owner.v)",
 			 idx);
 	strata__gen_render(e, "bind", &v);
 	strata__gen_vars_free(&v);

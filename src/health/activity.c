@@ -142,7 +142,8 @@ static int pg_collect(act *a, strata_db *db)
 	free(dbname);
 	strata_stmt *st = NULL;
 	rc = strata_prepare(&st, db,
-			    "SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int");
+			    "SELECT current_setting('max_connections')::int, "
+			    "current_setting('superuser_reserved_connections')::int");
 	if (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
 		a->pub.max_connections = strata__col_i64(st, 0);
 		a->pub.reserved_connections = strata__col_i64(st, 1);
@@ -242,16 +243,21 @@ static int probe_writer(strata_db *db, bool *locked)
 }
 
 /* SQLite's lock bytes, in the database file and (WAL mode) in the -shm file. */
-#define PENDING_BYTE 0x40000000LL
-#define RESERVED_BYTE (PENDING_BYTE + 1)
-#define SHARED_FIRST (PENDING_BYTE + 2)
-#define SHM_WRITE 120
-#define SHM_CKPT 121
-#define SHM_RECOVER 122
+#define PENDING_BYTE   0x40000000LL
+#define RESERVED_BYTE  (PENDING_BYTE + 1)
+#define SHARED_FIRST   (PENDING_BYTE + 2)
+#define SHM_WRITE      120
+#define SHM_CKPT       121
+#define SHM_RECOVER    122
 #define SHM_READ_FIRST 123
-#define SHM_READ_LAST 127
+#define SHM_READ_LAST  127
 
-enum role { ROLE_OPEN, ROLE_READER, ROLE_CHECKPOINTER, ROLE_WRITER };
+enum role {
+	ROLE_OPEN,
+	ROLE_READER,
+	ROLE_CHECKPOINTER,
+	ROLE_WRITER
+};
 static const char *const role_names[] = { "open", "reader", "checkpointer", "writer" };
 
 typedef struct holder {
@@ -304,11 +310,12 @@ static bool read_locks(const struct stat *dbs, const struct stat *shms, bool wal
 		long long pid, start;
 		unsigned int maj, min;
 		unsigned long long ino;
-		if (sscanf(line, "%*d: %15s %15s %15s %lld %x:%x:%llu %lld %31s", kind, adv, mode, &pid, &maj, &min, &ino,
-			   &start, range_end) != 9)
+		if (sscanf(line, "%*d: %15s %15s %15s %lld %x:%x:%llu %lld %31s", kind, adv, mode, &pid, &maj, &min,
+			   &ino, &start, range_end) != 9)
 			continue;
 		long long end = strcmp(range_end, "EOF") == 0 ? -1 : atoll(range_end);
-		bool on_db = ino == (unsigned long long)dbs->st_ino && maj == major(dbs->st_dev) && min == minor(dbs->st_dev);
+		bool on_db = ino == (unsigned long long)dbs->st_ino && maj == major(dbs->st_dev) &&
+			     min == minor(dbs->st_dev);
 		bool on_shm = shms && ino == (unsigned long long)shms->st_ino && maj == major(shms->st_dev) &&
 			      min == minor(shms->st_dev);
 		if (on_shm) {
@@ -395,7 +402,8 @@ static int sqlite_collect(act *a, strata_db *db)
 	char *file = NULL, *jm = NULL;
 	int rc;
 	if (strata_in_transaction(db))
-		return strata__error_set(STRATA_EMISUSE, "strata_activity_collect: a transaction is open on this connection");
+		return strata__error_set(STRATA_EMISUSE,
+					 "strata_activity_collect: a transaction is open on this connection");
 	if ((rc = strata_query_text(db, &file, "SELECT file FROM pragma_database_list WHERE name = 'main'", NULL, 0)) !=
 		    STRATA_OK ||
 	    (rc = strata_query_text(db, &jm, "PRAGMA journal_mode", NULL, 0)) != STRATA_OK ||
@@ -533,7 +541,8 @@ int strata_activity_json(const strata_activity *a, bool pretty, char **out)
 		json_object_set_new(root, "journal_mode", json_string(a->journal_mode));
 		json_object_set_new(root, "page_size", json_integer((json_int_t)a->page_size));
 		json_object_set_new(root, "database_bytes", json_integer((json_int_t)a->database_bytes));
-		json_object_set_new(root, "wal_bytes", a->wal_bytes < 0 ? json_null() : json_integer((json_int_t)a->wal_bytes));
+		json_object_set_new(root, "wal_bytes",
+				    a->wal_bytes < 0 ? json_null() : json_integer((json_int_t)a->wal_bytes));
 		json_object_set_new(root, "wal_frames",
 				    a->wal_frames < 0 ? json_null() : json_integer((json_int_t)a->wal_frames));
 		json_object_set_new(root, "write_locked", json_boolean(a->write_locked));
@@ -544,7 +553,8 @@ int strata_activity_json(const strata_activity *a, bool pretty, char **out)
 	else
 		json_decref(sessions);
 	if (root)
-		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
+						JSON_REAL_PRECISION(6));
 	json_decref(root);
 	return *out ? STRATA_OK : strata__error_nomem();
 }

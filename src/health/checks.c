@@ -27,8 +27,8 @@ void strata__check_connectivity(strata__hrun *r)
 	double rt = strata__health_now_ms() - t0;
 	if (rc != STRATA_OK) {
 		strata__health_find(r, STRATA_HEALTH_FAILURE, "ping_failed", "",
-				    "check that the server runs and the network path to it",
-				    "a round trip failed: %s", strata_error_last()->message);
+				    "check that the server runs and the network path to it", "a round trip failed: %s",
+				    strata_error_last()->message);
 		return;
 	}
 	strata__health_figure(r, "round_trip_ms", rt, "ms");
@@ -36,7 +36,8 @@ void strata__check_connectivity(strata__hrun *r)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "slow_round_trip", "",
 				    "look at the network between application and database, and at the server's load",
 				    "a round trip took %.1f ms (threshold %d ms)", rt, r->t.round_trip_warn_ms);
-	strata__health_summary(r, "%s %s, round trip %.2f ms", r->backend == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL",
+	strata__health_summary(r, "%s %s, round trip %.2f ms",
+			       r->backend == STRATA_BACKEND_SQLITE ? "SQLite" : "PostgreSQL",
 			       strata_db_server_version(r->db), rt);
 }
 
@@ -75,7 +76,8 @@ static void sqlite_configuration(strata__hrun *r)
 	strata__health_figure(r, "synchronous", (double)sync, "count");
 	if (on_disk && strcasecmp(jm, "wal") != 0)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "journal_mode", jm,
-				    "use WAL (PRAGMA journal_mode=WAL, Strata's default) so readers and a writer do not block each other",
+				    "use WAL (PRAGMA journal_mode=WAL, Strata's default) so readers and a writer do "
+				    "not block each other",
 				    "journal mode is %s, not WAL", jm);
 	else
 		strata__health_find(r, STRATA_HEALTH_OK, "journal_mode", jm, NULL, "journal mode is %s", jm);
@@ -83,18 +85,21 @@ static void sqlite_configuration(strata__hrun *r)
 	   here is what the URL (or Strata's default) gives every connection opened with it */
 	if (!fk)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "foreign_keys_off", "",
-				    "turn foreign keys on for every connection (PRAGMA foreign_keys=ON; drop foreign_keys=off from the URL)",
+				    "turn foreign keys on for every connection (PRAGMA foreign_keys=ON; drop "
+				    "foreign_keys=off from the URL)",
 				    "foreign keys are off for connections opened with this URL");
 	if (busy < r->t.busy_timeout_min_ms)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "busy_timeout", "",
-				    "set a busy timeout (the URL's busy_timeout=5000, Strata's default) so writers wait instead of failing",
+				    "set a busy timeout (the URL's busy_timeout=5000, Strata's default) so writers "
+				    "wait instead of failing",
 				    "busy timeout is %lld ms for connections opened with this URL (threshold %d ms)",
 				    (long long)busy, r->t.busy_timeout_min_ms);
-	strata__health_find(r, STRATA_HEALTH_OK, "connection_settings", "",
-			    "set foreign_keys=ON and a busy timeout in every program that opens the file",
-			    "foreign keys (%s) and the busy timeout (%lld ms) are settings of each connection, not of the "
-			    "file: these are what connections opened with this URL get",
-			    fk ? "on" : "off", (long long)busy);
+	strata__health_find(
+		r, STRATA_HEALTH_OK, "connection_settings", "",
+		"set foreign_keys=ON and a busy timeout in every program that opens the file",
+		"foreign keys (%s) and the busy timeout (%lld ms) are settings of each connection, not of the "
+		"file: these are what connections opened with this URL get",
+		fk ? "on" : "off", (long long)busy);
 	double ratio = pages > 0 ? (double)freelist / (double)pages : 0;
 	strata__health_figure(r, "freelist_ratio", ratio, "ratio");
 	if (pages >= 100 && ratio > r->t.freelist_ratio)
@@ -117,14 +122,16 @@ static void pg_sessions(strata__hrun *r, bool idle_in_tx, int ms)
 	static const char active_sql[] =
 		"SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), "
 		"extract(epoch FROM now() - query_start) * 1000, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
-		"FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND datname = current_database() "
+		"FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND datname = "
+		"current_database() "
 		"AND backend_type = 'client backend' AND now() - query_start > ?::float8 * interval '1 millisecond' "
 		"ORDER BY query_start";
 	static const char idle_sql[] =
 		"SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), "
 		"extract(epoch FROM now() - state_change) * 1000, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
 		"FROM pg_stat_activity WHERE state IN ('idle in transaction', 'idle in transaction (aborted)') "
-		"AND pid <> pg_backend_pid() AND datname = current_database() AND now() - state_change > ?::float8 * interval '1 millisecond' "
+		"AND pid <> pg_backend_pid() AND datname = current_database() AND now() - state_change > ?::float8 * "
+		"interval '1 millisecond' "
 		"ORDER BY state_change";
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, r->db, idle_in_tx ? idle_sql : active_sql);
@@ -136,20 +143,22 @@ static void pg_sessions(strata__hrun *r, bool idle_in_tx, int ms)
 		snprintf(subject, sizeof subject, "pid %lld", (long long)strata__col_i64(st, 0));
 		n++;
 		if (idle_in_tx)
-			strata__health_find(r, STRATA_HEALTH_WARNING, "idle_in_transaction", subject,
-					    "find the code that leaves transactions open (it holds locks and stops vacuum); "
-					    "set idle_in_transaction_session_timeout",
-					    "session %s (user %s, application '%s') has been idle in a transaction for %.0f s; "
-					    "last query: %s",
-					    subject, strata__col_str(st, 1), strata__col_str(st, 2),
-					    strata__col_dbl(st, 3) / 1000, strata__col_str(st, 4));
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "idle_in_transaction", subject,
+				"find the code that leaves transactions open (it holds locks and stops vacuum); "
+				"set idle_in_transaction_session_timeout",
+				"session %s (user %s, application '%s') has been idle in a transaction for %.0f s; "
+				"last query: %s",
+				subject, strata__col_str(st, 1), strata__col_str(st, 2), strata__col_dbl(st, 3) / 1000,
+				strata__col_str(st, 4));
 		else
-			strata__health_find(r, STRATA_HEALTH_WARNING, "long_running_query", subject,
-					    "look at the query's plan (EXPLAIN), or cancel it with pg_cancel_backend(pid); "
-					    "set a statement_timeout",
-					    "session %s (user %s, application '%s') has run one query for %.0f s: %s", subject,
-					    strata__col_str(st, 1), strata__col_str(st, 2), strata__col_dbl(st, 3) / 1000,
-					    strata__col_str(st, 4));
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "long_running_query", subject,
+				"look at the query's plan (EXPLAIN), or cancel it with pg_cancel_backend(pid); "
+				"set a statement_timeout",
+				"session %s (user %s, application '%s') has run one query for %.0f s: %s", subject,
+				strata__col_str(st, 1), strata__col_str(st, 2), strata__col_dbl(st, 3) / 1000,
+				strata__col_str(st, 4));
 	}
 	if (rc != STRATA_DONE)
 		strata__health_query_failed(r, idle_in_tx ? "listing idle transactions" : "listing long queries");
@@ -160,15 +169,17 @@ static void pg_sessions(strata__hrun *r, bool idle_in_tx, int ms)
 static void pg_configuration(strata__hrun *r)
 {
 	int64_t used = 0, max = 0, timeout = 0, idle_timeout = 0, blocked = 0;
-	if (strata_query_int64(r->db, &used, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'",
-			       NULL, 0) != STRATA_OK ||
+	if (strata_query_int64(r->db, &used,
+			       "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'", NULL,
+			       0) != STRATA_OK ||
 	    strata_query_int64(r->db, &max, "SELECT current_setting('max_connections')::int", NULL, 0) != STRATA_OK ||
 	    strata_query_int64(r->db, &timeout,
 			       "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'", NULL,
 			       0) != STRATA_OK ||
-	    strata_query_int64(r->db, &idle_timeout,
-			       "SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'",
-			       NULL, 0) != STRATA_OK) {
+	    strata_query_int64(
+		    r->db, &idle_timeout,
+		    "SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'", NULL,
+		    0) != STRATA_OK) {
 		strata__health_query_failed(r, "reading the server settings");
 		return;
 	}
@@ -185,18 +196,19 @@ static void pg_configuration(strata__hrun *r)
 	else if (ratio > r->t.connections_used)
 		strata__health_find(r, STRATA_HEALTH_WARNING, "connections", "",
 				    "put a pool in front (strata_pool, pgbouncer) or raise max_connections",
-				    "%lld of %lld connections are in use (threshold %.0f%%)", (long long)used, (long long)max,
-				    r->t.connections_used * 100);
+				    "%lld of %lld connections are in use (threshold %.0f%%)", (long long)used,
+				    (long long)max, r->t.connections_used * 100);
 	pg_sessions(r, false, r->t.long_query_ms);
 	pg_sessions(r, true, r->t.idle_in_transaction_ms);
 	strata__check_long_transactions(r);
 
 	strata_stmt *st = NULL;
-	int rc = strata_prepare(&st, r->db,
-				"SELECT pid, array_to_string(pg_blocking_pids(pid), ', '), "
-				"extract(epoch FROM now() - coalesce(query_start, now())) * 1000, "
-				"left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
-				"FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0");
+	int rc = strata_prepare(
+		&st, r->db,
+		"SELECT pid, array_to_string(pg_blocking_pids(pid), ', '), "
+		"extract(epoch FROM now() - coalesce(query_start, now())) * 1000, "
+		"left(regexp_replace(query, '\\s+', ' ', 'g'), 80) "
+		"FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		char subject[64];
 		snprintf(subject, sizeof subject, "pid %lld", (long long)strata__col_i64(st, 0));
@@ -216,8 +228,8 @@ static void pg_configuration(strata__hrun *r)
 		size_t bad = 0;
 		for (size_t k = 0; k < r->check->nfindings; k++)
 			bad += r->check->findings[k].level >= STRATA_HEALTH_WARNING;
-		strata__health_summary(r, "%lld of %lld connections, %zu problem%s", (long long)used, (long long)max, bad,
-				       bad == 1 ? "" : "s");
+		strata__health_summary(r, "%lld of %lld connections, %zu problem%s", (long long)used, (long long)max,
+				       bad, bad == 1 ? "" : "s");
 	}
 }
 
@@ -271,8 +283,8 @@ static void run_required(strata__hrun *r, const char *file, required_query *q)
 	char subject[512];
 	snprintf(subject, sizeof subject, "%s:%d", file, q->line);
 	if (!n) {
-		strata__health_find(r, STRATA_HEALTH_FAILURE, "required_empty", subject, "write a query under the marker",
-				    "'%s' has no query", q->name);
+		strata__health_find(r, STRATA_HEALTH_FAILURE, "required_empty", subject,
+				    "write a query under the marker", "'%s' has no query", q->name);
 		return;
 	}
 	strata_tx_options tx = STRATA_TX_OPTIONS_INIT;
@@ -287,8 +299,8 @@ static void run_required(strata__hrun *r, const char *file, required_query *q)
 		strata__health_find(r, STRATA_HEALTH_OK, "required", subject, NULL, "%s", q->name);
 	else if (rc == STRATA_DONE)
 		strata__health_find(r, STRATA_HEALTH_FAILURE, "required_missing", subject,
-				    "add the data the application expects, or fix the query",
-				    "'%s' returned no rows", q->name);
+				    "add the data the application expects, or fix the query", "'%s' returned no rows",
+				    q->name);
 	else
 		strata__health_find(r, STRATA_HEALTH_FAILURE, "required_error", subject, "fix the query",
 				    "'%s' failed: %s", q->name, strata_error_last()->message);
@@ -329,7 +341,8 @@ void strata__check_required(strata__hrun *r)
 				q.sql = (char *)strata__buf_cstr(&sql);
 				run_required(r, file, &q);
 				count++;
-				passed += r->check->nfindings && r->check->findings[r->check->nfindings - 1].level == STRATA_HEALTH_OK;
+				passed += r->check->nfindings &&
+					  r->check->findings[r->check->nfindings - 1].level == STRATA_HEALTH_OK;
 				free(q.name);
 			}
 			strata__buf_clear(&sql);
@@ -354,7 +367,8 @@ void strata__check_required(strata__hrun *r)
 			q.sql = sql.ptr;
 			run_required(r, file, &q);
 			count++;
-			passed += r->check->nfindings && r->check->findings[r->check->nfindings - 1].level == STRATA_HEALTH_OK;
+			passed += r->check->nfindings &&
+				  r->check->findings[r->check->nfindings - 1].level == STRATA_HEALTH_OK;
 		}
 	}
 	free(q.name);

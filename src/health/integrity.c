@@ -43,8 +43,8 @@ static int orphan_sql(strata_buf *sql, const char *child, const char *cols, cons
 		rc = strata__buf_printf(sql,
 					"SELECT count(*) FROM (SELECT %s%s FROM %s WHERE %s) c "
 					"WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE %s)",
-					distinct ? "DISTINCT " : "", distinct ? list.ptr : "*", child, notnull.ptr, parent,
-					match.ptr);
+					distinct ? "DISTINCT " : "", distinct ? list.ptr : "*", child, notnull.ptr,
+					parent, match.ptr);
 	strata__buf_free(&notnull);
 	strata__buf_free(&match);
 	strata__buf_free(&list);
@@ -71,9 +71,11 @@ static int count_orphans(strata_db *db, const char *child, const char *cols, con
  * refers to the parent's primary key.
  */
 static const char sqlite_fk_sql[] =
-	"SELECT tbl, '\"' || replace(tbl, '\"', '\"\"') || '\"', parent, '\"' || replace(parent, '\"', '\"\"') || '\"', "
+	"SELECT tbl, '\"' || replace(tbl, '\"', '\"\"') || '\"', parent, '\"' || replace(parent, '\"', '\"\"') || "
+	"'\"', "
 	"group_concat('\"' || replace(\"from\", '\"', '\"\"') || '\"', char(31)), "
-	"CASE WHEN count(\"to\") = count(*) THEN group_concat('\"' || replace(\"to\", '\"', '\"\"') || '\"', char(31)) ELSE "
+	"CASE WHEN count(\"to\") = count(*) THEN group_concat('\"' || replace(\"to\", '\"', '\"\"') || '\"', char(31)) "
+	"ELSE "
 	"  (SELECT group_concat('\"' || replace(name, '\"', '\"\"') || '\"', char(31)) FROM "
 	"   (SELECT name FROM pragma_table_info(parent) WHERE pk > 0 ORDER BY pk)) END "
 	"FROM (SELECT m.name AS tbl, f.id, f.seq, f.\"table\" AS parent, f.\"from\", f.\"to\" "
@@ -108,14 +110,15 @@ static void sqlite_foreign_keys(strata__hrun *r, int64_t *orphans)
 	strata_finalize(st);
 	for (size_t i = 0; i < n && !r->oom; i++) {
 		int64_t missing = 0, rows = 0, first = 0;
-		rc = *fks[i].pcols ? count_orphans(r->db, fks[i].qchild, fks[i].cols, fks[i].qparent, fks[i].pcols, true,
-						    &missing)
+		rc = *fks[i].pcols ? count_orphans(r->db, fks[i].qchild, fks[i].cols, fks[i].qparent, fks[i].pcols,
+						   true, &missing)
 				   : STRATA_ERROR;
 		if (rc == STRATA_OK && missing == 0)
 			continue;
 		/* orphans, or a key the anti-join cannot express (no parent table or key): ask SQLite */
-		rc = strata_prepare(&st, r->db,
-				    "SELECT count(*), coalesce(min(rowid), 0) FROM pragma_foreign_key_check(?) WHERE parent = ?");
+		rc = strata_prepare(
+			&st, r->db,
+			"SELECT count(*), coalesce(min(rowid), 0) FROM pragma_foreign_key_check(?) WHERE parent = ?");
 		if (rc == STRATA_OK)
 			rc = strata_bind_text(st, 1, fks[i].child, -1);
 		if (rc == STRATA_OK)
@@ -133,10 +136,11 @@ static void sqlite_foreign_keys(strata__hrun *r, int64_t *orphans)
 		if (!rows)
 			continue;
 		*orphans += rows;
-		strata__health_find(r, STRATA_HEALTH_FAILURE, "foreign_key_violation", fks[i].child,
-				    "fix or delete the rows (PRAGMA foreign_key_check lists them), and keep foreign_keys on",
-				    "%lld row%s of %s refer to missing rows of %s (first rowid %lld)", (long long)rows,
-				    rows == 1 ? "" : "s", fks[i].child, fks[i].parent, (long long)first);
+		strata__health_find(
+			r, STRATA_HEALTH_FAILURE, "foreign_key_violation", fks[i].child,
+			"fix or delete the rows (PRAGMA foreign_key_check lists them), and keep foreign_keys on",
+			"%lld row%s of %s refer to missing rows of %s (first rowid %lld)", (long long)rows,
+			rows == 1 ? "" : "s", fks[i].child, fks[i].parent, (long long)first);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(fks[i].child);
@@ -160,9 +164,10 @@ static void sqlite_integrity(strata__hrun *r)
 		if (!strcmp(msg, "ok"))
 			continue;
 		if (++problems <= 5)
-			strata__health_find(r, STRATA_HEALTH_FAILURE, "corrupt", "",
-					    "restore from a backup (strata restore), or salvage with sqlite3's .recover",
-					    "%s: %s", what, msg);
+			strata__health_find(
+				r, STRATA_HEALTH_FAILURE, "corrupt", "",
+				"restore from a backup (strata restore), or salvage with sqlite3's .recover", "%s: %s",
+				what, msg);
 	}
 	if (rc != STRATA_DONE) {
 		problems++;
@@ -189,12 +194,13 @@ static void pg_orphans(strata__hrun *r, const char *name, const char *child, con
 		strata__health_query_failed(r, name);
 	else if (n > 0) {
 		*total += n;
-		strata__health_find(r, STRATA_HEALTH_FAILURE, "foreign_key_violation", child,
-				    enforced ? "fix or delete the rows; find out how they got past the constraint"
-					     : "fix or delete the rows, then enforce the key (ALTER TABLE ... VALIDATE CONSTRAINT, "
-					       "ALTER TABLE ... ENABLE TRIGGER ALL)",
-				    "%lld row%s of %s refer to missing rows of %s (foreign key %s%s)", (long long)n,
-				    n == 1 ? "" : "s", child, parent, name, enforced ? "" : ", not enforced");
+		strata__health_find(
+			r, STRATA_HEALTH_FAILURE, "foreign_key_violation", child,
+			enforced ? "fix or delete the rows; find out how they got past the constraint"
+				 : "fix or delete the rows, then enforce the key (ALTER TABLE ... VALIDATE CONSTRAINT, "
+				   "ALTER TABLE ... ENABLE TRIGGER ALL)",
+			"%lld row%s of %s refer to missing rows of %s (foreign key %s%s)", (long long)n,
+			n == 1 ? "" : "s", child, parent, name, enforced ? "" : ", not enforced");
 	}
 }
 
@@ -202,35 +208,38 @@ static void pg_integrity(strata__hrun *r)
 {
 	strata_stmt *st = NULL;
 	int64_t invalid = 0, unvalidated = 0, orphans = 0;
-	int rc = strata_prepare(&st, r->db,
-				"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), t.relname "
-				"FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-				"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT x.indisvalid ORDER BY 1");
+	int rc = strata_prepare(
+		&st, r->db,
+		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), t.relname "
+		"FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+		"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT x.indisvalid ORDER BY 1");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		invalid++;
 		strata__health_find(r, STRATA_HEALTH_WARNING, "invalid_index", strata__col_str(st, 0),
-				    "a CREATE INDEX CONCURRENTLY failed: REINDEX INDEX CONCURRENTLY it, or drop and create it again",
-				    "index %s on %s is invalid (not used by queries, still updated)", strata__col_str(st, 0),
-				    strata__col_str(st, 1));
+				    "a CREATE INDEX CONCURRENTLY failed: REINDEX INDEX CONCURRENTLY it, or drop and "
+				    "create it again",
+				    "index %s on %s is invalid (not used by queries, still updated)",
+				    strata__col_str(st, 0), strata__col_str(st, 1));
 	}
 	if (rc != STRATA_DONE)
 		strata__health_query_failed(r, "listing invalid indexes");
 	strata_finalize(st);
 
-	rc = strata_prepare(&st, r->db,
-			    "SELECT co.conname, quote_ident(n.nspname) || '.' || quote_ident(c.relname), co.contype, "
-			    "co.convalidated, EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgconstraint = co.oid "
-			    "  AND tg.tgenabled = 'D'), "
-			    "CASE WHEN co.contype = 'f' THEN (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) "
-			    "  FROM pg_class pc JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE pc.oid = co.confrelid) END, "
-			    "(SELECT string_agg(quote_ident(a.attname), chr(31) ORDER BY k.i) FROM unnest(co.conkey) "
-			    "  WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.att), "
-			    "(SELECT string_agg(quote_ident(a.attname), chr(31) ORDER BY k.i) FROM unnest(co.confkey) "
-			    "  WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.att) "
-			    "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
-			    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-			    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND co.contype IN ('f', 'c') "
-			    "ORDER BY 2, 1");
+	rc = strata_prepare(
+		&st, r->db,
+		"SELECT co.conname, quote_ident(n.nspname) || '.' || quote_ident(c.relname), co.contype, "
+		"co.convalidated, EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgconstraint = co.oid "
+		"  AND tg.tgenabled = 'D'), "
+		"CASE WHEN co.contype = 'f' THEN (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) "
+		"  FROM pg_class pc JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE pc.oid = co.confrelid) END, "
+		"(SELECT string_agg(quote_ident(a.attname), chr(31) ORDER BY k.i) FROM unnest(co.conkey) "
+		"  WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.att), "
+		"(SELECT string_agg(quote_ident(a.attname), chr(31) ORDER BY k.i) FROM unnest(co.confkey) "
+		"  WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.att) "
+		"FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid "
+		"JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND co.contype IN ('f', 'c') "
+		"ORDER BY 2, 1");
 	/* collect first: the orphan queries need the connection */
 	typedef struct fk {
 		char *name, *child, *cols, *parent, *pcols;
@@ -254,7 +263,8 @@ static void pg_integrity(strata__hrun *r)
 		if (disabled)
 			strata__health_find(r, STRATA_HEALTH_WARNING, "not_enforced", name,
 					    "ALTER TABLE ... ENABLE TRIGGER ALL (the key's triggers were disabled)",
-					    "foreign key %s on %s is not enforced: its triggers are disabled", name, table);
+					    "foreign key %s on %s is not enforced: its triggers are disabled", name,
+					    table);
 		if (!is_fk || (validated && !disabled && !r->o.thorough))
 			continue;
 		fk *grown = realloc(fks, (nfks + 1) * sizeof *fks);
@@ -278,8 +288,8 @@ static void pg_integrity(strata__hrun *r)
 	strata_finalize(st);
 	for (size_t i = 0; i < nfks; i++) {
 		if (!r->oom)
-			pg_orphans(r, fks[i].name, fks[i].child, fks[i].cols, fks[i].parent, fks[i].pcols, fks[i].enforced,
-				   &orphans);
+			pg_orphans(r, fks[i].name, fks[i].child, fks[i].cols, fks[i].parent, fks[i].pcols,
+				   fks[i].enforced, &orphans);
 		free(fks[i].name);
 		free(fks[i].child);
 		free(fks[i].parent);
@@ -292,7 +302,7 @@ static void pg_integrity(strata__hrun *r)
 	strata__health_figure(r, "foreign_key_violations", (double)orphans, "count");
 	if (r->check->level == STRATA_HEALTH_OK)
 		strata__health_summary(r, "no invalid indexes, every constraint validated%s",
-					r->o.thorough ? ", no orphaned rows" : "");
+				       r->o.thorough ? ", no orphaned rows" : "");
 }
 
 void strata__check_integrity(strata__hrun *r)

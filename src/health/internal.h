@@ -14,10 +14,10 @@
 typedef struct strata__hrun {
 	strata_db *db;
 	strata_backend backend;
-	strata_health_options o;	/* with every default filled in */
-	strata_health_thresholds t;	/* o.thresholds, defaults filled in */
-	strata_health_check *check;	/* the check being run */
-	bool oom;			/* an allocation failed somewhere: the run returns STRATA_ENOMEM */
+	strata_health_options o;    /* with every default filled in */
+	strata_health_thresholds t; /* o.thresholds, defaults filled in */
+	strata_health_check *check; /* the check being run */
+	bool oom;		    /* an allocation failed somewhere: the run returns STRATA_ENOMEM */
 	bool named_migrations, named_schema, named_required; /* the options named the path: it must exist */
 } strata__hrun;
 
@@ -56,7 +56,6 @@ void strata__check_views(strata__hrun *r);
 void strata__check_queries(strata__hrun *r);
 /* Part of `configuration` on PostgreSQL: transactions open longer than long_transaction_ms. */
 void strata__check_long_transactions(strata__hrun *r);
-
 
 /* Append `name` quoted for `backend` (strata_sql_quote_ident). */
 int strata__quote_ident(strata_buf *b, strata_backend backend, const char *name);

@@ -35,32 +35,33 @@ void strata__check_migrations(strata__hrun *r)
 	for (size_t i = 0; i < n; i++) {
 		const strata_migration_info *it = &items[i];
 		switch (it->state) {
-		case STRATA_MIGRATION_APPLIED:
-			applied++;
-			break;
+		case STRATA_MIGRATION_APPLIED: applied++; break;
 		case STRATA_MIGRATION_PENDING:
 			pending++;
 			strata__health_find(r, STRATA_HEALTH_WARNING, "pending_migration", it->file,
-					    it->out_of_order ? "it is older than the newest applied one: apply it with "
-							       "`strata migrate up --allow-out-of-order` after checking it"
-							     : "apply it with `strata migrate up`",
+					    it->out_of_order
+						    ? "it is older than the newest applied one: apply it with "
+						      "`strata migrate up --allow-out-of-order` after checking it"
+						    : "apply it with `strata migrate up`",
 					    "migration %s_%s is not applied%s", it->version, it->name,
 					    it->out_of_order ? " (out of order)" : "");
 			break;
 		case STRATA_MIGRATION_CHANGED:
 			applied++;
 			drift++;
-			strata__health_find(r, STRATA_HEALTH_FAILURE, "changed_migration", it->file,
-					    "restore the file as it was applied (git), and put the change in a new migration",
-					    "migration %s_%s was edited after it was applied (checksum %.12s... differs)",
-					    it->version, it->name, it->checksum);
+			strata__health_find(
+				r, STRATA_HEALTH_FAILURE, "changed_migration", it->file,
+				"restore the file as it was applied (git), and put the change in a new migration",
+				"migration %s_%s was edited after it was applied (checksum %.12s... differs)",
+				it->version, it->name, it->checksum);
 			break;
 		case STRATA_MIGRATION_MISSING:
 			applied++;
 			drift++;
 			strata__health_find(r, STRATA_HEALTH_WARNING, "missing_migration", it->version,
 					    "restore the file, or check that this code belongs with this database",
-					    "migration %s_%s is applied but has no file in %s", it->version, it->name, dir);
+					    "migration %s_%s is applied but has no file in %s", it->version, it->name,
+					    dir);
 			break;
 		case STRATA_MIGRATION_FAILED:
 		case STRATA_MIGRATION_RUNNING:

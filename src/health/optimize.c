@@ -13,9 +13,9 @@ static int db_bytes(strata_db *db, int64_t *out)
 {
 	if (strata_db_backend(db) == STRATA_BACKEND_POSTGRES)
 		return strata_query_int64(db, out, "SELECT pg_database_size(current_database())", NULL, 0);
-	return strata_query_int64(db, out,
-				  "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)",
-				  NULL, 0);
+	return strata_query_int64(
+		db, out, "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)",
+		NULL, 0);
 }
 
 typedef struct steps {
@@ -79,11 +79,12 @@ static int pg_steps(strata_db *db, const strata_optimize_options *o, steps *s)
 	strata_buf sql = STRATA_BUF_INIT, label = STRATA_BUF_INIT;
 	if (!o->vacuum && !o->analyze)
 		return STRATA_OK;
-	int rc = strata_prepare(&st, db,
-				"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
-				"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') "
-				"AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
-				"ORDER BY pg_table_size(c.oid) DESC, 1");
+	int rc = strata_prepare(
+		&st, db,
+		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+		"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') "
+		"AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+		"ORDER BY pg_table_size(c.oid) DESC, 1");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		const char *t = strata__col_str(st, 0);
 		strata__buf_clear(&sql);

@@ -41,7 +41,8 @@ static const char sqlite_indexes[] =
 	"ORDER BY 1, 2";
 
 static const char pg_indexes[] =
-	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(t.relname), CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), "
+	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(t.relname), "
+	"CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), "
 	"x.indisunique, x.indisprimary, coalesce(pg_get_expr(x.indpred, x.indrelid), ''), "
 	"array_to_string(x.indkey::int2[], chr(31)), am.amname || coalesce(pg_get_expr(x.indexprs, x.indrelid), ''), "
 	"pg_relation_size(c.oid), coalesce(s.idx_scan, 0) "
@@ -58,9 +59,11 @@ static const char sqlite_fkeys[] =
 	"WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' GROUP BY m.name, f.id ORDER BY 1, 2";
 
 static const char pg_fkeys[] =
-	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), co.conname, array_to_string(co.conkey, chr(31)), "
+	"SELECT CASE n.nspname WHEN 'public' THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), "
+	"co.conname, array_to_string(co.conkey, chr(31)), "
 	"co.confrelid::regclass::text, (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) "
-	"  FROM unnest(co.conkey) WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.att) "
+	"  FROM unnest(co.conkey) WITH ORDINALITY k(att, i) JOIN pg_attribute a ON a.attrelid = co.conrelid AND "
+	"a.attnum = k.att) "
 	"FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE co.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2";
 
@@ -222,7 +225,8 @@ static void unindexed_fkeys(strata__hrun *r, idx *ix, size_t nix, fkey *fk, size
 			continue;
 		bad++;
 		strata__health_find(r, STRATA_HEALTH_WARNING, "unindexed_foreign_key", fk[i].table,
-				    "CREATE INDEX on the key's columns: deleting or updating a parent row otherwise scans the table",
+				    "CREATE INDEX on the key's columns: deleting or updating a parent row otherwise "
+				    "scans the table",
 				    "foreign key %s%s%s(%s) → %s has no index that starts with its columns", fk[i].name,
 				    *fk[i].name ? " on " : "", fk[i].table, fk[i].colnames, fk[i].parent);
 	}
@@ -239,23 +243,25 @@ static void duplicate_indexes(strata__hrun *r, idx *ix, size_t nix)
 			continue;
 		for (size_t b = 0; b < nix; b++) {
 			idx *y = &ix[b];
-			if (a == b || strcmp(x->table, y->table) || strcmp(x->pred, y->pred) || strcmp(x->kind, y->kind))
+			if (a == b || strcmp(x->table, y->table) || strcmp(x->pred, y->pred) ||
+			    strcmp(x->kind, y->kind))
 				continue;
 			bool same = !strcmp(x->keys, y->keys);
 			bool redundant;
 			if (same)
 				/* of two equal indexes the unique (or primary) one stays; of two alike, the first */
-				redundant = (y->unique && !x->unique) || y->primary ||
-					    (x->unique == y->unique && b < a);
+				redundant =
+					(y->unique && !x->unique) || y->primary || (x->unique == y->unique && b < a);
 			else
 				redundant = !x->unique && is_prefix(x->keys, y->keys);
 			if (!redundant)
 				continue;
 			dups++;
-			strata__health_find(r, STRATA_HEALTH_WARNING, "duplicate_index", x->name,
-					    "DROP INDEX it: the other index serves the same lookups, and each index slows writes",
-					    "index %s on %s is %s %s", x->name, x->table,
-					    same ? "a duplicate of" : "covered by", y->name);
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "duplicate_index", x->name,
+				"DROP INDEX it: the other index serves the same lookups, and each index slows writes",
+				"index %s on %s is %s %s", x->name, x->table, same ? "a duplicate of" : "covered by",
+				y->name);
 			break;
 		}
 	}
@@ -282,7 +288,8 @@ static void pg_tables(strata__hrun *r)
 {
 	strata_stmt *st = NULL;
 	int rc = strata_prepare(&st, r->db,
-				"SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END || quote_ident(relname), seq_scan, coalesce(idx_scan, 0), "
+				"SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END "
+				"|| quote_ident(relname), seq_scan, coalesce(idx_scan, 0), "
 				"n_live_tup, n_dead_tup, "
 				"extract(epoch FROM now() - greatest(last_analyze, last_autoanalyze)) / 86400, "
 				"extract(epoch FROM now() - greatest(last_vacuum, last_autovacuum)) / 86400 "
@@ -297,17 +304,18 @@ static void pg_tables(strata__hrun *r)
 		if (live >= r->t.min_rows && seqs >= r->t.seq_scan_min &&
 		    (double)seqs / (double)(seqs + idxs) > r->t.seq_scan_ratio) {
 			seq++;
-			strata__health_find(r, STRATA_HEALTH_WARNING, "sequential_scans", t,
-					    "find the queries (pg_stat_statements, EXPLAIN) and index the columns they filter on",
-					    "table %s (%lld rows) is read mostly by sequential scans: %lld of %lld scans",
-					    t, (long long)live, (long long)seqs, (long long)(seqs + idxs));
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "sequential_scans", t,
+				"find the queries (pg_stat_statements, EXPLAIN) and index the columns they filter on",
+				"table %s (%lld rows) is read mostly by sequential scans: %lld of %lld scans", t,
+				(long long)live, (long long)seqs, (long long)(seqs + idxs));
 		}
 		if (deadn >= r->t.min_rows && (double)deadn > r->t.dead_rows_ratio * (double)(live > 0 ? live : 1)) {
 			dead++;
-			strata__health_find(r, STRATA_HEALTH_WARNING, "dead_rows", t,
-					    "run `strata optimize` (VACUUM) and check that autovacuum keeps up with this table",
-					    "table %s has %lld dead rows for %lld live ones", t, (long long)deadn,
-					    (long long)live);
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "dead_rows", t,
+				"run `strata optimize` (VACUUM) and check that autovacuum keeps up with this table",
+				"table %s has %lld dead rows for %lld live ones", t, (long long)deadn, (long long)live);
 		}
 		if (live >= r->t.min_rows && (never_analyzed || age > r->t.vacuum_age_days)) {
 			stale++;
@@ -333,9 +341,10 @@ static void pg_tables(strata__hrun *r)
 static void pg_cache_and_sequences(strata__hrun *r)
 {
 	strata_stmt *st = NULL;
-	int rc = strata_prepare(&st, r->db,
-				"SELECT coalesce(sum(heap_blks_hit), 0)::float8, coalesce(sum(heap_blks_read), 0)::float8 "
-				"FROM pg_statio_user_tables");
+	int rc = strata_prepare(
+		&st, r->db,
+		"SELECT coalesce(sum(heap_blks_hit), 0)::float8, coalesce(sum(heap_blks_read), 0)::float8 "
+		"FROM pg_statio_user_tables");
 	if (rc == STRATA_OK && (rc = strata_step(st)) == STRATA_ROW) {
 		double hit = strata__col_dbl(st, 0), read = strata__col_dbl(st, 1);
 		double ratio = hit + read > 0 ? hit / (hit + read) : 1;
@@ -343,20 +352,23 @@ static void pg_cache_and_sequences(strata__hrun *r)
 		if (hit + read >= 10000 && ratio < r->t.cache_hit_min)
 			strata__health_find(r, STRATA_HEALTH_WARNING, "cache_hit_ratio", "",
 					    "give the server more memory (shared_buffers) or reduce what queries read",
-					    "%.1f%% of table reads were served from the cache (threshold %.1f%%)", ratio * 100,
-					    r->t.cache_hit_min * 100);
+					    "%.1f%% of table reads were served from the cache (threshold %.1f%%)",
+					    ratio * 100, r->t.cache_hit_min * 100);
 		rc = STRATA_DONE;
 	}
 	if (rc != STRATA_DONE)
 		strata__health_query_failed(r, "reading the cache hit ratio");
 	strata_finalize(st);
 
-	rc = strata_prepare(&st, r->db,
-			    "SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END || quote_ident(sequencename), "
-			    "CASE WHEN increment_by > 0 THEN (last_value::float8 - min_value::float8) / (max_value::float8 - min_value::float8) "
-			    "ELSE (max_value::float8 - last_value::float8) / (max_value::float8 - min_value::float8) END, "
-			    "last_value, CASE WHEN increment_by > 0 THEN max_value ELSE min_value END "
-			    "FROM pg_sequences WHERE last_value IS NOT NULL AND NOT cycle ORDER BY 2 DESC");
+	rc = strata_prepare(
+		&st, r->db,
+		"SELECT CASE schemaname WHEN 'public' THEN '' ELSE quote_ident(schemaname) || '.' END || "
+		"quote_ident(sequencename), "
+		"CASE WHEN increment_by > 0 THEN (last_value::float8 - min_value::float8) / (max_value::float8 - "
+		"min_value::float8) "
+		"ELSE (max_value::float8 - last_value::float8) / (max_value::float8 - min_value::float8) END, "
+		"last_value, CASE WHEN increment_by > 0 THEN max_value ELSE min_value END "
+		"FROM pg_sequences WHERE last_value IS NOT NULL AND NOT cycle ORDER BY 2 DESC");
 	size_t near = 0;
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		double used = strata__col_dbl(st, 1);
@@ -366,8 +378,9 @@ static void pg_cache_and_sequences(strata__hrun *r)
 		strata__health_find(r, used > 0.95 ? STRATA_HEALTH_FAILURE : STRATA_HEALTH_WARNING, "sequence_near_max",
 				    strata__col_str(st, 0),
 				    "widen the column and its sequence to bigint before inserts start failing",
-				    "sequence %s has used %.1f%% of its range (at %lld of %lld)", strata__col_str(st, 0),
-				    used * 100, (long long)strata__col_i64(st, 2), (long long)strata__col_i64(st, 3));
+				    "sequence %s has used %.1f%% of its range (at %lld of %lld)",
+				    strata__col_str(st, 0), used * 100, (long long)strata__col_i64(st, 2),
+				    (long long)strata__col_i64(st, 3));
 	}
 	if (rc != STRATA_DONE)
 		strata__health_query_failed(r, "reading sequences");
@@ -393,8 +406,9 @@ void strata__check_performance(strata__hrun *r)
 		pg_cache_and_sequences(r);
 	}
 	if (r->check->level == STRATA_HEALTH_OK)
-		strata__health_summary(r, "%zu indexes, %zu foreign keys, no problems found%s", nix, nfk,
-				       r->backend == STRATA_BACKEND_SQLITE
-					       ? " (SQLite keeps no scan statistics: unused indexes and scans are PostgreSQL-only)"
-					       : "");
+		strata__health_summary(
+			r, "%zu indexes, %zu foreign keys, no problems found%s", nix, nfk,
+			r->backend == STRATA_BACKEND_SQLITE
+				? " (SQLite keeps no scan statistics: unused indexes and scans are PostgreSQL-only)"
+				: "");
 }

@@ -24,7 +24,7 @@ static const char standby_sql[] =
 
 typedef struct replicas_run {
 	strata__hrun *r;
-	int64_t primary_lsn;	/* -1: unknown */
+	int64_t primary_lsn; /* -1: unknown */
 	int checked, failed, streaming;
 	int64_t worst_lag_ms, worst_lag_bytes;
 } replicas_run;
@@ -62,9 +62,10 @@ static void check_one(replicas_run *rr, const char *url, int n)
 		goto done;
 	}
 	if (!in_recovery) {
-		strata__health_find(r, STRATA_HEALTH_FAILURE, "replica_not_standby", subject,
-				    "point the URL at a standby; a pool sends no reads to it (it may have been promoted)",
-				    "replica %d is not in recovery: promoted, or not a replica", n);
+		strata__health_find(
+			r, STRATA_HEALTH_FAILURE, "replica_not_standby", subject,
+			"point the URL at a standby; a pool sends no reads to it (it may have been promoted)",
+			"replica %d is not in recovery: promoted, or not a replica", n);
 		rr->failed++;
 		goto done;
 	}
@@ -95,11 +96,12 @@ static void check_one(replicas_run *rr, const char *url, int n)
 		if (lag_ms > rr->worst_lag_ms)
 			rr->worst_lag_ms = lag_ms;
 		if (lag_ms > r->t.replica_lag_ms)
-			strata__health_find(r, STRATA_HEALTH_WARNING, "replica_lag", subject,
-					    "look for long queries or heavy I/O on the replica and for network trouble; a "
-					    "pool stops reading from a replica past replica_max_lag_ms",
-					    "replica %d is %lld ms behind the primary (%lld bytes; threshold %d ms)", n,
-					    (long long)lag_ms, (long long)lag_bytes, r->t.replica_lag_ms);
+			strata__health_find(
+				r, STRATA_HEALTH_WARNING, "replica_lag", subject,
+				"look for long queries or heavy I/O on the replica and for network trouble; a "
+				"pool stops reading from a replica past replica_max_lag_ms",
+				"replica %d is %lld ms behind the primary (%lld bytes; threshold %d ms)", n,
+				(long long)lag_ms, (long long)lag_bytes, r->t.replica_lag_ms);
 	}
 done:
 	strata_finalize(st);

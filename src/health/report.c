@@ -18,13 +18,15 @@
 #include "core/url.h"
 #include "health/internal.h"
 
-static const char *const check_names[] = { "connectivity", "replicas", "migrations", "schema", "integrity",
-					   "performance", "configuration", "required", "views", "queries", NULL };
-static void (*const check_fns[])(strata__hrun *) = { strata__check_connectivity, strata__check_replicas,
-						      strata__check_migrations, strata__check_schema,
-						      strata__check_integrity, strata__check_performance,
-						      strata__check_configuration, strata__check_required,
-						      strata__check_views, strata__check_queries };
+static const char *const check_names[] = { "connectivity",  "replicas",	 "migrations",
+					   "schema",	    "integrity", "performance",
+					   "configuration", "required",	 "views",
+					   "queries",	    NULL };
+static void (*const check_fns[])(strata__hrun *) = { strata__check_connectivity,  strata__check_replicas,
+						     strata__check_migrations,	  strata__check_schema,
+						     strata__check_integrity,	  strata__check_performance,
+						     strata__check_configuration, strata__check_required,
+						     strata__check_views,	  strata__check_queries };
 
 const char *const *strata_health_check_names(void)
 {
@@ -56,22 +58,28 @@ double strata__health_now_ms(void)
 
 /* ---- options ---- */
 
-enum opt_kind { OPT_INT, OPT_I64, OPT_RATIO };
+enum opt_kind {
+	OPT_INT,
+	OPT_I64,
+	OPT_RATIO
+};
 
 static const struct threshold_def {
 	const char *name;
 	enum opt_kind kind;
 	size_t offset;
 } thresholds[] = {
-#define T(name, kind) { #name, kind, offsetof(strata_health_thresholds, name) }
-	T(connect_warn_ms, OPT_INT),	  T(round_trip_warn_ms, OPT_INT),  T(min_rows, OPT_I64),
-	T(seq_scan_ratio, OPT_RATIO),	  T(seq_scan_min, OPT_I64),	   T(cache_hit_min, OPT_RATIO),
-	T(dead_rows_ratio, OPT_RATIO),	  T(vacuum_age_days, OPT_INT),	   T(unused_index_bytes, OPT_I64),
-	T(sequence_used, OPT_RATIO),	  T(connections_used, OPT_RATIO),  T(long_query_ms, OPT_INT),
+#define T(name, kind)                                                 \
+	{                                                             \
+#name, kind, offsetof(strata_health_thresholds, name) \
+	}
+	T(connect_warn_ms, OPT_INT),	    T(round_trip_warn_ms, OPT_INT),  T(min_rows, OPT_I64),
+	T(seq_scan_ratio, OPT_RATIO),	    T(seq_scan_min, OPT_I64),	     T(cache_hit_min, OPT_RATIO),
+	T(dead_rows_ratio, OPT_RATIO),	    T(vacuum_age_days, OPT_INT),     T(unused_index_bytes, OPT_I64),
+	T(sequence_used, OPT_RATIO),	    T(connections_used, OPT_RATIO),  T(long_query_ms, OPT_INT),
 	T(idle_in_transaction_ms, OPT_INT), T(busy_timeout_min_ms, OPT_INT), T(freelist_ratio, OPT_RATIO),
-	T(long_transaction_ms, OPT_INT),  T(matview_max_age_s, OPT_INT),  T(query_mean_growth_pct, OPT_INT),
-	T(query_min_calls, OPT_I64),
-	T(replica_lag_ms, OPT_INT),
+	T(long_transaction_ms, OPT_INT),    T(matview_max_age_s, OPT_INT),   T(query_mean_growth_pct, OPT_INT),
+	T(query_min_calls, OPT_I64),	    T(replica_lag_ms, OPT_INT),
 #undef T
 };
 
@@ -103,14 +111,16 @@ int strata_health_options_set(strata_health_options *o, const char *name, const 
 		return STRATA_OK;
 	}
 	if (!strcmp(name, "migrations_dir") || !strcmp(name, "schema_file") || !strcmp(name, "required_file")) {
-		const char **slot = name[0] == 'm' ? &o->migrations_dir : name[0] == 's' ? &o->schema_file
-											 : &o->required_file;
+		const char **slot = name[0] == 'm'   ? &o->migrations_dir
+				    : name[0] == 's' ? &o->schema_file
+						     : &o->required_file;
 		*slot = value;
 		return STRATA_OK;
 	}
 	if (!strcmp(name, "thorough")) {
 		if (parse_bool(value, &o->thorough) != STRATA_OK)
-			return strata__error_set(STRATA_EINVAL, "health option thorough: '%s' is not true or false", value);
+			return strata__error_set(STRATA_EINVAL, "health option thorough: '%s' is not true or false",
+						 value);
 		return STRATA_OK;
 	}
 	for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++) {
@@ -123,15 +133,16 @@ int strata_health_options_set(strata_health_options *o, const char *name, const 
 		if (d->kind == OPT_RATIO) {
 			double v = strtod(value, &end);
 			if (end == value || *end || errno || !(v > 0) || v > 1)
-				return strata__error_set(STRATA_EINVAL,
-							 "health threshold %s: '%s' is not a number above 0 and at most 1",
-							 name, value);
+				return strata__error_set(
+					STRATA_EINVAL,
+					"health threshold %s: '%s' is not a number above 0 and at most 1", name, value);
 			memcpy(slot, &v, sizeof v);
 		} else {
 			long long v = strtoll(value, &end, 10);
 			if (end == value || *end || errno || v <= 0 || (d->kind == OPT_INT && v > 2147483647))
-				return strata__error_set(STRATA_EINVAL, "health threshold %s: '%s' is not a positive integer",
-							 name, value);
+				return strata__error_set(STRATA_EINVAL,
+							 "health threshold %s: '%s' is not a positive integer", name,
+							 value);
 			if (d->kind == OPT_INT) {
 				int iv = (int)v;
 				memcpy(slot, &iv, sizeof iv);
@@ -184,7 +195,8 @@ int strata_health_options_load(strata_health_options *o, const char *path, char 
 			*eq = '\0';
 			char *name = trim(s), *value = trim(eq + 1);
 			if (strata_health_options_set(o, name, value) != STRATA_OK) {
-				rc = strata__error_set_at(STRATA_EPARSE, path, line, 1, "%s", strata_error_last()->message);
+				rc = strata__error_set_at(STRATA_EPARSE, path, line, 1, "%s",
+							  strata_error_last()->message);
 				goto fail;
 			}
 		}
@@ -324,8 +336,8 @@ void strata__health_query_failed(strata__hrun *r, const char *what)
 	if (e->status == STRATA_ENOMEM)
 		r->oom = true;
 	strata__health_find(r, STRATA_HEALTH_FAILURE, "query_failed", what,
-			    "check that the user may read the catalogs, and that the database is intact",
-			    "%s: %s", what, e->message);
+			    "check that the user may read the catalogs, and that the database is intact", "%s: %s",
+			    what, e->message);
 }
 
 static void free_check(strata_health_check *c)
@@ -375,7 +387,9 @@ static void fill_defaults(strata__hrun *r, const strata_health_options *opts)
 	r->o = opts ? *opts : d;
 	strata_health_thresholds *t = &r->t;
 	*t = r->o.thresholds;
-#define DEF(f, v) if (!(t->f > 0)) t->f = (v)
+#define DEF(f, v)        \
+	if (!(t->f > 0)) \
+	t->f = (v)
 	DEF(connect_warn_ms, 1000);
 	DEF(round_trip_warn_ms, 100);
 	DEF(min_rows, 1000);
@@ -451,10 +465,11 @@ static int validate_checks(const char *list)
 		for (size_t i = 0; check_names[i] && !known; i++)
 			known = strlen(check_names[i]) == len && strncmp(check_names[i], tok, len) == 0;
 		if (!known)
-			return strata__error_set(STRATA_EINVAL,
-						 "unknown check '%.*s' (checks: connectivity, replicas, migrations, schema, "
-						 "integrity, performance, configuration, required)",
-						 (int)len, tok);
+			return strata__error_set(
+				STRATA_EINVAL,
+				"unknown check '%.*s' (checks: connectivity, replicas, migrations, schema, "
+				"integrity, performance, configuration, required)",
+				(int)len, tok);
 	}
 	return STRATA_OK;
 }
@@ -504,8 +519,8 @@ int strata_health_run(strata_health_report **out, strata_db *db, const strata_he
 		return rc;
 	r.db = db;
 	r.backend = strata_db_backend(db);
-	rc = new_report(&rep, r.backend == STRATA_BACKEND_SQLITE ? "sqlite" : "postgres",
-			strata_db_server_version(db), strata_db_url(db));
+	rc = new_report(&rep, r.backend == STRATA_BACKEND_SQLITE ? "sqlite" : "postgres", strata_db_server_version(db),
+			strata_db_url(db));
 	if (rc != STRATA_OK)
 		return rc;
 	double t0 = strata__health_now_ms();
@@ -523,7 +538,8 @@ int strata_health_run(strata_health_report **out, strata_db *db, const strata_he
 			size_t bad = 0;
 			for (size_t k = 0; k < c->nfindings; k++)
 				bad += c->findings[k].level >= STRATA_HEALTH_WARNING;
-			strata__health_summary(&r, bad ? "%zu problem%s" : "no problems found", bad, bad == 1 ? "" : "s");
+			strata__health_summary(&r, bad ? "%zu problem%s" : "no problems found", bad,
+					       bad == 1 ? "" : "s");
 		}
 	}
 	rep->duration_ms = strata__health_now_ms() - t0;
@@ -567,8 +583,8 @@ int strata_health_run_url(strata_health_report **out, const char *url, const str
 		return strata__error_set(STRATA_EINVAL, "strata_health_run_url: %s is NULL", out ? "url" : "out");
 	*out = NULL;
 	if (opts && upgrade_options(opts, &o) != STRATA_OK)
-		return strata__error_set(STRATA_EINVAL, "strata_health_run_url: options version %u, want %d", opts->version,
-					 STRATA_HEALTH_OPTIONS_VERSION);
+		return strata__error_set(STRATA_EINVAL, "strata_health_run_url: options version %u, want %d",
+					 opts->version, STRATA_HEALTH_OPTIONS_VERSION);
 	int rc = validate_checks(o.checks);
 	if (rc != STRATA_OK)
 		return rc;
@@ -619,9 +635,10 @@ int strata_health_run_url(strata_health_report **out, const char *url, const str
 		r.check = c;
 		if (i == 0) {
 			c->level = STRATA_HEALTH_OK;
-			strata__health_find(&r, STRATA_HEALTH_FAILURE, "unreachable", "", 
-					    "check the URL, that the server runs and accepts connections, and the credentials",
-					    "cannot connect: %s", msg);
+			strata__health_find(
+				&r, STRATA_HEALTH_FAILURE, "unreachable", "",
+				"check the URL, that the server runs and accepts connections, and the credentials",
+				"cannot connect: %s", msg);
 			strata__health_summary(&r, "the database cannot be reached");
 		} else {
 			strata__health_skip(&r, "the database cannot be reached");

@@ -73,8 +73,8 @@ static int explain_rebuild(strata__hrun *r, const strata_table *want, const stra
 			n++;
 			strata__health_find(r, STRATA_HEALTH_FAILURE, "column_null", subject, advice,
 					    "column %s is %s in the database, %s in %s:%d", subject,
-					    hc->not_null ? "NOT NULL" : "nullable", wc->not_null ? "NOT NULL" : "nullable", file,
-					    wc->pos.line);
+					    hc->not_null ? "NOT NULL" : "nullable",
+					    wc->not_null ? "NOT NULL" : "nullable", file, wc->pos.line);
 		}
 	}
 	for (int i = 0; i < have->ncolumns; i++)
@@ -89,8 +89,8 @@ static int explain_rebuild(strata__hrun *r, const strata_table *want, const stra
 }
 
 /* One change of the plan from the database to the file, as a finding. */
-static void report_change(strata__hrun *r, const strata_change *c, const strata_schema *want,
-			  const strata_schema *have, const char *file)
+static void report_change(strata__hrun *r, const strata_change *c, const strata_schema *want, const strata_schema *have,
+			  const char *file)
 {
 	char subject[512];
 	snprintf(subject, sizeof subject, "%s%s%s", c->table ? c->table : "", c->table && c->name ? "." : "",

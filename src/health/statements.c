@@ -67,10 +67,11 @@ static int locate(strata_db *db, stmts *s, char **schema)
 {
 	char *preload = NULL, *dbname = NULL;
 	*schema = NULL;
-	int rc = strata_query_text(db, schema,
-				   "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-				   "WHERE e.extname = 'pg_stat_statements'",
-				   NULL, 0);
+	int rc = strata_query_text(
+		db, schema,
+		"SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+		"WHERE e.extname = 'pg_stat_statements'",
+		NULL, 0);
 	if (rc != STRATA_ENOTFOUND)
 		return rc;
 	if ((rc = strata_query_text(db, &dbname, "SELECT current_database()", NULL, 0)) != STRATA_OK)
@@ -83,7 +84,8 @@ static int locate(strata_db *db, stmts *s, char **schema)
 		snprintf(hint, sizeof hint, "%s", not_loaded_hint);
 	else
 		snprintf(hint, sizeof hint,
-			 "pg_stat_statements is not created in database \"%s\": run CREATE EXTENSION pg_stat_statements; "
+			 "pg_stat_statements is not created in database \"%s\": run CREATE EXTENSION "
+			 "pg_stat_statements; "
 			 "there (as a superuser, or a role allowed to create extensions)%s",
 			 dbname, prc == STRATA_OK ? "" : "; it must also be in the server's shared_preload_libraries");
 	s->pub.hint = keep(s, hint);
@@ -120,10 +122,11 @@ int strata_statements_collect(strata_db *db, const strata_statements_options *op
 	if (!order_column(opts->order, true))
 		return strata__error_set(STRATA_EINVAL, "unknown order '%s' (total, mean, calls or rows)", opts->order);
 	if (strata_db_backend(db) != STRATA_BACKEND_POSTGRES)
-		return strata__error_set(STRATA_EUNSUPPORTED,
-					 "SQLite keeps no statistics of its own per statement: export the application's "
-					 "(DB_QUERY_STATS=true and strata_query_stats_save()) and read the file with "
-					 "`strata stats --queries --file FILE`");
+		return strata__error_set(
+			STRATA_EUNSUPPORTED,
+			"SQLite keeps no statistics of its own per statement: export the application's "
+			"(DB_QUERY_STATS=true and strata_query_stats_save()) and read the file with "
+			"`strata stats --queries --file FILE`");
 	stmts *s = calloc(1, sizeof *s);
 	if (!s)
 		return strata__error_nomem();
@@ -135,20 +138,22 @@ int strata_statements_collect(strata_db *db, const strata_statements_options *op
 	int rc = locate(db, s, &schema);
 	if (rc != STRATA_OK || !schema)
 		goto out;
-	if ((rc = strata_query_int64(db, &version, "SELECT current_setting('server_version_num')::int", NULL, 0)) != STRATA_OK)
+	if ((rc = strata_query_int64(db, &version, "SELECT current_setting('server_version_num')::int", NULL, 0)) !=
+	    STRATA_OK)
 		goto out;
 	bool v13 = version >= 130000;
 	const char *t = v13 ? "exec_time" : "time";
 	/* every name pasted here is a constant of this file or quoted by the server (quote_ident) */
-	if ((rc = strata__buf_printf(&sql,
-				     "SELECT coalesce(s.queryid, 0), left(regexp_replace(s.query, '\\s+', ' ', 'g'), 2000), "
-				     "coalesce(r.rolname, ''), s.calls, s.total_%s, s.mean_%s, s.min_%s, s.max_%s, s.stddev_%s, "
-				     "s.rows, s.shared_blks_hit, s.shared_blks_read, "
-				     "sum(s.calls) OVER (), sum(s.total_%s) OVER () "
-				     "FROM %s.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid "
-				     "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-				     "ORDER BY %s DESC, s.queryid",
-				     t, t, t, t, t, t, schema, order_column(opts->order, v13))) != STRATA_OK)
+	if ((rc = strata__buf_printf(
+		     &sql,
+		     "SELECT coalesce(s.queryid, 0), left(regexp_replace(s.query, '\\s+', ' ', 'g'), 2000), "
+		     "coalesce(r.rolname, ''), s.calls, s.total_%s, s.mean_%s, s.min_%s, s.max_%s, s.stddev_%s, "
+		     "s.rows, s.shared_blks_hit, s.shared_blks_read, "
+		     "sum(s.calls) OVER (), sum(s.total_%s) OVER () "
+		     "FROM %s.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid "
+		     "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+		     "ORDER BY %s DESC, s.queryid",
+		     t, t, t, t, t, t, schema, order_column(opts->order, v13))) != STRATA_OK)
 		goto out;
 	if ((rc = strata_prepare(&st, db, strata__buf_cstr(&sql))) != STRATA_OK)
 		goto unreadable;
@@ -213,20 +218,22 @@ int strata_statements_json(const strata_statements *s, bool pretty, char **out)
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < s->count; i++) {
 		const strata_statement *v = &s->statements[i];
-		json_array_append_new(
-			list, json_pack("{s:I, s:s, s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:o}", "queryid",
-					(json_int_t)v->queryid, "query", v->query, "user", v->user, "calls",
-					(json_int_t)v->calls, "total_ms", v->total_ms, "mean_ms", v->mean_ms, "min_ms",
-					v->min_ms, "max_ms", v->max_ms, "stddev_ms", v->stddev_ms, "rows", (json_int_t)v->rows,
-					"blocks_hit", (json_int_t)v->blocks_hit, "blocks_read", (json_int_t)v->blocks_read,
-					"hit_ratio", v->hit_ratio < 0 ? json_null() : json_real(v->hit_ratio)));
+		json_array_append_new(list,
+				      json_pack("{s:I, s:s, s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:o}",
+						"queryid", (json_int_t)v->queryid, "query", v->query, "user", v->user,
+						"calls", (json_int_t)v->calls, "total_ms", v->total_ms, "mean_ms",
+						v->mean_ms, "min_ms", v->min_ms, "max_ms", v->max_ms, "stddev_ms",
+						v->stddev_ms, "rows", (json_int_t)v->rows, "blocks_hit",
+						(json_int_t)v->blocks_hit, "blocks_read", (json_int_t)v->blocks_read,
+						"hit_ratio", v->hit_ratio < 0 ? json_null() : json_real(v->hit_ratio)));
 	}
 	json_t *root = list ? json_pack("{s:s, s:b, s:s, s:I, s:f, s:o}", "source", "pg_stat_statements", "available",
 					s->available, "hint", s->hint, "calls", (json_int_t)s->calls, "total_ms",
 					s->total_ms, "statements", list)
 			    : NULL;
 	if (root)
-		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		*out = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
+						JSON_REAL_PRECISION(10));
 	json_decref(root);
 	return *out ? STRATA_OK : strata__error_nomem();
 }

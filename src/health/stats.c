@@ -112,9 +112,10 @@ static int sqlite_collect(strata_db *db, strata_stats *s)
 	s->database = file;
 	s->database_bytes = s->page_size * s->page_count;
 
-	rc = strata_prepare(&st, db,
-			    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-			    "ORDER BY name");
+	rc = strata_prepare(
+		&st, db,
+		"SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+		"ORDER BY name");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW)
 		if (!add_table(s, strata__col_str(st, 0)))
 			rc = strata__error_nomem();
@@ -127,8 +128,10 @@ static int sqlite_collect(strata_db *db, strata_stats *s)
 			    /* a WITHOUT ROWID table is a b-tree whose interior cells are rows too */
 			    "d.cells + CASE WHEN m.sql LIKE '%without%rowid%' THEN d.inner ELSE 0 END, "
 			    "coalesce(il.\"unique\", 0), coalesce(il.origin = 'pk', 0) "
-			    "FROM (SELECT name, sum(pgsize) AS bytes, sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END) AS cells, "
-			    "      sum(CASE WHEN pagetype = 'internal' THEN ncell ELSE 0 END) AS inner FROM dbstat GROUP BY name) d "
+			    "FROM (SELECT name, sum(pgsize) AS bytes, sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE "
+			    "0 END) AS cells, "
+			    "      sum(CASE WHEN pagetype = 'internal' THEN ncell ELSE 0 END) AS inner FROM dbstat "
+			    "GROUP BY name) d "
 			    "LEFT JOIN sqlite_schema m ON m.name = d.name "
 			    "LEFT JOIN pragma_index_list(m.tbl_name) il ON il.name = d.name AND m.type = 'index'");
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
@@ -171,14 +174,15 @@ static int pg_partition_rows(strata_db *db, strata_stats *s, const char *tname, 
 			s->tables[i].rows_exact = true;
 		}
 	/* tname names the leaf (c, n); the ancestor's name is built the same way from (pc, pn) */
-	int rc = strata__buf_printf(&sql,
-				    "SELECT %s, CASE WHEN pn.nspname = 'public' THEN quote_ident(pc.relname) "
-				    "ELSE quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) END "
-				    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-				    "CROSS JOIN LATERAL pg_partition_ancestors(c.oid) a "
-				    "JOIN pg_class pc ON pc.oid = a.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
-				    "WHERE c.relispartition AND c.relkind = 'r' AND a.relid <> c.oid AND %s",
-				    tname, user_ns);
+	int rc = strata__buf_printf(
+		&sql,
+		"SELECT %s, CASE WHEN pn.nspname = 'public' THEN quote_ident(pc.relname) "
+		"ELSE quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) END "
+		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"CROSS JOIN LATERAL pg_partition_ancestors(c.oid) a "
+		"JOIN pg_class pc ON pc.oid = a.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+		"WHERE c.relispartition AND c.relkind = 'r' AND a.relid <> c.oid AND %s",
+		tname, user_ns);
 	if (rc == STRATA_OK)
 		rc = strata_prepare(&st, db, sql.ptr);
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
@@ -205,20 +209,20 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 		return rc;
 	s->database = name;
 	/* one query for the tables, one for their indexes (keyed by the table's display name) */
-	static const char tname[] =
-		"CASE WHEN n.nspname = 'public' THEN quote_ident(c.relname) "
-		"ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END";
+	static const char tname[] = "CASE WHEN n.nspname = 'public' THEN quote_ident(c.relname) "
+				    "ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END";
 	static const char user_ns[] =
 		"n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'";
 	strata_buf sql = STRATA_BUF_INIT;
-	rc = strata__buf_printf(&sql,
-				"SELECT %s, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.reltuples::float8, "
-				"pg_table_size(c.oid), pg_indexes_size(c.oid), s.n_dead_tup, coalesce(s.n_live_tup, 0), "
-				"c.relkind::text, c.relispopulated "
-				"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-				"LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-				"WHERE c.relkind IN ('r', 'p', 'm') AND %s ORDER BY 1",
-				tname, user_ns);
+	rc = strata__buf_printf(
+		&sql,
+		"SELECT %s, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.reltuples::float8, "
+		"pg_table_size(c.oid), pg_indexes_size(c.oid), s.n_dead_tup, coalesce(s.n_live_tup, 0), "
+		"c.relkind::text, c.relispopulated "
+		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+		"WHERE c.relkind IN ('r', 'p', 'm') AND %s ORDER BY 1",
+		tname, user_ns);
 	if (rc == STRATA_OK)
 		rc = strata_prepare(&st, db, sql.ptr);
 	/* qualified names of the tables to count exactly, collected first: the counts need the connection */
@@ -245,7 +249,9 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 		t->rows_exact = false;
 		const char *kind = strata__col_str(st, 7);
 		bool populated = true;
-		t->kind = kind[0] == 'p' ? STRATA_STATS_PARTITIONED : kind[0] == 'm' ? STRATA_STATS_MATVIEW : STRATA_STATS_TABLE;
+		t->kind = kind[0] == 'p'   ? STRATA_STATS_PARTITIONED
+			  : kind[0] == 'm' ? STRATA_STATS_MATVIEW
+					   : STRATA_STATS_TABLE;
 		if (strata_column_bool(st, 8, &populated) == STRATA_OK && !populated) {
 			/* WITH NO DATA: reading it is an error, and there is nothing to count */
 			t->populated = false;
@@ -287,14 +293,15 @@ static int pg_collect(strata_db *db, strata_stats *s, int64_t exact_bytes)
 		rc = pg_partition_rows(db, s, tname, user_ns);
 	strata__buf_clear(&sql);
 	if (rc == STRATA_OK)
-		rc = strata__buf_printf(&sql,
-					"SELECT %s, quote_ident(i.relname), pg_relation_size(i.oid), coalesce(us.idx_scan, 0), "
-					"x.indisunique, x.indisprimary "
-					"FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid "
-					"JOIN pg_namespace n ON n.oid = c.relnamespace "
-					"LEFT JOIN pg_stat_user_indexes us ON us.indexrelid = x.indexrelid "
-					"WHERE c.relkind IN ('r', 'p', 'm') AND %s",
-					tname, user_ns);
+		rc = strata__buf_printf(
+			&sql,
+			"SELECT %s, quote_ident(i.relname), pg_relation_size(i.oid), coalesce(us.idx_scan, 0), "
+			"x.indisunique, x.indisprimary "
+			"FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid "
+			"JOIN pg_namespace n ON n.oid = c.relnamespace "
+			"LEFT JOIN pg_stat_user_indexes us ON us.indexrelid = x.indexrelid "
+			"WHERE c.relkind IN ('r', 'p', 'm') AND %s",
+			tname, user_ns);
 	if (rc == STRATA_OK)
 		rc = strata_prepare(&st, db, sql.ptr);
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
@@ -336,8 +343,8 @@ int strata_stats_collect(strata_stats **out, strata_db *db, const strata_stats_o
 		return strata__error_set(STRATA_EINVAL, "strata_stats_collect: %s is NULL", out ? "db" : "out");
 	*out = NULL;
 	if (opts && opts->version != STRATA_STATS_OPTIONS_VERSION)
-		return strata__error_set(STRATA_EINVAL, "strata_stats_collect: options version %u, want %d", opts->version,
-					 STRATA_STATS_OPTIONS_VERSION);
+		return strata__error_set(STRATA_EINVAL, "strata_stats_collect: options version %u, want %d",
+					 opts->version, STRATA_STATS_OPTIONS_VERSION);
 	int64_t exact = opts && opts->exact_rows_bytes > 0 ? opts->exact_rows_bytes : 16 * 1024 * 1024;
 	strata_stats *s = calloc(1, sizeof *s);
 	if (!s)
@@ -376,12 +383,12 @@ int strata_stats_json(const strata_stats *s, bool pretty, char **out)
 		return strata__error_set(STRATA_EINVAL, "strata_stats_json: NULL argument");
 	json_t *tables = json_array();
 	json_t *root = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "backend", s->backend,
-				 "database", s->database ? s->database : "", "database_bytes", (json_int_t)s->database_bytes,
-				 "page_size", (json_int_t)s->page_size, "page_count", (json_int_t)s->page_count,
-				 "freelist_count", (json_int_t)s->freelist_count, "totals", "rows",
-				 (json_int_t)s->total_rows, "data_bytes", (json_int_t)s->total_data_bytes, "index_bytes",
-				 (json_int_t)s->total_index_bytes, "bloat_bytes", (json_int_t)s->total_bloat_bytes,
-				 "tables", tables);
+				 "database", s->database ? s->database : "", "database_bytes",
+				 (json_int_t)s->database_bytes, "page_size", (json_int_t)s->page_size, "page_count",
+				 (json_int_t)s->page_count, "freelist_count", (json_int_t)s->freelist_count, "totals",
+				 "rows", (json_int_t)s->total_rows, "data_bytes", (json_int_t)s->total_data_bytes,
+				 "index_bytes", (json_int_t)s->total_index_bytes, "bloat_bytes",
+				 (json_int_t)s->total_bloat_bytes, "tables", tables);
 	if (!root)
 		return strata__error_nomem();
 	for (size_t i = 0; i < s->ntables; i++) {
@@ -390,8 +397,8 @@ int strata_stats_json(const strata_stats *s, bool pretty, char **out)
 		static const char *const kinds[] = { "table", "partitioned table", "materialized view" };
 		json_t *jt = json_pack("{s:s, s:s, s:b, s:I, s:b, s:I, s:I, s:o, s:o, s:o}", "name", t->name, "kind",
 				       kinds[t->kind], "populated", t->populated, "rows", (json_int_t)t->rows,
-				       "rows_exact", t->rows_exact, "data_bytes",
-				       (json_int_t)t->data_bytes, "index_bytes", (json_int_t)t->index_bytes, "bloat_bytes",
+				       "rows_exact", t->rows_exact, "data_bytes", (json_int_t)t->data_bytes,
+				       "index_bytes", (json_int_t)t->index_bytes, "bloat_bytes",
 				       t->bloat_bytes >= 0 ? json_integer(t->bloat_bytes) : json_null(), "dead_rows",
 				       t->dead_rows >= 0 ? json_integer(t->dead_rows) : json_null(), "indexes", idx);
 		if (!jt || json_array_append_new(tables, jt) != 0)

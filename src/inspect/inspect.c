@@ -30,8 +30,8 @@ const char *strata__inspect_written(const char *comment, const char *md5)
 {
 	static const char prefix[] = STRATA__PG_COMMENT "md5=";
 	size_t n = sizeof prefix - 1;
-	if (!comment || !md5 || strncmp(comment, prefix, n) != 0 || strlen(md5) != 32 || strncmp(comment + n, md5, 32) != 0 ||
-	    comment[n + 32] != ':')
+	if (!comment || !md5 || strncmp(comment, prefix, n) != 0 || strlen(md5) != 32 ||
+	    strncmp(comment + n, md5, 32) != 0 || comment[n + 32] != ':')
 		return NULL;
 	return comment + n + 33;
 }
@@ -42,8 +42,8 @@ int strata__inspect_unmanaged(strata_schema *s, const char *kind, const char *na
 	if (!u || !(u->kind = strata__sdup(s, kind)) || !(u->name = strata__sdup(s, name)) ||
 	    (detail && !(u->detail = strata__sdup(s, detail))))
 		return STRATA_ENOMEM;
-	strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: %s %s is not modelled (%s); it is kept as it is, unmanaged", kind, name,
-		    detail ? detail : "the schema language has no word for it");
+	strata__log(NULL, NULL, STRATA_LOG_WARN, "inspect: %s %s is not modelled (%s); it is kept as it is, unmanaged",
+		    kind, name, detail ? detail : "the schema language has no word for it");
 	return STRATA_OK;
 }
 
@@ -203,7 +203,8 @@ int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql,
 		goto raw;
 	switch (k) {
 	case STRATA_T_BOOL:
-		if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "false") == 0 || strcmp(text, "0") == 0) {
+		if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "false") == 0 ||
+		    strcmp(text, "0") == 0) {
 			v->kind = STRATA_DEFAULT_BOOL;
 			v->text = (text[0] == 't' || text[0] == '1') ? "true" : "false";
 			return STRATA_OK;

@@ -46,14 +46,23 @@ static const char *strata_comment(const char *comment)
 }
 
 static const strata__type_word pg_words[] = {
-	{ "integer", STRATA_T_INT }, { "bigint", STRATA_T_BIGINT }, { "boolean", STRATA_T_BOOL },
-	{ "double precision", STRATA_T_FLOAT }, { "text", STRATA_T_TEXT }, { "bytea", STRATA_T_BYTES },
-	{ "timestamp with time zone", STRATA_T_TIMESTAMP }, { "date", STRATA_T_DATE }, { "uuid", STRATA_T_UUID },
+	{ "integer", STRATA_T_INT },
+	{ "bigint", STRATA_T_BIGINT },
+	{ "boolean", STRATA_T_BOOL },
+	{ "double precision", STRATA_T_FLOAT },
+	{ "text", STRATA_T_TEXT },
+	{ "bytea", STRATA_T_BYTES },
+	{ "timestamp with time zone", STRATA_T_TIMESTAMP },
+	{ "date", STRATA_T_DATE },
+	{ "uuid", STRATA_T_UUID },
 	{ "jsonb", STRATA_T_JSON },
 };
 
 static const strata__type_names pg_names = {
-	pg_words, sizeof pg_words / sizeof pg_words[0], { "numeric(%d,%d)%c", NULL }, "character varying(%d)%c",
+	pg_words,
+	sizeof pg_words / sizeof pg_words[0],
+	{ "numeric(%d,%d)%c", NULL },
+	"character varying(%d)%c",
 };
 
 static int map_type(strata_schema *s, strata_column *c, const char *fmt, const char *typtype, const char *typname,
@@ -112,7 +121,7 @@ static char *check_body(strata_schema *s, const char *def)
  * one per table); the relation's OID comes last and routes each row to its
  * table.
  */
-#define IN_SCHEMA_OF(rel, kinds) \
+#define IN_SCHEMA_OF(rel, kinds)                                                                 \
 	" JOIN pg_class rc ON rc.oid = " rel " JOIN pg_namespace rn ON rn.oid = rc.relnamespace" \
 	" WHERE rn.nspname = ? AND rc.relkind IN " kinds " "
 #define IN_SCHEMA(rel) IN_SCHEMA_OF(rel, "('r', 'p')")
@@ -121,12 +130,13 @@ static const char q_columns[] =
 	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
 	"a.attidentity::text, t.typtype::text, t.typname::text, et.typtype::text, et.typname::text, a.attrelid::text, "
 	"a.attgenerated::text, CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN "
-	" (SELECT collname::text FROM pg_collation WHERE oid = a.attcollation) END, col_description(a.attrelid, a.attnum), "
+	" (SELECT collname::text FROM pg_collation WHERE oid = a.attcollation) END, col_description(a.attrelid, "
+	"a.attnum), "
 	"md5(pg_get_expr(d.adbin, d.adrelid)) "
 	"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' "
-	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum" IN_SCHEMA("a.attrelid")
-	"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
+	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum" IN_SCHEMA(
+		"a.attrelid") "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
 
 static const char q_constraints[] =
 	"SELECT con.conname::text, con.contype::text, pg_get_constraintdef(con.oid), "
@@ -137,7 +147,7 @@ static const char q_constraints[] =
 	" JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n), "
 	"con.confdeltype::text, con.confupdtype::text, obj_description(con.oid, 'pg_constraint'), con.conrelid::text "
 	"FROM pg_constraint con" IN_SCHEMA("con.conrelid") "AND con.conislocal AND con.conparentid = 0 "
-	"ORDER BY con.conrelid, con.oid";
+							   "ORDER BY con.conrelid, con.oid";
 
 /*
  * Indexes that are not a constraint's: each key as name-or-expression,
@@ -147,27 +157,31 @@ static const char q_constraints[] =
  * columns; the method when not btree; whether it is a partition's index
  * attached to its parent's (which the parent's implies).
  */
-#define Q_INDEXES(kinds) \
-	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, 'pg_class'), " \
-	"(SELECT string_agg(concat_ws(chr(2), CASE WHEN k.n = 0 THEN pg_get_indexdef(ix.indexrelid, k.ord::int, true) " \
-	"  ELSE a.attname::text END, CASE WHEN k.n = 0 THEN 'e' ELSE 'c' END, " \
-	"  CASE WHEN NOT opc.opcdefault THEN opc.opcname::text ELSE '' END, " \
-	"  CASE WHEN ix.indcollation[k.ord - 1] <> 0 AND CASE WHEN k.n = 0 " \
-	"   THEN strpos(pg_get_indexdef(ix.indexrelid), ' COLLATE ' || quote_ident(coll.collname)) > 0 " \
-	"   ELSE ix.indcollation[k.ord - 1] <> a.attcollation END THEN coll.collname::text ELSE '' END, (ix.indoption[k.ord - 1] & 1)::text, (ix.indoption[k.ord - 1] & 2)::text), " \
-	"  chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) " \
-	"  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n AND k.n > 0 " \
-	"  LEFT JOIN pg_opclass opc ON opc.oid = ix.indclass[k.ord - 1] " \
-	"  LEFT JOIN pg_collation coll ON coll.oid = ix.indcollation[k.ord - 1] WHERE k.ord <= ix.indnkeyatts), " \
-	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) " \
-	"  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n WHERE k.ord > ix.indnkeyatts), " \
-	"CASE WHEN am.amname <> 'btree' THEN am.amname::text END, " \
-	"EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = ix.indexrelid), ix.indrelid::text " \
-	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam" \
-	IN_SCHEMA_OF("ix.indrelid", kinds) \
-	"AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c " \
-	" WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) " \
-	"ORDER BY ix.indrelid, i.oid"
+#define Q_INDEXES(kinds)                                                                                              \
+	"SELECT i.relname::text, ix.indisunique, pg_get_expr(ix.indpred, ix.indrelid), obj_description(i.oid, "       \
+	"'pg_class'), "                                                                                               \
+	"(SELECT string_agg(concat_ws(chr(2), CASE WHEN k.n = 0 THEN pg_get_indexdef(ix.indexrelid, k.ord::int, "     \
+	"true) "                                                                                                      \
+	"  ELSE a.attname::text END, CASE WHEN k.n = 0 THEN 'e' ELSE 'c' END, "                                       \
+	"  CASE WHEN NOT opc.opcdefault THEN opc.opcname::text ELSE '' END, "                                         \
+	"  CASE WHEN ix.indcollation[k.ord - 1] <> 0 AND CASE WHEN k.n = 0 "                                          \
+	"   THEN strpos(pg_get_indexdef(ix.indexrelid), ' COLLATE ' || quote_ident(coll.collname)) > 0 "              \
+	"   ELSE ix.indcollation[k.ord - 1] <> a.attcollation END THEN coll.collname::text ELSE '' END, "             \
+	"(ix.indoption[k.ord - 1] & 1)::text, (ix.indoption[k.ord - 1] & 2)::text), "                                 \
+	"  chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, ord) "                          \
+	"  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n AND k.n > 0 "                      \
+	"  LEFT JOIN pg_opclass opc ON opc.oid = ix.indclass[k.ord - 1] "                                             \
+	"  LEFT JOIN pg_collation coll ON coll.oid = ix.indcollation[k.ord - 1] WHERE k.ord <= ix.indnkeyatts), "     \
+	"(SELECT string_agg(a.attname::text, chr(1) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY "  \
+	"k(n, ord) "                                                                                                  \
+	"  JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n WHERE k.ord > ix.indnkeyatts), "        \
+	"CASE WHEN am.amname <> 'btree' THEN am.amname::text END, "                                                   \
+	"EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = ix.indexrelid), ix.indrelid::text "                   \
+	"FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam" IN_SCHEMA_OF(   \
+		"ix.indrelid", kinds) "AND NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c "        \
+				      " WHERE c.conrelid = ix.indrelid AND c.conindid = ix.indexrelid AND c.contype " \
+				      "IN ('p', 'u', 'x')) "                                                          \
+				      "ORDER BY ix.indrelid, i.oid"
 static const char q_indexes[] = Q_INDEXES("('r', 'p')");
 static const char q_view_indexes[] = Q_INDEXES("('m')");
 #define IX_OID 8
@@ -175,7 +189,8 @@ static const char q_view_indexes[] = Q_INDEXES("('m')");
 /* Views and materialized views (not an extension's), their query as PostgreSQL prints it (trimmed) and its md5. */
 static const char q_views[] =
 	"WITH v AS (SELECT c.oid, c.relname::text AS name, c.relkind::text AS kind, "
-	" regexp_replace(pg_get_viewdef(c.oid), '^\\s+|[\\s;]+$', '', 'g') AS def, obj_description(c.oid, 'pg_class') AS note "
+	" regexp_replace(pg_get_viewdef(c.oid), '^\\s+|[\\s;]+$', '', 'g') AS def, obj_description(c.oid, 'pg_class') "
+	"AS note "
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	" WHERE n.nspname = ? AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend e "
 	"  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')) "
@@ -192,15 +207,17 @@ static const char q_view_deps[] =
 
 /* Triggers (not a partition's copy of its parent's): the definition, its md5 and the comment. */
 static const char q_triggers[] =
-	"SELECT tg.tgname::text, pg_get_triggerdef(tg.oid), md5(pg_get_triggerdef(tg.oid)), obj_description(tg.oid, 'pg_trigger'), "
+	"SELECT tg.tgname::text, pg_get_triggerdef(tg.oid), md5(pg_get_triggerdef(tg.oid)), obj_description(tg.oid, "
+	"'pg_trigger'), "
 	"tg.tgrelid::text FROM pg_trigger tg" IN_SCHEMA("tg.tgrelid") "AND NOT tg.tgisinternal AND tg.tgparentid = 0 "
-	"ORDER BY tg.tgrelid, tg.tgname";
+								      "ORDER BY tg.tgrelid, tg.tgname";
 
 /* Tables: comment, partition key, parent and bound of a partition, the parent of an INHERITS child. */
 static const char q_tables[] =
 	"SELECT c.oid::text, c.relname::text, obj_description(c.oid, 'pg_class'), "
 	"CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, "
-	"CASE WHEN c.relispartition THEN (SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+	"CASE WHEN c.relispartition THEN (SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = "
+	"i.inhparent "
 	" WHERE i.inhrelid = c.oid) END, "
 	"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
 	"CASE WHEN NOT c.relispartition THEN (SELECT string_agg(p.relname::text, ', ') FROM pg_inherits i "
@@ -211,7 +228,7 @@ static const char q_tables[] =
 
 typedef struct reader {
 	strata_schema *s;
-	const char **oids;	/* one per table of s, in the same order */
+	const char **oids; /* one per table of s, in the same order */
 	int hint;
 } reader;
 
@@ -267,7 +284,8 @@ static int column_row(reader *r, int ti, strata_stmt *st)
 			   strata__inspect_text(st, 7), strata__inspect_text(st, 8))))
 		return rc;
 	const char *ident = strata__inspect_text(st, 4), *dflt = strata__inspect_text(st, 3);
-	const char *gen = strata__inspect_text(st, 10), *coll = strata__inspect_text(st, 11), *note = strata__inspect_text(st, 12);
+	const char *gen = strata__inspect_text(st, 10), *coll = strata__inspect_text(st, 11),
+		   *note = strata__inspect_text(st, 12);
 	const char *written = NULL;
 	if (note) {
 		/* A generated column's comment may end in a line keeping its expression as written. */
@@ -409,7 +427,9 @@ static int index_keys(strata_schema *s, strata_index *x, const char *text)
 		k[i].collation = *f[3] ? f[3] : NULL;
 		k[i].desc = strcmp(f[4], "0") != 0;
 		bool nulls_first = strcmp(f[5], "0") != 0;
-		k[i].nulls = nulls_first == k[i].desc ? STRATA_NULLS_DEFAULT : nulls_first ? STRATA_NULLS_FIRST : STRATA_NULLS_LAST;
+		k[i].nulls = nulls_first == k[i].desc ? STRATA_NULLS_DEFAULT
+			     : nulls_first	      ? STRATA_NULLS_FIRST
+						      : STRATA_NULLS_LAST;
 		special |= k[i].expr || k[i].opclass || k[i].collation || k[i].desc || k[i].nulls;
 		if (strata__push_str(s, &x->columns, &x->ncolumns, key))
 			return STRATA_ENOMEM;
@@ -429,7 +449,8 @@ static int add_index(strata_schema *s, strata_stmt *st, const char *owner, strat
 		return STRATA_OK; /* a partition's copy of its parent's index */
 	strata_index *x = strata__push(s, arr, n, sizeof *x);
 	const char *method = strata__inspect_text(st, 6);
-	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) || index_keys(s, x, strata__inspect_text(st, 4)) ||
+	if (!x || !(x->name = strata__sdup(s, strata__inspect_text(st, 0))) ||
+	    index_keys(s, x, strata__inspect_text(st, 4)) ||
 	    split_names(s, strata__inspect_text(st, 5), &x->include, &x->ninclude) ||
 	    (method && !(x->method = strata__sdup(s, method))))
 		return STRATA_ENOMEM;
@@ -519,7 +540,10 @@ static int read_views(strata_db *db, strata_schema *s, const char *nsp)
 		const char *def = strata__inspect_text(st, 2), *md5 = strata__inspect_text(st, 3);
 		const char *written = strata__inspect_written(strata__inspect_text(st, 4), md5);
 		strata_view *v = strata__push(s, &s->views, &s->nviews, sizeof *v);
-		if (!v || !(v->name = strata__sdup(s, name)) || !(v->sql = strata__sdup(s, written ? written : def ? def : "")) ||
+		if (!v || !(v->name = strata__sdup(s, name)) ||
+		    !(v->sql = strata__sdup(s, written ? written
+					       : def   ? def
+						       : "")) ||
 		    strata__push_str(s, &oids, &noids, strata__inspect_text(st, 5))) {
 			rc = STRATA_ENOMEM;
 			goto out;
@@ -543,9 +567,10 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 	const char **oids = NULL;
 	int noids = 0, rc;
 
-	if ((rc = strata_prepare(&st, db, "SELECT t.typname::text, e.enumlabel::text FROM pg_type t "
-					  "JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid "
-					  "WHERE n.nspname = ? ORDER BY t.oid, e.enumsortorder")) ||
+	if ((rc = strata_prepare(&st, db,
+				 "SELECT t.typname::text, e.enumlabel::text FROM pg_type t "
+				 "JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid "
+				 "WHERE n.nspname = ? ORDER BY t.oid, e.enumsortorder")) ||
 	    (rc = strata_bind_text(st, 1, nsp, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
@@ -572,7 +597,8 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
 		const char *oid = strata__inspect_text(st, 0), *name = strata__inspect_text(st, 1);
-		const char *note = strata__inspect_text(st, 2), *key = strata__inspect_text(st, 3), *parent = strata__inspect_text(st, 4);
+		const char *note = strata__inspect_text(st, 2), *key = strata__inspect_text(st, 3),
+			   *parent = strata__inspect_text(st, 4);
 		const char *bound = strata__inspect_text(st, 5), *inherits = strata__inspect_text(st, 6);
 		if (!oid || !name || strata__inspect_skip_table(o, name))
 			continue;
@@ -586,8 +612,10 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 		}
 		strata_table *t = strata__push(s, &s->tables, &s->ntables, sizeof *t);
 		if (!t || !(t->name = strata__sdup(s, name)) || strata__push_str(s, &oids, &noids, oid) ||
-		    (note && !(t->comment = strata__sdup(s, note))) || (key && !(t->partition_by = strata__sdup(s, key))) ||
-		    (parent && !(t->partition_of = strata__sdup(s, parent))) || (bound && !(t->partition_bound = strata__sdup(s, bound)))) {
+		    (note && !(t->comment = strata__sdup(s, note))) ||
+		    (key && !(t->partition_by = strata__sdup(s, key))) ||
+		    (parent && !(t->partition_of = strata__sdup(s, parent))) ||
+		    (bound && !(t->partition_bound = strata__sdup(s, bound)))) {
 			rc = STRATA_ENOMEM;
 			goto out;
 		}

@@ -187,8 +187,8 @@ static int parse_create_table(strata_schema *s, const char *sql, table_text *tt)
 		if (at_start) {
 			at_start = false;
 			pending = NULL;
-			table_constraint = word_is(&t, "CONSTRAINT") || word_is(&t, "PRIMARY") || word_is(&t, "UNIQUE") ||
-					   word_is(&t, "CHECK") || word_is(&t, "FOREIGN");
+			table_constraint = word_is(&t, "CONSTRAINT") || word_is(&t, "PRIMARY") ||
+					   word_is(&t, "UNIQUE") || word_is(&t, "CHECK") || word_is(&t, "FOREIGN");
 			if (!table_constraint) {
 				if (!(column = tok_name(s, &t)))
 					return STRATA_ENOMEM;
@@ -204,7 +204,9 @@ static int parse_create_table(strata_schema *s, const char *sql, table_text *tt)
 				return STRATA_ENOMEM;
 			continue;
 		}
-		column_text *ct = column && tt->ncols && tt->cols[tt->ncols - 1].column == column ? &tt->cols[tt->ncols - 1] : NULL;
+		column_text *ct = column && tt->ncols && tt->cols[tt->ncols - 1].column == column
+					  ? &tt->cols[tt->ncols - 1]
+					  : NULL;
 		if (column && !ct && (word_is(&t, "COLLATE") || word_is(&t, "AS") || word_is(&t, "GENERATED"))) {
 			if (!(ct = strata__push(s, &tt->cols, &tt->ncols, sizeof *ct)))
 				return STRATA_ENOMEM;
@@ -272,15 +274,19 @@ static int parse_create_table(strata_schema *s, const char *sql, table_text *tt)
 /* ---- types ---- */
 
 static const strata__type_word sqlite_words[] = {
-	{ "INTEGER", STRATA_T_INT }, { "INT", STRATA_T_INT }, { "BIGINT", STRATA_T_BIGINT },
-	{ "BOOLEAN", STRATA_T_BOOL }, { "REAL", STRATA_T_FLOAT }, { "TEXT", STRATA_T_TEXT },
-	{ "BLOB", STRATA_T_BYTES }, { "TIMESTAMP", STRATA_T_TIMESTAMP }, { "DATE", STRATA_T_DATE },
-	{ "UUID", STRATA_T_UUID }, { "JSON", STRATA_T_JSON },
+	{ "INTEGER", STRATA_T_INT },   { "INT", STRATA_T_INT },
+	{ "BIGINT", STRATA_T_BIGINT }, { "BOOLEAN", STRATA_T_BOOL },
+	{ "REAL", STRATA_T_FLOAT },    { "TEXT", STRATA_T_TEXT },
+	{ "BLOB", STRATA_T_BYTES },    { "TIMESTAMP", STRATA_T_TIMESTAMP },
+	{ "DATE", STRATA_T_DATE },     { "UUID", STRATA_T_UUID },
+	{ "JSON", STRATA_T_JSON },
 };
 
 static const strata__type_names sqlite_names = {
-	sqlite_words, sizeof sqlite_words / sizeof sqlite_words[0],
-	{ "DECIMAL TEXT(%d,%d)%c", "DECIMAL TEXT(%d, %d)%c" }, "VARCHAR(%d)%c",
+	sqlite_words,
+	sizeof sqlite_words / sizeof sqlite_words[0],
+	{ "DECIMAL TEXT(%d,%d)%c", "DECIMAL TEXT(%d, %d)%c" },
+	"VARCHAR(%d)%c",
 };
 
 static int map_type(strata_schema *s, strata_column *c, const char *decl, bool *is_enum)
@@ -403,7 +409,8 @@ static int index_expressions(strata_schema *s, const char *sql, const char ***ou
 	int depth = 0;
 	while (lex(&l, &t)) {
 		bool last = depth == 0 && t.kind == ')';
-		if (depth == 0 && (t.kind == ',' || last || word_is(&t, "COLLATE") || word_is(&t, "ASC") || word_is(&t, "DESC"))) {
+		if (depth == 0 &&
+		    (t.kind == ',' || last || word_is(&t, "COLLATE") || word_is(&t, "ASC") || word_is(&t, "DESC"))) {
 			if (!end)
 				end = t.p;
 			if (t.kind == ',' || last) {
@@ -472,7 +479,9 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 	st = NULL;
 
 	/* Columns. */
-	if ((rc = strata_prepare(&st, db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid")) ||
+	if ((rc = strata_prepare(&st, db,
+				 "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?) "
+				 "ORDER BY cid")) ||
 	    (rc = strata_bind_text(st, 1, t->name, -1)))
 		goto out;
 	int pkpos[256], npk = 0;
@@ -579,8 +588,10 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 	}
 
 	/* Indexes and unique constraints. */
-	if ((rc = strata_prepare(&st, db, "SELECT il.name, il.\"unique\", il.origin, s.sql FROM pragma_index_list(?) il "
-					  "LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name ORDER BY il.seq DESC")) ||
+	if ((rc = strata_prepare(
+		     &st, db,
+		     "SELECT il.name, il.\"unique\", il.origin, s.sql FROM pragma_index_list(?) il "
+		     "LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name ORDER BY il.seq DESC")) ||
 	    (rc = strata_bind_text(st, 1, t->name, -1)))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
@@ -597,7 +608,9 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		strata_stmt *ci = NULL;
 		if (isql && (rc = index_expressions(s, isql, &exprs, &nexprs)))
 			goto out;
-		int r2 = strata_prepare(&ci, db, "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno");
+		int r2 = strata_prepare(
+			&ci, db,
+			"SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno");
 		if (!r2)
 			r2 = strata_bind_text(ci, 1, name, -1);
 		while (!r2 && (r2 = strata_step(ci)) == STRATA_ROW) {
@@ -628,7 +641,8 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		}
 		strata_finalize(ci);
 		if (r2 == STRATA_EINVAL) {
-			if ((rc = strata__inspect_unmanaged(s, "index", name, "its keys could not be read from its text")))
+			if ((rc = strata__inspect_unmanaged(s, "index", name,
+							    "its keys could not be read from its text")))
 				goto out;
 			continue;
 		}
@@ -637,7 +651,8 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 			goto out;
 		}
 		if (strcmp(origin, "u") == 0 && special) {
-			if ((rc = strata__inspect_unmanaged(s, "unique constraint", name, "it has DESC or COLLATE keys")))
+			if ((rc = strata__inspect_unmanaged(s, "unique constraint", name,
+							    "it has DESC or COLLATE keys")))
 				goto out;
 			continue;
 		}
@@ -678,8 +693,9 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 	st = NULL;
 
 	/* Foreign keys, in the order written (the pragma numbers them backwards). */
-	if ((rc = strata_prepare(&st, db, "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete "
-					  "FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq")) ||
+	if ((rc = strata_prepare(&st, db,
+				 "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete "
+				 "FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq")) ||
 	    (rc = strata_bind_text(st, 1, t->name, -1)))
 		goto out;
 	int64_t last_id = -1;
@@ -711,7 +727,8 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 		goto out;
 	for (int i = 0; i < t->nfkeys; i++)
 		for (int k = 0; k < tt.nfkeys; k++)
-			if (tt.fkeys[k].name && same_set(tt.fkeys[k].cols, tt.fkeys[k].ncols, t->fkeys[i].columns, t->fkeys[i].ncolumns))
+			if (tt.fkeys[k].name &&
+			    same_set(tt.fkeys[k].cols, tt.fkeys[k].ncols, t->fkeys[i].columns, t->fkeys[i].ncolumns))
 				t->fkeys[i].name = tt.fkeys[k].name;
 	rc = STRATA_OK;
 out:
@@ -719,7 +736,8 @@ out:
 	return rc;
 }
 
-/* The query of `CREATE VIEW name AS query` (trimmed, without a final ';'); NULL with *cols set when it names its columns. */
+/* The query of `CREATE VIEW name AS query` (trimmed, without a final ';'); NULL with *cols set when it names its
+ * columns. */
 static char *view_query(strata_schema *s, const char *sql, bool *cols)
 {
 	lexer l = { sql, sql + strlen(sql) };
@@ -760,7 +778,9 @@ static int read_views(strata_db *db, strata_schema *s)
 		if (!name || !sql)
 			continue;
 		if (!(query = view_query(s, sql, &cols))) {
-			if ((rc = strata__inspect_unmanaged(s, "view", name, cols ? "it names its columns: CREATE VIEW v(a, b)" : "its query could not be read")))
+			if ((rc = strata__inspect_unmanaged(s, "view", name,
+							    cols ? "it names its columns: CREATE VIEW v(a, b)"
+								 : "its query could not be read")))
 				goto out;
 			continue;
 		}
@@ -824,10 +844,12 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 			goto out;
 	}
 	/* Strata's auto_update triggers; any other is kept as its CREATE TRIGGER. */
-	if ((rc = strata_prepare(&st, db, "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")))
+	if ((rc = strata_prepare(&st, db,
+				 "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")))
 		goto out;
 	while ((rc = strata_step(st)) == STRATA_ROW) {
-		const char *name = strata__inspect_text(st, 0), *tbl = strata__inspect_text(st, 1), *sql = strata__inspect_text(st, 2);
+		const char *name = strata__inspect_text(st, 0), *tbl = strata__inspect_text(st, 1),
+			   *sql = strata__inspect_text(st, 2);
 		strata_table *t = (strata_table *)strata_schema_table(s, tbl);
 		bool own = false;
 		for (int j = 0; t && name && j < t->ncolumns; j++) {

@@ -12,7 +12,7 @@
 
 static unsigned schema_dialects(const strata_lint_options *opts)
 {
-	strata_backend d = opts && opts->dialect ? opts->dialect
+	strata_backend d = opts && opts->dialect  ? opts->dialect
 			   : opts && opts->config ? opts->config->dialect
 						  : (strata_backend)0;
 	if (d == STRATA_BACKEND_SQLITE)
@@ -63,7 +63,8 @@ int strata_lint_db(strata_lint_report *r, strata_db *db, const strata_lint_optio
 		return rc;
 	lint_ctx ctx;
 	strata__lint_ctx_init(&ctx, r, opts, strata_db_url(db),
-			      strata_db_backend(db) == STRATA_BACKEND_POSTGRES ? STRATA_LINT_POSTGRES : STRATA_LINT_SQLITE);
+			      strata_db_backend(db) == STRATA_BACKEND_POSTGRES ? STRATA_LINT_POSTGRES
+									       : STRATA_LINT_SQLITE);
 	ctx.categories &= STRATA_LINT_CAT_DESIGN;
 	lint_live_facts facts = { NULL, 0, 0 };
 	rc = strata__lint_live_facts(db, s, &facts);

@@ -73,16 +73,22 @@ enum {
 
 extern const strata_lint_rule strata__lint_rules[R__COUNT];
 
-typedef enum lint_string_style { STRING_STYLE_LENGTH = 0, STRING_STYLE_TEXT = 1 } lint_string_style;
-typedef enum lint_enum_style { ENUM_STYLE_NATIVE = 0, ENUM_STYLE_CHECK = 1 } lint_enum_style;
+typedef enum lint_string_style {
+	STRING_STYLE_LENGTH = 0,
+	STRING_STYLE_TEXT = 1
+} lint_string_style;
+typedef enum lint_enum_style {
+	ENUM_STYLE_NATIVE = 0,
+	ENUM_STYLE_CHECK = 1
+} lint_enum_style;
 
 struct strata_lint_config {
 	unsigned char sev[R__COUNT]; /* 0: the rule's default; else the severity + 1 */
 	lint_string_style string_style;
 	lint_enum_style enum_style;
-	bool bigint_all;	   /* bigint-scope = all: every integer column, not only keys */
-	strata_backend dialect;	   /* 0: both / unset */
-	bool has_max_warnings; /* false: no limit */
+	bool bigint_all;	/* bigint-scope = all: every integer column, not only keys */
+	strata_backend dialect; /* 0: both / unset */
+	bool has_max_warnings;	/* false: no limit */
 	int max_warnings;
 	char *schema, *migrations; /* NULL: the defaults */
 	char *scratch_db;	   /* NULL: none */
@@ -114,11 +120,11 @@ struct strata_lint_report {
 typedef struct lint_ctx {
 	strata_lint_report *r;
 	const strata_lint_config *cfg; /* never NULL */
-	unsigned dialects;		/* STRATA_LINT_SQLITE / _POSTGRES bits being checked */
+	unsigned dialects;	       /* STRATA_LINT_SQLITE / _POSTGRES bits being checked */
 	unsigned categories;
 	const char *file;
-	size_t first; /* the report's first finding for this file */
-	bool quiet; /* replaying history: nothing is reported */
+	size_t first;		   /* the report's first finding for this file */
+	bool quiet;		   /* replaying history: nothing is reported */
 	const lint_lockinfo *lock; /* attached to the findings emitted while set (NULL: none) */
 } lint_ctx;
 
@@ -126,8 +132,8 @@ typedef struct lint_ctx {
 const strata_lint_config *strata__lint_default_config(void);
 
 /* Begin a file: fills ctx from the options. */
-void strata__lint_ctx_init(lint_ctx *ctx, strata_lint_report *r, const strata_lint_options *opts,
-			   const char *file, unsigned dialects);
+void strata__lint_ctx_init(lint_ctx *ctx, strata_lint_report *r, const strata_lint_options *opts, const char *file,
+			   unsigned dialects);
 
 /* Would the rule run (category on, dialect applies, severity not off)? */
 bool strata__lint_enabled(const lint_ctx *ctx, int rule);

@@ -205,7 +205,8 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 		else if (strata__lint_ieq(value, "text"))
 			c->string_style = STRING_STYLE_TEXT;
 		else
-			return strata__error_set(STRATA_EINVAL, "lint: string-style is length or text, not '%s'", value);
+			return strata__error_set(STRATA_EINVAL, "lint: string-style is length or text, not '%s'",
+						 value);
 		return STRATA_OK;
 	}
 	if (strcmp(key, "enum-style") == 0) {
@@ -252,8 +253,8 @@ int strata_lint_config_set(strata_lint_config *c, const char *key, const char *v
 	}
 	const char *near = closest_rule(key);
 	if (near)
-		return strata__error_set(STRATA_EINVAL, "lint: unknown rule or setting '%s' (did you mean '%s'?)",
-					 key, near);
+		return strata__error_set(STRATA_EINVAL, "lint: unknown rule or setting '%s' (did you mean '%s'?)", key,
+					 near);
 	return strata__error_set(STRATA_EINVAL,
 				 "lint: unknown setting '%s' (a rule id, disable, dialect, string-style, "
 				 "enum-style, bigint-scope, schema, migrations, max-warnings, scratch-db)",
@@ -353,7 +354,7 @@ const char *strata_lint_config_get(const strata_lint_config *c, const char *key)
 	if (strcmp(key, "bigint-scope") == 0)
 		return c->bigint_all ? "all" : "keys";
 	if (strcmp(key, "dialect") == 0)
-		return c->dialect == STRATA_BACKEND_SQLITE ? "sqlite"
+		return c->dialect == STRATA_BACKEND_SQLITE     ? "sqlite"
 		       : c->dialect == STRATA_BACKEND_POSTGRES ? "postgres"
 							       : "both";
 	if (strcmp(key, "schema") == 0)
@@ -476,8 +477,8 @@ void strata_lint_report_sort(strata_lint_report *r)
 
 /* ---- the per-file context ---- */
 
-void strata__lint_ctx_init(lint_ctx *ctx, strata_lint_report *r, const strata_lint_options *opts,
-			   const char *file, unsigned dialects)
+void strata__lint_ctx_init(lint_ctx *ctx, strata_lint_report *r, const strata_lint_options *opts, const char *file,
+			   unsigned dialects)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->r = r;
@@ -578,8 +579,8 @@ int strata__lint_emit(lint_ctx *ctx, int rule, int line, int col, const char *ob
 /* ---- suppressions ---- */
 
 typedef struct sup {
-	int line, col;		/* of the comment */
-	int from, to;		/* the lines it covers */
+	int line, col; /* of the comment */
+	int from, to;  /* the lines it covers */
 	char ids[4][64];
 	int nids;
 	bool used[4];

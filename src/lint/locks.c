@@ -13,27 +13,22 @@
 
 const char *strata__lint_lock_name(lint_lock l)
 {
-	static const char *const names[] = { "",
-					     "ACCESS SHARE",
-					     "ROW SHARE",
-					     "ROW EXCLUSIVE",
-					     "SHARE UPDATE EXCLUSIVE",
-					     "SHARE",
-					     "SHARE ROW EXCLUSIVE",
-					     "EXCLUSIVE",
-					     "ACCESS EXCLUSIVE" };
+	static const char *const names[] = {
+		"",	 "ACCESS SHARE",	"ROW SHARE", "ROW EXCLUSIVE",	"SHARE UPDATE EXCLUSIVE",
+		"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"
+	};
 	return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "";
 }
 
 /* The lock an ALTER TABLE subcommand takes on its table (tablecmds.c's AlterTableGetLockLevel, as documented). */
 static lint_lock alter_level(const char *sub)
 {
-	static const char *const sue[] = { "AT_SetStatistics", "AT_ClusterOn",	    "AT_DropCluster",
-					   "AT_SetRelOptions", "AT_ResetRelOptions", "AT_ReplaceRelOptions",
+	static const char *const sue[] = { "AT_SetStatistics",	 "AT_ClusterOn",	  "AT_DropCluster",
+					   "AT_SetRelOptions",	 "AT_ResetRelOptions",	  "AT_ReplaceRelOptions",
 					   "AT_AttachPartition", "AT_ValidateConstraint", NULL };
-	static const char *const sre[] = { "AT_EnableTrig",	   "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig",
-					   "AT_EnableTrigAll",	   "AT_EnableTrigUser",	  "AT_DisableTrig",
-					   "AT_DisableTrigAll",	   "AT_DisableTrigUser",  NULL };
+	static const char *const sre[] = { "AT_EnableTrig",	"AT_EnableAlwaysTrig", "AT_EnableReplicaTrig",
+					   "AT_EnableTrigAll",	"AT_EnableTrigUser",   "AT_DisableTrig",
+					   "AT_DisableTrigAll", "AT_DisableTrigUser",  NULL };
 	for (const char *const *p = sue; sub && *p; p++)
 		if (!strcmp(sub, *p))
 			return LINT_LK_SHARE_UPDATE_EXCLUSIVE;
@@ -73,12 +68,12 @@ size_t strata__lint_effect_locks(const lint_effect *e, const lint_catalog *cat, 
 	const char *t = e->table && *e->table ? e->table : NULL;
 	*waits = true;
 	*verb = NULL;
-#define LOCK(r, l, isrel)                                  \
-	do {                                               \
-		out[n].rel = (r);                          \
-		out[n].level = (l);                        \
-		out[n].relation = (isrel);                 \
-		n++;                                       \
+#define LOCK(r, l, isrel)                  \
+	do {                               \
+		out[n].rel = (r);          \
+		out[n].level = (l);        \
+		out[n].relation = (isrel); \
+		n++;                       \
 	} while (0)
 	switch (e->op) {
 	case LINT_OP_DEF_COLUMN:
@@ -176,7 +171,8 @@ size_t strata__lint_effect_locks(const lint_effect *e, const lint_catalog *cat, 
 	}
 	case LINT_OP_VACUUM:
 		*verb = e->what && !strcmp(e->what, "ANALYZE") ? "ANALYZE" : "VACUUM";
-		LOCK(t ? t : "*", e->flags & LINT_F_FULL ? LINT_LK_ACCESS_EXCLUSIVE : LINT_LK_SHARE_UPDATE_EXCLUSIVE, true);
+		LOCK(t ? t : "*", e->flags & LINT_F_FULL ? LINT_LK_ACCESS_EXCLUSIVE : LINT_LK_SHARE_UPDATE_EXCLUSIVE,
+		     true);
 		break;
 	case LINT_OP_CLUSTER:
 		*verb = "CLUSTER";

@@ -62,7 +62,8 @@ int strata__lint_exec_stmts(strata_db *db, lint_file *f, const lint_stmt *v, siz
 		if (report)
 			rc = strata__lint_emit(f->ctx, R_INVALID_SQL, v[i].line, v[i].col, NULL,
 					       "fails on a scratch %s database after the earlier migrations: %s",
-					       f->dialect == STRATA_BACKEND_POSTGRES ? "PostgreSQL" : "SQLite", e->message);
+					       f->dialect == STRATA_BACKEND_POSTGRES ? "PostgreSQL" : "SQLite",
+					       e->message);
 		strata_error_clear();
 	}
 	return rc;
@@ -265,9 +266,9 @@ static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, con
 	if (rc == STRATA_OK && live)
 		rc = ru.dialect == STRATA_BACKEND_SQLITE ? strata__lint_sq_seed(&ru.sq, live)
 							 : strata__lint_live_catalog(live, &ru.cat);
-	const char *scratch = opts && opts->scratch_url ? opts->scratch_url
+	const char *scratch = opts && opts->scratch_url				 ? opts->scratch_url
 			      : opts && opts->config && opts->config->scratch_db ? opts->config->scratch_db
-										    : NULL;
+										 : NULL;
 	if (rc == STRATA_OK && ru.dialect == STRATA_BACKEND_POSTGRES && scratch && *scratch)
 		rc = strata__lint_pg_scratch_open(&ru.pg, scratch);
 	for (size_t i = 0; i < n && rc == STRATA_OK; i++) {
@@ -292,7 +293,8 @@ static int by_version(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
-int strata_lint_migration_files(strata_lint_report *r, const char *const *paths, size_t n, const strata_lint_options *opts)
+int strata_lint_migration_files(strata_lint_report *r, const char *const *paths, size_t n,
+				const strata_lint_options *opts)
 {
 	if (!r || (n && !paths))
 		return strata__error_set(STRATA_EINVAL, "lint: NULL report or paths");

@@ -82,25 +82,25 @@ typedef enum lint_op {
 } lint_op;
 
 /* Flags of an effect. */
-#define LINT_F_IF_EXISTS 0x00001u    /* IF [NOT] EXISTS: re-running is harmless */
+#define LINT_F_IF_EXISTS    0x00001u /* IF [NOT] EXISTS: re-running is harmless */
 #define LINT_F_CONCURRENTLY 0x00002u /* CONCURRENTLY */
-#define LINT_F_CASCADE 0x00004u	     /* CASCADE */
-#define LINT_F_NOT_NULL 0x00008u     /* a column NOT NULL (or PRIMARY KEY) */
-#define LINT_F_DEFAULT 0x00010u	     /* a column with a DEFAULT */
-#define LINT_F_VOLATILE 0x00020u     /* ...whose value is not known to be the same for every row */
-#define LINT_F_IDENTITY 0x00040u     /* a column GENERATED ... AS IDENTITY */
-#define LINT_F_FOREIGN 0x00080u	     /* constraint kinds (of a constraint, or of a column's own) */
-#define LINT_F_CHECK 0x00100u
-#define LINT_F_UNIQUE 0x00200u
-#define LINT_F_PRIMARY 0x00400u
-#define LINT_F_NOT_VALID 0x00800u   /* a constraint added NOT VALID */
-#define LINT_F_USING_INDEX 0x01000u /* a key added USING INDEX (built beforehand) */
-#define LINT_F_WHERE 0x02000u	    /* a DELETE/UPDATE with a WHERE */
-#define LINT_F_NONZERO 0x04000u	    /* SET to a value other than 0 */
-#define LINT_F_STORED 0x08000u	    /* a column GENERATED ALWAYS AS (expr) STORED */
-#define LINT_F_FULL 0x10000u	    /* VACUUM FULL */
-#define LINT_F_ORDERED 0x20000u	    /* ADD VALUE ... BEFORE/AFTER */
-#define LINT_F_QUALIFIED 0x40000u   /* the table was named with its schema */
+#define LINT_F_CASCADE	    0x00004u /* CASCADE */
+#define LINT_F_NOT_NULL	    0x00008u /* a column NOT NULL (or PRIMARY KEY) */
+#define LINT_F_DEFAULT	    0x00010u /* a column with a DEFAULT */
+#define LINT_F_VOLATILE	    0x00020u /* ...whose value is not known to be the same for every row */
+#define LINT_F_IDENTITY	    0x00040u /* a column GENERATED ... AS IDENTITY */
+#define LINT_F_FOREIGN	    0x00080u /* constraint kinds (of a constraint, or of a column's own) */
+#define LINT_F_CHECK	    0x00100u
+#define LINT_F_UNIQUE	    0x00200u
+#define LINT_F_PRIMARY	    0x00400u
+#define LINT_F_NOT_VALID    0x00800u /* a constraint added NOT VALID */
+#define LINT_F_USING_INDEX  0x01000u /* a key added USING INDEX (built beforehand) */
+#define LINT_F_WHERE	    0x02000u /* a DELETE/UPDATE with a WHERE */
+#define LINT_F_NONZERO	    0x04000u /* SET to a value other than 0 */
+#define LINT_F_STORED	    0x08000u /* a column GENERATED ALWAYS AS (expr) STORED */
+#define LINT_F_FULL	    0x10000u /* VACUUM FULL */
+#define LINT_F_ORDERED	    0x20000u /* ADD VALUE ... BEFORE/AFTER */
+#define LINT_F_QUALIFIED    0x40000u /* the table was named with its schema */
 
 typedef struct lint_effect {
 	lint_op op;
@@ -302,12 +302,12 @@ int strata__lint_exec_stmts(struct strata_db *db, lint_file *f, const lint_stmt 
  */
 typedef struct lint_pg_scratch {
 	struct strata_db *db; /* NULL: none */
-	char *url;     /* its URL, to drop it */
+	char *url;	      /* its URL, to drop it */
 } lint_pg_scratch;
 int strata__lint_pg_scratch_open(lint_pg_scratch *s, const char *url);
 void strata__lint_pg_scratch_close(lint_pg_scratch *s);
-int strata__lint_pg_scratch_apply(lint_pg_scratch *s, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
-				  size_t ndn);
+int strata__lint_pg_scratch_apply(lint_pg_scratch *s, lint_file *f, const lint_stmt *up, size_t nup,
+				  const lint_stmt *dn, size_t ndn);
 
 /* SQLite: the schema the files built so far, as sqlite_master rows (sqlite.c). */
 typedef struct lint_sq_entry {

@@ -15,8 +15,8 @@ static bool renamed_back(const lint_effects *dn, const lint_effect *e)
 {
 	for (size_t j = 0; j < dn->n; j++) {
 		const lint_effect *d = &dn->v[j];
-		if (d->op == LINT_OP_RENAME_TABLE && e->op == LINT_OP_RENAME_TABLE && strata__lint_ieq(d->table, e->to) &&
-		    strata__lint_ieq(d->to, e->table))
+		if (d->op == LINT_OP_RENAME_TABLE && e->op == LINT_OP_RENAME_TABLE &&
+		    strata__lint_ieq(d->table, e->to) && strata__lint_ieq(d->to, e->table))
 			return true;
 		if (d->op == LINT_OP_RENAME_COLUMN && e->op == LINT_OP_RENAME_COLUMN && d->name &&
 		    strata__lint_ieq(d->name, e->to) && strata__lint_ieq(d->to, e->name))
@@ -54,10 +54,12 @@ int strata__lint_rules_down_static(lint_file *f)
 		case LINT_OP_ADD_COLUMN:
 			if (!created && !dropped && !strata__lint_eff_find(dn, LINT_OP_DROP_COLUMN, e->table, e->name))
 				rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, e->table,
-						       "up adds column %s.%s but down does not drop it", e->table, e->name);
+						       "up adds column %s.%s but down does not drop it", e->table,
+						       e->name);
 			break;
 		case LINT_OP_CREATE_INDEX:
-			if (e->name && !created && !dropped && !strata__lint_eff_find(dn, LINT_OP_DROP_INDEX, "", e->name))
+			if (e->name && !created && !dropped &&
+			    !strata__lint_eff_find(dn, LINT_OP_DROP_INDEX, "", e->name))
 				rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, e->name,
 						       "up creates index %s but down does not drop it", e->name);
 			break;
@@ -107,7 +109,8 @@ static const lint_effect *where(const lint_effects *e, const char *t, const char
 	if (!x)
 		x = strata__lint_eff_find(e, LINT_OP_DROP_TABLE, t, NULL);
 	for (size_t i = 0; i < e->n && !x; i++)
-		if ((e->v[i].op == LINT_OP_DELETE || e->v[i].op == LINT_OP_UPDATE) && strata__lint_ieq(e->v[i].table, t))
+		if ((e->v[i].op == LINT_OP_DELETE || e->v[i].op == LINT_OP_UPDATE) &&
+		    strata__lint_ieq(e->v[i].table, t))
 			x = &e->v[i];
 	for (size_t i = 0; i < e->n && !x; i++)
 		if (strata__lint_ieq(e->v[i].table, t))
@@ -131,18 +134,19 @@ int strata__lint_rules_compare_up(lint_file *f, const lint_catalog *a, const lin
 		const lint_effect *rn = tb ? NULL : strata__lint_eff_find(e, LINT_OP_RENAME_TABLE, ta->name, NULL);
 		if (rn)
 			rc = strata__lint_emit(ctx, R_RENAME_TABLE, rn->line, rn->col, ta->name,
-					       "renaming table %s to %s breaks code that still uses %s", ta->name, rn->to,
-					       ta->name);
+					       "renaming table %s to %s breaks code that still uses %s", ta->name,
+					       rn->to, ta->name);
 		if (rc != STRATA_OK)
 			break;
 		if (!tb) {
 			if (rn)
 				continue;
-			rc = strata__lint_emit(ctx, R_DROP_TABLE, line, col, ta->name, "table %s is dropped with its rows",
-					       ta->name);
+			rc = strata__lint_emit(ctx, R_DROP_TABLE, line, col, ta->name,
+					       "table %s is dropped with its rows", ta->name);
 			if (rc == STRATA_OK && strata__lint_schema_has(f->schema, ta->name, NULL))
 				rc = strata__lint_emit(ctx, R_DROP_SCHEMA_COL, line, col, ta->name,
-						       "table %s is dropped but the schema file still has it", ta->name);
+						       "table %s is dropped but the schema file still has it",
+						       ta->name);
 			continue;
 		}
 		for (size_t c = 0; c < ta->ncols && rc == STRATA_OK; c++) {
@@ -153,23 +157,26 @@ int strata__lint_rules_compare_up(lint_file *f, const lint_catalog *a, const lin
 			const lint_effect *y = where(e, ta->name, ca->name);
 			int l2 = y ? y->line : line, c2 = y ? y->col : col;
 			if (!cb) {
-				const lint_effect *r2 = strata__lint_eff_find(e, LINT_OP_RENAME_COLUMN, ta->name, ca->name);
+				const lint_effect *r2 =
+					strata__lint_eff_find(e, LINT_OP_RENAME_COLUMN, ta->name, ca->name);
 				if (r2) {
-					rc = strata__lint_emit(ctx, R_RENAME_COLUMN, r2->line, r2->col, o,
-							       "renaming column %s to %s breaks code that still uses %s", o,
-							       r2->to, ca->name);
+					rc = strata__lint_emit(
+						ctx, R_RENAME_COLUMN, r2->line, r2->col, o,
+						"renaming column %s to %s breaks code that still uses %s", o, r2->to,
+						ca->name);
 					continue;
 				}
-				rc = strata__lint_emit(ctx, R_DROP_COLUMN, l2, c2, o, "column %s is dropped with its data",
-						       o);
+				rc = strata__lint_emit(ctx, R_DROP_COLUMN, l2, c2, o,
+						       "column %s is dropped with its data", o);
 				if (rc == STRATA_OK && strata__lint_schema_has(f->schema, ta->name, ca->name))
 					rc = strata__lint_emit(ctx, R_DROP_SCHEMA_COL, l2, c2, o,
-							       "column %s is dropped but the schema file still has it", o);
+							       "column %s is dropped but the schema file still has it",
+							       o);
 			} else if (!strata__lint_ieq(ca->type, cb->type) &&
 				   strata__lint_type_narrows(ca->type, cb->type, f->dialect)) {
 				rc = strata__lint_emit(ctx, R_NARROWING, l2, c2, o,
-						       "column %s changes from %s to %s, which can lose data", o, ca->type,
-						       cb->type);
+						       "column %s changes from %s to %s, which can lose data", o,
+						       ca->type, cb->type);
 			}
 		}
 	}
@@ -205,8 +212,8 @@ int strata__lint_rules_compare_down(lint_file *f, const lint_catalog *a, const l
 							       tx->name, tx->cols[k].name);
 				else if (!pass && !strata__lint_ieq(cy->type, tx->cols[k].type))
 					rc = strata__lint_emit(f->ctx, R_DOWN_INVERSE, line, 1, tx->name,
-							       "after up and down, column %s.%s is %s; it was %s", tx->name,
-							       tx->cols[k].name, cy->type, tx->cols[k].type);
+							       "after up and down, column %s.%s is %s; it was %s",
+							       tx->name, tx->cols[k].name, cy->type, tx->cols[k].type);
 			}
 		}
 	}

@@ -33,7 +33,10 @@ static int text_lock(strata_buf *b, const strata_lint_finding *f)
 	for (size_t i = 0; i < f->nblocks_writes && rc == STRATA_OK; i++) {
 		if (listed(f->blocks_reads, f->nblocks_reads, f->blocks_writes[i]))
 			continue;
-		rc = strata__buf_printf(b, "%s%s", only ? ", " : f->nblocks_reads ? "; writes of " : "writes of ",
+		rc = strata__buf_printf(b, "%s%s",
+					only		   ? ", "
+					: f->nblocks_reads ? "; writes of "
+							   : "writes of ",
 					f->blocks_writes[i]);
 		only++;
 	}
@@ -51,8 +54,8 @@ static int write_text(const strata_lint_report *r, char **out)
 		else
 			rc = strata__buf_printf(&b, "%s: ", f->file);
 		if (rc == STRATA_OK)
-			rc = strata__buf_printf(&b, "%s: [%s] %s%s%s", strata_lint_severity_name(f->severity),
-						f->rule, f->line > 0 || !*f->object ? "" : f->object,
+			rc = strata__buf_printf(&b, "%s: [%s] %s%s%s", strata_lint_severity_name(f->severity), f->rule,
+						f->line > 0 || !*f->object ? "" : f->object,
 						f->line > 0 || !*f->object ? "" : ": ", f->message);
 		if (rc == STRATA_OK)
 			rc = text_lock(&b, f);

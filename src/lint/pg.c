@@ -147,25 +147,62 @@ static bool stable_func(const char *f, size_t nargs)
 		const char *name;
 		int nargs;
 	} ok[] = {
-		{ "now", 0 },		   { "transaction_timestamp", 0 }, { "statement_timestamp", 0 },
-		{ "current_setting", -1 }, { "lower", -1 },		  { "upper", -1 },
-		{ "btrim", -1 },	   { "ltrim", -1 },		  { "rtrim", -1 },
-		{ "length", -1 },	   { "char_length", -1 },	  { "octet_length", -1 },
-		{ "abs", -1 },		   { "round", -1 },		  { "floor", -1 },
-		{ "ceil", -1 },		   { "ceiling", -1 },		  { "trunc", -1 },
-		{ "concat", -1 },	   { "concat_ws", -1 },		  { "substr", -1 },
-		{ "substring", -1 },	   { "replace", -1 },		  { "left", -1 },
-		{ "right", -1 },	   { "lpad", -1 },		  { "rpad", -1 },
-		{ "md5", -1 },		   { "to_char", -1 },		  { "to_date", -1 },
-		{ "to_timestamp", -1 },	   { "to_number", -1 },		  { "date_trunc", -1 },
-		{ "date_part", -1 },	   { "extract", -1 },		  { "make_date", -1 },
-		{ "make_time", -1 },	   { "make_timestamp", -1 },	  { "make_timestamptz", -1 },
-		{ "make_interval", -1 },   { "timezone", -1 },		  { "jsonb_build_object", -1 },
-		{ "jsonb_build_array", -1 }, { "json_build_object", -1 }, { "json_build_array", -1 },
-		{ "to_jsonb", -1 },	   { "to_json", -1 },		  { "array_fill", -1 },
-		{ "format", -1 },	   { "initcap", -1 },		  { "repeat", -1 },
-		{ "split_part", -1 },	   { "age", 2 },		  { "power", -1 },
-		{ "sqrt", -1 },		   { "mod", -1 },
+		{ "now", 0 },
+		{ "transaction_timestamp", 0 },
+		{ "statement_timestamp", 0 },
+		{ "current_setting", -1 },
+		{ "lower", -1 },
+		{ "upper", -1 },
+		{ "btrim", -1 },
+		{ "ltrim", -1 },
+		{ "rtrim", -1 },
+		{ "length", -1 },
+		{ "char_length", -1 },
+		{ "octet_length", -1 },
+		{ "abs", -1 },
+		{ "round", -1 },
+		{ "floor", -1 },
+		{ "ceil", -1 },
+		{ "ceiling", -1 },
+		{ "trunc", -1 },
+		{ "concat", -1 },
+		{ "concat_ws", -1 },
+		{ "substr", -1 },
+		{ "substring", -1 },
+		{ "replace", -1 },
+		{ "left", -1 },
+		{ "right", -1 },
+		{ "lpad", -1 },
+		{ "rpad", -1 },
+		{ "md5", -1 },
+		{ "to_char", -1 },
+		{ "to_date", -1 },
+		{ "to_timestamp", -1 },
+		{ "to_number", -1 },
+		{ "date_trunc", -1 },
+		{ "date_part", -1 },
+		{ "extract", -1 },
+		{ "make_date", -1 },
+		{ "make_time", -1 },
+		{ "make_timestamp", -1 },
+		{ "make_timestamptz", -1 },
+		{ "make_interval", -1 },
+		{ "timezone", -1 },
+		{ "jsonb_build_object", -1 },
+		{ "jsonb_build_array", -1 },
+		{ "json_build_object", -1 },
+		{ "json_build_array", -1 },
+		{ "to_jsonb", -1 },
+		{ "to_json", -1 },
+		{ "array_fill", -1 },
+		{ "format", -1 },
+		{ "initcap", -1 },
+		{ "repeat", -1 },
+		{ "split_part", -1 },
+		{ "age", 2 },
+		{ "power", -1 },
+		{ "sqrt", -1 },
+		{ "mod", -1 },
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
 		if (!strcmp(f, ok[i].name))
@@ -220,7 +257,7 @@ static void place(const lint_stmt *st, json_t *loc, lint_effect *x)
 
 static unsigned contype_flag(const char *ct)
 {
-	return !strcmp(ct, "CONSTR_FOREIGN")  ? LINT_F_FOREIGN
+	return !strcmp(ct, "CONSTR_FOREIGN")   ? LINT_F_FOREIGN
 	       : !strcmp(ct, "CONSTR_CHECK")   ? LINT_F_CHECK
 	       : !strcmp(ct, "CONSTR_UNIQUE")  ? LINT_F_UNIQUE
 	       : !strcmp(ct, "CONSTR_PRIMARY") ? LINT_F_PRIMARY
@@ -416,7 +453,9 @@ static int create_table(lint_file *f, const lint_stmt *st, json_t *c)
 static int index_stmt(lint_file *f, const lint_stmt *st, json_t *ix)
 {
 	const char *name = jstr(ix, "idxname");
-	lint_effect x = { .op = LINT_OP_CREATE_INDEX, .name = *name ? (char *)name : NULL, .name_len = name_len(st, name) };
+	lint_effect x = { .op = LINT_OP_CREATE_INDEX,
+			  .name = *name ? (char *)name : NULL,
+			  .name_len = name_len(st, name) };
 	x.table = (char *)relname(json_object_get(ix, "relation"), &x.flags);
 	if (jtrue(ix, "concurrent"))
 		x.flags |= LINT_F_CONCURRENTLY;
@@ -600,8 +639,8 @@ static int vacuum(lint_file *f, const lint_stmt *st, json_t *b)
 		const char *ak = node(json_object_get(d, "arg"), &arg);
 		const char *sv = jstr(arg, "sval");
 		bool off = (!strcmp(ak, "Boolean") && !jtrue(arg, "boolval")) ||
-			   (!strcmp(ak, "String") && (strata__lint_ieq(sv, "false") || strata__lint_ieq(sv, "off") ||
-						      !strcmp(sv, "0"))) ||
+			   (!strcmp(ak, "String") &&
+			    (strata__lint_ieq(sv, "false") || strata__lint_ieq(sv, "off") || !strcmp(sv, "0"))) ||
 			   (!strcmp(ak, "Integer") && !json_integer_value(json_object_get(arg, "ival")));
 		if (!strcmp(jstr(d, "defname"), "full") && !off)
 			x.flags |= LINT_F_FULL;
@@ -632,7 +671,8 @@ static int comment(lint_file *f, const lint_stmt *st, json_t *b)
 	    !strcmp(type, "OBJECT_FOREIGN_TABLE")) {
 		snprintf(table, sizeof table, "%s", name);
 	} else if ((!strcmp(type, "OBJECT_COLUMN") || !strcmp(type, "OBJECT_TABCONSTRAINT") ||
-		    !strcmp(type, "OBJECT_TRIGGER") || !strcmp(type, "OBJECT_RULE") || !strcmp(type, "OBJECT_POLICY")) &&
+		    !strcmp(type, "OBJECT_TRIGGER") || !strcmp(type, "OBJECT_RULE") ||
+		    !strcmp(type, "OBJECT_POLICY")) &&
 		   !strcmp(node(obj, &body), "List")) {
 		snprintf(table, sizeof table, "%s", name_part(json_object_get(body, "items"), 1));
 	}
@@ -725,7 +765,8 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 	if (!strcmp(k, "AlterDomainStmt")) {
 		json_t *c;
 		node(json_object_get(b, "def"), &c);
-		lint_effect x = { .op = LINT_OP_ALTER_DOMAIN, .name = (char *)last_name(json_object_get(b, "typeName")) };
+		lint_effect x = { .op = LINT_OP_ALTER_DOMAIN,
+				  .name = (char *)last_name(json_object_get(b, "typeName")) };
 		if (!strcmp(jstr(b, "subtype"), "C"))
 			x.flags |= LINT_F_CHECK | (jtrue(c, "skip_validation") ? LINT_F_NOT_VALID : 0u);
 		return add(f, st, &x);
@@ -747,7 +788,7 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 		json_t *names = json_object_get(b, !strcmp(k, "DefineStmt") ? "defnames" : "typeName");
 		lint_effect x = { .op = LINT_OP_CREATE_TYPE };
 		x.name = (char *)(!strcmp(k, "CompositeTypeStmt") ? relname(json_object_get(b, "typevar"), NULL)
-								   : last_name(names));
+								  : last_name(names));
 		return add(f, st, &x);
 	}
 	if (!strcmp(k, "ReindexStmt"))

@@ -18,7 +18,8 @@ int strata__pg_query_load(void)
 	static const char *const names[] = { "pg_query_parse", "pg_query_free_parse_result", NULL };
 	static strata__dl_state state;
 	static const strata__dl_lib lib = { "Linting PostgreSQL migrations", STRATA_PG_QUERY_SONAME,
-					    STRATA_PG_QUERY_PACKAGE, names, (void (**)(void))(void *)&strata__pg_query };
+					    STRATA_PG_QUERY_PACKAGE, names,
+					    (void (**)(void))(void *)&strata__pg_query };
 	_Static_assert(sizeof strata__pg_query == 2 * sizeof(void (*)(void)), "one pointer per name");
 	return strata__dl_load(&lib, &state);
 }

@@ -23,7 +23,7 @@ extern strata__pg_query_api strata__pg_query;
 int strata__pg_query_load(void);
 
 #ifndef STRATA__PG_QUERY_NO_REDIRECT
-#define pg_query_parse strata__pg_query.pg_query_parse
+#define pg_query_parse		   strata__pg_query.pg_query_parse
 #define pg_query_free_parse_result strata__pg_query.pg_query_free_parse_result
 #endif
 

@@ -41,8 +41,8 @@ int strata__lint_pg_scratch_open(lint_pg_scratch *run, const char *url)
 {
 	/* Unique enough: the process and the microsecond (and the run's address for two runs at once). */
 	char name[96];
-	snprintf(name, sizeof name, "strata_lint_scratch_%ld_%lld_%lx", (long)getpid(), (long long)strata_timestamp_now(),
-		 (unsigned long)((uintptr_t)run & 0xffffff));
+	snprintf(name, sizeof name, "strata_lint_scratch_%ld_%lld_%lx", (long)getpid(),
+		 (long long)strata_timestamp_now(), (unsigned long)((uintptr_t)run & 0xffffff));
 	char *u = with_dbname(url, name);
 	if (!u)
 		return strata__error_set(STRATA_EINVAL, "lint: the scratch database needs a postgres:// URL");
@@ -121,8 +121,8 @@ static int snapshot(strata_db *db, lint_catalog *out)
 	return rc;
 }
 
-int strata__lint_pg_scratch_apply(lint_pg_scratch *run, lint_file *f, const lint_stmt *up, size_t nup, const lint_stmt *dn,
-				  size_t ndn)
+int strata__lint_pg_scratch_apply(lint_pg_scratch *run, lint_file *f, const lint_stmt *up, size_t nup,
+				  const lint_stmt *dn, size_t ndn)
 {
 	lint_catalog s0, s2;
 	memset(&s0, 0, sizeof s0);

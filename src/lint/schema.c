@@ -12,7 +12,14 @@
 
 #define MAXID 64
 
-typedef enum tkind { TK_OTHER, TK_TEXT, TK_VARCHAR, TK_CHAR, TK_TS_NOTZ, TK_FLOAT } tkind;
+typedef enum tkind {
+	TK_OTHER,
+	TK_TEXT,
+	TK_VARCHAR,
+	TK_CHAR,
+	TK_TS_NOTZ,
+	TK_FLOAT
+} tkind;
 
 /* Classify a column's type for the rules that care. */
 static tkind classify(const strata_column *c)
@@ -104,8 +111,8 @@ static bool has_word(const char *name, const char *const *list)
 
 static bool status_like(const char *name)
 {
-	static const char *const words[] = { "status", "state", "kind", "type", "role", "category",
-					     "stage", "phase", "mode", NULL };
+	static const char *const words[] = { "status",	 "state", "kind",  "type", "role",
+					     "category", "stage", "phase", "mode", NULL };
 	if (contains_ci(name, "content_type") || contains_ci(name, "mime_type") || contains_ci(name, "media_type"))
 		return false;
 	size_t n = strlen(name);
@@ -155,8 +162,8 @@ static bool address_state(const strata_table *t, const char *name)
 
 bool strata__lint_money_like(const char *name)
 {
-	static const char *const words[] = { "price", "prices", "amount", "cost", "costs", "total", "subtotal",
-					     "balance", "fee", "fees", "salary", "wage", "money", "tax",
+	static const char *const words[] = { "price",	 "prices", "amount",  "cost",	 "costs",  "total", "subtotal",
+					     "balance",	 "fee",	   "fees",    "salary",	 "wage",   "money", "tax",
 					     "discount", "refund", "payment", "revenue", "charge", NULL };
 	return has_word(name, words);
 }
@@ -328,8 +335,8 @@ static int check_column(lint_ctx *ctx, const strata_table *t, const strata_colum
 		bool own_key = (t->npkey == 1 && strcmp(t->pkey[0], c->name) == 0) || (c->primary_key && t->npkey <= 1);
 		if (!keyed && !own_key)
 			rc = strata__lint_emit(ctx, R_ID_FKEY, c->pos.line, c->pos.column, o,
-					       "column %s.%s is named like a reference but has no foreign key",
-					       t->name, c->name);
+					       "column %s.%s is named like a reference but has no foreign key", t->name,
+					       c->name);
 	}
 	return rc;
 }
@@ -348,7 +355,7 @@ static int check_indexes(lint_ctx *ctx, const strata_table *t)
 			if (i == j || !same_where(a->where, b->where))
 				continue;
 			if (a->ncolumns == b->ncolumns && prefix_of((const char *const *)a->columns, a->ncolumns,
-								     (const char *const *)b->columns, b->ncolumns)) {
+								    (const char *const *)b->columns, b->ncolumns)) {
 				/* Report the later one of an identical pair (a unique one wins). */
 				bool a_is_dup = (a->unique == b->unique) ? i > j : !a->unique;
 				if (a_is_dup) {
@@ -411,8 +418,9 @@ static int check_table(lint_ctx *ctx, const strata_table *t, bool live, const li
 	if (rc == STRATA_OK && (!created || !updated))
 		rc = strata__lint_emit(ctx, R_REQUIRE_TIMESTAMPS, t->pos.line, t->pos.column, t->name,
 				       "table %s has no %s: add `use timestamps`", t->name,
-				       !created && !updated ? "created_at/updated_at" : !created ? "created_at"
-												 : "updated_at");
+				       !created && !updated ? "created_at/updated_at"
+				       : !created	    ? "created_at"
+							    : "updated_at");
 	for (int i = 0; i < t->ncolumns && rc == STRATA_OK; i++)
 		rc = check_column(ctx, t, &t->columns[i], live, facts);
 	for (int i = 0; i < t->nfkeys && rc == STRATA_OK; i++) {

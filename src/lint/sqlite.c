@@ -19,11 +19,17 @@
 
 /* ---- the tokenizer ---- */
 
-typedef enum tk { T_WORD, T_NAME, T_STRING, T_NUMBER, T_PUNCT } tk;
+typedef enum tk {
+	T_WORD,
+	T_NAME,
+	T_STRING,
+	T_NUMBER,
+	T_PUNCT
+} tk;
 
 typedef struct tok {
 	tk kind;
-	char text[72];  /* words upper-cased; names unquoted; truncated */
+	char text[72];	/* words upper-cased; names unquoted; truncated */
 	size_t at, len; /* where it starts and its length in the source */
 } tok;
 
@@ -169,7 +175,7 @@ static bool punct(const tok *v, size_t n, size_t i, char c)
 /* A word that ends a column's type and starts a column constraint. */
 static bool constraint_word(const tok *v, size_t n, size_t i)
 {
-	static const char *const w[] = { "CONSTRAINT", "PRIMARY", "NOT",     "NULL",      "UNIQUE", "CHECK",
+	static const char *const w[] = { "CONSTRAINT", "PRIMARY", "NOT",	"NULL",	     "UNIQUE", "CHECK",
 					 "DEFAULT",    "COLLATE", "REFERENCES", "GENERATED", "AS",     NULL };
 	for (const char *const *p = w; *p; p++)
 		if (is(v, n, i, *p))
@@ -371,7 +377,9 @@ static int drop(lint_file *f, const lint_stmt *st, const tok *v, size_t n)
 	char kind[80], name[128];
 	snprintf(kind, sizeof kind, "%s", v[i].text);
 	i++;
-	lint_effect x = { .op = table ? LINT_OP_DROP_TABLE : index ? LINT_OP_DROP_INDEX : LINT_OP_DROP_OTHER,
+	lint_effect x = { .op = table	? LINT_OP_DROP_TABLE
+				: index ? LINT_OP_DROP_INDEX
+					: LINT_OP_DROP_OTHER,
 			  .what = kind };
 	if (is(v, n, i, "IF") && is(v, n, i + 1, "EXISTS")) {
 		x.flags |= LINT_F_IF_EXISTS;
@@ -452,7 +460,8 @@ static int assignments(lint_file *f, const lint_stmt *st, const tok *v, size_t n
 			size_t end = skip_group(v, n, i);
 			for (size_t k = i + 1; k + 1 < end && rc == STRATA_OK; k++) {
 				size_t j = k;
-				if ((v[k].kind == T_WORD || v[k].kind == T_NAME) && name_at(st->sql, v, n, &j, col, sizeof col, NULL)) {
+				if ((v[k].kind == T_WORD || v[k].kind == T_NAME) &&
+				    name_at(st->sql, v, n, &j, col, sizeof col, NULL)) {
 					lint_effect a = { .op = LINT_OP_ASSIGN, .table = (char *)table, .name = col };
 					rc = add(f, st, &a);
 					k = j - 1;

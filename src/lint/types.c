@@ -9,7 +9,14 @@
 
 #include "lint/mig.h"
 
-typedef enum tfam { F_OTHER, F_INT, F_FLOAT, F_NUMERIC, F_TEXT, F_BOOL } tfam;
+typedef enum tfam {
+	F_OTHER,
+	F_INT,
+	F_FLOAT,
+	F_NUMERIC,
+	F_TEXT,
+	F_BOOL
+} tfam;
 
 typedef struct ptype {
 	char base[48];
@@ -58,7 +65,8 @@ static void parse_type(const char *s, strata_backend d, ptype *t)
 	} else if (!strcmp(b, "float4") || !strcmp(b, "real")) {
 		t->fam = F_FLOAT;
 		t->rank = d == STRATA_BACKEND_SQLITE ? 8 : 4;
-	} else if (!strcmp(b, "float8") || !strcmp(b, "double precision") || !strcmp(b, "double") || !strcmp(b, "float")) {
+	} else if (!strcmp(b, "float8") || !strcmp(b, "double precision") || !strcmp(b, "double") ||
+		   !strcmp(b, "float")) {
 		t->fam = F_FLOAT;
 		t->rank = 8;
 	} else if (!strcmp(b, "numeric") || !strcmp(b, "decimal")) {
@@ -126,7 +134,9 @@ bool strata__lint_type_narrows(const char *from, const char *to, strata_backend 
 	if (a.fam == F_INT && b.fam == F_FLOAT)
 		return a.rank == 8 || b.rank == 4;
 	if (a.fam == F_INT && b.fam == F_NUMERIC)
-		return b.nmods > 0 && b.mods[0] - (b.nmods > 1 ? b.mods[1] : 0) < (a.rank == 2 ? 5 : a.rank == 4 ? 10 : 19);
+		return b.nmods > 0 && b.mods[0] - (b.nmods > 1 ? b.mods[1] : 0) < (a.rank == 2	 ? 5
+										   : a.rank == 4 ? 10
+												 : 19);
 	if (a.fam == F_FLOAT && b.fam == F_NUMERIC)
 		return b.nmods > 0;
 	return false;
@@ -154,7 +164,8 @@ bool strata__lint_type_cheap_change(const char *from, const char *to)
 
 lint_tclass strata__lint_type_class(const char *type, bool *array)
 {
-	/* Lower case, blanks collapsed, (modifiers) and [] left out: "timestamp(3) with time zone" -> "timestamp with time zone". */
+	/* Lower case, blanks collapsed, (modifiers) and [] left out: "timestamp(3) with time zone" -> "timestamp with
+	 * time zone". */
 	char b[64];
 	size_t n = 0;
 	int depth = 0;
@@ -188,34 +199,20 @@ lint_tclass strata__lint_type_class(const char *type, bool *array)
 		const char *name;
 		lint_tclass cls;
 	} map[] = {
-		{ "text", LINT_T_TEXT },
-		{ "clob", LINT_T_TEXT },
-		{ "citext", LINT_T_TEXT },
-		{ "char", LINT_T_CHAR },
-		{ "character", LINT_T_CHAR },
-		{ "bpchar", LINT_T_CHAR },
-		{ "nchar", LINT_T_CHAR },
-		{ "national character", LINT_T_CHAR },
-		{ "timestamp", LINT_T_TS_NOTZ },
-		{ "timestamp without time zone", LINT_T_TS_NOTZ },
-		{ "real", LINT_T_FLOAT },
-		{ "float", LINT_T_FLOAT },
-		{ "float4", LINT_T_FLOAT },
-		{ "float8", LINT_T_FLOAT },
-		{ "double", LINT_T_FLOAT },
-		{ "double precision", LINT_T_FLOAT },
-		{ "smallint", LINT_T_INT2 },
-		{ "int2", LINT_T_INT2 },
-		{ "int", LINT_T_INT4 },
-		{ "int4", LINT_T_INT4 },
-		{ "integer", LINT_T_INT4 },
-		{ "bigint", LINT_T_INT8 },
-		{ "int8", LINT_T_INT8 },
-		{ "smallserial", LINT_T_SERIAL2 },
-		{ "serial2", LINT_T_SERIAL2 },
-		{ "serial", LINT_T_SERIAL4 },
-		{ "serial4", LINT_T_SERIAL4 },
-		{ "bigserial", LINT_T_SERIAL8 },
+		{ "text", LINT_T_TEXT },	 { "clob", LINT_T_TEXT },
+		{ "citext", LINT_T_TEXT },	 { "char", LINT_T_CHAR },
+		{ "character", LINT_T_CHAR },	 { "bpchar", LINT_T_CHAR },
+		{ "nchar", LINT_T_CHAR },	 { "national character", LINT_T_CHAR },
+		{ "timestamp", LINT_T_TS_NOTZ }, { "timestamp without time zone", LINT_T_TS_NOTZ },
+		{ "real", LINT_T_FLOAT },	 { "float", LINT_T_FLOAT },
+		{ "float4", LINT_T_FLOAT },	 { "float8", LINT_T_FLOAT },
+		{ "double", LINT_T_FLOAT },	 { "double precision", LINT_T_FLOAT },
+		{ "smallint", LINT_T_INT2 },	 { "int2", LINT_T_INT2 },
+		{ "int", LINT_T_INT4 },		 { "int4", LINT_T_INT4 },
+		{ "integer", LINT_T_INT4 },	 { "bigint", LINT_T_INT8 },
+		{ "int8", LINT_T_INT8 },	 { "smallserial", LINT_T_SERIAL2 },
+		{ "serial2", LINT_T_SERIAL2 },	 { "serial", LINT_T_SERIAL4 },
+		{ "serial4", LINT_T_SERIAL4 },	 { "bigserial", LINT_T_SERIAL8 },
 		{ "serial8", LINT_T_SERIAL8 },
 	};
 	if (!strcmp(b, "varchar") || !strcmp(b, "character varying") || !strcmp(b, "nvarchar") ||

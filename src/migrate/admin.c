@@ -80,15 +80,17 @@ int strata_migrate_new(const char *dir, const char *description, char **path)
 	if (rc != STRATA_OK)
 		goto done;
 	if (slug.len == 0) {
-		rc = strata__error_set(STRATA_EINVAL, "migrate new: the description '%s' has no letters or digits to "
-						      "name the file after",
+		rc = strata__error_set(STRATA_EINVAL,
+				       "migrate new: the description '%s' has no letters or digits to "
+				       "name the file after",
 				       description);
 		goto done;
 	}
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		rc = strata__error_set(STRATA_ENOTFOUND, "migrations directory %s does not exist (run `strata init`, or "
-							 "name another with --dir)",
+		rc = strata__error_set(STRATA_ENOTFOUND,
+				       "migrations directory %s does not exist (run `strata init`, or "
+				       "name another with --dir)",
 				       dir);
 		goto done;
 	}

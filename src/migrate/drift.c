@@ -24,34 +24,39 @@ int strata__mig_check_drift(strata_migrator *m, bool up)
 			if (!m->opts.allow_changed)
 				return strata__error_set(
 					STRATA_EMIGRATE,
-					"%s: migration %s was applied, but its up section has changed since (checksum %.12s "
+					"%s: migration %s was applied, but its up section has changed since (checksum "
+					"%.12s "
 					"in the ledger, %.12s now). Restore the file, or pass --allow-changed",
 					it->file, it->version, strata__mig_row(m, it->version)->checksum, it->checksum);
 			break;
 		case STRATA_MIGRATION_MISSING:
 			if (!m->opts.allow_missing)
-				return strata__error_set(STRATA_EMIGRATE,
-							 "migration %s (%s) is applied, but no file in %s has that version. "
-							 "Restore the file, or pass --allow-missing",
-							 it->version, it->name, m->dir);
+				return strata__error_set(
+					STRATA_EMIGRATE,
+					"migration %s (%s) is applied, but no file in %s has that version. "
+					"Restore the file, or pass --allow-missing",
+					it->version, it->name, m->dir);
 			break;
 		case STRATA_MIGRATION_FAILED:
 		case STRATA_MIGRATION_RUNNING:
 			if (!(up && m->opts.retry_failed))
 				return strata__error_set(
 					STRATA_EMIGRATE,
-					"%s: migration %s (transaction:false) %s part-way: %s. Check the database, then run "
-					"`strata migrate up --retry-failed` to resume at the statement that did not finish",
+					"%s: migration %s (transaction:false) %s part-way: %s. Check the database, "
+					"then run "
+					"`strata migrate up --retry-failed` to resume at the statement that did not "
+					"finish",
 					it->file[0] ? it->file : it->version, it->version,
 					it->state == STRATA_MIGRATION_FAILED ? "failed" : "was interrupted", it->note);
 			break;
 		case STRATA_MIGRATION_PENDING:
 			if (up && it->out_of_order && !m->opts.allow_out_of_order)
-				return strata__error_set(STRATA_EMIGRATE,
-							 "%s: migration %s is pending but older than the newest applied "
-							 "one; it may depend on a schema that changed since. Rename it to a "
-							 "newer version, or pass --allow-out-of-order",
-							 it->file, it->version);
+				return strata__error_set(
+					STRATA_EMIGRATE,
+					"%s: migration %s is pending but older than the newest applied "
+					"one; it may depend on a schema that changed since. Rename it to a "
+					"newer version, or pass --allow-out-of-order",
+					it->file, it->version);
 			break;
 		default: break;
 		}

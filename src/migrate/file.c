@@ -51,9 +51,9 @@ int strata__migration_name(const char *dir, const char *base, char **version, ch
 	if (why) {
 		char full[4096];
 		snprintf(full, sizeof full, "%s%s%s", dir ? dir : "", dir ? "/" : "", base);
-		return strata__error_set_at(STRATA_EPARSE, full, 1, 1,
-					    "bad file name: it %s; expected VERSION_slug.sql, e.g. 20261122103000_add_tags.sql",
-					    why);
+		return strata__error_set_at(
+			STRATA_EPARSE, full, 1, 1,
+			"bad file name: it %s; expected VERSION_slug.sql, e.g. 20261122103000_add_tags.sql", why);
 	}
 	*version = strata__strndup(base, (size_t)(us - base));
 	*name = strata__strndup(us + 1, n - 4 - (size_t)(us - base) - 1);
@@ -106,7 +106,8 @@ static int parse_options(const char *p, const char *e, const char *file, int lin
 						    "foreign_keys takes on or off, not '%.*s'", (int)(wl - 13), w + 13);
 		else if (wl > 12 && memcmp(w, "transaction:", 12) == 0)
 			return strata__error_set_at(STRATA_EPARSE, file, line, col,
-						    "transaction takes true or false, not '%.*s'", (int)(wl - 12), w + 12);
+						    "transaction takes true or false, not '%.*s'", (int)(wl - 12),
+						    w + 12);
 		else
 			return strata__error_set_at(STRATA_EPARSE, file, line, col,
 						    "unknown option '%.*s' (the options are transaction:false and "
@@ -149,9 +150,9 @@ int strata__migration_parse(const char *text, size_t len, const char *file, stra
 			else if (wl == 6 && memcmp(sect, "verify", 6) == 0)
 				s = &out->verify;
 			if (!s)
-				return strata__error_set_at(STRATA_EPARSE, file, line, (int)(sect - p) + 1,
-							    "unknown section 'migrate:%.*s' (expected up, down or verify)",
-							    (int)wl, sect);
+				return strata__error_set_at(
+					STRATA_EPARSE, file, line, (int)(sect - p) + 1,
+					"unknown section 'migrate:%.*s' (expected up, down or verify)", (int)wl, sect);
 			if (s->present)
 				return strata__error_set_at(STRATA_EPARSE, file, line, 1,
 							    "a second 'migrate:%.*s' section (the first is at line %d)",
@@ -188,13 +189,14 @@ int strata__migration_parse(const char *text, size_t len, const char *file, stra
 	strata__mig_section *fs[] = { &out->up, &out->down, &out->verify };
 	for (int i = 0; i < 3; i++)
 		if (fs[i]->fk_off && (!fs[i]->transaction || fs[i] == &out->verify))
-			return strata__error_set_at(STRATA_EPARSE, file, fs[i]->line, fs[i]->fk_col,
-						    fs[i] == &out->verify
-							    ? "foreign_keys:off is for up and down sections (verify runs with the "
-							      "connection's setting)"
-							    : "foreign_keys:off runs the section in one transaction with foreign keys "
-							      "off around it and checks them before COMMIT; it cannot be combined "
-							      "with transaction:false");
+			return strata__error_set_at(
+				STRATA_EPARSE, file, fs[i]->line, fs[i]->fk_col,
+				fs[i] == &out->verify
+					? "foreign_keys:off is for up and down sections (verify runs with the "
+					  "connection's setting)"
+					: "foreign_keys:off runs the section in one transaction with foreign keys "
+					  "off around it and checks them before COMMIT; it cannot be combined "
+					  "with transaction:false");
 	if (out->verify.present && !out->verify.transaction)
 		return strata__error_set_at(STRATA_EPARSE, file, out->verify.line, 1,
 					    "verify sections always run in a transaction that is rolled back; "
@@ -265,10 +267,11 @@ static int load_one(const char *dir, const char *base, strata_backend dialect, s
 		return rc;
 	if (dialect == STRATA_BACKEND_POSTGRES && (f->up.fk_off || f->down.fk_off)) {
 		const strata__mig_section *s = f->up.fk_off ? &f->up : &f->down;
-		return strata__error_set_at(STRATA_EPARSE, f->path, s->line, s->fk_col,
-					    "foreign_keys:off is for SQLite table rebuilds; PostgreSQL checks foreign keys "
-					    "per statement and cannot switch them off for a session (use DEFERRABLE "
-					    "constraints, or drop and re-add the key)");
+		return strata__error_set_at(
+			STRATA_EPARSE, f->path, s->line, s->fk_col,
+			"foreign_keys:off is for SQLite table rebuilds; PostgreSQL checks foreign keys "
+			"per statement and cannot switch them off for a session (use DEFERRABLE "
+			"constraints, or drop and re-add the key)");
 	}
 	rc = strata__sha256_hex(f->text + f->up.offset, f->up.len, f->checksum);
 	if (rc != STRATA_OK)

@@ -28,7 +28,7 @@ typedef struct strata__migration {
 	char *text;    /* the whole file */
 	size_t text_len;
 	strata__mig_section up, down, verify;
-	char checksum[65]; /* SHA-256 of the up section, hex */
+	char checksum[65];    /* SHA-256 of the up section, hex */
 	size_t up_statements; /* statements in the up section */
 	bool destructive;
 	char destructive_why[192];

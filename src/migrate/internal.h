@@ -39,9 +39,8 @@ struct strata_migrator {
 int strata__ledger_ensure(strata_migrator *m);
 int strata__ledger_read(strata_migrator *m);
 void strata__ledger_clear(strata_migrator *m);
-int strata__ledger_insert(strata_migrator *m, const char *version, const char *name,
-			  const char *checksum, strata_timestamp at, int64_t ms, const char *by, const char *state,
-			  const char *note);
+int strata__ledger_insert(strata_migrator *m, const char *version, const char *name, const char *checksum,
+			  strata_timestamp at, int64_t ms, const char *by, const char *state, const char *note);
 int strata__ledger_delete(strata_migrator *m, const char *version);
 bool strata__table_exists(strata_db *db, const char *table, int *rc);
 
@@ -52,7 +51,8 @@ void strata__migrate_unlock(strata_migrator *m);
 /* The SQL text of the ledger statements, for --sql output. */
 extern const char strata__ledger_insert_sql[];
 extern const char strata__ledger_delete_sql[];
-/* PostgreSQL: the `applied` row with its time and duration taken by the server (values: version, name, checksum, by). */
+/* PostgreSQL: the `applied` row with its time and duration taken by the server (values: version, name, checksum, by).
+ */
 extern const char strata__ledger_insert_timed_pg_sql[];
 
 /* ---- shared by the runner's files (status.c, drift.c, plan.c, section.c, run.c, loose.c, ...) ---- */

@@ -23,7 +23,13 @@ static int set_progress(strata_migrator *m, const char *version, const char *sta
 }
 
 /* Statement kinds that matter between statements of a transaction:false section. */
-enum kind { K_OTHER, K_BEGIN, K_END, K_STATE, K_PINNED };
+enum kind {
+	K_OTHER,
+	K_BEGIN,
+	K_END,
+	K_STATE,
+	K_PINNED
+};
 
 /*
  * BEGIN/START TRANSACTION opens the section's own transaction; COMMIT, END
@@ -117,9 +123,10 @@ static bool index_name(strata_migrator *m, const strata__section_run *r, size_t 
 static int index_invalid(strata_migrator *m, const char *name, bool *invalid)
 {
 	int64_t n = 0;
-	int rc = strata_query_int64(m->db, &n,
-				    "SELECT count(*) FROM pg_catalog.pg_index WHERE indexrelid = to_regclass(?) AND NOT indisvalid",
-				    (const strata_value[]){ STRATA_TEXT(name) }, 1);
+	int rc = strata_query_int64(
+		m->db, &n,
+		"SELECT count(*) FROM pg_catalog.pg_index WHERE indexrelid = to_regclass(?) AND NOT indisvalid",
+		(const strata_value[]){ STRATA_TEXT(name) }, 1);
 	*invalid = rc == STRATA_OK && n > 0;
 	return rc;
 }
@@ -137,10 +144,11 @@ static int drop_invalid(strata_migrator *m, const strata__section_run *r, size_t
 	if (rc != STRATA_OK) {
 		char why[600];
 		snprintf(why, sizeof why, "%s", strata_error_last()->message);
-		rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-					  "index %s is INVALID and dropping it failed: %s; drop it by hand, then run `strata "
-					  "migrate up --retry-failed`",
-					  name, why);
+		rc = strata__error_set_at(
+			STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
+			"index %s is INVALID and dropping it failed: %s; drop it by hand, then run `strata "
+			"migrate up --retry-failed`",
+			name, why);
 	}
 	return rc;
 }
@@ -159,14 +167,17 @@ static int reestablish(strata_migrator *m, strata__section_run *r, size_t from)
 			return strata__error_set_at(
 				STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
 				"cannot resume %s at statement %zu: statement %zu (%.60s) made per-connection state "
-				"(a temporary table, prepared statement, cursor or LISTEN) that a new connection does not "
-				"have, so the rest would run without it. Finish the migration by hand, or undo statements "
+				"(a temporary table, prepared statement, cursor or LISTEN) that a new connection does "
+				"not "
+				"have, so the rest would run without it. Finish the migration by hand, or undo "
+				"statements "
 				"1 to %zu and change the file so it does not depend on that state",
 				r->f->version, from + 1, i + 1, strata__piece_text(r, i), from);
 	}
 	for (size_t i = 0; i < from; i++)
 		if (kind_of(m, r, i) == K_STATE) {
-			int rc = strata__mig_run_piece(m, r, i, "setting it again before resuming failed; nothing else ran");
+			int rc = strata__mig_run_piece(m, r, i,
+						       "setting it again before resuming failed; nothing else ran");
 			if (rc != STRATA_OK)
 				return rc;
 		}
@@ -177,8 +188,9 @@ static int reestablish(strata_migrator *m, strata__section_run *r, size_t from)
 		int rc = STRATA_OK;
 		if (index_name(m, r, i, name, sizeof name) && (rc = index_invalid(m, name, &bad)) == STRATA_OK && bad &&
 		    (rc = drop_invalid(m, r, i, name, false)) == STRATA_OK)
-			rc = strata__mig_run_piece(m, r, i, "building the INVALID index again failed; the ledger marks the "
-							    "migration as failed");
+			rc = strata__mig_run_piece(m, r, i,
+						   "building the INVALID index again failed; the ledger marks the "
+						   "migration as failed");
 		if (rc != STRATA_OK)
 			return rc;
 	}
@@ -196,8 +208,8 @@ static void record_failure(strata_migrator *m, strata__section_run *r, size_t i,
 	strata__error_saved saved;
 	strata__error_save(&saved);
 	if (i < r->np)
-		snprintf(note, sizeof note, "%zu of %zu statements done; statement %zu (line %d) failed%s: %s", done, r->np,
-			 i + 1, strata__piece_line(r, i), extra, saved.message ? saved.message : "");
+		snprintf(note, sizeof note, "%zu of %zu statements done; statement %zu (line %d) failed%s: %s", done,
+			 r->np, i + 1, strata__piece_line(r, i), extra, saved.message ? saved.message : "");
 	else
 		snprintf(note, sizeof note, "%zu of %zu statements done; %s", done, r->np,
 			 saved.message ? saved.message : "");
@@ -210,10 +222,11 @@ static void record_failure(strata_migrator *m, strata__section_run *r, size_t i,
 		char *msg = strata__strdup(e->message);
 		char *file = strata__strdup(e->file);
 		if (msg && file)
-			strata__error_set_at(e->status, file, e->line, e->column,
-					     "%s (recording the failure in the ledger failed too: %s; the row still says "
-					     "'running')",
-					     msg, ledger_err);
+			strata__error_set_at(
+				e->status, file, e->line, e->column,
+				"%s (recording the failure in the ledger failed too: %s; the row still says "
+				"'running')",
+				msg, ledger_err);
 		free(msg);
 		free(file);
 	}
@@ -266,24 +279,28 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 			open_at = i;
 		if (open_at != SIZE_MAX && open_at < i)
 			snprintf(what, sizeof what,
-				 "transaction:false: the section's own transaction (BEGIN at line %d) was rolled back, so "
+				 "transaction:false: the section's own transaction (BEGIN at line %d) was rolled back, "
+				 "so "
 				 "statements %zu to %zu were undone; %s; the ledger marks %s as failed and "
 				 "`strata migrate up --retry-failed` starts again at that BEGIN",
 				 strata__piece_line(r, open_at), open_at + 1, i,
 				 open_at == 0 ? "nothing ran before it" : "the statements before it stay applied",
 				 r->f->version);
 		else if (i == 0)
-			snprintf(what, sizeof what, "transaction:false: nothing ran before it; the ledger marks %s as failed",
+			snprintf(what, sizeof what,
+				 "transaction:false: nothing ran before it; the ledger marks %s as failed",
 				 r->f->version);
 		else
 			snprintf(what, sizeof what,
-				 "transaction:false: statements 1 to %zu ran and stay applied; the ledger marks %s as failed "
+				 "transaction:false: statements 1 to %zu ran and stay applied; the ledger marks %s as "
+				 "failed "
 				 "and `strata migrate up --retry-failed` resumes at this statement",
 				 i, r->f->version);
 		char iname[400];
 		bool bad = false;
 		/* CREATE INDEX CONCURRENTLY IF NOT EXISTS would skip an INVALID index left by an earlier try */
-		if (index_name(m, r, i, iname, sizeof iname) && (rc = index_invalid(m, iname, &bad)) == STRATA_OK && bad)
+		if (index_name(m, r, i, iname, sizeof iname) && (rc = index_invalid(m, iname, &bad)) == STRATA_OK &&
+		    bad)
 			rc = drop_invalid(m, r, i, iname, open_at != SIZE_MAX);
 		if (rc == STRATA_OK)
 			rc = strata__mig_run_piece(m, r, i, what);
@@ -312,10 +329,11 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 		strata__error_save(&saved);
 		strata_exec(m->db, "ROLLBACK");
 		strata__error_restore(&saved);
-		strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, open_at), 1,
-				     "the up section of %s opens a transaction (BEGIN at line %d) and never commits it; it "
-				     "was rolled back and the ledger marks %s as failed. Add COMMIT at the end",
-				     r->f->version, strata__piece_line(r, open_at), r->f->version);
+		strata__error_set_at(
+			STRATA_EMIGRATE, r->f->path, strata__piece_line(r, open_at), 1,
+			"the up section of %s opens a transaction (BEGIN at line %d) and never commits it; it "
+			"was rolled back and the ledger marks %s as failed. Add COMMIT at the end",
+			r->f->version, strata__piece_line(r, open_at), r->f->version);
 		rc = STRATA_EMIGRATE;
 		record_failure(m, r, r->np, open_at, "");
 		goto restore;
@@ -328,11 +346,12 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 			continue;
 		rc = index_invalid(m, iname, &bad);
 		if (rc == STRATA_OK && bad)
-			rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-						  "index %s of %s is INVALID after the migration ran (an interrupted or failed "
-						  "CREATE INDEX CONCURRENTLY), so %s is not recorded as applied; `strata migrate up "
-						  "--retry-failed` drops and builds it again",
-						  iname, r->f->version, r->f->version);
+			rc = strata__error_set_at(
+				STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
+				"index %s of %s is INVALID after the migration ran (an interrupted or failed "
+				"CREATE INDEX CONCURRENTLY), so %s is not recorded as applied; `strata migrate up "
+				"--retry-failed` drops and builds it again",
+				iname, r->f->version, r->f->version);
 		if (rc != STRATA_OK) {
 			record_failure(m, r, r->np, r->np, "");
 			goto restore;
@@ -341,23 +360,24 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 	/* verify before the row says applied; its failure leaves the statements applied and the row failed */
 	rc = strata_begin(m->db, NULL);
 	if (rc == STRATA_OK) {
-		rc = strata__mig_verify_section(m, r->f,
-						"transaction:false: every statement ran and stays applied; the ledger marks "
-						"the migration as failed until verify passes (`strata migrate up "
-						"--retry-failed` verifies again)");
+		rc = strata__mig_verify_section(
+			m, r->f,
+			"transaction:false: every statement ran and stays applied; the ledger marks "
+			"the migration as failed until verify passes (`strata migrate up "
+			"--retry-failed` verifies again)");
 		strata__mig_rollback(m->db);
 	}
 	if (rc != STRATA_OK) {
 		record_failure(m, r, r->np, r->np, "");
 		goto restore;
 	}
-	rc = strata_exec_values(m->db,
-				"UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = ?, applied_at = ?, "
-				"checksum = ? WHERE version = ?",
-				(const strata_value[]){ STRATA_INT(strata__mig_now_ms() - t0),
-							STRATA_TIMESTAMP(strata_timestamp_now()), STRATA_TEXT(r->f->checksum),
-							STRATA_TEXT(r->f->version) },
-				4, NULL);
+	rc = strata_exec_values(
+		m->db,
+		"UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = ?, applied_at = ?, "
+		"checksum = ? WHERE version = ?",
+		(const strata_value[]){ STRATA_INT(strata__mig_now_ms() - t0), STRATA_TIMESTAMP(strata_timestamp_now()),
+					STRATA_TEXT(r->f->checksum), STRATA_TEXT(r->f->version) },
+		4, NULL);
 restore:
 	if (fk_was >= 0) {
 		int64_t now = fk_was;
@@ -378,11 +398,12 @@ int strata__mig_run_loose_down(strata_migrator *m, strata__section_run *r)
 	for (size_t i = 0; i < r->np && rc == STRATA_OK; i++) {
 		enum kind k = kind_of(m, r, i);
 		open = k == K_BEGIN ? true : k == K_END ? false : open;
-		rc = strata__mig_run_piece(m, r, i,
-					   open ? "transaction:false: the section's own transaction was rolled back; the "
-						  "migration stays recorded as applied"
-						: "transaction:false: the statements before it ran; the migration stays "
-						  "recorded as applied");
+		rc = strata__mig_run_piece(
+			m, r, i,
+			open ? "transaction:false: the section's own transaction was rolled back; the "
+			       "migration stays recorded as applied"
+			     : "transaction:false: the statements before it ran; the migration stays "
+			       "recorded as applied");
 		if (rc != STRATA_OK && open) {
 			strata__error_saved saved;
 			strata__error_save(&saved);

@@ -77,7 +77,8 @@ int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migr
 		if (strata__buf_printf(&by, "%s@%s", user && *user ? user : "unknown", m->host) == STRATA_OK)
 			m->applied_by = strata__buf_detach(&by);
 	}
-	if (!m->dir || !m->backup_dir || !m->applied_by || (opts->schema_file && *opts->schema_file && !m->schema_file)) {
+	if (!m->dir || !m->backup_dir || !m->applied_by ||
+	    (opts->schema_file && *opts->schema_file && !m->schema_file)) {
 		rc = STRATA_ENOMEM;
 		goto fail;
 	}

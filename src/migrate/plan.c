@@ -60,8 +60,9 @@ int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strat
 	if (target && !all) {
 		strata__ledger_row *r = strata__mig_row(m, target);
 		if (!r)
-			return strata__error_set(STRATA_ENOTFOUND, "version %s is not applied, so it cannot be the target "
-								   "of down (use --to 0 to roll back everything)",
+			return strata__error_set(STRATA_ENOTFOUND,
+						 "version %s is not applied, so it cannot be the target "
+						 "of down (use --to 0 to roll back everything)",
 						 target);
 	}
 	if (!target && steps <= 0)
@@ -93,11 +94,12 @@ int strata__mig_check_dbmate(strata_migrator *m)
 		return rc;
 	rc = strata_query_int64(m->db, &n, "SELECT count(*) FROM schema_migrations", NULL, 0);
 	if (rc == STRATA_OK && n > 0)
-		rc = strata__error_set(STRATA_EMIGRATE,
-				       "this database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata "
-				       "ledger yet, so every migration would run again; run `strata migrate adopt` to import "
-				       "it, then `strata migrate up`. Nothing was run",
-				       (long long)n, n == 1 ? "" : "s");
+		rc = strata__error_set(
+			STRATA_EMIGRATE,
+			"this database has dbmate's ledger (schema_migrations, %lld version%s) and no Strata "
+			"ledger yet, so every migration would run again; run `strata migrate adopt` to import "
+			"it, then `strata migrate up`. Nothing was run",
+			(long long)n, n == 1 ? "" : "s");
 	return rc;
 }
 
@@ -105,10 +107,11 @@ int strata__mig_check_nonempty(strata__migration **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (list[i]->up_statements == 0)
-			return strata__error_set_at(STRATA_EMIGRATE, list[i]->path, list[i]->up.line, 1,
-						    "the up section of %s has no statements (an untouched `strata migrate "
-						    "new` template?); write what it should do, or delete the file. Nothing "
-						    "was run",
-						    list[i]->version);
+			return strata__error_set_at(
+				STRATA_EMIGRATE, list[i]->path, list[i]->up.line, 1,
+				"the up section of %s has no statements (an untouched `strata migrate "
+				"new` template?); write what it should do, or delete the file. Nothing "
+				"was run",
+				list[i]->version);
 	return STRATA_OK;
 }

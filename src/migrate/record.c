@@ -34,8 +34,8 @@ int strata_migrate_baseline(strata_migrator *m, const char *version, size_t *rec
 		strata__migration *f = &m->files[i];
 		if (strata__version_cmp(f->version, version) > 0 || strata__mig_row(m, f->version))
 			continue;
-		rc = strata__ledger_insert(m, f->version, f->name, f->checksum, strata_timestamp_now(), 0, by, "applied",
-					   NULL);
+		rc = strata__ledger_insert(m, f->version, f->name, f->checksum, strata_timestamp_now(), 0, by,
+					   "applied", NULL);
 		n++;
 	}
 	if (rc == STRATA_OK)
@@ -64,8 +64,9 @@ int strata_migrate_adopt(strata_migrator *m, size_t *imported)
 	if (rc != STRATA_OK)
 		return rc;
 	if (!exists)
-		return strata__error_set(STRATA_ENOTFOUND,
-					 "there is no dbmate ledger (table schema_migrations) in this database to adopt");
+		return strata__error_set(
+			STRATA_ENOTFOUND,
+			"there is no dbmate ledger (table schema_migrations) in this database to adopt");
 	rc = strata__migrate_lock(m);
 	if (rc != STRATA_OK)
 		return rc;

@@ -44,10 +44,11 @@ static int plan_insert(strata_migrator *m, strata_buf *b, const strata__migratio
 
 static int plan_note(strata_buf *b, const strata__migration *f, size_t done, size_t total)
 {
-	int rc = strata__buf_printf(b,
-				    "UPDATE strata_migrations SET state = 'running', note = '%zu of %zu statements done' "
-				    "WHERE version = ",
-				    done, total);
+	int rc = strata__buf_printf(
+		b,
+		"UPDATE strata_migrations SET state = 'running', note = '%zu of %zu statements done' "
+		"WHERE version = ",
+		done, total);
 	if (rc == STRATA_OK)
 		rc = put_literal(b, f->version);
 	return rc == STRATA_OK ? strata__buf_puts(b, ";\n") : rc;
@@ -92,11 +93,13 @@ static int plan_section(strata_migrator *m, strata_buf *b, strata__migration *f,
 	if (rc == STRATA_OK && fk)
 		rc = strata__buf_puts(b, "PRAGMA foreign_key_check;\n");
 	if (rc == STRATA_OK && !down && f->verify.present)
-		rc = strata__buf_puts(b, "-- the verify section runs here, each statement in a savepoint that is rolled back; "
-					 "a failure stops the migration\n");
+		rc = strata__buf_puts(
+			b, "-- the verify section runs here, each statement in a savepoint that is rolled back; "
+			   "a failure stops the migration\n");
 	if (rc == STRATA_OK && loose_up) {
-		rc = strata__buf_printf(b, "UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = 0, "
-					   "applied_at = '%s', checksum = '%s' WHERE version = ",
+		rc = strata__buf_printf(b,
+					"UPDATE strata_migrations SET state = 'applied', note = NULL, duration_ms = 0, "
+					"applied_at = '%s', checksum = '%s' WHERE version = ",
 					at, f->checksum);
 		if (rc == STRATA_OK)
 			rc = put_literal(b, f->version);
@@ -137,11 +140,19 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 		if (rc != STRATA_OK)
 			return rc;
 	}
-	rc = strata__buf_printf(&b, "-- strata migrate %s: the SQL it would run (nothing was run)\n", down ? "down" : "up");
+	rc = strata__buf_printf(&b, "-- strata migrate %s: the SQL it would run (nothing was run)\n",
+				down ? "down" : "up");
 	if (rc == STRATA_OK)
-		rc = strata__buf_printf(&b, "%s;\n", m->backend == STRATA_BACKEND_SQLITE
-								? "CREATE TABLE IF NOT EXISTS strata_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms INTEGER NOT NULL, applied_by TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'applied', note TEXT)"
-								: "CREATE TABLE IF NOT EXISTS strata_migrations (version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL, duration_ms bigint NOT NULL, applied_by text NOT NULL, state text NOT NULL DEFAULT 'applied', note text)");
+		rc = strata__buf_printf(
+			&b, "%s;\n",
+			m->backend == STRATA_BACKEND_SQLITE
+				? "CREATE TABLE IF NOT EXISTS strata_migrations (version TEXT PRIMARY KEY, name TEXT "
+				  "NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL, duration_ms INTEGER NOT "
+				  "NULL, applied_by TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'applied', note TEXT)"
+				: "CREATE TABLE IF NOT EXISTS strata_migrations (version text PRIMARY KEY, name text "
+				  "NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL, duration_ms "
+				  "bigint NOT NULL, applied_by text NOT NULL, state text NOT NULL DEFAULT 'applied', "
+				  "note text)");
 	if (rc != STRATA_OK)
 		goto done;
 	if (!down) {
@@ -165,7 +176,8 @@ int strata_migrate_plan_sql(strata_migrator *m, bool down, int steps, const char
 			strata__migration *f = strata__mig_file(m, list[i]->version);
 			if (!f || !f->down.present)
 				rc = strata__error_set(STRATA_EMIGRATE, "cannot roll back %s: %s", list[i]->version,
-						       f ? "the file has no '-- migrate:down' section" : "no file has that version");
+						       f ? "the file has no '-- migrate:down' section"
+							 : "no file has that version");
 			else
 				rc = plan_section(m, &b, f, true, fk_on != 0);
 		}

@@ -56,9 +56,10 @@ static int verify_piece(strata_migrator *m, const strata__section_run *r, size_t
 		bool f = says_false(st);
 		rc = strata_step(st);
 		if (rc == STRATA_DONE && f)
-			rc = strata__error_set_at(STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-						  "verify of %s failed: the statement returned false, 0 or NULL%s%s: %.160s",
-						  r->f->version, what ? "; " : "", what ? what : "", sql);
+			rc = strata__error_set_at(
+				STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
+				"verify of %s failed: the statement returned false, 0 or NULL%s%s: %.160s",
+				r->f->version, what ? "; " : "", what ? what : "", sql);
 		else if (rc == STRATA_ROW)
 			rc = STRATA_DONE; /* several rows: only whether it ran counts */
 	}

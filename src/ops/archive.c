@@ -74,7 +74,8 @@ static int check_file(strata_backend backend, const char *path, strata__ops_back
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0)
-		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO, "%s: %s", path, strerror(errno));
+		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO, "%s: %s", path,
+					 strerror(errno));
 	b->bytes = (int64_t)sb.st_size;
 	b->mode = sb.st_mode & 07777;
 	if (!S_ISREG(sb.st_mode)) {
@@ -245,11 +246,13 @@ int strata__ops_count_tables(strata_db *db, bool with_views, strata__ops_rows **
 	/* PostgreSQL names come quoted by the server (quote_ident), so they can be used in SQL as they are */
 	int rc = strata_prepare(
 		&st, db,
-		sqlite ? "SELECT name, 1 FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+		sqlite ? "SELECT name, 1 FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE "
+			 "'\\' "
 			 "ORDER BY name"
 		       : "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
 			 "CASE WHEN c.relkind = 'm' AND NOT c.relispopulated THEN 0 ELSE 1 END FROM pg_class c "
-			 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (c.relkind = 'r' OR (? AND c.relkind = 'm')) "
+			 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (c.relkind = 'r' OR (? AND c.relkind = "
+			 "'m')) "
 			 "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
 			 "AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1");
 	if (rc == STRATA_OK && !sqlite)

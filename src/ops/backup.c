@@ -124,9 +124,11 @@ static int pg_dump(strata_db *db, run *r)
 		return rc;
 	/* the database comes from PGDATABASE, which libpq never reads as a connection string */
 	const char *const full_argv[] = { "pg_dump", "--format=custom", "--no-password", fileopt.ptr, NULL };
-	const char *const schema_argv[] = { "pg_dump",	       "--schema-only", "--no-owner", "--no-privileges",
-					    "--no-password", fileopt.ptr,	    NULL };
-	strata__tool t = { r->o->format == STRATA_BACKUP_FULL ? full_argv : schema_argv, NULL, NULL, dump_poll, r, NULL };
+	const char *const schema_argv[] = { "pg_dump",	     "--schema-only", "--no-owner", "--no-privileges",
+					    "--no-password", fileopt.ptr,     NULL };
+	strata__tool t = {
+		r->o->format == STRATA_BACKUP_FULL ? full_argv : schema_argv, NULL, NULL, dump_poll, r, NULL
+	};
 	rc = strata__db_run_tool(db, &t);
 	strata__buf_free(&fileopt);
 	return rc;

@@ -31,7 +31,8 @@ static int check_name(const char *name)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
 		      *p == '-'))
 			return strata__error_set(STRATA_EINVAL,
-						 "branch: '%s' is not a valid name (letters, digits, '_' and '-' only)", name);
+						 "branch: '%s' is not a valid name (letters, digits, '_' and '-' only)",
+						 name);
 	return STRATA_OK;
 }
 
@@ -92,9 +93,10 @@ static int sqlite_create(const strata__url *u, const char *name, char **branch_u
 	mode_t mode = 0600 & sb.st_mode;
 	int fd = open(path.ptr, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0) {
-		rc = errno == EEXIST ? strata__error_set(STRATA_ECONSTRAINT, "branch: %s exists already (strata branch delete %s)",
-							 path.ptr, name)
-				     : strata__error_set(STRATA_EIO, "branch: cannot create %s: %s", path.ptr, strerror(errno));
+		rc = errno == EEXIST
+			     ? strata__error_set(STRATA_ECONSTRAINT,
+						 "branch: %s exists already (strata branch delete %s)", path.ptr, name)
+			     : strata__error_set(STRATA_EIO, "branch: cannot create %s: %s", path.ptr, strerror(errno));
 		goto done;
 	}
 	created = true;
@@ -266,15 +268,16 @@ static int pg_busy(strata_db *admin, const char *db, const char *doing)
 	strata_stmt *st = NULL;
 	strata_buf who = STRATA_BUF_INIT;
 	int64_t n = 0;
-	int rc = strata_prepare(&st, admin,
-				"SELECT pid, coalesce(nullif(application_name, ''), usename::text, '?') FROM pg_stat_activity "
-				"WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid");
+	int rc = strata_prepare(
+		&st, admin,
+		"SELECT pid, coalesce(nullif(application_name, ''), usename::text, '?') FROM pg_stat_activity "
+		"WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid");
 	if (rc == STRATA_OK)
 		rc = strata_bind_text(st, 1, db, -1);
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW) {
 		if (++n <= 5)
-			strata__buf_printf(&who, "%spid %lld (%s)", n > 1 ? ", " : "", (long long)strata__col_i64(st, 0),
-					   strata__col_str(st, 1));
+			strata__buf_printf(&who, "%spid %lld (%s)", n > 1 ? ", " : "",
+					   (long long)strata__col_i64(st, 0), strata__col_str(st, 1));
 	}
 	strata_finalize(st);
 	rc = strata__error_set(STRATA_EBUSY,
@@ -303,8 +306,9 @@ static int pg_create(const char *url, const char *name, char **branch_url)
 		rc = strata_query_int64v(c.admin, &exists, "SELECT count(*) FROM pg_database WHERE datname = ?",
 					 STRATA_TEXT(target.ptr));
 	if (rc == STRATA_OK && exists)
-		rc = strata__error_set(STRATA_ECONSTRAINT, "branch: database \"%s\" exists already (strata branch delete %s)",
-				       target.ptr, name);
+		rc = strata__error_set(STRATA_ECONSTRAINT,
+				       "branch: database \"%s\" exists already (strata branch delete %s)", target.ptr,
+				       name);
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(&sql, "CREATE DATABASE ");
 	if (rc == STRATA_OK)
@@ -361,9 +365,10 @@ static int pg_list(const char *url, strata_branch_info **out, size_t *count)
 	if (rc == STRATA_OK)
 		rc = pg_branch_comment_prefix(&prefix, c.dbname);
 	if (rc == STRATA_OK)
-		rc = strata_prepare(&st, c.admin,
-				    "SELECT datname::text, pg_database_size(oid), shobj_description(oid, 'pg_database') "
-				    "FROM pg_database WHERE left(shobj_description(oid, 'pg_database'), ?) = ? ORDER BY 1");
+		rc = strata_prepare(
+			&st, c.admin,
+			"SELECT datname::text, pg_database_size(oid), shobj_description(oid, 'pg_database') "
+			"FROM pg_database WHERE left(shobj_description(oid, 'pg_database'), ?) = ? ORDER BY 1");
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, 1, (int64_t)prefix.len);
 	if (rc == STRATA_OK)
@@ -404,7 +409,8 @@ static int pg_delete(const char *url, const char *name)
 		rc = strata_query_int64v(c.admin, &is_branch,
 					 "SELECT count(*) FROM pg_database WHERE datname = ? "
 					 "AND left(shobj_description(oid, 'pg_database'), ?) = ?",
-					 STRATA_TEXT(target.ptr), STRATA_INT((int64_t)prefix.len), STRATA_TEXT(prefix.ptr));
+					 STRATA_TEXT(target.ptr), STRATA_INT((int64_t)prefix.len),
+					 STRATA_TEXT(prefix.ptr));
 	if (rc == STRATA_OK && !is_branch)
 		rc = strata__error_set(STRATA_ENOTFOUND, "branch: %s has no branch named '%s'", c.dbname, name);
 	if (rc == STRATA_OK)
@@ -449,7 +455,8 @@ int strata_branch_create(const char *url, const char *name, char **branch_url)
 		rc = parse(url, &u);
 	if (rc != STRATA_OK)
 		return rc;
-	rc = u.backend == STRATA_BACKEND_SQLITE ? sqlite_create(&u, name, branch_url) : pg_create(url, name, branch_url);
+	rc = u.backend == STRATA_BACKEND_SQLITE ? sqlite_create(&u, name, branch_url)
+						: pg_create(url, name, branch_url);
 	strata__url_free(&u);
 	return rc;
 }
@@ -496,8 +503,8 @@ int strata_branch_delete(const char *url, const char *name)
 		struct stat sb;
 		rc = sqlite_branch_path(u.path, name, &path);
 		if (rc == STRATA_OK && stat(path.ptr, &sb) != 0)
-			rc = strata__error_set(STRATA_ENOTFOUND, "branch: %s has no branch named '%s' (no %s)", u.path, name,
-					       path.ptr);
+			rc = strata__error_set(STRATA_ENOTFOUND, "branch: %s has no branch named '%s' (no %s)", u.path,
+					       name, path.ptr);
 		if (rc == STRATA_OK)
 			strata__ops_remove_db_files(path.ptr);
 		strata__buf_free(&path);

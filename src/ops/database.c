@@ -112,9 +112,9 @@ static int pg_admin(const char *url, bool create, bool *existed)
 	 * once may also end in a unique violation on pg_database's name.
 	 */
 	const strata_error *e = strata_error_last();
-	if (rc != STRATA_OK &&
-	    (strcmp(e->sqlstate, create ? "42P04" : "3D000") == 0 ||
-	     (create && strcmp(e->sqlstate, "23505") == 0 && strcmp(e->constraint, "pg_database_datname_index") == 0))) {
+	if (rc != STRATA_OK && (strcmp(e->sqlstate, create ? "42P04" : "3D000") == 0 ||
+				(create && strcmp(e->sqlstate, "23505") == 0 &&
+				 strcmp(e->constraint, "pg_database_datname_index") == 0))) {
 		strata_error_clear();
 		rc = STRATA_OK;
 		if (existed)

@@ -36,11 +36,12 @@ int strata__ops_check_target(const char *path, bool overwrite, const char *what)
 		return strata__error_set(STRATA_EIO, "%s: cannot write %s: %s", what, path, strerror(errno));
 	}
 	if (!S_ISREG(sb.st_mode))
-		return strata__error_set(STRATA_EINVAL, "%s: refusing to write %s: it is %s, not a regular file", what, path,
-					 kind_of(sb.st_mode));
+		return strata__error_set(STRATA_EINVAL, "%s: refusing to write %s: it is %s, not a regular file", what,
+					 path, kind_of(sb.st_mode));
 	if (!overwrite)
 		return strata__error_set(STRATA_ECONSTRAINT,
-					 "%s: %s exists already; give another name, or --force to replace it", what, path);
+					 "%s: %s exists already; give another name, or --force to replace it", what,
+					 path);
 	return STRATA_OK;
 }
 
@@ -118,8 +119,8 @@ int strata__ops_publish(const char *tmp, const char *path, bool overwrite, const
 	if (rc != STRATA_OK)
 		goto fail;
 	if ((overwrite ? rename(tmp, path) : rename_noreplace(tmp, path)) != 0) {
-		rc = errno == EEXIST ? strata__error_set(STRATA_ECONSTRAINT, "%s: %s appeared meanwhile; it was left alone",
-							 what, path)
+		rc = errno == EEXIST ? strata__error_set(STRATA_ECONSTRAINT,
+							 "%s: %s appeared meanwhile; it was left alone", what, path)
 				     : strata__error_set(STRATA_EIO, "%s: cannot move %s to %s: %s", what, tmp, path,
 							 strerror(errno));
 		goto fail;

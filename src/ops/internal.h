@@ -71,8 +71,6 @@ void strata__ops_sidecars(const char *path, bool had[2], bool remove);
  */
 int strata__ops_error_context(const char *fmt, ...) STRATA_PRINTF(1, 2);
 
-
-
 /*
  * Format into a new string for *slot, unless *slot holds one already (the
  * first problem found is the one reported).  Returns false only when out
@@ -84,7 +82,7 @@ bool strata__ops_note(char **slot, const char *fmt, va_list ap) STRATA_PRINTF(2,
 
 /* A table and its rows. */
 typedef struct strata__ops_rows {
-	char *name; /* SQLite: as named; PostgreSQL: schema.table, each part as quote_ident writes it */
+	char *name;   /* SQLite: as named; PostgreSQL: schema.table, each part as quote_ident writes it */
 	int64_t rows; /* -1: a materialized view that was never populated */
 } strata__ops_rows;
 
@@ -95,9 +93,9 @@ const strata__ops_rows *strata__ops_rows_find(const strata__ops_rows *t, size_t 
 typedef struct strata__ops_backup {
 	strata__ops_rows *tables; /* each table's rows in the backup */
 	size_t ntables;
-	char *problem;	/* why the file cannot be used ("x.db is damaged: ..."), or NULL */
+	char *problem; /* why the file cannot be used ("x.db is damaged: ..."), or NULL */
 	int64_t bytes;
-	mode_t mode;	/* its permission bits */
+	mode_t mode; /* its permission bits */
 	bool oom;
 } strata__ops_backup;
 

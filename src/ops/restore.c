@@ -40,7 +40,7 @@
 typedef struct restore_run {
 	strata_restore_options o;
 	const char *path;
-	const char *shown;	/* the database, as messages name it (the caller's URL, redacted) */
+	const char *shown; /* the database, as messages name it (the caller's URL, redacted) */
 	strata__ops_backup backup;
 } restore_run;
 
@@ -101,7 +101,10 @@ typedef struct restore_lock {
 	char *path;
 } restore_lock;
 
-#define RESTORE_LOCK_INIT { NULL, -1, NULL }
+#define RESTORE_LOCK_INIT      \
+	{                      \
+		NULL, -1, NULL \
+	}
 
 static int64_t mono_ms(void)
 {
@@ -142,13 +145,14 @@ static int lock_pg(strata_db *db, restore_run *r, restore_lock *l)
 			return strata__error_set(STRATA_ECANCELED, "restore: stopped on request; nothing was changed");
 		if (mono_ms() >= deadline) {
 			char *who = NULL;
-			if (strata_query_textv(db, &who,
-					       "SELECT 'pid ' || a.pid || coalesce(', ' || nullif(a.application_name, ''), '') "
-					       "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-					       "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
-					       "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-					       "LIMIT 1",
-					       STRATA_INT(RESTORE_LOCK_KEY)) != STRATA_OK) {
+			if (strata_query_textv(
+				    db, &who,
+				    "SELECT 'pid ' || a.pid || coalesce(', ' || nullif(a.application_name, ''), '') "
+				    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+				    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ? "
+				    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+				    "LIMIT 1",
+				    STRATA_INT(RESTORE_LOCK_KEY)) != STRATA_OK) {
 				strata_error_clear();
 				free(who);
 				who = NULL;
@@ -176,13 +180,15 @@ static int lock_sqlite(const char *file, restore_run *r, restore_lock *l)
 	for (;;) {
 		int fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0) {
-			rc = strata__error_set(STRATA_EIO, "restore: cannot create the lock file %s: %s; nothing was changed",
+			rc = strata__error_set(STRATA_EIO,
+					       "restore: cannot create the lock file %s: %s; nothing was changed",
 					       path.ptr, strerror(errno));
 			break;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			struct stat a, b;
-			if (fstat(fd, &a) == 0 && stat(path.ptr, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			if (fstat(fd, &a) == 0 && stat(path.ptr, &b) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
 				char pid[32];
 				int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 				if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
@@ -256,11 +262,13 @@ static void restore_lock_release(restore_lock *l)
 static int has_tables(strata_db *db, bool *out)
 {
 	int64_t n = 0;
-	const char *sql = strata_db_backend(db) == STRATA_BACKEND_SQLITE
-				  ? "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-				  : "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-				    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-				    "AND n.nspname NOT LIKE 'pg\\_toast%'";
+	const char *sql =
+		strata_db_backend(db) == STRATA_BACKEND_SQLITE
+			? "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+			  "ESCAPE '\\'"
+			: "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+			  "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+			  "AND n.nspname NOT LIKE 'pg\\_toast%'";
 	int rc = strata_query_int64(db, &n, sql, NULL, 0);
 	*out = n > 0;
 	return rc;
@@ -334,12 +342,12 @@ static int dbname_conninfo(strata_db *db, strata_buf *out)
 typedef struct watch {
 	restore_run *r;
 	strata_db *db;
-	const char *app;	/* pg_restore's application_name */
+	const char *app; /* pg_restore's application_name */
 	int timeout_ms;
 	int ticks;
-	int64_t waiting_since;	/* ms of CLOCK_MONOTONIC, 0: not waiting */
+	int64_t waiting_since; /* ms of CLOCK_MONOTONIC, 0: not waiting */
 	bool gave_up;
-	strata_buf blockers;	/* "pid 123 (psql, idle in transaction for 40 s)" */
+	strata_buf blockers; /* "pid 123 (psql, idle in transaction for 40 s)" */
 } watch;
 
 /* Describe the sessions that block pg_restore's session `pid`. */
@@ -347,18 +355,19 @@ static void note_blockers(watch *w, int64_t pid)
 {
 	strata_stmt *st = NULL;
 	int64_t n = 0;
-	int rc = strata_prepare(&st, w->db,
-				"SELECT a.pid, coalesce(nullif(a.application_name, ''), a.usename::text, '?'), "
-				"coalesce(a.state, '?'), "
-				"coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, 0) "
-				"FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids(?::int)) ORDER BY a.pid");
+	int rc =
+		strata_prepare(&st, w->db,
+			       "SELECT a.pid, coalesce(nullif(a.application_name, ''), a.usename::text, '?'), "
+			       "coalesce(a.state, '?'), "
+			       "coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, 0) "
+			       "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids(?::int)) ORDER BY a.pid");
 	if (rc == STRATA_OK)
 		rc = strata_bind_int64(st, 1, pid);
 	while ((rc == STRATA_OK || rc == STRATA_ROW) && (rc = strata_step(st)) == STRATA_ROW)
 		if (++n <= 5)
 			strata__buf_printf(&w->blockers, "%spid %lld (%s, %s for %lld s)", n > 1 ? ", " : "",
-					   (long long)strata__col_i64(st, 0), strata__col_str(st, 1), strata__col_str(st, 2),
-					   (long long)strata__col_i64(st, 3));
+					   (long long)strata__col_i64(st, 0), strata__col_str(st, 1),
+					   strata__col_str(st, 2), (long long)strata__col_i64(st, 3));
 	strata_finalize(st);
 }
 
@@ -403,20 +412,31 @@ static int pg_restore(strata_db *db, restore_run *r)
 	if (rc != STRATA_OK)
 		goto done;
 	w.app = app.ptr + strlen("PGAPPNAME=");
-	const char *argv_force[] = { "pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-password",
-				     "--clean", "--if-exists", dbopt.ptr, "--", r->path, NULL };
-	const char *argv_plain[] = { "pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-password",
-				     dbopt.ptr, "--", r->path, NULL };
+	const char *argv_force[] = {
+		"pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-password",
+		"--clean",    "--if-exists",	      dbopt.ptr,	 "--",	       r->path,
+		NULL
+	};
+	const char *argv_plain[] = { "pg_restore",
+				     "--single-transaction",
+				     "--exit-on-error",
+				     "--no-owner",
+				     "--no-password",
+				     dbopt.ptr,
+				     "--",
+				     r->path,
+				     NULL };
 	const char *const env[] = { app.ptr, NULL };
 	if (r->o.progress)
 		r->o.progress(0, 0, r->o.progress_ud);
 	strata__tool t = { r->o.force ? argv_force : argv_plain, NULL, NULL, watch_poll, &w, env };
 	rc = strata__db_run_tool(db, &t);
 	if (w.gave_up)
-		rc = strata__error_set(STRATA_EBUSY,
-				       "restore: gave up after %d ms waiting for locks held by %s; nothing was changed: end "
-				       "them (pg_terminate_backend) or try again with a longer --timeout",
-				       w.timeout_ms, w.blockers.len ? w.blockers.ptr : "other sessions");
+		rc = strata__error_set(
+			STRATA_EBUSY,
+			"restore: gave up after %d ms waiting for locks held by %s; nothing was changed: end "
+			"them (pg_terminate_backend) or try again with a longer --timeout",
+			w.timeout_ms, w.blockers.len ? w.blockers.ptr : "other sessions");
 	else if (rc == STRATA_OK && r->o.progress)
 		r->o.progress(1, 1, r->o.progress_ud);
 done:
@@ -446,10 +466,11 @@ static int check_after(strata_db *db, restore_run *r, strata_restore_report *rep
 		const strata__ops_rows *b = &r->backup.tables[i];
 		const strata__ops_rows *l = strata__ops_rows_find(live, n, b->name);
 		if (!l || l->rows != b->rows)
-			rc = strata__error_set(STRATA_EIO,
-					       "restore: the restored database does not match the backup: table %s has %lld "
-					       "rows, the backup %lld",
-					       shown(b->name), (long long)(l ? l->rows : 0), (long long)b->rows);
+			rc = strata__error_set(
+				STRATA_EIO,
+				"restore: the restored database does not match the backup: table %s has %lld "
+				"rows, the backup %lld",
+				shown(b->name), (long long)(l ? l->rows : 0), (long long)b->rows);
 	}
 	for (size_t i = 0; i < n && rc == STRATA_OK && rep; i++) {
 		strata_restore_table *g = realloc(rep->tables, (rep->ntables + 1) * sizeof *g);
@@ -482,7 +503,8 @@ static int restore_into(strata_db *db, restore_run *r, strata_restore_report *re
 	if (rc != STRATA_OK)
 		return rc;
 	if (nonempty && !r->o.force)
-		return strata__error_set(STRATA_ECONSTRAINT, "restore: %s already has tables; restoring over them needs --force",
+		return strata__error_set(STRATA_ECONSTRAINT,
+					 "restore: %s already has tables; restoring over them needs --force",
 					 r->shown ? r->shown : strata_db_url(db));
 	bool sqlite = strata_db_backend(db) == STRATA_BACKEND_SQLITE;
 	rc = sqlite ? sqlite_restore(db, r) : pg_restore(db, r);
@@ -546,8 +568,7 @@ static int sqlite_target(const strata__url *u, const restore_run *r, bool *creat
 	struct stat sb;
 	*created = false;
 	if (lstat(u->path, &sb) != 0 && errno == ENOENT) {
-		int fd = open(u->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-			      0600 & r->backup.mode);
+		int fd = open(u->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600 & r->backup.mode);
 		if (fd < 0)
 			return strata__error_set(STRATA_EIO, "restore: cannot create %s: %s", u->path, strerror(errno));
 		*created = true;

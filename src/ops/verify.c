@@ -50,7 +50,8 @@ static int compare(strata_db *db, const strata__ops_backup *b, strata_backup_ver
 	}
 	for (size_t i = 0; i < n; i++) {
 		strata_backup_table_check *t = &v->tables[v->ntables];
-		const strata__ops_rows *in = b->problem ? NULL : strata__ops_rows_find(b->tables, b->ntables, src[i].name);
+		const strata__ops_rows *in =
+			b->problem ? NULL : strata__ops_rows_find(b->tables, b->ntables, src[i].name);
 		t->name = src[i].name;
 		src[i].name = NULL;
 		t->source_rows = src[i].rows;
@@ -59,7 +60,9 @@ static int compare(strata_db *db, const strata__ops_backup *b, strata_backup_ver
 		if (!b->problem && !in)
 			problem(v, "table %s is missing from the backup", t->name);
 		else if (in && in->rows != t->source_rows)
-			problem(v, "table %s has %lld rows in the backup and %lld in the database (did it change meanwhile?)",
+			problem(v,
+				"table %s has %lld rows in the backup and %lld in the database (did it change "
+				"meanwhile?)",
 				t->name, (long long)in->rows, (long long)t->source_rows);
 	}
 	strata__ops_rows_free(src, n);

@@ -48,18 +48,18 @@ typedef struct pool_conn {
 	strata_db *db;
 	int slot;
 	int64_t created_us;
-	int64_t expires_us;	/* 0: never */
-	int64_t returned_us;	/* when it last became idle */
+	int64_t expires_us;  /* 0: never */
+	int64_t returned_us; /* when it last became idle */
 	int64_t acquired_us;
-	const char *file;	/* acquire site (a string literal: __FILE__) */
+	const char *file; /* acquire site (a string literal: __FILE__) */
 	int line;
 	bool in_use;
 	bool leak_reported;
-	bool dirty;		/* SQL may have changed session state */
-	bool replace;		/* session state cannot be reset in place */
-	bool resetting;		/* the pool's own reset is running */
-	bool query_only;	/* SQLite: PRAGMA query_only is on (strata_begin's read-only transactions) */
-	int timeout_ms;		/* the statement timeout it was opened with */
+	bool dirty;	 /* SQL may have changed session state */
+	bool replace;	 /* session state cannot be reset in place */
+	bool resetting;	 /* the pool's own reset is running */
+	bool query_only; /* SQLite: PRAGMA query_only is on (strata_begin's read-only transactions) */
+	int timeout_ms;	 /* the statement timeout it was opened with */
 	strata_query_hook user_hook;
 	void *user_hook_ud;
 	struct pool_conn *next_doomed;
@@ -73,8 +73,8 @@ typedef struct leak_report {
 
 struct strata_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;		/* a connection came back, a slot freed, or the pool is closing */
-	pthread_mutex_t write_mu;	/* SQLite files: one writer at a time inside the process */
+	pthread_cond_t cv;	  /* a connection came back, a slot freed, or the pool is closing */
+	pthread_mutex_t write_mu; /* SQLite files: one writer at a time inside the process */
 	char *url;
 	strata_open_options open;
 	strata_backend backend;
@@ -87,29 +87,29 @@ struct strata_pool {
 	int size, max_overflow, timeout_ms, recycle_ms, jitter_pct, idle_timeout_ms, pre_ping_ms, leak_ms;
 	bool lifo;
 
-	pool_conn **slots;		/* cap entries; NULL where free */
+	pool_conn **slots; /* cap entries; NULL where free */
 	int cap;
-	pool_conn **idle;		/* the idle stack: idle[nidle - 1] was returned last */
+	pool_conn **idle; /* the idle stack: idle[nidle - 1] was returned last */
 	int nidle;
-	int nopen;			/* filled slots */
-	int npending;			/* connections being opened */
-	int nbusy;			/* in use */
+	int nopen;    /* filled slots */
+	int npending; /* connections being opened */
+	int nbusy;    /* in use */
 	int nwaiting;
 	bool closing;
-	int64_t fail_epoch_us;		/* idle connections opened before this are dead */
+	int64_t fail_epoch_us; /* idle connections opened before this are dead */
 	int64_t next_leak_scan_us;
 	int64_t next_reap_us;
 	uint64_t rng;
 
 	uint64_t acquires, timeouts, leaks, discarded, opened, recycled, idle_closed, overflow_closed, rolled_back;
 	strata__pool_hist waits;
-	strata__qgroup *qgroup;		/* per-query statistics of every connection; NULL: off */
-	bool qgroup_borrowed;		/* a replica's sub-pool: qgroup is the primary pool's */
+	strata__qgroup *qgroup; /* per-query statistics of every connection; NULL: off */
+	bool qgroup_borrowed;	/* a replica's sub-pool: qgroup is the primary pool's */
 
 	/* read replicas */
-	strata__replicas *rs;		/* the primary's pool: its replicas, or NULL */
-	int rs_busy;			/* replica connections handed out through this pool */
-	strata_pool *parent;		/* a replica's sub-pool: the primary's pool */
+	strata__replicas *rs; /* the primary's pool: its replicas, or NULL */
+	int rs_busy;	      /* replica connections handed out through this pool */
+	strata_pool *parent;  /* a replica's sub-pool: the primary's pool */
 	int replica_index;
 };
 
@@ -126,8 +126,7 @@ static uint64_t next_random(strata_pool *p)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-static void pool_log(strata_pool *p, strata_log_level level, const char *fmt, const char *file, int line,
-		     int64_t ms)
+static void pool_log(strata_pool *p, strata_log_level level, const char *fmt, const char *file, int line, int64_t ms)
 {
 	strata__log(p->log, p->log_ud, level, fmt, file ? file : "(unknown)", line, (long long)ms);
 }
@@ -357,8 +356,9 @@ static int env_count(const char *name, int *out, int min)
 	errno = 0;
 	long n = strtol(v, &end, 10);
 	if (errno || *end || n < min || n > 100000)
-		return strata__error_set(STRATA_EINVAL, "environment variable %s must be a whole number from %d, not '%s'",
-					 name, min, v);
+		return strata__error_set(STRATA_EINVAL,
+					 "environment variable %s must be a whole number from %d, not '%s'", name, min,
+					 v);
 	*out = n == 0 ? -1 : (int)n;
 	return STRATA_OK;
 }
@@ -374,16 +374,16 @@ int strata_pool_options_from_env(strata_pool_options *opts)
 	    env_seconds("DB_POOL_PRE_PING", &opts->pre_ping_ms, true) ||
 	    env_seconds("DB_POOL_LEAK_THRESHOLD", &opts->leak_threshold_ms, false))
 		return STRATA_EINVAL;
-	if (opts->version >= 2 &&
-	    (env_seconds("DB_REPLICA_MAX_LAG", &opts->replica_max_lag_ms, false) ||
-	     env_seconds("DB_REPLICA_WAIT", &opts->replica_wait_ms, false) ||
-	     env_seconds("DB_REPLICA_CHECK_INTERVAL", &opts->replica_check_ms, false)))
+	if (opts->version >= 2 && (env_seconds("DB_REPLICA_MAX_LAG", &opts->replica_max_lag_ms, false) ||
+				   env_seconds("DB_REPLICA_WAIT", &opts->replica_wait_ms, false) ||
+				   env_seconds("DB_REPLICA_CHECK_INTERVAL", &opts->replica_check_ms, false)))
 		return STRATA_EINVAL;
 	const char *lifo = getenv("DB_POOL_LIFO");
 	if (lifo && *lifo && !opts->lifo) {
 		int b = strata__parse_bool(lifo);
 		if (b < 0)
-			return strata__error_set(STRATA_EINVAL, "environment variable DB_POOL_LIFO must be true or false, not '%s'",
+			return strata__error_set(STRATA_EINVAL,
+						 "environment variable DB_POOL_LIFO must be true or false, not '%s'",
 						 lifo);
 		opts->lifo = b ? STRATA_ON : STRATA_OFF;
 	}
@@ -555,14 +555,15 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	else if (opts->version == STRATA_POOL_OPTIONS_VERSION)
 		o = *opts;
 	else
-		return strata__error_set(STRATA_EINVAL,
-					 "strata_pool_open: options version %u is not %d (use STRATA_POOL_OPTIONS_INIT)",
-					 opts->version, STRATA_POOL_OPTIONS_VERSION);
+		return strata__error_set(
+			STRATA_EINVAL, "strata_pool_open: options version %u is not %d (use STRATA_POOL_OPTIONS_INIT)",
+			opts->version, STRATA_POOL_OPTIONS_VERSION);
 	o.version = STRATA_POOL_OPTIONS_VERSION;
 	if ((rc = strata_pool_options_from_env(&o)) != STRATA_OK)
 		return rc;
 	if (o.size < 0 || o.size > 100000 || o.max_overflow > 100000)
-		return strata__error_set(STRATA_EINVAL, "strata_pool_open: size must be 1 to 100000 and max_overflow at most 100000");
+		return strata__error_set(STRATA_EINVAL,
+					 "strata_pool_open: size must be 1 to 100000 and max_overflow at most 100000");
 
 	if (o.open && o.open->version != STRATA_OPEN_OPTIONS_VERSION)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_open: open options version %u is not %d",
@@ -642,8 +643,7 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 	p->nopen = 1;
 	p->opened = 1;
 	p->idle[p->nidle++] = c;
-	if (replicas &&
-	    (rc = strata__replicas_open(p, replicas, replicas_from, &o, &p->open, &p->rs)) != STRATA_OK) {
+	if (replicas && (rc = strata__replicas_open(p, replicas, replicas_from, &o, &p->open, &p->rs)) != STRATA_OK) {
 		strata_pool_close(p);
 		goto fail;
 	}
@@ -703,10 +703,11 @@ void strata_pool_close(strata_pool *p)
 	/* from here on `p` may be freed by the last release */
 	close_doomed(&d);
 	for (int i = 0; i < nleak; i++)
-		strata__log(log, log_ud, STRATA_LOG_WARN,
-			    "pool: closed while the connection acquired at %s:%d was still held (%lld ms); it is closed "
-			    "when released",
-			    r[i].file ? r[i].file : "(unknown)", r[i].line, (long long)r[i].held_ms);
+		strata__log(
+			log, log_ud, STRATA_LOG_WARN,
+			"pool: closed while the connection acquired at %s:%d was still held (%lld ms); it is closed "
+			"when released",
+			r[i].file ? r[i].file : "(unknown)", r[i].line, (long long)r[i].held_ms);
 	if (last)
 		free_pool(p);
 }
@@ -828,12 +829,14 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 			p->timeouts++;
 			record_wait(p, start);
 			if (tmo > 0)
-				rc = strata__error_set(STRATA_ETIMEOUT,
-						       "pool: no connection came back within %d ms (size %d + overflow %d, all in "
-						       "use; %d waiting)",
-						       tmo, p->size, p->max_overflow, p->nwaiting);
+				rc = strata__error_set(
+					STRATA_ETIMEOUT,
+					"pool: no connection came back within %d ms (size %d + overflow %d, all in "
+					"use; %d waiting)",
+					tmo, p->size, p->max_overflow, p->nwaiting);
 			else
-				rc = strata__error_set(STRATA_ETIMEOUT, "pool: every connection is in use (size %d + overflow %d)",
+				rc = strata__error_set(STRATA_ETIMEOUT,
+						       "pool: every connection is in use (size %d + overflow %d)",
 						       p->size, p->max_overflow);
 			break;
 		}
@@ -858,7 +861,8 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 	report_leaks(p, leaks, nleaks);
 	if (server_failed && p->parent)
 		strata__replicas_failed(p->parent->rs, p->replica_index,
-					rc != STRATA_OK ? strata_error_last()->message : "a connection failed its ping");
+					rc != STRATA_OK ? strata_error_last()->message
+							: "a connection failed its ping");
 	return rc;
 }
 
@@ -910,9 +914,10 @@ static bool make_clean(strata_pool *p, pool_conn *c, bool *conn_failed, bool *ro
 		strata__error_save(&saved);
 		saved_err = true;
 		*rolled_back = true;
-		pool_log(p, STRATA_LOG_WARN, "pool: connection acquired at %s:%d was returned inside a transaction "
-			 "(held %lld ms); rolled back", c->file, c->line,
-			 (strata__monotonic_us() - c->acquired_us) / 1000);
+		pool_log(p, STRATA_LOG_WARN,
+			 "pool: connection acquired at %s:%d was returned inside a transaction "
+			 "(held %lld ms); rolled back",
+			 c->file, c->line, (strata__monotonic_us() - c->acquired_us) / 1000);
 		c->resetting = true;
 		while (strata_in_transaction(db))
 			if (strata_rollback(db) != STRATA_OK) {
@@ -970,12 +975,14 @@ int strata_pool_release(strata_pool *p, strata_db *db)
 		return release_in(p, c);
 	strata_pool *sub = p->rs ? strata__replicas_owner(p->rs, db) : NULL;
 	if (!sub)
-		return strata__error_set(STRATA_EINVAL, "strata_pool_release: this connection is not in use from this pool");
+		return strata__error_set(STRATA_EINVAL,
+					 "strata_pool_release: this connection is not in use from this pool");
 	lock(sub);
 	c = find_in_use(sub, db);
 	unlock(sub);
 	if (!c)
-		return strata__error_set(STRATA_EINVAL, "strata_pool_release: this connection is not in use from this pool");
+		return strata__error_set(STRATA_EINVAL,
+					 "strata_pool_release: this connection is not in use from this pool");
 	int rc = release_in(sub, c);
 	/* the primary's pool outlives its replicas' connections */
 	lock(p);
@@ -1041,10 +1048,11 @@ static int release_in(strata_pool *p, pool_conn *c)
 		if (p->parent)
 			strata__replicas_failed(p->parent->rs, p->replica_index, "a connection was returned broken");
 		else
-			strata__log(log, log_ud, STRATA_LOG_WARN,
-				    "pool: a connection was returned broken (the server may have restarted); closed it and "
-				    "%d idle connection%s opened before the failure",
-				    also_closed, also_closed == 1 ? "" : "s");
+			strata__log(
+				log, log_ud, STRATA_LOG_WARN,
+				"pool: a connection was returned broken (the server may have restarted); closed it and "
+				"%d idle connection%s opened before the failure",
+				also_closed, also_closed == 1 ? "" : "s");
 	}
 	if (last)
 		free_pool(p);
@@ -1151,7 +1159,8 @@ int strata_pool_acquire_read_at(strata_pool *p, strata_db **out, const strata_po
 static void token_raise(strata_pool_token *token, uint64_t lsn)
 {
 	uint64_t old = __atomic_load_n(&token->lsn, __ATOMIC_RELAXED);
-	while (old < lsn && !__atomic_compare_exchange_n(&token->lsn, &old, lsn, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+	while (old < lsn &&
+	       !__atomic_compare_exchange_n(&token->lsn, &old, lsn, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		;
 }
 
@@ -1214,8 +1223,8 @@ int strata_pool_transact_token(strata_pool *p, strata_pool_token *token, strata_
 		strata_db *db;
 		bool on_replica = false;
 		if (route)
-			rc = acquire_read(p, &db, token ? __atomic_load_n(&token->lsn, __ATOMIC_ACQUIRE) : 0, 0, __FILE__,
-					  __LINE__, &on_replica);
+			rc = acquire_read(p, &db, token ? __atomic_load_n(&token->lsn, __ATOMIC_ACQUIRE) : 0, 0,
+					  __FILE__, __LINE__, &on_replica);
 		else
 			rc = strata_pool_acquire_at(p, &db, 0, __FILE__, __LINE__);
 		if (rc != STRATA_OK)
@@ -1306,8 +1315,9 @@ int strata_pool_query_stats(strata_pool *p, strata_query_stats **out)
 	if (!p)
 		return strata__error_set(STRATA_EINVAL, "strata_pool_query_stats: pool is NULL");
 	if (!p->qgroup)
-		return strata__error_set(STRATA_EMISUSE, "query statistics are off for this pool (set DB_QUERY_STATS=true "
-							 "or the query_stats field of its open options)");
+		return strata__error_set(STRATA_EMISUSE,
+					 "query statistics are off for this pool (set DB_QUERY_STATS=true "
+					 "or the query_stats field of its open options)");
 	return strata__qgroup_snapshot(p->qgroup, out);
 }
 

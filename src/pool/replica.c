@@ -34,7 +34,7 @@
 
 #define NSAMPLES 256
 /* a replica taken out is retried after one check interval, doubling up to 30 intervals (at most 30 s) */
-#define MAX_BACKOFF_US (30 * 1000000LL)
+#define MAX_BACKOFF_US	   (30 * 1000000LL)
 #define MAX_BACKOFF_CHECKS 30
 
 static const char replica_status_sql[] =
@@ -45,17 +45,17 @@ static const char insert_sql[] = "SELECT (pg_current_wal_insert_lsn() - '0/0'::p
 
 typedef struct replica {
 	strata_pool *sub;
-	char *url;		/* with its password: the monitor connects with it */
-	char *shown;		/* redacted */
+	char *url;   /* with its password: the monitor connects with it */
+	char *shown; /* redacted */
 	strata_replica_state state;
-	int64_t since_us;	/* in this state since */
-	int64_t retry_at_us;	/* DOWN: the monitor tries again from then */
+	int64_t since_us;    /* in this state since */
+	int64_t retry_at_us; /* DOWN: the monitor tries again from then */
 	int64_t backoff_us;
 	uint64_t replay_lsn;
 	int64_t lag_bytes, lag_ms;
 	uint64_t checks, taken_out, brought_back;
 	char last_error[256];
-	strata_db *mon;		/* the monitor's connection (monitor thread only) */
+	strata_db *mon; /* the monitor's connection (monitor thread only) */
 } replica;
 
 typedef struct lsn_sample {
@@ -65,7 +65,7 @@ typedef struct lsn_sample {
 
 struct strata__replicas {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;	/* wakes the monitor when the pool closes */
+	pthread_cond_t cv; /* wakes the monitor when the pool closes */
 	replica *r;
 	int n;
 	int max_lag_ms, wait_ms, check_ms;
@@ -73,12 +73,12 @@ struct strata__replicas {
 	strata_log_fn log;
 	void *log_ud;
 	char *primary_url;
-	strata_db *mon_primary;	/* monitor thread only */
+	strata_db *mon_primary; /* monitor thread only */
 	bool primary_known;	/* the last sample succeeded */
 	uint64_t primary_lsn;
 	lsn_sample samples[NSAMPLES]; /* a ring, oldest first from `first` */
 	int first, nsamples;
-	unsigned int rr;	/* round robin among usable replicas */
+	unsigned int rr; /* round robin among usable replicas */
 	bool stop, started;
 	pthread_t thread;
 	uint64_t reads_replica, reads_primary, ryw_replica, ryw_waited, ryw_primary, retries;
@@ -210,10 +210,11 @@ static void set_state(replica *r, strata_replica_state state, int64_t now, note 
 	case STRATA_REPLICA_NOT_STANDBY:
 		snprintf(r->last_error, sizeof r->last_error, "not in recovery: promoted, or not a replica");
 		msg->level = STRATA_LOG_WARN;
-		snprintf(msg->text, sizeof msg->text,
-			 "pool: replica %s is not a standby (pg_is_in_recovery() is false: promoted, or not a replica); "
-			 "it serves no reads",
-			 r->shown);
+		snprintf(
+			msg->text, sizeof msg->text,
+			"pool: replica %s is not a standby (pg_is_in_recovery() is false: promoted, or not a replica); "
+			"it serves no reads",
+			r->shown);
 		break;
 	case STRATA_REPLICA_UNKNOWN: break;
 	}
@@ -346,9 +347,9 @@ static void check_replica(strata__replicas *rs, int i)
 		r->backoff_us = 0;
 		if (replay >= 0)
 			r->replay_lsn = (uint64_t)replay;
-		r->lag_bytes = !rs->primary_known			? -1
+		r->lag_bytes = !rs->primary_known		 ? -1
 			       : rs->primary_lsn > r->replay_lsn ? (int64_t)(rs->primary_lsn - r->replay_lsn)
-								   : 0;
+								 : 0;
 		r->lag_ms = lag_from_samples(rs, r->replay_lsn, now);
 		bool behind = rs->max_lag_ms >= 0 && r->lag_ms > rs->max_lag_ms;
 		if (!behind)
@@ -407,7 +408,8 @@ static int add_replica(const char *url, int n, void *ud)
 	strata_backend backend = u.backend;
 	strata__url_free(&u);
 	if (backend != STRATA_BACKEND_POSTGRES)
-		return strata__error_set(STRATA_EINVAL, "%s, replica %d: a replica must be a PostgreSQL URL", a->source, n);
+		return strata__error_set(STRATA_EINVAL, "%s, replica %d: a replica must be a PostgreSQL URL", a->source,
+					 n);
 	replica *grown = realloc(rs->r, (size_t)(rs->n + 1) * sizeof *grown);
 	if (!grown)
 		return strata__error_nomem();
@@ -671,8 +673,8 @@ void strata__replicas_stats(strata__replicas *rs, strata_pool_metrics *m)
 int strata__replicas_replica_stats(strata__replicas *rs, int index, strata_pool_replica_metrics *out)
 {
 	if (index < 0 || index >= rs->n)
-		return strata__error_set(STRATA_ERANGE, "strata_pool_replica_stats: no replica %d (the pool has %d)", index,
-					 rs->n);
+		return strata__error_set(STRATA_ERANGE, "strata_pool_replica_stats: no replica %d (the pool has %d)",
+					 index, rs->n);
 	replica *r = &rs->r[index];
 	strata_pool_metrics pm = STRATA_POOL_METRICS_INIT;
 	int rc = strata_pool_stats(r->sub, &pm);

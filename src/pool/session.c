@@ -83,8 +83,8 @@ static bool scan(const char *sql, bool (*test)(const char *w1, const char *w2, c
 
 static bool session_words(const char *w1, const char *w2, const char *w3)
 {
-	static const char *const always[] = { "RESET", "PRAGMA", "ATTACH", "DETACH", "LISTEN", "PREPARE",
-					      "DECLARE", "LOAD", "DISCARD", "DEALLOCATE", NULL };
+	static const char *const always[] = { "RESET",	 "PRAGMA", "ATTACH",  "DETACH",	    "LISTEN", "PREPARE",
+					      "DECLARE", "LOAD",   "DISCARD", "DEALLOCATE", NULL };
 	if (strcmp(w1, "SET") == 0)
 		return strcmp(w2, "LOCAL") != 0 && strcmp(w2, "TRANSACTION") != 0 && strcmp(w2, "CONSTRAINTS") != 0;
 	if (strcmp(w1, "CREATE") == 0)

@@ -63,8 +63,7 @@ void strata__lex_describe(const strata__token *t, char *buf, size_t cap)
 	case STRATA__TOK_NL: snprintf(buf, cap, "end of line"); break;
 	case STRATA__TOK_STRING:
 	case STRATA__TOK_DOLLAR: snprintf(buf, cap, "a string"); break;
-	default:
-		snprintf(buf, cap, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
+	default: snprintf(buf, cap, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
 	}
 }
 
@@ -150,7 +149,9 @@ int strata__lex_next(strata__parser *p)
 		for (;;) {
 			int d = peekc(p, n);
 			if (d < 0 || d == '\n')
-				return strata__parse_error(p, t->line, t->col, c == '\'' ? "unterminated string" : "unterminated quoted name");
+				return strata__parse_error(p, t->line, t->col,
+							   c == '\'' ? "unterminated string"
+								     : "unterminated quoted name");
 			n++;
 			if (d == c) {
 				if (peekc(p, n) == c) {
@@ -171,7 +172,9 @@ int strata__lex_next(strata__parser *p)
 		while (strata__lex_ident_char(peekc(p, tag)) && !(tag == 1 && peekc(p, 1) >= '0' && peekc(p, 1) <= '9'))
 			tag++;
 		if (peekc(p, tag) != '$')
-			return strata__parse_error(p, t->line, t->col, "unexpected character '$' (SQL text is written $$...$$ or $tag$...$tag$)");
+			return strata__parse_error(
+				p, t->line, t->col,
+				"unexpected character '$' (SQL text is written $$...$$ or $tag$...$tag$)");
 		tag++;
 		const char *body = p->src + p->pos + tag, *end = p->src + p->len, *close = NULL;
 		for (const char *q = body; q + tag <= end; q++)
@@ -180,7 +183,8 @@ int strata__lex_next(strata__parser *p)
 				break;
 			}
 		if (!close)
-			return strata__parse_error(p, t->line, t->col, "unterminated %.*s string", (int)tag, p->src + p->pos);
+			return strata__parse_error(p, t->line, t->col, "unterminated %.*s string", (int)tag,
+						   p->src + p->pos);
 		t->kind = STRATA__TOK_DOLLAR;
 		t->n = (size_t)(close - (p->src + p->pos)) + tag;
 		t->tag = tag;
@@ -265,13 +269,15 @@ int strata__parse_name(strata__parser *p, const char *what, const char **out, st
 		pos->line = p->tok.line;
 		pos->column = p->tok.col;
 	}
-	char *n = p->tok.kind == STRATA__TOK_IDENT ? strata__sndup(p->s, p->tok.p, p->tok.n) : strata__lex_unquote(p, &p->tok);
+	char *n = p->tok.kind == STRATA__TOK_IDENT ? strata__sndup(p->s, p->tok.p, p->tok.n)
+						   : strata__lex_unquote(p, &p->tok);
 	if (!n)
 		return STRATA_ENOMEM;
 	if (!*n)
 		return strata__parse_error(p, p->tok.line, p->tok.col, "empty name");
 	if (strlen(n) > STRATA__MAX_NAME)
-		return strata__parse_error(p, p->tok.line, p->tok.col, "name '%.20s...' is longer than %d bytes", n, STRATA__MAX_NAME);
+		return strata__parse_error(p, p->tok.line, p->tok.col, "name '%.20s...' is longer than %d bytes", n,
+					   STRATA__MAX_NAME);
 	*out = n;
 	return strata__lex_next(p);
 }

@@ -154,10 +154,10 @@ static int copy_strs(strata_schema *s, const char ***dst, int *dn, const char *c
 	return STRATA_OK;
 }
 
-#define DUP(field)                                                   \
-	do {                                                         \
+#define DUP(field)                                                             \
+	do {                                                                   \
 		if (src->field && !(dst->field = strata__sdup(s, src->field))) \
-			return STRATA_ENOMEM;                        \
+			return STRATA_ENOMEM;                                  \
 	} while (0)
 
 int strata__copy_column(strata_schema *s, strata_column *dst, const strata_column *src)
@@ -279,8 +279,7 @@ int strata__copy_table(strata_schema *s, strata_table *dst, const strata_table *
 	return STRATA_OK;
 }
 
-char *strata__default_name(strata_schema *s, const char *table, const char *const *cols, int n,
-			   const char *suffix)
+char *strata__default_name(strata_schema *s, const char *table, const char *const *cols, int n, const char *suffix)
 {
 	size_t len = strlen(table) + strlen(suffix) + 2;
 	for (int i = 0; i < n; i++)
@@ -512,8 +511,7 @@ bool strata_table_in_pkey(const strata_table *t, const char *col)
 	return false;
 }
 
-int strata_schema_relations(const strata_schema *s, const char *table, const strata_relation **out,
-			    int *n)
+int strata_schema_relations(const strata_schema *s, const char *table, const strata_relation **out, int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -548,8 +546,8 @@ static bool rel_taken(strata_schema *s, const char *table, const char *name)
 	return false;
 }
 
-static int add_rel(strata_schema *s, strata_rel_kind kind, const char *table, const char *target,
-		   const char *through, const strata_fkey *fk, const char *name)
+static int add_rel(strata_schema *s, strata_rel_kind kind, const char *table, const char *target, const char *through,
+		   const strata_fkey *fk, const char *name)
 {
 	const char *base = name;
 	for (int k = 2; !name || rel_taken(s, table, name); k++) {
@@ -605,10 +603,8 @@ int strata__schema_relations(strata_schema *s)
 		}
 		const strata_fkey *a, *b;
 		if (is_junction(t, &a, &b)) {
-			if (add_rel(s, STRATA_REL_MANY_TO_MANY, a->ref_table, b->ref_table, t->name, b,
-				    b->ref_table) ||
-			    add_rel(s, STRATA_REL_MANY_TO_MANY, b->ref_table, a->ref_table, t->name, a,
-				    a->ref_table))
+			if (add_rel(s, STRATA_REL_MANY_TO_MANY, a->ref_table, b->ref_table, t->name, b, b->ref_table) ||
+			    add_rel(s, STRATA_REL_MANY_TO_MANY, b->ref_table, a->ref_table, t->name, a, a->ref_table))
 				return STRATA_ENOMEM;
 		}
 	}
@@ -631,10 +627,22 @@ static int by_name(const void *a, const void *b, size_t off)
 {
 	return strcmp(*(const char *const *)((const char *)a + off), *(const char *const *)((const char *)b + off));
 }
-static int cmp_function(const void *a, const void *b) { return by_name(a, b, offsetof(strata_function, name)); }
-static int cmp_domain(const void *a, const void *b) { return by_name(a, b, offsetof(strata_domain, name)); }
-static int cmp_extension(const void *a, const void *b) { return by_name(a, b, offsetof(strata_extension, name)); }
-static int cmp_sequence(const void *a, const void *b) { return by_name(a, b, offsetof(strata_sequence, name)); }
+static int cmp_function(const void *a, const void *b)
+{
+	return by_name(a, b, offsetof(strata_function, name));
+}
+static int cmp_domain(const void *a, const void *b)
+{
+	return by_name(a, b, offsetof(strata_domain, name));
+}
+static int cmp_extension(const void *a, const void *b)
+{
+	return by_name(a, b, offsetof(strata_extension, name));
+}
+static int cmp_sequence(const void *a, const void *b)
+{
+	return by_name(a, b, offsetof(strata_sequence, name));
+}
 static int cmp_trigger(const void *a, const void *b)
 {
 	int c = by_name(a, b, offsetof(strata_trigger, table));

@@ -40,8 +40,7 @@ int strata__copy_enum(strata_schema *s, strata_enum *dst, const strata_enum *src
 int strata__schema_relations(strata_schema *s);
 
 /* Default names: <table>_<cols>_<suffix> ("idx", "key", "fkey", "pkey"). */
-char *strata__default_name(strata_schema *s, const char *table, const char *const *cols, int n,
-			   const char *suffix);
+char *strata__default_name(strata_schema *s, const char *table, const char *const *cols, int n, const char *suffix);
 
 /* The default name of the i-th table check: <table>_check, <table>_check1, ... */
 char *strata__check_name(strata_schema *s, const char *table, int i);

@@ -49,10 +49,12 @@ static int parse_enum(strata__parser *p)
 		if (!*v)
 			return strata__parse_error(p, line, col, "empty enum value");
 		if (strlen(v) > STRATA__MAX_NAME)
-			return strata__parse_error(p, line, col, "enum value '%.20s...' is longer than %d bytes", v, STRATA__MAX_NAME);
+			return strata__parse_error(p, line, col, "enum value '%.20s...' is longer than %d bytes", v,
+						   STRATA__MAX_NAME);
 		for (int i = 0; i < e->nvalues; i++)
 			if (strcmp(e->values[i], v) == 0)
-				return strata__parse_error(p, line, col, "duplicate value '%s' in enum '%s'", v, e->name);
+				return strata__parse_error(p, line, col, "duplicate value '%s' in enum '%s'", v,
+							   e->name);
 		const char **slot = strata__push(p->s, &e->values, &e->nvalues, sizeof *slot);
 		const char **old = strata__push(p->s, &renamed, &nrenamed, sizeof *old);
 		if (!slot || !old)
@@ -86,7 +88,8 @@ static int parse_mixin(strata__parser *p)
 	m->builtin = p->builtin;
 	m->pos.line = p->tok.line;
 	m->pos.column = p->tok.col;
-	if ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "a mixin name", &m->name, NULL)) || (rc = strata__parse_expect_punct(p, '{')))
+	if ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "a mixin name", &m->name, NULL)) ||
+	    (rc = strata__parse_expect_punct(p, '{')))
 		return rc;
 	/* Parse the body as a table's, then keep what a mixin may hold. */
 	strata_table t;
@@ -98,13 +101,16 @@ static int parse_mixin(strata__parser *p)
 		if (strata__lex_punct(p, '}'))
 			break;
 		if (p->tok.kind == STRATA__TOK_EOF)
-			return strata__parse_error(p, p->tok.line, p->tok.col, "missing '}' at the end of mixin '%s'", m->name);
+			return strata__parse_error(p, p->tok.line, p->tok.col, "missing '}' at the end of mixin '%s'",
+						   m->name);
 		if (strata__lex_word(p, "use")) {
 			rc = strata__parse_use(p, &t.columns, &t.ncolumns, &m->uses, &m->nuses);
-		} else if (strata__lex_word(p, "index") || strata__lex_word(p, "unique") || strata__lex_word(p, "primary") ||
-			   strata__lex_word(p, "check") || strata__lex_word(p, "foreign") || strata__lex_word(p, "skip") ||
+		} else if (strata__lex_word(p, "index") || strata__lex_word(p, "unique") ||
+			   strata__lex_word(p, "primary") || strata__lex_word(p, "check") ||
+			   strata__lex_word(p, "foreign") || strata__lex_word(p, "skip") ||
 			   strata__lex_word(p, "renamed_from") || strata__lex_word(p, "unscoped")) {
-			return strata__parse_error(p, p->tok.line, p->tok.col, "a mixin holds only columns and 'use' lines");
+			return strata__parse_error(p, p->tok.line, p->tok.col,
+						   "a mixin holds only columns and 'use' lines");
 		} else {
 			strata_column *c = strata__push(p->s, &t.columns, &t.ncolumns, sizeof *c);
 			if (!c)
@@ -125,12 +131,14 @@ static int parse_mixin(strata__parser *p)
 }
 
 /* The words that begin a declaration, for messages. */
-static const char *const top_words[] = { "table", "enum", "mixin", "view", "materialized", "function",
-					 "trigger", "domain", "extension", "sequence" };
-#define TOP_WORDS "'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', 'trigger', 'domain', 'extension' or 'sequence'"
+static const char *const top_words[] = { "table",    "enum",	"mixin",  "view",      "materialized",
+					 "function", "trigger", "domain", "extension", "sequence" };
+#define TOP_WORDS                                                                                                     \
+	"'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', 'trigger', 'domain', 'extension' " \
+	"or 'sequence'"
 
-int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file,
-			      bool builtin, strata__parse_extra *extra)
+int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file, bool builtin,
+			      strata__parse_extra *extra)
 {
 	strata__parser p;
 	int rc;
@@ -167,7 +175,8 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 				return STRATA_ENOMEM;
 			t->pos.line = p.tok.line;
 			t->pos.column = p.tok.col;
-			if ((rc = strata__lex_next(&p)) || (rc = strata__parse_name(&p, "a table name", &t->name, NULL)))
+			if ((rc = strata__lex_next(&p)) ||
+			    (rc = strata__parse_name(&p, "a table name", &t->name, NULL)))
 				return rc;
 			if ((rc = strata__parse_table_head(&p, &s->tables[s->ntables - 1])))
 				return rc;
@@ -180,8 +189,9 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 			rc = parse_enum(&p);
 		} else if (strata__lex_word(&p, "mixin")) {
 			rc = parse_mixin(&p);
-		} else if (strata__lex_word(&p, "view") || strata__lex_word(&p, "materialized") || strata__lex_word(&p, "function") ||
-			   strata__lex_word(&p, "trigger") || strata__lex_word(&p, "domain") || strata__lex_word(&p, "extension") ||
+		} else if (strata__lex_word(&p, "view") || strata__lex_word(&p, "materialized") ||
+			   strata__lex_word(&p, "function") || strata__lex_word(&p, "trigger") ||
+			   strata__lex_word(&p, "domain") || strata__lex_word(&p, "extension") ||
 			   strata__lex_word(&p, "sequence")) {
 			rc = strata__parse_object(&p);
 		} else if (strata__lex_word(&p, "use")) {
@@ -194,8 +204,8 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 					return rc;
 				if (strata__push_str(s, &s->default_mixins, &s->ndefault_mixins, m))
 					return STRATA_ENOMEM;
-				strata_srcpos *ps = strata__push(s, &extra->default_pos, &extra->ndefault_pos,
-								 sizeof *ps);
+				strata_srcpos *ps =
+					strata__push(s, &extra->default_pos, &extra->ndefault_pos, sizeof *ps);
 				if (!ps)
 					return STRATA_ENOMEM;
 				*ps = at;
@@ -213,28 +223,29 @@ int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, co
 				snprintf(w, sizeof w, "%.*s", (int)p.tok.n, p.tok.p);
 				for (size_t i = 0; i < sizeof top_words / sizeof top_words[0]; i++)
 					if (p.tok.n > 2 && strata__edit_distance(w, top_words[i], 2) <= 2)
-						return strata__parse_error(&p, p.tok.line, p.tok.col, "expected %s, found %s; did you mean '%s'?",
+						return strata__parse_error(&p, p.tok.line, p.tok.col,
+									   "expected %s, found %s; did you mean '%s'?",
 									   TOP_WORDS, found, top_words[i]);
 			}
-			return strata__parse_error(&p, p.tok.line, p.tok.col, "expected %s, found %s", TOP_WORDS, found);
+			return strata__parse_error(&p, p.tok.line, p.tok.col, "expected %s, found %s", TOP_WORDS,
+						   found);
 		}
 		if (rc)
 			return rc;
 	}
 }
 
-static const char builtin_mixins[] =
-	"mixin timestamps {\n"
-	"    created_at timestamp not null default now\n"
-	"    updated_at timestamp not null default now auto_update\n"
-	"}\n"
-	"mixin soft_delete {\n"
-	"    deleted_at timestamp\n"
-	"}\n"
-	"mixin audit {\n"
-	"    created_by_id ref users on delete set null\n"
-	"    updated_by_id ref users on delete set null\n"
-	"}\n";
+static const char builtin_mixins[] = "mixin timestamps {\n"
+				     "    created_at timestamp not null default now\n"
+				     "    updated_at timestamp not null default now auto_update\n"
+				     "}\n"
+				     "mixin soft_delete {\n"
+				     "    deleted_at timestamp\n"
+				     "}\n"
+				     "mixin audit {\n"
+				     "    created_by_id ref users on delete set null\n"
+				     "    updated_by_id ref users on delete set null\n"
+				     "}\n";
 
 int strata_schema_parse(strata_schema **out, const char *text, size_t len, const char *file)
 {
@@ -325,12 +336,12 @@ int strata_schema_load(strata_schema **out, const char *path)
 bool strata__schema_reserved(const char *nm)
 {
 	static const char *const words[] = {
-		"table", "enum", "mixin", "use", "skip", "index", "unique", "primary", "foreign",
-		"check", "renamed_from", "ref", "sql", "not", "null", "default", "owner", "auto_update",
-		"references", "on", "as", "backref", "where", "key", "true", "false", "now", "uuid",
-		"uuid_v4", "uuid_v7", "cascade", "restrict", "set", "no", "action", "unscoped",
-		"generated", "identity", "collate", "comment", "view", "materialized", "function", "trigger", "domain",
-		"extension", "sequence",
+		"table",   "enum",	   "mixin",	   "use",      "skip",	    "index",	 "unique",   "primary",
+		"foreign", "check",	   "renamed_from", "ref",      "sql",	    "not",	 "null",     "default",
+		"owner",   "auto_update",  "references",   "on",       "as",	    "backref",	 "where",    "key",
+		"true",	   "false",	   "now",	   "uuid",     "uuid_v4",   "uuid_v7",	 "cascade",  "restrict",
+		"set",	   "no",	   "action",	   "unscoped", "generated", "identity",	 "collate",  "comment",
+		"view",	   "materialized", "function",	   "trigger",  "domain",    "extension", "sequence",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(nm, words[i]) == 0)

@@ -21,8 +21,8 @@ typedef struct strata__parse_extra {
 } strata__parse_extra;
 
 /* Parse `text` into `s` (appending).  Builtin: mixins are marked builtin. */
-int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file,
-			      bool builtin, strata__parse_extra *extra);
+int strata__schema_parse_into(strata_schema *s, const char *text, size_t len, const char *file, bool builtin,
+			      strata__parse_extra *extra);
 
 /* Expand mixins, resolve types and references, validate, derive relations. */
 int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra);

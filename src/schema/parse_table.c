@@ -17,10 +17,12 @@ static const struct {
 	const char *name;
 	strata_type_kind kind;
 } type_words[] = {
-	{ "int", STRATA_T_INT }, { "bigint", STRATA_T_BIGINT }, { "serial", STRATA_T_SERIAL },
-	{ "bool", STRATA_T_BOOL }, { "float", STRATA_T_FLOAT }, { "decimal", STRATA_T_DECIMAL },
-	{ "string", STRATA_T_STRING }, { "text", STRATA_T_TEXT }, { "bytes", STRATA_T_BYTES },
-	{ "timestamp", STRATA_T_TIMESTAMP }, { "date", STRATA_T_DATE }, { "uuid", STRATA_T_UUID },
+	{ "int", STRATA_T_INT },       { "bigint", STRATA_T_BIGINT },
+	{ "serial", STRATA_T_SERIAL }, { "bool", STRATA_T_BOOL },
+	{ "float", STRATA_T_FLOAT },   { "decimal", STRATA_T_DECIMAL },
+	{ "string", STRATA_T_STRING }, { "text", STRATA_T_TEXT },
+	{ "bytes", STRATA_T_BYTES },   { "timestamp", STRATA_T_TIMESTAMP },
+	{ "date", STRATA_T_DATE },     { "uuid", STRATA_T_UUID },
 	{ "json", STRATA_T_JSON },
 };
 
@@ -82,24 +84,28 @@ static int parse_type(strata__parser *p, strata_table *t, strata_column *c, int 
 			c->type.enum_name = tn;
 		if (c->type.kind == STRATA_T_STRING) {
 			if (!strata__lex_punct(p, '('))
-				return strata__parse_error(p, c->type_pos.line, c->type_pos.column,
-					    "string needs a maximum length: string(n); use text for unbounded text");
-			if ((rc = strata__lex_next(p)) || (rc = strata__parse_int(p, &c->type.length, 1, 10485760, "the length")) ||
+				return strata__parse_error(
+					p, c->type_pos.line, c->type_pos.column,
+					"string needs a maximum length: string(n); use text for unbounded text");
+			if ((rc = strata__lex_next(p)) ||
+			    (rc = strata__parse_int(p, &c->type.length, 1, 10485760, "the length")) ||
 			    (rc = strata__parse_expect_punct(p, ')')))
 				return rc;
 		} else if (c->type.kind == STRATA_T_DECIMAL) {
 			if (!strata__lex_punct(p, '('))
 				return strata__parse_error(p, c->type_pos.line, c->type_pos.column,
-					    "decimal needs a precision: decimal(p,s)");
-			if ((rc = strata__lex_next(p)) || (rc = strata__parse_int(p, &c->type.precision, 1, 1000, "the precision")))
+							   "decimal needs a precision: decimal(p,s)");
+			if ((rc = strata__lex_next(p)) ||
+			    (rc = strata__parse_int(p, &c->type.precision, 1, 1000, "the precision")))
 				return rc;
 			if (strata__lex_punct(p, ',')) {
-				if ((rc = strata__lex_next(p)) || (rc = strata__parse_int(p, &c->type.scale, 0, 1000, "the scale")))
+				if ((rc = strata__lex_next(p)) ||
+				    (rc = strata__parse_int(p, &c->type.scale, 0, 1000, "the scale")))
 					return rc;
 				if (c->type.scale > c->type.precision)
 					return strata__parse_error(p, c->type_pos.line, c->type_pos.column,
-						    "decimal scale %d is larger than its precision %d", c->type.scale,
-						    c->type.precision);
+								   "decimal scale %d is larger than its precision %d",
+								   c->type.scale, c->type.precision);
 			}
 			if ((rc = strata__parse_expect_punct(p, ')')))
 				return rc;
@@ -112,7 +118,8 @@ static int parse_type(strata__parser *p, strata_table *t, strata_column *c, int 
 					bd = d, best = type_words[i].name;
 			}
 			if (best)
-				return strata__parse_error(p, c->type_pos.line, c->type_pos.column, "unknown type '%s'; did you mean '%s'?", tn, best);
+				return strata__parse_error(p, c->type_pos.line, c->type_pos.column,
+							   "unknown type '%s'; did you mean '%s'?", tn, best);
 			return strata__parse_error(p, c->type_pos.line, c->type_pos.column, "unknown type '%s'", tn);
 		} else if (strata__lex_punct(p, '(')) {
 			return strata__parse_error(p, p->tok.line, p->tok.col, "type '%s' takes no arguments", tn);
@@ -122,7 +129,8 @@ static int parse_type(strata__parser *p, strata_table *t, strata_column *c, int 
 		if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_punct(p, ']')))
 			return rc;
 		if (c->type.kind == STRATA_T_SERIAL)
-			return strata__parse_error(p, c->type_pos.line, c->type_pos.column, "serial cannot be an array");
+			return strata__parse_error(p, c->type_pos.line, c->type_pos.column,
+						   "serial cannot be an array");
 		c->type.array = true;
 		if (strata__lex_punct(p, '['))
 			return strata__parse_error(p, p->tok.line, p->tok.col, "arrays of arrays are not supported");
@@ -225,10 +233,8 @@ static int parse_default(strata__parser *p, strata_column *c)
 		if (!(d->text = strata__lex_unquote(p, &p->tok)))
 			return STRATA_ENOMEM;
 		return strata__lex_next(p);
-	case STRATA__TOK_IDENT:
-		break;
-	default:
-		return strata__parse_expected(p, "a default value");
+	case STRATA__TOK_IDENT: break;
+	default: return strata__parse_expected(p, "a default value");
 	}
 	if (strata__lex_word(p, "true") || strata__lex_word(p, "false")) {
 		d->kind = STRATA_DEFAULT_BOOL;
@@ -263,8 +269,8 @@ static int parse_default(strata__parser *p, strata_column *c)
 }
 
 static const char *const column_options[] = {
-	"not", "null", "unique", "primary", "default", "check", "owner", "auto_update",
-	"renamed_from", "references", "on", "as", "backref", "generated", "identity", "collate", "comment",
+	"not",	      "null", "unique", "primary", "default",	"check",    "owner",   "auto_update", "renamed_from",
+	"references", "on",   "as",	"backref", "generated", "identity", "collate", "comment",
 };
 
 /* A string: 'text' or $$text$$, exactly (into the arena). */
@@ -298,10 +304,12 @@ static int unknown_option(strata__parser *p)
 				bd = d, best = column_options[i];
 		}
 		if (best)
-			return strata__parse_error(p, p->tok.line, p->tok.col, "unknown column option '%s'; did you mean '%s'?", w, best);
+			return strata__parse_error(p, p->tok.line, p->tok.col,
+						   "unknown column option '%s'; did you mean '%s'?", w, best);
 		return strata__parse_error(p, p->tok.line, p->tok.col, "unknown column option '%s'", w);
 	}
-	return strata__parse_error(p, p->tok.line, p->tok.col, "expected a column option or end of line, found %s", found);
+	return strata__parse_error(p, p->tok.line, p->tok.col, "expected a column option or end of line, found %s",
+				   found);
 }
 
 /* A column line: name type options... */
@@ -310,7 +318,8 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 	int rc, fk = -1;
 	if ((rc = parse_type(p, t, c, &fk)))
 		return rc;
-	while (p->tok.kind != STRATA__TOK_NL && !strata__lex_punct(p, ';') && !strata__lex_punct(p, '}') && p->tok.kind != STRATA__TOK_EOF) {
+	while (p->tok.kind != STRATA__TOK_NL && !strata__lex_punct(p, ';') && !strata__lex_punct(p, '}') &&
+	       p->tok.kind != STRATA__TOK_EOF) {
 		int line = p->tok.line, col = p->tok.col;
 		if (fk >= 0) {
 			bool handled;
@@ -340,7 +349,8 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 				return rc;
 		} else if (strata__lex_word(p, "check")) {
 			if (c->check)
-				return strata__parse_error(p, line, col, "column '%s' has two checks; join them with 'and'", c->name);
+				return strata__parse_error(p, line, col,
+							   "column '%s' has two checks; join them with 'and'", c->name);
 			if ((rc = strata__lex_next(p)))
 				return rc;
 			if (!strata__lex_punct(p, '('))
@@ -389,7 +399,8 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 			rc = parse_string(p, "the comment as a string: comment '...'", &c->comment);
 		} else if (strata__lex_word(p, "references")) {
 			if (fk >= 0)
-				return strata__parse_error(p, line, col, "column '%s' already references a table", c->name);
+				return strata__parse_error(p, line, col, "column '%s' already references a table",
+							   c->name);
 			if ((rc = strata__lex_next(p)))
 				return rc;
 			strata_fkey *f = strata__push(p->s, &t->fkeys, &t->nfkeys, sizeof *f);
@@ -397,14 +408,16 @@ int strata__parse_column(strata__parser *p, strata_table *t, strata_column *c)
 				return STRATA_ENOMEM;
 			f->pos = c->pos;
 			fk = t->nfkeys - 1;
-			if ((rc = strata__parse_name(p, "a table name after 'references'", &f->ref_table, &f->ref_pos)) ||
+			if ((rc = strata__parse_name(p, "a table name after 'references'", &f->ref_table,
+						     &f->ref_pos)) ||
 			    strata__push_str(p->s, &f->columns, &f->ncolumns, c->name))
 				return rc ? rc : STRATA_ENOMEM;
 			if (strata__lex_punct(p, '('))
 				rc = strata__parse_name_list(p, &f->ref_columns, &f->nref_columns, NULL);
 		} else if (strata__lex_word(p, "on") || strata__lex_word(p, "as") || strata__lex_word(p, "backref")) {
-			return strata__parse_error(p, line, col, "'%.*s' needs a foreign key: write 'ref table' as the type",
-				    (int)p->tok.n, p->tok.p);
+			return strata__parse_error(p, line, col,
+						   "'%.*s' needs a foreign key: write 'ref table' as the type",
+						   (int)p->tok.n, p->tok.p);
 		} else {
 			return unknown_option(p);
 		}
@@ -507,7 +520,8 @@ static int parse_index(strata__parser *p, strata_table *t, bool unique, strata_s
 		x->named = true;
 	}
 	if (strata__lex_word(p, "using")) {
-		if ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "an index method (gin, gist, brin, hash, ...)", &x->method, NULL)))
+		if ((rc = strata__lex_next(p)) ||
+		    (rc = strata__parse_name(p, "an index method (gin, gist, brin, hash, ...)", &x->method, NULL)))
 			return rc;
 		if (strcmp(x->method, "btree") == 0)
 			x->method = NULL; /* the default */
@@ -560,7 +574,8 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 		if (strata__lex_punct(p, '}'))
 			return strata__lex_next(p);
 		if (p->tok.kind == STRATA__TOK_EOF)
-			return strata__parse_error(p, p->tok.line, p->tok.col, "missing '}' at the end of table '%s'", t->name);
+			return strata__parse_error(p, p->tok.line, p->tok.col, "missing '}' at the end of table '%s'",
+						   t->name);
 		strata_srcpos pos = { p->tok.line, p->tok.col };
 		if (p->tok.kind == STRATA__TOK_IDENT && strata__lex_word(p, "use")) {
 			rc = strata__parse_use(p, &t->columns, &t->ncolumns, NULL, NULL);
@@ -591,8 +606,9 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 					return rc;
 				for (int k = 0; k < t->nunscoped; k++)
 					if (strcmp(t->unscoped[k], u) == 0)
-						return strata__parse_error(p, upos.line, upos.column, "table '%s' names the unscoped variant '%s' twice",
-							    t->name, u);
+						return strata__parse_error(
+							p, upos.line, upos.column,
+							"table '%s' names the unscoped variant '%s' twice", t->name, u);
 				if (strata__push_str(p->s, &t->unscoped, &t->nunscoped, u))
 					return STRATA_ENOMEM;
 				if (!strata__lex_punct(p, ','))
@@ -601,24 +617,30 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 					return rc;
 			}
 			rc = strata__parse_end_clause(p);
-		} else if (strata__lex_word(p, "comment") && (strata__lex_peek(p) == '\'' || strata__lex_peek(p) == '$')) {
+		} else if (strata__lex_word(p, "comment") &&
+			   (strata__lex_peek(p) == '\'' || strata__lex_peek(p) == '$')) {
 			/* `comment 'text'` (a column named comment is followed by its type) */
 			if (t->comment)
-				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two comments", t->name);
-			if ((rc = strata__lex_next(p)) || (rc = parse_string(p, "the comment as a string", &t->comment)))
+				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two comments",
+							   t->name);
+			if ((rc = strata__lex_next(p)) ||
+			    (rc = parse_string(p, "the comment as a string", &t->comment)))
 				return rc;
 			rc = strata__parse_end_clause(p);
 		} else if (strata__lex_word(p, "renamed_from")) {
 			if (t->renamed_from)
-				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two renamed_from hints", t->name);
-			if ((rc = strata__lex_next(p)) || (rc = strata__parse_name(p, "the old table name", &t->renamed_from, NULL)))
+				return strata__parse_error(p, pos.line, pos.column,
+							   "table '%s' has two renamed_from hints", t->name);
+			if ((rc = strata__lex_next(p)) ||
+			    (rc = strata__parse_name(p, "the old table name", &t->renamed_from, NULL)))
 				return rc;
 			rc = strata__parse_end_clause(p);
 		} else if (strata__lex_word(p, "primary")) {
 			if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_word(p, "key")))
 				return rc;
 			if (t->npkey)
-				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two primary keys", t->name);
+				return strata__parse_error(p, pos.line, pos.column, "table '%s' has two primary keys",
+							   t->name);
 			t->pkey_pos = pos;
 			if ((rc = strata__parse_name_list(p, &t->pkey, &t->npkey, NULL)))
 				return rc;
@@ -639,7 +661,8 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 				if (!u)
 					return STRATA_ENOMEM;
 				u->pos = pos;
-				if (!strata__lex_punct(p, '(') && (rc = strata__parse_name(p, "a constraint name or '('", &u->name, NULL)))
+				if (!strata__lex_punct(p, '(') &&
+				    (rc = strata__parse_name(p, "a constraint name or '('", &u->name, NULL)))
 					return rc;
 				strata_srcpos *cp = NULL;
 				if ((rc = strata__parse_name_list(p, &u->columns, &u->ncolumns, &cp)))
@@ -654,7 +677,8 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 			if (!c)
 				return STRATA_ENOMEM;
 			c->pos = pos;
-			if (!strata__lex_punct(p, '(') && (rc = strata__parse_name(p, "a constraint name or '('", &c->name, NULL)))
+			if (!strata__lex_punct(p, '(') &&
+			    (rc = strata__parse_name(p, "a constraint name or '('", &c->name, NULL)))
 				return rc;
 			if (!strata__lex_punct(p, '('))
 				return strata__parse_expected(p, "'(' after 'check'");
@@ -668,14 +692,16 @@ int strata__parse_table_body(strata__parser *p, strata_table *t)
 			if (!f)
 				return STRATA_ENOMEM;
 			f->pos = pos;
-			if (!strata__lex_punct(p, '(') && (rc = strata__parse_name(p, "a constraint name or '('", &f->name, NULL)))
+			if (!strata__lex_punct(p, '(') &&
+			    (rc = strata__parse_name(p, "a constraint name or '('", &f->name, NULL)))
 				return rc;
 			if ((rc = strata__parse_name_list(p, &f->columns, &f->ncolumns, NULL)) ||
 			    (rc = strata__parse_expect_word(p, "references")))
 				return rc;
 			if ((rc = strata__parse_name(p, "a table name", &f->ref_table, &f->ref_pos)))
 				return rc;
-			if (strata__lex_punct(p, '(') && (rc = strata__parse_name_list(p, &f->ref_columns, &f->nref_columns, NULL)))
+			if (strata__lex_punct(p, '(') &&
+			    (rc = strata__parse_name_list(p, &f->ref_columns, &f->nref_columns, NULL)))
 				return rc;
 			int fi = t->nfkeys - 1;
 			for (;;) {
@@ -723,28 +749,34 @@ int strata__parse_table_head(strata__parser *p, strata_table *t)
 				return rc;
 			if (strata__lex_word(p, "by")) {
 				if (t->partition_by)
-					return strata__parse_error(p, line, col, "table '%s' is partitioned twice", t->name);
-				if ((rc = strata__lex_next(p)) || (rc = strata__lex_raw_clause(p, "partition", &t->partition_by)))
+					return strata__parse_error(p, line, col, "table '%s' is partitioned twice",
+								   t->name);
+				if ((rc = strata__lex_next(p)) ||
+				    (rc = strata__lex_raw_clause(p, "partition", &t->partition_by)))
 					return rc;
 			} else if (strata__lex_word(p, "of")) {
 				if (t->partition_of)
-					return strata__parse_error(p, line, col, "table '%s' is a partition twice", t->name);
+					return strata__parse_error(p, line, col, "table '%s' is a partition twice",
+								   t->name);
 				if ((rc = strata__lex_next(p)) ||
-				    (rc = strata__parse_name(p, "the partitioned table's name", &t->partition_of, NULL)))
+				    (rc = strata__parse_name(p, "the partitioned table's name", &t->partition_of,
+							     NULL)))
 					return rc;
 				/* SQL from here: PostgreSQL prints FOR VALUES and DEFAULT in capitals. */
 				bool bound = p->tok.kind == STRATA__TOK_IDENT &&
 					     ((p->tok.n == 3 && strncasecmp(p->tok.p, "for", 3) == 0) ||
 					      (p->tok.n == 7 && strncasecmp(p->tok.p, "default", 7) == 0));
 				if (!bound)
-					return strata__parse_expected(p, "the partition's bound: 'for values ...' or 'default'");
+					return strata__parse_expected(
+						p, "the partition's bound: 'for values ...' or 'default'");
 				if ((rc = strata__lex_raw_clause(p, "partition", &t->partition_bound)))
 					return rc;
 			} else {
 				return strata__parse_expected(p, "'by' or 'of' after 'partition'");
 			}
 		} else {
-			return strata__parse_expected(p, "'{', 'partition by', 'partition of', 'without rowid' or 'strict'");
+			return strata__parse_expected(
+				p, "'{', 'partition by', 'partition of', 'without rowid' or 'strict'");
 		}
 	}
 	return STRATA_OK;

@@ -83,7 +83,8 @@ static int put_default(strata_buf *b, const strata_default *d)
 	case STRATA_DEFAULT_UUID_V4: return strata__buf_puts(b, "uuid_v4");
 	case STRATA_DEFAULT_UUID_V7: return strata__buf_puts(b, "uuid_v7");
 	case STRATA_DEFAULT_STRING: return put_string(b, d->text);
-	case STRATA_DEFAULT_ENUM: return strata__schema_reserved(d->text) ? put_string(b, d->text) : strata__buf_puts(b, d->text);
+	case STRATA_DEFAULT_ENUM:
+		return strata__schema_reserved(d->text) ? put_string(b, d->text) : strata__buf_puts(b, d->text);
 	case STRATA_DEFAULT_RAW:
 		if ((rc = strata__buf_puts(b, "sql(")) || (rc = put_string(b, d->text)))
 			return rc;
@@ -161,7 +162,8 @@ static int put_column(strata_buf *b, strata_schema *tmp, const strata_schema *s,
 		if ((rc = strata__buf_puts(b, "ref ")) || (rc = put_name(b, f->ref_table)))
 			return rc;
 		const strata_table *target = strata_schema_table(s, f->ref_table);
-		if (f->nref_columns == 1 && target && !(target->npkey == 1 && strcmp(target->pkey[0], f->ref_columns[0]) == 0) &&
+		if (f->nref_columns == 1 && target &&
+		    !(target->npkey == 1 && strcmp(target->pkey[0], f->ref_columns[0]) == 0) &&
 		    ((rc = strata__buf_putc(b, '.')) || (rc = put_name(b, f->ref_columns[0]))))
 			return rc;
 	} else if ((rc = put_type(b, &c->type))) {
@@ -284,8 +286,8 @@ static int put_sql(strata_buf *b, const char *text)
 static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v)
 {
 	int rc;
-	if ((rc = strata__buf_puts(b, v->materialized ? "materialized view " : "view ")) || (rc = put_name(b, v->name)) ||
-	    (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, v->sql)))
+	if ((rc = strata__buf_puts(b, v->materialized ? "materialized view " : "view ")) ||
+	    (rc = put_name(b, v->name)) || (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, v->sql)))
 		return rc;
 	if (v->materialized && v->nindexes) {
 		if ((rc = strata__buf_puts(b, " {\n")) || (rc = put_indexes(b, tmp, v->name, v->indexes, v->nindexes)))
@@ -313,8 +315,8 @@ static int put_objects_before(strata_buf *b, const strata_schema *s, bool *sep)
 static int put_domain(strata_buf *b, strata_schema *tmp, const strata_domain *d)
 {
 	int rc;
-	if ((rc = strata__buf_puts(b, "domain ")) || (rc = put_name(b, d->name)) || (rc = strata__buf_puts(b, " as ")) ||
-	    (rc = put_sql(b, d->type)))
+	if ((rc = strata__buf_puts(b, "domain ")) || (rc = put_name(b, d->name)) ||
+	    (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, d->type)))
 		return rc;
 	if (d->not_null && (rc = strata__buf_puts(b, " not null")))
 		return rc;
@@ -355,28 +357,29 @@ static int put_sequence(strata_buf *b, const strata_sequence *q)
 		const char *dot = strchr(q->owned_by, '.');
 		char t[128];
 		snprintf(t, sizeof t, "%.*s", (int)(dot - q->owned_by), q->owned_by);
-		if ((rc = strata__buf_puts(b, " owned by ")) || (rc = put_name(b, t)) || (rc = strata__buf_putc(b, '.')) ||
-		    (rc = put_name(b, dot + 1)))
+		if ((rc = strata__buf_puts(b, " owned by ")) || (rc = put_name(b, t)) ||
+		    (rc = strata__buf_putc(b, '.')) || (rc = put_name(b, dot + 1)))
 			return rc;
 	}
 	return strata__buf_putc(b, '\n');
 }
 
-static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t,
-		     unsigned flags)
+static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, const strata_table *t, unsigned flags)
 {
 	int rc;
 	bool flat = flags & STRATA_PRINT_FLAT;
 	if ((rc = strata__buf_puts(b, "table ")) || (rc = put_name(b, t->name)))
 		return rc;
-	if (t->renamed_from && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB && ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
+	if (t->renamed_from && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB &&
+	    ((rc = strata__buf_puts(b, " renamed_from ")) || (rc = put_name(b, t->renamed_from))))
 		return rc;
 	if (t->without_rowid && (rc = strata__buf_puts(b, " without rowid")))
 		return rc;
 	if (t->strict && (rc = strata__buf_puts(b, " strict")))
 		return rc;
-	if (t->partition_of && ((rc = strata__buf_puts(b, " partition of ")) || (rc = put_name(b, t->partition_of)) ||
-				(rc = strata__buf_printf(b, " %s", t->partition_bound ? t->partition_bound : "default"))))
+	if (t->partition_of &&
+	    ((rc = strata__buf_puts(b, " partition of ")) || (rc = put_name(b, t->partition_of)) ||
+	     (rc = strata__buf_printf(b, " %s", t->partition_bound ? t->partition_bound : "default"))))
 		return rc;
 	if (t->partition_by && (rc = strata__buf_printf(b, " partition by %s", t->partition_by)))
 		return rc;
@@ -394,8 +397,8 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 			bool used = false;
 			for (int j = 0; j < t->nmixins; j++)
 				used |= strcmp(t->mixins[j], s->default_mixins[i]) == 0;
-			if (!used && ((rc = strata__buf_puts(b, "    skip ")) || (rc = put_name(b, s->default_mixins[i])) ||
-				      (rc = strata__buf_putc(b, '\n'))))
+			if (!used && ((rc = strata__buf_puts(b, "    skip ")) ||
+				      (rc = put_name(b, s->default_mixins[i])) || (rc = strata__buf_putc(b, '\n'))))
 				return rc;
 		}
 	}
@@ -460,7 +463,8 @@ static int put_table(strata_buf *b, strata_schema *tmp, const strata_schema *s, 
 		const char *dn = strata__check_name(tmp, t->name, i);
 		if (!dn)
 			return STRATA_ENOMEM;
-		if (c->name && strcmp(c->name, dn) != 0 && ((rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' '))))
+		if (c->name && strcmp(c->name, dn) != 0 &&
+		    ((rc = put_name(b, c->name)) || (rc = strata__buf_putc(b, ' '))))
 			return rc;
 		if ((rc = strata__buf_printf(b, "(%s)\n", c->expr)))
 			return rc;
@@ -533,7 +537,8 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 	}
 	/* A database has no order of tables or types: sort them for STRATA_PRINT_DB. */
 	bool sorted = (flags & STRATA_PRINT_DB) == STRATA_PRINT_DB;
-	int *eorder = malloc(((size_t)s->nenums + 1) * sizeof *eorder), *torder = malloc(((size_t)s->ntables + 1) * sizeof *torder);
+	int *eorder = malloc(((size_t)s->nenums + 1) * sizeof *eorder),
+	    *torder = malloc(((size_t)s->ntables + 1) * sizeof *torder);
 	if (!eorder || !torder) {
 		free(eorder);
 		free(torder);
@@ -569,10 +574,12 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 			if (!rc)
 				rc = strata__schema_reserved(e->values[j]) ? put_string(&b, e->values[j])
 									   : strata__buf_puts(&b, e->values[j]);
-			if (!rc && e->renamed_from && e->renamed_from[j] && (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB &&
+			if (!rc && e->renamed_from && e->renamed_from[j] &&
+			    (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB &&
 			    !(rc = strata__buf_puts(&b, " renamed_from ")))
-				rc = strata__schema_reserved(e->renamed_from[j]) ? put_string(&b, e->renamed_from[j])
-										 : strata__buf_puts(&b, e->renamed_from[j]);
+				rc = strata__schema_reserved(e->renamed_from[j])
+					     ? put_string(&b, e->renamed_from[j])
+					     : strata__buf_puts(&b, e->renamed_from[j]);
 		}
 		if (!rc)
 			rc = strata__buf_puts(&b, " }\n");
@@ -590,8 +597,9 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 	}
 	for (int i = 0; !rc && i < s->nfunctions; i++) {
 		const strata_function *f = &s->functions[i];
-		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "function ")) || (rc = put_name(&b, f->name)) ||
-		    (rc = strata__buf_puts(&b, " as ")) || (rc = put_sql(&b, f->sql)) || (rc = strata__buf_putc(&b, '\n')))
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "function ")) ||
+		    (rc = put_name(&b, f->name)) || (rc = strata__buf_puts(&b, " as ")) || (rc = put_sql(&b, f->sql)) ||
+		    (rc = strata__buf_putc(&b, '\n')))
 			break;
 		sep = true;
 	}
@@ -610,8 +618,9 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 	}
 	for (int i = 0; !rc && i < s->ntriggers; i++) {
 		const strata_trigger *t = &s->triggers[i];
-		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "trigger ")) || (rc = put_name(&b, t->name)) ||
-		    (rc = strata__buf_puts(&b, " on ")) || (rc = put_name(&b, t->table)) || (rc = strata__buf_puts(&b, " as ")) ||
+		if ((sep && (rc = strata__buf_putc(&b, '\n'))) || (rc = strata__buf_puts(&b, "trigger ")) ||
+		    (rc = put_name(&b, t->name)) || (rc = strata__buf_puts(&b, " on ")) ||
+		    (rc = put_name(&b, t->table)) || (rc = strata__buf_puts(&b, " as ")) ||
 		    (rc = put_sql(&b, t->sql)) || (rc = strata__buf_putc(&b, '\n')))
 			break;
 		sep = true;
@@ -621,7 +630,8 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 		const strata_unmanaged *u = &s->unmanaged[i];
 		if ((i == 0 && sep && (rc = strata__buf_putc(&b, '\n'))) ||
 		    (rc = strata__buf_printf(&b, "// unmanaged: %s %s", u->kind, u->name)) ||
-		    (u->detail && (rc = strata__buf_printf(&b, " (%s)", u->detail))) || (rc = strata__buf_putc(&b, '\n')))
+		    (u->detail && (rc = strata__buf_printf(&b, " (%s)", u->detail))) ||
+		    (rc = strata__buf_putc(&b, '\n')))
 			break;
 	}
 	free(eorder);

@@ -210,8 +210,7 @@ static int expand_table(strata_schema *s, strata_table *t, const strata__parse_e
 
 /* ---- checks ---- */
 
-static int missing_column(strata_schema *s, const strata_table *t, const char *col, strata_srcpos pos,
-			  const char *what)
+static int missing_column(strata_schema *s, const strata_table *t, const char *col, strata_srcpos pos, const char *what)
 {
 	suggest sg = { col, NULL, 99 };
 	char hint[128];
@@ -250,8 +249,10 @@ static int check_names(strata_schema *s)
 		for (int k = 0; e->renamed_from && k < e->nvalues; k++)
 			for (int j = 0; e->renamed_from[k] && j < e->nvalues; j++)
 				if (strcmp(e->values[j], e->renamed_from[k]) == 0)
-					return err_at(s, e->pos, "enum '%s': value '%s' is renamed from '%s', which is still a value", e->name,
-						      e->values[k], e->renamed_from[k]);
+					return err_at(
+						s, e->pos,
+						"enum '%s': value '%s' is renamed from '%s', which is still a value",
+						e->name, e->values[k], e->renamed_from[k]);
 	}
 	return STRATA_OK;
 }
@@ -262,15 +263,17 @@ static int check_objects(strata_schema *s)
 	for (int i = 0; i < s->nfunctions; i++)
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->functions[i].name, s->functions[j].name) == 0)
-				return err_at(s, s->functions[i].pos, "duplicate function '%s' (first declared on line %d); name "
-					      "overloaded functions with their arguments: function \"f(integer)\" as sql(...)",
+				return err_at(s, s->functions[i].pos,
+					      "duplicate function '%s' (first declared on line %d); name "
+					      "overloaded functions with their arguments: function \"f(integer)\" as "
+					      "sql(...)",
 					      s->functions[i].name, s->functions[j].pos.line);
 	for (int i = 0; i < s->ntriggers; i++) {
 		const strata_trigger *t = &s->triggers[i];
 		for (int j = 0; j < i; j++)
 			if (strcmp(t->name, s->triggers[j].name) == 0 && strcmp(t->table, s->triggers[j].table) == 0)
-				return err_at(s, t->pos, "duplicate trigger '%s' on '%s' (first declared on line %d)", t->name, t->table,
-					      s->triggers[j].pos.line);
+				return err_at(s, t->pos, "duplicate trigger '%s' on '%s' (first declared on line %d)",
+					      t->name, t->table, s->triggers[j].pos.line);
 		if (!find_table(s, t->table) && !strata_schema_view(s, t->table)) {
 			suggest sg = { t->table, NULL, 99 };
 			char hint[128];
@@ -284,7 +287,8 @@ static int check_objects(strata_schema *s)
 		strata_domain *d = &s->domains[i];
 		for (int j = 0; j < i; j++)
 			if (strcmp(d->name, s->domains[j].name) == 0)
-				return err_at(s, d->pos, "duplicate domain '%s' (first declared on line %d)", d->name, s->domains[j].pos.line);
+				return err_at(s, d->pos, "duplicate domain '%s' (first declared on line %d)", d->name,
+					      s->domains[j].pos.line);
 		if (find_table(s, d->name) || strata_schema_enum(s, d->name))
 			return err_at(s, d->pos, "domain '%s' has the name of a table or an enum", d->name);
 		for (int k = 0; k < d->nchecks; k++)
@@ -294,7 +298,8 @@ static int check_objects(strata_schema *s)
 	for (int i = 0; i < s->nextensions; i++)
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->extensions[i].name, s->extensions[j].name) == 0)
-				return err_at(s, s->extensions[i].pos, "extension '%s' is declared twice", s->extensions[i].name);
+				return err_at(s, s->extensions[i].pos, "extension '%s' is declared twice",
+					      s->extensions[i].name);
 	for (int i = 0; i < s->nsequences; i++) {
 		const strata_sequence *q = &s->sequences[i];
 		for (int j = 0; j < i; j++)
@@ -309,8 +314,9 @@ static int check_objects(strata_schema *s)
 			snprintf(t, sizeof t, "%.*s", (int)(dot - q->owned_by), q->owned_by);
 			const strata_table *owner = find_table(s, t);
 			if (!owner || !strata_table_column(owner, dot + 1))
-				return err_at(s, q->pos, "sequence '%s' is owned by %s, which is not a column of the file", q->name,
-					      q->owned_by);
+				return err_at(s, q->pos,
+					      "sequence '%s' is owned by %s, which is not a column of the file",
+					      q->name, q->owned_by);
 		}
 	}
 	return strata__schema_sort_objects(s);
@@ -337,8 +343,7 @@ static int resolve_type(strata_schema *s, strata_column *c)
 	if (find_table(s, c->type.enum_name))
 		return err_at(s, c->type_pos, "unknown type '%s'; to reference table '%s' write 'ref %s'",
 			      c->type.enum_name, c->type.enum_name, c->type.enum_name);
-	return err_at(s, c->type_pos, "unknown type '%s'%s", c->type.enum_name,
-		      suggest_text(&sg, hint, sizeof hint));
+	return err_at(s, c->type_pos, "unknown type '%s'%s", c->type.enum_name, suggest_text(&sg, hint, sizeof hint));
 }
 
 static int resolve_pkey(strata_schema *s, strata_table *t)
@@ -352,9 +357,10 @@ static int resolve_pkey(strata_schema *s, strata_table *t)
 			return err_at(s, c->pos, "table '%s' has a primary key clause and column '%s' says primary key",
 				      t->name, c->name);
 		if (first)
-			return err_at(s, c->pos,
-				      "table '%s' has two primary key columns ('%s' and '%s'); write primary key (%s, %s)",
-				      t->name, first->name, c->name, first->name, c->name);
+			return err_at(
+				s, c->pos,
+				"table '%s' has two primary key columns ('%s' and '%s'); write primary key (%s, %s)",
+				t->name, first->name, c->name, first->name, c->name);
 		first = c;
 	}
 	if (first) {
@@ -367,7 +373,8 @@ static int resolve_pkey(strata_schema *s, strata_table *t)
 				return missing_column(s, t, t->pkey[i], t->pkey_pos, "primary key");
 			for (int j = 0; j < i; j++)
 				if (strcmp(t->pkey[i], t->pkey[j]) == 0)
-					return err_at(s, t->pkey_pos, "column '%s' appears twice in the primary key", t->pkey[i]);
+					return err_at(s, t->pkey_pos, "column '%s' appears twice in the primary key",
+						      t->pkey[i]);
 			if (t->npkey == 1)
 				c->primary_key = true;
 		}
@@ -380,7 +387,8 @@ static int resolve_pkey(strata_schema *s, strata_table *t)
 				c->unique = false;
 		}
 		if (c->type.kind == STRATA_T_SERIAL && !(t->npkey == 1 && c->primary_key))
-			return err_at(s, c->type_pos, "serial column '%s' must be the table's whole primary key", c->name);
+			return err_at(s, c->type_pos, "serial column '%s' must be the table's whole primary key",
+				      c->name);
 	}
 	return STRATA_OK;
 }
@@ -441,7 +449,8 @@ static int resolve_fkeys(strata_schema *s, strata_table *t)
 		}
 		if (f->nref_columns == 0) {
 			if (target->npkey == 0)
-				return err_at(s, f->ref_pos, "table '%s' has no primary key to reference; name the column",
+				return err_at(s, f->ref_pos,
+					      "table '%s' has no primary key to reference; name the column",
 					      target->name);
 			for (int k = 0; k < target->npkey; k++)
 				if (strata__push_str(s, &f->ref_columns, &f->nref_columns, target->pkey[k]))
@@ -463,7 +472,8 @@ static int resolve_fkeys(strata_schema *s, strata_table *t)
 		for (int k = 0; k < f->ncolumns; k++) {
 			const strata_column *c = strata_table_column(t, f->columns[k]);
 			if ((f->on_delete == STRATA_FK_SET_NULL || f->on_update == STRATA_FK_SET_NULL) && c->not_null)
-				return err_at(s, c->pos, "column '%s' is not null but its foreign key says set null", c->name);
+				return err_at(s, c->pos, "column '%s' is not null but its foreign key says set null",
+					      c->name);
 		}
 	}
 	return STRATA_OK;
@@ -481,7 +491,8 @@ static int resolve_ref_types(strata_schema *s)
 				strata_fkey *f = &t->fkeys[j];
 				for (int k = 0; k < f->ncolumns; k++) {
 					strata_column *c = (strata_column *)strata_table_column(t, f->columns[k]);
-					const strata_column *rc = strata_table_column(find_table(s, f->ref_table), f->ref_columns[k]);
+					const strata_column *rc =
+						strata_table_column(find_table(s, f->ref_table), f->ref_columns[k]);
 					if (c->type.kind != 0 || rc->type.kind == 0)
 						continue;
 					c->type = rc->type;
@@ -526,8 +537,8 @@ static int bad_default(strata_schema *s, const strata_column *c, const char *sho
 		snprintf(type, sizeof type, "%s", t->enum_name);
 	else
 		snprintf(type, sizeof type, "%s", strata_type_kind_name(t->kind));
-	return err_at(s, c->default_pos, "default %s does not fit column '%s' of type %s%s%s", shown, c->name,
-		      type, t->array ? "[]" : "", why ? why : "");
+	return err_at(s, c->default_pos, "default %s does not fit column '%s' of type %s%s%s", shown, c->name, type,
+		      t->array ? "[]" : "", why ? why : "");
 }
 
 static int check_default(strata_schema *s, strata_column *c)
@@ -619,14 +630,11 @@ static int check_default(strata_schema *s, strata_column *c)
 			json_decref(j);
 			return STRATA_OK;
 		}
-		case STRATA_T_ENUM:
-			d->kind = STRATA_DEFAULT_ENUM;
-			return enum_default(s, c);
+		case STRATA_T_ENUM: d->kind = STRATA_DEFAULT_ENUM; return enum_default(s, c);
 		case STRATA_T_DECIMAL:
 		case STRATA_T_FLOAT:
 		case STRATA_T_INT:
-		case STRATA_T_BIGINT:
-			return bad_default(s, c, shown, "; write numbers without quotes");
+		case STRATA_T_BIGINT: return bad_default(s, c, shown, "; write numbers without quotes");
 		default: return bad_default(s, c, shown, NULL);
 		}
 	}
@@ -649,8 +657,10 @@ static int check_columns(strata_schema *s, strata_table *t)
 		for (int j = 0; j < i; j++)
 			if (strcmp(t->columns[j].name, c->name) == 0) {
 				if (c->mixin)
-					return err_at(s, c->pos, "duplicate column '%s' in table '%s' (from mixin '%s'; table line %d)",
-						      c->name, t->name, c->mixin, t->pos.line);
+					return err_at(
+						s, c->pos,
+						"duplicate column '%s' in table '%s' (from mixin '%s'; table line %d)",
+						c->name, t->name, c->mixin, t->pos.line);
 				return err_at(s, c->pos, "duplicate column '%s' in table '%s'", c->name, t->name);
 			}
 		if (c->owner) {
@@ -664,15 +674,19 @@ static int check_columns(strata_schema *s, strata_table *t)
 				      strata_type_kind_name(c->type.kind));
 		if (c->generated && (c->dflt.kind != STRATA_DEFAULT_NONE || c->identity || c->auto_update ||
 				     c->type.kind == STRATA_T_SERIAL))
-			return err_at(s, c->pos, "generated column '%s' takes no default, identity, serial or auto_update: "
-				      "its value is its expression", c->name);
+			return err_at(s, c->pos,
+				      "generated column '%s' takes no default, identity, serial or auto_update: "
+				      "its value is its expression",
+				      c->name);
 		if (c->identity) {
 			bool integer = c->type.kind == STRATA_T_INT || c->type.kind == STRATA_T_BIGINT ||
 				       (c->type.kind == STRATA_T_RAW && strcmp(c->type.raw, "smallint") == 0);
 			if (!integer || c->type.array)
-				return err_at(s, c->type_pos, "identity column '%s' must be int, bigint or sql('smallint')", c->name);
+				return err_at(s, c->type_pos,
+					      "identity column '%s' must be int, bigint or sql('smallint')", c->name);
 			if (c->dflt.kind != STRATA_DEFAULT_NONE)
-				return err_at(s, c->default_pos, "identity column '%s' takes no default: it is generated", c->name);
+				return err_at(s, c->default_pos,
+					      "identity column '%s' takes no default: it is generated", c->name);
 		}
 		int rc = check_default(s, c);
 		if (rc)
@@ -772,12 +786,14 @@ static int check_partitions(strata_schema *s, strata_table *t)
 			      suggest_text(&sg, hint, sizeof hint));
 	}
 	if (!parent->partition_by)
-		return err_at(s, t->pos, "table '%s' is a partition of '%s', which is not partitioned (write partition by ...)",
+		return err_at(s, t->pos,
+			      "table '%s' is a partition of '%s', which is not partitioned (write partition by ...)",
 			      t->name, parent->name);
 	if (t->ncolumns || t->npkey || t->nfkeys || t->nuniques)
-		return err_at(s, t->ncolumns ? t->columns[0].pos : t->pos,
-			      "partition '%s' takes its columns and keys from '%s': it holds only index and check lines", t->name,
-			      parent->name);
+		return err_at(
+			s, t->ncolumns ? t->columns[0].pos : t->pos,
+			"partition '%s' takes its columns and keys from '%s': it holds only index and check lines",
+			t->name, parent->name);
 	for (const strata_table *up = parent; up && up->partition_of; up = find_table(s, up->partition_of))
 		if (up == t)
 			return err_at(s, t->pos, "table '%s' is a partition of itself", t->name);
@@ -791,7 +807,8 @@ static int check_views(strata_schema *s, const char ***names, int *nnames)
 		strata_view *v = &s->views[i];
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->views[j].name, v->name) == 0)
-				return err_at(s, v->pos, "duplicate view '%s' (first declared on line %d)", v->name, s->views[j].pos.line);
+				return err_at(s, v->pos, "duplicate view '%s' (first declared on line %d)", v->name,
+					      s->views[j].pos.line);
 		if (find_table(s, v->name))
 			return err_at(s, v->pos, "view '%s' has the name of a table", v->name);
 		if (strata_schema_enum(s, v->name))
@@ -856,7 +873,8 @@ int strata__schema_resolve(strata_schema *s, const strata__parse_extra *extra)
 		return rc;
 	for (int i = 0; i < s->ntables; i++) {
 		strata_table *t = &s->tables[i];
-		if ((rc = check_partitions(s, t)) || (rc = check_columns(s, t)) || (rc = check_indexes(s, t, &names, &nnames)))
+		if ((rc = check_partitions(s, t)) || (rc = check_columns(s, t)) ||
+		    (rc = check_indexes(s, t, &names, &nnames)))
 			return rc;
 		if (t->renamed_from && find_table(s, t->renamed_from))
 			return err_at(s, t->pos, "table '%s' is renamed from '%s', which still exists", t->name,

@@ -51,13 +51,14 @@ static bool each_word(const char *sql, bool (*fn)(const char *w, size_t n, bool 
 				return true;
 		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (unsigned char)c >= 0x80) {
 			const char *w = p;
-			while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-			       *p == '$' || (unsigned char)*p >= 0x80)
+			while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			       *p == '_' || *p == '$' || (unsigned char)*p >= 0x80)
 				p++;
 			if (fn(w, (size_t)(p - w), false, ud))
 				return true;
 		} else if (c >= '0' && c <= '9') {
-			while ((*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			while ((*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
+			       (*p >= 'A' && *p <= 'Z'))
 				p++;
 		} else {
 			p++;

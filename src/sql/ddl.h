@@ -113,7 +113,8 @@ int strata__sql_sequence_owner(strata_buf *b, strata_backend d, const strata_seq
 /* ---- ddl.c ---- */
 
 /* COMMENT ON what IS 'strata:text', in a DO block, only when (current) differs from expected (both SQL). */
-int strata__sql_pg_comment(strata_buf *b, const char *what, const char *text, const char *current, const char *expected);
+int strata__sql_pg_comment(strata_buf *b, const char *what, const char *text, const char *current,
+			   const char *expected);
 
 /* The model can be made on dialect d; else STRATA_EINVAL with the place to change (dialect.c). */
 int strata__sql_check_dialect(const strata_schema *s, strata_backend d);

@@ -13,7 +13,12 @@
 
 #include "core/error.h"
 
-typedef enum tok_kind { TOK_END, TOK_WORD, TOK_PUNCT, TOK_LITERAL } tok_kind;
+typedef enum tok_kind {
+	TOK_END,
+	TOK_WORD,
+	TOK_PUNCT,
+	TOK_LITERAL
+} tok_kind;
 
 static bool is_word_start(unsigned char c)
 {
@@ -80,7 +85,8 @@ static void skip_trivia(const char *t, size_t len, strata_backend d, size_t *pos
 				if (i + 1 < len && t[i] == '*' && t[i + 1] == '/') {
 					depth--;
 					i += 2;
-				} else if (d == STRATA_BACKEND_POSTGRES && i + 1 < len && t[i] == '/' && t[i + 1] == '*') {
+				} else if (d == STRATA_BACKEND_POSTGRES && i + 1 < len && t[i] == '/' &&
+					   t[i + 1] == '*') {
 					depth++;
 					i += 2;
 				} else {
@@ -165,8 +171,7 @@ static void upper_word(const char *t, size_t start, size_t end, char *w, size_t 
 	w[n] = '\0';
 }
 
-bool strata__sql_next_word(const char *text, size_t len, strata_backend dialect, size_t *pos, char *word,
-			   size_t cap)
+bool strata__sql_next_word(const char *text, size_t len, strata_backend dialect, size_t *pos, char *word, size_t cap)
 {
 	size_t start;
 	tok_kind k = lex(text, len, dialect, pos, &start);
@@ -174,29 +179,25 @@ bool strata__sql_next_word(const char *text, size_t len, strata_backend dialect,
 		return k != TOK_END;
 	word[0] = '\0';
 	switch (k) {
-	case TOK_END:
-		return false;
-	case TOK_WORD:
-		upper_word(text, start, *pos, word, cap);
-		break;
+	case TOK_END: return false;
+	case TOK_WORD: upper_word(text, start, *pos, word, cap); break;
 	case TOK_PUNCT:
 		if (cap > 1) {
 			word[0] = text[start];
 			word[1] = '\0';
 		}
 		break;
-	case TOK_LITERAL:
-		break;
+	case TOK_LITERAL: break;
 	}
 	return true;
 }
 
 /* Where the statement stands with respect to a BEGIN ... END body. */
 typedef struct block_state {
-	int nwords;	  /* words seen in this statement */
-	bool can_block;	  /* a CREATE TRIGGER (SQLite) or CREATE FUNCTION/PROCEDURE (PostgreSQL) */
-	bool saw_begin;	  /* PostgreSQL: the previous word was BEGIN */
-	int depth;	  /* BEGIN/CASE ... END nesting inside the body */
+	int nwords;	/* words seen in this statement */
+	bool can_block; /* a CREATE TRIGGER (SQLite) or CREATE FUNCTION/PROCEDURE (PostgreSQL) */
+	bool saw_begin; /* PostgreSQL: the previous word was BEGIN */
+	int depth;	/* BEGIN/CASE ... END nesting inside the body */
 	char first[3][16];
 } block_state;
 
@@ -334,13 +335,15 @@ bool strata__sql_is_destructive(const char *text, size_t len, strata_backend dia
 			found = "TRUNCATE";
 		} else if (strcmp(first, "ALTER") == 0) {
 			if (strcmp(w, "DROP") == 0 && paren == 0) {
-				/* DROP COLUMN, or the short form DROP name; not DROP CONSTRAINT/DEFAULT/NOT NULL/INDEX */
+				/* DROP COLUMN, or the short form DROP name; not DROP CONSTRAINT/DEFAULT/NOT NULL/INDEX
+				 */
 				size_t p2 = pos;
 				char nx[32];
 				if (strata__sql_next_word(text, len, dialect, &p2, nx, sizeof nx) &&
 				    strcmp(nx, "CONSTRAINT") != 0 && strcmp(nx, "DEFAULT") != 0 &&
-				    strcmp(nx, "NOT") != 0 && strcmp(nx, "IDENTITY") != 0 && strcmp(nx, "EXPRESSION") != 0 &&
-				    strcmp(prev, "ALTER") != 0 && strcmp(prev, "COLUMN") != 0 && nwords > 3)
+				    strcmp(nx, "NOT") != 0 && strcmp(nx, "IDENTITY") != 0 &&
+				    strcmp(nx, "EXPRESSION") != 0 && strcmp(prev, "ALTER") != 0 &&
+				    strcmp(prev, "COLUMN") != 0 && nwords > 3)
 					found = "DROP COLUMN";
 			}
 			if (strcmp(w, "ALTER") == 0 && nwords > 1)

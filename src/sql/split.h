@@ -35,8 +35,7 @@ typedef struct strata__sql_piece {
  * text: the last piece runs to the end.  Returns STRATA_OK or
  * STRATA_ENOMEM.
  */
-int strata__sql_split(const char *text, size_t len, strata_backend dialect, strata__sql_piece **out,
-		      size_t *n);
+int strata__sql_split(const char *text, size_t len, strata_backend dialect, strata__sql_piece **out, size_t *n);
 
 /*
  * The keywords and punctuation of one statement, in order, with strings,
@@ -46,8 +45,7 @@ int strata__sql_split(const char *text, size_t len, strata_backend dialect, stra
  * anything else comes back as a single punctuation character, or "" for a
  * skipped literal or quoted name.
  */
-bool strata__sql_next_word(const char *text, size_t len, strata_backend dialect, size_t *pos, char *word,
-			   size_t cap);
+bool strata__sql_next_word(const char *text, size_t len, strata_backend dialect, size_t *pos, char *word, size_t cap);
 
 /*
  * Does this statement destroy data?  DROP TABLE / SCHEMA / DATABASE,

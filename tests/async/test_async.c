@@ -35,10 +35,16 @@ static void run_async(bool through_pgbouncer, async_body body)
 	free(direct);
 }
 
-#define ASYNC_TEST(name)                                                                     \
-	static void async_##name##_body(const char *url, bool pgbouncer);                  \
-	Test(async, name##_postgres, .timeout = 120) { run_async(false, async_##name##_body); } \
-	Test(async, name##_pgbouncer, .timeout = 120) { run_async(true, async_##name##_body); } \
+#define ASYNC_TEST(name)                                                  \
+	static void async_##name##_body(const char *url, bool pgbouncer); \
+	Test(async, name##_postgres, .timeout = 120)                      \
+	{                                                                 \
+		run_async(false, async_##name##_body);                    \
+	}                                                                 \
+	Test(async, name##_pgbouncer, .timeout = 120)                     \
+	{                                                                 \
+		run_async(true, async_##name##_body);                     \
+	}                                                                 \
 	static void async_##name##_body(const char *url, bool pgbouncer)
 
 static int64_t now_ms(void)
@@ -59,7 +65,8 @@ static int loop_once(strata_db **dbs, int n, int max_ms)
 		strata_wants w;
 		strata_db_wants(dbs[i], &w);
 		pfd[i].fd = w.fd;
-		pfd[i].events = (short)((w.events & STRATA_WANT_READ ? POLLIN : 0) | (w.events & STRATA_WANT_WRITE ? POLLOUT : 0));
+		pfd[i].events = (short)((w.events & STRATA_WANT_READ ? POLLIN : 0) |
+					(w.events & STRATA_WANT_WRITE ? POLLOUT : 0));
 		pfd[i].revents = 0;
 		if (w.timeout_ms >= 0 && w.timeout_ms < timeout)
 			timeout = w.timeout_ms;
@@ -286,9 +293,15 @@ ASYNC_TEST(cancel_and_timeout_free_the_connection)
 /* ---- the stress test ---- */
 
 #define STRESS_QUERIES 1000
-#define STRESS_CONNS 4
+#define STRESS_CONNS   4
 
-enum kind { K_PLAIN, K_TIMEOUT, K_CANCEL_AT_ONCE, K_CANCEL_LATER, K_FAIL };
+enum kind {
+	K_PLAIN,
+	K_TIMEOUT,
+	K_CANCEL_AT_ONCE,
+	K_CANCEL_LATER,
+	K_FAIL
+};
 
 struct job {
 	enum kind kind;
@@ -310,10 +323,10 @@ static void job_done(strata_stmt *st, int outcome, void *ud)
 	j->status = outcome;
 	if (outcome == STRATA_OK && strata_step(st) == STRATA_ROW)
 		strata_column_int64(st, 0, &j->value);
-	int want = j->kind == K_PLAIN		 ? STRATA_OK
-		   : j->kind == K_TIMEOUT	 ? STRATA_ETIMEOUT
-		   : j->kind == K_FAIL		 ? STRATA_ESQL
-					 : STRATA_ECANCELED;
+	int want = j->kind == K_PLAIN	  ? STRATA_OK
+		   : j->kind == K_TIMEOUT ? STRATA_ETIMEOUT
+		   : j->kind == K_FAIL	  ? STRATA_ESQL
+					  : STRATA_ECANCELED;
 	if (outcome != want || (want == STRATA_OK && j->value != j->arg * 2)) {
 		if (!wrong_outcomes++)
 			snprintf(wrong, sizeof wrong, "job kind %d arg %lld: %s (%s), value %lld", (int)j->kind,
@@ -345,10 +358,10 @@ ASYNC_TEST(stress_thousand_queries_four_connections)
 		case 7: j->kind = K_CANCEL_LATER; break;
 		default: j->kind = i % 50 == 1 ? K_FAIL : K_PLAIN; break;
 		}
-		const char *sql = j->kind == K_TIMEOUT	     ? "SELECT ? * 2 FROM pg_sleep(0.05)"
+		const char *sql = j->kind == K_TIMEOUT	      ? "SELECT ? * 2 FROM pg_sleep(0.05)"
 				  : j->kind == K_CANCEL_LATER ? "SELECT ? * 2 FROM pg_sleep(0.5)"
-				  : j->kind == K_FAIL	     ? "SELECT ? * 2 / 0"
-							     : "SELECT ? * 2";
+				  : j->kind == K_FAIL	      ? "SELECT ? * 2 / 0"
+							      : "SELECT ? * 2";
 		ST_OK(strata_prepare(&j->st, db, sql));
 		ST_OK(strata_bind_int64(j->st, 1, j->arg));
 		if (j->kind == K_TIMEOUT)
@@ -369,7 +382,8 @@ ASYNC_TEST(stress_thousand_queries_four_connections)
 		pending = loop_once(dbs, STRESS_CONNS, 2);
 		int64_t now = now_ms();
 		for (int i = 0; i < STRESS_QUERIES; i++)
-			if (jobs[i].kind == K_CANCEL_LATER && jobs[i].st && jobs[i].calls == 0 && now >= jobs[i].cancel_at_ms)
+			if (jobs[i].kind == K_CANCEL_LATER && jobs[i].st && jobs[i].calls == 0 &&
+			    now >= jobs[i].cancel_at_ms)
 				ST_OK(strata_stmt_cancel(jobs[i].st));
 	}
 	cr_assert_eq(pending, 0, "%d statements still in flight after a minute", pending);
@@ -395,7 +409,8 @@ ASYNC_TEST(stress_thousand_queries_four_connections)
 	cr_log_info("stress (%s): %d queries over %d connections in %lld ms: %d plain, %d timed out, %d cancelled, "
 		    "%d failed",
 		    pgbouncer ? "pgbouncer" : "postgres", STRESS_QUERIES, STRESS_CONNS, (long long)(now_ms() - t0),
-		    counts[K_PLAIN], counts[K_TIMEOUT], counts[K_CANCEL_AT_ONCE] + counts[K_CANCEL_LATER], counts[K_FAIL]);
+		    counts[K_PLAIN], counts[K_TIMEOUT], counts[K_CANCEL_AT_ONCE] + counts[K_CANCEL_LATER],
+		    counts[K_FAIL]);
 	for (int i = 0; i < STRESS_CONNS; i++)
 		strata_close(dbs[i]);
 	free(jobs);
@@ -479,11 +494,13 @@ ASYNC_TEST(generated_variants_match_the_blocking_functions)
 				task_page want;
 				memset(&want, 0, sizeof want);
 				ST_OK(task_list(blocking, users[u].id, &q, &want));
-				cr_assert_eq(p.page.n, want.n, "page %d: %zu rows, the blocking list has %zu", pages, p.page.n,
-					     want.n);
+				cr_assert_eq(p.page.n, want.n, "page %d: %zu rows, the blocking list has %zu", pages,
+					     p.page.n, want.n);
 				for (size_t i = 0; i < want.n; i++) {
 					cr_assert_eq(p.page.items[i].id.v, want.items[i].id.v);
-					cr_assert(memcmp(&p.page.items[i].user_id, &users[u].id, sizeof users[u].id) == 0, "only the owner's rows");
+					cr_assert(memcmp(&p.page.items[i].user_id, &users[u].id, sizeof users[u].id) ==
+							  0,
+						  "only the owner's rows");
 				}
 				cr_assert_eq(p.page.has_more, want.has_more);
 				cr_assert_eq(p.page.next.id.v, want.next.id.v);
@@ -545,7 +562,8 @@ static void drive_example(const char *url, const char *mode)
 {
 	setenv("DATABASE_URL", url, 1);
 	char *out = NULL;
-	int st = test_run_cmd(&out, "%s --server %s --mode %s --connections 2 --concurrency 64 --requests 1500 --seconds 60",
+	int st = test_run_cmd(&out,
+			      "%s --server %s --mode %s --connections 2 --concurrency 64 --requests 1500 --seconds 60",
 			      ASYNC_LOAD_BIN, ASYNC_SERVER_BIN, mode);
 	unsetenv("DATABASE_URL");
 	cr_assert_eq(st, 0, "async_load --mode %s failed: %s", mode, out);

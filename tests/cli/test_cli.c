@@ -66,8 +66,9 @@ Test(cli, url_from_dotenv)
 {
 	char *dir = test_tmpdir();
 	char *out;
-	int rc = test_run_cmd(&out, "cd %s && printf 'DATABASE_URL=sqlite:from-dotenv.db\\n' > .env && env -u DATABASE_URL %s ping",
-			      dir, STRATA_CLI);
+	int rc = test_run_cmd(
+		&out, "cd %s && printf 'DATABASE_URL=sqlite:from-dotenv.db\\n' > .env && env -u DATABASE_URL %s ping",
+		dir, STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "sqlite:from-dotenv.db") != NULL, "%s", out);
 	free(out);

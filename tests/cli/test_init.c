@@ -137,8 +137,9 @@ DB_TEST(init, keeps_a_database_and_a_schema_it_did_not_write)
 {
 	ST_OK(strata_exec(db, "CREATE TABLE legacy (id integer PRIMARY KEY)"));
 	char *dir = test_tmpdir(), *out;
-	int rc = test_run_cmd(&out, "cd %s && printf 'table other {\\n  id bigint primary key\\n}\\n' > schema.strata && "
-				    "env -u DATABASE_URL %s init --url '%s'",
+	int rc = test_run_cmd(&out,
+			      "cd %s && printf 'table other {\\n  id bigint primary key\\n}\\n' > schema.strata && "
+			      "env -u DATABASE_URL %s init --url '%s'",
 			      dir, STRATA_CLI, url);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "already has 1 tables") != NULL, "%s", out);
@@ -163,9 +164,10 @@ Test(init, a_database_that_cannot_be_made_stops_with_the_reason)
 	cr_assert(strstr(out, "run strata init again") != NULL, "%s", out);
 	free(out);
 	/* PostgreSQL: no server; the password is never shown */
-	rc = test_run_cmd(&out,
-			  "cd %s && env -u DATABASE_URL %s init --url 'postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=2'",
-			  dir, STRATA_CLI);
+	rc = test_run_cmd(
+		&out,
+		"cd %s && env -u DATABASE_URL %s init --url 'postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=2'",
+		dir, STRATA_CLI);
 	cr_assert_eq(rc, 1, "%s", out);
 	cr_assert(strstr(out, "refused") != NULL, "%s", out);
 	cr_assert(strstr(out, "hunter2") == NULL, "password shown: %s", out);
@@ -182,8 +184,9 @@ Test(init, a_database_that_cannot_be_made_stops_with_the_reason)
 Test(init, no_apply_and_dialect)
 {
 	char *dir = test_tmpdir(), *out;
-	int rc = test_run_cmd(&out, "cd %s && env -u DATABASE_URL %s init --dialect postgres --no-apply && cat migrations/*.sql",
-			      dir, STRATA_CLI);
+	int rc = test_run_cmd(
+		&out, "cd %s && env -u DATABASE_URL %s init --dialect postgres --no-apply && cat migrations/*.sql", dir,
+		STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "postgres://localhost:5432/") != NULL, "%s", out);
 	cr_assert(strstr(out, "CREATE TABLE") != NULL, "%s", out);

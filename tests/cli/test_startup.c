@@ -17,8 +17,9 @@ Test(startup, sqlite_run_maps_neither_libpq_nor_libpg_query)
 	char *dir = test_tmpdir();
 	char *out;
 	/* status only reads: the database must exist (it is not created) */
-	int rc = test_run_cmd(&out, "cd %s && mkdir migrations && %s db create --url sqlite:x.db >/dev/null && "
-				    "LD_DEBUG=files %s migrate status --url sqlite:x.db",
+	int rc = test_run_cmd(&out,
+			      "cd %s && mkdir migrations && %s db create --url sqlite:x.db >/dev/null && "
+			      "LD_DEBUG=files %s migrate status --url sqlite:x.db",
 			      dir, STRATA_CLI, STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "libsqlite3") != NULL, "LD_DEBUG lists nothing: %s", out);
@@ -26,9 +27,10 @@ Test(startup, sqlite_run_maps_neither_libpq_nor_libpg_query)
 	cr_assert(strstr(out, "libpg_query") == NULL, "libpg_query mapped by an SQLite run:\n%s", out);
 	free(out);
 	/* linting an SQLite migration needs no PostgreSQL parser either */
-	rc = test_run_cmd(&out, "cd %s && printf -- '-- migrate:up\\nCREATE TABLE t (id INTEGER PRIMARY KEY);\\n"
-				"-- migrate:down\\nDROP TABLE t;\\n' > migrations/20260101000000_t.sql && "
-				"LD_DEBUG=files %s lint migrations --dialect sqlite",
+	rc = test_run_cmd(&out,
+			  "cd %s && printf -- '-- migrate:up\\nCREATE TABLE t (id INTEGER PRIMARY KEY);\\n"
+			  "-- migrate:down\\nDROP TABLE t;\\n' > migrations/20260101000000_t.sql && "
+			  "LD_DEBUG=files %s lint migrations --dialect sqlite",
 			  dir, STRATA_CLI);
 	cr_assert(strstr(out, "libpg_query") == NULL && strstr(out, "libpq") == NULL, "mapped by an SQLite lint:\n%s",
 		  out);
@@ -85,17 +87,17 @@ Test(startup, missing_libpg_query_names_the_package)
 {
 	char *dir = test_tmpdir();
 	char *out;
-	int rc = test_run_cmd(&out, "cd %s && mkdir migrations && printf -- '-- migrate:up\\nCREATE TABLE t (id int);\\n"
-				    "-- migrate:down\\nDROP TABLE t;\\n' > migrations/20260101000000_t.sql && "
-				    "STRATA_LIBPG_QUERY=/nonexistent/libpg_query.so %s lint migrations --dialect postgres",
+	int rc = test_run_cmd(&out,
+			      "cd %s && mkdir migrations && printf -- '-- migrate:up\\nCREATE TABLE t (id int);\\n"
+			      "-- migrate:down\\nDROP TABLE t;\\n' > migrations/20260101000000_t.sql && "
+			      "STRATA_LIBPG_QUERY=/nonexistent/libpg_query.so %s lint migrations --dialect postgres",
 			      dir, STRATA_CLI);
 	cr_assert_neq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "Linting PostgreSQL migrations needs libpg_query") != NULL, "%s", out);
 	cr_assert(strstr(out, "install the Debian package libpg-query") != NULL, "%s", out);
 	free(out);
 	/* and with the library present the same file lints */
-	rc = test_run_cmd(&out, "cd %s && LD_DEBUG=files %s lint migrations --dialect postgres", dir,
-			  STRATA_CLI);
+	rc = test_run_cmd(&out, "cd %s && LD_DEBUG=files %s lint migrations --dialect postgres", dir, STRATA_CLI);
 	cr_assert(strstr(out, "libpg_query") != NULL, "libpg_query not loaded to lint PostgreSQL:\n%s", out);
 	cr_assert(strstr(out, "libpq") == NULL, "libpq mapped by a static lint:\n%s", out);
 	free(out);

@@ -1,4 +1,5 @@
-/* SHA-256 through libmd (no libcrypto at start-up): the wrappers give the standard digests, in one call or fed in pieces. */
+/* SHA-256 through libmd (no libcrypto at start-up): the wrappers give the standard digests, in one call or fed in
+ * pieces. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +46,8 @@ Test(sha256, standard_digests_at_every_padding_boundary)
 			snprintf(hex + 2 * i, 3, "%02x", md[i]);
 		cr_assert_str_eq(hex, vectors[v].hex, "%zu bytes in pieces", vectors[v].n);
 	}
-	cr_assert_eq(strata__sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex), STRATA_OK);
+	cr_assert_eq(strata__sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex),
+		     STRATA_OK);
 	cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	char *million = malloc(1000000);
 	memset(million, 'a', 1000000);

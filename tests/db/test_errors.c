@@ -9,9 +9,11 @@ DB_TEST(errors, unique_violation_names_the_constraint)
 {
 	ST_OK(strata_exec(db, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, nick TEXT)"));
 	ST_OK(strata_exec(db, "CREATE UNIQUE INDEX users_nick_uq ON users (nick)"));
-	ST_OK(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(1), STRATA_TEXT("a@x"), STRATA_TEXT("a")));
+	ST_OK(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(1), STRATA_TEXT("a@x"),
+			   STRATA_TEXT("a")));
 
-	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(2), STRATA_TEXT("a@x"), STRATA_TEXT("b")),
+	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(2), STRATA_TEXT("a@x"),
+			       STRATA_TEXT("b")),
 		  STRATA_ECONSTRAINT);
 	cr_assert_str_eq(strata_error_last()->constraint, "users_email_key");
 	if (backend == STRATA_BACKEND_POSTGRES)
@@ -19,11 +21,13 @@ DB_TEST(errors, unique_violation_names_the_constraint)
 	else
 		cr_assert_neq(strata_error_last()->sqlite_code, 0);
 
-	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(3), STRATA_TEXT("c@x"), STRATA_TEXT("a")),
+	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(3), STRATA_TEXT("c@x"),
+			       STRATA_TEXT("a")),
 		  STRATA_ECONSTRAINT);
 	cr_assert_str_eq(strata_error_last()->constraint, "users_nick_uq");
 
-	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(1), STRATA_TEXT("d@x"), STRATA_TEXT("d")),
+	ST_EXPECT(strata_execv(db, "INSERT INTO users VALUES (?, ?, ?)", STRATA_INT(1), STRATA_TEXT("d@x"),
+			       STRATA_TEXT("d")),
 		  STRATA_ECONSTRAINT);
 	cr_assert_str_eq(strata_error_last()->constraint, "users_pkey");
 
@@ -64,7 +68,8 @@ DB_TEST(errors, bind_out_of_range_and_null_handles)
 	ST_OK(strata_prepare(&st, db, "SELECT ?"));
 	ST_EXPECT(strata_bind_int64(st, 0, 1), STRATA_ERANGE);
 	ST_EXPECT(strata_bind_int64(st, 2, 1), STRATA_ERANGE);
-	cr_assert(strstr(strata_error_last()->message, "bind index 2 out of range: the statement has 1 parameter") != NULL,
+	cr_assert(strstr(strata_error_last()->message, "bind index 2 out of range: the statement has 1 parameter") !=
+			  NULL,
 		  "%s", strata_error_last()->message);
 	strata_finalize(st);
 	ST_EXPECT(strata_prepare(&st, NULL, "SELECT 1"), STRATA_EINVAL);
@@ -182,8 +187,9 @@ Test(errors, unix_socket_host)
 	const char *port = strrchr(base, ':');
 	cr_assert(port);
 	char url[1024];
-	snprintf(url, sizeof url, "postgresql:///strata_test?host=%s/data&port=%d&user=strata&application_name=strata-test",
-		 state, atoi(port + 1));
+	snprintf(url, sizeof url,
+		 "postgresql:///strata_test?host=%s/data&port=%d&user=strata&application_name=strata-test", state,
+		 atoi(port + 1));
 	strata_db *db;
 	ST_OK(strata_open(&db, url, NULL));
 	char *app;

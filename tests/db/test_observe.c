@@ -82,10 +82,11 @@ DB_TEST(observe, echo_and_slow_query_log)
 	o.slow_query_ms = 20;
 	ST_OK(strata_open(&e, url, &o));
 	char sql[600];
-	const char *slow = backend == STRATA_BACKEND_POSTGRES
-				   ? "SELECT pg_sleep(0.05)"
-				   : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
-				     "SELECT count(*) FROM c";
+	const char *slow =
+		backend == STRATA_BACKEND_POSTGRES
+			? "SELECT pg_sleep(0.05)"
+			: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+			  "SELECT count(*) FROM c";
 	snprintf(sql, sizeof sql, "%s /* %0300d */", slow, 0);
 	ST_OK(strata_exec(e, sql));
 	cr_assert_eq(l.warnings, 1, "no slow-query warning");
@@ -100,9 +101,10 @@ DB_TEST(observe, echo_and_slow_query_log)
 
 DB_TEST(observe, statement_timeout_leaves_connection_usable)
 {
-	const char *slow = backend == STRATA_BACKEND_POSTGRES
-				   ? "SELECT pg_sleep(5)"
-				   : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+	const char *slow =
+		backend == STRATA_BACKEND_POSTGRES
+			? "SELECT pg_sleep(5)"
+			: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
 	strata_stmt *st;
 	ST_OK(strata_prepare(&st, db, slow));
 	strata_stmt_set_timeout(st, 150);
@@ -167,7 +169,8 @@ Test(observe, pgbouncer_mode_names_no_statements)
 	ST_OK(strata_open(&db, u2, NULL));
 	for (int i = 0; i < 3; i++) {
 		int64_t n;
-		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_prepared_statements WHERE ? = 1", STRATA_INT(1)));
+		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_prepared_statements WHERE ? = 1",
+					  STRATA_INT(1)));
 		cr_assert_eq(n, 0);
 	}
 	strata_close(db);

@@ -202,8 +202,8 @@ DB_TEST(qstats, switched_on_by_the_environment)
 /* A known distribution recorded into a connection's collector: percentiles within the stated 1/32. */
 static void assert_close(double got_ms, double want_ms, const char *what)
 {
-	cr_assert(fabs(got_ms - want_ms) <= want_ms / 32 + 1e-9, "%s: %.6f ms, want %.6f ms within 3.125%%", what, got_ms,
-		  want_ms);
+	cr_assert(fabs(got_ms - want_ms) <= want_ms / 32 + 1e-9, "%s: %.6f ms, want %.6f ms within 3.125%%", what,
+		  got_ms, want_ms);
 }
 
 DB_TEST(qstats, percentiles_of_a_known_distribution)
@@ -281,7 +281,8 @@ static int run_loop(strata_db *db, void *arg)
 	struct loop *lp = arg;
 	for (int i = 0; i < lp->times; i++) {
 		int64_t v;
-		int rc = strata_query_int64(db, &v, "SELECT count(*) FROM t WHERE id = ?", (strata_value[]){ STRATA_INT(i) }, 1);
+		int rc = strata_query_int64(db, &v, "SELECT count(*) FROM t WHERE id = ?",
+					    (strata_value[]){ STRATA_INT(i) }, 1);
 		if (rc != STRATA_OK)
 			return rc;
 	}
@@ -364,10 +365,11 @@ DB_TEST(qstats, slow_query_line_carries_the_fingerprint)
 	o.log_ud = &l;
 	strata_db *q;
 	ST_OK(strata_open(&q, url, &o));
-	const char *slow = backend == STRATA_BACKEND_POSTGRES
-				   ? "SELECT pg_sleep(0.05)"
-				   : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
-				     "SELECT count(*) FROM c";
+	const char *slow =
+		backend == STRATA_BACKEND_POSTGRES
+			? "SELECT pg_sleep(0.05)"
+			: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+			  "SELECT count(*) FROM c";
 	ST_OK(strata_exec(q, slow));
 	cr_assert_eq(l.warnings, 1);
 	uint64_t id;
@@ -454,7 +456,8 @@ DB_TEST(qstats, saved_file_reads_back_the_same)
 	fputs("{\"queries\": []}", f);
 	fclose(f);
 	ST_EXPECT(strata_query_stats_load(path, &back), STRATA_EPARSE);
-	cr_assert(strstr(strata_error_last()->message, "strata-query-stats") != NULL, "%s", strata_error_last()->message);
+	cr_assert(strstr(strata_error_last()->message, "strata-query-stats") != NULL, "%s",
+		  strata_error_last()->message);
 	snprintf(path, sizeof path, "%s/missing.json", dir);
 	ST_EXPECT(strata_query_stats_load(path, &back), STRATA_ENOTFOUND);
 	snprintf(path, sizeof path, "%s/no/such/dir/stats.json", dir);

@@ -104,7 +104,8 @@ Test(tx, serialization_failure_is_retried_postgres)
 	char *url = test_pg_create_db(name, sizeof name);
 	strata_db *db;
 	ST_OK(strata_open(&db, url, NULL));
-	ST_OK(strata_exec(db, "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO counter VALUES (1, 0)"));
+	ST_OK(strata_exec(
+		db, "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO counter VALUES (1, 0)"));
 	struct conflict c = { url, 0 };
 	strata_tx_options o = STRATA_TX_OPTIONS_INIT;
 	o.isolation = STRATA_ISOLATION_REPEATABLE_READ;

@@ -82,8 +82,8 @@ static int64_t count(strata_db *db, const char *sql)
 }
 
 /* A -> B -> A on `db`; `seed` runs at A; `check` (may be NULL) must return 1 at B and back at A. */
-static strata_plan *there_and_back(strata_db *db, const char *a_text, const char *b_text, const char *seed, const char *check_b,
-			  const char *check_a)
+static strata_plan *there_and_back(strata_db *db, const char *a_text, const char *b_text, const char *seed,
+				   const char *check_b, const char *check_a)
 {
 	strata_schema *a = parse(a_text), *b = parse(b_text), *live = NULL;
 	strata_plan *plan = NULL;
@@ -104,8 +104,8 @@ static strata_plan *there_and_back(strata_db *db, const char *a_text, const char
 	strata_plan *again = NULL;
 	ST_OK(strata_inspect(db, NULL, &at_b));
 	ST_OK(strata_diff(at_b, b, strata_db_backend(db), &again));
-	cr_assert_eq(again->nchanges, 0, "a second diff is empty, not: %s\n%s", again->nchanges ? again->changes[0].summary : "",
-		     again->up);
+	cr_assert_eq(again->nchanges, 0, "a second diff is empty, not: %s\n%s",
+		     again->nchanges ? again->changes[0].summary : "", again->up);
 	strata_plan_free(again);
 	strata_schema_free(at_b);
 	run_script(db, plan->down_nontx, false);
@@ -119,9 +119,9 @@ static strata_plan *there_and_back(strata_db *db, const char *a_text, const char
 	return plan;
 }
 
-static const char users_tasks[] =
-	"table users {\n  id serial primary key\n  email string(100) not null unique\n}\n"
-	"table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title string(20) not null\n}\n";
+static const char users_tasks[] = "table users {\n  id serial primary key\n  email string(100) not null unique\n}\n"
+				  "table tasks {\n  id serial primary key\n  user_id ref users not null on delete "
+				  "cascade\n  title string(20) not null\n}\n";
 
 static const char seed_users_tasks[] =
 	"INSERT INTO users (email) VALUES ('a@x'), ('b@x');"
@@ -129,20 +129,24 @@ static const char seed_users_tasks[] =
 
 DB_TEST(diff, add_columns_tables_and_indexes)
 {
-	strata_plan *p = there_and_back(db, users_tasks,
-			       "enum prio { low high }\n"
-			       "table users {\n  id serial primary key\n  email string(100) not null unique\n  name text\n"
-			       "  is_active bool not null default true\n  use timestamps\n  index (name)\n}\n"
-			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n"
-			       "  title string(20) not null\n  prio prio not null default low\n  labels string(10)[]\n"
-			       "  index open_tasks (user_id) where prio = 'high'\n}\n"
-			       "table tags {\n  id serial primary key\n  name string(30) not null unique\n}\n"
-			       "table task_tags {\n  task_id ref tasks not null on delete cascade\n  tag_id ref tags not null on delete cascade\n"
-			       "  primary key (task_id, tag_id)\n}\n",
-			       seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks", "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
+	strata_plan *p = there_and_back(
+		db, users_tasks,
+		"enum prio { low high }\n"
+		"table users {\n  id serial primary key\n  email string(100) not null unique\n  name text\n"
+		"  is_active bool not null default true\n  use timestamps\n  index (name)\n}\n"
+		"table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n"
+		"  title string(20) not null\n  prio prio not null default low\n  labels string(10)[]\n"
+		"  index open_tasks (user_id) where prio = 'high'\n}\n"
+		"table tags {\n  id serial primary key\n  name string(30) not null unique\n}\n"
+		"table task_tags {\n  task_id ref tasks not null on delete cascade\n  tag_id ref tags not null on "
+		"delete cascade\n"
+		"  primary key (task_id, tag_id)\n}\n",
+		seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks",
+		"SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
 	if (backend == STRATA_BACKEND_POSTGRES) {
 		cr_assert_not_null(p->up_nontx, "indexes on existing tables are built concurrently");
-		cr_assert(strstr(p->up_nontx, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"open_tasks\""), "%s", p->up_nontx);
+		cr_assert(strstr(p->up_nontx, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"open_tasks\""), "%s",
+			  p->up_nontx);
 	}
 	cr_assert(!p->destructive);
 	strata_plan_free(p);
@@ -151,11 +155,14 @@ DB_TEST(diff, add_columns_tables_and_indexes)
 
 DB_TEST(diff, renames_keep_data)
 {
-	strata_plan *p = there_and_back(db, users_tasks,
-			       "table people renamed_from users {\n  id serial primary key\n  mail string(100) not null unique renamed_from email\n}\n"
-			       "table tasks {\n  id serial primary key\n  user_id ref people not null on delete cascade\n  title string(20) not null\n}\n",
-			       seed_users_tasks, "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM people WHERE mail LIKE '%@x'",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM users WHERE email LIKE '%@x'");
+	strata_plan *p = there_and_back(
+		db, users_tasks,
+		"table people renamed_from users {\n  id serial primary key\n  mail string(100) not null unique "
+		"renamed_from email\n}\n"
+		"table tasks {\n  id serial primary key\n  user_id ref people not null on delete cascade\n  title "
+		"string(20) not null\n}\n",
+		seed_users_tasks, "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM people WHERE mail LIKE '%@x'",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM users WHERE email LIKE '%@x'");
 	bool rename = false;
 	for (int i = 0; i < p->nchanges; i++) {
 		rename |= p->changes[i].kind == STRATA_CHANGE_RENAME_TABLE;
@@ -169,21 +176,28 @@ DB_TEST(diff, renames_keep_data)
 
 DB_TEST(diff, renames_keep_indexes_and_keys)
 {
-	strata_plan *p = there_and_back(db,
-			       "table users {\n  id serial primary key\n  email string(100) not null\n  n int\n  index (email)\n"
-			       "  unique (email, n)\n  check (n > 0)\n}\n"
-			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  index (user_id)\n}\n",
-			       "table accounts renamed_from users {\n  id serial primary key\n  mail string(100) not null renamed_from email\n"
-			       "  n int\n  index (mail)\n  unique (mail, n)\n  check (n > 0)\n}\n"
-			       "table jobs renamed_from tasks {\n  id serial primary key\n  account_id ref accounts not null on delete cascade renamed_from user_id\n"
-			       "  index (account_id)\n}\n",
-			       "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO tasks (user_id) VALUES (1), (1);",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM jobs WHERE account_id = 1",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM tasks WHERE user_id = 1");
+	strata_plan *p = there_and_back(
+		db,
+		"table users {\n  id serial primary key\n  email string(100) not null\n  n int\n  index (email)\n"
+		"  unique (email, n)\n  check (n > 0)\n}\n"
+		"table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  index "
+		"(user_id)\n}\n",
+		"table accounts renamed_from users {\n  id serial primary key\n  mail string(100) not null "
+		"renamed_from email\n"
+		"  n int\n  index (mail)\n  unique (mail, n)\n  check (n > 0)\n}\n"
+		"table jobs renamed_from tasks {\n  id serial primary key\n  account_id ref accounts not null on "
+		"delete cascade renamed_from user_id\n"
+		"  index (account_id)\n}\n",
+		"INSERT INTO users (email) VALUES ('a@x'); INSERT INTO tasks (user_id) VALUES (1), (1);",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM jobs WHERE account_id = 1",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM tasks WHERE user_id = 1");
 	if (backend == STRATA_BACKEND_POSTGRES) {
-		cr_assert(strstr(p->up, "ALTER INDEX \"users_email_idx\" RENAME TO \"accounts_mail_idx\";"), "%s", p->up);
-		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"tasks_user_id_fkey\" TO \"jobs_account_id_fkey\";"), "%s", p->up);
-		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"users_email_n_key\" TO \"accounts_mail_n_key\";"), "%s", p->up);
+		cr_assert(strstr(p->up, "ALTER INDEX \"users_email_idx\" RENAME TO \"accounts_mail_idx\";"), "%s",
+			  p->up);
+		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"tasks_user_id_fkey\" TO \"jobs_account_id_fkey\";"), "%s",
+			  p->up);
+		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"users_email_n_key\" TO \"accounts_mail_n_key\";"), "%s",
+			  p->up);
 		cr_assert(strstr(p->up, "RENAME CONSTRAINT \"users_check\" TO \"accounts_check\";"), "%s", p->up);
 		cr_assert_null(p->up_nontx, "nothing is rebuilt: %s", p->up_nontx);
 	}
@@ -194,29 +208,36 @@ DB_TEST(diff, renames_keep_indexes_and_keys)
 
 DB_TEST(diff, column_changes_with_rebuild_and_foreign_keys)
 {
-	/* users is changed in ways SQLite rebuilds; tasks point at it with ON DELETE CASCADE and must keep their rows. */
+	/* users is changed in ways SQLite rebuilds; tasks point at it with ON DELETE CASCADE and must keep their rows.
+	 */
 	strata_plan *p = there_and_back(db, users_tasks,
-			       "table users {\n  id serial primary key\n  email string(200) not null unique\n"
-			       "  nick string(20) not null default 'anon' check (length(nick) > 0)\n}\n"
-			       "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title text not null\n"
-			       "  check (title <> '')\n}\n",
-			       seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks", "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
+					"table users {\n  id serial primary key\n  email string(200) not null unique\n"
+					"  nick string(20) not null default 'anon' check (length(nick) > 0)\n}\n"
+					"table tasks {\n  id serial primary key\n  user_id ref users not null on "
+					"delete cascade\n  title text not null\n"
+					"  check (title <> '')\n}\n",
+					seed_users_tasks, "SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks",
+					"SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
 	cr_assert(!p->destructive, "widening changes are not destructive:\n%s", p->up);
 	if (backend == STRATA_BACKEND_SQLITE)
-		cr_assert(!strstr(p->up, "PRAGMA") && !strstr(p->up, "BEGIN") && !strstr(p->up, "COMMIT") && p->up_own_tx,
-			  "a rebuild leaves transaction control and foreign keys to the runner (foreign_keys:off): %s", p->up);
+		cr_assert(!strstr(p->up, "PRAGMA") && !strstr(p->up, "BEGIN") && !strstr(p->up, "COMMIT") &&
+				  p->up_own_tx,
+			  "a rebuild leaves transaction control and foreign keys to the runner (foreign_keys:off): %s",
+			  p->up);
 	strata_plan_free(p);
 	(void)url;
 }
 
 DB_TEST(diff, destructive_changes_are_marked)
 {
-	strata_plan *p = there_and_back(db,
-			       "table users {\n  id serial primary key\n  email string(100) not null unique\n  bio text\n}\n"
-			       "table old_stuff {\n  id serial primary key\n}\n",
-			       "table users {\n  id serial primary key\n  email string(50) not null unique\n}\n",
-			       "INSERT INTO users (email, bio) VALUES ('a@x', 'hi');", "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users",
-			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users");
+	strata_plan *p = there_and_back(
+		db,
+		"table users {\n  id serial primary key\n  email string(100) not null unique\n  bio text\n}\n"
+		"table old_stuff {\n  id serial primary key\n}\n",
+		"table users {\n  id serial primary key\n  email string(50) not null unique\n}\n",
+		"INSERT INTO users (email, bio) VALUES ('a@x', 'hi');",
+		"SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users",
+		"SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM users");
 	cr_assert(p->destructive);
 	cr_assert(strstr(p->up, "-- strata:destructive "), "%s", p->up);
 	bool dropped_table = false;
@@ -229,28 +250,35 @@ DB_TEST(diff, destructive_changes_are_marked)
 
 DB_TEST(diff, enum_value_added)
 {
-	strata_plan *p = there_and_back(db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
-			       "enum st { open pending closed archived }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
-			       "INSERT INTO t (s) VALUES ('open'), ('closed');", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+	strata_plan *p = there_and_back(
+		db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
+		"enum st { open pending closed archived }\ntable t {\n  id serial primary key\n  s st not null default "
+		"open\n}\n",
+		"INSERT INTO t (s) VALUES ('open'), ('closed');",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
 	if (backend == STRATA_BACKEND_POSTGRES)
-		cr_assert(strstr(p->up, "ALTER TYPE \"st\" ADD VALUE IF NOT EXISTS 'pending' BEFORE 'closed';"), "%s", p->up);
+		cr_assert(strstr(p->up, "ALTER TYPE \"st\" ADD VALUE IF NOT EXISTS 'pending' BEFORE 'closed';"), "%s",
+			  p->up);
 	else
-		cr_assert(strstr(p->up, "'open', 'pending', 'closed', 'archived'"), "SQLite rewrites the CHECK:\n%s", p->up);
+		cr_assert(strstr(p->up, "'open', 'pending', 'closed', 'archived'"), "SQLite rewrites the CHECK:\n%s",
+			  p->up);
 	strata_plan_free(p);
 	(void)url;
 }
 
 DB_TEST(diff, constraints_and_keys)
 {
-	strata_plan *p = there_and_back(db,
-			       "table a {\n  id serial primary key\n  x int not null\n  y int not null\n  index a_x (x)\n}\n"
-			       "table b {\n  id serial primary key\n  a_id int\n}\n",
-			       "table a {\n  id serial primary key\n  x int not null\n  y int not null\n  unique (x, y)\n"
-			       "  check (x <= y)\n  index a_y (y)\n}\n"
-			       "table b {\n  id serial primary key\n  a_id ref a on delete set null\n}\n",
-			       "INSERT INTO a (x, y) VALUES (1, 2), (2, 3); INSERT INTO b (a_id) VALUES (1), (NULL);",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b");
+	strata_plan *p = there_and_back(
+		db,
+		"table a {\n  id serial primary key\n  x int not null\n  y int not null\n  index a_x (x)\n}\n"
+		"table b {\n  id serial primary key\n  a_id int\n}\n",
+		"table a {\n  id serial primary key\n  x int not null\n  y int not null\n  unique (x, y)\n"
+		"  check (x <= y)\n  index a_y (y)\n}\n"
+		"table b {\n  id serial primary key\n  a_id ref a on delete set null\n}\n",
+		"INSERT INTO a (x, y) VALUES (1, 2), (2, 3); INSERT INTO b (a_id) VALUES (1), (NULL);",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM b");
 	strata_plan_free(p);
 	(void)url;
 }
@@ -267,7 +295,8 @@ Test(diff_pure, empty_and_file)
 	strata_plan_free(p);
 	strata_schema_free(b);
 	b = parse("table users {\n  id serial primary key\n  email string(100) not null unique\n  name text\n}\n"
-		  "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title string(20) not null\n"
+		  "table tasks {\n  id serial primary key\n  user_id ref users not null on delete cascade\n  title "
+		  "string(20) not null\n"
 		  "  index (title)\n}\n");
 	ST_OK(strata_diff(a, b, STRATA_BACKEND_POSTGRES, &p));
 	char *dir = test_tmpdir();
@@ -294,7 +323,9 @@ Test(diff_pure, empty_and_file)
 	fclose(f);
 	cr_assert_eq(strncmp(text, "-- migrate:up transaction:false\n", 32), 0, "%s", text);
 	cr_assert(strstr(text, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"tasks_title_idx\""), "%s", text);
-	cr_assert(strstr(text, "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS \"tasks_title_idx\";"), "%s", text);
+	cr_assert(strstr(text,
+			 "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS \"tasks_title_idx\";"),
+		  "%s", text);
 	free(text);
 	for (int i = 0; paths[i]; i++)
 		free(paths[i]);
@@ -316,9 +347,11 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	cr_assert_not_null(f);
 	fputs(users_tasks, f);
 	fputs("table notes {\n  id serial primary key\n  task_id ref tasks on delete cascade\n  body text not null\n"
-	      "  index (task_id)\n  use timestamps\n}\n", f);
+	      "  index (task_id)\n  use timestamps\n}\n",
+	      f);
 	fclose(f);
-	int rc = test_run_cmd(&out, "cd %s && mkdir -p migrations && %s migrate diff -m 'first cut' --url '%s' --schema %s",
+	int rc = test_run_cmd(&out,
+			      "cd %s && mkdir -p migrations && %s migrate diff -m 'first cut' --url '%s' --schema %s",
 			      dir, STRATA_CLI, url, schema);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "create table notes") && strstr(out, "_first_cut.sql"), "%s", out);
@@ -326,11 +359,13 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	rc = test_run_cmd(&out, "cd %s && %s migrate up --url '%s'", dir, STRATA_CLI, url);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
-	rc = test_run_cmd(&out, "cd %s && %s migrate diff -m again --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
+	rc = test_run_cmd(&out, "cd %s && %s migrate diff -m again --url '%s' --schema %s", dir, STRATA_CLI, url,
+			  schema);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "no changes: the database matches"), "%s", out);
 	free(out);
-	rc = test_run_cmd(&out, "cd %s && %s migrate diff --scratch -m again --url '%s' --schema %s", dir, STRATA_CLI, url, schema);
+	rc = test_run_cmd(&out, "cd %s && %s migrate diff --scratch -m again --url '%s' --schema %s", dir, STRATA_CLI,
+			  url, schema);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "no changes: the migrations in migrations already produce"), "%s", out);
 	free(out);
@@ -345,23 +380,26 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 
 DB_TEST(diff, new_enum_value_used_by_a_default)
 {
-	strata_plan *p = there_and_back(db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
-			       "enum st { open closed draft }\ntable t {\n  id serial primary key\n  s st not null default open\n"
-			       "  first st not null default draft\n}\n",
-			       "INSERT INTO t (s) VALUES ('open');",
-			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t WHERE \"first\" = 'draft'",
-			       "SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t");
+	strata_plan *p = there_and_back(
+		db, "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n}\n",
+		"enum st { open closed draft }\ntable t {\n  id serial primary key\n  s st not null default open\n"
+		"  first st not null default draft\n}\n",
+		"INSERT INTO t (s) VALUES ('open');",
+		"SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t WHERE \"first\" = 'draft'",
+		"SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM t");
 	if (backend == STRATA_BACKEND_POSTGRES)
-		cr_assert(p->up_pre && strstr(p->up_pre, "ADD VALUE IF NOT EXISTS 'draft'"), "committed first: %s", p->up_pre);
+		cr_assert(p->up_pre && strstr(p->up_pre, "ADD VALUE IF NOT EXISTS 'draft'"), "committed first: %s",
+			  p->up_pre);
 	strata_plan_free(p);
 	(void)url;
 }
 
 DB_TEST(diff, defaults_the_database_reprints_are_no_change)
 {
-	const char *text = "table t {\n  id serial primary key\n  j json default '{\"b\":1,   \"a\" : [1,2]}'\n"
-			   "  ts timestamp default '2000-01-01'\n  d date default '2001-02-03'\n  f float default 1.50\n"
-			   "  n decimal(8,3) default 2.5\n  u uuid default 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'\n}\n";
+	const char *text =
+		"table t {\n  id serial primary key\n  j json default '{\"b\":1,   \"a\" : [1,2]}'\n"
+		"  ts timestamp default '2000-01-01'\n  d date default '2001-02-03'\n  f float default 1.50\n"
+		"  n decimal(8,3) default 2.5\n  u uuid default 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'\n}\n";
 	strata_schema *s = parse(text), *live = NULL;
 	strata_plan *p = NULL;
 	ST_OK(strata_schema_apply(db, s));
@@ -378,10 +416,13 @@ DB_TEST(diff, defaults_the_database_reprints_are_no_change)
 DB_TEST(diff, enum_value_removed_is_destructive)
 {
 	strata_plan *p = there_and_back(db,
-			       "enum st { open closed archived }\ntable t {\n  id serial primary key\n  s st not null default open\n  ss st[]\n}\n",
-			       "enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null default open\n  ss st[]\n}\n",
-			       "INSERT INTO t (s) VALUES ('open'), ('closed');", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+					"enum st { open closed archived }\ntable t {\n  id serial primary key\n  s st "
+					"not null default open\n  ss st[]\n}\n",
+					"enum st { open closed }\ntable t {\n  id serial primary key\n  s st not null "
+					"default open\n  ss st[]\n}\n",
+					"INSERT INTO t (s) VALUES ('open'), ('closed');",
+					"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
+					"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
 	cr_assert(p->destructive || backend == STRATA_BACKEND_SQLITE, "%s", p->up);
 	strata_plan_free(p);
 	(void)url;
@@ -389,16 +430,21 @@ DB_TEST(diff, enum_value_removed_is_destructive)
 
 DB_TEST(diff, nullability_defaults_and_types)
 {
-	strata_plan *p = there_and_back(db,
-			       "table t {\n  id serial primary key\n  a int\n  b string(10) default 'x'\n  c bigint not null\n  d bool\n}\n",
-			       "table t {\n  id serial primary key\n  a int not null default 0\n  b string(10)\n  c int not null\n"
-			       "  d bool not null default false\n  e date default now\n}\n",
-			       "INSERT INTO t (a, b, c, d) VALUES (1, 'y', 5, true), (2, NULL, 6, false);",
-			       "SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t", "SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t");
+	strata_plan *p = there_and_back(
+		db,
+		"table t {\n  id serial primary key\n  a int\n  b string(10) default 'x'\n  c bigint not null\n  d "
+		"bool\n}\n",
+		"table t {\n  id serial primary key\n  a int not null default 0\n  b string(10)\n  c int not null\n"
+		"  d bool not null default false\n  e date default now\n}\n",
+		"INSERT INTO t (a, b, c, d) VALUES (1, 'y', 5, true), (2, NULL, 6, false);",
+		"SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t",
+		"SELECT CASE WHEN sum(c) = 11 THEN 1 ELSE 0 END FROM t");
 	cr_assert(p->destructive, "bigint to int narrows; NOT NULL may fail:\n%s", p->up);
 	if (backend == STRATA_BACKEND_POSTGRES) {
-		cr_assert(strstr(p->up, "-- strata:destructive a narrowing type change can fail or lose data\n"), "%s", p->up);
-		cr_assert(strstr(p->up, "-- strata:destructive NOT NULL fails on a column that holds NULLs\n"), "%s", p->up);
+		cr_assert(strstr(p->up, "-- strata:destructive a narrowing type change can fail or lose data\n"), "%s",
+			  p->up);
+		cr_assert(strstr(p->up, "-- strata:destructive NOT NULL fails on a column that holds NULLs\n"), "%s",
+			  p->up);
 	}
 	strata_plan_free(p);
 	(void)url;
@@ -406,11 +452,12 @@ DB_TEST(diff, nullability_defaults_and_types)
 
 DB_TEST(diff, self_reference_and_cycle)
 {
-	strata_plan *p = there_and_back(db, "table a {\n  id serial primary key\n}\n",
-			       "table a {\n  id serial primary key\n  parent_id ref a on delete set null\n  b_id ref b\n}\n"
-			       "table b {\n  id serial primary key\n  a_id ref a on delete cascade\n}\n",
-			       "INSERT INTO a (id) VALUES (1), (2);", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a");
+	strata_plan *p = there_and_back(
+		db, "table a {\n  id serial primary key\n}\n",
+		"table a {\n  id serial primary key\n  parent_id ref a on delete set null\n  b_id ref b\n}\n"
+		"table b {\n  id serial primary key\n  a_id ref a on delete cascade\n}\n",
+		"INSERT INTO a (id) VALUES (1), (2);", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM a");
 	strata_plan_free(p);
 	(void)url;
 }
@@ -418,9 +465,10 @@ DB_TEST(diff, self_reference_and_cycle)
 DB_TEST(diff, keys_become_generated)
 {
 	strata_plan *p = there_and_back(db, "table t {\n  id int primary key\n  name text\n}\n",
-			       "table t {\n  id serial primary key\n  name text\n}\n",
-			       "INSERT INTO t (id, name) VALUES (1, 'a'), (7, 'b');",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
+					"table t {\n  id serial primary key\n  name text\n}\n",
+					"INSERT INTO t (id, name) VALUES (1, 'a'), (7, 'b');",
+					"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t",
+					"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM t");
 	cr_assert(!p->destructive, "%s", p->up);
 	/* Generated keys continue after the ones already there. */
 	run_script(db, p->up, p->up_own_tx ? -1 : 1);
@@ -433,18 +481,20 @@ DB_TEST(diff, keys_become_generated)
 
 DB_TEST(diff, primary_key_and_index_changes)
 {
-	strata_plan *p = there_and_back(db,
-			       "table m {\n  a int primary key\n  b int not null\n  c text\n  index (c)\n  index bc (b, c)\n}\n",
-			       "table m {\n  a int not null\n  b int not null\n  c text\n  primary key (a, b)\n  index bc (c, b)\n"
-			       "  unique index m_c_uniq (c) where c is not null\n}\n",
-			       "INSERT INTO m (a, b, c) VALUES (1, 1, 'x'), (2, 1, 'y');",
-			       "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m", "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m");
+	strata_plan *p = there_and_back(
+		db, "table m {\n  a int primary key\n  b int not null\n  c text\n  index (c)\n  index bc (b, c)\n}\n",
+		"table m {\n  a int not null\n  b int not null\n  c text\n  primary key (a, b)\n  index bc (c, b)\n"
+		"  unique index m_c_uniq (c) where c is not null\n}\n",
+		"INSERT INTO m (a, b, c) VALUES (1, 1, 'x'), (2, 1, 'y');",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m",
+		"SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM m");
 	strata_plan_free(p);
 	(void)url;
 }
 
 static const char shop_views[] =
-	"table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default true\n}\n"
+	"table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default "
+	"true\n}\n"
 	"table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not null\n}\n"
 	"view big_spenders as sql('SELECT user_id FROM user_totals WHERE total > 100')\n"
 	"materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total\n"
@@ -474,18 +524,21 @@ DB_TEST(diff, views_are_recreated_around_what_they_read)
 
 DB_TEST(diff, views_added_changed_dropped)
 {
-	strata_plan *p = there_and_back(db, shop_views,
-					"table users {\n  id serial primary key\n  email string(100) not null\n"
-					"  is_active bool not null default true\n}\n"
-					"table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not null\n}\n"
-					"view big_spenders as sql('SELECT user_id FROM user_totals WHERE total > 10')\n"
-					"materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total\n"
-					"FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$$) {\n"
-					"  unique index (user_id)\n  index (total)\n}\n"
-					"view emails as sql('SELECT email FROM users')\n",
-					seed_shop, "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM emails",
-					"SELECT count(*) FROM active WHERE email = 'a@x'");
-	cr_assert_eq(p->nchanges, 4, "drop active, create emails, recreate big_spenders, index on user_totals: %d", p->nchanges);
+	strata_plan *p = there_and_back(
+		db, shop_views,
+		"table users {\n  id serial primary key\n  email string(100) not null\n"
+		"  is_active bool not null default true\n}\n"
+		"table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not "
+		"null\n}\n"
+		"view big_spenders as sql('SELECT user_id FROM user_totals WHERE total > 10')\n"
+		"materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total\n"
+		"FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$$) {\n"
+		"  unique index (user_id)\n  index (total)\n}\n"
+		"view emails as sql('SELECT email FROM users')\n",
+		seed_shop, "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM emails",
+		"SELECT count(*) FROM active WHERE email = 'a@x'");
+	cr_assert_eq(p->nchanges, 4, "drop active, create emails, recreate big_spenders, index on user_totals: %d",
+		     p->nchanges);
 	cr_assert_null(strstr(p->up, "DROP MATERIALIZED VIEW"), "the materialized view stays: %s", p->up);
 	strata_plan_free(p);
 	(void)url;

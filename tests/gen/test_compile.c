@@ -21,21 +21,25 @@ static void generate(const char *dir)
 	char *out;
 	for (size_t i = 0; i < sizeof schemas / sizeof *schemas; i++) {
 		const char *s = schemas[i];
-		int rc = strcmp(s, "tasks") == 0
-				 ? test_run_cmd(&out, "%s gen c --schema %s/examples/tasks/schema.strata -o %s --name tasks", STRATA_CLI,
-						STRATA_SOURCE_DIR, dir)
-				 : test_run_cmd(&out, "%s gen c --schema %s/tests/gen/schemas/%s.strata -o %s --name %s", STRATA_CLI,
-						STRATA_SOURCE_DIR, s, dir, s);
+		int rc =
+			strcmp(s, "tasks") == 0
+				? test_run_cmd(&out,
+					       "%s gen c --schema %s/examples/tasks/schema.strata -o %s --name tasks",
+					       STRATA_CLI, STRATA_SOURCE_DIR, dir)
+				: test_run_cmd(&out, "%s gen c --schema %s/tests/gen/schemas/%s.strata -o %s --name %s",
+					       STRATA_CLI, STRATA_SOURCE_DIR, s, dir, s);
 		cr_assert_eq(rc, 0, "gen c %s: %s", s, out);
 		free(out);
 	}
-	int rc = test_run_cmd(&out, "%s gen c --schema %s/tests/gen/schemas/owned.strata -o %s --name prefixed --prefix app_",
+	int rc = test_run_cmd(&out,
+			      "%s gen c --schema %s/tests/gen/schemas/owned.strata -o %s --name prefixed --prefix app_",
 			      STRATA_CLI, STRATA_SOURCE_DIR, dir);
 	cr_assert_eq(rc, 0, "gen c --prefix: %s", out);
 	free(out);
 }
 
-/* `mode`: "-c -o /dev/null" (gcc warns of unused functions only when it compiles) or "-fsyntax-only" (clang: its front end warns of everything). */
+/* `mode`: "-c -o /dev/null" (gcc warns of unused functions only when it compiles) or "-fsyntax-only" (clang: its front
+ * end warns of everything). */
 static void compile_all(const char *cc, const char *mode, const char *const stds[2])
 {
 	char *out;

@@ -136,7 +136,9 @@ DB_TEST(gen, eager_loading_costs_one_query_per_batch)
 {
 	gen_apply_schema(db);
 	user_id alice = gen_make_user(db, "alice@example.com");
-	enum { N = 300 };
+	enum {
+		N = 300
+	};
 	static task rows[N];
 	for (int i = 0; i < N; i++)
 		rows[i] = make_task("tagged", i % 5);
@@ -209,7 +211,10 @@ DB_TEST(gen, junction_links_insert_in_batches_checked_against_the_owner)
 	gen_apply_schema(db);
 	user_id alice = gen_make_user(db, "alice@example.com");
 	user_id bob = gen_make_user(db, "bob@example.com");
-	enum { NTASKS = 400, NLINKS = 1200 };
+	enum {
+		NTASKS = 400,
+		NLINKS = 1200
+	};
 	static task tasks[NTASKS];
 	for (int i = 0; i < NTASKS; i++)
 		tasks[i] = make_task("linked", i % 5);
@@ -255,7 +260,9 @@ DB_TEST(gen, insert_many_streams_and_returns_keys_in_order)
 {
 	gen_apply_schema(db);
 	user_id alice = gen_make_user(db, "alice@example.com");
-	enum { N = 3000 };
+	enum {
+		N = 3000
+	};
 	static task rows[N];
 	const char *labels[] = { "x", "y" };
 	for (int i = 0; i < N; i++) {
@@ -304,7 +311,9 @@ DB_TEST(gen, list_pages_by_default_and_loads_everything_only_when_asked)
 {
 	gen_apply_schema(db);
 	user_id alice = gen_make_user(db, "alice@example.com");
-	enum { N = 1200 };
+	enum {
+		N = 1200
+	};
 	static task rows[N];
 	for (int i = 0; i < N; i++)
 		rows[i] = make_task("paged", i % 5);
@@ -353,17 +362,23 @@ Test(gen, output_is_stable_and_matches_the_golden_files)
 {
 	char *out;
 	char *dir = test_tmpdir();
-	int rc = test_run_cmd(&out, "mkdir %s/again && %s gen c --schema %s/examples/tasks/schema.strata -o %s --name tasks_db && "
-				    "%s gen c --schema %s/examples/tasks/schema.strata -o %s/again --name tasks_db",
-			      dir, STRATA_CLI, STRATA_SOURCE_DIR, dir, STRATA_CLI, STRATA_SOURCE_DIR, dir);
+	int rc = test_run_cmd(
+		&out,
+		"mkdir %s/again && %s gen c --schema %s/examples/tasks/schema.strata -o %s --name tasks_db && "
+		"%s gen c --schema %s/examples/tasks/schema.strata -o %s/again --name tasks_db",
+		dir, STRATA_CLI, STRATA_SOURCE_DIR, dir, STRATA_CLI, STRATA_SOURCE_DIR, dir);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
 	/* same input, same bytes; and the committed golden copy is what the generator writes */
-	rc = test_run_cmd(&out, "cd %s && cmp tasks_db.c again/tasks_db.c >/dev/null || echo DIFFER; "
-				"diff -u %s/tests/gen/golden/tasks_db.h tasks_db.h && diff -u %s/tests/gen/golden/tasks_db.c tasks_db.c",
+	rc = test_run_cmd(&out,
+			  "cd %s && cmp tasks_db.c again/tasks_db.c >/dev/null || echo DIFFER; "
+			  "diff -u %s/tests/gen/golden/tasks_db.h tasks_db.h && diff -u %s/tests/gen/golden/tasks_db.c "
+			  "tasks_db.c",
 			  dir, STRATA_SOURCE_DIR, STRATA_SOURCE_DIR);
-	cr_assert_eq(rc, 0, "generated output differs from tests/gen/golden (regenerate it if the change is intended):\n%.3000s",
-		     out);
+	cr_assert_eq(
+		rc, 0,
+		"generated output differs from tests/gen/golden (regenerate it if the change is intended):\n%.3000s",
+		out);
 	cr_assert(strstr(out, "DIFFER") == NULL);
 	free(out);
 	test_rmrf(dir);
@@ -395,8 +410,11 @@ Test(gen, unscoped_on_an_unowned_table_is_refused)
 {
 	char *dir = test_tmpdir();
 	char *out;
-	int rc = test_run_cmd(&out, "cd %s && printf 'table users {\\n id serial primary key\\n unscoped admin\\n}\\n' > s.strata && "
-				    "%s gen c --schema s.strata -o .", dir, STRATA_CLI);
+	int rc = test_run_cmd(
+		&out,
+		"cd %s && printf 'table users {\\n id serial primary key\\n unscoped admin\\n}\\n' > s.strata && "
+		"%s gen c --schema s.strata -o .",
+		dir, STRATA_CLI);
 	cr_assert_eq(rc, 1, "%s", out);
 	cr_assert(strstr(out, "table users: `unscoped admin` on a table that has no owner") != NULL, "%s", out);
 	free(out);

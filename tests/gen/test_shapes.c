@@ -78,7 +78,8 @@ DB_TEST(gen, composite_keys_and_self_references)
 
 	plain_product *pa = NULL;
 	ST_OK(plain_product_get(db, a.id, &pa));
-	cr_assert(pa->picture.has && pa->picture.v.len == sizeof pic && memcmp(pa->picture.v.data, pic, sizeof pic) == 0);
+	cr_assert(pa->picture.has && pa->picture.v.len == sizeof pic &&
+		  memcmp(pa->picture.v.data, pic, sizeof pic) == 0);
 	cr_assert_str_eq(pa->released, "2026-01-31");
 	plain_product_free(pa);
 
@@ -128,7 +129,9 @@ DB_TEST(gen, insert_many_of_decimals_dates_bytes_and_database_defaults)
 	plain_category_free(c);
 
 	/* products: decimal, date and bytes through strata_copy */
-	enum { N = 10 };
+	enum {
+		N = 10
+	};
 	plain_product ps[N];
 	char skus[N][8];
 	const uint8_t pic[] = { 1, 0, 255 };

@@ -108,8 +108,8 @@ Test(gen_templates, every_template_file_is_indexed)
 {
 	strata__gen_tmpls t;
 	cr_assert_eq(strata__gen_tmpls_load(&t), STRATA_OK);
-	const char *names[] = { "header", "table_types", "insert", "insert_many", "get", "update", "delete",
-				"where", "list", "count", "load", "json", "source", "read_field" };
+	const char *names[] = { "header", "table_types", "insert", "insert_many", "get",  "update", "delete",
+				"where",  "list",	 "count",  "load",	  "json", "source", "read_field" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		bool found = false;
 		for (int k = 0; k < t.n && !found; k++)

@@ -35,7 +35,7 @@ static void exec_ok(strata_db *db, const char *sql)
 	ST_OK(strata_exec(db, sql));
 }
 
-#define HAS(out, s) cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
+#define HAS(out, s)   cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
 #define HASNT(out, s) cr_assert(strstr((out), (s)) == NULL, "did not want \"%s\" in:\n%s", (s), (out))
 
 static const char healthy_schema[] =
@@ -78,8 +78,9 @@ static char *project_with_applied_migration(const char *url)
 	cr_assert_eq(mkdir(mdir, 0755), 0);
 	put(dir, "migrations/20260101000000_users.sql",
 	    "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n");
-	int rc = test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL -u STRATA_MIGRATIONS_DIR '%s' migrate up --url '%s'",
-			      dir, STRATA_CLI, url);
+	int rc =
+		test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL -u STRATA_MIGRATIONS_DIR '%s' migrate up --url '%s'",
+			     dir, STRATA_CLI, url);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
 	return dir;
@@ -111,7 +112,8 @@ DB_TEST(health, edited_migration_fails)
 	char *dir = project_with_applied_migration(url), *out;
 	int rc;
 	put(dir, "migrations/20260101000000_users.sql",
-	    "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- migrate:down\nDROP TABLE users;\n");
+	    "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- migrate:down\nDROP TABLE "
+	    "users;\n");
 	rc = health(&out, dir, url, "--check migrations --json");
 	cr_assert_eq(rc, 2, "%s", out);
 	HAS(out, "\"changed_migration\"");
@@ -172,7 +174,8 @@ Test(health, corrupt_sqlite_file_fails)
 		    "CREATE INDEX t_v ON t (v);");
 	strata_close(db);
 	/* a copy with pages in the middle overwritten */
-	int rc = test_run_cmd(&out, "cp '%s' '%s' && dd if=/dev/urandom of='%s' bs=4096 seek=20 count=8 conv=notrunc 2>&1",
+	int rc = test_run_cmd(&out,
+			      "cp '%s' '%s' && dd if=/dev/urandom of='%s' bs=4096 seek=20 count=8 conv=notrunc 2>&1",
 			      good, bad, bad);
 	cr_assert_eq(rc, 0, "%s", out);
 	free(out);
@@ -325,8 +328,10 @@ DB_TEST(health, required_data_queries)
 Test(health, unreachable_and_bad_options)
 {
 	char *out;
-	int rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 %s health --url 'postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=2' --json",
-			      STRATA_CLI);
+	int rc = test_run_cmd(
+		&out,
+		"cd /tmp && NO_COLOR=1 %s health --url 'postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=2' --json",
+		STRATA_CLI);
 	cr_assert_eq(rc, 2, "%s", out);
 	HAS(out, "\"unreachable\"");
 	HASNT(out, "hunter2");
@@ -336,7 +341,8 @@ Test(health, unreachable_and_bad_options)
 	HAS(out, "unknown health option 'bogus'");
 	free(out);
 	/* check names after the options */
-	rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 %s health --url sqlite::memory: connectivity integrity", STRATA_CLI);
+	rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 %s health --url sqlite::memory: connectivity integrity",
+			  STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "integrity");
 	HASNT(out, "configuration");
@@ -376,13 +382,17 @@ Test(health, colour_on_a_terminal_unless_no_color)
 {
 	char *out;
 	/* script(1) gives the command a terminal */
-	int rc = test_run_cmd(&out, "cd /tmp && env -u NO_COLOR script -qc '%s health --url sqlite::memory: --check connectivity' /dev/null",
+	int rc = test_run_cmd(&out,
+			      "cd /tmp && env -u NO_COLOR script -qc '%s health --url sqlite::memory: --check "
+			      "connectivity' /dev/null",
 			      STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "\033[32mok");
 	free(out);
-	rc = test_run_cmd(&out, "cd /tmp && NO_COLOR=1 script -qc '%s health --url sqlite::memory: --check connectivity' /dev/null",
-			  STRATA_CLI);
+	rc = test_run_cmd(
+		&out,
+		"cd /tmp && NO_COLOR=1 script -qc '%s health --url sqlite::memory: --check connectivity' /dev/null",
+		STRATA_CLI);
 	cr_assert_eq(rc, 0, "%s", out);
 	HASNT(out, "\033[");
 	HAS(out, "every check passed");
@@ -471,8 +481,10 @@ DB_TEST(health, named_paths_must_exist)
 		free(out);
 	}
 	/* from the environment too */
-	rc = test_run_cmd(&out, "cd '%s' && env -u DATABASE_URL STRATA_SCHEMA=gone.strata NO_COLOR=1 '%s' health --json --url '%s'",
-			  dir, STRATA_CLI, url);
+	rc = test_run_cmd(
+		&out,
+		"cd '%s' && env -u DATABASE_URL STRATA_SCHEMA=gone.strata NO_COLOR=1 '%s' health --json --url '%s'",
+		dir, STRATA_CLI, url);
 	cr_assert_eq(rc, 2, "%s", out);
 	HAS(out, "\"code\": \"missing_path\"");
 	HAS(out, "gone.strata");

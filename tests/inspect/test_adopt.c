@@ -28,11 +28,14 @@ static char *empty_db(strata_backend backend, char *pgname, size_t cap, char **t
 	return url;
 }
 
-/* `pg_dump --schema-only` of `url`, its lines sorted, without comments, blank lines and the random \restrict keys of pg_dump 15.14+. */
+/* `pg_dump --schema-only` of `url`, its lines sorted, without comments, blank lines and the random \restrict keys of
+ * pg_dump 15.14+. */
 static char *sorted_dump(const char *url)
 {
 	char *out = NULL;
-	int rc = test_run_cmd(&out, "pg_dump --schema-only --no-owner --no-privileges '%s' | grep -v -e '^--' -e '^$' -e '^.restrict ' -e '^.unrestrict ' | LC_ALL=C sort",
+	int rc = test_run_cmd(&out,
+			      "pg_dump --schema-only --no-owner --no-privileges '%s' | grep -v -e '^--' -e '^$' -e "
+			      "'^.restrict ' -e '^.unrestrict ' | LC_ALL=C sort",
 			      url);
 	cr_assert_eq(rc, 0, "pg_dump: %s", out);
 	return out;
@@ -93,12 +96,15 @@ DB_TEST(adopt, views_of_a_foreign_database)
 			      "CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;"
 			      "CREATE VIEW cheap_names AS SELECT name FROM cheap;"));
 	if (backend == STRATA_BACKEND_POSTGRES)
-		ST_OK(strata_exec(db, "CREATE MATERIALIZED VIEW item_count AS SELECT count(*) AS n, max(price) AS top FROM items;"
-				      "CREATE UNIQUE INDEX item_count_n ON item_count (n);"));
+		ST_OK(strata_exec(
+			db, "CREATE MATERIALIZED VIEW item_count AS SELECT count(*) AS n, max(price) AS top FROM items;"
+			    "CREATE UNIQUE INDEX item_count_n ON item_count (n);"));
 	char *text = adopt(db, url, backend);
 	const char *a = strstr(text, "view cheap as sql("), *b = strstr(text, "view cheap_names as sql(");
 	cr_assert(a && b && a < b, "a view comes after the view it reads:\n%s", text);
 	if (backend == STRATA_BACKEND_POSTGRES)
-		cr_assert(strstr(text, "materialized view item_count as sql(") && strstr(text, "unique index item_count_n (n)"), "%s", text);
+		cr_assert(strstr(text, "materialized view item_count as sql(") &&
+				  strstr(text, "unique index item_count_n (n)"),
+			  "%s", text);
 	free(text);
 }

@@ -9,43 +9,42 @@
 
 #include "testdb.h"
 
-static const char example[] =
-	"mixin timestamps {\n"
-	"    created_at timestamp not null default now\n"
-	"    updated_at timestamp not null default now auto_update\n"
-	"}\n"
-	"mixin soft_delete { deleted_at timestamp }\n"
-	"enum status { pending running completed failed }\n"
-	"table users {\n"
-	"    use timestamps\n"
-	"    id            uuid        primary key default uuid\n"
-	"    email         string(255) not null unique\n"
-	"    password_hash string(255) not null\n"
-	"    is_active     bool        not null default true\n"
-	"    index (email, is_active)\n"
-	"}\n"
-	"table tasks {\n"
-	"    use timestamps, soft_delete\n"
-	"    id       serial      primary key\n"
-	"    user_id  ref users   not null on delete cascade owner\n"
-	"    title    string(200) not null\n"
-	"    priority int         not null default 0 check (priority between 0 and 4)\n"
-	"    state    status      not null default pending\n"
-	"    config   json\n"
-	"    labels   string(50)[]\n"
-	"    due_date timestamp\n"
-	"    index (user_id, priority)\n"
-	"    index open_by_due (user_id, due_date) where state <> 'completed'\n"
-	"}\n"
-	"table tags {\n"
-	"    id serial primary key\n"
-	"    name string(50) not null unique\n"
-	"}\n"
-	"table task_tags {\n"
-	"    task_id ref tasks not null on delete cascade\n"
-	"    tag_id  ref tags  not null on delete cascade\n"
-	"    primary key (task_id, tag_id)\n"
-	"}\n";
+static const char example[] = "mixin timestamps {\n"
+			      "    created_at timestamp not null default now\n"
+			      "    updated_at timestamp not null default now auto_update\n"
+			      "}\n"
+			      "mixin soft_delete { deleted_at timestamp }\n"
+			      "enum status { pending running completed failed }\n"
+			      "table users {\n"
+			      "    use timestamps\n"
+			      "    id            uuid        primary key default uuid\n"
+			      "    email         string(255) not null unique\n"
+			      "    password_hash string(255) not null\n"
+			      "    is_active     bool        not null default true\n"
+			      "    index (email, is_active)\n"
+			      "}\n"
+			      "table tasks {\n"
+			      "    use timestamps, soft_delete\n"
+			      "    id       serial      primary key\n"
+			      "    user_id  ref users   not null on delete cascade owner\n"
+			      "    title    string(200) not null\n"
+			      "    priority int         not null default 0 check (priority between 0 and 4)\n"
+			      "    state    status      not null default pending\n"
+			      "    config   json\n"
+			      "    labels   string(50)[]\n"
+			      "    due_date timestamp\n"
+			      "    index (user_id, priority)\n"
+			      "    index open_by_due (user_id, due_date) where state <> 'completed'\n"
+			      "}\n"
+			      "table tags {\n"
+			      "    id serial primary key\n"
+			      "    name string(50) not null unique\n"
+			      "}\n"
+			      "table task_tags {\n"
+			      "    task_id ref tasks not null on delete cascade\n"
+			      "    tag_id  ref tags  not null on delete cascade\n"
+			      "    primary key (task_id, tag_id)\n"
+			      "}\n";
 
 static void round_trip(strata_db *db, const char *text)
 {
@@ -153,8 +152,10 @@ DB_TEST(inspect, each_feature)
 		"table users { id serial primary key }\ntable docs {\n  use audit\n  id serial primary key\n}\n",
 		"use timestamps, soft_delete\ntable notes {\n  id uuid primary key default uuid_v4\n}\n",
 		"table categories {\n  id serial primary key\n  parent_id ref categories on delete cascade\n}\n",
-		"table a {\n  id serial primary key\n  b_id ref b\n}\ntable b {\n  id serial primary key\n  a_id ref a\n}\n",
-		"table t {\n  x int not null\n  index hot (x) where x > 10 and x < 100\n  unique index one (x) where x = 0\n}\n",
+		"table a {\n  id serial primary key\n  b_id ref b\n}\ntable b {\n  id serial primary key\n  a_id ref "
+		"a\n}\n",
+		"table t {\n  x int not null\n  index hot (x) where x > 10 and x < 100\n  unique index one (x) where x "
+		"= 0\n}\n",
 		"table t {\n  s string(5)[]\n  d decimal(8)[]\n  j json default '{\"a\": [1, 2]}'\n}\n",
 		"table \"order\" {\n  \"select\" text default 'it''s'\n  \"from\" int check (\"from\" > 0)\n}\n",
 	};
@@ -220,8 +221,9 @@ DB_TEST(inspect, triggers_keep_updated_at)
 	ST_OK(strata_exec(db, "UPDATE notes SET body = 'b'"));
 	int64_t fresh = 0;
 	ST_OK(strata_query_int64(db, &fresh,
-				 backend == STRATA_BACKEND_POSTGRES ? "SELECT (updated_at > '2020-01-01')::int FROM notes"
-								    : "SELECT updated_at > '2020-01-01' FROM notes",
+				 backend == STRATA_BACKEND_POSTGRES
+					 ? "SELECT (updated_at > '2020-01-01')::int FROM notes"
+					 : "SELECT updated_at > '2020-01-01' FROM notes",
 				 NULL, 0));
 	cr_assert_eq(fresh, 1, "the trigger set updated_at");
 	strata_schema_free(s);
@@ -239,7 +241,8 @@ Test(inspect_cli, schema_commands)
 	fclose(f);
 	int rc = test_run_cmd(&out, "%s schema sql --schema %s --dialect postgres", STRATA_CLI, path);
 	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert(strstr(out, "CREATE TYPE \"status\" AS ENUM ('pending', 'running', 'completed', 'failed');"), "%s", out);
+	cr_assert(strstr(out, "CREATE TYPE \"status\" AS ENUM ('pending', 'running', 'completed', 'failed');"), "%s",
+		  out);
 	cr_assert(strstr(out, "\"email\" varchar(255) NOT NULL UNIQUE"), "%s", out);
 	free(out);
 	rc = test_run_cmd(&out, "%s schema sql --schema %s", STRATA_CLI, path);
@@ -268,15 +271,18 @@ Test(inspect_cli, schema_commands)
 
 DB_TEST(inspect, views_and_materialized_views)
 {
-	round_trip(db, "table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default true\n}\n"
-		       "table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not null\n}\n"
+	round_trip(db, "table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not "
+		       "null default true\n}\n"
+		       "table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) "
+		       "not null\n}\n"
 		       "view big_spenders as sql($$\n  SELECT user_id FROM user_totals WHERE total > 100\n$$)\n"
 		       "materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total\n"
 		       "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$$) {\n"
 		       "  unique index (user_id)\n  index by_total (total) where total > 0\n}\n"
 		       "view active as sql('SELECT id, email FROM users WHERE is_active')\n");
 	/* A materialized view is filled when it is made, and refreshed by strata_sql_refresh's SQL. */
-	ST_OK(strata_exec(db, "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO orders (user_id, total) VALUES (1, 150)"));
+	ST_OK(strata_exec(
+		db, "INSERT INTO users (email) VALUES ('a@x'); INSERT INTO orders (user_id, total) VALUES (1, 150)"));
 	strata_schema *s = NULL;
 	char *sql = NULL;
 	ST_OK(strata_inspect(db, NULL, &s));

@@ -33,7 +33,8 @@ Test(docs, every_rule_documented)
 	for (size_t i = 0; i < n; i++) {
 		char h[128], row[160], sup[160];
 		snprintf(h, sizeof h, "\n### %s\n", r[i].id);
-		snprintf(row, sizeof row, "| [`%s`](#%s) | %s |", r[i].id, r[i].id, strata_lint_severity_name(r[i].severity));
+		snprintf(row, sizeof row, "| [`%s`](#%s) | %s |", r[i].id, r[i].id,
+			 strata_lint_severity_name(r[i].severity));
 		snprintf(sup, sizeof sup, "strata-lint: ignore %s <reason>", r[i].id);
 		const char *sec = strstr(doc, h);
 		cr_assert(sec, "no section for %s", r[i].id);
@@ -42,9 +43,11 @@ Test(docs, every_rule_documented)
 		const char *next = strstr(sec + 1, "\n### ");
 		size_t len = next ? (size_t)(next - sec) : strlen(sec);
 		char *body = strndup(sec, len);
-		cr_assert(strstr(body, "Why: ") && strstr(body, "\nBad:\n") && strstr(body, "\nGood:\n") && strstr(body, sup),
+		cr_assert(strstr(body, "Why: ") && strstr(body, "\nBad:\n") && strstr(body, "\nGood:\n") &&
+				  strstr(body, sup),
 			  "section of %s lacks why, bad, good or suppress:\n%s", r[i].id, body);
-		cr_assert(strstr(body, r[i].explanation), "section of %s does not carry the registry's explanation", r[i].id);
+		cr_assert(strstr(body, r[i].explanation), "section of %s does not carry the registry's explanation",
+			  r[i].id);
 		free(body);
 	}
 	free(doc);
@@ -53,17 +56,45 @@ Test(docs, every_rule_documented)
 Test(docs, squawk_rules_mapped)
 {
 	static const char *const squawk[] = {
-		"adding-field-with-default", "adding-foreign-key-constraint", "adding-not-nullable-field",
-		"adding-required-field", "adding-serial-primary-key-field", "ban-char-field",
-		"ban-concurrent-index-creation-in-transaction", "ban-drop-column", "ban-drop-database", "ban-drop-not-null",
-		"ban-drop-table", "changing-column-type", "constraint-missing-not-valid", "disallowed-unique-constraint",
-		"prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity", "prefer-robust-stmts",
-		"prefer-text-field", "prefer-timestamptz", "renaming-column", "renaming-table",
-		"require-concurrent-index-creation", "require-concurrent-index-deletion", "transaction-nesting",
-		"ban-create-domain-with-constraint", "ban-alter-domain-with-add-constraint", "ban-truncate-cascade",
-		"syntax-error", "require-timeout-settings", "require-lock-timeout", "require-statement-timeout",
-		"ban-uncommitted-transaction", "require-enum-value-ordering", "require-table-schema", "identifier-too-long",
-		"require-concurrent-partition-detach", "require-concurrent-reindex", "prefer-repack",
+		"adding-field-with-default",
+		"adding-foreign-key-constraint",
+		"adding-not-nullable-field",
+		"adding-required-field",
+		"adding-serial-primary-key-field",
+		"ban-char-field",
+		"ban-concurrent-index-creation-in-transaction",
+		"ban-drop-column",
+		"ban-drop-database",
+		"ban-drop-not-null",
+		"ban-drop-table",
+		"changing-column-type",
+		"constraint-missing-not-valid",
+		"disallowed-unique-constraint",
+		"prefer-bigint-over-int",
+		"prefer-bigint-over-smallint",
+		"prefer-identity",
+		"prefer-robust-stmts",
+		"prefer-text-field",
+		"prefer-timestamptz",
+		"renaming-column",
+		"renaming-table",
+		"require-concurrent-index-creation",
+		"require-concurrent-index-deletion",
+		"transaction-nesting",
+		"ban-create-domain-with-constraint",
+		"ban-alter-domain-with-add-constraint",
+		"ban-truncate-cascade",
+		"syntax-error",
+		"require-timeout-settings",
+		"require-lock-timeout",
+		"require-statement-timeout",
+		"ban-uncommitted-transaction",
+		"require-enum-value-ordering",
+		"require-table-schema",
+		"identifier-too-long",
+		"require-concurrent-partition-detach",
+		"require-concurrent-reindex",
+		"prefer-repack",
 		"ban-duplicate-column-assignments",
 	};
 	char *doc = read_doc();

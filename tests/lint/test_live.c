@@ -89,8 +89,8 @@ DB_TEST(live, example_schema_applied_lints_clean)
 	(void)db;
 	(void)backend;
 	char *out = NULL;
-	int st = test_run_cmd(&out, "%s schema apply --schema %s/examples/tasks/schema.strata --url '%s' 2>&1", STRATA_CLI,
-			      STRATA_SOURCE_DIR, url);
+	int st = test_run_cmd(&out, "%s schema apply --schema %s/examples/tasks/schema.strata --url '%s' 2>&1",
+			      STRATA_CLI, STRATA_SOURCE_DIR, url);
 	cr_assert_eq(st, 0, "%s", out);
 	free(out);
 	st = test_run_cmd(&out, "%s lint --db '%s' 2>&1", STRATA_CLI, url);

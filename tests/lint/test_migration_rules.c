@@ -14,7 +14,7 @@
 #define PG STRATA_BACKEND_POSTGRES
 #define SQ STRATA_BACKEND_SQLITE
 
-#define M0                                                                                          \
+#define M0                                                                                              \
 	"-- migrate:up\nCREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY, a varchar(100), b int);\n" \
 	"-- migrate:down\nDROP TABLE IF EXISTS t;\n"
 
@@ -40,12 +40,13 @@ static void both(const char *file, const char *rule, bool fire)
 	expect2(PG, file, rule, fire);
 }
 
-#define UP(x) "-- migrate:up\n" x "\n-- migrate:down\n"
+#define UP(x)	"-- migrate:up\n" x "\n-- migrate:down\n"
 #define UPNT(x) "-- migrate:up transaction:false\n" x "\n-- migrate:down\n"
 
 Test(migration_rules, drop_table)
 {
-	both(UP("DROP TABLE IF EXISTS t;") "CREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY, a varchar(100), b int);\n",
+	both(UP("DROP TABLE IF EXISTS t;") "CREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY, a varchar(100), b "
+					   "int);\n",
 	     "drop-table", true);
 	/* A table created and dropped in the same migration loses nothing. */
 	both(UP("CREATE TABLE IF NOT EXISTS tmp (id int);\nDROP TABLE IF EXISTS tmp;"), "drop-table", false);
@@ -94,11 +95,13 @@ Test(migration_rules, narrowing_type)
 	/* SQLite: found by comparing the table before and after a rebuild. */
 	expect2(SQ,
 		UP("CREATE TABLE IF NOT EXISTS t_new (id INTEGER PRIMARY KEY, a VARCHAR(50), b INTEGER);\n"
-		   "INSERT INTO t_new SELECT id, a, b FROM t;\nDROP TABLE IF EXISTS t;\nALTER TABLE t_new RENAME TO t;"),
+		   "INSERT INTO t_new SELECT id, a, b FROM t;\nDROP TABLE IF EXISTS t;\nALTER TABLE t_new RENAME TO "
+		   "t;"),
 		"narrowing-type", true);
 	expect2(SQ,
 		UP("CREATE TABLE IF NOT EXISTS t_new (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);\n"
-		   "INSERT INTO t_new SELECT id, a, b FROM t;\nDROP TABLE IF EXISTS t;\nALTER TABLE t_new RENAME TO t;"),
+		   "INSERT INTO t_new SELECT id, a, b FROM t;\nDROP TABLE IF EXISTS t;\nALTER TABLE t_new RENAME TO "
+		   "t;"),
 		"narrowing-type", false);
 }
 
@@ -127,7 +130,8 @@ Test(migration_rules, drop_index_concurrently)
 
 Test(migration_rules, concurrently_in_transaction)
 {
-	expect2(PG, UP("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b_idx ON t (b);"), "concurrently-in-transaction", true);
+	expect2(PG, UP("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b_idx ON t (b);"), "concurrently-in-transaction",
+		true);
 	expect2(PG, "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_b_idx ON t (b);\n",
 		"concurrently-in-transaction", false);
 }
@@ -150,11 +154,11 @@ Test(migration_rules, set_not_null)
 
 Test(migration_rules, volatile_default)
 {
-	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();"), "volatile-default",
-		true);
+	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();"),
+		"volatile-default", true);
 	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS seq bigserial;"), "volatile-default", true);
-	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS flag boolean NOT NULL DEFAULT false;"), "volatile-default",
-		false);
+	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS flag boolean NOT NULL DEFAULT false;"),
+		"volatile-default", false);
 	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS seen timestamptz DEFAULT now();"), "volatile-default",
 		false);
 }
@@ -175,8 +179,8 @@ Test(migration_rules, add_not_null_column)
 Test(migration_rules, require_lock_timeout)
 {
 	expect2(PG, UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;"), "require-lock-timeout", true);
-	expect2(PG, UP("SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN IF NOT EXISTS c int;"), "require-lock-timeout",
-		false);
+	expect2(PG, UP("SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN IF NOT EXISTS c int;"),
+		"require-lock-timeout", false);
 	/* Work on a new table takes no lock worth waiting for. */
 	expect2(PG, UP("CREATE TABLE IF NOT EXISTS u (id int);\nALTER TABLE u ADD COLUMN IF NOT EXISTS c int;"),
 		"require-lock-timeout", false);
@@ -240,8 +244,9 @@ Test(migration_rules, down_not_inverse)
 	both(UP("CREATE TABLE IF NOT EXISTS u (id int);") "SELECT 1;\n", "down-not-inverse", true);
 	both(UP("ALTER TABLE t ADD COLUMN c int;") "SELECT 1;\n", "down-not-inverse", true);
 	both(UP("CREATE INDEX IF NOT EXISTS t_b_idx ON t (b);") "SELECT 1;\n", "down-not-inverse", true);
-	both(UP("CREATE TABLE IF NOT EXISTS u (id int);\nCREATE INDEX IF NOT EXISTS u_id_idx ON u (id);")
-	     "DROP TABLE IF EXISTS u;\n",
+	both(UP("CREATE TABLE IF NOT EXISTS u (id int);\nCREATE INDEX IF NOT EXISTS u_id_idx ON u (id);") "DROP TABLE "
+													  "IF EXISTS "
+													  "u;\n",
 	     "down-not-inverse", false);
 	both(UP("ALTER TABLE t ADD COLUMN c int;") "ALTER TABLE t DROP COLUMN c;\n", "down-not-inverse", false);
 }
@@ -257,11 +262,11 @@ Test(migration_rules, invalid_sql)
 Test(migration_rules, identifier_too_long)
 {
 	/* Schema files cannot hold such names (the parser refuses them); migrations and live databases can. */
-	both(UP("CREATE TABLE IF NOT EXISTS a_very_long_table_name_that_goes_on_and_on_past_what_postgres_keeps (id int);")
-	     "DROP TABLE IF EXISTS a_very_long_table_name_that_goes_on_and_on_past_what_postgres_keeps;\n",
+	both(UP("CREATE TABLE IF NOT EXISTS a_very_long_table_name_that_goes_on_and_on_past_what_postgres_keeps (id "
+		"int);") "DROP TABLE IF EXISTS a_very_long_table_name_that_goes_on_and_on_past_what_postgres_keeps;\n",
 	     "identifier-too-long", true);
-	both(UP("ALTER TABLE t ADD COLUMN a_very_long_column_name_that_goes_on_and_on_past_what_postgres_keeps int;")
-	     "SELECT 1;\n",
+	both(UP("ALTER TABLE t ADD COLUMN a_very_long_column_name_that_goes_on_and_on_past_what_postgres_keeps "
+		"int;") "SELECT 1;\n",
 	     "identifier-too-long", true);
 	both(UP("CREATE TABLE IF NOT EXISTS a_short_name (id int);") "DROP TABLE IF EXISTS a_short_name;\n",
 	     "identifier-too-long", false);
@@ -340,10 +345,12 @@ Test(migration_rules, down_not_inverse_pg_scratch)
 	cr_assert(strstr(report_text(r), "column t.c is left behind"), "%s", report_text(r));
 	strata_lint_report_free(r);
 	/* A type change undone with a different type is caught only by running it. */
-	r = lint_pg_scratch(UP("ALTER TABLE t ALTER COLUMN b TYPE bigint;") "ALTER TABLE t ALTER COLUMN b TYPE numeric;\n");
+	r = lint_pg_scratch(
+		UP("ALTER TABLE t ALTER COLUMN b TYPE bigint;") "ALTER TABLE t ALTER COLUMN b TYPE numeric;\n");
 	FIRES(r, "down-not-inverse");
 	strata_lint_report_free(r);
-	r = lint_pg_scratch(UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;") "ALTER TABLE t DROP COLUMN IF EXISTS c;\n");
+	r = lint_pg_scratch(
+		UP("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;") "ALTER TABLE t DROP COLUMN IF EXISTS c;\n");
 	QUIET(r, "down-not-inverse");
 	QUIET(r, "invalid-sql");
 	strata_lint_report_free(r);

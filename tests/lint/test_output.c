@@ -31,8 +31,9 @@ static char *slurp(const char *path)
 static void golden(const char *format, const char *file)
 {
 	char *out = NULL;
-	int st = test_run_cmd(&out, "cd %s/input && %s lint --dialect postgres --format %s schema.strata migrations 2>/dev/null",
-			      GOLDEN, STRATA_CLI, format);
+	int st = test_run_cmd(
+		&out, "cd %s/input && %s lint --dialect postgres --format %s schema.strata migrations 2>/dev/null",
+		GOLDEN, STRATA_CLI, format);
 	cr_assert_eq(st, 1, "exit status %d, want 1 (an error-level finding):\n%s", st, out);
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", GOLDEN, file);
@@ -50,9 +51,18 @@ static void golden(const char *format, const char *file)
 	free(out);
 }
 
-Test(output, golden_text) { golden("text", "expected.txt"); }
-Test(output, golden_json) { golden("json", "expected.json"); }
-Test(output, golden_sarif) { golden("sarif", "expected.sarif"); }
+Test(output, golden_text)
+{
+	golden("text", "expected.txt");
+}
+Test(output, golden_json)
+{
+	golden("json", "expected.json");
+}
+Test(output, golden_sarif)
+{
+	golden("sarif", "expected.sarif");
+}
 
 Test(output, summary_and_exit_status)
 {
@@ -103,10 +113,11 @@ Test(output, config_file)
 {
 	char *dir = test_tmpdir();
 	char *out = NULL;
-	int st = test_run_cmd(&out,
-			      "cd %s && cp %s/input/schema.strata . && printf 'disable = money-as-float\\n' > .strata-lint && "
-			      "%s lint schema.strata",
-			      dir, GOLDEN, STRATA_CLI);
+	int st = test_run_cmd(
+		&out,
+		"cd %s && cp %s/input/schema.strata . && printf 'disable = money-as-float\\n' > .strata-lint && "
+		"%s lint schema.strata",
+		dir, GOLDEN, STRATA_CLI);
 	cr_assert_eq(st, 0, "%s", out);
 	cr_assert(!strstr(out, "money-as-float"), "%s", out);
 	free(out);
@@ -123,8 +134,9 @@ Test(output, flawed_sample)
 			       "[add-index-concurrently]", "[narrowing-type]", "[dml-without-where]", "(1 suppressed)",
 			       /* the rules squawk users know, each with its lock */
 			       "[prefer-identity]", "[prefer-bigint-over-int]", "[volatile-default] ADD COLUMN token",
-			       "[ban-drop-not-null]", "[ban-duplicate-column-assignments]", "[require-concurrent-reindex]",
-			       "[ban-truncate-cascade]", "[ban-create-domain-with-constraint]", "[prefer-repack]",
+			       "[ban-drop-not-null]", "[ban-duplicate-column-assignments]",
+			       "[require-concurrent-reindex]", "[ban-truncate-cascade]",
+			       "[ban-create-domain-with-constraint]", "[prefer-repack]",
 			       "[ban-uncommitted-transaction]", "[concurrently-in-transaction]",
 			       "(lock: SHARE; blocks writes of customers)" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -136,14 +148,15 @@ Test(output, migrate_up_strict)
 {
 	char *dir = test_tmpdir();
 	char *out = NULL;
-	int st = test_run_cmd(&out,
-			      "cd %s && mkdir migrations && "
-			      "printf -- '-- migrate:up\\nCREATE TABLE IF NOT EXISTS t (id integer primary key);\\n"
-			      "-- migrate:down\\nDROP TABLE IF EXISTS t;\\n' > migrations/20260101000000_a.sql && "
-			      "%s migrate up --url sqlite:db.sqlite && "
-			      "printf -- '-- migrate:up\\nDELETE FROM t;\\n-- migrate:down\\n' > migrations/20260102000000_b.sql && "
-			      "%s migrate up --url sqlite:db.sqlite --strict",
-			      dir, STRATA_CLI, STRATA_CLI);
+	int st = test_run_cmd(
+		&out,
+		"cd %s && mkdir migrations && "
+		"printf -- '-- migrate:up\\nCREATE TABLE IF NOT EXISTS t (id integer primary key);\\n"
+		"-- migrate:down\\nDROP TABLE IF EXISTS t;\\n' > migrations/20260101000000_a.sql && "
+		"%s migrate up --url sqlite:db.sqlite && "
+		"printf -- '-- migrate:up\\nDELETE FROM t;\\n-- migrate:down\\n' > migrations/20260102000000_b.sql && "
+		"%s migrate up --url sqlite:db.sqlite --strict",
+		dir, STRATA_CLI, STRATA_CLI);
 	cr_assert_eq(st, 1, "%s", out);
 	cr_assert(strstr(out, "20260102000000_b.sql:2:1: error: [dml-without-where]"), "%s", out);
 	cr_assert(strstr(out, "nothing was applied"), "%s", out);

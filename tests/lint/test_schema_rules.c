@@ -31,7 +31,7 @@ static void expect(const char *text, const char *rule, bool fire_sqlite, bool fi
 	}
 }
 
-#define FIRE(text, rule) expect((text), (rule), true, true, NULL)
+#define FIRE(text, rule)  expect((text), (rule), true, true, NULL)
 #define CLEAN(text, rule) expect((text), (rule), false, false, NULL)
 
 #define USERS "table users {\n use timestamps\n id uuid primary key\n email string(255) not null unique\n}\n"
@@ -69,7 +69,8 @@ Test(schema_rules, string_without_length)
 	FIRE(USERS "table notes {\n use timestamps\n id uuid primary key\n body text\n}\n", "string-without-length");
 	CLEAN(USERS "table notes {\n use timestamps\n id uuid primary key\n body string(2000)\n}\n",
 	      "string-without-length");
-	CLEAN(USERS "table notes {\n use timestamps\n id uuid primary key\n body text check (length(body) <= 2000)\n}\n",
+	CLEAN(USERS
+	      "table notes {\n use timestamps\n id uuid primary key\n body text check (length(body) <= 2000)\n}\n",
 	      "string-without-length");
 }
 
@@ -80,8 +81,8 @@ Test(schema_rules, string_style_text)
 	ST_OK(strata_lint_config_set(cfg, "string-style", "text"));
 	/* With string-style = text, varchar(n) is reported on PostgreSQL and text is fine. */
 	expect(USERS, "string-without-length", false, true, cfg);
-	expect("table notes {\n use timestamps\n id uuid primary key\n body text\n}\n", "string-without-length",
-	       false, false, cfg);
+	expect("table notes {\n use timestamps\n id uuid primary key\n body text\n}\n", "string-without-length", false,
+	       false, cfg);
 	strata_lint_config_free(cfg);
 }
 
@@ -115,7 +116,8 @@ Test(schema_rules, enum_style_check)
 
 Test(schema_rules, fk_on_delete)
 {
-	FIRE(USERS "table posts {\n use timestamps\n id uuid primary key\n user_id ref users not null\n index (user_id)\n}\n",
+	FIRE(USERS
+	     "table posts {\n use timestamps\n id uuid primary key\n user_id ref users not null\n index (user_id)\n}\n",
 	     "fk-on-delete");
 	CLEAN(USERS "table posts {\n use timestamps\n id uuid primary key\n"
 		    " user_id ref users not null on delete restrict\n index (user_id)\n}\n",
@@ -159,16 +161,19 @@ Test(schema_rules, owner_not_indexed)
 	FIRE(USERS "table posts {\n use timestamps\n id uuid primary key\n"
 		   " user_id ref users not null on delete cascade owner\n title string(100)\n}\n",
 	     "owner-not-indexed");
-	CLEAN(USERS "table posts {\n use timestamps\n id uuid primary key\n"
-		    " user_id ref users not null on delete cascade owner\n title string(100)\n index (user_id, title)\n}\n",
+	CLEAN(USERS
+	      "table posts {\n use timestamps\n id uuid primary key\n"
+	      " user_id ref users not null on delete cascade owner\n title string(100)\n index (user_id, title)\n}\n",
 	      "owner-not-indexed");
 }
 
 Test(schema_rules, id_without_fkey)
 {
-	FIRE("table t {\n use timestamps\n id uuid primary key\n org_id bigint\n index (org_id)\n}\n", "id-without-fkey");
+	FIRE("table t {\n use timestamps\n id uuid primary key\n org_id bigint\n index (org_id)\n}\n",
+	     "id-without-fkey");
 	CLEAN("table orgs {\n use timestamps\n id uuid primary key\n}\n"
-	      "table t {\n use timestamps\n id uuid primary key\n org_id ref orgs on delete cascade\n index (org_id)\n}\n",
+	      "table t {\n use timestamps\n id uuid primary key\n org_id ref orgs on delete cascade\n index "
+	      "(org_id)\n}\n",
 	      "id-without-fkey");
 }
 
@@ -182,8 +187,8 @@ Test(schema_rules, money_as_float)
 Test(schema_rules, timestamp_without_tz)
 {
 	/* PostgreSQL only. */
-	expect("table t {\n use timestamps\n id uuid primary key\n seen_at sql('timestamp')\n}\n", "timestamp-without-tz",
-	       false, true, NULL);
+	expect("table t {\n use timestamps\n id uuid primary key\n seen_at sql('timestamp')\n}\n",
+	       "timestamp-without-tz", false, true, NULL);
 	CLEAN("table t {\n use timestamps\n id uuid primary key\n seen_at timestamp\n}\n", "timestamp-without-tz");
 }
 

@@ -35,8 +35,9 @@ bool proj_exists(const char *dir, const char *rel)
 
 int mig(char **out, const char *dir, const char *url, const char *args)
 {
-	return test_run_cmd(out, "cd '%s' && env -u DATABASE_URL -u STRATA_MIGRATIONS_DIR -u DB_BACKUP_ON_MIGRATE "
-				 "NO_COLOR=1 '%s' migrate %s --url '%s'",
+	return test_run_cmd(out,
+			    "cd '%s' && env -u DATABASE_URL -u STRATA_MIGRATIONS_DIR -u DB_BACKUP_ON_MIGRATE "
+			    "NO_COLOR=1 '%s' migrate %s --url '%s'",
 			    dir, STRATA_CLI, args, url);
 }
 

@@ -22,6 +22,7 @@ bool table_exists(strata_db *db, const char *t);
 int64_t count_rows(strata_db *db, const char *t);
 
 #define ASSERT_HAS(out, needle) cr_assert(strstr((out), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (out))
-#define ASSERT_LACKS(out, needle) cr_assert(strstr((out), (needle)) == NULL, "did not expect '%s' in:\n%s", (needle), (out))
+#define ASSERT_LACKS(out, needle) \
+	cr_assert(strstr((out), (needle)) == NULL, "did not expect '%s' in:\n%s", (needle), (out))
 
 #endif

@@ -186,7 +186,8 @@ DB_TEST(migrate, verify)
 	cr_assert(!table_exists(db, "c"), "the failed verify rolled the migration back");
 	cr_assert_eq(ledger_count(db), 3);
 	proj_put(dir, "migrations/20260101000004_check.sql",
-		 "-- migrate:up\nCREATE TABLE c (id integer);\nINSERT INTO c (id) VALUES (1);\n-- migrate:down\nDROP TABLE c;\n"
+		 "-- migrate:up\nCREATE TABLE c (id integer);\nINSERT INTO c (id) VALUES (1);\n-- migrate:down\nDROP "
+		 "TABLE c;\n"
 		 "-- migrate:verify\nSELECT 1;\nSELECT count(*) FROM c;\n");
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	free(out);
@@ -282,11 +283,13 @@ DB_TEST(migrate, json_output)
 	char *dir = proj_new(), *out;
 	three(dir);
 	cr_assert_eq(mig(&out, dir, url, "up --to 20260101000001 --json"), 0, "%s", out);
-	ASSERT_HAS(out, "{\"ok\":true,\"dry_run\":false,\"applied\":[{\"version\":\"20260101000001\",\"name\":\"users\"");
+	ASSERT_HAS(out,
+		   "{\"ok\":true,\"dry_run\":false,\"applied\":[{\"version\":\"20260101000001\",\"name\":\"users\"");
 	ASSERT_HAS(out, "\"count\":1,\"applied_by_another_runner\":[],\"backup\":null}");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
-	ASSERT_HAS(out, "\"applied\":1,\"pending\":2,\"failed\":0,\"interrupted\":0,\"changed\":0,\"missing\":0,\"out_of_order\":0,\"drift\":0");
+	ASSERT_HAS(out, "\"applied\":1,\"pending\":2,\"failed\":0,\"interrupted\":0,\"changed\":0,\"missing\":0,\"out_"
+			"of_order\":0,\"drift\":0");
 	ASSERT_HAS(out, "\"version\":\"20260101000002\",\"name\":\"tags\",\"state\":\"pending\"");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "history --json"), 0, "%s", out);
@@ -383,9 +386,11 @@ DB_TEST(migrate, migrations_dir_from_env)
 	snprintf(p, sizeof p, "%s/db-migrations", dir);
 	cr_assert_eq(mkdir(p, 0755), 0);
 	proj_put(dir, "db-migrations/001_tags.sql", m2);
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && STRATA_MIGRATIONS_DIR=db-migrations NO_COLOR=1 '%s' migrate up --url '%s'",
-				  dir, STRATA_CLI, url),
-		     0, "%s", out);
+	cr_assert_eq(
+		test_run_cmd(&out,
+			     "cd '%s' && STRATA_MIGRATIONS_DIR=db-migrations NO_COLOR=1 '%s' migrate up --url '%s'",
+			     dir, STRATA_CLI, url),
+		0, "%s", out);
 	ASSERT_HAS(out, "applied  001_tags");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status"), 1, "%s", out);

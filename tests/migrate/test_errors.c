@@ -43,7 +43,8 @@ DB_TEST(migrate_errors, missing_up)
 DB_TEST(migrate_errors, unknown_option)
 {
 	parse_error(db, url, "002_x.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false lock:none\n",
-		    "migrations/002_x.sql:3:35: unknown option 'lock:none' (the options are transaction:false and foreign_keys:off)");
+		    "migrations/002_x.sql:3:35: unknown option 'lock:none' (the options are transaction:false and "
+		    "foreign_keys:off)");
 	(void)backend;
 }
 
@@ -91,7 +92,8 @@ DB_TEST(migrate_errors, drift_changed_file)
 	proj_put(dir, "migrations/002_b.sql", ok2);
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	free(out);
-	proj_put(dir, "migrations/001_a.sql", "-- migrate:up\nCREATE TABLE a (id integer, x text);\n-- migrate:down\nDROP TABLE a;\n");
+	proj_put(dir, "migrations/001_a.sql",
+		 "-- migrate:up\nCREATE TABLE a (id integer, x text);\n-- migrate:down\nDROP TABLE a;\n");
 	proj_put(dir, "migrations/003_c.sql", ok3);
 	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
 	ASSERT_HAS(out, "migrations/001_a.sql: migration 001 was applied, but its up section has changed since");
@@ -205,11 +207,32 @@ Test(migrate_errors, help_lists_everything)
 {
 	char *out;
 	cr_assert_eq(test_run_cmd(&out, "'%s' migrate --help", STRATA_CLI), 0);
-	const char *want[] = { "new DESCRIPTION", "up [--to VERSION]", "down [--steps N | --to VERSION]", "redo",
-			       "status", "history", "verify", "baseline VERSION", "adopt", "diff", "--url", "--dir",
-			       "--json", "--sql", "--dry-run", "--safe", "--schema-file", "--lock-timeout",
-			       "--allow-changed", "--allow-missing", "--allow-out-of-order", "--retry-failed",
-			       "--exit-code", "STRATA_MIGRATIONS_DIR", "DB_BACKUP_ON_MIGRATE", "NO_COLOR" };
+	const char *want[] = { "new DESCRIPTION",
+			       "up [--to VERSION]",
+			       "down [--steps N | --to VERSION]",
+			       "redo",
+			       "status",
+			       "history",
+			       "verify",
+			       "baseline VERSION",
+			       "adopt",
+			       "diff",
+			       "--url",
+			       "--dir",
+			       "--json",
+			       "--sql",
+			       "--dry-run",
+			       "--safe",
+			       "--schema-file",
+			       "--lock-timeout",
+			       "--allow-changed",
+			       "--allow-missing",
+			       "--allow-out-of-order",
+			       "--retry-failed",
+			       "--exit-code",
+			       "STRATA_MIGRATIONS_DIR",
+			       "DB_BACKUP_ON_MIGRATE",
+			       "NO_COLOR" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		ASSERT_HAS(out, want[i]);
 	free(out);

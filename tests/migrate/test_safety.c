@@ -122,8 +122,8 @@ DB_TEST(migrate_safety, stale_lock_of_a_killed_runner)
 		strata_db *other = NULL;
 		ST_OK(strata_open(&other, url, NULL));
 		int64_t got = 0;
-		ST_OK(strata_query_int64(other, &got, "SELECT CASE WHEN pg_try_advisory_lock(1296520020) THEN 1 ELSE 0 END",
-					 NULL, 0));
+		ST_OK(strata_query_int64(
+			other, &got, "SELECT CASE WHEN pg_try_advisory_lock(1296520020) THEN 1 ELSE 0 END", NULL, 0));
 		cr_assert_eq(got, 1);
 		cr_assert_eq(mig(&out, dir, url, "up --lock-timeout 1"), 1, "%s", out);
 		ASSERT_HAS(out, "another migration is running");
@@ -208,9 +208,11 @@ DB_TEST(migrate_safety, backup_on_migrate_env_and_failure)
 	free(out);
 	cr_assert_eq(count_rows(db, "a"), 2);
 	if (backend == STRATA_BACKEND_POSTGRES) {
-		cr_assert_eq(test_run_cmd(&out, "cd '%s' && PATH=/nonexistent '%s' migrate up --safe --backup-dir bk --url '%s'",
-					  dir, STRATA_CLI, url),
-			     1, "%s", out);
+		cr_assert_eq(
+			test_run_cmd(&out,
+				     "cd '%s' && PATH=/nonexistent '%s' migrate up --safe --backup-dir bk --url '%s'",
+				     dir, STRATA_CLI, url),
+			1, "%s", out);
 		ASSERT_HAS(out, "so nothing was run: backup: pg_dump was not found on PATH");
 		free(out);
 		cr_assert_eq(count_rows(db, "a"), 2);
@@ -220,7 +222,8 @@ DB_TEST(migrate_safety, backup_on_migrate_env_and_failure)
 		     1, "%s", out);
 	ASSERT_HAS(out, "DB_BACKUP_ON_MIGRATE: 'maybe' is not true or false");
 	free(out);
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && DB_BACKUP_ON_MIGRATE=true '%s' migrate up --url '%s' --backup-dir bk",
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && DB_BACKUP_ON_MIGRATE=true '%s' migrate up --url '%s' --backup-dir bk",
 				  dir, STRATA_CLI, url),
 		     0, "%s", out);
 	ASSERT_HAS(out, "Backup: bk/");
@@ -241,10 +244,12 @@ DB_TEST(migrate_safety, sql_prints_and_touches_nothing)
 	ASSERT_HAS(out, "-- apply 003_l (migrations/003_l.sql) transaction:false\n"
 			"DELETE FROM strata_migrations WHERE version = '003';\n");
 	ASSERT_HAS(out, "'running', '0 of 1 statements done');\nCREATE TABLE l (id integer);\n"
-			"UPDATE strata_migrations SET state = 'running', note = '1 of 1 statements done' WHERE version = '003';\n"
+			"UPDATE strata_migrations SET state = 'running', note = '1 of 1 statements done' WHERE version "
+			"= '003';\n"
 			"UPDATE strata_migrations SET state = 'applied', note = NULL");
 	ASSERT_HAS(out, "CREATE TABLE IF NOT EXISTS strata_migrations");
-	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE ? "BEGIN IMMEDIATE;\nCREATE TABLE a" : "BEGIN;\nCREATE TABLE a");
+	ASSERT_HAS(out,
+		   backend == STRATA_BACKEND_SQLITE ? "BEGIN IMMEDIATE;\nCREATE TABLE a" : "BEGIN;\nCREATE TABLE a");
 	ASSERT_HAS(out, "INSERT INTO a (id, v) VALUES (1, 'one'), (2, 'two');\n");
 	ASSERT_HAS(out, "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
 			"state, note) VALUES ('001', 'a', '");
@@ -276,7 +281,8 @@ DB_TEST(migrate_safety, dry_run_rolls_back)
 	free(out);
 	cr_assert(!table_exists(db, "a"));
 	cr_assert(ledger_count(db) <= 0);
-	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up\nCREATE TABLE c (id integer);\nINSERT INTO nope VALUES (1);\n");
+	proj_put(dir, "migrations/003_bad.sql",
+		 "-- migrate:up\nCREATE TABLE c (id integer);\nINSERT INTO nope VALUES (1);\n");
 	cr_assert_eq(mig(&out, dir, url, "up --dry-run"), 1, "%s", out);
 	ASSERT_HAS(out, "migrations/003_bad.sql:3:1: up section of 003, statement 2 of 2 failed");
 	ASSERT_HAS(out, "dry run, rolled back");
@@ -288,7 +294,8 @@ DB_TEST(migrate_safety, dry_run_rolls_back)
 	free(out);
 	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up transaction:false\nCREATE TABLE c (id integer);\n");
 	cr_assert_eq(mig(&out, dir, url, "up --dry-run"), 0, "%s", out);
-	ASSERT_HAS(out, "003_bad is transaction:false: it cannot run inside the dry run's transaction and is not tried");
+	ASSERT_HAS(out,
+		   "003_bad is transaction:false: it cannot run inside the dry run's transaction and is not tried");
 	free(out);
 	cr_assert(!table_exists(db, "c"));
 	cr_assert_eq(mig(&out, dir, url, "down --dry-run --to 0"), 0, "%s", out);
@@ -306,7 +313,8 @@ DB_TEST(migrate_safety, sqlite_rebuild_keeps_cascade_children)
 	proj_put(dir, "migrations/001_tables.sql",
 		 "-- migrate:up\n"
 		 "CREATE TABLE parent (id integer PRIMARY KEY, name text);\n"
-		 "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer NOT NULL REFERENCES parent (id) ON DELETE "
+		 "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer NOT NULL REFERENCES parent (id) ON "
+		 "DELETE "
 		 "CASCADE);\n"
 		 "INSERT INTO parent (id, name) VALUES (1, 'p');\n"
 		 "INSERT INTO child (id, parent_id) VALUES (10, 1), (11, 1);\n");
@@ -399,35 +407,41 @@ DB_TEST(migrate_safety, concurrent_runners)
 		char name[64], text[512];
 		snprintf(name, sizeof name, "migrations/%03d_m%d.sql", i, i);
 		snprintf(text, sizeof text,
-			 "-- migrate:up\nCREATE TABLE m%d (id integer);\nINSERT INTO applied_log (version) VALUES ('%03d');\n", i,
-			 i);
+			 "-- migrate:up\nCREATE TABLE m%d (id integer);\nINSERT INTO applied_log (version) VALUES "
+			 "('%03d');\n",
+			 i, i);
 		proj_put(dir, name, text);
 	}
 	/* 8 runners at once; each exit status goes to a file */
-	cr_assert_eq(test_run_cmd(&out,
-				  "cd '%s' && for i in 1 2 3 4 5 6 7 8; do "
-				  "( j=; [ $i -gt 4 ] && j=--json; "
-				  "NO_COLOR=1 '%s' migrate up $j --url '%s' --lock-timeout 60 >run$i.log 2>&1; echo $? >rc$i ) & "
-				  "done; wait; cat rc*",
-				  dir, STRATA_CLI, url),
-		     0, "%s", out);
+	cr_assert_eq(
+		test_run_cmd(
+			&out,
+			"cd '%s' && for i in 1 2 3 4 5 6 7 8; do "
+			"( j=; [ $i -gt 4 ] && j=--json; "
+			"NO_COLOR=1 '%s' migrate up $j --url '%s' --lock-timeout 60 >run$i.log 2>&1; echo $? >rc$i ) & "
+			"done; wait; cat rc*",
+			dir, STRATA_CLI, url),
+		0, "%s", out);
 	cr_assert_str_eq(out, "0\n0\n0\n0\n0\n0\n0\n0\n", "every runner succeeded:\n%s", out);
 	free(out);
 	/* each runner reports only what it ran (text and JSON): every migration is reported once in all */
-	cr_assert_eq(test_run_cmd(&out,
-				  "cd '%s' && echo $(( $(cat run1.log run2.log run3.log run4.log | grep -c '^applied  ') + "
-				  "$(cat run5.log run6.log run7.log run8.log | grep -o '\"version\"' | wc -l) ))",
-				  dir),
-		     0, "%s", out);
+	cr_assert_eq(
+		test_run_cmd(&out,
+			     "cd '%s' && echo $(( $(cat run1.log run2.log run3.log run4.log | grep -c '^applied  ') + "
+			     "$(cat run5.log run6.log run7.log run8.log | grep -o '\"version\"' | wc -l) ))",
+			     dir),
+		0, "%s", out);
 	cr_assert_str_eq(out, "20\n", "migrations reported as applied by this runner, over all runners");
 	free(out);
 	/* and those that waited say what the other runner did */
-	cr_assert_eq(test_run_cmd(&out,
-				  "cd '%s' && cat run1.log run2.log run3.log run4.log | grep -c 'Meanwhile another runner "
-				  "applied' || true; grep -c '\"applied_by_another_runner\":\\[\"' run5.log run6.log run7.log "
-				  "run8.log | grep -vc ':0$' || true",
-				  dir),
-		     0, "%s", out);
+	cr_assert_eq(
+		test_run_cmd(
+			&out,
+			"cd '%s' && cat run1.log run2.log run3.log run4.log | grep -c 'Meanwhile another runner "
+			"applied' || true; grep -c '\"applied_by_another_runner\":\\[\"' run5.log run6.log run7.log "
+			"run8.log | grep -vc ':0$' || true",
+			dir),
+		0, "%s", out);
 	cr_assert_str_neq(out, "0\n0\n", "no runner reported what another runner applied:\n%s", out);
 	free(out);
 	cr_assert_eq(count_rows(db, "applied_log"), 20, "each migration ran exactly once");
@@ -506,7 +520,8 @@ DB_TEST(migrate_safety, db_create_drop_and_wait)
 		cr_assert(!proj_exists(dir, "later.db"));
 		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url sqlite:/no/such/dir/x.db"), 1, "%s", out);
 	} else {
-		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url postgres://nobody@127.0.0.1:1/x"), 1, "%s", out);
+		cr_assert_eq(strata_cmd(&out, dir, "wait --timeout 1 --url postgres://nobody@127.0.0.1:1/x"), 1, "%s",
+			     out);
 	}
 	ASSERT_HAS(out, "not ready after");
 	free(out);
@@ -549,8 +564,9 @@ DB_TEST(migrate_safety, init_project)
 	ASSERT_HAS(out, "_create_things.sql:10:1: the up section of");
 	ASSERT_HAS(out, "has no statements");
 	free(out);
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && sed -i 's/^-- migrate:up$/-- migrate:up\\nCREATE TABLE things (id "
-					"integer);/' migrations/*_create_things.sql",
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && sed -i 's/^-- migrate:up$/-- migrate:up\\nCREATE TABLE things (id "
+				  "integer);/' migrations/*_create_things.sql",
 				  dir),
 		     0, "%s", out);
 	free(out);
@@ -573,13 +589,15 @@ DB_TEST(migrate_safety, terminal_progress_and_no_color)
 		proj_put(dir, name, text);
 	}
 	/* on a terminal: a progress bar on stderr, colour on stdout */
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && script -qec \"env -u NO_COLOR '%s' migrate up --url '%s'\" /dev/null",
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && script -qec \"env -u NO_COLOR '%s' migrate up --url '%s'\" /dev/null",
 				  dir, STRATA_CLI, url),
 		     0, "%s", out);
 	ASSERT_HAS(out, "] 5/5 005_t5");
 	ASSERT_HAS(out, "\033[32mapplied\033[0m");
 	free(out);
-	cr_assert_eq(test_run_cmd(&out, "cd '%s' && script -qec \"env NO_COLOR=1 '%s' migrate status --url '%s'\" /dev/null",
+	cr_assert_eq(test_run_cmd(&out,
+				  "cd '%s' && script -qec \"env NO_COLOR=1 '%s' migrate status --url '%s'\" /dev/null",
 				  dir, STRATA_CLI, url),
 		     0, "%s", out);
 	ASSERT_LACKS(out, "\033[");
@@ -605,7 +623,9 @@ DB_TEST(migrate_safety, single_transaction)
 	cr_assert(ledger_count(db) <= 0);
 	proj_put(dir, "migrations/003_bad.sql", "-- migrate:up transaction:false\nCREATE TABLE c (id integer);\n");
 	cr_assert_eq(mig(&out, dir, url, "up --single-transaction"), 1, "%s", out);
-	ASSERT_HAS(out, "migrations/003_bad.sql:1:1: 003 is transaction:false, so it cannot run inside a single transaction");
+	ASSERT_HAS(
+		out,
+		"migrations/003_bad.sql:1:1: 003 is transaction:false, so it cannot run inside a single transaction");
 	free(out);
 	cr_assert(!table_exists(db, "a"));
 	cr_assert_eq(mig(&out, dir, url, "up --single-transaction --to 002"), 0, "%s", out);
@@ -632,11 +652,12 @@ DB_TEST(migrate_safety, interrupted_transaction_false)
 	free(out);
 	/* what a runner killed after the first statement of 002 leaves behind */
 	ST_OK(strata_exec(db, "CREATE TABLE l1 (id integer)"));
-	ST_OK(strata_execv(db,
-			   "INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
-			   "state, note) VALUES ('002', 'loose', 'x', ?, 0, 'someone@somewhere', 'running', "
-			   "'1 of 2 statements done')",
-			   STRATA_TIMESTAMP(strata_timestamp_now())));
+	ST_OK(strata_execv(
+		db,
+		"INSERT INTO strata_migrations (version, name, checksum, applied_at, duration_ms, applied_by, "
+		"state, note) VALUES ('002', 'loose', 'x', ?, 0, 'someone@somewhere', 'running', "
+		"'1 of 2 statements done')",
+		STRATA_TIMESTAMP(strata_timestamp_now())));
 	cr_assert_eq(mig(&out, dir, url, "status --exit-code"), 3, "%s", out);
 	ASSERT_HAS(out, "interrupted");
 	ASSERT_HAS(out, "1 of 2 statements done");
@@ -653,7 +674,8 @@ DB_TEST(migrate_safety, interrupted_transaction_false)
 	free(out);
 	cr_assert(table_exists(db, "l2"));
 	char *state = NULL;
-	ST_OK(strata_query_textv(db, &state, "SELECT state FROM strata_migrations WHERE version = ?", STRATA_TEXT("002")));
+	ST_OK(strata_query_textv(db, &state, "SELECT state FROM strata_migrations WHERE version = ?",
+				 STRATA_TEXT("002")));
 	cr_assert_str_eq(state, "applied");
 	free(state);
 	test_rmrf(dir);

@@ -25,15 +25,20 @@ void ops_fill(strata_db *db, int rows)
 {
 	ST_OK(strata_exec(db, "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price double precision, "
 			      "qty integer, note text, data bytea)"));
-	ST_OK(strata_exec(db, "CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint REFERENCES items (id), tag text)"));
+	ST_OK(strata_exec(db,
+			  "CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint REFERENCES items (id), tag text)"));
 	ST_OK(strata_exec(db, "CREATE INDEX tags_item ON tags (item_id)"));
 	ST_OK(strata_begin(db, NULL));
 	for (int i = 1; i <= rows; i++) {
 		char name[64];
 		uint8_t blob[4] = { (uint8_t)i, 0, 0xff, (uint8_t)(i >> 8) };
 		snprintf(name, sizeof name, "item %d \xc3\xa9", i);
-		strata_value v[] = { STRATA_INT(i), STRATA_TEXT(name), STRATA_DOUBLE(i * 1.25), STRATA_INT(i % 7),
-				     i % 3 ? STRATA_TEXT("it's \"quoted\"") : STRATA_NULL, STRATA_BLOB(blob, sizeof blob) };
+		strata_value v[] = { STRATA_INT(i),
+				     STRATA_TEXT(name),
+				     STRATA_DOUBLE(i * 1.25),
+				     STRATA_INT(i % 7),
+				     i % 3 ? STRATA_TEXT("it's \"quoted\"") : STRATA_NULL,
+				     STRATA_BLOB(blob, sizeof blob) };
 		ST_OK(strata_exec_values(db, "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", v, 6, NULL));
 		if (i % 2)
 			ST_OK(strata_execv(db, "INSERT INTO tags VALUES (?, ?, ?)", STRATA_INT(i), STRATA_INT(i),

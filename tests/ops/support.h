@@ -13,7 +13,7 @@
 
 #include "testdb.h"
 
-#define HAS(out, s) cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
+#define HAS(out, s)   cr_assert(strstr((out), (s)) != NULL, "want \"%s\" in:\n%s", (s), (out))
 #define HASNT(out, s) cr_assert(strstr((out), (s)) == NULL, "did not want \"%s\" in:\n%s", (s), (out))
 
 /* Run `cd DIR && strata COMMAND --url URL REST` for ARGS "COMMAND REST" (no DATABASE_URL, no colour). */

@@ -204,7 +204,8 @@ Test(faults, restore_on_a_full_disk_postgres)
 	/* the database is as it was: empty, and still usable */
 	int64_t n = -1;
 	ST_OK(strata_open(&t, target, NULL));
-	ST_OK(strata_query_int64(t, &n, "SELECT count(*) FROM pg_class WHERE relname IN ('items', 'tags', 'big')", NULL, 0));
+	ST_OK(strata_query_int64(t, &n, "SELECT count(*) FROM pg_class WHERE relname IN ('items', 'tags', 'big')", NULL,
+				 0));
 	cr_assert_eq(n, 0, "a failed restore left tables behind");
 	strata_close(t);
 	free(target);
@@ -231,8 +232,8 @@ Test(faults, read_only_database_file_sqlite)
 	free(out);
 	/* as an unprivileged user (root may write anything) */
 	const char *as = "setpriv --reuid=65534 --regid=65534 --clear-groups";
-	rc = test_run_cmd(&out, "cd '%s' && %s env -u DATABASE_URL '%s' backup --url '%s' '%s/b.bak'", dir, as, STRATA_CLI,
-			  url, dir);
+	rc = test_run_cmd(&out, "cd '%s' && %s env -u DATABASE_URL '%s' backup --url '%s' '%s/b.bak'", dir, as,
+			  STRATA_CLI, url, dir);
 	cr_assert_eq(rc, 0, "a read-only database can be backed up: %s", out);
 	free(out);
 	rc = test_run_cmd(&out, "cd '%s' && %s env -u DATABASE_URL '%s' restore --force --url '%s' '%s/b.bak'", dir, as,
@@ -319,7 +320,8 @@ static uint64_t checksum_of(const char *url)
  * Run `strata restore ARGS[i] --url TARGET` for i = 0, 1 at the same moment;
  * their exit statuses into rc[] and their outputs into out[] (free()).
  */
-static void restore_twice_at_once(const char *dir, const char *const args[2], const char *target, int rc[2], char *out[2])
+static void restore_twice_at_once(const char *dir, const char *const args[2], const char *target, int rc[2],
+				  char *out[2])
 {
 	char *all;
 	int st = test_run_cmd(&all,
@@ -403,9 +405,10 @@ static void no_restore_sessions(void)
 	int64_t n = 1;
 	ST_OK(strata_open(&admin, test_pg_base_url(), NULL));
 	for (int i = 0; i < 200 && n > 0; i++) {
-		ST_OK(strata_query_int64(admin, &n,
-					 "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'strata restore%'",
-					 NULL, 0));
+		ST_OK(strata_query_int64(
+			admin, &n,
+			"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'strata restore%'", NULL,
+			0));
 		if (n > 0)
 			usleep(50 * 1000);
 	}
@@ -538,7 +541,8 @@ DB_TEST(faults, restore_waits_for_the_restore_lock)
 	rc = ops_cli(&out, dir, args, url);
 	cr_assert_eq(rc, 1, "%s", out);
 	HAS(out, "another restore into");
-	HAS(out, backend == STRATA_BACKEND_SQLITE ? "is running (pid 4242); waited 1000 ms for it" : "is running (pid ");
+	HAS(out,
+	    backend == STRATA_BACKEND_SQLITE ? "is running (pid 4242); waited 1000 ms for it" : "is running (pid ");
 	HAS(out, "nothing was changed");
 	free(out);
 	cr_assert_eq(ops_checksum(db), before);

@@ -194,7 +194,8 @@ Test(files, branch_mode_sqlite)
 	static const mode_t source[] = { 0600, 0640, 0644, 0400 };
 	for (size_t i = 0; i < sizeof source / sizeof source[0]; i++) {
 		cr_assert_eq(chmod(path, source[i]), 0);
-		int rc = test_run_cmd(&out, "cd '%s' && umask 000 && '%s' branch create m --url '%s'", dir, STRATA_CLI, url);
+		int rc = test_run_cmd(&out, "cd '%s' && umask 000 && '%s' branch create m --url '%s'", dir, STRATA_CLI,
+				      url);
 		cr_assert_eq(rc, 0, "%s", out);
 		free(out);
 		struct stat sb;
@@ -277,15 +278,16 @@ Test(files, signals_stop_pg_dump_postgres)
 		ST_OK(strata_begin(blocker, NULL));
 		ST_OK(strata_exec(blocker, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"));
 		snprintf(file, sizeof file, "%s/sig%s.dump", dir, sigs[i]);
-		int rc = test_run_cmd(
-			&out,
-			"cd '%s' && (env -u DATABASE_URL '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
-			"for i in $(seq 1 400); do pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && break; sleep 0.05; done; "
-			"pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && echo started; "
-			"kill -%s $pid; wait $pid; echo status=$?; "
-			"for i in $(seq 1 100); do pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null || break; sleep 0.05; done; "
-			"pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && echo orphan; cat log)",
-			dir, STRATA_CLI, url, file, sigs[i], sigs[i], sigs[i], sigs[i], sigs[i]);
+		int rc = test_run_cmd(&out,
+				      "cd '%s' && (env -u DATABASE_URL '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
+				      "for i in $(seq 1 400); do pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && "
+				      "break; sleep 0.05; done; "
+				      "pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && echo started; "
+				      "kill -%s $pid; wait $pid; echo status=$?; "
+				      "for i in $(seq 1 100); do pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null || "
+				      "break; sleep 0.05; done; "
+				      "pgrep -f '[p]g_dump.*sig%s.dump.tmp' >/dev/null && echo orphan; cat log)",
+				      dir, STRATA_CLI, url, file, sigs[i], sigs[i], sigs[i], sigs[i], sigs[i]);
 		cr_assert_eq(rc, 0, "%s", out);
 		HAS(out, "started");
 		HASNT(out, "orphan");

@@ -139,9 +139,10 @@ DB_TEST(ops, interrupted_backup_leaves_no_file)
 		snprintf(path, sizeof path, "%s/src.db", dir);
 		snprintf(burl, sizeof burl, "sqlite:%s", path);
 		ST_OK(strata_open(&blocker, burl, NULL));
-		ST_OK(strata_exec(blocker, "CREATE TABLE t (id integer PRIMARY KEY, b blob);"
-					   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
-					   "INSERT INTO t SELECT i, zeroblob(1048576) FROM n"));
+		ST_OK(strata_exec(blocker,
+				  "CREATE TABLE t (id integer PRIMARY KEY, b blob);"
+				  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+				  "INSERT INTO t SELECT i, zeroblob(1048576) FROM n"));
 		strata_close(blocker);
 		blocker = NULL;
 	} else {
@@ -152,12 +153,13 @@ DB_TEST(ops, interrupted_backup_leaves_no_file)
 		ST_OK(strata_begin(blocker, NULL));
 		ST_OK(strata_exec(blocker, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"));
 	}
-	int rc = test_run_cmd(&out,
-			      "cd '%s' && (env -u DATABASE_URL setsid '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
-			      "for i in $(seq 1 2000); do ls never.bak.tmp.* >/dev/null 2>&1 && break; sleep 0.005; done; "
-			      "ls never.bak.tmp.* >/dev/null 2>&1 && echo started; "
-			      "kill -INT -$pid; wait $pid; echo status=$?; cat log)",
-			      dir, STRATA_CLI, burl, file);
+	int rc = test_run_cmd(
+		&out,
+		"cd '%s' && (env -u DATABASE_URL setsid '%s' backup --url '%s' '%s' >log 2>&1 & pid=$!; "
+		"for i in $(seq 1 2000); do ls never.bak.tmp.* >/dev/null 2>&1 && break; sleep 0.005; done; "
+		"ls never.bak.tmp.* >/dev/null 2>&1 && echo started; "
+		"kill -INT -$pid; wait $pid; echo status=$?; cat log)",
+		dir, STRATA_CLI, burl, file);
 	cr_assert_eq(rc, 0, "%s", out);
 	HAS(out, "started");
 	HASNT(out, "status=0");
@@ -286,7 +288,8 @@ DB_TEST(ops, restore_of_a_wrong_file_changes_nothing)
 		cr_assert(!ops_exists(path), "a failed restore left %s behind", path);
 	} else {
 		int64_t n = -1;
-		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_database WHERE datname = ?", STRATA_TEXT(name)));
+		ST_OK(strata_query_int64v(db, &n, "SELECT count(*) FROM pg_database WHERE datname = ?",
+					  STRATA_TEXT(name)));
 		cr_assert_eq(n, 0, "a failed restore left database %s behind", name);
 	}
 	/* over an existing database with --force: it stays as it was */
@@ -400,13 +403,14 @@ Test(ops, stats_counts_partitions_once_postgres)
 	char *url = test_pg_create_db(name, sizeof name);
 	strata_db *db = NULL;
 	ST_OK(strata_open(&db, url, NULL));
-	ST_OK(strata_exec(db, "CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at);"
-			      "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
-			      "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') "
-			      "PARTITION BY RANGE (at);"
-			      "CREATE TABLE ev_2025_h1 PARTITION OF ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2025-07-01');"
-			      "CREATE TABLE ev_2025_h2 PARTITION OF ev_2025 FOR VALUES FROM ('2025-07-01') TO ('2026-01-01');"
-			      "INSERT INTO ev SELECT g, date '2024-01-01' + g FROM generate_series(0, 599) g"));
+	ST_OK(strata_exec(
+		db, "CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at);"
+		    "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+		    "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') "
+		    "PARTITION BY RANGE (at);"
+		    "CREATE TABLE ev_2025_h1 PARTITION OF ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2025-07-01');"
+		    "CREATE TABLE ev_2025_h2 PARTITION OF ev_2025 FOR VALUES FROM ('2025-07-01') TO ('2026-01-01');"
+		    "INSERT INTO ev SELECT g, date '2024-01-01' + g FROM generate_series(0, 599) g"));
 	strata_close(db);
 	int rc = ops_cli(&out, dir, "stats --json", url);
 	cr_assert_eq(rc, 0, "%s", out);
@@ -415,7 +419,8 @@ Test(ops, stats_counts_partitions_once_postgres)
 	HAS(out, "\"kind\": \"partitioned table\"");
 	char *totals = strstr(out, "\"totals\"");
 	cr_assert(totals);
-	cr_assert(strstr(totals, "\"rows\": 600") != NULL && strstr(totals, "\"rows\": 600") < strstr(totals, "\"tables\""),
+	cr_assert(strstr(totals, "\"rows\": 600") != NULL &&
+			  strstr(totals, "\"rows\": 600") < strstr(totals, "\"tables\""),
 		  "the total counts partitions once:\n%s", out);
 	char *ev2025 = strstr(out, "\"name\": \"ev_2025\"");
 	cr_assert(ev2025 && strstr(ev2025, "\"rows\": 234") == strstr(ev2025, "\"rows\""), "%s", out);

@@ -86,7 +86,8 @@ DB_TEST(restore, what_is_not_a_backup_is_refused)
 	for (int i = 0; i < 200; i++)
 		fputs("this is not a backup\n", f);
 	fclose(f);
-	refused(db, url, backend, dir, file, sqlite ? "is not an SQLite database" : "is not a pg_dump custom-format archive");
+	refused(db, url, backend, dir, file,
+		sqlite ? "is not an SQLite database" : "is not a pg_dump custom-format archive");
 	/* a backup of the other backend */
 	snprintf(other, sizeof other, "%s/other", dir);
 	f = fopen(other, "w");
@@ -135,8 +136,8 @@ Test(restore, new_file_mode_is_0600_whatever_the_umask)
 		/* the backup 0600 (as strata writes it), then 0400 (stricter still) */
 		cr_assert_eq(chmod(file, mode ? 0400 : 0600), 0);
 		snprintf(target, sizeof target, "%s/restored%d.db", dir, mode);
-		int rc = test_run_cmd(&out, "cd '%s' && umask 000 && '%s' restore --url 'sqlite:%s' '%s'", dir, STRATA_CLI,
-				      target, file);
+		int rc = test_run_cmd(&out, "cd '%s' && umask 000 && '%s' restore --url 'sqlite:%s' '%s'", dir,
+				      STRATA_CLI, target, file);
 		cr_assert_eq(rc, 0, "%s", out);
 		free(out);
 		struct stat sb;
@@ -156,8 +157,9 @@ Test(restore, unpopulated_materialized_view_postgres)
 	strata_db *db = NULL;
 	ST_OK(strata_open(&db, url, NULL));
 	ops_fill(db, 50);
-	ST_OK(strata_exec(db, "CREATE MATERIALIZED VIEW cheap AS SELECT id, name FROM items WHERE price < 10 WITH NO DATA;"
-			      "CREATE MATERIALIZED VIEW everything AS SELECT id FROM items"));
+	ST_OK(strata_exec(db,
+			  "CREATE MATERIALIZED VIEW cheap AS SELECT id, name FROM items WHERE price < 10 WITH NO DATA;"
+			  "CREATE MATERIALIZED VIEW everything AS SELECT id FROM items"));
 	strata_close(db);
 	int rc = ops_cli(&out, dir, "stats", url);
 	cr_assert_eq(rc, 0, "%s", out);

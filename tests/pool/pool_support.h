@@ -11,24 +11,43 @@
 
 #include "testdb.h"
 
-typedef enum pool_target { TARGET_SQLITE, TARGET_POSTGRES, TARGET_PGBOUNCER } pool_target;
+typedef enum pool_target {
+	TARGET_SQLITE,
+	TARGET_POSTGRES,
+	TARGET_PGBOUNCER
+} pool_target;
 
 typedef void (*pool_body)(const char *url, pool_target target);
 
 void pool_run(pool_target target, pool_body body);
 
-#define POOL_TEST(name)                                                                   \
-	static void pool_##name##_body(const char *url, pool_target target);                   \
-	Test(pool, name##_sqlite) { pool_run(TARGET_SQLITE, pool_##name##_body); } \
-	Test(pool, name##_postgres) { pool_run(TARGET_POSTGRES, pool_##name##_body); } \
-	Test(pool, name##_pgbouncer) { pool_run(TARGET_PGBOUNCER, pool_##name##_body); } \
+#define POOL_TEST(name)                                                      \
+	static void pool_##name##_body(const char *url, pool_target target); \
+	Test(pool, name##_sqlite)                                            \
+	{                                                                    \
+		pool_run(TARGET_SQLITE, pool_##name##_body);                 \
+	}                                                                    \
+	Test(pool, name##_postgres)                                          \
+	{                                                                    \
+		pool_run(TARGET_POSTGRES, pool_##name##_body);               \
+	}                                                                    \
+	Test(pool, name##_pgbouncer)                                         \
+	{                                                                    \
+		pool_run(TARGET_PGBOUNCER, pool_##name##_body);              \
+	}                                                                    \
 	static void pool_##name##_body(const char *url, pool_target target)
 
 /* PostgreSQL only, directly and through pgbouncer. */
-#define POOL_TEST_PG(name)                                                                \
-	static void pool_##name##_body(const char *url, pool_target target);                   \
-	Test(pool, name##_postgres) { pool_run(TARGET_POSTGRES, pool_##name##_body); } \
-	Test(pool, name##_pgbouncer) { pool_run(TARGET_PGBOUNCER, pool_##name##_body); } \
+#define POOL_TEST_PG(name)                                                   \
+	static void pool_##name##_body(const char *url, pool_target target); \
+	Test(pool, name##_postgres)                                          \
+	{                                                                    \
+		pool_run(TARGET_POSTGRES, pool_##name##_body);               \
+	}                                                                    \
+	Test(pool, name##_pgbouncer)                                         \
+	{                                                                    \
+		pool_run(TARGET_PGBOUNCER, pool_##name##_body);              \
+	}                                                                    \
 	static void pool_##name##_body(const char *url, pool_target target)
 
 /* Open a pool on `url`; `opts` may be NULL.  The pool logs into the capture below. */

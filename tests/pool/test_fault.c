@@ -20,7 +20,12 @@
 static const char *script = STRATA_SOURCE_DIR "/scripts/pg-test-server";
 static const char *bouncer_script = STRATA_SOURCE_DIR "/scripts/pgbouncer-test-server";
 
-enum { BEFORE, DOWN, BACK, STOP };
+enum {
+	BEFORE,
+	DOWN,
+	BACK,
+	STOP
+};
 static int phase = BEFORE;
 
 struct fault_worker {
@@ -28,10 +33,10 @@ struct fault_worker {
 	int id;
 	long calls;
 	long ok;
-	long ok_back;		/* successes of calls started after the server came back */
-	long failed_down;	/* failures while it was down (or going down) */
-	long failed_back;	/* failures of calls started after it came back: must stay 0 */
-	long wrong_status;	/* failures other than STRATA_ECONNECT: must stay 0 */
+	long ok_back;	   /* successes of calls started after the server came back */
+	long failed_down;  /* failures while it was down (or going down) */
+	long failed_back;  /* failures of calls started after it came back: must stay 0 */
+	long wrong_status; /* failures other than STRATA_ECONNECT: must stay 0 */
 	int last_status;
 	char last_message[256];
 };
@@ -43,7 +48,8 @@ static int insert_one(strata_db *db, void *arg)
 	int rc = strata_exec(db, "SET LOCAL synchronous_commit = on");
 	if (rc != STRATA_OK)
 		return rc;
-	return strata_execv(db, "INSERT INTO events (worker, n) VALUES (?, ?)", STRATA_INT(w->id), STRATA_INT(w->calls));
+	return strata_execv(db, "INSERT INTO events (worker, n) VALUES (?, ?)", STRATA_INT(w->id),
+			    STRATA_INT(w->calls));
 }
 
 static void *fault_run(void *arg)
@@ -130,7 +136,8 @@ static void fault_test(bool through_pgbouncer)
 	strata_pool *pool = pool_open_ok(url, &o);
 	strata_db *db;
 	ST_OK(strata_pool_acquire(pool, &db));
-	ST_OK(strata_exec(db, "CREATE TABLE events (id bigserial PRIMARY KEY, worker int NOT NULL, n bigint NOT NULL)"));
+	ST_OK(strata_exec(db,
+			  "CREATE TABLE events (id bigserial PRIMARY KEY, worker int NOT NULL, n bigint NOT NULL)"));
 	ST_OK(strata_pool_release(pool, db));
 
 	struct fault_worker w[FAULT_THREADS];

@@ -84,13 +84,17 @@ static int collect_url(const char *url, int n, void *ud)
 Test(pool_sql, replica_url_lists)
 {
 	struct urls u = { 0 };
-	cr_assert_eq(strata__split_urls(" postgres://a@h1/db ,postgresql://b@h2:5433/db?sslmode=require,", collect_url, &u), 0);
+	cr_assert_eq(
+		strata__split_urls(" postgres://a@h1/db ,postgresql://b@h2:5433/db?sslmode=require,", collect_url, &u),
+		0);
 	cr_assert_eq(u.n, 2);
 	cr_assert_str_eq(u.got[0], "postgres://a@h1/db");
 	cr_assert_str_eq(u.got[1], "postgresql://b@h2:5433/db?sslmode=require");
 	/* libpq's multi-host URLs keep their commas */
 	memset(&u, 0, sizeof u);
-	cr_assert_eq(strata__split_urls("postgres://h1:5432,h2:5432/db?target_session_attrs=any,postgres://h3/db", collect_url, &u), 0);
+	cr_assert_eq(strata__split_urls("postgres://h1:5432,h2:5432/db?target_session_attrs=any,postgres://h3/db",
+					collect_url, &u),
+		     0);
 	cr_assert_eq(u.n, 2);
 	cr_assert_str_eq(u.got[0], "postgres://h1:5432,h2:5432/db?target_session_attrs=any");
 	cr_assert_str_eq(u.got[1], "postgres://h3/db");

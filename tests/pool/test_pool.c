@@ -263,12 +263,13 @@ POOL_TEST(rollback_on_return)
 static int slow_query(strata_db *db)
 {
 	int64_t n;
-	return strata_query_int64(db, &n,
-				  strata_db_backend(db) == STRATA_BACKEND_SQLITE
-					  ? "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
-					    "SELECT count(*) FROM c"
-					  : "SELECT count(*) FROM (SELECT pg_sleep(0.2)) s",
-				  NULL, 0);
+	return strata_query_int64(
+		db, &n,
+		strata_db_backend(db) == STRATA_BACKEND_SQLITE
+			? "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+			  "SELECT count(*) FROM c"
+			: "SELECT count(*) FROM (SELECT pg_sleep(0.2)) s",
+		NULL, 0);
 }
 
 POOL_TEST(session_state_is_reset)

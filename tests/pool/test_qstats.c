@@ -41,8 +41,8 @@ static int one(strata_db *db, void *arg)
 {
 	struct work *w = arg;
 	for (int i = 0; i < 3; i++) {
-		int rc = strata_execv(db, "INSERT INTO t (id, n) VALUES (?, ?)", STRATA_INT(w->id * 100000 + w->loops * 10 + i),
-				      STRATA_INT(i));
+		int rc = strata_execv(db, "INSERT INTO t (id, n) VALUES (?, ?)",
+				      STRATA_INT(w->id * 100000 + w->loops * 10 + i), STRATA_INT(i));
 		if (rc != STRATA_OK)
 			return rc;
 	}
@@ -118,7 +118,8 @@ POOL_TEST(query_stats_merge_every_connection)
 	/* reset: every connection starts afresh */
 	strata_pool_query_stats_reset(pool);
 	ST_OK(strata_pool_query_stats(pool, &s));
-	cr_assert_eq(s->count, 0, "after reset: %zu queries, first %s", s->count, s->count ? s->queries[0].fingerprint : "");
+	cr_assert_eq(s->count, 0, "after reset: %zu queries, first %s", s->count,
+		     s->count ? s->queries[0].fingerprint : "");
 	strata_query_stats_free(s);
 	struct work again = { pool, 9, 0 };
 	ST_OK(strata_pool_transact(pool, one, &again, NULL));
@@ -140,7 +141,8 @@ static int run_loop(strata_db *db, void *arg)
 	struct loop *lp = arg;
 	for (int i = 0; i < lp->times; i++) {
 		int64_t v;
-		int rc = strata_query_int64(db, &v, "SELECT count(*) FROM t WHERE id = ?", (strata_value[]){ STRATA_INT(i) }, 1);
+		int rc = strata_query_int64(db, &v, "SELECT count(*) FROM t WHERE id = ?",
+					    (strata_value[]){ STRATA_INT(i) }, 1);
 		if (rc != STRATA_OK)
 			return rc;
 	}
@@ -161,7 +163,8 @@ POOL_TEST(n_plus_one_per_transact_call)
 	ST_OK(strata_pool_transact(pool, run_loop, &lp, NULL));
 	log = log_capture_text();
 	char *first = strstr(log, "N+1");
-	cr_assert(first && strstr(first, "ran 11 times") && strstr(first, "select count(*) from t where id = ?"), "%s", log);
+	cr_assert(first && strstr(first, "ran 11 times") && strstr(first, "select count(*) from t where id = ?"), "%s",
+		  log);
 	cr_assert(strstr(first + 1, "N+1") == NULL, "more than one warning: %s", log);
 	free(log);
 	strata_pool_close(pool);

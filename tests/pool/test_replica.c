@@ -26,10 +26,10 @@ static const char *bouncer_script = STRATA_SOURCE_DIR "/scripts/pgbouncer-test-s
 static struct rig {
 	char dbname[64];
 	bool db_created;
-	char own[32];		/* the replica this test may stop and delay ("manip"), or "" */
-	int lock_fd;		/* holds the lock on it */
-	char bouncers[2][128];	/* pgbouncer state directories, or "" */
-	char *primary_url;	/* of the test's database */
+	char own[32];	       /* the replica this test may stop and delay ("manip"), or "" */
+	int lock_fd;	       /* holds the lock on it */
+	char bouncers[2][128]; /* pgbouncer state directories, or "" */
+	char *primary_url;     /* of the test's database */
 	char *replica_url;
 } rig;
 
@@ -159,10 +159,10 @@ static void wait_state(strata_pool *pool, strata_replica_state state, int ms)
 /* ---- transactions used by the tests ---- */
 
 struct probe {
-	int64_t in_recovery;	/* 1: ran on a standby */
+	int64_t in_recovery; /* 1: ran on a standby */
 	int64_t rows;
 	int runs;
-	bool halt_replica;	/* halt the test's replica in the middle of the first run */
+	bool halt_replica; /* halt the test's replica in the middle of the first run */
 };
 
 static const char in_recovery_sql[] = "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END";
@@ -439,7 +439,8 @@ POOL_TEST_PG(primary_alone_when_no_replica_is_up)
 {
 	strata_pool_options o = STRATA_POOL_OPTIONS_INIT;
 	/* port 1: nothing listens there, the connection is refused at once */
-	o.replica_urls = "postgres://strata:secret-pw@127.0.0.1:1/nowhere, postgres://strata:secret-pw@127.0.0.1:1/other";
+	o.replica_urls =
+		"postgres://strata:secret-pw@127.0.0.1:1/nowhere, postgres://strata:secret-pw@127.0.0.1:1/other";
 	o.replica_check_ms = 100;
 	strata_pool *pool = pool_open_ok(url, &o);
 	strata_pool_metrics m = pool_metrics(pool);
@@ -576,7 +577,8 @@ Test(replica, health_reports_each_replica, .fini = rig_fini, .timeout = 120)
 	rig_setup(false, false);
 	char urls[2048];
 	/* the replica, a dead one, and the primary named as a replica */
-	snprintf(urls, sizeof urls, "%s,postgres://strata:secret-pw@127.0.0.1:1/x,%s", rig.replica_url, rig.primary_url);
+	snprintf(urls, sizeof urls, "%s,postgres://strata:secret-pw@127.0.0.1:1/x,%s", rig.replica_url,
+		 rig.primary_url);
 	strata_health_options o = STRATA_HEALTH_OPTIONS_INIT;
 	o.checks = "replicas";
 	o.replica_urls = urls;

@@ -138,7 +138,8 @@ POOL_TEST(stress_16_threads)
 		cr_assert_eq(rd[i].failures, 0, "reader %d: %d failures: %s", i, rd[i].failures, rd[i].message);
 
 	ST_OK(strata_pool_acquire(pool, &db));
-	cr_assert_eq(query_int(db, "SELECT sum(n) FROM counters WHERE id < 100"), (int64_t)THREADS * txs, "no lost update");
+	cr_assert_eq(query_int(db, "SELECT sum(n) FROM counters WHERE id < 100"), (int64_t)THREADS * txs,
+		     "no lost update");
 	for (int i = 0; i < THREADS; i++) {
 		int64_t n = 0;
 		ST_OK(strata_query_int64v(db, &n, "SELECT n FROM counters WHERE id = ?", STRATA_INT(100 + i)));
@@ -157,7 +158,8 @@ POOL_TEST(stress_16_threads)
 	cr_assert_eq(m.leaks, 0);
 	cr_assert_eq(m.discarded, 0);
 	cr_assert_leq(m.open, 4, "overflow connections were closed");
-	cr_assert_eq(m.opened, m.open + m.overflow_closed + m.recycled + m.idle_closed + m.discarded, "every connection opened is accounted for");
+	cr_assert_eq(m.opened, m.open + m.overflow_closed + m.recycled + m.idle_closed + m.discarded,
+		     "every connection opened is accounted for");
 	cr_assert_leq(m.wait_p50_us, m.wait_p99_us);
 	strata_pool_close(pool);
 	char *log = log_capture_text();
@@ -215,7 +217,10 @@ Test(pool, sqlite_writers_wait_on_the_busy_timeout)
 	ST_OK(strata_exec(db, "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
 			      "INSERT INTO counters VALUES (0, 0), (1, 0)"));
 	ST_OK(strata_pool_release(pool, db));
-	enum { N = 8, TXS = 100 };
+	enum {
+		N = 8,
+		TXS = 100
+	};
 	struct direct_writer w[N];
 	pthread_t t[N];
 	for (int i = 0; i < N; i++) {

@@ -1,13 +1,14 @@
-/* The schema language beyond plain tables: views, functions, triggers, domains, extensions, sequences, partitions (parsing, printing, SQL, errors). */
+/* The schema language beyond plain tables: views, functions, triggers, domains, extensions, sequences, partitions
+ * (parsing, printing, SQL, errors). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <strata.h>
 
-#define ST_OK(call)                                                                      \
-	do {                                                                             \
-		int st_rc_ = (call);                                                     \
+#define ST_OK(call)                                                                             \
+	do {                                                                                    \
+		int st_rc_ = (call);                                                            \
 		cr_assert_eq(st_rc_, STRATA_OK, "%s: %s", #call, strata_error_last()->message); \
 	} while (0)
 
@@ -27,7 +28,8 @@ static void expect_error(const char *text, const char *msg)
 }
 
 static const char shop[] =
-	"table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default true\n}\n"
+	"table users {\n  id serial primary key\n  email string(100) not null\n  is_active bool not null default "
+	"true\n}\n"
 	"table orders {\n  id serial primary key\n  user_id ref users not null\n  total decimal(10,2) not null\n}\n"
 	"view big_spenders as sql($$\n    SELECT user_id FROM user_totals WHERE total > 100\n$$)\n"
 	"materialized view user_totals as sql($q$\n"
@@ -46,8 +48,9 @@ Test(views, model)
 	cr_assert_str_eq(s->views[2].name, "big_spenders");
 	const strata_view *m = strata_schema_view(s, "user_totals");
 	cr_assert(m->materialized);
-	cr_assert_str_eq(m->sql, "SELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
-				 "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id",
+	cr_assert_str_eq(m->sql,
+			 "SELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
+			 "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id",
 			 "the text between the quotes, trimmed, kept as written");
 	cr_assert_eq(m->nindexes, 2);
 	cr_assert_str_eq(m->indexes[0].name, "user_totals_user_id_idx");
@@ -68,7 +71,8 @@ Test(views, print_round_trip)
 	char *a = NULL, *b = NULL;
 	ST_OK(strata_schema_print(s, 0, &a));
 	cr_assert(strstr(a, "view active as sql('SELECT id, email FROM users WHERE is_active')\n"), "%s", a);
-	cr_assert(strstr(a, "materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total, 'it''s' AS note\n"
+	cr_assert(strstr(a, "materialized view user_totals as sql($$\nSELECT u.id AS user_id, sum(o.total) AS total, "
+			    "'it''s' AS note\n"
 			    "FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id\n$$) {\n"
 			    "    index by_total (total) where total > 0\n    unique index (user_id)\n}\n"),
 		  "%s", a);
@@ -94,13 +98,17 @@ Test(views, sql_both_dialects)
 	char *pg = NULL, *lite = NULL;
 	ST_OK(strata_sql_create(s, STRATA_BACKEND_POSTGRES, &pg));
 	ST_OK(strata_sql_create(s, STRATA_BACKEND_SQLITE, &lite));
-	const char *a = strstr(pg, "CREATE OR REPLACE VIEW \"active\" AS\nSELECT id, email FROM users WHERE is_active;\n");
+	const char *a =
+		strstr(pg, "CREATE OR REPLACE VIEW \"active\" AS\nSELECT id, email FROM users WHERE is_active;\n");
 	const char *m = strstr(pg, "CREATE MATERIALIZED VIEW IF NOT EXISTS \"user_totals\" AS\n");
-	const char *x = strstr(pg, "CREATE UNIQUE INDEX IF NOT EXISTS \"user_totals_user_id_idx\" ON \"user_totals\" (\"user_id\");");
+	const char *x = strstr(
+		pg, "CREATE UNIQUE INDEX IF NOT EXISTS \"user_totals_user_id_idx\" ON \"user_totals\" (\"user_id\");");
 	const char *b = strstr(pg, "CREATE OR REPLACE VIEW \"big_spenders\" AS\n");
 	cr_assert(a && m && x && b && a < m && m < x && x < b, "%s", pg);
 	cr_assert(strstr(lite, "CREATE VIEW IF NOT EXISTS \"user_totals__strata_query\" AS\nSELECT u.id"), "%s", lite);
-	cr_assert(strstr(lite, "CREATE TABLE IF NOT EXISTS \"user_totals\" AS SELECT * FROM \"user_totals__strata_query\";"), "%s", lite);
+	cr_assert(strstr(lite,
+			 "CREATE TABLE IF NOT EXISTS \"user_totals\" AS SELECT * FROM \"user_totals__strata_query\";"),
+		  "%s", lite);
 	free(pg);
 	free(lite);
 	char *r = NULL;
@@ -108,9 +116,11 @@ Test(views, sql_both_dialects)
 	cr_assert_str_eq(r, "REFRESH MATERIALIZED VIEW CONCURRENTLY \"user_totals\";\n");
 	free(r);
 	ST_OK(strata_sql_refresh(strata_schema_view(s, "user_totals"), STRATA_BACKEND_SQLITE, true, &r));
-	cr_assert_str_eq(r, "DELETE FROM \"user_totals\";\nINSERT INTO \"user_totals\" SELECT * FROM \"user_totals__strata_query\";\n");
+	cr_assert_str_eq(r, "DELETE FROM \"user_totals\";\nINSERT INTO \"user_totals\" SELECT * FROM "
+			    "\"user_totals__strata_query\";\n");
 	free(r);
-	cr_assert_eq(strata_sql_refresh(strata_schema_view(s, "active"), STRATA_BACKEND_POSTGRES, false, &r), STRATA_EINVAL);
+	cr_assert_eq(strata_sql_refresh(strata_schema_view(s, "active"), STRATA_BACKEND_POSTGRES, false, &r),
+		     STRATA_EINVAL);
 	cr_assert_null(r);
 	strata_schema_free(s);
 }
@@ -120,15 +130,18 @@ Test(views, errors)
 	expect_error("view v as sql('')\n", "schema.strata:1:15: empty SQL");
 	expect_error("view v as sql($$SELECT 1\n", "schema.strata:1:15: unterminated $$ string");
 	expect_error("view v sql('SELECT 1')\n", "schema.strata:1:8: expected 'as', found 'sql'");
-	expect_error("view v as 'SELECT 1'\n", "schema.strata:1:11: expected the query: sql($$SELECT ...$$), found a string");
-	expect_error("table t { id int }\nview t as sql('SELECT 1')\n", "schema.strata:2:1: view 't' has the name of a table");
+	expect_error("view v as 'SELECT 1'\n",
+		     "schema.strata:1:11: expected the query: sql($$SELECT ...$$), found a string");
+	expect_error("table t { id int }\nview t as sql('SELECT 1')\n",
+		     "schema.strata:2:1: view 't' has the name of a table");
 	expect_error("view v as sql('SELECT 1')\nview v as sql('SELECT 2')\n",
 		     "schema.strata:2:1: duplicate view 'v' (first declared on line 1)");
 	expect_error("materialized view m as sql('SELECT 1 AS a') {\n  a int\n}\n",
 		     "schema.strata:1:45: materialized view 'm' holds only 'index' and 'unique index' lines");
 	expect_error("materialized vew m as sql('SELECT 1')\n", "schema.strata:1:14: expected 'view', found 'vew'");
-	expect_error("table t { id int\n index x (id) }\nmaterialized view m as sql('SELECT 1 AS a') {\n  index x (a)\n}\n",
-		     "schema.strata:4:3: duplicate index or constraint name 'x'");
+	expect_error(
+		"table t { id int\n index x (id) }\nmaterialized view m as sql('SELECT 1 AS a') {\n  index x (a)\n}\n",
+		"schema.strata:4:3: duplicate index or constraint name 'x'");
 	expect_error("view v as sql('SELECT 1') x\n", "schema.strata:1:27: expected end of line, found 'x'");
 }
 
@@ -137,7 +150,8 @@ static const char objects[] =
 	"extension citext schema public\n"
 	"domain positive_int as sql('integer') not null default sql('1') check positive (VALUE > 0)\n"
 	"sequence invoice_no_seq as integer start 1000 increment 10 owned by invoice.no\n"
-	"function touch as sql($fn$CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$$fn$)\n"
+	"function touch as sql($fn$CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; "
+	"END $$$fn$)\n"
 	"table invoice {\n"
 	"  id int primary key identity always\n"
 	"  n sql('positive_int')\n"
@@ -147,7 +161,8 @@ static const char objects[] =
 	"  index using gin (name gin_trgm_ops)\n"
 	"  index by_name (lower(name) desc nulls last) include (n)\n"
 	"}\n"
-	"trigger invoice_touch on invoice as sql('CREATE TRIGGER invoice_touch BEFORE UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION touch()')\n"
+	"trigger invoice_touch on invoice as sql('CREATE TRIGGER invoice_touch BEFORE UPDATE ON invoice FOR EACH ROW "
+	"EXECUTE FUNCTION touch()')\n"
 	"table log partition by range (at) {\n  at date not null\n  msg text\n}\n"
 	"table log_2026 partition of log for values from ('2026-01-01') to ('2027-01-01')\n"
 	"table log_rest partition of log default\n";
@@ -193,7 +208,8 @@ Test(objects, print_round_trip)
 	ST_OK(strata_schema_print(again, 0, &b));
 	cr_assert_str_eq(b, a);
 	cr_assert(strstr(a, "trigger invoice_touch on invoice as sql("), "%s", a);
-	cr_assert(strstr(a, "table log_2026 partition of log for values from ('2026-01-01') to ('2027-01-01')"), "%s", a);
+	cr_assert(strstr(a, "table log_2026 partition of log for values from ('2026-01-01') to ('2027-01-01')"), "%s",
+		  a);
 	free(a);
 	free(b);
 	strata_schema_free(again);
@@ -224,10 +240,13 @@ Test(objects, dialects)
 
 Test(objects, errors)
 {
-	expect_error("table p partition by range (a) { a int }\ntable c partition of p\n",
-		     "schema.strata:2:23: expected the partition's bound: 'for values ...' or 'default', found end of line");
+	expect_error(
+		"table p partition by range (a) { a int }\ntable c partition of p\n",
+		"schema.strata:2:23: expected the partition's bound: 'for values ...' or 'default', found end of line");
 	expect_error("trigger t as sql('CREATE TRIGGER t')\n", "schema.strata:1:11: expected 'on', found 'as'");
 	expect_error("sequence q start x\n", "schema.strata:1:18: expected a number after 'start', found 'x'");
-	expect_error("domain d as sql('int') check x\n", "schema.strata:1:31: expected '(' after 'check', found end of line");
-	expect_error("table t {\n  a int generated a + 1\n}\n", "schema.strata:2:19: expected '(' after 'generated', found 'a'");
+	expect_error("domain d as sql('int') check x\n",
+		     "schema.strata:1:31: expected '(' after 'check', found end of line");
+	expect_error("table t {\n  a int generated a + 1\n}\n",
+		     "schema.strata:2:19: expected '(' after 'generated', found 'a'");
 }

@@ -5,9 +5,9 @@
 #include <criterion/criterion.h>
 #include <strata.h>
 
-#define ST_OK(call)                                                                      \
-	do {                                                                             \
-		int st_rc_ = (call);                                                     \
+#define ST_OK(call)                                                                             \
+	do {                                                                                    \
+		int st_rc_ = (call);                                                            \
 		cr_assert_eq(st_rc_, STRATA_OK, "%s: %s", #call, strata_error_last()->message); \
 	} while (0)
 
@@ -141,46 +141,48 @@ Test(schema, print_round_trip)
 	ST_OK(strata_schema_print(s, 0, &text));
 	cr_assert(strstr(text, "    user_id ref users not null on delete cascade owner\n"), "%s", text);
 	cr_assert(strstr(text, "    index open_by_due (user_id, due_date) where state <> 'completed'\n"), "%s", text);
-	cr_assert(strstr(text, "    use timestamps, soft_delete\n") || strstr(text, "    use timestamps\n    use soft_delete\n"), "%s", text);
+	cr_assert(strstr(text, "    use timestamps, soft_delete\n") ||
+			  strstr(text, "    use timestamps\n    use soft_delete\n"),
+		  "%s", text);
 	free(text);
 	strata_schema_free(s);
 }
 
 Test(schema, features)
 {
-	strata_schema *s = parse_ok(
-		"use timestamps\n"
-		"enum role { admin member 'read only' }\n"
-		"mixin owned { owner_id ref users not null owner on delete cascade }\n"
-		"table users {\n"
-		"  id bigint primary key\n"
-		"  role role not null default 'read only'\n"
-		"  balance decimal(12,2) not null default 0.00\n"
-		"  ratio float default -1.5\n"
-		"  avatar bytes\n"
-		"  born date default '2000-01-01'\n"
-		"  api_key uuid default uuid_v4 unique\n"
-		"  prefs json default '{\"a\": 1}'\n"
-		"  \"index\" text renamed_from idx\n"
-		"  geo sql('point')\n"
-		"  parent_id ref users on delete set null as parent backref children\n"
-		"}\n"
-		"table audit_log renamed_from log {\n"
-		"  skip timestamps\n"
-		"  id serial primary key\n"
-		"  a int not null\n"
-		"  b int not null\n"
-		"  unique (a, b)\n"
-		"  check positive (a > 0 and b > 0)\n"
-		"  unique index ab_low (a) where b < 10\n"
-		"}\n"
-		"table docs {\n"
-		"  use owned\n"
-		"  id serial primary key\n"
-		"  la int not null\n"
-		"  lb int not null\n"
-		"  foreign key (la, lb) references audit_log (a, b) on delete restrict on update cascade\n"
-		"}\n");
+	strata_schema *s =
+		parse_ok("use timestamps\n"
+			 "enum role { admin member 'read only' }\n"
+			 "mixin owned { owner_id ref users not null owner on delete cascade }\n"
+			 "table users {\n"
+			 "  id bigint primary key\n"
+			 "  role role not null default 'read only'\n"
+			 "  balance decimal(12,2) not null default 0.00\n"
+			 "  ratio float default -1.5\n"
+			 "  avatar bytes\n"
+			 "  born date default '2000-01-01'\n"
+			 "  api_key uuid default uuid_v4 unique\n"
+			 "  prefs json default '{\"a\": 1}'\n"
+			 "  \"index\" text renamed_from idx\n"
+			 "  geo sql('point')\n"
+			 "  parent_id ref users on delete set null as parent backref children\n"
+			 "}\n"
+			 "table audit_log renamed_from log {\n"
+			 "  skip timestamps\n"
+			 "  id serial primary key\n"
+			 "  a int not null\n"
+			 "  b int not null\n"
+			 "  unique (a, b)\n"
+			 "  check positive (a > 0 and b > 0)\n"
+			 "  unique index ab_low (a) where b < 10\n"
+			 "}\n"
+			 "table docs {\n"
+			 "  use owned\n"
+			 "  id serial primary key\n"
+			 "  la int not null\n"
+			 "  lb int not null\n"
+			 "  foreign key (la, lb) references audit_log (a, b) on delete restrict on update cascade\n"
+			 "}\n");
 	const strata_table *u = strata_schema_table(s, "users");
 	cr_assert_eq(u->ncolumns, 13);
 	cr_assert_str_eq(u->columns[12].name, "updated_at", "file-level mixin columns come last");
@@ -257,15 +259,17 @@ Test(schema_errors, unknown_table)
 
 Test(schema_errors, fk_to_non_unique)
 {
-	expect_error("table users { id serial primary key\n email text }\ntable t {\n  e ref users.email\n}\n", 4, 9,
-		     "schema.strata:4:9: foreign key to non-unique column users(email): make it unique or the primary key");
+	expect_error(
+		"table users { id serial primary key\n email text }\ntable t {\n  e ref users.email\n}\n", 4, 9,
+		"schema.strata:4:9: foreign key to non-unique column users(email): make it unique or the primary key");
 }
 
 Test(schema_errors, duplicates)
 {
 	expect_error("table t { id int }\ntable t { id int }\n", 2, 1,
 		     "schema.strata:2:1: duplicate table 't' (first declared on line 1)");
-	expect_error("table t {\n  id int\n  id text\n}\n", 3, 3, "schema.strata:3:3: duplicate column 'id' in table 't'");
+	expect_error("table t {\n  id int\n  id text\n}\n", 3, 3,
+		     "schema.strata:3:3: duplicate column 'id' in table 't'");
 	expect_error("enum e { a b a }\n", 1, 14, "schema.strata:1:14: duplicate value 'a' in enum 'e'");
 	expect_error("table t {\n  a int\n  index x (a)\n  index x (a)\n}\n", 4, 3,
 		     "schema.strata:4:3: duplicate index or constraint name 'x'");
@@ -289,22 +293,29 @@ Test(schema_errors, mixin_cycle)
 
 Test(schema_errors, default_wrong_type)
 {
-	expect_error("table t {\n  n int default 'x'\n}\n", 2, 17,
-		     "schema.strata:2:17: default 'x' does not fit column 'n' of type int; write numbers without quotes");
-	expect_error("table t {\n  b bool default 1\n}\n", 2, 18, "schema.strata:2:18: default 1 does not fit column 'b' of type bool");
-	expect_error("table t {\n  s string(2) default 'abc'\n}\n", 2, 23,
-		     "schema.strata:2:23: default 'abc' does not fit column 's' of type string(2): longer than its length");
+	expect_error(
+		"table t {\n  n int default 'x'\n}\n", 2, 17,
+		"schema.strata:2:17: default 'x' does not fit column 'n' of type int; write numbers without quotes");
+	expect_error("table t {\n  b bool default 1\n}\n", 2, 18,
+		     "schema.strata:2:18: default 1 does not fit column 'b' of type bool");
+	expect_error(
+		"table t {\n  s string(2) default 'abc'\n}\n", 2, 23,
+		"schema.strata:2:23: default 'abc' does not fit column 's' of type string(2): longer than its length");
 	expect_error("enum st { open closed }\ntable t {\n  s st default opne\n}\n", 3, 16,
 		     "schema.strata:3:16: default 'opne' is not a value of enum 'st'; did you mean 'open'?");
 	expect_error("table t {\n  ts timestamp default 'yesterday'\n}\n", 3 - 1, 24,
-		     "schema.strata:2:24: default 'yesterday' does not fit column 'ts' of type timestamp: not an ISO-8601 time");
+		     "schema.strata:2:24: default 'yesterday' does not fit column 'ts' of type timestamp: not an "
+		     "ISO-8601 time");
 }
 
 Test(schema_errors, syntax)
 {
-	expect_error("tabel t { }\n", 1, 1,
-		     "schema.strata:1:1: expected 'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', 'trigger', 'domain', 'extension' or 'sequence', found 'tabel'; did you mean 'table'?");
-	expect_error("table t {\n  a int nul\n}\n", 2, 9, "schema.strata:2:9: unknown column option 'nul'; did you mean 'null'?");
+	expect_error(
+		"tabel t { }\n", 1, 1,
+		"schema.strata:1:1: expected 'table', 'enum', 'mixin', 'use', 'view', 'materialized view', 'function', "
+		"'trigger', 'domain', 'extension' or 'sequence', found 'tabel'; did you mean 'table'?");
+	expect_error("table t {\n  a int nul\n}\n", 2, 9,
+		     "schema.strata:2:9: unknown column option 'nul'; did you mean 'null'?");
 	expect_error("table t {\n  a string\n}\n", 2, 5,
 		     "schema.strata:2:5: string needs a maximum length: string(n); use text for unbounded text");
 	expect_error("table t {\n  a int\n", 3, 1, "schema.strata:3:1: missing '}' at the end of table 't'");
@@ -315,9 +326,11 @@ Test(schema_errors, syntax)
 
 Test(schema_errors, keys)
 {
-	expect_error("table t {\n  a int primary key\n  b int primary key\n}\n", 3, 3,
-		     "schema.strata:3:3: table 't' has two primary key columns ('a' and 'b'); write primary key (a, b)");
-	expect_error("table t {\n  a serial\n}\n", 2, 5, "schema.strata:2:5: serial column 'a' must be the table's whole primary key");
+	expect_error(
+		"table t {\n  a int primary key\n  b int primary key\n}\n", 3, 3,
+		"schema.strata:3:3: table 't' has two primary key columns ('a' and 'b'); write primary key (a, b)");
+	expect_error("table t {\n  a serial\n}\n", 2, 5,
+		     "schema.strata:2:5: serial column 'a' must be the table's whole primary key");
 	expect_error("table p { id serial primary key }\ntable t {\n  p ref p not null on delete set null\n}\n", 3, 3,
 		     "schema.strata:3:3: column 'p' is not null but its foreign key says set null");
 }
@@ -327,7 +340,8 @@ Test(schema_errors, nul_byte)
 	static const char text[] = "table t {\n  a text default 'x\0y'\n}\n";
 	strata_schema *s = NULL;
 	cr_assert_eq(strata_schema_parse(&s, text, sizeof text - 1, "schema.strata"), STRATA_EPARSE);
-	cr_assert_str_eq(strata_error_last()->message, "schema.strata:2:20: a NUL byte: this is not a text file (or it is cut short)");
+	cr_assert_str_eq(strata_error_last()->message,
+			 "schema.strata:2:20: a NUL byte: this is not a text file (or it is cut short)");
 }
 
 Test(schema_errors, never_crashes)
@@ -344,13 +358,16 @@ Test(schema_errors, never_crashes)
 
 Test(schema, nested_mixins_print_as_written)
 {
-	strata_schema *s = parse_ok("mixin b { bx int }\nmixin a {\n  use b\n  ax int\n}\n"
-				    "table t {\n  id serial primary key\n  use a\n  use timestamps, soft_delete\n  z int\n}\n");
+	strata_schema *s =
+		parse_ok("mixin b { bx int }\nmixin a {\n  use b\n  ax int\n}\n"
+			 "table t {\n  id serial primary key\n  use a\n  use timestamps, soft_delete\n  z int\n}\n");
 	const strata_table *t = strata_schema_table(s, "t");
 	cr_assert_str_eq(strata_table_column(t, "bx")->mixin, "a", "the mixin the table uses");
 	char *text = NULL;
 	ST_OK(strata_schema_print(s, 0, &text));
-	cr_assert(strstr(text, "table t {\n    id serial primary key\n    use a, timestamps, soft_delete\n    z int\n}\n"), "%s", text);
+	cr_assert(strstr(text,
+			 "table t {\n    id serial primary key\n    use a, timestamps, soft_delete\n    z int\n}\n"),
+		  "%s", text);
 	strata_schema *again = parse_ok(text);
 	cr_assert_eq(strata_schema_table(again, "t")->ncolumns, t->ncolumns);
 	strata_schema_free(again);

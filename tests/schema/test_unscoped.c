@@ -4,13 +4,12 @@
 
 #include "testdb.h"
 
-static const char *const owned =
-	"table users { id serial primary key }\n"
-	"table notes {\n"
-	"  id serial primary key\n"
-	"  user_id ref users not null owner\n"
-	"  unscoped admin, reports\n"
-	"}\n";
+static const char *const owned = "table users { id serial primary key }\n"
+				 "table notes {\n"
+				 "  id serial primary key\n"
+				 "  user_id ref users not null owner\n"
+				 "  unscoped admin, reports\n"
+				 "}\n";
 
 Test(schema_unscoped, parsed_and_printed)
 {
@@ -38,7 +37,8 @@ Test(schema_unscoped, errors)
 			    "table notes {\n  id serial primary key\n  user_id ref users not null owner\n"
 			    "  unscoped admin, admin\n}\n";
 	ST_EXPECT(strata_schema_parse(&s, twice, strlen(twice), "u.strata"), STRATA_EPARSE);
-	cr_assert_str_eq(strata_error_last()->message, "u.strata:5:19: table 'notes' names the unscoped variant 'admin' twice");
+	cr_assert_str_eq(strata_error_last()->message,
+			 "u.strata:5:19: table 'notes' names the unscoped variant 'admin' twice");
 	const char *in_mixin = "mixin m {\n  unscoped admin\n}\n";
 	ST_EXPECT(strata_schema_parse(&s, in_mixin, strlen(in_mixin), "u.strata"), STRATA_EPARSE);
 	cr_assert(strstr(strata_error_last()->message, "u.strata:2:3:") != NULL, "%s", strata_error_last()->message);

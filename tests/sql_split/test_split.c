@@ -28,7 +28,7 @@ static void expect_split(strata_backend d, const char *sql, const char *const *w
 }
 
 #define WANT(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define NONE ((const char *const[]){ NULL })
+#define NONE	  ((const char *const[]){ NULL })
 
 Test(sql_split, basic_and_empty)
 {
@@ -71,20 +71,22 @@ Test(sql_split, sqlite_trigger_bodies)
 			   "  INSERT INTO log VALUES ('x;y');\n"
 			   "END";
 	char sql[1024];
-	snprintf(sql, sizeof sql, "CREATE TABLE t (id integer);\n%s;\nCREATE TEMP TRIGGER t2 BEFORE DELETE ON t BEGIN SELECT 1; END;"
-				  "\nSELECT 'end'",
+	snprintf(sql, sizeof sql,
+		 "CREATE TABLE t (id integer);\n%s;\nCREATE TEMP TRIGGER t2 BEFORE DELETE ON t BEGIN SELECT 1; END;"
+		 "\nSELECT 'end'",
 		 trig);
 	expect_split(STRATA_BACKEND_SQLITE, sql,
-		     WANT("CREATE TABLE t (id integer)", trig, "CREATE TEMP TRIGGER t2 BEFORE DELETE ON t BEGIN SELECT 1; END",
-			  "SELECT 'end'"));
+		     WANT("CREATE TABLE t (id integer)", trig,
+			  "CREATE TEMP TRIGGER t2 BEFORE DELETE ON t BEGIN SELECT 1; END", "SELECT 'end'"));
 	/* a plain BEGIN is an ordinary statement */
 	expect_split(STRATA_BACKEND_SQLITE, "BEGIN; SELECT 1; END;", WANT("BEGIN", "SELECT 1", "END"));
 }
 
 Test(sql_split, postgres_begin_atomic)
 {
-	const char *fn = "CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN "
-			 "true THEN 1 END; END";
+	const char *fn =
+		"CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN "
+		"true THEN 1 END; END";
 	char sql[512];
 	snprintf(sql, sizeof sql, "%s; SELECT 2", fn);
 	expect_split(STRATA_BACKEND_POSTGRES, sql, WANT(fn, "SELECT 2"));

@@ -19,10 +19,16 @@ typedef void (*test_body)(strata_db *db, const char *url, strata_backend backend
 void test_run_sqlite(test_body body);
 void test_run_postgres(test_body body);
 
-#define DB_TEST(suite, name)                                                         \
+#define DB_TEST(suite, name)                                                                       \
 	static void suite##_##name##_body(strata_db *db, const char *url, strata_backend backend); \
-	Test(suite, name##_sqlite) { test_run_sqlite(suite##_##name##_body); }        \
-	Test(suite, name##_postgres) { test_run_postgres(suite##_##name##_body); }    \
+	Test(suite, name##_sqlite)                                                                 \
+	{                                                                                          \
+		test_run_sqlite(suite##_##name##_body);                                            \
+	}                                                                                          \
+	Test(suite, name##_postgres)                                                               \
+	{                                                                                          \
+		test_run_postgres(suite##_##name##_body);                                          \
+	}                                                                                          \
 	static void suite##_##name##_body(strata_db *db, const char *url, strata_backend backend)
 
 /* The server URL from STRATA_TEST_PG_URL; fails the test when unset. */
@@ -37,12 +43,11 @@ char *test_tmpdir(void);
 void test_rmrf(const char *path);
 
 /* Assert a Strata call returned `want`, printing the last error if not. */
-#define ST_EXPECT(call, want)                                                               \
-	do {                                                                                \
-		int st_rc_ = (call);                                                        \
-		cr_assert_eq(st_rc_, (want), "%s returned %s (%d), want %s: %s", #call,     \
-			     strata_status_name(st_rc_), st_rc_, strata_status_name(want),  \
-			     strata_error_last()->message);                                 \
+#define ST_EXPECT(call, want)                                                                                       \
+	do {                                                                                                        \
+		int st_rc_ = (call);                                                                                \
+		cr_assert_eq(st_rc_, (want), "%s returned %s (%d), want %s: %s", #call, strata_status_name(st_rc_), \
+			     st_rc_, strata_status_name(want), strata_error_last()->message);                       \
 	} while (0)
 #define ST_OK(call) ST_EXPECT(call, STRATA_OK)
 
