@@ -14,6 +14,13 @@
  * replica (src/pool/replica.c): each is a strata_pool of its own, created
  * with the primary's settings, whose connections are released through the
  * primary's pool and which are freed together with it.
+ *
+ * Why this file is over 1,000 lines: everything that reads or writes the
+ * pool's bookkeeping under its mutex is here (open, acquire, release,
+ * reaping, metrics), so the invariants above can be checked in one place.
+ * The pieces that need no lock are elsewhere (session.c, replica.c); the
+ * next to move out is the per-request session (transact and read routing,
+ * about 170 lines), which only calls acquire and release.
  */
 #include <errno.h>
 #include <pthread.h>
