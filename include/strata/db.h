@@ -115,7 +115,11 @@ STRATA_API const char *strata_db_url(const strata_db *db);
  */
 STRATA_API const char *strata_db_server_version(const strata_db *db);
 
-/* Set or clear (NULL) the query hook.  Returns the previous one's ud in *old_ud if not NULL. */
+/*
+ * Set or clear (NULL) the query hook and its `ud`; the previous hook and ud
+ * are replaced (read them first if they must be chained).  Call it from the
+ * thread that owns the connection.  Accepts a NULL db.
+ */
 STRATA_API void strata_db_set_hook(strata_db *db, strata_query_hook hook, void *ud);
 
 /* Set the timeout for every later statement on this connection; 0: none. */

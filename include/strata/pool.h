@@ -215,7 +215,10 @@ STRATA_API int strata_pool_token_update(strata_db *db, strata_pool_token *token)
 #define STRATA_POOL_METRICS_VERSION 2
 
 /*
- * What strata_pool_stats() reports.  Counters run from strata_pool_open().
+ * What strata_pool_stats() reports.  Counters run from strata_pool_open()
+ * and are never reset or recycled: for a rate, subtract two snapshots.  The
+ * wait percentiles cover every acquire since the pool opened, not a recent
+ * window.
  * The connection numbers are the primary's; each replica's are in
  * strata_pool_replica_stats().  Version 1 (without the replica fields) is
  * still filled.
