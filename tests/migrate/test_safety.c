@@ -404,12 +404,17 @@ DB_TEST(migrate_safety, concurrent_runners)
 		 "-- migrate:up\nCREATE TABLE applied_log (version text NOT NULL);\n"
 		 "INSERT INTO applied_log (version) VALUES ('001');\n");
 	for (int i = 2; i <= 20; i++) {
-		char name[64], text[512];
+		char name[64], text[1024];
 		snprintf(name, sizeof name, "migrations/%03d_m%d.sql", i, i);
+		/* 002 takes a while, so the runners started meanwhile wait for the lock (slow starts under ASan) */
 		snprintf(text, sizeof text,
-			 "-- migrate:up\nCREATE TABLE m%d (id integer);\nINSERT INTO applied_log (version) VALUES "
+			 "-- migrate:up\nCREATE TABLE m%d (id integer);\n%sINSERT INTO applied_log (version) VALUES "
 			 "('%03d');\n",
-			 i, i);
+			 i,
+			 i == 2 ? "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000) "
+				  "INSERT INTO m2 (id) SELECT x FROM c;\n"
+				: "",
+			 i);
 		proj_put(dir, name, text);
 	}
 	/* 8 runners at once; each exit status goes to a file */
