@@ -167,6 +167,14 @@ int main(int argc, char **argv)
 	snprintf(migrations, sizeof migrations, "%s/migrations", dir);
 	snprintf(url, sizeof url, "sqlite:%s/db.sqlite", dir);
 	mkdir(migrations, 0700);
+	{
+		/* status only reads: the database must exist (an empty SQLite file) */
+		char path[300];
+		snprintf(path, sizeof path, "%s/db.sqlite", dir);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 
 	command cmds[5];
 	int ncmd = 0;
