@@ -42,6 +42,8 @@ void strata__ledger_clear(strata_migrator *m);
 int strata__ledger_insert(strata_migrator *m, const char *version, const char *name, const char *checksum,
 			  strata_timestamp at, int64_t ms, const char *by, const char *state, const char *note);
 int strata__ledger_delete(strata_migrator *m, const char *version);
+int strata__ledger_replace(strata_migrator *m, const char *version, const char *name, const char *checksum,
+			   const char *by, const char *state, const char *note);
 bool strata__table_exists(strata_db *db, const char *table, int *rc);
 
 /* The lock between runners.  Waits up to opts.lock_timeout_ms; STRATA_EBUSY names the holder. */

@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "db/batch.h"
 #include "db/internal.h"
 #include "migrate/internal.h"
 
@@ -148,6 +149,27 @@ int strata__ledger_insert(strata_migrator *m, const char *version, const char *n
 		STRATA_INT(ms),	      STRATA_TEXT(by),	 STRATA_TEXT(state),	note ? STRATA_TEXT(note) : STRATA_NULL,
 	};
 	return strata_exec_values(m->db, strata__ledger_insert_sql, vals, 8, NULL);
+}
+
+/*
+ * The row of `version` replaced by a new one in one transaction of its
+ * own, so a process killed in between never leaves the version without a
+ * row (a failed migration that looks never tried).
+ */
+int strata__ledger_replace(strata_migrator *m, const char *version, const char *name, const char *checksum,
+			   const char *by, const char *state, const char *note)
+{
+	const strata_value ins[] = {
+		STRATA_TEXT(version), STRATA_TEXT(name), STRATA_TEXT(checksum), STRATA_TIMESTAMP(strata_timestamp_now()),
+		STRATA_INT(0),	      STRATA_TEXT(by),	 STRATA_TEXT(state),	note ? STRATA_TEXT(note) : STRATA_NULL,
+	};
+	const strata_value del[] = { STRATA_TEXT(version) };
+	const strata__db_batch_item items[] = {
+		{ strata__ledger_delete_sql, del, 1 },
+		{ strata__ledger_insert_sql, ins, 8 },
+	};
+	size_t failed = 0;
+	return strata__db_exec_batch_tx(m->db, items, 2, &failed);
 }
 
 int strata__ledger_delete(strata_migrator *m, const char *version)

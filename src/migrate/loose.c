@@ -257,12 +257,9 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 			return rc;
 	}
 	if (from == 0) {
-		rc = strata__ledger_delete(m, r->f->version);
-		if (rc == STRATA_OK) {
-			snprintf(note, sizeof note, "0 of %zu statements done", r->np);
-			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
-						   0, m->applied_by, "running", note);
-		}
+		snprintf(note, sizeof note, "0 of %zu statements done", r->np);
+		rc = strata__ledger_replace(m, r->f->version, r->f->name, r->f->checksum, m->applied_by, "running",
+					    note);
 	} else {
 		rc = reestablish(m, r, from);
 		if (rc == STRATA_OK) {
