@@ -214,7 +214,8 @@ STRATA_API void strata_json_free(strata_json_builder *o);
 
 /*
  * Check that the database has every table and column `schema_text`
- * (schema-language text, as embedded in generated code) declares.
+ * (schema-language text, as embedded in generated code) declares, and
+ * every view that declares columns, with those columns.
  * Returns STRATA_OK, STRATA_ENOTFOUND (the message lists what is missing:
  * "table tasks: missing column due_date; missing table tags"),
  * STRATA_EPARSE (the text does not parse), or a database failure.

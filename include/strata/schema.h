@@ -230,6 +230,10 @@ typedef struct strata_view {
 				 them); from a file, the names its query mentions */
 	int ndepends;
 	strata_srcpos pos;
+	/* Appended fields (older code may leave them zero). */
+	strata_column *columns; /* the columns declared in the view's block (name, type, not null), for
+				   `strata gen c`'s typed reads; NULL when none are declared */
+	int ncolumns;
 } strata_view;
 
 /*

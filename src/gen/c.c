@@ -52,6 +52,22 @@ static void emit_table(gen_emitter *e, const gtable *g)
 	strata__gen_vars_free(&v);
 }
 
+/* The reads of a view that declares its columns: get (when it has a key), list, count, JSON. */
+static void emit_view(gen_emitter *e, const gtable *g)
+{
+	strata__gen_vars v = STRATA__GEN_VARS_INIT;
+	strata__gen_var(&v, "table", g->name);
+	strata__gen_var(&v, "kind", g->view->materialized ? "materialized view" : "view");
+	strata__gen_render(e, "view_section", &v);
+	strata__gen_read_fn(e, g);
+	if (g->t->npkey)
+		strata__gen_get(e, g);
+	strata__gen_where(e, g);
+	strata__gen_list_fns(e, g);
+	strata__gen_json(e, g);
+	strata__gen_vars_free(&v);
+}
+
 /* ISO C's "minimum maximum" length of a string literal (C99 and later 5.2.4.1). */
 #define LONGEST_STRING 4095
 
@@ -83,6 +99,8 @@ static void emit_source(gen_emitter *e, const char *source, const char *basename
 	strata__gen_block_begin(e, &sub, &buf);
 	for (int i = 0; i < m->ntables; i++)
 		emit_table(&sub, &m->tables[i]);
+	for (int i = 0; i < m->nviews; i++)
+		emit_view(&sub, &m->views[i]);
 	strata__gen_var_bool(&v, "uses_uuid_is_zero", strstr(strata__buf_cstr(&buf), "uuid_is_zero(") != NULL);
 	strata__gen_var_bool(&v, "long_strings",
 			     has_long_line(strata__buf_cstr(&buf)) ||

@@ -226,8 +226,8 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->name = col->name;
 		gc->index = c;
 		if (!is_identifier(col->name))
-			return strata__error_set(STRATA_EINVAL, "table %s: column '%s' is not a C identifier", t->name,
-						 col->name);
+			return strata__error_set(STRATA_EINVAL, "%s %s: column '%s' is not a C identifier",
+						 g->view ? "view" : "table", t->name, col->name);
 		gc->field = fmt(is_keyword(col->name) ? "%s_" : "%s", col->name, NULL);
 		char *mask = fmt("%s_%s", g->type, col->name);
 		gc->upper = mask ? upper(mask) : NULL;
@@ -238,10 +238,11 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->is_pk = gc->in_pk && t->npkey == 1 && g->id_type;
 		gc->owner = col->owner;
 		gc->generated = col->type.kind == STRATA_T_SERIAL;
-		gc->created_at = strcmp(col->name, "created_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
-		gc->updated_at = strcmp(col->name, "updated_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP;
-		gc->deleted_at =
-			strcmp(col->name, "deleted_at") == 0 && col->type.kind == STRATA_T_TIMESTAMP && !col->not_null;
+		/* a view's rows are only read: its timestamps are plain columns */
+		bool ts = col->type.kind == STRATA_T_TIMESTAMP && !g->view;
+		gc->created_at = ts && strcmp(col->name, "created_at") == 0;
+		gc->updated_at = ts && strcmp(col->name, "updated_at") == 0;
+		gc->deleted_at = ts && strcmp(col->name, "deleted_at") == 0 && !col->not_null;
 		if (col->type.array) {
 			gc->kind = array_kind(&col->type);
 		} else {
@@ -261,8 +262,9 @@ static int build_columns(gmodel *m, gtable *g)
 			if (gc->kind == GK_ENUM) {
 				gc->en = find_enum(m, col->type.enum_name);
 				if (!gc->en)
-					return strata__error_set(STRATA_EINVAL, "table %s: column %s: unknown enum %s",
-								 t->name, col->name, col->type.enum_name);
+					return strata__error_set(STRATA_EINVAL, "%s %s: column %s: unknown enum %s",
+								 g->view ? "view" : "table", t->name, col->name,
+								 col->type.enum_name);
 			}
 		}
 		gc->pointer = gc->kind == GK_TEXT || gc->kind == GK_JSON;
@@ -377,6 +379,99 @@ static int build_relations(gmodel *m, gtable *g)
 	return STRATA_OK;
 }
 
+/* A view's key: the columns of its first unique index without `where` whose keys are declared not null. */
+static void view_key(const strata_view *v, strata_table *t)
+{
+	for (int i = 0; i < v->nindexes; i++) {
+		const strata_index *x = &v->indexes[i];
+		if (!x->unique || x->where)
+			continue;
+		bool plain = true;
+		for (int k = 0; k < x->ncolumns && plain; k++) {
+			const strata_column *c = strata_table_column(t, x->columns[k]);
+			plain = !(x->keys && x->keys[k].expr) && c && c->not_null;
+		}
+		if (plain) {
+			t->pkey = x->columns;
+			t->npkey = x->ncolumns;
+			return;
+		}
+	}
+}
+
+/* The views that declare their columns become read-only gtables. */
+static int build_views(gmodel *m)
+{
+	const strata_schema *s = m->s;
+	int n = 0;
+	for (int i = 0; i < s->nviews; i++)
+		n += s->views[i].ncolumns > 0;
+	m->views = calloc((size_t)(n ? n : 1), sizeof *m->views);
+	m->vtables = calloc((size_t)(n ? n : 1), sizeof *m->vtables);
+	if (!m->views || !m->vtables)
+		return strata__error_nomem();
+	for (int i = 0; i < s->nviews; i++) {
+		const strata_view *v = &s->views[i];
+		if (!v->ncolumns)
+			continue;
+		strata_table *t = &m->vtables[m->nviews];
+		gtable *g = &m->views[m->nviews++];
+		t->name = v->name;
+		t->columns = v->columns;
+		t->ncolumns = v->ncolumns;
+		t->indexes = v->indexes;
+		t->nindexes = v->nindexes;
+		view_key(v, t);
+		g->t = t;
+		g->view = v;
+		g->name = v->name;
+		if (!is_identifier(g->name))
+			return strata__error_set(STRATA_EINVAL, "view '%s' is not a C identifier", g->name);
+		char *sing = singular(g->name);
+		if (!sing)
+			return STRATA_ENOMEM;
+		g->type = fmt("%s%s", m->prefix, sing);
+		free(sing);
+		if (!g->type || !(g->upper = upper(g->type)))
+			return STRATA_ENOMEM;
+		g->fn = g->type;
+		for (int j = 0; j < m->ntables; j++)
+			if (strcmp(m->tables[j].type, g->type) == 0 ||
+			    (m->tables[j].id_type && strcmp(m->tables[j].id_type, g->type) == 0))
+				return strata__error_set(STRATA_EINVAL,
+							 "table %s and view %s both become the C type %s",
+							 m->tables[j].name, g->name, g->type);
+		/* table categories has category_count(): a view category_counts may not be that type */
+		static const char *const fns[] = { "insert",	  "insert_many", "get",		"free",	   "update",
+						   "update_many", "delete",	 "hard_delete", "restore", "list",
+						   "count",	  "page",	 "query",	"order",   "cursor",
+						   "to_json",	  "page_free",	 NULL };
+		for (int j = 0; j < m->ntables; j++) {
+			size_t tl = strlen(m->tables[j].type);
+			for (int k = 0; fns[k]; k++)
+				if (strncmp(g->type, m->tables[j].type, tl) == 0 && g->type[tl] == '_' &&
+				    strcmp(g->type + tl + 1, fns[k]) == 0)
+					return strata__error_set(
+						STRATA_EINVAL,
+						"view %s becomes the C type %s, the name of a function "
+						"or type of table %s: rename the view",
+						g->name, g->type, m->tables[j].name);
+		}
+		for (int j = 0; j < m->nviews - 1; j++)
+			if (strcmp(m->views[j].type, g->type) == 0)
+				return strata__error_set(STRATA_EINVAL, "views %s and %s both become the C type %s",
+							 m->views[j].name, g->name, g->type);
+		for (int j = 0; j < m->nenums; j++)
+			if (strcmp(m->enums[j].type, g->type) == 0)
+				return strata__error_set(STRATA_EINVAL, "view %s and enum %s both become the C type %s",
+							 g->name, m->enums[j].e->name, g->type);
+		int rc = build_columns(m, g);
+		if (rc != STRATA_OK)
+			return rc;
+	}
+	return STRATA_OK;
+}
+
 int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefix)
 {
 	memset(m, 0, sizeof *m);
@@ -396,6 +491,8 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 	if (rc != STRATA_OK)
 		return rc;
 	build_scope(m);
+	if ((rc = build_views(m)) != STRATA_OK)
+		return rc;
 	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++)
 		rc = build_relations(m, &m->tables[i]);
 	for (int i = 0; rc == STRATA_OK && i < m->ntables; i++) {
@@ -415,27 +512,34 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 	return rc;
 }
 
+static void free_gtable(gtable *g)
+{
+	for (int c = 0; c < g->ncols; c++) {
+		free(g->cols[c].field);
+		free(g->cols[c].upper);
+	}
+	for (int r = 0; r < g->nrels; r++)
+		free(g->rels[r].field);
+	free(g->rels);
+	free(g->cols);
+	free(g->type);
+	free(g->upper);
+	free(g->id_type);
+}
+
 void strata__gen_model_free(gmodel *m)
 {
-	for (int i = 0; i < m->ntables; i++) {
-		gtable *g = &m->tables[i];
-		for (int c = 0; c < g->ncols; c++) {
-			free(g->cols[c].field);
-			free(g->cols[c].upper);
-		}
-		for (int r = 0; r < g->nrels; r++)
-			free(g->rels[r].field);
-		free(g->rels);
-		free(g->cols);
-		free(g->type);
-		free(g->upper);
-		free(g->id_type);
-	}
+	for (int i = 0; i < m->ntables; i++)
+		free_gtable(&m->tables[i]);
+	for (int i = 0; i < m->nviews; i++)
+		free_gtable(&m->views[i]);
 	for (int i = 0; i < m->nenums; i++) {
 		free(m->enums[i].type);
 		free(m->enums[i].upper);
 	}
 	free(m->tables);
 	free(m->enums);
+	free(m->views);
+	free(m->vtables);
 	memset(m, 0, sizeof *m);
 }

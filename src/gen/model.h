@@ -67,7 +67,8 @@ typedef struct grel {
 } grel;
 
 typedef struct gtable {
-	const strata_table *t;
+	const strata_table *t;	 /* for a view: a table made of its declared columns and indexes */
+	const strata_view *view; /* a view or materialized view with declared columns: reads only */
 	const char *name;
 	char *type;	/* C struct type: task */
 	const char *fn; /* base of function names: the type, or task_admin for an unscoped variant */
@@ -95,6 +96,9 @@ typedef struct gmodel {
 	int ntables;
 	genum *enums;
 	int nenums;
+	gtable *views; /* the views that declare their columns, in schema order */
+	int nviews;
+	strata_table *vtables; /* nviews tables standing for them (columns, indexes, key) */
 } gmodel;
 
 int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefix);

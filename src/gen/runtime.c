@@ -550,6 +550,61 @@ static int table_exists(strata_db *db, const char *table, bool *exists)
 	return rc;
 }
 
+/* A view or materialized view and its columns (information_schema lists no materialized views). */
+static int view_column_exists(strata_db *db, const char *view, const char *column, bool *exists)
+{
+	int64_t n = 0;
+	int rc;
+	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE)
+		rc = column ? strata_query_int64v(db, &n, "SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ?",
+						  STRATA_TEXT(view), STRATA_TEXT(column))
+			    : strata_query_int64v(db, &n,
+						  "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') "
+						  "AND name = ?",
+						  STRATA_TEXT(view));
+	else if (column)
+		rc = strata_query_int64v(
+			db, &n,
+			"SELECT count(*) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+			"WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('v', 'm') "
+			"AND c.relname = ? AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped",
+			STRATA_TEXT(view), STRATA_TEXT(column));
+	else
+		rc = strata_query_int64v(db, &n,
+					 "SELECT count(*) FROM pg_class c WHERE c.relnamespace = "
+					 "current_schema()::regnamespace AND c.relkind IN ('v', 'm') AND c.relname = ?",
+					 STRATA_TEXT(view));
+	*exists = n > 0;
+	return rc;
+}
+
+/* The declared columns of the views of `s` (what the generated reads use), into `missing`. */
+static int check_views(strata_db *db, const strata_schema *s, strata_buf *missing)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; i < s->nviews && rc == STRATA_OK; i++) {
+		const strata_view *v = &s->views[i];
+		bool exists;
+		if (!v->ncolumns)
+			continue;
+		if ((rc = view_column_exists(db, v->name, NULL, &exists)) != STRATA_OK)
+			return rc;
+		if (!exists) {
+			if (strata__buf_printf(missing, "%smissing view %s", missing->len ? "; " : "", v->name))
+				return STRATA_ENOMEM;
+			continue;
+		}
+		for (int c = 0; c < v->ncolumns && rc == STRATA_OK; c++) {
+			if ((rc = view_column_exists(db, v->name, v->columns[c].name, &exists)) != STRATA_OK)
+				return rc;
+			if (!exists && strata__buf_printf(missing, "%sview %s: missing column %s",
+							  missing->len ? "; " : "", v->name, v->columns[c].name))
+				return STRATA_ENOMEM;
+		}
+	}
+	return rc;
+}
+
 int strata_schema_check(strata_db *db, const char *schema_text)
 {
 	if (!db || !schema_text)
@@ -581,6 +636,8 @@ int strata_schema_check(strata_db *db, const char *schema_text)
 			}
 		}
 	}
+	if ((rc = check_views(db, s, &missing)) != STRATA_OK)
+		goto out;
 	if (missing.len)
 		rc = strata__error_set(STRATA_ENOTFOUND,
 				       "the database does not match the schema the code was generated from: %s",

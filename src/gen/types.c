@@ -123,7 +123,7 @@ static void emit_table_types(gen_emitter *e, const gtable *g)
 		type_var(f, "ftype", strata__gen_field_type(gc, tb, sizeof tb));
 		strata__gen_var(f, "field", gc->field);
 		strata__gen_var_comment(f, "doc", strata__gen_type_doc(gc, doc, sizeof doc));
-		if (strata__gen_updatable(gc)) {
+		if (strata__gen_updatable(gc) && !g->view) {
 			strata__gen_vars *m = strata__gen_item(&v, "masks");
 			strata__gen_var(m, "mask", gc->upper);
 			strata__gen_varf(m, "bit", "%d", c);
@@ -145,6 +145,11 @@ static void emit_table_types(gen_emitter *e, const gtable *g)
 		}
 	}
 	rel_vars(g, &v);
+	strata__gen_var_bool(&v, "view", g->view != NULL);
+	strata__gen_var(&v, "kind",
+			g->view && g->view->materialized ? "materialized view"
+			: g->view			 ? "view"
+							 : "table");
 	strata__gen_render(e, "table_types", &v);
 	strata__gen_vars_free(&v);
 }
@@ -166,6 +171,24 @@ static void emit_table_protos(gen_emitter *e, const gtable *g)
 	strata__gen_render(e, "table_protos", &v);
 	if (e->nonblocking)
 		strata__gen_render(e, "protos_async", &v);
+	strata__gen_vars_free(&v);
+}
+
+static void emit_view_protos(gen_emitter *e, const gtable *g)
+{
+	strata__gen_vars v = STRATA__GEN_VARS_INIT;
+	strata__gen_table_vars(e, g, &v);
+	strata__gen_var_bool(&v, "get", g->t->npkey > 0);
+	strata__gen_var(&v, "kind", g->view->materialized ? "materialized view" : "view");
+	strata_buf order = STRATA_BUF_INIT;
+	int rc = STRATA_OK;
+	for (int k = 0; k < g->t->npkey; k++)
+		strata__gen_sql(&order, &rc, "%s%s", k ? ", " : "", g->t->pkey[k]);
+	if (rc != STRATA_OK)
+		v.rc = rc;
+	strata__gen_var(&v, "order", g->t->npkey ? strata__buf_cstr(&order) : "every column but JSON ones");
+	strata__buf_free(&order);
+	strata__gen_render(e, "view_protos", &v);
 	strata__gen_vars_free(&v);
 }
 
@@ -194,6 +217,8 @@ void strata__gen_file_vars(const gen_emitter *e, const char *source, strata__gen
 	strata__gen_list(v, "tables");
 	for (int i = 0; i < e->m->ntables; i++)
 		strata__gen_var(strata__gen_item(v, "tables"), "type", e->m->tables[i].type);
+	for (int i = 0; i < e->m->nviews; i++)
+		strata__gen_var(strata__gen_item(v, "tables"), "type", e->m->views[i].type);
 	strata__gen_list(v, "matviews");
 	for (int i = 0; i < e->m->s->nviews; i++)
 		if (e->m->s->views[i].materialized)
@@ -216,10 +241,14 @@ void strata__gen_header(gen_emitter *e, const char *source, const char *guard)
 		emit_id_types(&sub, &m->tables[i]);
 	for (int i = 0; i < m->ntables; i++)
 		emit_table_types(&sub, &m->tables[i]);
+	for (int i = 0; i < m->nviews; i++)
+		emit_table_types(&sub, &m->views[i]);
 	for (int i = 0; i < m->ntables; i++) {
 		emit_table_protos(&sub, &m->tables[i]);
 		emit_variant_protos(&sub, &m->tables[i]);
 	}
+	for (int i = 0; i < m->nviews; i++)
+		emit_view_protos(&sub, &m->views[i]);
 	strata__gen_block_end(&v, "declarations", &sub, &buf);
 	strata__gen_render(e, "header", &v);
 	strata__gen_vars_free(&v);

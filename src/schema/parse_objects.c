@@ -1,8 +1,10 @@
 /*
  * The schema language: declarations other than tables, enums and mixins.
  *
- *   view NAME as sql(...)
- *   materialized view NAME as sql(...) [{ index lines }]
+ *   view NAME as sql(...) [{ column lines }]
+ *   materialized view NAME as sql(...) [{ column and index lines }]
+ *                                             a column line is NAME TYPE [not null]: the
+ *                                             row type `strata gen c` reads the view into
  *   function NAME as sql(...)                 the whole CREATE FUNCTION/PROCEDURE
  *   trigger NAME on TABLE as sql(...)         the whole CREATE TRIGGER
  *   domain NAME as sql('TYPE') [not null] [default sql(...)] [collate C] [check [NAME] (SQL)]...
@@ -31,6 +33,7 @@ static int parse_view(strata__parser *p, bool materialized)
 		return STRATA_ENOMEM;
 	v->pos = here(p);
 	v->materialized = materialized;
+	const char *kind = materialized ? "materialized view" : "view";
 	if (materialized && ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_word(p, "view"))))
 		return rc;
 	if (!materialized && (rc = strata__lex_next(p)))
@@ -38,18 +41,33 @@ static int parse_view(strata__parser *p, bool materialized)
 	if ((rc = strata__parse_name(p, "a view name", &v->name, NULL)) || (rc = strata__parse_expect_word(p, "as")) ||
 	    (rc = strata__parse_sql_text(p, "the query: sql($$SELECT ...$$)", &v->sql)))
 		return rc;
-	if (materialized && strata__lex_punct(p, '{')) {
+	if (strata__lex_punct(p, '{')) {
 		strata_srcpos at = here(p);
 		strata_table t;
 		memset(&t, 0, sizeof t);
 		t.name = v->name;
 		if ((rc = strata__parse_table_body(p, &t)))
 			return rc;
-		if (t.ncolumns || t.npkey || t.nuniques || t.nchecks || t.nfkeys || t.nmixins || t.renamed_from ||
-		    t.nunscoped || t.comment)
-			return strata__parse_error(p, at.line, at.column,
-						   "materialized view '%s' holds only 'index' and 'unique index' lines",
-						   v->name);
+		if (t.npkey || t.nuniques || t.nchecks || t.nfkeys || t.nmixins || t.renamed_from || t.nunscoped ||
+		    t.comment)
+			return strata__parse_error(
+				p, at.line, at.column, "%s '%s' holds only column lines (NAME TYPE [not null])%s", kind,
+				v->name, materialized ? " and 'index' and 'unique index' lines" : "");
+		if (t.nindexes && !materialized)
+			return strata__parse_error(p, t.indexes[0].pos.line, t.indexes[0].pos.column,
+						   "view '%s' has an index: only a materialized view can", v->name);
+		for (int i = 0; i < t.ncolumns; i++) {
+			const strata_column *c = &t.columns[i];
+			if (c->primary_key || c->unique || c->auto_update || c->owner || c->check || c->renamed_from ||
+			    c->generated || c->identity || c->collation || c->comment ||
+			    c->dflt.kind != STRATA_DEFAULT_NONE || c->type.kind == STRATA_T_SERIAL)
+				return strata__parse_error(
+					p, c->pos.line, c->pos.column,
+					"%s '%s': column '%s' takes a type and 'not null' only (the query computes it)",
+					kind, v->name, c->name);
+		}
+		v->columns = t.columns;
+		v->ncolumns = t.ncolumns;
 		v->indexes = t.indexes;
 		v->nindexes = t.nindexes;
 	}

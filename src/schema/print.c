@@ -289,8 +289,18 @@ static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v)
 	if ((rc = strata__buf_puts(b, v->materialized ? "materialized view " : "view ")) ||
 	    (rc = put_name(b, v->name)) || (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, v->sql)))
 		return rc;
-	if (v->materialized && v->nindexes) {
-		if ((rc = strata__buf_puts(b, " {\n")) || (rc = put_indexes(b, tmp, v->name, v->indexes, v->nindexes)))
+	if (v->ncolumns || (v->materialized && v->nindexes)) {
+		if ((rc = strata__buf_puts(b, " {\n")))
+			return rc;
+		for (int i = 0; i < v->ncolumns; i++) {
+			const strata_column *c = &v->columns[i];
+			if ((rc = strata__buf_puts(b, "    ")) || (rc = put_name(b, c->name)) ||
+			    (rc = strata__buf_putc(b, ' ')) || (rc = put_type(b, &c->type)) ||
+			    (c->not_null && (rc = strata__buf_puts(b, " not null"))) ||
+			    (rc = strata__buf_putc(b, '\n')))
+				return rc;
+		}
+		if (v->nindexes && (rc = put_indexes(b, tmp, v->name, v->indexes, v->nindexes)))
 			return rc;
 		return strata__buf_puts(b, "}\n");
 	}

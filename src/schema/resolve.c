@@ -815,6 +815,14 @@ static int check_views(strata_schema *s, const char ***names, int *nnames)
 			return err_at(s, v->pos, "view '%s' has the name of an enum", v->name);
 		if (v->nindexes && !v->materialized)
 			return err_at(s, v->pos, "view '%s' has indexes: only a materialized view can", v->name);
+		for (int c = 0; c < v->ncolumns; c++) {
+			if ((rc = resolve_type(s, &v->columns[c])))
+				return rc;
+			for (int d = 0; d < c; d++)
+				if (strcmp(v->columns[c].name, v->columns[d].name) == 0)
+					return err_at(s, v->columns[c].pos, "view '%s': duplicate column '%s'", v->name,
+						      v->columns[c].name);
+		}
 		for (int k = 0; k < v->nindexes; k++) {
 			strata_index *x = &v->indexes[k];
 			/* The view's columns come from its query: only the list itself can be checked. */
@@ -823,6 +831,16 @@ static int check_views(strata_schema *s, const char ***names, int *nnames)
 					if (strcmp(x->columns[a], x->columns[b]) == 0)
 						return err_at(s, x->column_pos ? x->column_pos[a] : x->pos,
 							      "column '%s' appears twice in the index", x->columns[a]);
+			/* with declared columns, a plain key must be one of them */
+			for (int a = 0; a < x->ncolumns && v->ncolumns; a++) {
+				bool known = (x->keys && x->keys[a].expr);
+				for (int c = 0; c < v->ncolumns && !known; c++)
+					known = strcmp(v->columns[c].name, x->columns[a]) == 0;
+				if (!known)
+					return err_at(s, x->column_pos ? x->column_pos[a] : x->pos,
+						      "materialized view '%s' declares no column '%s'", v->name,
+						      x->columns[a]);
+			}
 			if (!x->name && !(x->name = strata__default_name(s, v->name, x->columns, x->ncolumns, "idx")))
 				return STRATA_ENOMEM;
 			if ((rc = claim_name(s, names, nnames, x->name, x->pos)))

@@ -192,16 +192,105 @@ DB_TEST(gen, materialized_view_refresh_function)
 		ST_OK(plain_product_insert(db, &p));
 	}
 	int64_t n = -1;
-	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM category_counts", NULL, 0));
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM category_stats", NULL, 0));
 	cr_assert_eq(n, 0, "filled when made, before the rows: %lld", (long long)n);
 	strata_matview_refresh_result r;
-	ST_OK(plain_category_counts_refresh(db, &r));
-	ST_OK(strata_query_int64(db, &n, "SELECT products FROM category_counts", NULL, 0));
+	ST_OK(plain_category_stats_refresh(db, &r));
+	ST_OK(strata_query_int64(db, &n, "SELECT products FROM category_stats", NULL, 0));
 	cr_assert_eq(n, 3);
 	if (backend == STRATA_BACKEND_POSTGRES)
 		cr_assert(r.concurrently, "a plain unique index allows CONCURRENTLY");
 	else
 		cr_assert_eq(r.rows, 1);
-	ST_OK(plain_category_counts_refresh(db, NULL));
+	ST_OK(plain_category_stats_refresh(db, NULL));
+	(void)url;
+}
+
+/*
+ * Views that declare their columns get typed reads: a materialized view
+ * read after a refresh (get by its unique index, list, count) and a view
+ * listed page by page, each column in its C type.
+ */
+DB_TEST(gen, view_and_materialized_view_typed_reads)
+{
+	apply_plain(db);
+	plain_category cat = { 0 };
+	cat.name = "tools";
+	cat.weight = (strata_opt_double)STRATA_SOME(2.5);
+	ST_OK(plain_category_insert(db, &cat));
+	const strata_timestamp at = 1767225600000000; /* 2026-01-01T00:00:00Z */
+	const char *prices[] = { "1.25", "2.50", "3.00" };
+	for (int i = 0; i < 3; i++) {
+		plain_product p = { 0 };
+		char sku[16];
+		snprintf(sku, sizeof sku, "S-%d", i);
+		p.category_id = cat.id;
+		p.sku = sku;
+		p.price = prices[i];
+		p.checked_at = (strata_opt_timestamp)STRATA_SOME(at + i * 1000000);
+		ST_OK(plain_product_insert(db, &p));
+	}
+	plain_category_stat_page sp;
+	ST_OK(plain_category_stat_list(db, NULL, &sp));
+	cr_assert_eq(sp.n, 0, "a materialized view is empty until refreshed");
+	plain_category_stat_page_free(&sp);
+	ST_OK(plain_category_stats_refresh(db, NULL));
+
+	plain_category_stat *st = NULL;
+	ST_OK(plain_category_stat_get(db, cat.id.v, &st));
+	cr_assert_eq(st->category_id, cat.id.v);
+	cr_assert_eq(st->products, 3);
+	cr_assert_str_eq(st->total, "6.75");
+	cr_assert(st->mean_weight.has);
+	cr_assert_float_eq(st->mean_weight.v, 2.5, 1e-9);
+	cr_assert(st->last_checked.has);
+	cr_assert_eq(st->last_checked.v, at + 2000000, "%lld", (long long)st->last_checked.v);
+	plain_category_stat_free(st);
+	cr_assert_eq(plain_category_stat_get(db, cat.id.v + 100, &st), STRATA_ENOTFOUND);
+	cr_assert_null(st);
+	int64_t n = -1;
+	ST_OK(plain_category_stat_count(db, NULL, &n));
+	cr_assert_eq(n, 1);
+	char *json = NULL;
+	ST_OK(plain_category_stat_list(db, NULL, &sp));
+	cr_assert_eq(sp.n, 1);
+	ST_OK(plain_category_stat_page_to_json(&sp, &json));
+	cr_assert(strstr(json, "\"products\":3"), "%s", json);
+	free(json);
+	plain_category_stat_page_free(&sp);
+
+	/* the plain view: two pages of two rows, ordered by every column (sku first) */
+	plain_product_line_query q = { 0 };
+	q.limit = 2;
+	plain_product_line_page pl;
+	ST_OK(plain_product_line_list(db, &q, &pl));
+	cr_assert_eq(pl.n, 2);
+	cr_assert(pl.has_more);
+	cr_assert_str_eq(pl.items[0].sku, "S-0");
+	cr_assert_str_eq(pl.items[0].category, "tools");
+	cr_assert_str_eq(pl.items[1].price, "2.50");
+	cr_assert(pl.items[1].checked_at.has);
+	cr_assert_eq(pl.items[1].checked_at.v, at + 1000000);
+	cr_assert(!pl.items[1].picture.has);
+	plain_product_line_page_free(&pl);
+	q.offset = 2;
+	q.desc = true;
+	ST_OK(plain_product_line_list(db, &q, &pl));
+	cr_assert_eq(pl.n, 1);
+	cr_assert(!pl.has_more);
+	cr_assert_str_eq(pl.items[0].sku, "S-0", "descending, the third row is the first sku");
+	plain_product_line_page_free(&pl);
+	ST_OK(plain_product_line_count(db, NULL, &n));
+	cr_assert_eq(n, 3);
+
+	/* the start-up check knows the views' declared columns */
+	ST_OK(plain_schema_check(db));
+	ST_OK(strata_exec(db, "DROP VIEW product_lines"));
+	ST_OK(strata_exec(db, "CREATE VIEW product_lines AS SELECT sku, price FROM products"));
+	cr_assert_eq(plain_schema_check(db), STRATA_ENOTFOUND);
+	cr_assert_str_eq(strata_error_last()->message,
+			 "the database does not match the schema the code was generated from: view product_lines: "
+			 "missing column category; view product_lines: missing column checked_at; view product_lines: "
+			 "missing column picture");
 	(void)url;
 }

@@ -92,6 +92,46 @@ Test(views, print_round_trip)
 	strata_schema_free(s);
 }
 
+/* Declared columns: typed, kept by the printer, not part of the SQL (the query makes the columns). */
+Test(views, declared_columns)
+{
+	static const char text[] = "enum mood { happy sad }\n"
+				   "table t { id serial primary key\n  m mood not null\n  at timestamp }\n"
+				   "view v as sql('SELECT id, m, at FROM t') {\n"
+				   "    id bigint not null\n    m mood not null\n    at timestamp\n}\n"
+				   "materialized view mv as sql('SELECT m, count(*) AS n FROM t GROUP BY m') {\n"
+				   "    m mood not null\n    n bigint\n    unique index (m)\n}\n";
+	strata_schema *s = parse_ok(text);
+	const strata_view *v = strata_schema_view(s, "v");
+	cr_assert_eq(v->ncolumns, 3);
+	cr_assert_eq(v->columns[0].type.kind, STRATA_T_BIGINT);
+	cr_assert(v->columns[0].not_null);
+	cr_assert_eq(v->columns[1].type.kind, STRATA_T_ENUM);
+	cr_assert_str_eq(v->columns[1].type.enum_name, "mood");
+	cr_assert_eq(v->columns[2].type.kind, STRATA_T_TIMESTAMP);
+	cr_assert_not(v->columns[2].not_null);
+	const strata_view *mv = strata_schema_view(s, "mv");
+	cr_assert_eq(mv->ncolumns, 2);
+	cr_assert_eq(mv->nindexes, 1);
+	char *a = NULL, *b = NULL;
+	ST_OK(strata_schema_print(s, 0, &a));
+	cr_assert(strstr(a, "view v as sql('SELECT id, m, at FROM t') {\n    id bigint not null\n    m mood not "
+			    "null\n    at timestamp\n}\n"),
+		  "%s", a);
+	cr_assert(strstr(a, "{\n    m mood not null\n    n bigint\n    unique index (m)\n}\n"), "%s", a);
+	strata_schema *again = parse_ok(a);
+	ST_OK(strata_schema_print(again, 0, &b));
+	cr_assert_str_eq(b, a);
+	strata_schema_free(again);
+	free(a);
+	free(b);
+	char *pg = NULL;
+	ST_OK(strata_sql_create(s, STRATA_BACKEND_POSTGRES, &pg));
+	cr_assert(strstr(pg, "CREATE OR REPLACE VIEW \"v\" AS\nSELECT id, m, at FROM t;\n"), "%s", pg);
+	free(pg);
+	strata_schema_free(s);
+}
+
 Test(views, sql_both_dialects)
 {
 	strata_schema *s = parse_ok(shop);
@@ -136,8 +176,22 @@ Test(views, errors)
 		     "schema.strata:2:1: view 't' has the name of a table");
 	expect_error("view v as sql('SELECT 1')\nview v as sql('SELECT 2')\n",
 		     "schema.strata:2:1: duplicate view 'v' (first declared on line 1)");
-	expect_error("materialized view m as sql('SELECT 1 AS a') {\n  a int\n}\n",
-		     "schema.strata:1:45: materialized view 'm' holds only 'index' and 'unique index' lines");
+	expect_error("materialized view m as sql('SELECT 1 AS a') {\n  a int primary key\n}\n",
+		     "schema.strata:2:3: materialized view 'm': column 'a' takes a type and 'not null' only (the "
+		     "query computes it)");
+	expect_error("view v as sql('SELECT 1 AS a') {\n  a int default 1\n}\n",
+		     "schema.strata:2:3: view 'v': column 'a' takes a type and 'not null' only (the query computes "
+		     "it)");
+	expect_error("view v as sql('SELECT 1 AS a') {\n  a int\n  check (a > 0)\n}\n",
+		     "schema.strata:1:32: view 'v' holds only column lines (NAME TYPE [not null])");
+	expect_error("view v as sql('SELECT 1 AS a') {\n  a int\n  index (a)\n}\n",
+		     "schema.strata:3:3: view 'v' has an index: only a materialized view can");
+	expect_error("view v as sql('SELECT 1 AS a') {\n  a int\n  a text\n}\n",
+		     "schema.strata:3:3: view 'v': duplicate column 'a'");
+	expect_error("view v as sql('SELECT 1 AS a') {\n  a mood\n}\n",
+		     "schema.strata:2:5: unknown type 'mood'; did you mean 'bool'?");
+	expect_error("materialized view m as sql('SELECT 1 AS a') {\n  a int\n  unique index (b)\n}\n",
+		     "schema.strata:3:17: materialized view 'm' declares no column 'b'");
 	expect_error("materialized vew m as sql('SELECT 1')\n", "schema.strata:1:14: expected 'view', found 'vew'");
 	expect_error(
 		"table t { id int\n index x (id) }\nmaterialized view m as sql('SELECT 1 AS a') {\n  index x (a)\n}\n",
