@@ -32,6 +32,13 @@ struct strata_migrator {
 	bool locked;
 	bool lock_table_made; /* SQLite: this runner created strata_migrations_lock (a dry run drops it again) */
 	char *saved_app_name; /* PostgreSQL: application_name before the lock */
+	/*
+	 * PostgreSQL group commit: every migration of a run but the last commits
+	 * with synchronous_commit off (defer_flush), and the run ends with a
+	 * durable commit, which flushes the WAL of all before it; `unflushed`
+	 * says one is still owed (a run that stopped early).
+	 */
+	bool defer_flush, unflushed;
 	char host[256];
 };
 

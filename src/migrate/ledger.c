@@ -160,8 +160,10 @@ int strata__ledger_replace(strata_migrator *m, const char *version, const char *
 			   const char *by, const char *state, const char *note)
 {
 	const strata_value ins[] = {
-		STRATA_TEXT(version), STRATA_TEXT(name), STRATA_TEXT(checksum), STRATA_TIMESTAMP(strata_timestamp_now()),
-		STRATA_INT(0),	      STRATA_TEXT(by),	 STRATA_TEXT(state),	note ? STRATA_TEXT(note) : STRATA_NULL,
+		STRATA_TEXT(version),  STRATA_TEXT(name),
+		STRATA_TEXT(checksum), STRATA_TIMESTAMP(strata_timestamp_now()),
+		STRATA_INT(0),	       STRATA_TEXT(by),
+		STRATA_TEXT(state),    note ? STRATA_TEXT(note) : STRATA_NULL,
 	};
 	const strata_value del[] = { STRATA_TEXT(version) };
 	const strata__db_batch_item items[] = {

@@ -44,7 +44,7 @@ static bool batchable(strata_migrator *m, const strata__section_run *r, bool up)
 /* The batched form of run_transactional (see batchable). */
 static int run_batched(strata_migrator *m, strata__section_run *r, bool up)
 {
-	strata__db_batch_item *items = calloc(r->np + 1, sizeof *items);
+	strata__db_batch_item *items = calloc(r->np + 2, sizeof *items);
 	char **texts = calloc(r->np, sizeof *texts);
 	int rc = STRATA_OK;
 	size_t failed = 0;
@@ -59,16 +59,22 @@ static int run_batched(strata_migrator *m, strata__section_run *r, bool up)
 			rc = strata__error_nomem();
 			goto out;
 		}
-		items[i].sql = texts[i];
+		items[i + 1].sql = texts[i];
 	}
+	items[0].sql = "SET LOCAL synchronous_commit = off";
 	const strata_value ins[] = { STRATA_TEXT(r->f->version), STRATA_TEXT(r->f->name), STRATA_TEXT(r->f->checksum),
 				     STRATA_TEXT(m->applied_by) };
 	const strata_value del[] = { STRATA_TEXT(r->f->version) };
-	items[r->np] = up ? (strata__db_batch_item){ strata__ledger_insert_timed_pg_sql, ins, 4 }
-			  : (strata__db_batch_item){ strata__ledger_delete_sql, del, 1 };
-	rc = strata__db_exec_batch_tx(m->db, items, r->np + 1, &failed);
+	items[r->np + 1] = up ? (strata__db_batch_item){ strata__ledger_insert_timed_pg_sql, ins, 4 }
+			      : (strata__db_batch_item){ strata__ledger_delete_sql, del, 1 };
+	/* items[0]: this commit need not wait for the WAL flush when a later one of the run will */
+	size_t first = m->defer_flush ? 0 : 1;
+	rc = strata__db_exec_batch_tx(m->db, items + first, r->np + 2 - first, &failed);
+	failed = failed + first - 1; /* the index of the failed piece; r->np: the ledger, BEGIN or COMMIT */
 	if (rc != STRATA_OK && failed < r->np)
 		rc = strata__mig_piece_error(r, failed, rc, "nothing from this migration was applied");
+	if (rc == STRATA_OK)
+		m->unflushed = m->defer_flush; /* a durable commit also flushes all before it */
 out:
 	for (size_t i = 0; texts && i < r->np; i++)
 		free(texts[i]);
@@ -140,6 +146,29 @@ restore_fk:
 }
 
 /*
+ * A run that stopped after a migration committed with synchronous_commit
+ * off: one durable commit (an xid makes it write a commit record) flushes
+ * the WAL of everything before it, so what the run reports as applied is
+ * on disk when it returns.  Keeps the error `rc` of the run when it has one.
+ */
+static int flush(strata_migrator *m, int rc)
+{
+	const strata__db_batch_item item = { "SELECT txid_current()", NULL, 0 };
+	size_t failed = 0;
+	strata__error_saved saved;
+	strata__error_save(&saved);
+	int frc = strata__db_exec_batch_tx(m->db, &item, 1, &failed);
+	char why[600];
+	snprintf(why, sizeof why, "%s", strata_error_last()->message);
+	strata__error_restore(&saved);
+	if (frc == STRATA_OK)
+		m->unflushed = false;
+	if (frc == STRATA_OK || rc != STRATA_OK)
+		return rc;
+	return strata__error_set(frc, "the migrations ran, but making their commits durable failed: %s", why);
+}
+
+/*
  * Run the up (or down) sections of `files` in order, stopping at the first
  * failure; in a dry run all inside one transaction that is rolled back
  * (transaction:false sections cannot be tried there and are left out).
@@ -202,7 +231,9 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 		if (rc != STRATA_OK)
 			break;
 		if (s->transaction) {
+			m->defer_flush = i + 1 < n;
 			rc = run_transactional(m, &r, up);
+			m->defer_flush = false;
 		} else if (m->opts.dry_run) {
 			/* cannot be tried inside a transaction */
 		} else if (up) {
@@ -214,6 +245,8 @@ static int run_files(strata_migrator *m, strata__migration **files, size_t n, bo
 		if (rc == STRATA_OK)
 			(*done)++;
 	}
+	if (m->unflushed)
+		rc = flush(m, rc);
 	if (m->opts.progress && rc == STRATA_OK && n > 0)
 		m->opts.progress(n, n, "", "", m->opts.progress_ud);
 	if (outer && fk_off && rc == STRATA_OK)

@@ -667,6 +667,9 @@ static void batch_checks(strata_db *db, const char *url, strata_backend backend)
 		 "INSERT INTO pairs (id) VALUES (1);\n"
 		 "CREATE TABLE after_bad (id integer);\n"
 		 "-- migrate:down\nDROP TABLE pairs;\n");
+	/* 003 after it: 001 and 002 commit without waiting for the WAL flush (PostgreSQL), the run's end flushes */
+	proj_put(dir, "migrations/003_after.sql",
+		 "-- migrate:up\nCREATE TABLE later (id integer);\n-- migrate:down\nDROP TABLE later;\n");
 	cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
 	ASSERT_HAS(out, "applied  001_slow");
 	ASSERT_HAS(out, "migrations/002_bad.sql:4:1: up section of 002, statement 3 of 4 failed");
@@ -675,6 +678,7 @@ static void batch_checks(strata_db *db, const char *url, strata_backend backend)
 	ASSERT_HAS(out, "nothing from this migration was applied");
 	free(out);
 	cr_assert(!table_exists(db, "pairs") && !table_exists(db, "after_bad"), "002 left nothing behind");
+	cr_assert(!table_exists(db, "later"), "the run stopped at 002");
 	cr_assert_eq(ledger_count(db), 1);
 	if (backend == STRATA_BACKEND_POSTGRES) {
 		char *ms = ledger_field(db, "duration_ms", "001");
@@ -687,14 +691,16 @@ static void batch_checks(strata_db *db, const char *url, strata_backend backend)
 		 "-- migrate:down\nDROP TABLE pairs;\n");
 	cr_assert_eq(mig(&out, dir, url, "up"), 0, "%s", out);
 	ASSERT_HAS(out, "applied  002_bad");
+	ASSERT_HAS(out, "applied  003_after");
 	free(out);
 	cr_assert_eq(count_rows(db, "pairs"), 1);
+	cr_assert_eq(ledger_count(db), 3);
 	cr_assert_eq(mig(&out, dir, url, "down --to 0"), 0, "%s", out);
 	free(out);
 	cr_assert_eq(ledger_count(db), 0);
-	cr_assert(!table_exists(db, "slow") && !table_exists(db, "pairs"));
+	cr_assert(!table_exists(db, "slow") && !table_exists(db, "pairs") && !table_exists(db, "later"));
 	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
-	ASSERT_HAS(out, "0 applied, 2 pending");
+	ASSERT_HAS(out, "0 applied, 3 pending");
 	free(out);
 	test_rmrf(dir);
 	free(dir);
