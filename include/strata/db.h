@@ -54,7 +54,9 @@ typedef struct strata_open_options {
 	int connect_timeout_s;	    /* PostgreSQL: 10 [connect_timeout] */
 	int statement_timeout_ms;   /* every statement: none [statement_timeout] */
 	int stmt_cache_size;	    /* prepared statements kept: 64; negative: none */
-	strata_toggle pgbouncer;    /* PostgreSQL: unnamed statements only: OFF [pgbouncer] */
+	strata_toggle pgbouncer;    /* PostgreSQL: unnamed statements only: OFF, ON for a host named
+				     * *-pooler, and ON once a transaction-mode pooler is found (docs/pool.md)
+				     * [pgbouncer] */
 	strata_toggle echo;	    /* log every statement at INFO: OFF (DB_ECHO) */
 	int slow_query_ms;	    /* warn about statements slower than this, naming the query's
 				     * fingerprint: off (DB_SLOW_QUERY_MS) */
@@ -320,9 +322,12 @@ typedef int (*strata_tx_fn)(strata_db *db, void *arg);
  * otherwise.  When `fn` or the commit fails with a retryable status
  * (STRATA_EBUSY, STRATA_ECONFLICT) at the outermost level, the whole
  * transaction is retried up to max_retries times with jittered exponential
- * backoff, so `fn` must be safe to run again.  Inside an open transaction
- * it runs in a savepoint and is not retried.  Returns what `fn` returned,
- * or the failure of begin/commit.
+ * backoff, so `fn` must be safe to run again.  A transaction aborted because
+ * the connection just found a transaction-mode pooler (PostgreSQL, see
+ * docs/pool.md) runs once more without counting as a retry, unless
+ * max_retries is negative.  Inside an open transaction it runs in a
+ * savepoint and is not retried.  Returns what `fn` returned, or the
+ * failure of begin/commit.
  */
 STRATA_API int strata_transact(strata_db *db, strata_tx_fn fn, void *arg, const strata_tx_options *opts);
 

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <strata/env.h>
 
@@ -197,12 +198,64 @@ static int parse_sqlite(strata__url *u, const char *rest)
 	return STRATA_OK;
 }
 
+bool strata__pooler_host(const char *h, size_t n)
+{
+	static const char suffix[] = "-pooler";
+	size_t k = sizeof suffix - 1, label = 0;
+	while (label < n && h[label] != '.')
+		label++;
+	return label > k && strncasecmp(h + label - k, suffix, k) == 0;
+}
+
+/* Does a comma-separated list of host[:port] entries name a pooler's host? */
+static bool hosts_pooler(const char *list, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && list[j] != ',')
+			j++;
+		size_t end = i;
+		if (list[i] != '[') /* [IPv6] never is */
+			while (end < j && list[end] != ':')
+				end++;
+		if (strata__pooler_host(list + i, end - i))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+/* The hosts of a postgres:// URL: its authority's and any host= parameter's. */
+static bool url_pooler_host(const char *url)
+{
+	const char *a = strstr(url, "://") + 3;
+	size_t alen = strcspn(a, "/?");
+	const char *at = NULL;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] == '@')
+			at = a + i;
+	const char *hosts = at ? at + 1 : a;
+	if (hosts_pooler(hosts, (size_t)(a + alen - hosts)))
+		return true;
+	const char *q = strchr(url, '?');
+	while (q) {
+		q++;
+		size_t len = strcspn(q, "&");
+		if (len > 5 && strncmp(q, "host=", 5) == 0 && hosts_pooler(q + 5, len - 5))
+			return true;
+		q = q[len] ? q + len : NULL;
+	}
+	return false;
+}
+
 static int parse_postgres(strata__url *u, const char *url)
 {
 	const char *q = strchr(url, '?');
 	u->backend = STRATA_BACKEND_POSTGRES;
 	if (strchr(url, '#'))
 		return strata__error_set(STRATA_EINVAL, "postgres URL must not contain a '#' fragment");
+	u->pooler_host = url_pooler_host(url);
 	if (!q) {
 		u->conninfo = strata__strdup(url);
 		return u->conninfo ? STRATA_OK : STRATA_ENOMEM;

@@ -76,6 +76,30 @@ static int url_bool(const strata__url *u, const char *key, int *out)
 	return STRATA_OK;
 }
 
+/*
+ * The driver found the server behind a transaction-mode pooler (a named
+ * statement missing or already there) and went unnamed.  Said once per
+ * connection, or per pool for a pool's connections.
+ */
+static void pooler_found(void *ud)
+{
+	strata_db *db = ud;
+	db->pooler_switched = true;
+	if (__atomic_exchange_n(db->pooler_warned, 1, __ATOMIC_ACQ_REL))
+		return;
+	strata__log(db->log, db->log_ud, STRATA_LOG_WARN,
+		    "%s is behind a transaction-mode pooler (pgbouncer): a prepared statement did not outlive "
+		    "its transaction, so Strata now sends unnamed statements; add ?pgbouncer=true to the URL to "
+		    "start that way",
+		    db->url_redacted);
+}
+
+void strata__db_use_unnamed(strata_db *db)
+{
+	if (db->drv->use_unnamed)
+		db->drv->use_unnamed(db->conn);
+}
+
 int strata_open(strata_db **out, const char *url, const strata_open_options *opts)
 {
 	return strata__db_open(out, url, opts, false);
@@ -111,8 +135,9 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 	}
 
 	/* defaults, then the URL, then explicit options */
-	strata__conn_config cfg = { 5000, NULL, NULL, 1, 10, false };
-	int stmt_timeout = 0, cache = 64, fk = 1, pgb = 0;
+	strata__conn_config cfg = { 5000, NULL, NULL, 1, 10, false, NULL, NULL };
+	/* a pooler's host name (Neon's -pooler) says pgbouncer mode unless the URL says otherwise */
+	int stmt_timeout = 0, cache = 64, fk = 1, pgb = u.backend == STRATA_BACKEND_POSTGRES && u.pooler_host;
 	if ((rc = url_int(&u, "busy_timeout", &cfg.busy_timeout_ms)) ||
 	    (rc = url_int(&u, "statement_timeout", &stmt_timeout)) ||
 	    (rc = url_int(&u, "statement_cache_size", &cache)) || (rc = url_bool(&u, "foreign_keys", &fk)) ||
@@ -167,6 +192,9 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 		goto out;
 	}
 	db->async = async;
+	db->pooler_warned = &db->pooler_warned_own;
+	cfg.on_pooler = pooler_found;
+	cfg.on_pooler_ud = db;
 	if (async)
 		db->connect_deadline_us = strata__monotonic_us() + (int64_t)cfg.connect_timeout_s * 1000000;
 	rc = async ? db->drv->open_async(&db->conn, &u, &cfg) : db->drv->open(&db->conn, &u, &cfg);

@@ -64,6 +64,10 @@ struct strata_db {
 	strata_stmt *flight;	     /* statements in flight, oldest first */
 	strata_stmt *flight_tail;
 	int pending;
+	/* a transaction-mode pooler nobody told us about (PostgreSQL; src/db/db.c) */
+	bool pooler_switched; /* the driver went unnamed; strata_transact clears it per attempt */
+	int pooler_warned_own;
+	int *pooler_warned; /* set once the warning was logged; a pool's connections share the pool's */
 };
 
 /* Rewrite `?` placeholders to $1..$n (PostgreSQL), leaving literals,
@@ -75,6 +79,12 @@ int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, i
 
 /* strata_open() and strata_open_async(). */
 int strata__db_open(strata_db **out, const char *url, const strata_open_options *opts, bool async);
+
+/*
+ * Send every statement unnamed from now on (PostgreSQL; nothing on
+ * SQLite): a pool found its server behind a transaction-mode pooler.
+ */
+void strata__db_use_unnamed(strata_db *db);
 
 /* A statement in flight is finalized or reset: forget it (no callback). */
 void strata__async_forget(strata_stmt *s);

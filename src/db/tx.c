@@ -144,7 +144,10 @@ int strata_transact(strata_db *db, strata_tx_fn fn, void *arg, const strata_tx_o
 	int base = opts && opts->retry_base_ms > 0 ? opts->retry_base_ms : 10;
 	if (retries < 0 || db->tx_depth > 0)
 		retries = 0;
+	/* once the connection went unnamed behind a pooler, the transaction it aborted runs again */
+	bool pooler_rerun = !(opts && opts->max_retries < 0) && db->tx_depth == 0;
 	for (int attempt = 0;; attempt++) {
+		db->pooler_switched = false;
 		int rc = strata_begin(db, opts);
 		if (rc == STRATA_OK) {
 			rc = fn(db, arg);
@@ -156,6 +159,11 @@ int strata_transact(strata_db *db, strata_tx_fn fn, void *arg, const strata_tx_o
 				strata_rollback(db);
 				strata__error_restore(&saved);
 			}
+		}
+		if (rc != STRATA_OK && db->pooler_switched && pooler_rerun && !strata_db_is_broken(db)) {
+			pooler_rerun = false;
+			attempt--;
+			continue;
 		}
 		if (rc == STRATA_OK || !strata_status_is_retryable(rc) || attempt >= retries || strata_db_is_broken(db))
 			return rc;

@@ -25,6 +25,13 @@ typedef struct strata__conn_config {
 	int foreign_keys;	  /* SQLite: 1 or 0 */
 	int connect_timeout_s;	  /* PostgreSQL */
 	bool pgbouncer;		  /* PostgreSQL: never name a prepared statement */
+	/*
+	 * PostgreSQL: called (on the connection's thread) when the driver finds
+	 * it is behind a transaction-mode pooler it was not told about and
+	 * switches to unnamed statements for good; NULL: not called.
+	 */
+	void (*on_pooler)(void *ud);
+	void *on_pooler_ud;
 } strata__conn_config;
 
 /*
@@ -128,6 +135,12 @@ typedef struct strata__driver {
 	int (*copy_begin)(void *conn, const char *sql, int64_t deadline);
 	int (*copy_data)(void *conn, const void *data, size_t len);
 	int (*copy_end)(void *conn, const char *fail, int64_t deadline, int64_t *rows);
+	/*
+	 * From now on send every statement unnamed, as in pgbouncer mode
+	 * (statements prepared under a name are sent unnamed too); NULL where
+	 * the backend has no named statements.  No round trip.
+	 */
+	void (*use_unnamed)(void *conn);
 	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
 	void *(*native)(void *conn);
 

@@ -4,7 +4,12 @@
  * Statements run with the extended protocol: a statement the caller keeps
  * (the cache) is prepared once under a name; in pgbouncer mode, and for
  * one-off statements, Parse/Bind/Execute go out together unnamed, which
- * works behind pgbouncer's transaction pooling.  Values travel as text
+ * works behind pgbouncer's transaction pooling.  Names carry a random part
+ * of the connection's own, so behind a pooler nobody told us about a name
+ * never meets another client's statement: the first named statement found
+ * missing on the server (or already there) switches the connection to
+ * unnamed statements, and the statement runs again unnamed when it could
+ * not have run (outside a transaction block).  Values travel as text
  * (blobs in binary).  Every wait goes through poll() so a statement's
  * deadline can cancel it; the server then answers 57014 and the connection
  * stays usable.  Sessions run with TimeZone UTC and DateStyle ISO, both of
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -106,6 +112,60 @@ static int result_error(pg_conn *c, const PGresult *r)
 	return strata__error_set_db(status, 0, st, cons, "%s%s%s%s%s%s%s%s", primary, pos ? " (at character " : "",
 				    pos ? pos : "", pos ? ")" : "", detail ? "; detail: " : "", detail ? detail : "",
 				    hint ? "; hint: " : "", hint ? hint : "");
+}
+
+/* ---- a transaction-mode pooler nobody told us about ---- */
+
+/*
+ * Is failed result `r` of named statement `name` the sign of a
+ * transaction-mode pooler: the server connection this statement reached
+ * does not have it (26000), already has one of that name (42P05), or has
+ * another client's under it (08P01: a Bind with the wrong number of
+ * parameters)?  The message must name our statement, so an EXECUTE in the
+ * caller's own SQL is never taken for one.
+ */
+static bool pooler_sign(const pg_conn *c, const PGresult *r, const char *name)
+{
+	if (!r || !name[0] || PQstatus(c->pg) == CONNECTION_BAD)
+		return false;
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	if (!st || !m || (strcmp(st, "26000") != 0 && strcmp(st, "42P05") != 0 && strcmp(st, "08P01") != 0))
+		return false;
+	char quoted[64];
+	snprintf(quoted, sizeof quoted, "\"%s\"", name);
+	return strstr(m, quoted) != NULL;
+}
+
+/* Send every statement unnamed from now on; tell the db layer when a pooler was found. */
+static void go_unnamed(pg_conn *c, bool found)
+{
+	if (c->pgbouncer)
+		return;
+	c->pgbouncer = true;
+	if (found && c->on_pooler)
+		c->on_pooler(c->on_pooler_ud);
+}
+
+/*
+ * Named statement `s` failed with `r`, a pooler's sign.  The connection
+ * goes unnamed.  Outside a transaction block the statement failed on its
+ * own before it ran, so the caller sends it again unnamed (STRATA_OK);
+ * inside one the transaction is aborted: the error says to run it again.
+ */
+static int pooler_failure(pg_conn *c, pg_stmt *s, const PGresult *r)
+{
+	go_unnamed(c, true);
+	s->name[0] = '\0';
+	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		return STRATA_OK;
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	return strata__error_set_db(STRATA_ESQL, 0, st, NULL,
+				    "%s: the server is behind a transaction-mode pooler (pgbouncer) and this "
+				    "transaction was aborted; the connection now sends unnamed statements, so run the "
+				    "transaction again (strata_transact does), and add ?pgbouncer=true to the URL",
+				    m);
 }
 
 /* ---- waiting ---- */
@@ -217,6 +277,12 @@ static int pg_open(void **out, const strata__url *url, const strata__conn_config
 	if (!c)
 		return strata__error_nomem();
 	c->pgbouncer = cfg->pgbouncer;
+	c->on_pooler = cfg->on_pooler;
+	c->on_pooler_ud = cfg->on_pooler_ud;
+	uint32_t rnd = 0;
+	if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
+		rnd = (uint32_t)strata__monotonic_us() ^ (uint32_t)(uintptr_t)c;
+	snprintf(c->name_prefix, sizeof c->name_prefix, "strata_%08x", (unsigned)rnd);
 	strata__pg_params params;
 	strata__pg_connect_params(&params, url, cfg);
 	c->pg = PQconnectdbParams(params.keys, params.vals, 1);
@@ -321,13 +387,15 @@ static void pg_finalize(void *stmt)
 	strata__pg_async_detach(s);
 	PQclear(s->res);
 	PQfreemem(s->blob);
-	if (s->name[0] && !pg_is_broken(s->conn)) {
+	/* behind a pooler the statement may live on another server connection: leave it */
+	if (s->name[0] && !s->conn->pgbouncer && !pg_is_broken(s->conn)) {
 		/* DEALLOCATE is cheap and keeps the session clean for whoever comes next */
-		char sql[64];
+		char sql[80];
 		snprintf(sql, sizeof sql, "DEALLOCATE \"%s\"", s->name);
 		strata__error_saved saved;
 		strata__error_save(&saved);
-		pg_exec(s->conn, sql, 0);
+		if (pg_exec(s->conn, sql, 0) != STRATA_OK && strcmp(strata_error_last()->sqlstate, "26000") == 0)
+			go_unnamed(s->conn, true); /* a pooler: this server connection never saw it */
 		strata__error_restore(&saved);
 	}
 	if (s->params)
@@ -366,7 +434,7 @@ static int pg_prepare(void *conn, const char *sql, int nparams, bool cacheable, 
 	}
 	/* non-blocking connections send everything unnamed (a prepare would be a round trip) */
 	if (cacheable && !c->pgbouncer && !c->async) {
-		snprintf(s->name, sizeof s->name, "strata_%lu", ++c->next_name);
+		snprintf(s->name, sizeof s->name, "%s_%lu", c->name_prefix, ++c->next_name);
 		if (!PQsendPrepare(c->pg, s->name, sql, 0, NULL)) {
 			result_error(c, NULL);
 			s->name[0] = '\0';
@@ -375,12 +443,21 @@ static int pg_prepare(void *conn, const char *sql, int nparams, bool cacheable, 
 		}
 		PGresult *r;
 		if (collect(c, 0, &r) != STRATA_OK || !r || !result_ok(r)) {
-			if (r)
-				result_error(c, r);
+			int rc;
+			if (r && pooler_sign(c, r, s->name))
+				rc = pooler_failure(c, s, r); /* STRATA_OK: it goes on unnamed */
+			else if (r)
+				rc = result_error(c, r);
+			else
+				rc = strata_error_last()->status;
 			PQclear(r);
+			if (rc == STRATA_OK) {
+				*out = s;
+				return STRATA_OK;
+			}
 			s->name[0] = '\0';
 			pg_finalize(s);
-			return strata_error_last()->status;
+			return rc;
 		}
 		PQclear(r);
 	}
@@ -495,16 +572,30 @@ static int pg_step(void *stmt, int64_t deadline)
 	if (pg_is_broken(c))
 		return conn_error(c, "connection is broken");
 	s->started = true;
-	int sent;
-	if (s->name[0])
-		sent = PQsendQueryPrepared(c->pg, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
-	else
-		sent = PQsendQueryParams(c->pg, s->sql, s->nparams, s->oids, s->values, s->lengths, s->formats, 0);
-	if (!sent)
-		return result_error(c, NULL);
+	if (s->name[0] && c->pgbouncer)
+		s->name[0] = '\0'; /* prepared before the connection went unnamed */
 	PGresult *r;
-	if (collect(c, deadline, &r) != STRATA_OK)
-		return strata_error_last()->status;
+	for (;;) {
+		int sent;
+		if (s->name[0])
+			sent = PQsendQueryPrepared(c->pg, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
+		else
+			sent = PQsendQueryParams(c->pg, s->sql, s->nparams, s->oids, s->values, s->lengths, s->formats,
+						 0);
+		if (!sent)
+			return result_error(c, NULL);
+		if (collect(c, deadline, &r) != STRATA_OK)
+			return strata_error_last()->status;
+		if (r && !result_ok(r) && pooler_sign(c, r, s->name)) {
+			int rc = pooler_failure(c, s, r);
+			PQclear(r);
+			if (rc == STRATA_OK)
+				continue; /* it never ran: once more, unnamed */
+			s->nrows = 0;
+			return rc;
+		}
+		break;
+	}
 	if (!r || !result_ok(r)) {
 		int rc = result_error(c, r);
 		PQclear(r);
@@ -783,6 +874,11 @@ static int pg_copy_end(void *conn, const char *fail, int64_t deadline, int64_t *
 	return rc;
 }
 
+static void pg_use_unnamed(void *conn)
+{
+	go_unnamed(conn, false);
+}
+
 static void *pg_native(void *conn)
 {
 	return ((pg_conn *)conn)->pg;
@@ -813,6 +909,7 @@ const strata__driver strata__postgres_driver = {
 	.copy_begin = pg_copy_begin,
 	.copy_data = pg_copy_data,
 	.copy_end = pg_copy_end,
+	.use_unnamed = pg_use_unnamed,
 	.native = pg_native,
 	.run_tool = strata__pg_run_tool,
 	.open_async = strata__pg_open_async,

@@ -19,6 +19,9 @@ typedef struct pg_conn {
 	bool async; /* opened with open_async: pipeline mode, statements through send */
 	int64_t changes;
 	unsigned long next_name;
+	char name_prefix[24]; /* "strata_" and 8 random hex digits: names no other client uses */
+	void (*on_pooler)(void *ud);
+	void *on_pooler_ud;
 	char version[32];
 	pg_async *a; /* the non-blocking state, or NULL */
 } pg_conn;
@@ -34,7 +37,7 @@ typedef struct pg_param {
 typedef struct pg_stmt {
 	pg_conn *conn;
 	char *sql;
-	char name[32]; /* "" when unnamed */
+	char name[48]; /* "" when unnamed */
 	int nparams;
 	pg_param *params;
 	const char **values;

@@ -24,7 +24,7 @@
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQuery) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus)    \
 	X(PQunescapeBytea) X(PQconnectStartParams) X(PQconnectPoll) X(PQsetnonblocking) X(PQflush)        \
-	X(PQenterPipelineMode) X(PQpipelineSync) X(PQexitPipelineMode)
+	X(PQenterPipelineMode) X(PQpipelineSync) X(PQexitPipelineMode) X(PQtransactionStatus)
 // clang-format on
 
 #define STRATA__PQ_MEMBER(f) __typeof__(f) *f;
@@ -78,6 +78,7 @@ int strata__pq_load(void);
 #define PQsendQuery	     strata__pq.PQsendQuery
 #define PQsendQueryParams    strata__pq.PQsendQueryParams
 #define PQsendQueryPrepared  strata__pq.PQsendQueryPrepared
+#define PQtransactionStatus  strata__pq.PQtransactionStatus
 #define PQsetNoticeProcessor strata__pq.PQsetNoticeProcessor
 #define PQsocket	     strata__pq.PQsocket
 #define PQstatus	     strata__pq.PQstatus

@@ -104,6 +104,7 @@ struct strata_pool {
 	int nwaiting;
 	bool closing;
 	int64_t fail_epoch_us; /* idle connections opened before this are dead */
+	int pooler_found;      /* atomic: a connection found a transaction-mode pooler: all go unnamed */
 	int64_t next_leak_scan_us;
 	int64_t next_reap_us;
 	uint64_t rng;
@@ -437,6 +438,7 @@ static int open_conn(strata_pool *p, pool_conn **out)
 		return rc;
 	}
 	c->timeout_ms = c->db->timeout_ms;
+	c->db->pooler_warned = &p->pooler_found; /* one warning for the pool */
 	if (p->qgroup && c->db->qstats)
 		strata__qgroup_join(p->qgroup, c->db->qstats);
 	*out = c;
@@ -855,6 +857,8 @@ int strata_pool_acquire_at(strata_pool *p, strata_db **out, int timeout_ms, cons
 			pthread_cond_broadcast(&p->cv); /* strata_pool_close waits for us */
 	}
 	if (got) {
+		if (__atomic_load_n(&p->pooler_found, __ATOMIC_ACQUIRE))
+			strata__db_use_unnamed(got->db);
 		got->acquired_us = strata__monotonic_us();
 		got->file = file;
 		got->line = line;

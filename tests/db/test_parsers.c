@@ -41,6 +41,40 @@ Test(url, postgres_own_params_are_taken_out)
 	strata__url_free(&u);
 }
 
+Test(url, pooler_host_names)
+{
+	struct {
+		const char *url;
+		bool pooler;
+	} cases[] = {
+		{ "postgres://u:p@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require",
+		  true },
+		{ "postgres://u:p@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb?sslmode=require", false },
+		{ "postgresql://u:p@EP-X-POOLER.US-EAST-2.AWS.NEON.TECH:5432/db", true },
+		{ "postgres://u@h1:5432,ep-a-pooler.neon.tech:5432/db", true },
+		{ "postgres://u@ep-a-pooler/db", true },
+		{ "postgres:///db?sslmode=require&host=ep-a-pooler.neon.tech", true },
+		{ "postgres://u@db.example.com/db?host=h2", false },
+		{ "postgres://u:p@db.example.com/db-pooler", false },
+		{ "postgres://app-pooler:x-pooler@db.example.com/db", false },
+		{ "postgres://u@db.example.com/db?application_name=ep-a-pooler", false },
+		{ "postgres://u@x.ep-pooler.neon.tech/db", false },
+		{ "postgres://u@-pooler.neon.tech/db", false },
+		{ "postgres://u@[::1]:5432/db", false },
+		{ "postgres://u@poolerhost/db", false },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		strata__url u;
+		ST_OK(strata__url_parse(&u, cases[i].url));
+		cr_assert_eq(u.pooler_host, cases[i].pooler, "%s: want %s", cases[i].url,
+			     cases[i].pooler ? "a pooler's host" : "no pooler's host");
+		strata__url_free(&u);
+	}
+	cr_assert(strata__pooler_host("ep-x-pooler", 11));
+	cr_assert(!strata__pooler_host("ep-x-pooler", 10));
+	cr_assert(!strata__pooler_host("", 0));
+}
+
 Test(url, redaction)
 {
 	struct {
