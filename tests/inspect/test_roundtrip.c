@@ -7,44 +7,8 @@
 #include <strata/inspect.h>
 #include <strata/sql.h>
 
+#include "example_schema.h"
 #include "testdb.h"
-
-static const char example[] = "mixin timestamps {\n"
-			      "    created_at timestamp not null default now\n"
-			      "    updated_at timestamp not null default now auto_update\n"
-			      "}\n"
-			      "mixin soft_delete { deleted_at timestamp }\n"
-			      "enum status { pending running completed failed }\n"
-			      "table users {\n"
-			      "    use timestamps\n"
-			      "    id            uuid        primary key default uuid\n"
-			      "    email         string(255) not null unique\n"
-			      "    password_hash string(255) not null\n"
-			      "    is_active     bool        not null default true\n"
-			      "    index (email, is_active)\n"
-			      "}\n"
-			      "table tasks {\n"
-			      "    use timestamps, soft_delete\n"
-			      "    id       serial      primary key\n"
-			      "    user_id  ref users   not null on delete cascade owner\n"
-			      "    title    string(200) not null\n"
-			      "    priority int         not null default 0 check (priority between 0 and 4)\n"
-			      "    state    status      not null default pending\n"
-			      "    config   json\n"
-			      "    labels   string(50)[]\n"
-			      "    due_date timestamp\n"
-			      "    index (user_id, priority)\n"
-			      "    index open_by_due (user_id, due_date) where state <> 'completed'\n"
-			      "}\n"
-			      "table tags {\n"
-			      "    id serial primary key\n"
-			      "    name string(50) not null unique\n"
-			      "}\n"
-			      "table task_tags {\n"
-			      "    task_id ref tasks not null on delete cascade\n"
-			      "    tag_id  ref tags  not null on delete cascade\n"
-			      "    primary key (task_id, tag_id)\n"
-			      "}\n";
 
 static void round_trip(strata_db *db, const char *text)
 {
@@ -75,7 +39,7 @@ static void round_trip(strata_db *db, const char *text)
 
 DB_TEST(inspect, design_example)
 {
-	round_trip(db, example);
+	round_trip(db, test_example_schema);
 	(void)url;
 	(void)backend;
 }
@@ -237,7 +201,7 @@ Test(inspect_cli, schema_commands)
 	snprintf(path, sizeof path, "%s/schema.strata", dir);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fputs(example, f);
+	fputs(test_example_schema, f);
 	fclose(f);
 	int rc = test_run_cmd(&out, "%s schema sql --schema %s --dialect postgres", STRATA_CLI, path);
 	cr_assert_eq(rc, 0, "%s", out);

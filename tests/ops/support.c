@@ -142,3 +142,12 @@ int64_t ops_count(const char *url, const char *table)
 	strata_close(db);
 	return n;
 }
+
+void ops_backup_ok(const char *dir, const char *url, const char *file)
+{
+	char args[4400], *out = NULL;
+	snprintf(args, sizeof args, "backup '%s'", file);
+	int rc = ops_cli(&out, dir, args, url);
+	cr_assert_eq(rc, 0, "strata %s: %s", args, out);
+	free(out);
+}

@@ -21,6 +21,9 @@ int ops_cli(char **out, const char *dir, const char *args, const char *url);
 
 bool ops_exists(const char *path);
 
+/* `strata backup FILE` of the database at `url`, run in `dir`; the test fails unless it succeeds. */
+void ops_backup_ok(const char *dir, const char *url, const char *file);
+
 /* Tables items (`rows` rows of every kind of value) and tags (every other item), with an index. */
 void ops_fill(strata_db *db, int rows);
 

@@ -349,20 +349,14 @@ static void restore_twice_at_once(const char *dir, const char *const args[2], co
  */
 DB_TEST(faults, two_restores_into_one_database_at_once)
 {
-	char *dir = test_tmpdir(), *out, args[4400], a[4300], b[4300], target[4300], name[128];
+	char *dir = test_tmpdir(), a[4300], b[4300], target[4300], name[128];
 	fill_big(db, backend);
 	snprintf(a, sizeof a, "%s/a.bak", dir);
-	snprintf(args, sizeof args, "backup '%s'", a);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, a);
 	uint64_t sum_a = ops_checksum(db);
 	ST_OK(strata_exec(db, "DELETE FROM tags WHERE item_id > 150; DELETE FROM items WHERE id > 150"));
 	snprintf(b, sizeof b, "%s/b.bak", dir);
-	snprintf(args, sizeof args, "backup '%s'", b);
-	rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, b);
 	uint64_t sum_b = ops_checksum(db);
 	cr_assert_neq(sum_a, sum_b);
 
@@ -469,10 +463,8 @@ DB_TEST(faults, killed_restore_changes_nothing_and_a_retry_completes)
 	char *dir = test_tmpdir(), *out, args[4400], file[4300];
 	fill_big(db, backend);
 	snprintf(file, sizeof file, "%s/b.bak", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
+	int rc;
 	uint64_t backup_sum = ops_checksum(db);
 	int unchanged = 0, restored = 0;
 	for (size_t k = 0; k < nkills; k++) {
@@ -519,10 +511,8 @@ DB_TEST(faults, restore_waits_for_the_restore_lock)
 	char *dir = test_tmpdir(), *out, args[4400], file[4300], lock[4400];
 	ops_fill(db, 50);
 	snprintf(file, sizeof file, "%s/b.bak", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
+	int rc;
 	ST_OK(strata_exec(db, "UPDATE items SET qty = 99 WHERE id = 1"));
 	uint64_t before = ops_checksum(db);
 	/* another restore holds the lock */

@@ -221,10 +221,8 @@ Test(files, restore_into_a_database_named_with_equals_postgres)
 	ops_fill(db, 20);
 	strata_close(db);
 	snprintf(file, sizeof file, "%s/eq.dump", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
+	int rc;
 	/* an empty database "dbname=<decoy>_e" next to an empty "<decoy>_e" */
 	char plain[128];
 	snprintf(plain, sizeof plain, "%s_e", decoy);
@@ -320,10 +318,8 @@ Test(files, restore_force_gives_up_on_locks_postgres)
 	ST_OK(strata_open(&db, url, NULL));
 	ops_fill(db, 40);
 	snprintf(file, sizeof file, "%s/lock.dump", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
+	int rc;
 	ST_OK(strata_exec(db, "UPDATE items SET qty = 1000 WHERE id = 1"));
 	uint64_t before = ops_checksum(db);
 	/* a session in the middle of a transaction that read items */
@@ -364,10 +360,8 @@ Test(files, restore_force_gives_up_on_locks_sqlite)
 	ST_OK(strata_open(&db, url, NULL));
 	ops_fill(db, 40);
 	snprintf(file, sizeof file, "%s/lock.bak", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
+	int rc;
 	ST_OK(strata_exec(db, "UPDATE items SET qty = 1000 WHERE id = 1"));
 	uint64_t before = ops_checksum(db);
 	/* a connection in the middle of a write transaction */

@@ -14,12 +14,8 @@
 /* A full backup of `url` into DIR/copy.db or .dump; its path into `file`. */
 static void backup_to(const char *dir, const char *url, strata_backend backend, char *file, size_t cap)
 {
-	char *out, args[4400];
 	snprintf(file, cap, "%s/copy.%s", dir, backend == STRATA_BACKEND_SQLITE ? "db" : "dump");
-	snprintf(args, sizeof args, "backup '%s'", file);
-	int rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
 }
 
 /* Restore `file` into a database that does not exist, and over `url` with --force: both refused, nothing changed. */
@@ -172,10 +168,7 @@ Test(restore, unpopulated_materialized_view_postgres)
 	HAS(out, "\"kind\": \"materialized view\"");
 	free(out);
 	snprintf(file, sizeof file, "%s/mv.dump", dir);
-	snprintf(args, sizeof args, "backup '%s'", file);
-	rc = ops_cli(&out, dir, args, url);
-	cr_assert_eq(rc, 0, "%s", out);
-	free(out);
+	ops_backup_ok(dir, url, file);
 	ops_new_target(STRATA_BACKEND_POSTGRES, dir, "mv", target, sizeof target, tname, sizeof tname);
 	snprintf(args, sizeof args, "restore '%s'", file);
 	rc = ops_cli(&out, dir, args, target);

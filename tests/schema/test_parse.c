@@ -5,50 +5,13 @@
 #include <criterion/criterion.h>
 #include <strata.h>
 
+#include "example_schema.h"
+
 #define ST_OK(call)                                                                             \
 	do {                                                                                    \
 		int st_rc_ = (call);                                                            \
 		cr_assert_eq(st_rc_, STRATA_OK, "%s: %s", #call, strata_error_last()->message); \
 	} while (0)
-
-static const char design_example[] =
-	"mixin timestamps {\n"
-	"    created_at timestamp not null default now\n"
-	"    updated_at timestamp not null default now auto_update    // trigger keeps it current\n"
-	"}\n"
-	"mixin soft_delete { deleted_at timestamp }\n"
-	"enum status { pending running completed failed }\n"
-	"\n"
-	"table users {\n"
-	"    use timestamps\n"
-	"    id            uuid        primary key default uuid\n"
-	"    email         string(255) not null unique\n"
-	"    password_hash string(255) not null\n"
-	"    is_active     bool        not null default true\n"
-	"    index (email, is_active)\n"
-	"}\n"
-	"table tasks {\n"
-	"    use timestamps, soft_delete\n"
-	"    id       serial      primary key\n"
-	"    user_id  ref users   not null on delete cascade owner\n"
-	"    title    string(200) not null\n"
-	"    priority int         not null default 0 check (priority between 0 and 4)\n"
-	"    state    status      not null default pending\n"
-	"    config   json\n"
-	"    labels   string(50)[]\n"
-	"    due_date timestamp\n"
-	"    index (user_id, priority)\n"
-	"    index open_by_due (user_id, due_date) where state <> 'completed'\n"
-	"}\n"
-	"table tags {\n"
-	"    id serial primary key\n"
-	"    name string(50) not null unique\n"
-	"}\n"
-	"table task_tags {\n"
-	"    task_id ref tasks not null on delete cascade\n"
-	"    tag_id  ref tags  not null on delete cascade\n"
-	"    primary key (task_id, tag_id)\n"
-	"}\n";
 
 static strata_schema *parse_ok(const char *text)
 {
@@ -60,7 +23,7 @@ static strata_schema *parse_ok(const char *text)
 
 Test(schema, design_example_model)
 {
-	strata_schema *s = parse_ok(design_example);
+	strata_schema *s = parse_ok(test_example_schema);
 	cr_assert_eq(s->ntables, 4);
 	cr_assert_eq(s->nenums, 1);
 	const strata_table *users = strata_schema_table(s, "users");
@@ -126,7 +89,7 @@ Test(schema, design_example_model)
 
 Test(schema, print_round_trip)
 {
-	strata_schema *s = parse_ok(design_example);
+	strata_schema *s = parse_ok(test_example_schema);
 	for (unsigned flags = 0; flags <= STRATA_PRINT_FLAT; flags++) {
 		char *a, *b;
 		ST_OK(strata_schema_print(s, flags, &a));
@@ -347,10 +310,10 @@ Test(schema_errors, nul_byte)
 Test(schema_errors, never_crashes)
 {
 	/* Truncations of a valid file: each either parses or fails cleanly. */
-	size_t n = strlen(design_example);
+	size_t n = strlen(test_example_schema);
 	for (size_t i = 0; i < n; i++) {
 		strata_schema *s = NULL;
-		int rc = strata_schema_parse(&s, design_example, i, "x");
+		int rc = strata_schema_parse(&s, test_example_schema, i, "x");
 		cr_assert(rc == STRATA_OK || rc == STRATA_EPARSE, "rc %d at %zu", rc, i);
 		strata_schema_free(s);
 	}
