@@ -134,7 +134,11 @@ STRATA_OPT_TYPE(strata_opt_float_array, strata_float_array);
 
 /* ---- runtime: arrays as JSON (the portable wire form of T[]) ---- */
 
-/* Encode an array as JSON text into a new string (free()).  NULL on ENOMEM. */
+/*
+ * Encode an array as JSON text into a new string (free()); numbers as the
+ * shortest text that reads back the same.  NULL on ENOMEM, and for a NaN
+ * or infinite float item (STRATA_EINVAL: JSON has no such numbers).
+ */
 STRATA_API char *strata_text_array_json(const strata_text_array *a);
 STRATA_API char *strata_int_array_json(const strata_int_array *a);
 STRATA_API char *strata_float_array_json(const strata_float_array *a);
@@ -186,6 +190,9 @@ STRATA_API void strata_sql_free(strata_sql_builder *b);
 /*
  * A JSON object being built by a generated to_json function.  The
  * functions append one member; they return STRATA_OK or STRATA_ENOMEM.
+ * A double is written as the shortest text that reads back as the same
+ * double (0.1, not 0.10000000000000001; 1.0 keeps its ".0"); NaN and the
+ * infinities, which JSON has no numbers for, are written as null.
  */
 typedef struct strata_json_builder strata_json_builder;
 

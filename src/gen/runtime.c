@@ -1,8 +1,14 @@
 /*
  * The runtime of generated code: arenas, arrays as JSON, a JSON object
- * builder over jansson, and the start-up schema check.
+ * builder over jansson, and the start-up schema check.  JSON text is
+ * written here rather than by json_dumps(), which prints every double with
+ * 17 digits (0.1 as 0.10000000000000001): a double is written as the
+ * shortest text that reads back as the same double.
  */
+#include <float.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,20 +96,133 @@ void strata_arena_free(strata_arena *a)
 	free(a);
 }
 
-/* ---- arrays ---- */
+/* ---- writing JSON ---- */
 
+/*
+ * The shortest text that strtod() reads back as finite `v`, in %g form
+ * with jansson's touches: ".0" when it would read as an integer, no '+'
+ * and no leading zeros in the exponent (0.1, 1e300, 5e-324, -0.0,
+ * 123456789.125).  Any decimal of up to 15 significant digits survives a
+ * trip through a normal double (DBL_DIG), so when 15 digits read back no
+ * shorter text would print differently: %g drops the trailing zeros.
+ * Subnormals hold fewer digits and are tried from one up.
+ */
+static void format_double(double v, char out[32])
+{
+	int p = v != 0 && fabs(v) < DBL_MIN ? 1 : 15;
+	for (; p < 17; p++) {
+		snprintf(out, 32, "%.*g", p, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	if (p == 17)
+		snprintf(out, 32, "%.17g", v);
+	char *e = strchr(out, 'e');
+	if (e) {
+		char *d = e + 1;
+		if (*d == '+')
+			memmove(d, d + 1, strlen(d));
+		else if (*d == '-')
+			d++;
+		size_t z = 0;
+		while (d[z] == '0' && d[z + 1])
+			z++;
+		memmove(d, d + z, strlen(d + z) + 1);
+	} else if (!strchr(out, '.')) {
+		strcat(out, ".0");
+	}
+}
+
+/* A JSON string: as jansson writes it (UTF-8 as it is; quote, backslash, control characters escaped). */
+static int write_string(strata_buf *b, const char *s, size_t n)
+{
+	int rc = strata__buf_putc(b, '"');
+	size_t run = 0;
+	for (size_t i = 0; rc == STRATA_OK && i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : 0;
+		if (i < n && c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = strata__buf_append(b, s + run, i - run);
+		run = i + 1;
+		if (rc != STRATA_OK || i == n)
+			break;
+		static const char named[] = "\bb\ff\nn\rr\tt\"\"\\\\";
+		const char *esc = c ? strchr(named, (char)c) : NULL;
+		if (esc && (esc - named) % 2 == 0)
+			rc = strata__buf_printf(b, "\\%c", esc[1]);
+		else
+			rc = strata__buf_printf(b, "\\u%04X", (unsigned)c);
+	}
+	return rc == STRATA_OK ? strata__buf_putc(b, '"') : rc;
+}
+
+/* Append `v` as compact JSON: members in the order they were added. */
+static int write_json(strata_buf *b, json_t *v)
+{
+	int rc = STRATA_OK;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *item;
+		bool first = true;
+		rc = strata__buf_putc(b, '{');
+		json_object_foreach(v, key, item)
+		{
+			if (rc == STRATA_OK && !first)
+				rc = strata__buf_putc(b, ',');
+			first = false;
+			if (rc == STRATA_OK)
+				rc = write_string(b, key, strlen(key));
+			if (rc == STRATA_OK)
+				rc = strata__buf_putc(b, ':');
+			if (rc == STRATA_OK)
+				rc = write_json(b, item);
+		}
+		return rc == STRATA_OK ? strata__buf_putc(b, '}') : rc;
+	}
+	case JSON_ARRAY:
+		rc = strata__buf_putc(b, '[');
+		for (size_t i = 0; rc == STRATA_OK && i < json_array_size(v); i++) {
+			if (i)
+				rc = strata__buf_putc(b, ',');
+			if (rc == STRATA_OK)
+				rc = write_json(b, json_array_get(v, i));
+		}
+		return rc == STRATA_OK ? strata__buf_putc(b, ']') : rc;
+	case JSON_STRING: return write_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER: return strata__buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL: {
+		char num[32];
+		format_double(json_real_value(v), num);
+		return strata__buf_puts(b, num);
+	}
+	case JSON_TRUE: return strata__buf_puts(b, "true");
+	case JSON_FALSE: return strata__buf_puts(b, "false");
+	default: return strata__buf_puts(b, "null");
+	}
+}
+
+/* `j` as compact JSON text in a new string (free()), and `j` released; NULL (error set) on failure. */
 static char *dump_and_free(json_t *j)
 {
 	if (!j) {
 		strata__error_nomem();
 		return NULL;
 	}
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	strata_buf b = STRATA_BUF_INIT;
+	char *s = write_json(&b, j) == STRATA_OK ? strata__buf_detach(&b) : NULL;
+	strata__buf_free(&b);
 	json_decref(j);
-	if (!s)
-		strata__error_nomem();
 	return s;
 }
+
+/* A JSON number for `v`; null for NaN and the infinities, which JSON has no numbers for. */
+static json_t *json_double(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* ---- arrays ---- */
 
 char *strata_text_array_json(const strata_text_array *a)
 {
@@ -129,6 +248,14 @@ char *strata_int_array_json(const strata_int_array *a)
 
 char *strata_float_array_json(const strata_float_array *a)
 {
+	for (size_t i = 0; i < a->n; i++)
+		if (!isfinite(a->items[i])) {
+			strata__error_set(STRATA_EINVAL,
+					  "array item %zu is %g: JSON, the array's form on SQLite, has no such "
+					  "number",
+					  i, a->items[i]);
+			return NULL;
+		}
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < a->n; i++)
 		if (json_array_append_new(arr, json_real(a->items[i]))) {
@@ -282,7 +409,7 @@ static int bind_array(strata_db *db, strata_stmt *st, int i, const void *items, 
 {
 	if (strata_db_backend(db) == STRATA_BACKEND_SQLITE) {
 		char *text = json(arr);
-		return text ? bind_owned(st, i, NULL, text) : STRATA_ENOMEM;
+		return text ? bind_owned(st, i, NULL, text) : strata_error_last()->status;
 	}
 	strata_buf b = STRATA_BUF_INIT;
 	int rc = strata__buf_putc(&b, '{');
@@ -409,7 +536,7 @@ int strata_json_set_int(strata_json_builder *o, const char *key, int64_t v)
 
 int strata_json_set_double(strata_json_builder *o, const char *key, double v)
 {
-	return put(o, key, json_real(v));
+	return put(o, key, json_double(v));
 }
 
 int strata_json_set_bool(strata_json_builder *o, const char *key, bool v)
@@ -492,7 +619,7 @@ int strata_json_set_float_array(strata_json_builder *o, const char *key, const s
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < a->n; i++)
-		if (json_array_append_new(arr, json_real(a->items[i])))
+		if (json_array_append_new(arr, json_double(a->items[i])))
 			return json_decref(arr), strata__error_nomem();
 	return put(o, key, arr);
 }
@@ -504,9 +631,8 @@ int strata_json_set_child(strata_json_builder *o, const char *key, strata_json_b
 
 int strata_json_finish(strata_json_builder *o, char **out)
 {
-	*out = json_dumps(J(o), JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(J(o));
-	return *out ? STRATA_OK : strata__error_nomem();
+	*out = dump_and_free(J(o));
+	return *out ? STRATA_OK : strata_error_last()->status;
 }
 
 void strata_json_free(strata_json_builder *o)
