@@ -46,7 +46,11 @@ static int list_rules(void)
 {
 	size_t n;
 	const strata_lint_rule *r = strata_lint_rules(&n);
-	printf("%-28s %-8s %-11s %-8s %s\n", "RULE", "DEFAULT", "CATEGORY", "DIALECT", "SUMMARY");
+	int w = 4; /* the longest rule id sets the first column's width */
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(r[i].id) > w)
+			w = (int)strlen(r[i].id);
+	printf("%-*s %-8s %-11s %-8s %s\n", w, "RULE", "DEFAULT", "CATEGORY", "DIALECT", "SUMMARY");
 	for (size_t i = 0; i < n; i++) {
 		const char *cat = r[i].category == STRATA_LINT_CAT_DESIGN	 ? "design"
 				  : r[i].category == STRATA_LINT_CAT_DESTRUCTIVE ? "destructive"
@@ -55,7 +59,7 @@ static int list_rules(void)
 				  : r[i].category == STRATA_LINT_CAT_ROBUSTNESS	 ? "robustness"
 										 : "meta";
 		const char *d = r[i].dialects == STRATA_LINT_POSTGRES ? "postgres" : "both";
-		printf("%-28s %-8s %-11s %-8s %s\n", r[i].id, strata_lint_severity_name(r[i].severity), cat, d,
+		printf("%-*s %-8s %-11s %-8s %s\n", w, r[i].id, strata_lint_severity_name(r[i].severity), cat, d,
 		       r[i].summary);
 	}
 	return 0;

@@ -106,6 +106,15 @@ Test(output, usage_errors)
 	st = test_run_cmd(&out, "%s lint --list-rules", STRATA_CLI);
 	cr_assert_eq(st, 0);
 	cr_assert(strstr(out, "require-primary-key"), "%s", out);
+	/* a column each, whatever the length of the rule's name: DEFAULT starts at the same place on every line */
+	const char *hdr = strstr(out, "DEFAULT");
+	cr_assert(hdr);
+	long col = hdr - out;
+	for (const char *line = strchr(out, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+		cr_assert(line[col - 1] == ' ' && line[col] != ' ', "misaligned: %.*s", (int)strcspn(line, "\n"), line);
+		if (!strchr(line, '\n'))
+			break;
+	}
 	free(out);
 }
 
