@@ -82,6 +82,30 @@ typedef struct strata_plan {
 STRATA_API int strata_diff(const strata_schema *from, const strata_schema *to, strata_backend backend,
 			   strata_plan **out);
 
+/*
+ * Options of strata_diff_with().  lock_timeout: on PostgreSQL every part of
+ * the plan (up, down, up_pre, up_nontx, down_nontx) starts with it, so a
+ * migration never queues behind a long transaction holding its table and
+ * blocks everything after it: `SET LOCAL lock_timeout = '10s';` in the
+ * transactional parts, `SET lock_timeout = ...;` ... `RESET lock_timeout;`
+ * around the transaction:false ones.  NULL: "10s"; "0" or "": no SET.
+ * A value is a number with a unit (ms, s, min, h), or 0.
+ */
+typedef struct strata_diff_options {
+	unsigned version; /* STRATA_DIFF_OPTIONS_VERSION */
+	const char *lock_timeout;
+} strata_diff_options;
+#define STRATA_DIFF_OPTIONS_VERSION 1
+#define STRATA_DIFF_OPTIONS_INIT                  \
+	{                                         \
+		STRATA_DIFF_OPTIONS_VERSION, NULL \
+	}
+#define STRATA_DIFF_LOCK_TIMEOUT "10s"
+
+/* strata_diff() with options (NULL: the defaults, what strata_diff() uses).  STRATA_EINVAL for a bad lock_timeout. */
+STRATA_API int strata_diff_with(const strata_schema *from, const strata_schema *to, strata_backend backend,
+				const strata_diff_options *opts, strata_plan **out);
+
 STRATA_API void strata_plan_free(strata_plan *p);
 
 /*

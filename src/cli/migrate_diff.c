@@ -18,13 +18,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--dry-run]\n"
+	fprintf(f, "usage: strata migrate diff -m MESSAGE [--schema FILE] [--url URL] [--dir DIR] [--scratch]\n"
+		   "                           [--set-lock-timeout D] [--dry-run]\n"
 		   "Write a migration that turns the database into what the schema file says.\n"
 		   "  -m, --message MSG  what the migration does (becomes the file name)\n"
 		   "  --schema FILE      the schema file (default: STRATA_SCHEMA, then schema.strata)\n"
 		   "  --dir DIR          the migrations directory (default: STRATA_MIGRATIONS_DIR, then migrations)\n"
 		   "  --scratch          compare with the migrations applied to a scratch database\n"
 		   "                     (a temporary SQLite file, or <db>_strata_scratch next to a PostgreSQL URL's)\n"
+		   "  --set-lock-timeout D  PostgreSQL: each part starts with SET lock_timeout = D (10s, 500ms,\n"
+		   "                     1min; default: STRATA_DIFF_LOCK_TIMEOUT, then " STRATA_DIFF_LOCK_TIMEOUT
+		   "; 0 leaves it out)\n"
 		   "  --dry-run          print the migration instead of writing it\n");
 }
 
@@ -98,12 +102,17 @@ out:
 int cmd_migrate_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "message", required_argument, NULL, 'm' }, { "schema", required_argument, NULL, 's' },
-		{ "url", required_argument, NULL, 'u' },     { "dir", required_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'n' },	     { "scratch", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "message", required_argument, NULL, 'm' },
+		{ "schema", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "scratch", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "set-lock-timeout", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *message = NULL, *schema = NULL, *flag_url = NULL, *dir = NULL;
+	const char *message = NULL, *schema = NULL, *flag_url = NULL, *dir = NULL, *lock_timeout = NULL;
 	bool dry = false, scratch = false;
 	int c;
 	opterr = 0;
@@ -116,6 +125,7 @@ int cmd_migrate_diff(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'n': dry = true; break;
 		case 'x': scratch = true; break;
+		case 'l': lock_timeout = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			cli_errorf("migrate diff: unknown option '%s' (see strata migrate diff --help)",
@@ -136,6 +146,26 @@ int cmd_migrate_diff(int argc, char **argv)
 			getenv("STRATA_SCHEMA") && *getenv("STRATA_SCHEMA") ? getenv("STRATA_SCHEMA") : "schema.strata";
 	if (!dir)
 		dir = strata_migrate_default_dir();
+	const char *opt_name = "--set-lock-timeout";
+	if (!lock_timeout && getenv("STRATA_DIFF_LOCK_TIMEOUT") && *getenv("STRATA_DIFF_LOCK_TIMEOUT")) {
+		lock_timeout = getenv("STRATA_DIFF_LOCK_TIMEOUT");
+		opt_name = "STRATA_DIFF_LOCK_TIMEOUT";
+	}
+	strata_diff_options dopts = STRATA_DIFF_OPTIONS_INIT;
+	dopts.lock_timeout = lock_timeout;
+	if (lock_timeout) {
+		/* refused before anything is read: the option is named */
+		strata_schema *none = NULL;
+		strata_plan *probe = NULL;
+		if (strata_schema_parse(&none, "", 0, "-") == STRATA_OK &&
+		    strata_diff_with(none, none, STRATA_BACKEND_POSTGRES, &dopts, &probe) != STRATA_OK) {
+			cli_errorf("migrate diff: %s: %s", opt_name, strata_error_last()->message);
+			strata_schema_free(none);
+			return 2;
+		}
+		strata_plan_free(probe);
+		strata_schema_free(none);
+	}
 
 	strata_schema *want = NULL, *have = NULL;
 	strata_plan *plan = NULL;
@@ -160,7 +190,7 @@ int cmd_migrate_diff(int argc, char **argv)
 		cli_error("migrate diff: inspect");
 		goto out;
 	}
-	if (strata_diff(have, want, strata_db_backend(db), &plan) != STRATA_OK) {
+	if (strata_diff_with(have, want, strata_db_backend(db), &dopts, &plan) != STRATA_OK) {
 		cli_error("migrate diff");
 		goto out;
 	}

@@ -204,7 +204,44 @@ void strata_plan_free(strata_plan *p)
 	free(pp);
 }
 
+/* A PostgreSQL duration: digits, then ms, s, min or h (a bare number, PostgreSQL's milliseconds, only as 0). */
+static bool is_duration(const char *t)
+{
+	size_t n = strspn(t, "0123456789");
+	if (n == 0)
+		return false;
+	if (!t[n])
+		return strspn(t, "0") == n;
+	t += n;
+	return strcmp(t, "ms") == 0 || strcmp(t, "s") == 0 || strcmp(t, "min") == 0 || strcmp(t, "h") == 0;
+}
+
+/* *sql (when not empty) with the lock timeout set before it (and reset after, outside a transaction). */
+static int with_lock_timeout(char **sql, const char *timeout, bool tx)
+{
+	if (!*sql || !**sql)
+		return STRATA_OK;
+	strata_buf b = STRATA_BUF_INIT;
+	size_t n = strlen(*sql);
+	int rc = strata__buf_printf(&b, "SET %slock_timeout = '%s';\n%s%s%s", tx ? "LOCAL " : "", timeout, *sql,
+				    n && (*sql)[n - 1] != '\n' ? "\n" : "", tx ? "" : "RESET lock_timeout;\n");
+	char *out = rc ? NULL : strata__buf_detach(&b);
+	if (!out) {
+		strata__buf_free(&b);
+		return rc ? rc : strata__error_nomem();
+	}
+	free(*sql);
+	*sql = out;
+	return STRATA_OK;
+}
+
 int strata_diff(const strata_schema *from, const strata_schema *to, strata_backend backend, strata_plan **out)
+{
+	return strata_diff_with(from, to, backend, NULL, out);
+}
+
+int strata_diff_with(const strata_schema *from, const strata_schema *to, strata_backend backend,
+		     const strata_diff_options *opts, strata_plan **out)
 {
 	struct plan_private *pp = NULL;
 	strata__diff_rename *fw = NULL, *bw = NULL;
@@ -215,6 +252,17 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 	*out = NULL;
 	if (!from || !to || (backend != STRATA_BACKEND_SQLITE && backend != STRATA_BACKEND_POSTGRES))
 		return strata__error_set(STRATA_EINVAL, "strata_diff: bad argument");
+	if (opts && opts->version != STRATA_DIFF_OPTIONS_VERSION)
+		return strata__error_set(STRATA_EINVAL, "strata_diff: options version %u is not %d", opts->version,
+					 STRATA_DIFF_OPTIONS_VERSION);
+	const char *lock_timeout = opts && opts->lock_timeout ? opts->lock_timeout : STRATA_DIFF_LOCK_TIMEOUT;
+	if (*lock_timeout && !is_duration(lock_timeout))
+		return strata__error_set(STRATA_EINVAL,
+					 "lock timeout '%s' is not a duration with a unit, such as 10s, 500ms or 1min, "
+					 "or 0 (none)",
+					 lock_timeout);
+	if (strspn(lock_timeout, "0") == strlen(lock_timeout))
+		lock_timeout = ""; /* 0: PostgreSQL's own "no limit", so no SET at all */
 	if ((rc = strata__sql_check_dialect(to, backend)))
 		return rc;
 	if (!(pp = calloc(1, sizeof *pp)))
@@ -276,6 +324,15 @@ int strata_diff(const strata_schema *from, const strata_schema *to, strata_backe
 			rc = rc ? rc : STRATA_ENOMEM;
 			goto fail;
 		}
+	}
+	if (backend == STRATA_BACKEND_POSTGRES && *lock_timeout) {
+		strata_plan *pl = &pp->plan;
+		if ((rc = with_lock_timeout(&pl->up, lock_timeout, true)) ||
+		    (rc = with_lock_timeout(&pl->down, lock_timeout, true)) ||
+		    (rc = with_lock_timeout(&pl->up_pre, lock_timeout, false)) ||
+		    (rc = with_lock_timeout(&pl->up_nontx, lock_timeout, false)) ||
+		    (rc = with_lock_timeout(&pl->down_nontx, lock_timeout, false)))
+			goto fail;
 	}
 	free(fw);
 	free(bw);

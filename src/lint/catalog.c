@@ -73,6 +73,17 @@ const lint_effect *strata__lint_eff_find(const lint_effects *e, lint_op op, cons
 	return NULL;
 }
 
+const lint_effect *strata__lint_eff_matview(const lint_effects *e, lint_op op, const char *name)
+{
+	for (size_t i = 0; name && i < e->n; i++) {
+		const lint_effect *x = &e->v[i];
+		if (x->op == op && x->what && strcmp(x->what, "MATVIEW") == 0 && x->name &&
+		    strata__lint_ieq(x->name, name))
+			return x;
+	}
+	return NULL;
+}
+
 void strata__lint_eff_free(lint_effects *e)
 {
 	for (size_t i = 0; i < e->n; i++)

@@ -123,6 +123,8 @@ typedef struct lint_effects {
 int strata__lint_eff_add(lint_effects *e, const lint_effect *x);
 /* The first effect of `op` on table (and name, when not NULL), or NULL. */
 const lint_effect *strata__lint_eff_find(const lint_effects *e, lint_op op, const char *table, const char *name);
+/* The CREATE_OTHER or DROP_OTHER effect of the materialized view `name`, or NULL. */
+const lint_effect *strata__lint_eff_matview(const lint_effects *e, lint_op op, const char *name);
 void strata__lint_eff_free(lint_effects *e);
 
 /* ---- the catalog: what the migrations did so far ---- */

@@ -43,8 +43,10 @@ int strata__lint_rules_down_static(lint_file *f)
 	lint_ctx *ctx = f->ctx;
 	for (size_t i = 0; i < up->n && rc == STRATA_OK; i++) {
 		const lint_effect *e = &up->v[i];
-		bool created = strata__lint_eff_find(up, LINT_OP_CREATE_TABLE, e->table, NULL) != NULL;
-		bool dropped = strata__lint_eff_find(dn, LINT_OP_DROP_TABLE, e->table, NULL) != NULL;
+		bool created = strata__lint_eff_find(up, LINT_OP_CREATE_TABLE, e->table, NULL) != NULL ||
+			       strata__lint_eff_matview(up, LINT_OP_CREATE_OTHER, e->table) != NULL;
+		bool dropped = strata__lint_eff_find(dn, LINT_OP_DROP_TABLE, e->table, NULL) != NULL ||
+			       strata__lint_eff_matview(dn, LINT_OP_DROP_OTHER, e->table) != NULL;
 		switch (e->op) {
 		case LINT_OP_CREATE_TABLE:
 			if (!dropped)

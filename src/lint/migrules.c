@@ -28,7 +28,8 @@ static bool is_new(const lint_file *f, const lint_catalog *cat, const char *tabl
 	if (!table || !*table)
 		return false;
 	const lint_effects *e = f->down ? &f->dn : &f->up;
-	if (strata__lint_eff_find(e, LINT_OP_CREATE_TABLE, table, NULL))
+	if (strata__lint_eff_find(e, LINT_OP_CREATE_TABLE, table, NULL) ||
+	    strata__lint_eff_matview(e, LINT_OP_CREATE_OTHER, table))
 		return true;
 	if (!f->pending)
 		return false;
@@ -358,8 +359,25 @@ static int transaction(lint_file *f, const lint_effect *e)
 
 /* ---- column definitions: the design rules in migrations ---- */
 
+/*
+ * A migration `strata migrate diff` wrote (its up section opens with the
+ * line it writes) states what the schema file says: the design of its
+ * columns is reported on the schema file, once, not again per migration.
+ */
+static bool written_by_diff(const lint_file *f)
+{
+	if (!f->m->text || !f->m->up.present || f->m->up.offset >= f->m->text_len)
+		return false;
+	const char *p = f->m->text + f->m->up.offset, *end = strchr(p, '\n');
+	static const char mark[] = " (written by strata migrate diff)";
+	size_t n = sizeof mark - 1;
+	return end && strncmp(p, "-- ", 3) == 0 && (size_t)(end - p) > n && strncmp(end - n, mark, n) == 0;
+}
+
 static int column_design(lint_file *f, const lint_effect *e, const char *o)
 {
+	if (written_by_diff(f))
+		return STRATA_OK;
 	bool array = false;
 	lint_tclass cls = strata__lint_type_class(e->type, &array);
 	const char *t = e->table, *c = e->name;

@@ -727,6 +727,15 @@ static int walk(lint_file *f, const lint_stmt *st, json_t *stmt)
 		x.table = (char *)relname(json_object_get(into, "rel"), &x.flags);
 		if (jtrue(b, "if_not_exists"))
 			x.flags |= LINT_F_IF_EXISTS;
+		if (strcmp(jstr(b, "objtype"), "OBJECT_MATVIEW") == 0) {
+			/* a new relation: its indexes are built on it while it is new, and go with it */
+			x.op = LINT_OP_CREATE_OTHER;
+			x.what = (char *)"MATVIEW";
+			x.name = x.table;
+			x.table = (char *)"";
+			x.name_len = name_len(st, x.name);
+			return add(f, st, &x);
+		}
 		return strcmp(jstr(b, "objtype"), "OBJECT_TABLE") == 0 ? add(f, st, &x) : STRATA_OK;
 	}
 	if (!strcmp(k, "DropdbStmt")) {

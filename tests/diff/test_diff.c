@@ -283,6 +283,45 @@ DB_TEST(diff, constraints_and_keys)
 	(void)url;
 }
 
+/* PostgreSQL parts start with SET lock_timeout (10s, or as configured; 0: none); SQLite has no such setting. */
+Test(diff_pure, lock_timeout)
+{
+	strata_schema *a = parse(users_tasks),
+		      *b = parse("table users {\n  id serial primary key\n  email string(100) not null unique\n  name "
+				 "text\n}\ntable tasks {\n  id serial primary key\n  user_id ref users not null on "
+				 "delete cascade\n  title string(20) not null\n  index (title)\n}\n");
+	strata_plan *p = NULL;
+	ST_OK(strata_diff(a, b, STRATA_BACKEND_POSTGRES, &p));
+	cr_assert_eq(strncmp(p->up, "SET LOCAL lock_timeout = '10s';\n", 32), 0, "%s", p->up);
+	cr_assert_eq(strncmp(p->down, "SET LOCAL lock_timeout = '10s';\n", 32), 0, "%s", p->down);
+	cr_assert_eq(strncmp(p->up_nontx, "SET lock_timeout = '10s';\n", 26), 0, "%s", p->up_nontx);
+	cr_assert(strstr(p->up_nontx, ";\nRESET lock_timeout;\n"), "%s", p->up_nontx);
+	strata_plan_free(p);
+	strata_diff_options o = STRATA_DIFF_OPTIONS_INIT;
+	o.lock_timeout = "1500ms";
+	ST_OK(strata_diff_with(a, b, STRATA_BACKEND_POSTGRES, &o, &p));
+	cr_assert_eq(strncmp(p->up, "SET LOCAL lock_timeout = '1500ms';\n", 35), 0, "%s", p->up);
+	strata_plan_free(p);
+	o.lock_timeout = "0";
+	ST_OK(strata_diff_with(a, b, STRATA_BACKEND_POSTGRES, &o, &p));
+	cr_assert_null(strstr(p->up, "lock_timeout"), "%s", p->up);
+	cr_assert_null(strstr(p->up_nontx, "lock_timeout"), "%s", p->up_nontx);
+	strata_plan_free(p);
+	o.lock_timeout = "10 s'; DROP TABLE users; --";
+	ST_EXPECT(strata_diff_with(a, b, STRATA_BACKEND_POSTGRES, &o, &p), STRATA_EINVAL);
+	cr_assert_null(p);
+	cr_assert(strstr(strata_error_last()->message, "is not a duration"), "%s", strata_error_last()->message);
+	ST_OK(strata_diff(a, b, STRATA_BACKEND_SQLITE, &p));
+	cr_assert_null(strstr(p->up, "lock_timeout"), "%s", p->up);
+	strata_plan_free(p);
+	/* nothing to do: nothing at all */
+	ST_OK(strata_diff(a, a, STRATA_BACKEND_POSTGRES, &p));
+	cr_assert_str_eq(p->up, "");
+	strata_plan_free(p);
+	strata_schema_free(a);
+	strata_schema_free(b);
+}
+
 Test(diff_pure, empty_and_file)
 {
 	strata_schema *a = parse(users_tasks), *b = parse(users_tasks);
@@ -324,7 +363,8 @@ Test(diff_pure, empty_and_file)
 	cr_assert_eq(strncmp(text, "-- migrate:up transaction:false\n", 32), 0, "%s", text);
 	cr_assert(strstr(text, "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"tasks_title_idx\""), "%s", text);
 	cr_assert(strstr(text,
-			 "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS \"tasks_title_idx\";"),
+			 "-- migrate:down transaction:false\nSET lock_timeout = '10s';\nDROP INDEX CONCURRENTLY IF "
+			 "EXISTS \"tasks_title_idx\";\nRESET lock_timeout;\n"),
 		  "%s", text);
 	free(text);
 	for (int i = 0; paths[i]; i++)
