@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		/* what was read is the file without its byte order mark */
 		if (bom && (len != size || memcmp(text, data, size) != 0))
 			__builtin_trap();
-		strata__env_parse(text, len, path, check_entry, NULL);
+		strata__env_parse(text, len, path, NULL, check_entry, NULL);
 		free(text);
 	}
 	return 0;

@@ -90,14 +90,17 @@ STRATA_API int strata_open_options_from_env(strata_open_options *opts);
  *   sqlite:path/to.db   sqlite:///abs/path.db   sqlite::memory:
  *   postgres://user:pass@host:port/db?sslmode=require&application_name=x
  *   postgresql://...    (everything libpq accepts, unix sockets included)
- * SQLite files open in WAL mode with foreign keys on, a busy timeout and
+ * or NULL: $DATABASE_URL, else DATABASE_URL in ./.env (strata_url_resolve);
+ * when neither is set the status is STRATA_ENOTFOUND and the message names
+ * DATABASE_URL.  SQLite files open in WAL mode with foreign keys on, a busy timeout and
  * synchronous=NORMAL, each overridable.  `opts` NULL means the defaults
  * with the environment applied (strata_open_options_from_env: DB_ECHO,
  * DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS, DB_QUERY_STATS, DB_N_PLUS_ONE); a non-NULL `opts` is taken as
  * it is.  On success *out is a new handle the
  * caller frees with strata_close().  On failure *out is NULL and the status
- * is STRATA_EINVAL (bad URL or option), STRATA_ECONNECT, STRATA_EAUTH or
- * STRATA_ENOMEM; the message never contains the password.
+ * is STRATA_EINVAL (bad URL or option), STRATA_ENOTFOUND (no URL),
+ * STRATA_ECONNECT, STRATA_EAUTH or STRATA_ENOMEM; the message never
+ * contains the password.
  */
 STRATA_API int strata_open(strata_db **out, const char *url, const strata_open_options *opts);
 

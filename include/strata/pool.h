@@ -62,8 +62,11 @@ typedef struct strata_pool_options {
 	strata_toggle lifo;  /* hand out the most recently returned connection first: ON [DB_POOL_LIFO] */
 	int leak_threshold_ms;		 /* report connections held longer than this: 60000; negative: never
 					    [DB_POOL_LEAK_THRESHOLD] */
-	const strata_open_options *open; /* how each connection is opened; NULL: defaults.  Its log
-					  * handler is also the pool's. */
+	const strata_open_options *open; /* how each connection is opened; NULL: the defaults with the
+					  * environment applied, as strata_open with NULL options
+					  * (DB_ECHO, DB_SLOW_QUERY_MS, DB_STATEMENT_TIMEOUT_MS,
+					  * DB_QUERY_STATS, DB_N_PLUS_ONE).  Its log handler is also
+					  * the pool's. */
 	/* version 2: read replicas (PostgreSQL) */
 	const char *replica_urls; /* comma-separated replica URLs; NULL: $DATABASE_REPLICA_URLS (or .env);
 				   * "": none */

@@ -21,8 +21,13 @@ void cli_error(const char *context);
 /* Print "strata: <formatted>" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* strata_url_resolve(), its missing-URL error ending with "; pass --url"; prints nothing. */
+char *cli_url_resolve(const char *flag_url);
 /* The database URL from --url, DATABASE_URL or .env; NULL after printing why. */
 char *cli_resolve_url(const char *flag_url);
+
+/* True when DATABASE_URL was set in the environment before .env (or --env-file) was loaded. */
+bool cli_url_in_environment(void);
 
 /* Open a connection with the environment's options; prints the error. */
 int cli_open(strata_db **db, const char *url);

@@ -38,8 +38,6 @@ int cmd_db(int argc, char **argv)
 		cli_errorf("db drop: this deletes the database and everything in it; run again with --force");
 		return 2;
 	}
-	if (mig_load_dotenv())
-		return 1;
 	char *url = cli_resolve_url(o.url);
 	if (!url)
 		return 1;
@@ -92,8 +90,6 @@ int cmd_wait(int argc, char **argv)
 		cli_errorf("wait: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	if (mig_load_dotenv())
-		return 1;
 	char *url = cli_resolve_url(flag_url);
 	if (!url)
 		return 1;

@@ -511,10 +511,8 @@ int cmd_init(int argc, char **argv)
 	int dialect = o.dialect ? parse_dialect(o.dialect) : -1;
 	if (o.dialect && dialect < 0)
 		return 2;
-	/* the environment first: DATABASE_URL set there is "from the environment", not from .env */
-	bool env_had_url = getenv("DATABASE_URL") && *getenv("DATABASE_URL");
-	if (mig_load_dotenv())
-		return 1;
+	/* DATABASE_URL set in the environment is "from the environment", not from .env */
+	bool env_had_url = cli_url_in_environment();
 	bool from_env = false;
 	char *url = choose_url(&o, dialect, &from_env);
 	if (!url)

@@ -32,10 +32,15 @@ static const cli_command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: strata [--version] [--help] <command> [options]\n\ncommands:\n");
+	fprintf(f, "usage: strata [--version] [--help] [--env-file FILE]... <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nThe database URL comes from --url, then DATABASE_URL, then .env.\n"
+	fprintf(f, "\noptions before the command:\n"
+		   "  --env-file FILE  read variables from FILE instead of .env; repeatable, a later file's\n"
+		   "                   definition wins; a variable set in the environment wins over every file\n"
+		   "\nThe database URL comes from --url, then DATABASE_URL, then .env.\n"
+		   "Every setting (DATABASE_URL, DB_*, STRATA_*) is read from the environment, then .env\n"
+		   "(or the --env-file files), by every command: docs/configuration.md.\n"
 		   "  sqlite:path/to.db  sqlite:///abs/path.db  sqlite::memory:\n"
 		   "  postgres://user:password@host:5432/dbname?sslmode=require\n"
 		   "Run `strata <command> --help` for a command's options.\n");
@@ -60,12 +65,48 @@ void cli_errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-char *cli_resolve_url(const char *flag_url)
+char *cli_url_resolve(const char *flag_url)
 {
 	char *url = strata_url_resolve(flag_url);
+	if (!url && strata_error_last()->status == STRATA_ENOTFOUND) {
+		/* the library names DATABASE_URL; the command adds its own way */
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", strata_error_last()->message);
+		strata_error_set(STRATA_ENOTFOUND, "%s; pass --url", msg);
+	}
+	return url;
+}
+
+char *cli_resolve_url(const char *flag_url)
+{
+	char *url = cli_url_resolve(flag_url);
 	if (!url)
 		cli_error(NULL);
 	return url;
+}
+
+static bool url_in_environment;
+
+bool cli_url_in_environment(void)
+{
+	return url_in_environment;
+}
+
+/*
+ * Load .env, or the --env-file files, into the environment once, before the
+ * command runs (and before any thread exists): every command and every
+ * library call then sees the same settings.  A missing default .env is
+ * fine; a missing --env-file is an error.  1 after printing why.
+ */
+static int load_env_files(const char *const *files, size_t n)
+{
+	const char *dotenv = ".env";
+	url_in_environment = getenv("DATABASE_URL") && *getenv("DATABASE_URL");
+	int rc = n ? strata_env_load_files(files, n, NULL) : strata_env_load_files(&dotenv, 1, NULL);
+	if (rc == STRATA_OK || (rc == STRATA_ENOTFOUND && !n))
+		return 0;
+	cli_error(rc == STRATA_ENOTFOUND ? "--env-file" : NULL);
+	return 1;
 }
 
 int cli_open(strata_db **db, const char *url)
@@ -88,12 +129,50 @@ bool cli_color(void)
 	return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
+static int run(int argc, char **argv, const char *const *env_files, size_t nenv);
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
+	/* options before the command: --env-file FILE (repeatable), as dbmate has it */
+	const char **env_files = calloc((size_t)argc, sizeof *env_files);
+	size_t nenv = 0;
+	int first = 1;
+	if (!env_files) {
+		cli_errorf("out of memory");
+		return 1;
+	}
+	while (first < argc && strncmp(argv[first], "--env-file", 10) == 0) {
+		const char *a = argv[first];
+		if (a[10] == '=' && a[11]) {
+			env_files[nenv++] = a + 11;
+			first++;
+		} else if (a[10] == '\0' && first + 1 < argc && argv[first + 1][0]) {
+			env_files[nenv++] = argv[first + 1];
+			first += 2;
+		} else if (a[10] == '\0' || a[10] == '=') {
+			cli_errorf("option '--env-file' needs a file name");
+			free(env_files);
+			return 2;
+		} else {
+			break;
+		}
+	}
+	if (first >= argc) {
+		usage(stderr);
+		free(env_files);
+		return 2;
+	}
+	int status = run(argc - first + 1, argv + first - 1, env_files, nenv);
+	free(env_files);
+	return status;
+}
+
+static int run(int argc, char **argv, const char *const *env_files, size_t nenv)
+{
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
 		printf("strata %s\n", strata_version());
@@ -105,7 +184,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return load_env_files(env_files, nenv) ? 1 : commands[i].fn(argc - 1, argv + 1);
 	cli_errorf("unknown command '%s' (see strata --help)", cmd);
 	return 2;
 }

@@ -92,8 +92,6 @@ int cmd_migrate(int argc, char **argv)
 			cli_errorf("migrate %s: unexpected argument '%s'", sub, pos[0]);
 		return 2;
 	}
-	if (mig_load_dotenv())
-		return 1;
 	if (strcmp(sub, "new") == 0)
 		return mig_new(&x.o, npos, pos);
 	x.read_only = strcmp(sub, "status") == 0 || strcmp(sub, "history") == 0 || (updown && x.o.sql);

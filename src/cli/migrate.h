@@ -56,8 +56,6 @@ extern const char mig_usage[];
 int mig_parse_positive(const char *flag, const char *v, int *out);
 /* Parse options; leaves positional arguments in argv[optind..]. 0 ok, 2 bad usage, -1 help asked. */
 int mig_parse_opts(int argc, char **argv, mig_opts *o);
-/* .env fills unset variables; 1 after printing a bad .env. */
-int mig_load_dotenv(void);
 /* Resolve the URL, connect, open the migrator; 1 after printing why. */
 int mig_open(mig_ctx *x);
 void mig_close(mig_ctx *x);

@@ -1,5 +1,5 @@
 /*
- * Options of `strata migrate` (also read by init and db), .env, and the
+ * Options of `strata migrate` (also read by init and db) and the
  * context a subcommand runs in: the URL, the connection and the migrator.
  */
 #include <errno.h>
@@ -153,17 +153,6 @@ int mig_parse_opts(int argc, char **argv, mig_opts *o)
 				   argv[0]);
 			return 2;
 		}
-	}
-	return 0;
-}
-
-/* .env in the working directory fills unset variables (DATABASE_URL, STRATA_MIGRATIONS_DIR, ...). */
-int mig_load_dotenv(void)
-{
-	int rc = strata_env_load(".env", NULL);
-	if (rc != STRATA_OK && rc != STRATA_ENOTFOUND) {
-		cli_error(NULL);
-		return 1;
 	}
 	return 0;
 }

@@ -211,7 +211,7 @@ void ops_json_str(FILE *f, const char *s)
 int ops_db_open(ops_db *c, const char *flag_url, unsigned flags, bool json)
 {
 	memset(c, 0, sizeof *c);
-	c->url = strata_url_resolve(flag_url);
+	c->url = cli_url_resolve(flag_url);
 	if (!c->url) {
 		ops_fail(NULL, json);
 		return 1;

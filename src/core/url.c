@@ -281,7 +281,7 @@ int strata__url_parse(strata__url *out, const char *url)
 {
 	memset(out, 0, sizeof *out);
 	if (!url)
-		return strata__error_set(STRATA_EINVAL, "no database URL (set DATABASE_URL or pass --url)");
+		return strata__error_set(STRATA_EINVAL, "no database URL");
 	const char *colon = strchr(url, ':');
 	if (!colon || colon == url)
 		return strata__error_set(STRATA_EINVAL, "not a database URL (expected sqlite:PATH or postgres://...)");

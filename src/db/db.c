@@ -122,10 +122,18 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 		return strata__error_set(STRATA_EINVAL,
 					 "strata_open: options version %u is not %d (use STRATA_OPEN_OPTIONS_INIT)",
 					 opts->version, STRATA_OPEN_OPTIONS_VERSION);
+	/* no URL: DATABASE_URL, from the environment or .env */
+	char *resolved = url ? NULL : strata_url_resolve(NULL);
+	if (!url && !resolved)
+		return strata_error_last()->status;
+	if (!url)
+		url = resolved;
 	strata__url u;
 	int rc = strata__url_parse(&u, url);
-	if (rc != STRATA_OK)
+	if (rc != STRATA_OK) {
+		free(resolved);
 		return rc;
+	}
 	if (async && u.backend != STRATA_BACKEND_POSTGRES) {
 		rc = strata__error_set(
 			STRATA_EUNSUPPORTED,
@@ -207,6 +215,7 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 	*out = db;
 out:
 	strata__url_free(&u);
+	free(resolved);
 	return rc;
 }
 

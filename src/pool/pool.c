@@ -595,6 +595,8 @@ int strata_pool_open(strata_pool **out, const char *url, const strata_pool_optio
 
 	strata_pool settings = { 0 };
 	settings.open = o.open ? *o.open : open_defaults;
+	if (!o.open && (rc = strata_open_options_from_env(&settings.open)) != STRATA_OK)
+		goto fail; /* no open options: the environment's, as strata_open(url, NULL) */
 	if (settings.open.query_stats == STRATA_DEFAULT) {
 		/* DB_QUERY_STATS and DB_N_PLUS_ONE, unless the open options decide */
 		strata_open_options env = settings.open;

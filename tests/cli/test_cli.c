@@ -76,6 +76,83 @@ Test(cli, url_from_dotenv)
 	free(dir);
 }
 
+/* Write `text` to DIR/NAME. */
+static void write_in(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* .env is loaded once, before the command: its DB_* settings reach every command's connections. */
+DB_TEST(cli, dotenv_settings_apply_to_every_command)
+{
+	char *dir = test_tmpdir(), text[1024], *out;
+	snprintf(text, sizeof text, "DATABASE_URL='%s'\nDB_ECHO=false\nDB_ECHO=true # the last one wins\n", url);
+	write_in(dir, ".env", text);
+	write_in(dir, "quiet.env", "DB_ECHO=false\n");
+	const char *clean = "env -u DATABASE_URL -u DB_ECHO -u DB_SLOW_QUERY_MS -u DB_STATEMENT_TIMEOUT_MS";
+	int rc = test_run_cmd(&out, "cd %s && %s %s ping", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "info: SELECT 1") != NULL, "DB_ECHO=true in .env did not echo: %s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s %s stats", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "info: ") != NULL, "stats did not echo: %s", out);
+	free(out);
+	/* the environment wins over .env */
+	rc = test_run_cmd(&out, "cd %s && %s DB_ECHO=false %s ping", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "info:") == NULL, "%s", out);
+	free(out);
+	/* --env-file, repeatable: the later file wins; .env is then not read */
+	rc = test_run_cmd(&out, "cd %s && %s %s --env-file .env --env-file quiet.env ping", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "info:") == NULL, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s %s --env-file=quiet.env --env-file .env ping", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "info: SELECT 1") != NULL, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s %s --env-file quiet.env ping", dir, clean, STRATA_CLI);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "no database URL") != NULL, "only quiet.env is read: %s", out);
+	cr_assert(strstr(out, "DATABASE_URL") != NULL && strstr(out, "--url") != NULL, "%s", out);
+	free(out);
+	(void)db;
+	(void)backend;
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(cli, env_file_errors)
+{
+	char *dir = test_tmpdir(), *out;
+	write_in(dir, "two-lines.env", "DATABASE_URL=sqlite:x.db\nNOTE=\"first\nsecond\"\n");
+	/* a missing --env-file is an error naming the option and the file; a missing .env is fine */
+	int rc = test_run_cmd(&out, "cd %s && %s --env-file missing.env ping --url sqlite:x.db", dir, STRATA_CLI);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "--env-file") != NULL && strstr(out, "missing.env") != NULL, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && %s ping --url sqlite:x.db", dir, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	/* a value over two lines is an error at file:line:col, for any command */
+	rc = test_run_cmd(&out, "cd %s && %s --env-file two-lines.env health", dir, STRATA_CLI);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "two-lines.env:2:6: unterminated double-quoted value") != NULL, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "%s --env-file", STRATA_CLI);
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "--env-file") != NULL, "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
 /* The test server's URL with its password given as ?pass%77ord=: libpq reads it, Strata must hide it. */
 static char *url_with_encoded_password_key(void)
 {

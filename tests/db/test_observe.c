@@ -264,3 +264,17 @@ DB_TEST(observe, environment_applies_when_no_options_are_given)
 	(void)db;
 	(void)backend;
 }
+
+DB_TEST(observe, open_without_a_url_reads_database_url)
+{
+	setenv("DATABASE_URL", url, 1);
+	strata_db *e;
+	ST_OK(strata_open(&e, NULL, NULL));
+	ST_OK(strata_exec(e, "CREATE TABLE made_through_database_url (x INTEGER)"));
+	strata_close(e);
+	unsetenv("DATABASE_URL");
+	int64_t n = -1;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM made_through_database_url", NULL, 0));
+	cr_assert_eq(n, 0);
+	(void)backend;
+}

@@ -1,10 +1,8 @@
-/* URLs, .env files and the placeholder rewriter (pure, no database). */
+/* URLs and the placeholder rewriter (pure, no database); .env files are in tests/core/test_env.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/env.h"
 #include "core/url.h"
 #include "db/internal.h"
 #include "testdb.h"
@@ -93,95 +91,6 @@ Test(url, redaction)
 		cr_assert_str_eq(r, cases[i].out);
 		free(r);
 	}
-}
-
-static int collect(const char *key, const char *value, void *ud)
-{
-	char *out = ud;
-	strcat(out, key);
-	strcat(out, "=[");
-	strcat(out, value);
-	strcat(out, "]\n");
-	return STRATA_OK;
-}
-
-Test(env, parse_forms)
-{
-	const char *text = "# comment\n"
-			   "\n"
-			   "A=plain value  # trailing comment\n"
-			   "export B='single # not a comment'\n"
-			   "C=\"double\\nline \\\"q\\\"\"\n"
-			   "  D = spaced\n"
-			   "E=\n"
-			   "F=a#b\n";
-	char out[1024] = "";
-	ST_OK(strata__env_parse(text, strlen(text), ".env", collect, out));
-	cr_assert_str_eq(
-		out,
-		"A=[plain value]\nB=[single # not a comment]\nC=[double\nline \"q\"]\nD=[spaced]\nE=[]\nF=[a#b]\n");
-}
-
-Test(env, errors_name_line_and_column)
-{
-	char out[256] = "";
-	const char *bad = "A=1\nB \"x\"\n";
-	ST_EXPECT(strata__env_parse(bad, strlen(bad), "conf/.env", collect, out), STRATA_EPARSE);
-	cr_assert_str_eq(strata_error_last()->message, "conf/.env:2:3: expected '=' after the variable name");
-	cr_assert_eq(strata_error_last()->line, 2);
-	const char *unterminated = "A=1\nB=\"never closed\n";
-	ST_EXPECT(strata__env_parse(unterminated, strlen(unterminated), ".env", collect, out), STRATA_EPARSE);
-	cr_assert_str_eq(strata_error_last()->message, ".env:2:3: unterminated double-quoted value");
-	const char *badname = "1A=x\n";
-	ST_EXPECT(strata__env_parse(badname, strlen(badname), ".env", collect, out), STRATA_EPARSE);
-}
-
-Test(env, load_does_not_override)
-{
-	char *dir = test_tmpdir();
-	char path[512];
-	snprintf(path, sizeof path, "%s/.env", dir);
-	FILE *f = fopen(path, "w");
-	fputs("STRATA_T_NEW=from-file\nSTRATA_T_OLD=from-file\n", f);
-	fclose(f);
-	setenv("STRATA_T_OLD", "from-env", 1);
-	unsetenv("STRATA_T_NEW");
-	int loaded = 0;
-	ST_OK(strata_env_load(path, &loaded));
-	cr_assert_eq(loaded, 1);
-	cr_assert_str_eq(getenv("STRATA_T_NEW"), "from-file");
-	cr_assert_str_eq(getenv("STRATA_T_OLD"), "from-env");
-	ST_EXPECT(strata_env_load("/tmp/strata-no-such/.env", NULL), STRATA_ENOTFOUND);
-	test_rmrf(dir);
-	free(dir);
-}
-
-Test(env, url_resolution_order)
-{
-	char *dir = test_tmpdir();
-	char cwd[1024];
-	cr_assert(getcwd(cwd, sizeof cwd));
-	cr_assert_eq(chdir(dir), 0);
-	unsetenv("DATABASE_URL");
-	char *u = strata_url_resolve(NULL);
-	cr_assert_null(u);
-	cr_assert_eq(strata_error_last()->status, STRATA_ENOTFOUND);
-	FILE *f = fopen(".env", "w");
-	fputs("DATABASE_URL=sqlite:from-dotenv.db\n", f);
-	fclose(f);
-	u = strata_url_resolve(NULL);
-	cr_assert_str_eq(u, "sqlite:from-dotenv.db");
-	free(u);
-	setenv("DATABASE_URL", "sqlite:from-env.db", 1);
-	u = strata_url_resolve(NULL);
-	cr_assert_str_eq(u, "sqlite:from-env.db");
-	free(u);
-	u = strata_url_resolve("sqlite:from-flag.db");
-	cr_assert_str_eq(u, "sqlite:from-flag.db");
-	free(u);
-	cr_assert_eq(chdir(cwd), 0);
-	test_rmrf(dir);
-	free(dir);
 }
 
 static void rewrites(const char *in, const char *want, int want_n)

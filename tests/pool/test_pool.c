@@ -714,3 +714,46 @@ POOL_TEST_PG(transact_replaces_a_connection_that_died_idle)
 	}
 	strata_pool_close(pool);
 }
+
+static int sleep_past_the_timeout(strata_db *db, void *arg)
+{
+	(void)arg;
+	return strata_exec(
+		db, strata_db_backend(db) == STRATA_BACKEND_SQLITE
+			    ? "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) "
+			      "SELECT count(*) FROM c /* sleep_past_the_timeout */"
+			    : "SELECT pg_sleep(1.5) /* sleep_past_the_timeout */");
+}
+
+static void count_echo(strata_log_level level, const char *msg, void *ud)
+{
+	if (level == STRATA_LOG_INFO && strstr(msg, "sleep_past_the_timeout"))
+		(*(int *)ud)++;
+}
+
+/* With no open options the pool's connections take DB_ECHO, DB_STATEMENT_TIMEOUT_MS, ... as strata_open does. */
+POOL_TEST(environment_applies_when_no_open_options_are_given)
+{
+	int echoed = 0;
+	strata_log_set_handler(count_echo, &echoed);
+	setenv("DB_STATEMENT_TIMEOUT_MS", "500", 1);
+	setenv("DB_ECHO", "true", 1);
+	strata_pool *pool = NULL;
+	ST_OK(strata_pool_open(&pool, url, NULL));
+	int64_t t0 = strata_timestamp_now();
+	ST_EXPECT(strata_pool_transact(pool, sleep_past_the_timeout, NULL, NULL), STRATA_ETIMEOUT);
+	int64_t took = strata_timestamp_now() - t0;
+	cr_assert_lt(took, 1400000, "DB_STATEMENT_TIMEOUT_MS=500 did not stop the statement (%lld us)",
+		     (long long)took);
+	cr_assert_geq(echoed, 1, "DB_ECHO=true did not echo the statement");
+	strata_pool_close(pool);
+	/* a malformed value is an error naming the variable */
+	setenv("DB_STATEMENT_TIMEOUT_MS", "soon", 1);
+	ST_EXPECT(strata_pool_open(&pool, url, NULL), STRATA_EINVAL);
+	cr_assert(strstr(strata_error_last()->message, "DB_STATEMENT_TIMEOUT_MS") != NULL, "%s",
+		  strata_error_last()->message);
+	unsetenv("DB_STATEMENT_TIMEOUT_MS");
+	unsetenv("DB_ECHO");
+	strata_log_set_handler(NULL, NULL);
+	(void)target;
+}
