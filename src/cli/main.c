@@ -39,10 +39,10 @@ static void usage(FILE *f)
 		   "  --env-file FILE  read variables from FILE instead of .env; repeatable, a later file's\n"
 		   "                   definition wins; a variable set in the environment wins over every file\n"
 		   "\nThe database URL comes from --url, then DATABASE_URL, then .env.\n"
-		   "Every setting (DATABASE_URL, DB_*, STRATA_*) is read from the environment, then .env\n"
-		   "(or the --env-file files), by every command: docs/configuration.md.\n"
 		   "  sqlite:path/to.db  sqlite:///abs/path.db  sqlite::memory:\n"
 		   "  postgres://user:password@host:5432/dbname?sslmode=require\n"
+		   "Every setting (DATABASE_URL, DB_*, STRATA_*) is read from the environment, then .env\n"
+		   "(or the --env-file files), by every command: docs/configuration.md.\n"
 		   "Run `strata <command> --help` for a command's options.\n");
 }
 
