@@ -127,6 +127,41 @@ STRATA_API const char *strata_db_server_version(const strata_db *db);
  */
 STRATA_API void strata_db_set_hook(strata_db *db, strata_query_hook hook, void *ud);
 
+/*
+ * Set (a copy of `actor`) or clear (NULL) who the connection's writes are
+ * made for: columns declared `default actor` (the `audit` mixin's
+ * created_by_id and updated_by_id) take it on insert, and those marked
+ * `auto_update` take it on every UPDATE that does not set them, in the
+ * generated C and in plain SQL through this connection alike.  An actor is
+ * text the column's type accepts: a user's id ("42"), a UUID, a name.
+ *
+ * PostgreSQL keeps it in the setting strata.actor (read it with
+ * strata_actor(), which the schema's DDL creates): set for the session
+ * here, and for each transaction at its BEGIN.  Behind a transaction-mode
+ * pooler (?pgbouncer=true) a session setting would reach other clients, so
+ * there it is only set inside transactions (strata_begin, strata_transact,
+ * strata_pool_transact): a plain statement outside a transaction is then
+ * not attributed, though the generated insert and update still are (they
+ * send the actor as a value).  SQLite: every connection Strata opens has the
+ * SQL function strata_actor(), which returns it (NULL when none); another
+ * program writing these columns' tables must define that function too
+ * (docs/schema-language.md).
+ *
+ * To attribute a single transaction, set strata_tx_options.actor instead.
+ * Returns STRATA_OK, STRATA_EMISUSE (a transaction is open: its actor was
+ * fixed at BEGIN), STRATA_EINVAL (actor is empty, too long or not text
+ * PostgreSQL accepts), STRATA_ENOMEM, or the failure of setting it on the
+ * server.  Call it from the thread that owns the connection.
+ */
+STRATA_API int strata_db_set_actor(strata_db *db, const char *actor);
+
+/*
+ * The actor writes are made for now: the open transaction's
+ * (strata_tx_options.actor) or else the connection's; NULL when none.  The
+ * string belongs to the connection and lives until the actor changes.
+ */
+STRATA_API const char *strata_db_actor(const strata_db *db);
+
 /* Set the timeout for every later statement on this connection; 0: none. */
 STRATA_API void strata_db_set_timeout(strata_db *db, int timeout_ms);
 
@@ -294,11 +329,12 @@ typedef struct strata_tx_options {
 	bool deferred;		    /* SQLite: plain BEGIN instead of BEGIN IMMEDIATE */
 	int max_retries;	    /* strata_transact(): retries of a retryable failure: 3; negative: none */
 	int retry_base_ms;	    /* first backoff, doubled each retry, +-50% jitter: 10 */
+	const char *actor;	    /* the transaction's actor (see strata_db_set_actor); NULL: the connection's */
 } strata_tx_options;
 
-#define STRATA_TX_OPTIONS_INIT                                                          \
-	{                                                                               \
-		STRATA_TX_OPTIONS_VERSION, STRATA_ISOLATION_DEFAULT, false, false, 0, 0 \
+#define STRATA_TX_OPTIONS_INIT                                                                \
+	{                                                                                     \
+		STRATA_TX_OPTIONS_VERSION, STRATA_ISOLATION_DEFAULT, false, false, 0, 0, NULL \
 	}
 
 /*

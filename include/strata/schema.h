@@ -60,12 +60,13 @@ typedef enum strata_default_kind {
 	STRATA_DEFAULT_UUID_V4 = 7, /* default uuid_v4 */
 	STRATA_DEFAULT_UUID_V7 = 8, /* default uuid_v7 (also written `default uuid`) */
 	STRATA_DEFAULT_ENUM = 9,    /* default pending: an enum value (text) */
-	STRATA_DEFAULT_RAW = 10	    /* default sql("..."): an SQL expression (text) */
+	STRATA_DEFAULT_RAW = 10,    /* default sql("..."): an SQL expression (text) */
+	STRATA_DEFAULT_ACTOR = 11   /* default actor: the connection's actor (strata_db_set_actor) */
 } strata_default_kind;
 
 typedef struct strata_default {
 	strata_default_kind kind;
-	const char *text; /* see the kinds; NULL for NONE, NULL, NOW, UUID_* */
+	const char *text; /* see the kinds; NULL for NONE, NULL, NOW, UUID_*, ACTOR */
 } strata_default;
 
 typedef enum strata_fk_action {

@@ -85,6 +85,7 @@ static void pooler_found(void *ud)
 {
 	strata_db *db = ud;
 	db->pooler_switched = true;
+	db->pgbouncer = true; /* no more session settings (src/db/actor.c) */
 	if (__atomic_exchange_n(db->pooler_warned, 1, __ATOMIC_ACQ_REL))
 		return;
 	strata__log(db->log, db->log_ud, STRATA_LOG_WARN,
@@ -96,6 +97,7 @@ static void pooler_found(void *ud)
 
 void strata__db_use_unnamed(strata_db *db)
 {
+	db->pgbouncer = true;
 	if (db->drv->use_unnamed)
 		db->drv->use_unnamed(db->conn);
 }
@@ -185,6 +187,7 @@ int strata__db_open(strata_db **out, const char *url, const strata_open_options 
 		goto out;
 	}
 	db->timeout_ms = stmt_timeout > 0 ? stmt_timeout : 0;
+	db->pgbouncer = pgb;
 	db->echo = opts->echo == STRATA_ON;
 	db->slow_query_ms = opts->slow_query_ms;
 	db->log = opts->log;
@@ -228,6 +231,8 @@ void strata_close(strata_db *db)
 	db->drv->close(db->conn);
 	strata__qstats_free(db->qstats);
 	free(db->url_redacted);
+	free(db->actor);
+	free(db->tx_actor);
 	free(db);
 }
 

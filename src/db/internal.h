@@ -51,6 +51,11 @@ struct strata_db {
 	/* transactions: depth 0 = none open */
 	int tx_depth;
 	bool read_only_tx; /* SQLite: query_only is on for this transaction */
+	/* the actor (src/db/actor.c) */
+	char *actor;	    /* strata_db_set_actor's; NULL: none */
+	char *tx_actor;	    /* the open transaction's (strata_tx_options.actor); NULL: the connection's */
+	bool actor_session; /* PostgreSQL: strata.actor holds `actor` for the session */
+	bool pgbouncer;	    /* PostgreSQL behind a transaction-mode pooler (the URL, or found): no session settings */
 	/* the statement cache */
 	int cache_cap;
 	int cache_count; /* statements owned by the cache, idle or in use */
@@ -76,6 +81,16 @@ struct strata_db {
  * receives the count.  `out` NULL: only check (SQLite).  STRATA_OK,
  * STRATA_EINVAL (the SQL writes $1 itself), STRATA_ENOMEM. */
 int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, int *nparams);
+
+/*
+ * The actor around a transaction's outermost level (src/db/actor.c):
+ * check opts->actor before BEGIN; after it, take the transaction's actor
+ * (PostgreSQL: set strata.actor for the transaction where the session's
+ * is not it); after COMMIT or ROLLBACK, go back to the connection's.
+ */
+int strata__db_actor_check(const strata_tx_options *opts);
+int strata__db_actor_begin(strata_db *db, const strata_tx_options *opts);
+void strata__db_actor_end(strata_db *db);
 
 /* strata_open() and strata_open_async(). */
 int strata__db_open(strata_db **out, const char *url, const strata_open_options *opts, bool async);

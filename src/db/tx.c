@@ -27,6 +27,9 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 	if (opts && opts->version != STRATA_TX_OPTIONS_VERSION)
 		return strata__error_set(STRATA_EINVAL, "strata_begin: options version %u is not %d", opts->version,
 					 STRATA_TX_OPTIONS_VERSION);
+	int rc;
+	if (db->tx_depth == 0 && (rc = strata__db_actor_check(opts)))
+		return rc;
 	char sql[128];
 	if (db->tx_depth > 0) {
 		snprintf(sql, sizeof sql, "SAVEPOINT strata_sp_%d", db->tx_depth);
@@ -42,10 +45,19 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 			return strata__error_set(STRATA_EINVAL, "strata_begin: unknown isolation level %d", iso);
 		snprintf(sql, sizeof sql, "BEGIN%s%s", levels[iso], opts && opts->read_only ? " READ ONLY" : "");
 	}
-	int rc = run(db, sql);
+	rc = run(db, sql);
 	if (rc != STRATA_OK)
 		return rc;
 	db->tx_depth++;
+	if (db->tx_depth == 1 && (rc = strata__db_actor_begin(db, opts)) != STRATA_OK) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		run(db, "ROLLBACK");
+		db->tx_depth--;
+		strata__db_actor_end(db);
+		strata__error_restore(&saved);
+		return rc;
+	}
 	if (db->tx_depth == 1 && db->qstats)
 		strata__qstats_tx_begin(db->qstats);
 	/* SQLite has no READ ONLY transactions: query_only refuses writes the same way */
@@ -54,6 +66,7 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 		if (rc != STRATA_OK) {
 			run(db, "ROLLBACK");
 			db->tx_depth--;
+			strata__db_actor_end(db);
 			return rc;
 		}
 		db->read_only_tx = true;
@@ -64,6 +77,8 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 /* After the outermost level ended: N+1 warnings, and SQLite leaves query_only mode after a read-only transaction. */
 static void end_read_only(strata_db *db)
 {
+	if (db->tx_depth == 0)
+		strata__db_actor_end(db);
 	if (db->tx_depth == 0 && db->qstats)
 		strata__qstats_tx_end(db->qstats);
 	if (db->tx_depth == 0 && db->read_only_tx) {

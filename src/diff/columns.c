@@ -176,7 +176,7 @@ int strata__diff_pg_alter_column(strata__diff_ctx *c, const strata_table *tb, co
 			rc = strata__buf_puts(b, ";\n");
 		if (rc)
 			return rc;
-		if (cb->dflt.kind == STRATA_DEFAULT_UUID_V7)
+		if (cb->dflt.kind == STRATA_DEFAULT_UUID_V7 || cb->dflt.kind == STRATA_DEFAULT_ACTOR)
 			c->need_prelude = true;
 	}
 	if ((rc = pg_identity(c, t, ca, cb)))

@@ -28,7 +28,8 @@ static int create_table(strata__diff_ctx *c, const strata_table *tb)
 {
 	int rc;
 	for (int j = 0; j < tb->ncolumns; j++)
-		c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
+		c->need_prelude |= tb->columns[j].auto_update || tb->columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7 ||
+				   tb->columns[j].dflt.kind == STRATA_DEFAULT_ACTOR;
 	if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_TABLE, tb->name, NULL, false, "create table %s",
 				      tb->name)) ||
 	    (rc = strata__sql_create_table(c->tx, c->d, c->b, tb, NULL, c->pg ? never_skip : NULL, NULL)) ||

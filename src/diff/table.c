@@ -104,7 +104,8 @@ int strata__diff_table(strata__diff_ctx *c, const strata_table *ta, const strata
 			    (rc = strata__buf_puts(
 				     c->tx, "-- a NOT NULL column without a default fails on a table with rows\n")))
 				return rc;
-			c->need_prelude |= cb->dflt.kind == STRATA_DEFAULT_UUID_V7;
+			c->need_prelude |=
+				cb->dflt.kind == STRATA_DEFAULT_UUID_V7 || cb->dflt.kind == STRATA_DEFAULT_ACTOR;
 			if ((rc = strata__diff_add_column(c, tb, cb)))
 				return rc;
 			continue;
@@ -149,6 +150,17 @@ int strata__diff_triggers(strata__diff_ctx *c, const strata_table *ta, const str
 	for (int i = 0; i < ta->ncolumns && !differ; i++)
 		if (ta->columns[i].auto_update && !strata__diff_new_col(c, ta, tb, &ta->columns[i]))
 			differ = true;
+	/* SQLite's actor trigger names the table's other columns (src/sql/ddl.c) */
+	bool actor = false;
+	for (int i = 0; i < tb->ncolumns; i++)
+		actor |= tb->columns[i].auto_update && tb->columns[i].dflt.kind == STRATA_DEFAULT_ACTOR;
+	if (!c->pg && actor && !differ) {
+		differ = ta->ncolumns != tb->ncolumns;
+		for (int i = 0; i < tb->ncolumns && !differ; i++) {
+			const strata_column *ca = strata__diff_old_col(c, ta, tb, &tb->columns[i]);
+			differ = !ca || strcmp(ca->name, tb->columns[i].name) != 0;
+		}
+	}
 	if (!differ)
 		return STRATA_OK;
 	bool any = false;

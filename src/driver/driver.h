@@ -141,6 +141,13 @@ typedef struct strata__driver {
 	 * the backend has no named statements.  No round trip.
 	 */
 	void (*use_unnamed)(void *conn);
+	/*
+	 * The actor the connection's SQL function strata_actor() returns
+	 * (NULL: none), borrowed until the next call; NULL where the backend
+	 * has no such function (PostgreSQL keeps it in a setting the db layer
+	 * writes).
+	 */
+	void (*set_actor)(void *conn, const char *actor);
 	/* The backend's own handle (sqlite3 *, PGconn *), for src/driver/ only. */
 	void *(*native)(void *conn);
 

@@ -23,6 +23,7 @@ typedef struct sq_conn {
 	int64_t deadline; /* for the progress handler; 0: none */
 	bool timed_out;
 	char version[32];
+	const char *actor; /* what strata_actor() returns (borrowed from the db layer); NULL: none */
 } sq_conn;
 
 typedef struct sq_stmt {
@@ -245,6 +246,23 @@ static int check_directory(const char *path)
 	return STRATA_OK;
 }
 
+/* strata_actor(): the connection's actor (strata_db_set_actor), or NULL. */
+static void actor_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	const sq_conn *c = sqlite3_user_data(ctx);
+	if (c->actor)
+		sqlite3_result_text(ctx, c->actor, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static void sq_set_actor(void *conn, const char *actor)
+{
+	((sq_conn *)conn)->actor = actor;
+}
+
 static int sq_open(void **out, const strata__url *url, const strata__conn_config *cfg)
 {
 	*out = NULL;
@@ -272,6 +290,13 @@ static int sq_open(void **out, const strata__url *url, const strata__conn_config
 		goto fail;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
+	/* innocuous: `default actor` columns and their triggers call it, also with trusted_schema off */
+	rc = sqlite3_create_function_v2(c->db, "strata_actor", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, c, actor_fn, NULL,
+					NULL, NULL);
+	if (rc != SQLITE_OK) {
+		strata__error_set(STRATA_ENOMEM, "cannot define strata_actor(): %s", sqlite3_errmsg(c->db));
+		goto fail;
+	}
 	if (cfg->busy_timeout_ms > 0)
 		sqlite3_busy_timeout(c->db, cfg->busy_timeout_ms);
 	/* a file that is not a database shows up at the first read */
@@ -589,5 +614,6 @@ const strata__driver strata__sqlite_driver = {
 	.column_type = sq_column_type,
 	.column = sq_column,
 	.native = sq_native,
+	.set_actor = sq_set_actor,
 	.copy_pages = strata__sqlite_copy_pages,
 };

@@ -201,7 +201,7 @@ static void bind_inserted(gen_emitter *e, const gtable *g, int indent)
 {
 	for (int c = 0; c < g->ncols; c++)
 		if (strata__gen_inserted(&g->cols[c]))
-			strata__gen_bind_field(e, &g->cols[c], "row", "i++", indent);
+			strata__gen_bind_inserted(e, &g->cols[c], "row", "i++", indent);
 }
 
 static void insert_vars(gen_emitter *e, const gtable *g, strata__gen_vars *v, bool checks, bool returning)
@@ -236,7 +236,8 @@ static bool copyable(const gtable *g, bool checks)
 		return false;
 	for (int c = 0; c < g->ncols; c++) {
 		const gcol *gc = &g->cols[c];
-		if (bulk_col(g, gc) && (!strata__gen_copy_type(gc) || strata__gen_sql_default(gc)))
+		if (bulk_col(g, gc) &&
+		    (!strata__gen_copy_type(gc) || strata__gen_sql_default(gc) || strata__gen_actor(gc)))
 			return false;
 	}
 	return true;
@@ -340,7 +341,7 @@ static void emit_batch_fn(gen_emitter *e, const gtable *g, strata__gen_vars *v, 
 	strata__gen_block_begin(e, &sub, &buf);
 	for (int c = 0; c < g->ncols; c++)
 		if (bulk_col(g, &g->cols[c]))
-			strata__gen_bind_field(&sub, &g->cols[c], "row", "i++", 3);
+			strata__gen_bind_inserted(&sub, &g->cols[c], "row", "i++", 3);
 	strata__gen_block_end(v, "binds", &sub, &buf);
 	strata__gen_block_begin(e, &sub, &buf);
 	for (int k = 0; k < nchecks; k++)
@@ -482,6 +483,20 @@ static void update_binds(const gen_emitter *e, const gtable *g, int indent, stra
 		const gcol *gc = &g->cols[c];
 		if (!strata__gen_updatable(gc))
 			continue;
+		if (gc->col->auto_update && strata__gen_actor(gc)) {
+			/* written every time: the field when named, else the connection's actor (NULL when none) */
+			strata__gen_vars av = STRATA__GEN_VARS_INIT;
+			gen_emitter vsub;
+			strata_buf vbuf;
+			strata__gen_block_begin(&sub, &vsub, &vbuf);
+			strata__gen_bind_field(&vsub, gc, "values", "i++", indent + 1);
+			strata__gen_block_end(&av, "value", &vsub, &vbuf);
+			strata__gen_var(&av, "in", indent == 2 ? "\t\t" : "\t");
+			strata__gen_var(&av, "mask", gc->upper);
+			strata__gen_render(&sub, "update_actor", &av);
+			strata__gen_vars_free(&av);
+			continue;
+		}
 		char call[200];
 		snprintf(call, sizeof call, "strata_bind_bool(st, i++, (fields & %s) != 0)", gc->upper);
 		bind_call(&sub, indent, call);

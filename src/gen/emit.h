@@ -211,6 +211,8 @@ bool strata__gen_needs_ref_check(const gtable *g, const gcol *gc);
 bool strata__gen_inserted(const gcol *gc);
 /* Columns written by update: not the key, the owner, generated, created_at or deleted_at. */
 bool strata__gen_updatable(const gcol *gc);
+/* A `default actor` column (created_by_id, updated_by_id). */
+bool strata__gen_actor(const gcol *gc);
 bool strata__gen_any_updatable(const gtable *g);
 bool strata__gen_is_array(gkind k);
 
@@ -230,6 +232,8 @@ void strata__gen_key_params(const gmodel *m, const gtable *g, strata_buf *b, int
 void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const char *idx, int indent);
 /* Bind field `gc` of `row` (a pointer expression), NULL when absent. */
 void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent);
+/* The same for an insert: a `default actor` column the row leaves unset takes the connection's actor. */
+void strata__gen_bind_inserted(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent);
 /* Field `gc` of `row` as the next value of the strata_copy `cp` (strata_copy_null when absent). */
 void strata__gen_copy_field(gen_emitter *e, const gcol *gc, const char *row, int indent);
 /* The STRATA_COPY_* type of a column, or NULL when strata_copy cannot take it (sql(...) types, enum arrays...). */

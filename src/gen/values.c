@@ -33,6 +33,11 @@ bool strata__gen_updatable(const gcol *gc)
 	return !gc->in_pk && !gc->owner && !gc->generated && !gc->created_at && !gc->deleted_at;
 }
 
+bool strata__gen_actor(const gcol *gc)
+{
+	return gc->col->dflt.kind == STRATA_DEFAULT_ACTOR;
+}
+
 bool strata__gen_any_updatable(const gtable *g)
 {
 	for (int c = 0; c < g->ncols; c++)
@@ -265,10 +270,20 @@ void strata__gen_bind_value(gen_emitter *e, const gcol *gc, const char *x, const
 	put_value(e, gc, x, idx, indent, false);
 }
 
-/* Field `gc` of `row` to a parameter or a copy; NULL when absent. */
-static void put_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent, bool copy)
+/*
+ * Field `gc` of `row` to a parameter or a copy; NULL when absent, or with
+ * `actor`, the connection's actor (text the database converts to the
+ * column's type).
+ */
+static void put_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent, bool copy,
+		      bool actor)
 {
 	char x[256];
+	if (actor && gc->pointer) {
+		snprintf(x, sizeof x, "(%s->%s ? %s->%s : strata_db_actor(db))", row, gc->field, row, gc->field);
+		put_value(e, gc, x, idx, indent, copy);
+		return;
+	}
 	if (!gc->opt) {
 		snprintf(x, sizeof x, "%s->%s", row, gc->field);
 		put_value(e, gc, x, idx, indent, copy);
@@ -286,6 +301,11 @@ static void put_field(gen_emitter *e, const gcol *gc, const char *row, const cha
 	strata__gen_var(&v, "field", gc->field);
 	if (copy)
 		strata__gen_var(&v, "null", "strata_copy_null(cp)");
+	else if (actor)
+		strata__gen_varf(&v, "null",
+				 "strata_db_actor(db) ? strata_bind_text(st, %s, strata_db_actor(db), -1) "
+				 ": strata_bind_null(st, %s)",
+				 idx, idx);
 	else
 		strata__gen_varf(&v, "null", "strata_bind_null(st, %s)", idx);
 	strata__gen_render(e, "bind_opt", &v);
@@ -294,12 +314,17 @@ static void put_field(gen_emitter *e, const gcol *gc, const char *row, const cha
 
 void strata__gen_bind_field(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent)
 {
-	put_field(e, gc, row, idx, indent, false);
+	put_field(e, gc, row, idx, indent, false, false);
+}
+
+void strata__gen_bind_inserted(gen_emitter *e, const gcol *gc, const char *row, const char *idx, int indent)
+{
+	put_field(e, gc, row, idx, indent, false, strata__gen_actor(gc));
 }
 
 void strata__gen_copy_field(gen_emitter *e, const gcol *gc, const char *row, int indent)
 {
-	put_field(e, gc, row, "", indent, true);
+	put_field(e, gc, row, "", indent, true, false);
 }
 
 const char *strata__gen_copy_type(const gcol *gc)

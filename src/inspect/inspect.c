@@ -152,6 +152,12 @@ int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql,
 		v->text = inner;
 		return STRATA_OK;
 	}
+	/* default actor: strata_actor(), on PostgreSQL re-printed as (strata_actor())::type when cast */
+	if (strcmp(inner, "strata_actor()") == 0 ||
+	    (d == STRATA_BACKEND_POSTGRES && strncmp(inner, "(strata_actor())::", 18) == 0)) {
+		v->kind = STRATA_DEFAULT_ACTOR;
+		return STRATA_OK;
+	}
 	if (d == STRATA_BACKEND_SQLITE) {
 		if (strcmp(inner, strata__sqlite_now) == 0 || strcmp(inner, strata__sqlite_today) == 0 ||
 		    strcmp(inner, "CURRENT_TIMESTAMP") == 0 || strcmp(inner, "CURRENT_DATE") == 0) {

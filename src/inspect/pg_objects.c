@@ -74,7 +74,8 @@ static const char q_functions[] =
 	"AS def, "
 	" obj_description(p.oid, 'pg_proc') AS note, count(*) OVER (PARTITION BY p.proname) AS n "
 	" FROM pg_proc p JOIN pg_namespace ns ON ns.oid = p.pronamespace "
-	" WHERE ns.nspname = ? AND p.proname NOT IN ('strata_touch', 'strata_uuid_v7') AND" NOT_EXT(
+	" WHERE ns.nspname = ? AND p.proname NOT IN ('strata_touch', 'strata_uuid_v7', 'strata_actor', "
+	"'strata_stamp_actor') AND" NOT_EXT(
 		"pg_proc", "p.oid") ") "
 				    "SELECT CASE WHEN n > 1 THEN name || '(' || args || ')' ELSE name END, kind, def, "
 				    "md5(def), note FROM f ORDER BY 1";

@@ -939,6 +939,14 @@ static bool make_clean(strata_pool *p, pool_conn *c, bool *conn_failed, bool *ro
 			}
 		c->resetting = false;
 	}
+	/* an actor set on the connection was its holder's, never the next one's */
+	if (ok && strata_db_actor(db)) {
+		if (!saved_err) {
+			strata__error_save(&saved);
+			saved_err = true;
+		}
+		ok = strata_db_set_actor(db, NULL) == STRATA_OK;
+	}
 	if (c->query_only)
 		c->dirty = true;
 	if (ok && c->dirty) {

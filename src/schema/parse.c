@@ -243,8 +243,8 @@ static const char builtin_mixins[] = "mixin timestamps {\n"
 				     "    deleted_at timestamp\n"
 				     "}\n"
 				     "mixin audit {\n"
-				     "    created_by_id ref users on delete set null\n"
-				     "    updated_by_id ref users on delete set null\n"
+				     "    created_by_id ref users on delete set null default actor\n"
+				     "    updated_by_id ref users on delete set null default actor auto_update\n"
 				     "}\n";
 
 int strata_schema_parse(strata_schema **out, const char *text, size_t len, const char *file)

@@ -247,6 +247,8 @@ static int parse_default(strata__parser *p, strata_column *c)
 		d->kind = STRATA_DEFAULT_UUID_V7;
 	} else if (strata__lex_word(p, "uuid_v4")) {
 		d->kind = STRATA_DEFAULT_UUID_V4;
+	} else if (strata__lex_word(p, "actor")) {
+		d->kind = STRATA_DEFAULT_ACTOR; /* an enum column's value `actor` is sorted out in resolve.c */
 	} else if (strata__lex_word(p, "sql")) {
 		if ((rc = strata__lex_next(p)) || (rc = strata__parse_expect_punct(p, '(')))
 			return rc;

@@ -82,6 +82,7 @@ static int put_default(strata_buf *b, const strata_default *d)
 	case STRATA_DEFAULT_NOW: return strata__buf_puts(b, "now");
 	case STRATA_DEFAULT_UUID_V4: return strata__buf_puts(b, "uuid_v4");
 	case STRATA_DEFAULT_UUID_V7: return strata__buf_puts(b, "uuid_v7");
+	case STRATA_DEFAULT_ACTOR: return strata__buf_puts(b, "actor");
 	case STRATA_DEFAULT_STRING: return put_string(b, d->text);
 	case STRATA_DEFAULT_ENUM:
 		return strata__schema_reserved(d->text) ? put_string(b, d->text) : strata__buf_puts(b, d->text);

@@ -555,6 +555,7 @@ static int check_default(strata_schema *s, strata_column *c)
 	case STRATA_DEFAULT_NOW: snprintf(shown, sizeof shown, "now"); break;
 	case STRATA_DEFAULT_UUID_V4: snprintf(shown, sizeof shown, "uuid_v4"); break;
 	case STRATA_DEFAULT_UUID_V7: snprintf(shown, sizeof shown, "uuid_v7"); break;
+	case STRATA_DEFAULT_ACTOR: snprintf(shown, sizeof shown, "actor"); break;
 	case STRATA_DEFAULT_NULL: snprintf(shown, sizeof shown, "null"); break;
 	default: snprintf(shown, sizeof shown, "%.60s", d->text ? d->text : "");
 	}
@@ -599,6 +600,16 @@ static int check_default(strata_schema *s, strata_column *c)
 		if (k == STRATA_T_UUID)
 			return STRATA_OK;
 		break;
+	case STRATA_DEFAULT_ACTOR:
+		if (k == STRATA_T_ENUM) { /* an enum value named actor */
+			d->kind = STRATA_DEFAULT_ENUM;
+			d->text = "actor";
+			return enum_default(s, c);
+		}
+		if (k == STRATA_T_TEXT || k == STRATA_T_STRING || k == STRATA_T_INT || k == STRATA_T_BIGINT ||
+		    k == STRATA_T_UUID)
+			return STRATA_OK;
+		return bad_default(s, c, shown, ": an actor is text, a whole number or a UUID");
 	case STRATA_DEFAULT_STRING: {
 		size_t n = strlen(d->text);
 		strata_timestamp ts;
@@ -669,9 +680,9 @@ static int check_columns(strata_schema *s, strata_table *t)
 					      owner->name, c->name);
 			owner = c;
 		}
-		if (c->auto_update && c->type.kind != STRATA_T_TIMESTAMP)
-			return err_at(s, c->pos, "auto_update needs a timestamp column; '%s' is %s", c->name,
-				      strata_type_kind_name(c->type.kind));
+		if (c->auto_update && c->type.kind != STRATA_T_TIMESTAMP && c->dflt.kind != STRATA_DEFAULT_ACTOR)
+			return err_at(s, c->pos, "auto_update needs a timestamp column or `default actor`; '%s' is %s",
+				      c->name, strata_type_kind_name(c->type.kind));
 		if (c->generated && (c->dflt.kind != STRATA_DEFAULT_NONE || c->identity || c->auto_update ||
 				     c->type.kind == STRATA_T_SERIAL))
 			return err_at(s, c->pos,

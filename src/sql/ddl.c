@@ -35,6 +35,25 @@ static const char pg_touch[] =
 	"$strata$;\n";
 
 /*
+ * The actor of the session (strata_db_set_actor sets strata.actor; the
+ * empty string and no setting are both "none"), and the BEFORE UPDATE
+ * trigger function of an `auto_update` `default actor` column: like
+ * strata_touch, it stamps the column unless the UPDATE set it itself.
+ */
+static const char pg_actor[] =
+	"CREATE OR REPLACE FUNCTION strata_actor() RETURNS text LANGUAGE sql STABLE AS $strata$\n"
+	"    SELECT nullif(current_setting('strata.actor', true), '')\n"
+	"$strata$;\n"
+	"CREATE OR REPLACE FUNCTION strata_stamp_actor() RETURNS trigger LANGUAGE plpgsql AS $strata$\n"
+	"BEGIN\n"
+	"    IF to_jsonb(NEW) -> TG_ARGV[0] IS NOT DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN\n"
+	"        NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], strata_actor()));\n"
+	"    END IF;\n"
+	"    RETURN NEW;\n"
+	"END\n"
+	"$strata$;\n";
+
+/*
  * A version 7 UUID, monotonic within one session (RFC 9562 section 6.2,
  * methods 3 and 1): 48 bits of Unix milliseconds, then in rand_a the
  * sub-millisecond fraction in 1/4096 ms; when the clock has not moved past
@@ -176,6 +195,15 @@ int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c)
 		return pg ? strata__buf_puts(b, "strata_uuid_v7()")
 			  : strata__buf_printf(b, "(%s)", strata__sqlite_uuid_v7);
 	case STRATA_DEFAULT_RAW: return strata__buf_printf(b, "(%s)", v->text);
+	case STRATA_DEFAULT_ACTOR:
+		if (!pg)
+			return strata__buf_puts(b, "(strata_actor())");
+		switch (c->type.kind) {
+		case STRATA_T_INT: return strata__buf_puts(b, "CAST(strata_actor() AS integer)");
+		case STRATA_T_BIGINT: return strata__buf_puts(b, "CAST(strata_actor() AS bigint)");
+		case STRATA_T_UUID: return strata__buf_puts(b, "CAST(strata_actor() AS uuid)");
+		default: return strata__buf_puts(b, "strata_actor()");
+		}
 	}
 	return STRATA_OK;
 }
@@ -615,6 +643,52 @@ void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const ch
 		buf[63] = '\0';
 }
 
+/*
+ * SQLite's trigger for an `auto_update` `default actor` column: after an
+ * UPDATE that left the column alone, set it to strata_actor().  Triggers'
+ * own UPDATEs fire the table's other triggers, so it fires only for
+ * UPDATEs OF the table's other columns (never for the UPDATE of updated_at
+ * a timestamp trigger makes, which would overwrite a value the statement
+ * set), and only when the statement left the auto_update timestamps alone
+ * (its own UPDATE makes the timestamp triggers stamp again, which would
+ * overwrite a time the statement set; such an UPDATE keeps updated_by as
+ * it was, on SQLite).  The column list is part of the trigger: a change of
+ * the table's columns writes it again (src/diff/table.c).
+ */
+static int sqlite_actor_trigger(strata_buf *b, const strata_table *t, const strata_column *c, const char *name)
+{
+	const strata_backend d = STRATA_BACKEND_SQLITE;
+	int rc;
+	if ((rc = strata__buf_puts(b, "CREATE TRIGGER IF NOT EXISTS ")) || (rc = strata__sql_ident(b, d, name)) ||
+	    (rc = strata__buf_puts(b, " AFTER UPDATE")))
+		return rc;
+	int n = 0;
+	for (int i = 0; i < t->ncolumns; i++) {
+		const strata_column *o = &t->columns[i];
+		if (o->auto_update || o->generated)
+			continue;
+		if ((rc = strata__buf_puts(b, n++ ? ", " : " OF ")) || (rc = strata__sql_ident(b, d, o->name)))
+			return rc;
+	}
+	if ((rc = strata__buf_puts(b, " ON ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+	    (rc = strata__buf_puts(b, " FOR EACH ROW WHEN")))
+		return rc;
+	n = 0;
+	for (int i = 0; i < t->ncolumns; i++) {
+		const strata_column *o = &t->columns[i];
+		if (o != c && (!o->auto_update || o->dflt.kind == STRATA_DEFAULT_ACTOR))
+			continue;
+		if ((rc = strata__buf_puts(b, n++ ? " AND NEW." : " NEW.")) ||
+		    (rc = strata__sql_ident(b, d, o->name)) || (rc = strata__buf_puts(b, " IS OLD.")) ||
+		    (rc = strata__sql_ident(b, d, o->name)))
+			return rc;
+	}
+	if ((rc = strata__buf_puts(b, " BEGIN UPDATE ")) || (rc = strata__sql_ident(b, d, t->name)) ||
+	    (rc = strata__buf_puts(b, " SET ")) || (rc = strata__sql_ident(b, d, c->name)))
+		return rc;
+	return strata__buf_puts(b, " = strata_actor() WHERE rowid = NEW.rowid; END;\n");
+}
+
 int strata__sql_triggers(strata_buf *b, strata_backend d, const strata_table *t)
 {
 	int rc = STRATA_OK;
@@ -623,15 +697,19 @@ int strata__sql_triggers(strata_buf *b, strata_backend d, const strata_table *t)
 		char name[160];
 		if (!c->auto_update)
 			continue;
+		bool actor = c->dflt.kind == STRATA_DEFAULT_ACTOR;
 		strata__sql_trigger_name(name, sizeof name, t->name, c->name);
-		if (d == STRATA_BACKEND_POSTGRES) {
+		if (d == STRATA_BACKEND_SQLITE && actor) {
+			rc = sqlite_actor_trigger(b, t, c, name);
+		} else if (d == STRATA_BACKEND_POSTGRES) {
 			if ((rc = strata__buf_puts(b, "DROP TRIGGER IF EXISTS ")) ||
 			    (rc = strata__sql_ident(b, d, name)) || (rc = strata__buf_puts(b, " ON ")) ||
 			    (rc = strata__sql_ident(b, d, t->name)) ||
 			    (rc = strata__buf_puts(b, ";\nCREATE TRIGGER ")) || (rc = strata__sql_ident(b, d, name)) ||
 			    (rc = strata__buf_puts(b, " BEFORE UPDATE ON ")) ||
 			    (rc = strata__sql_ident(b, d, t->name)) ||
-			    (rc = strata__buf_puts(b, " FOR EACH ROW EXECUTE FUNCTION strata_touch(")) ||
+			    (rc = strata__buf_puts(b, actor ? " FOR EACH ROW EXECUTE FUNCTION strata_stamp_actor("
+							    : " FOR EACH ROW EXECUTE FUNCTION strata_touch(")) ||
 			    (rc = strata__sql_literal(b, c->name)))
 				return rc;
 			rc = strata__buf_puts(b, ");\n");
@@ -671,19 +749,22 @@ int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_tabl
 
 int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s)
 {
-	bool touch = false, v7 = false;
+	bool touch = false, v7 = false, actor = false;
 	int rc = STRATA_OK;
 	if (d != STRATA_BACKEND_POSTGRES)
 		return STRATA_OK;
 	for (int i = 0; i < s->ntables; i++)
 		for (int j = 0; j < s->tables[i].ncolumns; j++) {
 			touch |= s->tables[i].columns[j].auto_update;
+			actor |= s->tables[i].columns[j].dflt.kind == STRATA_DEFAULT_ACTOR;
 			v7 |= s->tables[i].columns[j].dflt.kind == STRATA_DEFAULT_UUID_V7;
 		}
 	if (touch)
 		rc = strata__buf_puts(b, pg_touch);
 	if (!rc && v7)
 		rc = strata__buf_puts(b, pg_uuid_v7);
+	if (!rc && actor)
+		rc = strata__buf_puts(b, pg_actor);
 	return rc;
 }
 

@@ -119,7 +119,7 @@ int strata__sql_pg_comment(strata_buf *b, const char *what, const char *text, co
 /* The model can be made on dialect d; else STRATA_EINVAL with the place to change (dialect.c). */
 int strata__sql_check_dialect(const strata_schema *s, strata_backend d);
 
-/* PostgreSQL helper functions the model needs (strata_touch, strata_uuid_v7). */
+/* PostgreSQL helper functions the model needs (strata_touch, strata_uuid_v7, strata_actor, strata_stamp_actor). */
 int strata__sql_prelude(strata_buf *b, strata_backend d, const strata_schema *s);
 
 /* "ON DELETE CASCADE" words for an action ("" for no action). */

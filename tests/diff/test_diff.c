@@ -153,6 +153,50 @@ DB_TEST(diff, add_columns_tables_and_indexes)
 	(void)url;
 }
 
+/*
+ * An existing table gets the audit columns; then a new column, which
+ * SQLite's actor trigger must cover too (it names the table's columns).
+ */
+DB_TEST(diff, audit_columns_added_to_an_existing_table)
+{
+	static const char with_audit[] =
+		"table users {\n  id serial primary key\n  email string(100) not null unique\n}\n"
+		"table tasks {\n  id serial primary key\n  user_id ref users not null on delete "
+		"cascade\n  title string(20) not null\n  use audit\n}\n";
+	strata_plan *p = there_and_back(db, users_tasks, with_audit, seed_users_tasks,
+					"SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks",
+					"SELECT CASE WHEN count(*) = 3 THEN 1 ELSE 0 END FROM tasks");
+	strata_plan_free(p);
+	/* at B again, then a new column */
+	strata_schema *b = parse(with_audit),
+		      *c = parse("table users {\n  id serial primary key\n  email string(100) "
+				 "not null unique\n}\n"
+				 "table tasks {\n  id serial primary key\n  user_id ref users "
+				 "not null on delete cascade\n  title string(20) not null\n"
+				 "  use audit\n  done bool not null default false\n}\n"),
+		      *live = NULL;
+	strata_plan *to_b = NULL, *to_c = NULL;
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, b, strata_db_backend(db), &to_b));
+	run_script(db, to_b->up, to_b->up_own_tx ? -1 : 1);
+	strata_schema_free(live);
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, c, strata_db_backend(db), &to_c));
+	run_script(db, to_c->up, to_c->up_own_tx ? -1 : 1);
+	expect_db_is(db, c, "after the new column");
+	ST_OK(strata_db_set_actor(db, "2"));
+	ST_OK(strata_exec(db, "UPDATE tasks SET done = true WHERE id = 1"));
+	cr_assert_eq(count(db, "SELECT CASE WHEN updated_by_id = 2 THEN 1 ELSE 0 END FROM tasks WHERE id = 1"), 1,
+		     "an UPDATE of the new column is attributed");
+	ST_OK(strata_db_set_actor(db, NULL));
+	strata_plan_free(to_b);
+	strata_plan_free(to_c);
+	strata_schema_free(live);
+	strata_schema_free(b);
+	strata_schema_free(c);
+	(void)url;
+}
+
 DB_TEST(diff, renames_keep_data)
 {
 	strata_plan *p = there_and_back(

@@ -194,6 +194,18 @@ DB_TEST(inspect, triggers_keep_updated_at)
 	(void)url;
 }
 
+/* `default actor` columns: their defaults and the auto_update triggers read back as Strata's own. */
+DB_TEST(inspect, audit_columns)
+{
+	round_trip(db, "table users {\n  id serial primary key\n  name text not null\n}\n"
+		       "table teams {\n  id uuid primary key default uuid\n}\n"
+		       "table notes {\n  use timestamps, audit\n  id serial primary key\n  body text\n"
+		       "  team_id ref teams default actor auto_update\n  signed_by string(40) default actor\n"
+		       "  seq int default actor\n}\n");
+	(void)url;
+	(void)backend;
+}
+
 Test(inspect_cli, schema_commands)
 {
 	char *dir = test_tmpdir();

@@ -1,0 +1,109 @@
+/*
+ * Who a connection's writes are made for (strata_db_set_actor, and
+ * strata_tx_options.actor for one transaction).  The connection keeps the
+ * strings; SQLite's strata_actor() function reads them through the driver;
+ * PostgreSQL reads the setting strata.actor, which is written for the
+ * session (never behind a transaction-mode pooler, where it would reach
+ * other clients) and, where the session's value is not the one wanted,
+ * for the transaction at its BEGIN (set_config(..., true) ends with it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "db/internal.h"
+
+/* The longest actor: an id, a UUID or a name, never a document. */
+#define ACTOR_MAX 256
+
+static int check_actor(const char *fn, const char *actor)
+{
+	if (actor && !*actor)
+		return strata__error_set(STRATA_EINVAL, "%s: the actor is empty (NULL means none)", fn);
+	if (actor && strlen(actor) > ACTOR_MAX)
+		return strata__error_set(STRATA_EINVAL, "%s: the actor is longer than %d bytes", fn, ACTOR_MAX);
+	return STRATA_OK;
+}
+
+/* strata.actor on the server: for the session, or (local) until the transaction ends; "" is none. */
+static int pg_set(strata_db *db, const char *actor, bool local)
+{
+	strata_value v = STRATA_TEXT(actor ? actor : "");
+	return strata_exec_values(db,
+				  local ? "SELECT set_config('strata.actor', ?, true)"
+					: "SELECT set_config('strata.actor', ?, false)",
+				  &v, 1, NULL);
+}
+
+/* Session settings would reach the pooler's other clients (said by the URL, or found by the driver). */
+static bool behind_pooler(const strata_db *db)
+{
+	return db->pgbouncer;
+}
+
+int strata_db_set_actor(strata_db *db, const char *actor)
+{
+	int rc;
+	if (!db)
+		return strata__error_set(STRATA_EINVAL, "strata_db_set_actor: db is NULL");
+	if (db->tx_depth > 0)
+		return strata__error_set(STRATA_EMISUSE,
+					 "strata_db_set_actor: a transaction is open and its actor was fixed at its "
+					 "BEGIN; set strata_tx_options.actor to attribute one transaction");
+	if ((rc = check_actor("strata_db_set_actor", actor)))
+		return rc;
+	char *copy = NULL;
+	if (actor && !(copy = strata__strdup(actor)))
+		return strata__error_nomem();
+	if (db->drv->backend == STRATA_BACKEND_POSTGRES) {
+		bool session = !behind_pooler(db) && actor;
+		if ((session || db->actor_session) && (rc = pg_set(db, actor, false))) {
+			free(copy);
+			return rc;
+		}
+		db->actor_session = session;
+	}
+	if (db->drv->set_actor)
+		db->drv->set_actor(db->conn, copy);
+	free(db->actor);
+	db->actor = copy;
+	return STRATA_OK;
+}
+
+const char *strata_db_actor(const strata_db *db)
+{
+	if (!db)
+		return NULL;
+	return db->tx_actor ? db->tx_actor : db->actor;
+}
+
+int strata__db_actor_check(const strata_tx_options *opts)
+{
+	return check_actor("strata_begin", opts ? opts->actor : NULL);
+}
+
+int strata__db_actor_begin(strata_db *db, const strata_tx_options *opts)
+{
+	const char *want = opts && opts->actor ? opts->actor : NULL;
+	if (want && !(db->tx_actor = strata__strdup(want)))
+		return strata__error_nomem();
+	const char *a = strata_db_actor(db);
+	if (db->drv->set_actor) {
+		db->drv->set_actor(db->conn, a);
+		return STRATA_OK;
+	}
+	/* the session holds the connection's actor, unless behind a pooler */
+	if (a && (want || !db->actor_session || behind_pooler(db)))
+		return pg_set(db, a, true);
+	return STRATA_OK;
+}
+
+void strata__db_actor_end(strata_db *db)
+{
+	if (!db->tx_actor)
+		return;
+	if (db->drv->set_actor)
+		db->drv->set_actor(db->conn, db->actor);
+	free(db->tx_actor);
+	db->tx_actor = NULL;
+}
