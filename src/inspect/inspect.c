@@ -283,6 +283,36 @@ static bool is_ts(const strata_column *c, bool not_null, strata_default_kind dfl
 	       c->dflt.kind == dflt && c->auto_update == auto_update && !c->check && !c->unique && !c->primary_key;
 }
 
+/* Exactly the audit mixin's column: `NAME ref users on delete set null default actor [auto_update]`. */
+static bool is_audit(const strata_schema *s, const strata_table *t, const strata_column *c, const char *name,
+		     bool auto_update)
+{
+	const strata_table *users = strata_schema_table(s, "users");
+	if (!c || strcmp(c->name, name) != 0 || !users || users->npkey != 1 || c->not_null || c->type.array ||
+	    c->dflt.kind != STRATA_DEFAULT_ACTOR || c->auto_update != auto_update || c->check || c->unique ||
+	    c->primary_key)
+		return false;
+	const strata_column *key = NULL;
+	for (int i = 0; i < users->ncolumns; i++)
+		if (strcmp(users->columns[i].name, users->pkey[0]) == 0)
+			key = &users->columns[i];
+	strata_type_kind want = key && key->type.kind == STRATA_T_SERIAL ? STRATA_T_BIGINT : key ? key->type.kind : 0;
+	if (!key || c->type.kind != want)
+		return false;
+	char dflt[160];
+	snprintf(dflt, sizeof dflt, "%s_%s_fkey", t->name, name);
+	for (int i = 0; i < t->nfkeys; i++) {
+		const strata_fkey *f = &t->fkeys[i];
+		if (f->ncolumns == 1 && strcmp(f->columns[0], name) == 0)
+			return strcmp(f->ref_table, "users") == 0 && f->on_delete == STRATA_FK_SET_NULL &&
+			       f->on_update == STRATA_FK_NO_ACTION && (!f->name || strcmp(f->name, dflt) == 0) &&
+			       (f->nref_columns == 0 ||
+				(f->nref_columns == 1 && strcmp(f->ref_columns[0], users->pkey[0]) == 0)) &&
+			       !f->as && !f->backref;
+	}
+	return false;
+}
+
 /* Columns that are exactly a built-in mixin's are marked as coming from it, so they print as `use`. */
 static int spot_mixins(strata_schema *s, strata_table *t)
 {
@@ -292,6 +322,11 @@ static int spot_mixins(strata_schema *s, strata_table *t)
 		    is_ts(c, true, STRATA_DEFAULT_NOW, false) && is_ts(next, true, STRATA_DEFAULT_NOW, true)) {
 			c->mixin = next->mixin = "timestamps";
 			if (strata__push_str(s, &t->mixins, &t->nmixins, "timestamps"))
+				return STRATA_ENOMEM;
+			i++;
+		} else if (is_audit(s, t, c, "created_by_id", false) && is_audit(s, t, next, "updated_by_id", true)) {
+			c->mixin = next->mixin = "audit";
+			if (strata__push_str(s, &t->mixins, &t->nmixins, "audit"))
 				return STRATA_ENOMEM;
 			i++;
 		} else if (strcmp(c->name, "deleted_at") == 0 && is_ts(c, false, STRATA_DEFAULT_NONE, false)) {

@@ -202,6 +202,13 @@ DB_TEST(inspect, audit_columns)
 		       "table notes {\n  use timestamps, audit\n  id serial primary key\n  body text\n"
 		       "  team_id ref teams default actor auto_update\n  signed_by string(40) default actor\n"
 		       "  seq int default actor\n}\n");
+	strata_schema *got = NULL;
+	char *text = NULL;
+	ST_OK(strata_inspect(db, NULL, &got));
+	ST_OK(strata_schema_print(got, 0, &text));
+	cr_assert(strstr(text, "    use timestamps, audit\n"), "the audit mixin is recognised:\n%s", text);
+	free(text);
+	strata_schema_free(got);
 	(void)url;
 	(void)backend;
 }
