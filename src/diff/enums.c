@@ -1,12 +1,16 @@
 /*
- * Enum types on PostgreSQL: created, values added with ALTER TYPE ... ADD
- * VALUE (committed first when a default uses them), or, when values are
- * removed or reordered, the type recreated and its columns converted
- * through text.  SQLite has no enum types: its CHECKs change with the
- * table (sqlite.c).
+ * Enum types on PostgreSQL: created, values renamed (`renamed_from` on a
+ * value: ALTER TYPE ... RENAME VALUE, first), values added with ALTER TYPE
+ * ... ADD VALUE (committed first when a default uses them), or, when
+ * values are removed or reordered, the type recreated and its columns
+ * converted through text.  SQLite has no enum types: its CHECKs change
+ * with the table (sqlite.c), whose rebuild maps renamed values.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/error.h"
 
 #include "diff/internal.h"
 #include "sql/ddl.h"
@@ -20,11 +24,85 @@ bool strata__diff_enum_extends(const strata_enum *x, const strata_enum *y)
 	return j == x->nvalues;
 }
 
+const strata_enum *strata__diff_old_enum(const strata__diff_ctx *c, const char *name)
+{
+	for (int i = 0; name && i < c->nold_enums; i++)
+		if (strcmp(c->old_enums[i].name, name) == 0)
+			return &c->old_enums[i];
+	return name ? strata_schema_enum(c->a, name) : NULL;
+}
+
+int strata__diff_enum_renames(strata__diff_ctx *c)
+{
+	int rc;
+	if (!c->nern)
+		return STRATA_OK;
+	if (!(c->old_enums = calloc((size_t)c->nern, sizeof *c->old_enums)))
+		return strata__error_nomem();
+	for (int r = 0; r < c->nern; r++) {
+		const strata__diff_rename *x = &c->ern[r];
+		strata_enum *e = (strata_enum *)strata__diff_old_enum(c, x->table);
+		if (!e)
+			continue;
+		if (e < c->old_enums || e >= c->old_enums + c->nern) {
+			/* the first rename of this enum: a copy whose values can change */
+			strata_enum *copy = &c->old_enums[c->nold_enums++];
+			*copy = *e;
+			copy->renamed_from = NULL;
+			if (!(copy->values = malloc((size_t)(e->nvalues ? e->nvalues : 1) * sizeof *copy->values)))
+				return strata__error_nomem();
+			memcpy(copy->values, e->values, (size_t)e->nvalues * sizeof *copy->values);
+			e = copy;
+		}
+		for (int k = 0; k < e->nvalues; k++)
+			if (strcmp(e->values[k], x->from) == 0)
+				e->values[k] = x->to;
+		if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_ENUM, NULL, x->table, false,
+					      "rename value '%s' of enum %s to '%s'", x->from, x->table, x->to)))
+			return rc;
+		if (c->pg &&
+		    ((rc = strata__buf_puts(c->tx, "ALTER TYPE ")) || (rc = strata__sql_ident(c->tx, c->d, x->table)) ||
+		     (rc = strata__buf_puts(c->tx, " RENAME VALUE ")) || (rc = strata__sql_literal(c->tx, x->from)) ||
+		     (rc = strata__buf_puts(c->tx, " TO ")) || (rc = strata__sql_literal(c->tx, x->to)) ||
+		     (rc = strata__buf_puts(c->tx, ";\n"))))
+			return rc;
+	}
+	return STRATA_OK;
+}
+
+void strata__diff_enums_free(strata__diff_ctx *c)
+{
+	for (int i = 0; i < c->nold_enums; i++)
+		free(c->old_enums[i].values);
+	free(c->old_enums);
+	c->old_enums = NULL;
+	c->nold_enums = 0;
+}
+
+int strata__diff_enum_copy_expr(const strata__diff_ctx *c, strata_buf *b, const char *en, const char *col, bool *mapped)
+{
+	int rc = STRATA_OK;
+	*mapped = false;
+	for (int r = 0; r < c->nern && !rc; r++) {
+		if (strcmp(c->ern[r].table, en) != 0)
+			continue;
+		if (!*mapped && ((rc = strata__buf_puts(b, "CASE ")) || (rc = strata__sql_ident(b, c->d, col))))
+			break;
+		*mapped = true;
+		if (!(rc = strata__buf_puts(b, " WHEN ")) && !(rc = strata__sql_literal(b, c->ern[r].from)) &&
+		    !(rc = strata__buf_puts(b, " THEN ")))
+			rc = strata__sql_literal(b, c->ern[r].to);
+	}
+	if (!rc && *mapped && !(rc = strata__buf_puts(b, " ELSE ")) && !(rc = strata__sql_ident(b, c->d, col)))
+		rc = strata__buf_puts(b, " END");
+	return rc;
+}
+
 int strata__diff_pg_enums_before(strata__diff_ctx *c)
 {
 	int rc;
 	for (int i = 0; i < c->b->nenums; i++) {
-		const strata_enum *eb = &c->b->enums[i], *ea = strata_schema_enum(c->a, eb->name);
+		const strata_enum *eb = &c->b->enums[i], *ea = strata__diff_old_enum(c, eb->name);
 		if (!ea) {
 			if ((rc = strata__diff_change(c, STRATA_CHANGE_CREATE_ENUM, NULL, eb->name, false,
 						      "create enum %s", eb->name)) ||
@@ -72,6 +150,46 @@ int strata__diff_pg_enums_before(strata__diff_ctx *c)
 	return STRATA_OK;
 }
 
+/* Does table tb have a column of enum `en`? */
+static bool uses_enum(const strata_table *tb, const char *en)
+{
+	for (int j = 0; j < tb->ncolumns; j++)
+		if (tb->columns[j].type.kind == STRATA_T_ENUM && strcmp(tb->columns[j].type.enum_name, en) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The indexes of the enum's tables that hold SQL (a `where`, an expression
+ * key) which may name a value: PostgreSQL cannot convert them to the new
+ * type (`operator does not exist: e = e__strata_old`), so they are dropped
+ * before the columns change (drop) and made again after (!drop).  Plain
+ * key columns PostgreSQL converts itself.
+ */
+static int sql_indexes(strata__diff_ctx *c, const char *en, bool drop)
+{
+	int rc = STRATA_OK;
+	for (int i = 0; i < c->b->ntables && !rc; i++) {
+		const strata_table *tb = &c->b->tables[i], *ta = strata__diff_old_table(c, tb);
+		if (!ta || !uses_enum(tb, en))
+			continue;
+		for (int k = 0; k < tb->nindexes && !rc; k++) {
+			const strata_index *x = &tb->indexes[k];
+			bool sql = x->where != NULL;
+			for (int j = 0; j < x->ncolumns && x->keys && !sql; j++)
+				sql = x->keys[j].expr;
+			if (!sql || !strata__diff_find_index(ta, x->name))
+				continue;
+			if (!drop)
+				rc = strata__sql_create_index(c->tx, c->d, tb, x, false);
+			else if (!(rc = strata__buf_puts(c->tx, "DROP INDEX IF EXISTS ")) &&
+				 !(rc = strata__sql_ident(c->tx, c->d, x->name)))
+				rc = strata__buf_puts(c->tx, ";\n");
+		}
+	}
+	return rc;
+}
+
 /* Values removed or reordered: a new type, columns converted through text. */
 int strata__diff_pg_enum_recreate(strata__diff_ctx *c, const strata_enum *ea, const strata_enum *eb)
 {
@@ -92,7 +210,7 @@ int strata__diff_pg_enum_recreate(strata__diff_ctx *c, const strata_enum *ea, co
 	for (int i = 0; i < eb->nvalues; i++)
 		if ((i && (rc = strata__buf_puts(c->tx, ", "))) || (rc = strata__sql_literal(c->tx, eb->values[i])))
 			return rc;
-	if ((rc = strata__buf_puts(c->tx, ");\n")))
+	if ((rc = strata__buf_puts(c->tx, ");\n")) || (rc = sql_indexes(c, eb->name, true)))
 		return rc;
 	for (int i = 0; i < c->b->ntables; i++) {
 		const strata_table *tb = &c->b->tables[i];
@@ -121,7 +239,8 @@ int strata__diff_pg_enum_recreate(strata__diff_ctx *c, const strata_enum *ea, co
 				return rc;
 		}
 	}
-	if ((rc = strata__buf_puts(c->tx, "DROP TYPE ")) || (rc = strata__sql_ident(c->tx, c->d, old)))
+	if ((rc = sql_indexes(c, eb->name, false)) || (rc = strata__buf_puts(c->tx, "DROP TYPE ")) ||
+	    (rc = strata__sql_ident(c->tx, c->d, old)))
 		return rc;
 	return strata__buf_puts(c->tx, ";\n");
 }

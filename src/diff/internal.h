@@ -43,6 +43,10 @@ typedef struct strata__diff_ctx {
 	bool need_prelude;
 	bool rebuilt;	 /* SQLite: a rebuild needs foreign keys off, outside the runner's transaction */
 	bool *view_gone; /* per view of `a`: dropped by this direction (to be created again when `b` has it) */
+	const strata__diff_rename *ern; /* enum values renamed by this direction: table is the enum */
+	int nern;
+	strata_enum *old_enums; /* the enums of `a` with a value renamed, as they are after the renames */
+	int nold_enums;
 } strata__diff_ctx;
 
 /* ---- match.c ---- */
@@ -137,6 +141,16 @@ int strata__diff_indexes(strata__diff_ctx *c, const strata_table *ta, const stra
 
 /* y keeps x's values in order (and may add some). */
 bool strata__diff_enum_extends(const strata_enum *x, const strata_enum *y);
+/* The enum `name` of `a` as it is once this direction's value renames are done, or NULL. */
+const strata_enum *strata__diff_old_enum(const strata__diff_ctx *c, const char *name);
+/* c->old_enums from c->ern; freed by strata__diff_enums_free().  Then the renames: the change list and, on
+ * PostgreSQL, ALTER TYPE ... RENAME VALUE (before anything else uses the values). */
+int strata__diff_enum_renames(strata__diff_ctx *c);
+void strata__diff_enums_free(strata__diff_ctx *c);
+/* SQLite's rebuild copies column `col` of enum `en` through this: CASE mapping renamed values, or "" (NULL when
+ * none are renamed). */
+int strata__diff_enum_copy_expr(const strata__diff_ctx *c, strata_buf *b, const char *en, const char *col,
+				bool *mapped);
 /* New enums and added values, before the tables that use them. */
 int strata__diff_pg_enums_before(strata__diff_ctx *c);
 /* Values removed or reordered: a new type, columns converted through text. */

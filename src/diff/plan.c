@@ -45,7 +45,7 @@ static int diff_all(strata__diff_ctx *c)
 {
 	int rc;
 	const strata_schema *a = c->a, *b = c->b;
-	if (c->pg && (rc = strata__diff_pg_enums_before(c)))
+	if ((rc = strata__diff_enum_renames(c)) || (c->pg && (rc = strata__diff_pg_enums_before(c))))
 		return rc;
 	if ((rc = strata__diff_views_drop(c)) || (rc = strata__diff_objects_before(c)))
 		return rc;
@@ -97,7 +97,7 @@ static int diff_all(strata__diff_ctx *c)
 							    &b->tables[i])))
 				return rc;
 		for (int i = 0; i < b->nenums; i++) {
-			const strata_enum *ea = strata_schema_enum(a, b->enums[i].name);
+			const strata_enum *ea = strata__diff_old_enum(c, b->enums[i].name);
 			if (ea &&
 			    !strata__diff_same_list(ea->values, ea->nvalues, b->enums[i].values, b->enums[i].nvalues) &&
 			    !strata__diff_enum_extends(ea, &b->enums[i]) &&
@@ -141,8 +141,8 @@ static int diff_all(strata__diff_ctx *c)
 
 /* Run one direction; the SQL is the prelude (when needed) and the statements. */
 static int run(const strata_schema *a, const strata_schema *b, strata_backend d, strata__diff_rename *rn, int nrn,
-	       bool concurrent, strata_plan *plan, strata_schema *arena, char **tx_out, char **nontx_out, bool *own_tx,
-	       char **pre_out)
+	       const strata__diff_rename *ern, int nern, bool concurrent, strata_plan *plan, strata_schema *arena,
+	       char **tx_out, char **nontx_out, bool *own_tx, char **pre_out)
 {
 	strata_buf tx = STRATA_BUF_INIT, nontx = STRATA_BUF_INIT, full = STRATA_BUF_INIT, pre = STRATA_BUF_INIT;
 	strata__diff_ctx c = { .a = a,
@@ -156,9 +156,12 @@ static int run(const strata_schema *a, const strata_schema *b, strata_backend d,
 			       .pre = pre_out ? &pre : NULL,
 			       .plan = plan,
 			       .arena = arena,
-			       .concurrent = concurrent };
+			       .concurrent = concurrent,
+			       .ern = ern,
+			       .nern = nern };
 	int rc = diff_all(&c);
 	free(c.view_gone);
+	strata__diff_enums_free(&c);
 	/*
 	 * SQLite's documented rebuild needs foreign keys off, which only works
 	 * outside a transaction: the section says foreign_keys:off and the
@@ -205,6 +208,14 @@ void strata_plan_free(strata_plan *p)
 	free(pp);
 }
 
+static bool enum_has(const strata_enum *e, const char *v)
+{
+	for (int i = 0; i < e->nvalues; i++)
+		if (strcmp(e->values[i], v) == 0)
+			return true;
+	return false;
+}
+
 /* A PostgreSQL duration: digits, then ms, s, min or h (a bare number, PostgreSQL's milliseconds, only as 0). */
 static bool is_duration(const char *t)
 {
@@ -245,7 +256,7 @@ int strata_diff_with(const strata_schema *from, const strata_schema *to, strata_
 		     const strata_diff_options *opts, strata_plan **out)
 {
 	struct plan_private *pp = NULL;
-	strata__diff_rename *fw = NULL, *bw = NULL;
+	strata__diff_rename *fw = NULL, *bw = NULL, *efw = NULL, *ebw = NULL;
 	int nrn = 0, rc;
 	char *ignore = NULL;
 	if (!out)
@@ -299,10 +310,31 @@ int strata_diff_with(const strata_schema *from, const strata_schema *to, strata_
 			bw[nrn++] = (strata__diff_rename){ ta->name, cb->name, cb->renamed_from };
 		}
 	}
-	if ((rc = run(from, to, backend, fw, nrn, true, &pp->plan, pp->arena, &pp->plan.up, &pp->plan.up_nontx,
-		      &pp->plan.up_own_tx, &pp->plan.up_pre)))
+	/* Enum values renamed: a hint whose old value `from` has and whose new one it has not. */
+	int nern = 0;
+	for (int i = 0; i < to->nenums; i++)
+		nern += to->enums[i].renamed_from ? to->enums[i].nvalues : 0;
+	efw = calloc((size_t)nern + 1, sizeof *efw);
+	ebw = calloc((size_t)nern + 1, sizeof *ebw);
+	if (!efw || !ebw) {
+		rc = strata__error_nomem();
 		goto fail;
-	if ((rc = run(to, from, backend, bw, nrn, false, NULL, pp->arena, &pp->plan.down, &ignore,
+	}
+	nern = 0;
+	for (int i = 0; i < to->nenums; i++) {
+		const strata_enum *eb = &to->enums[i], *ea = strata_schema_enum(from, eb->name);
+		for (int k = 0; ea && eb->renamed_from && k < eb->nvalues; k++) {
+			const char *old = eb->renamed_from[k];
+			if (old && enum_has(ea, old) && !enum_has(ea, eb->values[k]) && !enum_has(eb, old)) {
+				efw[nern] = (strata__diff_rename){ eb->name, old, eb->values[k] };
+				ebw[nern++] = (strata__diff_rename){ eb->name, eb->values[k], old };
+			}
+		}
+	}
+	if ((rc = run(from, to, backend, fw, nrn, efw, nern, true, &pp->plan, pp->arena, &pp->plan.up,
+		      &pp->plan.up_nontx, &pp->plan.up_own_tx, &pp->plan.up_pre)))
+		goto fail;
+	if ((rc = run(to, from, backend, bw, nrn, ebw, nern, false, NULL, pp->arena, &pp->plan.down, &ignore,
 		      &pp->plan.down_own_tx, NULL)))
 		goto fail;
 	free(ignore);
@@ -337,11 +369,15 @@ int strata_diff_with(const strata_schema *from, const strata_schema *to, strata_
 	}
 	free(fw);
 	free(bw);
+	free(efw);
+	free(ebw);
 	*out = &pp->plan;
 	return STRATA_OK;
 fail:
 	free(fw);
 	free(bw);
+	free(efw);
+	free(ebw);
 	strata_plan_free(&pp->plan);
 	return rc;
 }

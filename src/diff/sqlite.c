@@ -27,6 +27,11 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 		const strata_column *cb = &tb->columns[i], *ca = strata__diff_old_col(c, ta, tb, cb);
 		if (ca && !strata__diff_widening(&ca->type, &cb->type))
 			lossy = "a narrowing type change can fail or lose data";
+		else if (ca && ca->type.kind == STRATA_T_ENUM && cb->type.kind == STRATA_T_ENUM &&
+			 strata__diff_old_enum(c, ca->type.enum_name) && strata_schema_enum(c->b, cb->type.enum_name) &&
+			 !strata__diff_enum_extends(strata__diff_old_enum(c, ca->type.enum_name),
+						    strata_schema_enum(c->b, cb->type.enum_name)))
+			lossy = "enum values are removed: rows holding them make this fail";
 		else if (ca && cb->not_null && !ca->not_null)
 			lossy = "NOT NULL fails on a column that holds NULLs";
 	}
@@ -49,7 +54,11 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 			continue; /* new columns take their default; generated ones compute themselves */
 		if (any && ((rc = strata__buf_puts(&to, ", ")) || (rc = strata__buf_puts(&from, ", "))))
 			break;
-		if (!(rc = strata__sql_ident(&to, c->d, tb->columns[i].name)))
+		bool mapped = false;
+		if (!(rc = strata__sql_ident(&to, c->d, tb->columns[i].name)) && ca->type.kind == STRATA_T_ENUM &&
+		    !ca->type.array)
+			rc = strata__diff_enum_copy_expr(c, &from, ca->type.enum_name, ca->name, &mapped);
+		if (!rc && !mapped)
 			rc = strata__sql_ident(&from, c->d, ca->name);
 		any = true;
 	}

@@ -25,7 +25,7 @@ static bool enum_recreated(const strata__diff_ctx *c, const strata_coltype *t)
 {
 	if (t->kind != STRATA_T_ENUM)
 		return false;
-	const strata_enum *ea = strata_schema_enum(c->a, t->enum_name), *eb = strata_schema_enum(c->b, t->enum_name);
+	const strata_enum *ea = strata__diff_old_enum(c, t->enum_name), *eb = strata_schema_enum(c->b, t->enum_name);
 	return ea && eb && !strata__diff_enum_extends(ea, eb);
 }
 

@@ -60,7 +60,9 @@ int strata__lint_rules_down_static(lint_file *f)
 						       e->name);
 			break;
 		case LINT_OP_CREATE_INDEX:
+			/* an index up drops and makes again (to change what it depends on) is where it was */
 			if (e->name && !created && !dropped &&
+			    !strata__lint_eff_find(up, LINT_OP_DROP_INDEX, "", e->name) &&
 			    !strata__lint_eff_find(dn, LINT_OP_DROP_INDEX, "", e->name))
 				rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, e->name,
 						       "up creates index %s but down does not drop it", e->name);
@@ -78,7 +80,7 @@ int strata__lint_rules_down_static(lint_file *f)
 						       e->name);
 			break;
 		case LINT_OP_DROP_INDEX:
-			if (!index_created(dn, e->name))
+			if (!index_created(dn, e->name) && !index_created(up, e->name))
 				rc = strata__lint_emit(ctx, R_DOWN_INVERSE, line, 1, e->name,
 						       "up drops index %s but down does not create it again", e->name);
 			break;
