@@ -97,6 +97,8 @@ bool strata__diff_same_column(const strata_column *x, const strata_column *y);
 bool strata__diff_same_index(const strata_index *xa, const strata_index *xb);
 /* The same SQL up to case and blank space outside string literals ("RANGE (a)" and "range (a)"). */
 bool strata__diff_same_words(const char *x, const char *y);
+/* The same partition bound: as same_words, and a date is the same as that date at midnight UTC. */
+bool strata__diff_same_bound(const char *x, const char *y);
 /* A type change that keeps every value. */
 bool strata__diff_widening(const strata_coltype *x, const strata_coltype *y);
 

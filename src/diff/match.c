@@ -293,7 +293,25 @@ bool strata__diff_same_index(const strata_index *xa, const strata_index *xb)
 	return same_index_shape(xa, xb) && strata__diff_same_list(xa->columns, xa->ncolumns, xb->columns, xb->ncolumns);
 }
 
-bool strata__diff_same_words(const char *x, const char *y)
+/*
+ * Literals x and y (from the quote to the closing quote, exclusive) are a
+ * date and that date at midnight UTC, as PostgreSQL prints a range bound
+ * written '2026-01-01' on a timestamptz key ('2026-01-01 00:00:00+00').
+ */
+static bool midnight_of(const char *x, size_t nx, const char *y, size_t ny)
+{
+	static const char *const times[] = { " 00:00:00", " 00:00:00+00", " 00:00:00+00:00", NULL };
+	const char *d = nx < ny ? x : y, *t = nx < ny ? y : x;
+	size_t nd = nx < ny ? nx : ny, nt = nx < ny ? ny : nx;
+	if (nd != 10 || d[4] != '-' || d[7] != '-' || memcmp(d, t, 10) != 0)
+		return false;
+	for (int i = 0; times[i]; i++)
+		if (nt - 10 == strlen(times[i]) && memcmp(t + 10, times[i], nt - 10) == 0)
+			return true;
+	return false;
+}
+
+static bool same_words(const char *x, const char *y, bool bounds)
 {
 	if (!x || !y)
 		return x == y;
@@ -308,6 +326,12 @@ bool strata__diff_same_words(const char *x, const char *y)
 		if (sx != sy)
 			return false;
 		if (*x == '\'' && *y == '\'') {
+			const char *ex = strchr(x + 1, '\''), *ey = strchr(y + 1, '\'');
+			if (bounds && ex && ey &&
+			    midnight_of(x + 1, (size_t)(ex - x - 1), y + 1, (size_t)(ey - y - 1))) {
+				x = ex + 1, y = ey + 1;
+				continue;
+			}
 			/* A string literal: exactly. */
 			do {
 				if (*x != *y)
@@ -324,4 +348,14 @@ bool strata__diff_same_words(const char *x, const char *y)
 			return false;
 		x++, y++;
 	}
+}
+
+bool strata__diff_same_words(const char *x, const char *y)
+{
+	return same_words(x, y, false);
+}
+
+bool strata__diff_same_bound(const char *x, const char *y)
+{
+	return same_words(x, y, true);
 }

@@ -38,7 +38,7 @@ static int pg_partitioning(strata__diff_ctx *c, const strata_table *ta, const st
 					 "table %s: it %s a partition; Strata does not write that migration", tb->name,
 					 tb->partition_of ? "becomes" : "stops being");
 	if (strata__diff_streq0(ta->partition_of, tb->partition_of) &&
-	    strata__diff_same_words(ta->partition_bound, tb->partition_bound))
+	    strata__diff_same_bound(ta->partition_bound, tb->partition_bound))
 		return STRATA_OK;
 	if ((rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, NULL, false, "attach %s to %s %s",
 				      tb->name, tb->partition_of ? tb->partition_of : "nothing",

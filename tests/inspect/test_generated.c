@@ -230,3 +230,69 @@ DB_TEST(generated, changes_under_views_and_enum_values)
 	test_rmrf(dir);
 	free(dir);
 }
+
+static const char events_v1[] =
+	"table events partition by range (at) {\n"
+	"  id bigint not null\n"
+	"  at timestamp not null\n"
+	"  kind string(20) not null\n"
+	"  primary key (id, at)\n"
+	"  index (kind)\n"
+	"}\n"
+	"table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01')\n"
+	"table events_2027 partition of events for values from ('2027-01-01') to ('2028-01-01')\n";
+
+/* events_v1 with two columns added to the parent. */
+static const char events_v2[] =
+	"table events partition by range (at) {\n"
+	"  id bigint not null\n"
+	"  at timestamp not null\n"
+	"  kind string(20) not null\n"
+	"  note text\n"
+	"  score int not null default 0\n"
+	"  primary key (id, at)\n"
+	"  index (kind)\n"
+	"}\n"
+	"table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01')\n"
+	"table events_2027 partition of events for values from ('2027-01-01') to ('2028-01-01')\n";
+
+/*
+ * Columns added to a partitioned parent: ADD COLUMN on the parent only
+ * (partitions take it from there), never a DROP COLUMN or a detach on a
+ * partition; bounds written as dates match PostgreSQL's timestamps, so
+ * the next diff is empty.
+ */
+static void partitions_body(strata_db *db, const char *url, strata_backend backend)
+{
+	char *dir = test_tmpdir();
+	write_schema(dir, events_v1);
+	free(diff_into(dir, url, "events"));
+	lint_clean(dir, backend);
+	up_and_settled(dir, url);
+	ST_OK(strata_exec(db,
+			  "INSERT INTO events (id, at, kind) VALUES (1, '2026-05-01', 'a'), (2, '2027-05-01', 'b')"));
+
+	write_schema(dir, events_v2);
+	free(diff_into(dir, url, "more"));
+	char *mig = newest_migration(dir, "more");
+	const char *down = strstr(mig, "-- migrate:down");
+	cr_assert_not_null(down);
+	cr_assert(strstr(mig, "ALTER TABLE \"events\" ADD COLUMN \"note\" text;"), "%s", mig);
+	char *up = strndup(mig, (size_t)(down - mig));
+	cr_assert_null(strstr(up, "DROP COLUMN"), "%s", up);
+	cr_assert_null(strstr(up, "events_2026"), "the partitions are left alone:\n%s", up);
+	free(up);
+	free(mig);
+	lint_clean(dir, backend);
+	up_and_settled(dir, url);
+	int64_t n = 0;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM events_2027 WHERE score = 0 AND note IS NULL", NULL, 0));
+	cr_assert_eq(n, 1);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(generated, partitioned_parent_gains_columns_postgres)
+{
+	test_run_postgres(partitions_body);
+}
