@@ -320,8 +320,9 @@ typedef enum strata_isolation {
 	STRATA_ISOLATION_SERIALIZABLE = 3 /* SQLite transactions always are */
 } strata_isolation;
 
-#define STRATA_TX_OPTIONS_VERSION 1
+#define STRATA_TX_OPTIONS_VERSION 2
 
+/* Options of a transaction.  Version 1 (without `actor`) is still accepted. */
 typedef struct strata_tx_options {
 	unsigned int version;	    /* STRATA_TX_OPTIONS_VERSION */
 	strata_isolation isolation; /* PostgreSQL only */
@@ -329,7 +330,8 @@ typedef struct strata_tx_options {
 	bool deferred;		    /* SQLite: plain BEGIN instead of BEGIN IMMEDIATE */
 	int max_retries;	    /* strata_transact(): retries of a retryable failure: 3; negative: none */
 	int retry_base_ms;	    /* first backoff, doubled each retry, +-50% jitter: 10 */
-	const char *actor;	    /* the transaction's actor (see strata_db_set_actor); NULL: the connection's */
+	/* version 2 */
+	const char *actor; /* the transaction's actor (see strata_db_set_actor); NULL: the connection's */
 } strata_tx_options;
 
 #define STRATA_TX_OPTIONS_INIT                                                                \

@@ -77,14 +77,20 @@ const char *strata_db_actor(const strata_db *db)
 	return db->tx_actor ? db->tx_actor : db->actor;
 }
 
+/* The transaction's own actor: options of version 2 and later have one. */
+static const char *tx_actor(const strata_tx_options *opts)
+{
+	return opts && opts->version >= 2 ? opts->actor : NULL;
+}
+
 int strata__db_actor_check(const strata_tx_options *opts)
 {
-	return check_actor("strata_begin", opts ? opts->actor : NULL);
+	return check_actor("strata_begin", tx_actor(opts));
 }
 
 int strata__db_actor_begin(strata_db *db, const strata_tx_options *opts)
 {
-	const char *want = opts && opts->actor ? opts->actor : NULL;
+	const char *want = tx_actor(opts);
 	if (want && !(db->tx_actor = strata__strdup(want)))
 		return strata__error_nomem();
 	const char *a = strata_db_actor(db);

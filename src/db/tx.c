@@ -24,9 +24,9 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 {
 	if (!db)
 		return strata__error_set(STRATA_EINVAL, "strata_begin: db is NULL");
-	if (opts && opts->version != STRATA_TX_OPTIONS_VERSION)
-		return strata__error_set(STRATA_EINVAL, "strata_begin: options version %u is not %d", opts->version,
-					 STRATA_TX_OPTIONS_VERSION);
+	if (opts && (opts->version < 1 || opts->version > STRATA_TX_OPTIONS_VERSION))
+		return strata__error_set(STRATA_EINVAL, "strata_begin: options version %u is not 1 to %d",
+					 opts->version, STRATA_TX_OPTIONS_VERSION);
 	int rc;
 	if (db->tx_depth == 0 && (rc = strata__db_actor_check(opts)))
 		return rc;

@@ -180,6 +180,14 @@ DB_TEST(actor, a_transaction_has_its_own_actor_and_it_ends_with_it)
 	ST_OK(edit_all(db, NULL));
 	cr_assert_eq(by(db, "updated_by_id", id), -1, "nothing is left of the transaction's actor");
 
+	/* options of version 1 have no actor field: still accepted, the connection's actor applies */
+	strata_tx_options v1 = STRATA_TX_OPTIONS_INIT;
+	v1.version = 1;
+	ST_OK(strata_db_set_actor(db, a));
+	ST_OK(strata_transact(db, edit_all, NULL, &v1));
+	cr_assert_eq(by(db, "updated_by_id", id), alice);
+	ST_OK(strata_db_set_actor(db, NULL));
+
 	ST_EXPECT(strata_db_set_actor(db, ""), STRATA_EINVAL);
 	o.actor = "";
 	ST_EXPECT(strata_begin(db, &o), STRATA_EINVAL);
