@@ -183,12 +183,31 @@ int cmd_migrate_diff(int argc, char **argv)
 	/* --dry-run only reads: an SQLite file opens read-only */
 	if (!(url = dry ? cli_resolve_url_read_only(flag_url) : cli_resolve_url(flag_url)) || cli_open(&db, url))
 		goto out;
-	if (scratch) {
+	struct stat st;
+	if (scratch && stat(dir, &st) != 0 && errno == ENOENT) {
+		/* as Atlas does: no directory yet is no migrations yet (it is made when the migration is written) */
+		fprintf(stderr, "note: no migrations directory %s yet: comparing %s with an empty database\n", dir,
+			schema);
+		if (strata_schema_parse(&have, "", 0, dir) != STRATA_OK) {
+			cli_error("migrate diff");
+			goto out;
+		}
+	} else if (scratch) {
 		if (from_migrations(&have, db, url, dir))
 			goto out;
 	} else if (strata_inspect(db, NULL, &have) != STRATA_OK) {
 		cli_error("migrate diff: inspect");
 		goto out;
+	}
+	if (have->nunmanaged) {
+		/* inspect warned about each; say once what that means for this comparison */
+		fprintf(stderr, "note: the database holds %d object%s the schema language does not model (",
+			have->nunmanaged, have->nunmanaged == 1 ? "" : "s");
+		for (int i = 0; i < have->nunmanaged && i < 5; i++)
+			fprintf(stderr, "%s%s %s", i ? ", " : "", have->unmanaged[i].kind, have->unmanaged[i].name);
+		fprintf(stderr, "%s); migrate diff did not compare %s and leaves %s as %s\n",
+			have->nunmanaged > 5 ? ", ..." : "", have->nunmanaged == 1 ? "it" : "them",
+			have->nunmanaged == 1 ? "it" : "them", have->nunmanaged == 1 ? "it is" : "they are");
 	}
 	if (strata_diff_with(have, want, strata_db_backend(db), &dopts, &plan) != STRATA_OK) {
 		cli_error("migrate diff");
@@ -198,7 +217,8 @@ int cmd_migrate_diff(int argc, char **argv)
 		if (scratch)
 			printf("no changes: the migrations in %s already produce %s; nothing written\n", dir, schema);
 		else
-			printf("no changes: the database matches %s; nothing written\n", schema);
+			printf("no changes: the database matches %s%s; nothing written\n", schema,
+			       have->nunmanaged ? " (but for the unmanaged objects noted)" : "");
 		status = 0;
 		goto out;
 	}

@@ -296,3 +296,55 @@ Test(generated, partitioned_parent_gains_columns_postgres)
 {
 	test_run_postgres(partitions_body);
 }
+
+/* --scratch without a migrations directory compares with an empty database and makes the directory. */
+DB_TEST(generated, scratch_without_a_migrations_directory)
+{
+	char *dir = test_tmpdir(), *out;
+	write_schema(dir, items_v1);
+	int rc = test_run_cmd(&out, "cd '%s' && %s migrate diff --scratch -m first --url '%s' --schema schema.strata",
+			      dir, STRATA_CLI, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "note: no migrations directory migrations yet: comparing schema.strata with an empty "
+			      "database"),
+		  "%s", out);
+	cr_assert(strstr(out, "create table items"), "%s", out);
+	free(out);
+	lint_clean(dir, backend);
+	/* the directory now holds what the file says: a second --scratch finds nothing */
+	rc = test_run_cmd(&out, "cd '%s' && %s migrate diff --scratch --dry-run --url '%s' --schema schema.strata", dir,
+			  STRATA_CLI, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "no changes: the migrations in migrations already produce schema.strata"), "%s", out);
+	free(out);
+	up_and_settled(dir, url);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* Objects the language does not model are named in a note: migrate diff did not compare them. */
+static void unmanaged_note_body(strata_db *db, const char *url, strata_backend backend)
+{
+	char *dir = test_tmpdir(), *out;
+	(void)backend;
+	write_schema(dir, "table base_t {\n  a int\n}\n");
+	ST_OK(strata_exec(db, "CREATE TABLE base_t (a integer); CREATE TABLE child_t () INHERITS (base_t); "
+			      "CREATE AGGREGATE my_sum(integer) (sfunc = int4pl, stype = integer)"));
+	int rc = test_run_cmd(&out, "cd '%s' && %s migrate diff --dry-run --url '%s' --schema schema.strata", dir,
+			      STRATA_CLI, url);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out,
+			 "note: the database holds 2 objects the schema language does not model (table "
+			 "child_t, aggregate my_sum); migrate diff did not compare them and leaves them as they are"),
+		  "%s", out);
+	cr_assert(strstr(out, "no changes: the database matches schema.strata (but for the unmanaged objects noted)"),
+		  "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+Test(generated, unmanaged_objects_are_noted_postgres)
+{
+	test_run_postgres(unmanaged_note_body);
+}
