@@ -187,7 +187,9 @@ STRATA_API int strata_pool_release(strata_pool *pool, strata_db *db);
  * With replicas, a read_only transaction (not SERIALIZABLE, which a
  * standby cannot run) goes to a replica as strata_pool_acquire_read()
  * says; when that replica fails (STRATA_ECONNECT) it is taken out and the
- * transaction runs again on the primary.
+ * transaction runs again on the primary.  opts->actor attributes the
+ * transaction's writes (see strata_db_set_actor); it ends with the
+ * transaction, so the connection's next user never has it.
  * Returns what strata_transact() returned, or the acquire's failure.
  * Thread-safe.
  */

@@ -25,14 +25,33 @@ static int check_actor(const char *fn, const char *actor)
 	return STRATA_OK;
 }
 
-/* strata.actor on the server: for the session, or (local) until the transaction ends; "" is none. */
+/*
+ * strata.actor on the server: for the session, or (local) until the
+ * transaction ends; "" is none.  Straight through the driver, past the
+ * query hook: a pool's hook takes any set_config() for a change of session
+ * state and would reset the connection after every attributed transaction
+ * (a session actor is cleared by the pool itself, src/pool/pool.c).
+ */
 static int pg_set(strata_db *db, const char *actor, bool local)
 {
-	strata_value v = STRATA_TEXT(actor ? actor : "");
-	return strata_exec_values(db,
-				  local ? "SELECT set_config('strata.actor', ?, true)"
-					: "SELECT set_config('strata.actor', ?, false)",
-				  &v, 1, NULL);
+	/* drivers take text as pointer and length (see strata_bind_text) */
+	const char *text = actor ? actor : "";
+	strata_value v = { .type = STRATA_TYPE_TEXT };
+	v.v.blob.p = text;
+	v.v.blob.len = strlen(text);
+	void *st = NULL;
+	int64_t deadline = db->timeout_ms ? strata__monotonic_us() + (int64_t)db->timeout_ms * 1000 : 0;
+	int rc = db->drv->prepare(db->conn,
+				  local ? "SELECT set_config('strata.actor', $1, true)"
+					: "SELECT set_config('strata.actor', $1, false)",
+				  1, false, &st);
+	if (rc == STRATA_OK)
+		rc = db->drv->bind(st, 1, &v);
+	while (rc == STRATA_OK && (rc = db->drv->step(st, deadline)) == STRATA_ROW)
+		rc = STRATA_OK;
+	if (st)
+		db->drv->finalize(st);
+	return rc == STRATA_DONE ? STRATA_OK : rc;
 }
 
 /* Session settings would reach the pooler's other clients (said by the URL, or found by the driver). */

@@ -284,3 +284,41 @@ Test(actor, behind_pgbouncer_the_actor_never_reaches_another_client)
 	free(direct_url);
 	test_pg_drop_db(name);
 }
+
+static void count_resets(const strata_query_info *info, void *ud)
+{
+	if (strstr(info->sql, "RESET ALL"))
+		++*(int *)ud;
+}
+
+/* Attributing a pooled transaction costs no reset of the connection on its return. */
+DB_TEST(actor, an_attributed_pool_transaction_needs_no_reset)
+{
+	apply_audit_schema(db);
+	int64_t alice = make_user(db, "alice");
+	char a[32];
+	snprintf(a, sizeof a, "%lld", (long long)alice);
+	ST_OK(strata_exec(db, "INSERT INTO notes (body) VALUES ('n')"));
+	int resets = 0;
+	strata_open_options oo = STRATA_OPEN_OPTIONS_INIT;
+	oo.hook = count_resets;
+	oo.hook_ud = &resets;
+	strata_pool_options po = STRATA_POOL_OPTIONS_INIT;
+	po.size = 1;
+	po.max_overflow = -1;
+	po.replica_urls = "";
+	po.open = &oo;
+	strata_pool *pool = NULL;
+	ST_OK(strata_pool_open(&pool, url, &po));
+	strata_tx_options o = STRATA_TX_OPTIONS_INIT;
+	o.actor = a;
+	for (int i = 0; i < 3; i++)
+		ST_OK(strata_pool_transact(pool, edit_all, NULL, &o));
+	cr_assert_eq(by(db, "updated_by_id", last_note(db)), alice);
+	strata_pool_metrics m = STRATA_POOL_METRICS_INIT;
+	ST_OK(strata_pool_stats(pool, &m));
+	cr_assert_eq(m.opened, 1, "the connection was kept, not replaced (%llu opened)", (unsigned long long)m.opened);
+	cr_assert_eq(resets, 0, "the connection was not reset");
+	strata_pool_close(pool);
+	(void)backend;
+}
