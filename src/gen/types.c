@@ -169,6 +169,7 @@ static void emit_table_protos(gen_emitter *e, const gtable *g)
 	strata__gen_var_bool(&v, "updated_at", g->updated_at != NULL);
 	rel_vars(g, &v);
 	strata__gen_render(e, "table_protos", &v);
+	strata__gen_var_bool(&v, "no_get", false);
 	if (e->nonblocking)
 		strata__gen_render(e, "protos_async", &v);
 	strata__gen_vars_free(&v);
@@ -189,6 +190,10 @@ static void emit_view_protos(gen_emitter *e, const gtable *g)
 	strata__gen_var(&v, "order", g->t->npkey ? strata__buf_cstr(&order) : "every column but JSON ones");
 	strata__buf_free(&order);
 	strata__gen_render(e, "view_protos", &v);
+	if (e->nonblocking) {
+		strata__gen_var_bool(&v, "no_get", g->t->npkey == 0);
+		strata__gen_render(e, "protos_async", &v);
+	}
 	strata__gen_vars_free(&v);
 }
 
@@ -203,6 +208,7 @@ static void emit_variant_protos(gen_emitter *e, const gtable *g)
 		strata__gen_table_vars(e, &var, &v);
 		strata__gen_var(&v, "variant", g->t->unscoped[u]);
 		strata__gen_render(e, "variant_protos", &v);
+		strata__gen_var_bool(&v, "no_get", false);
 		if (e->nonblocking)
 			strata__gen_render(e, "protos_async", &v);
 		strata__gen_vars_free(&v);

@@ -15,7 +15,7 @@
 
 static const char *const schemas[] = { "plain", "owned", "keywords", "wide", "enums", "tasks" };
 
-/* Generate every schema into `dir` (owned twice: also with a prefix). */
+/* Generate every schema into `dir` (owned twice: also with a prefix; plain twice: also with --async). */
 static void generate(const char *dir)
 {
 	char *out;
@@ -36,6 +36,11 @@ static void generate(const char *dir)
 			      STRATA_CLI, STRATA_SOURCE_DIR, dir);
 	cr_assert_eq(rc, 0, "gen c --prefix: %s", out);
 	free(out);
+	/* the non-blocking variants, of tables and of views (with a key and without) */
+	rc = test_run_cmd(&out, "%s gen c --schema %s/tests/gen/schemas/plain.strata -o %s --name plain_async --async",
+			  STRATA_CLI, STRATA_SOURCE_DIR, dir);
+	cr_assert_eq(rc, 0, "gen c --async: %s", out);
+	free(out);
 }
 
 /* `mode`: "-c -o /dev/null" (gcc warns of unused functions only when it compiles) or "-fsyntax-only" (clang: its front
@@ -48,7 +53,7 @@ static void compile_all(const char *cc, const char *mode, const char *const stds
 	free(out);
 	char *dir = test_tmpdir();
 	generate(dir);
-	const char *files[] = { "plain", "owned", "keywords", "wide", "enums", "tasks", "prefixed" };
+	const char *files[] = { "plain", "owned", "keywords", "wide", "enums", "tasks", "prefixed", "plain_async" };
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		for (int k = 0; k < 2; k++) {
 			const char *std = k == 0 ? "c99" : stds[i % 2];
