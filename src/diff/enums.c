@@ -41,17 +41,22 @@ int strata__diff_enum_renames(strata__diff_ctx *c)
 		return strata__error_nomem();
 	for (int r = 0; r < c->nern; r++) {
 		const strata__diff_rename *x = &c->ern[r];
-		strata_enum *e = (strata_enum *)strata__diff_old_enum(c, x->table);
-		if (!e)
+		strata_enum *e = NULL;
+		for (int i = 0; i < c->nold_enums && !e; i++)
+			if (strcmp(c->old_enums[i].name, x->table) == 0)
+				e = &c->old_enums[i];
+		const strata_enum *orig = e ? NULL : strata_schema_enum(c->a, x->table);
+		if (!e && !orig)
 			continue;
-		if (e < c->old_enums || e >= c->old_enums + c->nern) {
+		if (!e) {
 			/* the first rename of this enum: a copy whose values can change */
 			strata_enum *copy = &c->old_enums[c->nold_enums++];
-			*copy = *e;
+			*copy = *orig;
 			copy->renamed_from = NULL;
-			if (!(copy->values = malloc((size_t)(e->nvalues ? e->nvalues : 1) * sizeof *copy->values)))
+			if (!(copy->values =
+				      malloc((size_t)(orig->nvalues ? orig->nvalues : 1) * sizeof *copy->values)))
 				return strata__error_nomem();
-			memcpy(copy->values, e->values, (size_t)e->nvalues * sizeof *copy->values);
+			memcpy(copy->values, orig->values, (size_t)orig->nvalues * sizeof *copy->values);
 			e = copy;
 		}
 		for (int k = 0; k < e->nvalues; k++)
