@@ -25,6 +25,16 @@ static int check_actor(const char *fn, const char *actor)
 	return STRATA_OK;
 }
 
+/* Drivers take text as pointer and length (see strata_bind_text); NULL is "", none. */
+static strata_value text_value(const char *actor)
+{
+	const char *text = actor ? actor : "";
+	strata_value v = { .type = STRATA_TYPE_TEXT };
+	v.v.blob.p = text;
+	v.v.blob.len = strlen(text);
+	return v;
+}
+
 /*
  * strata.actor on the server: for the session, or (local) until the
  * transaction ends; "" is none.  Straight through the driver, past the
@@ -34,11 +44,7 @@ static int check_actor(const char *fn, const char *actor)
  */
 static int pg_set(strata_db *db, const char *actor, bool local)
 {
-	/* drivers take text as pointer and length (see strata_bind_text) */
-	const char *text = actor ? actor : "";
-	strata_value v = { .type = STRATA_TYPE_TEXT };
-	v.v.blob.p = text;
-	v.v.blob.len = strlen(text);
+	strata_value v = text_value(actor);
 	void *st = NULL;
 	int64_t deadline = db->timeout_ms ? strata__monotonic_us() + (int64_t)db->timeout_ms * 1000 : 0;
 	int rc = db->drv->prepare(db->conn,
@@ -102,25 +108,54 @@ static const char *tx_actor(const strata_tx_options *opts)
 	return opts && opts->version >= 2 ? opts->actor : NULL;
 }
 
-int strata__db_actor_check(const strata_tx_options *opts)
-{
-	return check_actor("strata_begin", tx_actor(opts));
-}
-
-int strata__db_actor_begin(strata_db *db, const strata_tx_options *opts)
+int strata__db_actor_enter(strata_db *db, const strata_tx_options *opts, const char **local)
 {
 	const char *want = tx_actor(opts);
+	int rc;
+	*local = NULL;
+	if ((rc = check_actor("strata_begin", want)))
+		return rc;
 	if (want && !(db->tx_actor = strata__strdup(want)))
 		return strata__error_nomem();
 	const char *a = strata_db_actor(db);
-	if (db->drv->set_actor) {
+	if (db->drv->set_actor)
 		db->drv->set_actor(db->conn, a);
-		return STRATA_OK;
-	}
-	/* the session holds the connection's actor, unless behind a pooler */
-	if (a && (want || !db->actor_session || behind_pooler(db)))
-		return pg_set(db, a, true);
+	else if (a && (want || !db->actor_session || behind_pooler(db)))
+		*local = a;
 	return STRATA_OK;
+}
+
+int strata__db_begin_as(strata_db *db, const char *begin, const char *actor)
+{
+	strata_value v = text_value(actor);
+	int64_t t0 = strata__db_timing(db) ? strata__monotonic_ns() : 0;
+	int rc;
+	if (!db->drv->exec_batch) {
+		if ((rc = db->drv->exec(db->conn, begin, 0)) == STRATA_OK &&
+		    (rc = pg_set(db, actor, true)) != STRATA_OK)
+			goto rollback;
+	} else {
+		strata__batch_item items[2] = { { begin, NULL, 0 },
+						{ "SELECT set_config('strata.actor', $1, true)", &v, 1 } };
+		size_t at = 0;
+		int64_t deadline = db->timeout_ms ? strata__monotonic_us() + (int64_t)db->timeout_ms * 2000 : 0;
+		if ((rc = db->drv->exec_batch(db->conn, items, 2, deadline, &at)) != STRATA_OK && at == 1)
+			goto rollback;
+	}
+	if (t0)
+		strata__db_observe(db, begin, NULL, t0, 0, rc);
+	return rc;
+rollback:
+	/* BEGIN ran, the setting failed: the transaction block is open and aborted */
+	if (t0)
+		strata__db_observe(db, begin, NULL, t0, 0, rc);
+	if (!db->drv->is_broken(db->conn)) {
+		strata__error_saved saved;
+		strata__error_save(&saved);
+		db->drv->exec(db->conn, "ROLLBACK", 0);
+		strata__error_restore(&saved);
+	}
+	return rc;
 }
 
 void strata__db_actor_end(strata_db *db)

@@ -83,13 +83,16 @@ struct strata_db {
 int strata__rewrite_placeholders(const char *sql, size_t len, strata_buf *out, int *nparams);
 
 /*
- * The actor around a transaction's outermost level (src/db/actor.c):
- * check opts->actor before BEGIN; after it, take the transaction's actor
- * (PostgreSQL: set strata.actor for the transaction where the session's
- * is not it); after COMMIT or ROLLBACK, go back to the connection's.
+ * The actor around a transaction's outermost level (src/db/actor.c).
+ * Before BEGIN, actor_enter checks opts->actor and takes the transaction's
+ * actor; *local is the actor PostgreSQL must set for the transaction (the
+ * session does not hold it), else NULL.  begin_as runs `begin` and sets
+ * strata.actor for the transaction in one round trip (no transaction is
+ * left open on failure).  After COMMIT or ROLLBACK (or a failed BEGIN),
+ * actor_end goes back to the connection's actor.
  */
-int strata__db_actor_check(const strata_tx_options *opts);
-int strata__db_actor_begin(strata_db *db, const strata_tx_options *opts);
+int strata__db_actor_enter(strata_db *db, const strata_tx_options *opts, const char **local);
+int strata__db_begin_as(strata_db *db, const char *begin, const char *actor);
 void strata__db_actor_end(strata_db *db);
 
 /* strata_open() and strata_open_async(). */

@@ -28,8 +28,6 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 		return strata__error_set(STRATA_EINVAL, "strata_begin: options version %u is not 1 to %d",
 					 opts->version, STRATA_TX_OPTIONS_VERSION);
 	int rc;
-	if (db->tx_depth == 0 && (rc = strata__db_actor_check(opts)))
-		return rc;
 	char sql[128];
 	if (db->tx_depth > 0) {
 		snprintf(sql, sizeof sql, "SAVEPOINT strata_sp_%d", db->tx_depth);
@@ -45,19 +43,17 @@ int strata_begin(strata_db *db, const strata_tx_options *opts)
 			return strata__error_set(STRATA_EINVAL, "strata_begin: unknown isolation level %d", iso);
 		snprintf(sql, sizeof sql, "BEGIN%s%s", levels[iso], opts && opts->read_only ? " READ ONLY" : "");
 	}
-	rc = run(db, sql);
-	if (rc != STRATA_OK)
+	/* the transaction's actor; on PostgreSQL set with the BEGIN when the session does not hold it */
+	const char *local = NULL;
+	if (db->tx_depth == 0 && (rc = strata__db_actor_enter(db, opts, &local)))
 		return rc;
-	db->tx_depth++;
-	if (db->tx_depth == 1 && (rc = strata__db_actor_begin(db, opts)) != STRATA_OK) {
-		strata__error_saved saved;
-		strata__error_save(&saved);
-		run(db, "ROLLBACK");
-		db->tx_depth--;
-		strata__db_actor_end(db);
-		strata__error_restore(&saved);
+	rc = local ? strata__db_begin_as(db, sql, local) : run(db, sql);
+	if (rc != STRATA_OK) {
+		if (db->tx_depth == 0)
+			strata__db_actor_end(db);
 		return rc;
 	}
+	db->tx_depth++;
 	if (db->tx_depth == 1 && db->qstats)
 		strata__qstats_tx_begin(db->qstats);
 	/* SQLite has no READ ONLY transactions: query_only refuses writes the same way */
