@@ -167,6 +167,13 @@ static void emit_table_protos(gen_emitter *e, const gtable *g)
 	strata__gen_var(&v, "or_deleted", g->deleted_at ? ", or soft-deleted without with_deleted" : "");
 	strata__gen_var_bool(&v, "updatable", strata__gen_any_updatable(g));
 	strata__gen_var_bool(&v, "updated_at", g->updated_at != NULL);
+	bool actor = false, actor_update = false;
+	for (int c = 0; c < g->ncols; c++) {
+		actor |= strata__gen_actor(&g->cols[c]);
+		actor_update |= strata__gen_actor(&g->cols[c]) && g->cols[c].col->auto_update;
+	}
+	strata__gen_var_bool(&v, "actor", actor);
+	strata__gen_var_bool(&v, "actor_update", actor_update);
 	rel_vars(g, &v);
 	strata__gen_render(e, "table_protos", &v);
 	strata__gen_var_bool(&v, "no_get", false);
