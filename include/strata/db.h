@@ -137,7 +137,8 @@ STRATA_API void strata_db_set_hook(strata_db *db, strata_query_hook hook, void *
  *
  * PostgreSQL keeps it in the setting strata.actor (read it with
  * strata_actor(), which the schema's DDL creates): set for the session
- * here, and for each transaction at its BEGIN.  Behind a transaction-mode
+ * here, and for a transaction with its BEGIN (same round trip) when the
+ * session does not hold the transaction's actor.  Behind a transaction-mode
  * pooler (?pgbouncer=true) a session setting would reach other clients, so
  * there it is only set inside transactions (strata_begin, strata_transact,
  * strata_pool_transact): a plain statement outside a transaction is then
@@ -149,9 +150,13 @@ STRATA_API void strata_db_set_hook(strata_db *db, strata_query_hook hook, void *
  *
  * To attribute a single transaction, set strata_tx_options.actor instead.
  * Returns STRATA_OK, STRATA_EMISUSE (a transaction is open: its actor was
- * fixed at BEGIN), STRATA_EINVAL (actor is empty, too long or not text
- * PostgreSQL accepts), STRATA_ENOMEM, or the failure of setting it on the
- * server.  Call it from the thread that owns the connection.
+ * fixed at BEGIN), STRATA_EINVAL (actor is empty or longer than 256 bytes;
+ * also what strata_begin returns for such a strata_tx_options.actor),
+ * STRATA_ENOMEM, or the failure of setting it on the server (the actor is
+ * then unchanged).  Behind a pooler found only at run time (no
+ * ?pgbouncer=true), a session setting made before it was found may have
+ * reached the pooler's server connection: say ?pgbouncer=true.  Call it
+ * from the thread that owns the connection.
  */
 STRATA_API int strata_db_set_actor(strata_db *db, const char *actor);
 
