@@ -60,10 +60,14 @@ static int pg_set(strata_db *db, const char *actor, bool local)
 	return rc == STRATA_DONE ? STRATA_OK : rc;
 }
 
-/* Session settings would reach the pooler's other clients (said by the URL, or found by the driver). */
+/*
+ * No session settings: they would reach a pooler's other clients (said by
+ * the URL, or found by the driver), and a non-blocking connection never
+ * runs a statement of its own out of the loop.
+ */
 static bool behind_pooler(const strata_db *db)
 {
-	return db->pgbouncer;
+	return db->pgbouncer || db->async;
 }
 
 int strata_db_set_actor(strata_db *db, const char *actor)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <strata/async.h>
 #include <strata/pool.h>
 #include <strata/schema.h>
 
@@ -321,4 +322,17 @@ DB_TEST(actor, an_attributed_pool_transaction_needs_no_reset)
 	cr_assert_eq(resets, 0, "the connection was not reset");
 	strata_pool_close(pool);
 	(void)backend;
+}
+
+/* A non-blocking connection keeps its actor client-side: setting it runs nothing out of the loop. */
+Test(actor, a_non_blocking_connection_keeps_its_actor_client_side)
+{
+	strata_db *db = NULL;
+	ST_OK(strata_open_async(&db, test_pg_base_url(), NULL));
+	ST_OK(strata_db_set_actor(db, "7"));
+	cr_assert_str_eq(strata_db_actor(db), "7");
+	cr_assert(strata_db_connecting(db), "nothing was sent: the connection is still being made");
+	ST_OK(strata_db_set_actor(db, NULL));
+	cr_assert_null(strata_db_actor(db));
+	strata_close(db);
 }
