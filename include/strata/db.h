@@ -144,7 +144,7 @@ STRATA_API void strata_db_set_hook(strata_db *db, strata_query_hook hook, void *
  * strata_pool_transact): a plain statement outside a transaction is then
  * not attributed, though the generated insert and update still are (they
  * send the actor as a value).  A non-blocking connection (strata/async.h)
- * is treated the same way: its actor reaches only the generated code.  SQLite: every connection Strata opens has the
+ * keeps its actor on the client only (bind it where it is needed).  SQLite: every connection Strata opens has the
  * SQL function strata_actor(), which returns it (NULL when none); another
  * program writing these columns' tables must define that function too
  * (docs/schema-language.md).
