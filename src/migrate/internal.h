@@ -64,6 +64,9 @@ extern const char strata__ledger_delete_sql[];
  */
 extern const char strata__ledger_insert_timed_pg_sql[];
 
+/* Who applies (the applied_by option, else user@host), worked out on first use; never NULL. */
+const char *strata__mig_applied_by(strata_migrator *m);
+
 /* ---- shared by the runner's files (status.c, drift.c, plan.c, section.c, run.c, loose.c, ...) ---- */
 
 #include "sql/split.h"

@@ -258,8 +258,8 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 	}
 	if (from == 0) {
 		snprintf(note, sizeof note, "0 of %zu statements done", r->np);
-		rc = strata__ledger_replace(m, r->f->version, r->f->name, r->f->checksum, m->applied_by, "running",
-					    note);
+		rc = strata__ledger_replace(m, r->f->version, r->f->name, r->f->checksum, strata__mig_applied_by(m),
+					    "running", note);
 	} else {
 		rc = reestablish(m, r, from);
 		if (rc == STRATA_OK) {

@@ -63,29 +63,18 @@ int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migr
 	m->dir = dup_or(opts->dir, strata_migrate_default_dir());
 	m->backup_dir = dup_or(opts->backup_dir, "backups");
 	m->schema_file = opts->schema_file && *opts->schema_file ? strata__strdup(opts->schema_file) : NULL;
-	if (opts->applied_by && *opts->applied_by) {
-		m->applied_by = strata__strdup(opts->applied_by);
-	} else {
-		const char *user = getenv("USER");
-		if (!user || !*user)
-			user = getenv("LOGNAME");
-		struct passwd pw, *pwp = NULL;
-		char pwbuf[1024];
-		if ((!user || !*user) && getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
-			user = pwp->pw_name;
-		strata_buf by = STRATA_BUF_INIT;
-		if (strata__buf_printf(&by, "%s@%s", user && *user ? user : "unknown", m->host) == STRATA_OK)
-			m->applied_by = strata__buf_detach(&by);
+	if (opts->applied_by && *opts->applied_by && !(m->applied_by = strata__strdup(opts->applied_by))) {
+		rc = STRATA_ENOMEM;
+		goto fail;
 	}
-	if (!m->dir || !m->backup_dir || !m->applied_by ||
-	    (opts->schema_file && *opts->schema_file && !m->schema_file)) {
+	if (!m->dir || !m->backup_dir || (opts->schema_file && *opts->schema_file && !m->schema_file)) {
 		rc = STRATA_ENOMEM;
 		goto fail;
 	}
 	m->opts.dir = m->dir;
 	m->opts.backup_dir = m->backup_dir;
 	m->opts.schema_file = m->schema_file;
-	m->opts.applied_by = m->applied_by;
+	m->opts.applied_by = NULL; /* strata__mig_applied_by() */
 	rc = strata__migrations_load(m->dir, m->backend, &m->files, &m->nfiles);
 	if (rc != STRATA_OK)
 		goto fail;
@@ -94,6 +83,28 @@ int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migr
 fail:
 	strata_migrator_free(m);
 	return rc;
+}
+
+/*
+ * Who applies: the applied_by option, else user@host (USER, LOGNAME, then
+ * the password database), worked out when a run first writes the ledger,
+ * so commands that only read never look a user up.
+ */
+const char *strata__mig_applied_by(strata_migrator *m)
+{
+	if (m->applied_by)
+		return m->applied_by;
+	const char *user = getenv("USER");
+	if (!user || !*user)
+		user = getenv("LOGNAME");
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024];
+	if ((!user || !*user) && getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+		user = pwp->pw_name;
+	strata_buf by = STRATA_BUF_INIT;
+	if (strata__buf_printf(&by, "%s@%s", user && *user ? user : "unknown", m->host) == STRATA_OK)
+		m->applied_by = strata__buf_detach(&by);
+	return m->applied_by ? m->applied_by : "unknown";
 }
 
 void strata_migrator_free(strata_migrator *m)

@@ -29,7 +29,7 @@ int strata_migrate_baseline(strata_migrator *m, const char *version, size_t *rec
 	if (rc != STRATA_OK)
 		goto unlock;
 	char by[400];
-	snprintf(by, sizeof by, "%s (baseline)", m->applied_by);
+	snprintf(by, sizeof by, "%s (baseline)", strata__mig_applied_by(m));
 	for (size_t i = 0; rc == STRATA_OK && i < m->nfiles; i++) {
 		strata__migration *f = &m->files[i];
 		if (strata__version_cmp(f->version, version) > 0 || strata__mig_row(m, f->version))
@@ -105,7 +105,7 @@ int strata_migrate_adopt(strata_migrator *m, size_t *imported)
 	if (rc != STRATA_OK)
 		goto unlock;
 	char by[400];
-	snprintf(by, sizeof by, "%s (adopted from dbmate)", m->applied_by);
+	snprintf(by, sizeof by, "%s (adopted from dbmate)", strata__mig_applied_by(m));
 	for (size_t i = 0; rc == STRATA_OK && i < nv; i++) {
 		if (strata__mig_row(m, versions[i]))
 			continue;

@@ -63,7 +63,7 @@ static int run_batched(strata_migrator *m, strata__section_run *r, bool up)
 	}
 	items[0].sql = "SET LOCAL synchronous_commit = off";
 	const strata_value ins[] = { STRATA_TEXT(r->f->version), STRATA_TEXT(r->f->name), STRATA_TEXT(r->f->checksum),
-				     STRATA_TEXT(m->applied_by) };
+				     STRATA_TEXT(strata__mig_applied_by(m)) };
 	const strata_value del[] = { STRATA_TEXT(r->f->version) };
 	items[r->np + 1] = up ? (strata__db_batch_item){ strata__ledger_insert_timed_pg_sql, ins, 4 }
 			      : (strata__db_batch_item){ strata__ledger_delete_sql, del, 1 };
@@ -130,7 +130,8 @@ static int run_transactional(strata_migrator *m, strata__section_run *r, bool up
 	if (rc == STRATA_OK) {
 		if (up)
 			rc = strata__ledger_insert(m, r->f->version, r->f->name, r->f->checksum, strata_timestamp_now(),
-						   strata__mig_now_ms() - t0, m->applied_by, "applied", NULL);
+						   strata__mig_now_ms() - t0, strata__mig_applied_by(m), "applied",
+						   NULL);
 		else
 			rc = strata__ledger_delete(m, r->f->version);
 	}

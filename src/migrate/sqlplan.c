@@ -34,7 +34,7 @@ static int plan_insert(strata_migrator *m, strata_buf *b, const strata__migratio
 	if (rc == STRATA_OK)
 		rc = strata__buf_puts(b, "0, ");
 	if (rc == STRATA_OK)
-		rc = put_literal(b, m->applied_by);
+		rc = put_literal(b, strata__mig_applied_by(m));
 	if (rc == STRATA_OK)
 		rc = strata__buf_printf(b, ", '%s', ", state);
 	if (rc == STRATA_OK)
