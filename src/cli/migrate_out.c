@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -99,7 +100,13 @@ void mig_fmt_time(strata_timestamp ts, char *buf, size_t cap)
 	char iso[STRATA_TIMESTAMP_BUFSZ];
 	strata_timestamp_format(ts, iso);
 	/* 2026-11-22T10:30:00.123456Z -> 2026-11-22 10:30:00 */
-	snprintf(buf, cap, "%.10s %.8s", iso, iso + 11);
+	if (cap >= 20 && iso[10] == 'T') {
+		memcpy(buf, iso, 19);
+		buf[10] = ' ';
+		buf[19] = '\0';
+	} else {
+		snprintf(buf, cap, "%.10s %.8s", iso, iso + 11);
+	}
 }
 
 /* ---- mig_progress ---- */

@@ -85,27 +85,63 @@ int strata__text_check(const char *text, size_t len, const char *file)
 	return STRATA_OK;
 }
 
-static int read_all(const char *path, char **out, size_t *len)
+/*
+ * Read a whole file.  `regular` (the caller knows it is a regular file, from
+ * readdir's d_type) skips the fstat; a regular file reads short only at its
+ * end, so a short read ends it without one more read to see the end.  With
+ * a directory fd, `name` is opened relative to it; `path` names it in
+ * messages.
+ */
+static int read_all_at(int dfd, const char *name, const char *path, bool regular, char **out, size_t *len)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO, "%s: %s", path,
 					 strerror(errno));
 	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 4096;
 	int rc = STRATA_OK;
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		rc = strata__error_set(STRATA_EIO, "%s: %s", path, strerror(errno));
-		goto out;
+	if (regular) {
+		/* most files fit in one read into the stack; the copy is then exactly their size */
+		char first[16384];
+		ssize_t got;
+		while ((got = read(fd, first, sizeof first)) < 0 && errno == EINTR)
+			;
+		if (got >= 0 && (size_t)got < sizeof first) {
+			if (!(buf = malloc((size_t)got + 1))) {
+				rc = strata__error_nomem();
+				goto out;
+			}
+			memcpy(buf, first, (size_t)got);
+			n = (size_t)got;
+			goto done;
+		}
+		if (got < 0) {
+			rc = strata__error_set(STRATA_EIO, "%s: read failed: %s", path, strerror(errno));
+			goto out;
+		}
+		cap = 2 * sizeof first;
+		if (!(buf = malloc(cap))) {
+			rc = strata__error_nomem();
+			goto out;
+		}
+		memcpy(buf, first, sizeof first);
+		n = sizeof first;
+	} else {
+		struct stat st;
+		if (fstat(fd, &st) != 0) {
+			rc = strata__error_set(STRATA_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			rc = strata__error_set(STRATA_EIO, "%s: is a directory, not a file", path);
+			goto out;
+		}
+		regular = S_ISREG(st.st_mode);
+		/* the size it has now, plus room to see the end (or growth: a pipe, a file being written) */
+		cap = regular && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = strata__error_set(STRATA_EIO, "%s: is a directory, not a file", path);
-		goto out;
-	}
-	/* the size it has now, plus room to see the end (or growth: a pipe, a file being written) */
-	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
 	for (;;) {
 		if (cap - n < 2) {
 			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
@@ -119,7 +155,8 @@ static int read_all(const char *path, char **out, size_t *len)
 			rc = strata__error_nomem();
 			goto out;
 		}
-		ssize_t got = read(fd, buf + n, cap - n - 1);
+		size_t want = cap - n - 1;
+		ssize_t got = read(fd, buf + n, want);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -129,7 +166,10 @@ static int read_all(const char *path, char **out, size_t *len)
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		if (regular && (size_t)got < want)
+			break;
 	}
+done:
 	buf[n] = '\0';
 	*out = buf;
 	buf = NULL;
@@ -141,6 +181,11 @@ out:
 	return rc;
 }
 
+static int read_all(const char *path, char **out, size_t *len)
+{
+	return read_all_at(AT_FDCWD, path, path, false, out, len);
+}
+
 int strata__read_bytes(const char *path, char **out, size_t *len)
 {
 	return read_all(path, out, len);
@@ -148,8 +193,13 @@ int strata__read_bytes(const char *path, char **out, size_t *len)
 
 int strata__read_file(const char *path, char **out, size_t *len)
 {
+	return strata__read_file_at(AT_FDCWD, path, path, false, out, len);
+}
+
+int strata__read_file_at(int dfd, const char *name, const char *path, bool regular, char **out, size_t *len)
+{
 	size_t n = 0;
-	int rc = read_all(path, out, &n);
+	int rc = read_all_at(dfd, name, path, regular, out, &n);
 	if (rc != STRATA_OK)
 		return rc;
 	if ((rc = strata__text_check(*out, n, path)) != STRATA_OK) {

@@ -8,6 +8,7 @@
 #ifndef STRATA_CORE_TEXT_H
 #define STRATA_CORE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -18,6 +19,12 @@
  * STRATA_ENOMEM; *out is NULL on failure.
  */
 int strata__read_file(const char *path, char **out, size_t *len);
+/*
+ * The same for `name` relative to the directory fd `dfd` (AT_FDCWD: the
+ * working directory), `path` naming it in messages; `regular`: the caller
+ * knows it is a regular file (readdir's DT_REG), which saves an fstat.
+ */
+int strata__read_file_at(int dfd, const char *name, const char *path, bool regular, char **out, size_t *len);
 
 /* The same without the text checks, for files that are not text (or not ours). */
 int strata__read_bytes(const char *path, char **out, size_t *len);

@@ -57,6 +57,26 @@ void strata_timestamp_format(strata_timestamp ts, char buf[STRATA_TIMESTAMP_BUFS
 	int64_t y;
 	int m, d;
 	civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999) { /* the usual case, without snprintf (status prints thousands of them) */
+		unsigned f[] = { (unsigned)y,
+				 (unsigned)m,
+				 (unsigned)d,
+				 (unsigned)(sod / 3600),
+				 (unsigned)(sod / 60 % 60),
+				 (unsigned)(sod % 60),
+				 (unsigned)usec };
+		static const int width[] = { 4, 2, 2, 2, 2, 2, 6 };
+		static const char after[] = { '-', '-', 'T', ':', ':', '.', 'Z' };
+		char *p = buf;
+		for (int i = 0; i < 7; i++) {
+			for (int k = width[i] - 1; k >= 0; k--, f[i] /= 10)
+				p[k] = (char)('0' + f[i] % 10);
+			p += width[i];
+			*p++ = after[i];
+		}
+		*p = '\0';
+		return;
+	}
 	snprintf(buf, STRATA_TIMESTAMP_BUFSZ, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, (unsigned)m & 15,
 		 (unsigned)d & 31, (unsigned)(sod / 3600) % 24, (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
 		 (unsigned)usec % 1000000);

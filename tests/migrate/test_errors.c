@@ -33,6 +33,39 @@ DB_TEST(migrate_errors, text_before_first_marker)
 	(void)backend;
 }
 
+/*
+ * A directory large enough to be read by several threads (64 files and
+ * more): every file is loaded, in version order, and of two broken files
+ * the error names the first by name, every time.
+ */
+DB_TEST(migrate_errors, many_files_and_the_first_broken_one)
+{
+	char *dir = proj_new(), *out, rel[512], text[256];
+	for (int i = 1; i <= 150; i++) {
+		snprintf(rel, sizeof rel, "migrations/%03d_t%d.sql", i, i);
+		snprintf(text, sizeof text,
+			 "-- migrate:up\nCREATE TABLE t%d (id integer);\n-- migrate:down\nDROP TABLE t%d;\n", i, i);
+		proj_put(dir, rel, text);
+	}
+	cr_assert_eq(mig(&out, dir, url, "status"), 0, "%s", out);
+	ASSERT_HAS(out, "0 applied, 150 pending");
+	char *first = strstr(out, " t1 "), *last = strstr(out, " t150 ");
+	cr_assert(first && last && first < last, "in version order:\n%s", out);
+	free(out);
+	proj_put(dir, "migrations/140_t140.sql", "CREATE TABLE x (id integer);\n-- migrate:up\n");
+	proj_put(dir, "migrations/077_t77.sql", "CREATE TABLE x (id integer);\n-- migrate:up\n");
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(mig(&out, dir, url, "up"), 1, "%s", out);
+		ASSERT_HAS(out, "migrations/077_t77.sql:1:1: text before the first '-- migrate:up' marker");
+		cr_assert(!strstr(out, "140_t140"), "only the first broken file is named:\n%s", out);
+		free(out);
+	}
+	cr_assert_eq(ledger_count(db), -1, "a parse error touches nothing");
+	test_rmrf(dir);
+	free(dir);
+	(void)backend;
+}
+
 DB_TEST(migrate_errors, missing_up)
 {
 	parse_error(db, url, "002_x.sql", "-- migrate:down\nDROP TABLE x;\n",
