@@ -16,15 +16,21 @@
  *
  *   bench_migrate [--count N] [--pg URL] [--strata BIN] [--runs N]
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <strata.h>
+
+extern char **environ;
 
 static int count = 1000;
 static int runs = 3;
@@ -112,16 +118,32 @@ static result run(const char *backend, const char *url, const char *dir)
 	return r;
 }
 
-/* Wall time of a shell command (output discarded); exits when it fails. */
-static double timed(const char *cmd)
+/*
+ * Wall time of a command run straight from its argv (posix_spawnp; output
+ * to /dev/null), not through a shell, whose start-up (several ms here)
+ * would count for each tool alike and pull every ratio towards 1; exits
+ * when it fails.
+ */
+static double timed(char *const argv[])
 {
-	char full[20000];
-	snprintf(full, sizeof full, "%s >/dev/null 2>&1", cmd);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
 	double t0 = now();
-	int rc = system(full);
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	int status = 0;
+	if (rc == 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	double t = now() - t0;
-	if (rc != 0) {
-		fprintf(stderr, "bench_migrate: failed: %s\n", cmd);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_migrate: failed:");
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, "\n");
 		exit(1);
 	}
 	return t;
@@ -155,42 +177,108 @@ static void write_baseline_sql(const char *path)
 	fclose(f);
 }
 
+/* `base` with its database name replaced by `name`. */
+static char *pg_url_for(const char *base, const char *name)
+{
+	const char *auth = strstr(base, "://");
+	const char *slash = auth ? strchr(auth + 3, '/') : NULL;
+	const char *q = strchr(base, '?');
+	size_t head = slash ? (size_t)(slash - base) : q ? (size_t)(q - base) : strlen(base);
+	size_t n = head + strlen(name) + (q ? strlen(q) : 0) + 2;
+	char *u = malloc(n);
+	if (!u)
+		exit(1);
+	snprintf(u, n, "%.*s/%s%s", (int)head, base, name, q ? q : "");
+	return u;
+}
+
 typedef struct side {
 	const char *backend;
 	double up_strata, up_dbmate, up_limit, st_strata, st_dbmate;
 } side;
 
+/* Each tool's own empty database for one repetition: SQLite files under root, or new PostgreSQL databases. */
+typedef struct targets {
+	const char *root, *pg_base, *sql; /* pg_base NULL: SQLite */
+	char u_strata[4400], u_dbmate[4400], limit_db[4400], read_sql[4400];
+	char *limit[9]; /* sqlite3 or psql running the same statements */
+	char *made[3];
+} targets;
+
+static void targets_make(targets *t, int rep)
+{
+	if (!t->pg_base) {
+		snprintf(t->u_strata, sizeof t->u_strata, "sqlite:%s/side_strata_%d.db", t->root, rep);
+		snprintf(t->u_dbmate, sizeof t->u_dbmate, "sqlite:%s/side_dbmate_%d.db", t->root, rep);
+		snprintf(t->limit_db, sizeof t->limit_db, "%s/side_limit_%d.db", t->root, rep);
+		snprintf(t->read_sql, sizeof t->read_sql, ".read %s", t->sql);
+		char *const argv[] = { "sqlite3", t->limit_db, "PRAGMA journal_mode=WAL", t->read_sql, NULL };
+		memcpy(t->limit, argv, sizeof argv);
+		return;
+	}
+	static const char tag[] = { 's', 'd', 'l' };
+	for (int k = 0; k < 3; k++) {
+		char name[64];
+		snprintf(name, sizeof name, "bench_side_%c_%d_%d", tag[k], (int)getpid(), rep);
+		t->made[k] = pg_url_for(t->pg_base, name);
+		CHECK(strata_database_create(t->made[k], NULL));
+	}
+	snprintf(t->u_strata, sizeof t->u_strata, "%s", t->made[0]);
+	/* dbmate wants sslmode spelled out for a server without TLS */
+	snprintf(t->u_dbmate, sizeof t->u_dbmate, "%s%ssslmode=disable", t->made[1],
+		 strchr(t->made[1], '?') ? "&" : "?");
+	snprintf(t->limit_db, sizeof t->limit_db, "%s", t->made[2]);
+	char *const argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", t->limit_db, "-f", (char *)t->sql, NULL };
+	memcpy(t->limit, argv, sizeof argv);
+}
+
+static void targets_drop(targets *t)
+{
+	for (int k = 0; k < 3 && t->pg_base; k++) {
+		CHECK(strata_database_drop(t->made[k], NULL));
+		free(t->made[k]);
+		t->made[k] = NULL;
+	}
+}
+
 /*
- * One backend side by side.  url(tool) gives each tool its own empty
- * database; `limit_cmd` runs the baseline SQL file into the limit's.
+ * One backend side by side: `runs` repetitions of `up` into fresh
+ * databases (strata, dbmate and the limit in turn, so all see the same
+ * machine), medians; then `status` over the last repetition's, interleaved.
  */
-static side side_by_side(const char *backend, const char *u_strata, const char *u_dbmate, const char *limit_cmd,
-			 const char *dir)
+static side side_by_side(const char *backend, targets *t, const char *dir)
 {
 	side s = { backend, 0, -1, 0, 0, -1 };
-	char cmd[16000];
-	snprintf(cmd, sizeof cmd, "'%s' migrate up --url '%s' --dir '%s'", strata_bin, u_strata, dir);
-	s.up_strata = timed(cmd);
-	if (dbmate_bin[0]) {
-		snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' --no-dump-schema up", dbmate_bin,
-			 u_dbmate, dir);
-		s.up_dbmate = timed(cmd);
+	double us[15], ud[15], ul[15];
+	char *d = (char *)dir;
+	int nr = runs > 15 ? 15 : runs;
+	for (int r = 0; r < nr; r++) {
+		if (r > 0)
+			targets_drop(t);
+		targets_make(t, r);
+		us[r] = timed((char *const[]){ strata_bin, "migrate", "up", "--url", t->u_strata, "--dir", d, NULL });
+		if (dbmate_bin[0])
+			ud[r] = timed((char *const[]){ dbmate_bin, "--url", t->u_dbmate, "--migrations-dir", d,
+						       "--no-dump-schema", "up", NULL });
+		ul[r] = timed(t->limit);
 	}
-	s.up_limit = timed(limit_cmd);
+	s.up_strata = median(us, nr);
+	if (dbmate_bin[0])
+		s.up_dbmate = median(ud, nr);
+	s.up_limit = median(ul, nr);
 	double a[15], b[15];
 	int n = runs * 3 > 15 ? 15 : runs * 3;
 	for (int i = 0; i < n; i++) { /* interleaved: both see the same machine */
-		snprintf(cmd, sizeof cmd, "'%s' migrate status --url '%s' --dir '%s'", strata_bin, u_strata, dir);
-		a[i] = timed(cmd);
-		if (dbmate_bin[0]) {
-			snprintf(cmd, sizeof cmd, "'%s' --url '%s' --migrations-dir '%s' status", dbmate_bin, u_dbmate,
-				 dir);
-			b[i] = timed(cmd);
-		}
+		a[i] = timed(
+			(char *const[]){ strata_bin, "migrate", "status", "--url", t->u_strata, "--dir", d, NULL });
+		if (dbmate_bin[0])
+			b[i] = timed((char *const[]){ dbmate_bin, "--url", t->u_dbmate, "--migrations-dir", d, "status",
+						      NULL });
 	}
 	s.st_strata = median(a, n);
 	if (dbmate_bin[0])
 		s.st_dbmate = median(b, n);
+	targets_drop(t);
 	return s;
 }
 
@@ -225,21 +313,6 @@ static void print_ratio(double a, double b)
 		printf(" %8.2fx |", a / b);
 	else
 		printf(" %9s |", "-");
-}
-
-/* `base` with its database name replaced by `name`. */
-static char *pg_url_for(const char *base, const char *name)
-{
-	const char *auth = strstr(base, "://");
-	const char *slash = auth ? strchr(auth + 3, '/') : NULL;
-	const char *q = strchr(base, '?');
-	size_t head = slash ? (size_t)(slash - base) : q ? (size_t)(q - base) : strlen(base);
-	size_t n = head + strlen(name) + (q ? strlen(q) : 0) + 2;
-	char *u = malloc(n);
-	if (!u)
-		exit(1);
-	snprintf(u, n, "%.*s/%s%s", (int)head, base, name, q ? q : "");
-	return u;
 }
 
 int main(int argc, char **argv)
@@ -306,47 +379,27 @@ int main(int argc, char **argv)
 	/* side by side, as commands */
 	side sides[2];
 	int nsides = 0;
-	char sql[4300], limit[9000], u1[4400], u2[4400];
+	char sql[4300];
 	snprintf(sql, sizeof sql, "%s/limit.sql", root);
 	write_baseline_sql(sql);
 	bool have_sqlite3 = system("command -v sqlite3 >/dev/null 2>&1") == 0;
 	bool have_psql = system("command -v psql >/dev/null 2>&1") == 0;
 	if (have_sqlite3) {
-		snprintf(u1, sizeof u1, "sqlite:%s/side_strata.db", root);
-		snprintf(u2, sizeof u2, "sqlite:%s/side_dbmate.db", root);
-		snprintf(limit, sizeof limit, "sqlite3 '%s/side_limit.db' 'PRAGMA journal_mode=WAL' '.read %s'", root,
-			 sql);
-		sides[nsides++] = side_by_side("SQLite", u1, u2, limit, dir);
+		targets t = { .root = root, .sql = sql };
+		sides[nsides++] = side_by_side("SQLite", &t, dir);
 	} else {
 		fprintf(stderr, "bench_migrate: no sqlite3 on PATH: the SQLite side by side is skipped\n");
 	}
 	if (pg && *pg && have_psql) {
-		char n1[64], n2[64], n3[64];
-		snprintf(n1, sizeof n1, "bench_side_s_%d", (int)getpid());
-		snprintf(n2, sizeof n2, "bench_side_d_%d", (int)getpid());
-		snprintf(n3, sizeof n3, "bench_side_l_%d", (int)getpid());
-		char *a = pg_url_for(pg, n1), *b = pg_url_for(pg, n2), *c = pg_url_for(pg, n3);
-		CHECK(strata_database_create(a, NULL));
-		CHECK(strata_database_create(b, NULL));
-		CHECK(strata_database_create(c, NULL));
-		/* dbmate wants sslmode spelled out for a server without TLS */
-		char bu[4400];
-		snprintf(bu, sizeof bu, "%s%ssslmode=disable", b, strchr(b, '?') ? "&" : "?");
-		snprintf(limit, sizeof limit, "psql -X -q -v ON_ERROR_STOP=1 '%s' -f '%s'", c, sql);
-		sides[nsides++] = side_by_side("PostgreSQL", a, bu, limit, dir);
-		CHECK(strata_database_drop(a, NULL));
-		CHECK(strata_database_drop(b, NULL));
-		CHECK(strata_database_drop(c, NULL));
-		free(a);
-		free(b);
-		free(c);
+		targets t = { .root = root, .pg_base = pg, .sql = sql };
+		sides[nsides++] = side_by_side("PostgreSQL", &t, dir);
 	}
 	if (!dbmate_bin[0])
 		printf("\ndbmate not found ($DBMATE, PATH, or `npm install dbmate --prefix build`): its columns are "
 		       "empty\n");
-	printf("\nSide by side, as commands (%d files; status: median of %d interleaved runs; limit: one %s session, "
-	       "each migration in its own transaction)\n\n",
-	       count, runs * 3 > 15 ? 15 : runs * 3, "sqlite3/psql");
+	printf("\nSide by side, as commands (%d files; up: median of %d interleaved runs, each into new databases; "
+	       "status: median of %d; limit: one %s session, each migration in its own transaction)\n\n",
+	       count, runs > 15 ? 15 : runs, runs * 3 > 15 ? 15 : runs * 3, "sqlite3/psql");
 	printf("| %-10s | %10s | %10s | %10s | %10s | %10s | %12s | %12s | %10s |\n", "backend", "up strata",
 	       "up dbmate", "up limit", "vs dbmate", "vs limit", "status strata", "status dbmate", "vs dbmate");
 	printf("|------------|------------|------------|------------|------------|------------|---------------|-----"
