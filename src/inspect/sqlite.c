@@ -561,6 +561,10 @@ static int read_table(strata_db *db, strata_schema *s, strata_table *t, const ch
 			strata_buf implied = STRATA_BUF_INIT;
 			int r = strata__sql_implied_check(&implied, s, c, 0);
 			bool same = r == 0 && strcmp(strata__buf_cstr(&implied), ck->expr) == 0;
+			strata__buf_clear(&implied);
+			/* what an earlier Strata wrote: kept until the table is rebuilt */
+			if (!same && r >= 0 && strata__sql_implied_check_before(&implied, c) == 0)
+				same = strcmp(strata__buf_cstr(&implied), ck->expr) == 0;
 			strata__buf_free(&implied);
 			if (r < 0) {
 				rc = r;

@@ -36,6 +36,13 @@ int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c)
  */
 int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strata_column *c, int i);
 
+/*
+ * The implied check an earlier Strata wrote for `c` where it differs from
+ * today's (arrays of numbers: only "a JSON array"), which inspect also
+ * takes as implied.  0 when written, 1 when there is none.
+ */
+int strata__sql_implied_check_before(strata_buf *b, const strata_column *c);
+
 /* A whole column definition as in CREATE TABLE. */
 int strata__sql_column_def(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
 			   const strata_column *c);

@@ -34,8 +34,67 @@ Test(sql, sqlite_checks_for_what_sqlite_does_not_enforce)
 	has(s, "\"tags\" JSON ARRAY OF VARCHAR(5) CHECK (\"tags\" IS NULL OR json_valid(\"tags\") AND "
 	       "json_type(\"tags\") = 'array')");
 	has(s, "\"state\" ENUM \"st\" NOT NULL DEFAULT 'a' CHECK (\"state\" IN ('a', 'b'))");
-	has(s, "\"amount\" DECIMAL TEXT(10,2)");
+	has(s,
+	    "\"amount\" DECIMAL TEXT(10,2) CHECK (\"amount\" IS NULL OR typeof(\"amount\") = 'text' AND "
+	    "json_valid(\"amount\") AND json_type(\"amount\") IN ('integer', 'real') AND "
+	    "abs(CAST(\"amount\" AS REAL)) < 1e8 AND round(CAST(\"amount\" AS REAL), 2) = CAST(\"amount\" AS REAL))");
 	free(s);
+}
+
+/*
+ * What PostgreSQL refuses, SQLite refuses too: a decimal that is not a
+ * number, too large for its precision or with more decimals than its scale
+ * (PostgreSQL would round those; a CHECK cannot), and number arrays with
+ * an item of another type.  The error names the column on SQLite.
+ */
+DB_TEST(sql, decimals_and_number_arrays_refuse_what_postgres_refuses)
+{
+	const char *text = "table t {\n  id serial primary key\n  price decimal(5,2)\n  nums int[]\n"
+			   "  ratios float[]\n}\n";
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
+	ST_OK(strata_schema_apply(db, s));
+	bool pg = backend == STRATA_BACKEND_POSTGRES;
+	ST_OK(strata_exec(db, "INSERT INTO t (price) VALUES (123.45)"));
+	ST_OK(strata_execv(db, "INSERT INTO t (price) VALUES (?)", STRATA_TEXT("-999.99")));
+	ST_OK(strata_execv(db, "INSERT INTO t (price) VALUES (?)", STRATA_NULL));
+	const char *bad[] = { "INSERT INTO t (price) VALUES ('abc')", "INSERT INTO t (price) VALUES (12345.678)",
+			      "INSERT INTO t (price) VALUES (1000)" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = strata_exec(db, bad[i]);
+		cr_assert_neq(rc, STRATA_OK, "%s was taken", bad[i]);
+		if (!pg) {
+			cr_assert_eq(rc, STRATA_ECONSTRAINT, "%s: %s", bad[i], strata_error_last()->message);
+			cr_assert(strstr(strata_error_last()->message, "CHECK constraint failed: price"), "%s",
+				  strata_error_last()->message);
+		}
+	}
+	if (!pg)
+		cr_assert_neq(strata_exec(db, "INSERT INTO t (price) VALUES (1.005)"), STRATA_OK,
+			      "more decimals than the scale: PostgreSQL rounds, SQLite refuses");
+	const char *arr = pg ? "INSERT INTO t (nums, ratios) VALUES ('{1,2,NULL}', '{1.5,2,1e20}')"
+			     : "INSERT INTO t (nums, ratios) VALUES ('[1,2,null]', '[1.5,2,1.0e+20]')";
+	ST_OK(strata_exec(db, arr));
+	const char *bad_arr[] = {
+		pg ? "INSERT INTO t (nums) VALUES ('{a}')" : "INSERT INTO t (nums) VALUES ('[\"a\"]')",
+		pg ? "INSERT INTO t (nums) VALUES ('{1.5}')" : "INSERT INTO t (nums) VALUES ('[1.5]')",
+		pg ? "INSERT INTO t (ratios) VALUES ('{true}')" : "INSERT INTO t (ratios) VALUES ('[true]')"
+	};
+	for (size_t i = 0; i < sizeof bad_arr / sizeof bad_arr[0]; i++) {
+		int rc = strata_exec(db, bad_arr[i]);
+		cr_assert_neq(rc, STRATA_OK, "%s was taken", bad_arr[i]);
+		if (!pg)
+			cr_assert(rc == STRATA_ECONSTRAINT && strstr(strata_error_last()->message, "CHECK constraint"),
+				  "%s: %s", bad_arr[i], strata_error_last()->message);
+	}
+	/* PostgreSQL takes '{{1}}' (a two-dimensional array); Strata's arrays have one dimension */
+	if (!pg)
+		cr_assert_eq(strata_exec(db, "INSERT INTO t (nums) VALUES ('[[1]]')"), STRATA_ECONSTRAINT);
+	int64_t n = 0;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM t", NULL, 0));
+	cr_assert_eq(n, 4);
+	strata_schema_free(s);
+	(void)url;
 }
 
 Test(sql, postgres_types)
