@@ -18,6 +18,9 @@ typedef struct cli_command {
 
 /* Print "strata: <msg>" for the last error to stderr. */
 void cli_error(const char *context);
+/* A library message as the command shows it: "option `allow_changed`" becomes "--allow-changed"
+   (src/cli/flags.c); msg itself when nothing changes, else a buffer the next call reuses. */
+const char *cli_text(const char *msg);
 /* Print "strata: <formatted>" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

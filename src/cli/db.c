@@ -123,7 +123,7 @@ int cmd_wait(int argc, char **argv)
 		}
 		if (rc == STRATA_EINVAL || rc == STRATA_EAUTH || el >= timeout_s) {
 			cli_errorf("wait: the database is not ready after %.1f s: %s", el,
-				   strata_error_last()->message);
+				   cli_text(strata_error_last()->message));
 			break;
 		}
 		struct timespec nap = { 0, 250 * 1000 * 1000 };

@@ -138,7 +138,7 @@ int cmd_gen(int argc, char **argv)
 	char *text = NULL;
 	size_t text_len = 0;
 	if (strata_file_read_text(schema_path, &text, &text_len) != STRATA_OK) {
-		cli_errorf("gen c: --schema %s", strata_error_last()->message);
+		cli_errorf("gen c: --schema %s", cli_text(strata_error_last()->message));
 		return 1;
 	}
 	strata_schema *schema = NULL;

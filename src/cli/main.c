@@ -50,9 +50,9 @@ void cli_error(const char *context)
 {
 	const strata_error *e = strata_error_last();
 	if (context)
-		fprintf(stderr, "strata: %s: %s\n", context, e->message);
+		fprintf(stderr, "strata: %s: %s\n", context, cli_text(e->message));
 	else
-		fprintf(stderr, "strata: %s\n", e->message);
+		fprintf(stderr, "strata: %s\n", cli_text(e->message));
 }
 
 void cli_errorf(const char *fmt, ...)

@@ -16,7 +16,7 @@ int mig_verify(mig_ctx *x)
 		       failed);
 		if (rc != STRATA_OK) {
 			printf(",\"error\":");
-			mig_json_str(stdout, strata_error_last()->message);
+			mig_json_str(stdout, cli_text(strata_error_last()->message));
 		}
 		printf("}\n");
 		return rc == STRATA_OK ? 0 : 1;

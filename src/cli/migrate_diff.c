@@ -159,7 +159,7 @@ int cmd_migrate_diff(int argc, char **argv)
 		strata_plan *probe = NULL;
 		if (strata_schema_parse(&none, "", 0, "-") == STRATA_OK &&
 		    strata_diff_with(none, none, STRATA_BACKEND_POSTGRES, &dopts, &probe) != STRATA_OK) {
-			cli_errorf("migrate diff: %s: %s", opt_name, strata_error_last()->message);
+			cli_errorf("migrate diff: %s: %s", opt_name, cli_text(strata_error_last()->message));
 			strata_schema_free(none);
 			return 2;
 		}
@@ -175,7 +175,7 @@ int cmd_migrate_diff(int argc, char **argv)
 	if (strata_schema_load(&want, schema) != STRATA_OK) {
 		const strata_error *e = strata_error_last();
 		if (e->status == STRATA_EPARSE)
-			fprintf(stderr, "%s\n", e->message);
+			fprintf(stderr, "%s\n", cli_text(e->message));
 		else
 			cli_error(schema);
 		goto out;

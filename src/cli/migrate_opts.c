@@ -224,6 +224,8 @@ int mig_open(mig_ctx *x)
 			mig_json_error();
 		else
 			cli_error(NULL);
+		if (!x->o.json && strata_error_last()->status == STRATA_ENOTFOUND && !x->mo.dir)
+			fprintf(stderr, "strata: `strata init` starts a project here, with its migrations directory\n");
 		return 1;
 	}
 	return 0;

@@ -60,7 +60,7 @@ void mig_json_error(void)
 	printf("{\"ok\":false,\"status\":");
 	mig_json_str(stdout, strata_status_name(e->status));
 	printf(",\"error\":");
-	mig_json_str(stdout, e->message);
+	mig_json_str(stdout, cli_text(e->message));
 	if (e->file[0]) {
 		printf(",\"file\":");
 		mig_json_str(stdout, e->file);

@@ -134,7 +134,7 @@ static int report_run(mig_ctx *x, bool up, const vlist *before, int rc_run, size
 			printf(",\"status\":");
 			mig_json_str(stdout, strata_status_name(e->status));
 			printf(",\"error\":");
-			mig_json_str(stdout, e->message);
+			mig_json_str(stdout, cli_text(e->message));
 		}
 		printf("}\n");
 		return rc_run == STRATA_OK ? 0 : 1;

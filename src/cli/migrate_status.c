@@ -75,7 +75,7 @@ int mig_status(mig_ctx *x, bool history)
 			       it[i].out_of_order ? "true" : "false");
 			mig_json_str(stdout, it[i].destructive && it[i].state == STRATA_MIGRATION_PENDING
 						     ? it[i].destructive_why
-						     : it[i].note);
+						     : cli_text(it[i].note));
 			printf("}");
 		}
 		printf("]}\n");
@@ -98,7 +98,7 @@ int mig_status(mig_ctx *x, bool history)
 		printf("%-11s %-14s %-30s %-19s %s\n", "STATE", "VERSION", "NAME", "APPLIED AT (UTC)", "NOTE");
 		for (size_t i = 0; i < n; i++) {
 			char at[40];
-			const char *note = it[i].note;
+			const char *note = cli_text(it[i].note);
 			mig_fmt_time(it[i].applied_at, at, sizeof at);
 			if (it[i].state == STRATA_MIGRATION_PENDING)
 				note = it[i].out_of_order  ? "out of order: older than the newest applied"

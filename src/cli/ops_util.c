@@ -186,7 +186,7 @@ void ops_fail(const char *context, bool json)
 	}
 	const strata_error *e = strata_error_last();
 	char msg[1200];
-	snprintf(msg, sizeof msg, "%s%s%s", context ? context : "", context ? ": " : "", e->message);
+	snprintf(msg, sizeof msg, "%s%s%s", context ? context : "", context ? ": " : "", cli_text(e->message));
 	fputs("{\n  \"error\": ", stdout);
 	ops_json_str(stdout, msg);
 	printf(",\n  \"status\": \"%s\"\n}\n", strata_status_name(e->status));

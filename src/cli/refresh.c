@@ -167,7 +167,7 @@ int cmd_refresh(int argc, char **argv)
 			if (json) {
 				const strata_error *e = strata_error_last();
 				printf("%s],\n  \"error\": ", done_count ? "\n  " : "");
-				ops_json_str(stdout, e->message);
+				ops_json_str(stdout, cli_text(e->message));
 				printf(",\n  \"status\": \"%s\"\n}\n", strata_status_name(e->status));
 			} else {
 				cli_error("refresh");

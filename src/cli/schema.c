@@ -44,7 +44,7 @@ static int load(strata_schema **s, const char *path)
 	if (strata_schema_load(s, path) != STRATA_OK) {
 		const strata_error *e = strata_error_last();
 		if (e->status == STRATA_EPARSE)
-			fprintf(stderr, "%s\n", e->message);
+			fprintf(stderr, "%s\n", cli_text(e->message));
 		else
 			cli_error(path);
 		return 1;
@@ -125,7 +125,7 @@ int cmd_schema(int argc, char **argv)
 		if (strcmp(sub, "check") == 0) {
 			/* With --dialect: also what that database can make of it. */
 			if (dialect && strata_sql_check(s, b) != STRATA_OK) {
-				fprintf(stderr, "%s\n", strata_error_last()->message);
+				fprintf(stderr, "%s\n", cli_text(strata_error_last()->message));
 				goto out;
 			}
 			printf("%s: ok, %d table%s, %d enum%s", path, s->ntables, s->ntables == 1 ? "" : "s", s->nenums,

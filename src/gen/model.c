@@ -478,7 +478,7 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 	m->s = s;
 	m->prefix = prefix ? prefix : "";
 	if (*m->prefix && !is_identifier(m->prefix))
-		return strata__error_set(STRATA_EINVAL, "--prefix '%s' is not a C identifier", m->prefix);
+		return strata__error_set(STRATA_EINVAL, "option `prefix` '%s' is not a C identifier", m->prefix);
 	m->ntables = s->ntables;
 	m->nenums = s->nenums;
 	m->tables = calloc((size_t)(s->ntables ? s->ntables : 1), sizeof *m->tables);

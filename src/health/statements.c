@@ -126,7 +126,7 @@ int strata_statements_collect(strata_db *db, const strata_statements_options *op
 			STRATA_EUNSUPPORTED,
 			"SQLite keeps no statistics of its own per statement: export the application's "
 			"(DB_QUERY_STATS=true and strata_query_stats_save()) and read the file with "
-			"`strata stats --queries --file FILE`");
+			"strata_query_stats_load()");
 	stmts *s = calloc(1, sizeof *s);
 	if (!s)
 		return strata__error_nomem();

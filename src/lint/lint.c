@@ -140,7 +140,7 @@ static int unknown_rule(const char *id)
 	const char *near = closest_rule(id);
 	if (near)
 		return strata__error_set(STRATA_EINVAL, "lint: unknown rule '%s' (did you mean '%s'?)", id, near);
-	return strata__error_set(STRATA_EINVAL, "lint: unknown rule '%s' (see `strata lint --list-rules`)", id);
+	return strata__error_set(STRATA_EINVAL, "lint: unknown rule '%s' (strata_lint_rules() lists them)", id);
 }
 
 static int set_rule(strata_lint_config *c, const char *id, strata_lint_severity s)

@@ -89,8 +89,8 @@ int strata_migrate_new(const char *dir, const char *description, char **path)
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		rc = strata__error_set(STRATA_ENOTFOUND,
-				       "migrations directory %s does not exist (run `strata init`, or "
-				       "name another with --dir)",
+				       "migrations directory %s does not exist (create it, or name "
+				       "another with option `dir`)",
 				       dir);
 		goto done;
 	}

@@ -13,7 +13,7 @@
 /*
  * Drift: errors unless allowed.  `up` checks pending-out-of-order too.
  * Failed or interrupted transaction:false migrations block everything but
- * `up --retry-failed`.
+ * up with `retry_failed`.
  */
 int strata__mig_check_drift(strata_migrator *m, bool up)
 {
@@ -26,7 +26,8 @@ int strata__mig_check_drift(strata_migrator *m, bool up)
 					STRATA_EMIGRATE,
 					"%s: migration %s was applied, but its up section has changed since (checksum "
 					"%.12s "
-					"in the ledger, %.12s now). Restore the file, or pass --allow-changed",
+					"in the ledger, %.12s now). Restore the file, or allow it with option "
+					"`allow_changed`",
 					it->file, it->version, strata__mig_row(m, it->version)->checksum, it->checksum);
 			break;
 		case STRATA_MIGRATION_MISSING:
@@ -34,7 +35,7 @@ int strata__mig_check_drift(strata_migrator *m, bool up)
 				return strata__error_set(
 					STRATA_EMIGRATE,
 					"migration %s (%s) is applied, but no file in %s has that version. "
-					"Restore the file, or pass --allow-missing",
+					"Restore the file, or allow it with option `allow_missing`",
 					it->version, it->name, m->dir);
 			break;
 		case STRATA_MIGRATION_FAILED:
@@ -43,9 +44,8 @@ int strata__mig_check_drift(strata_migrator *m, bool up)
 				return strata__error_set(
 					STRATA_EMIGRATE,
 					"%s: migration %s (transaction:false) %s part-way: %s. Check the database, "
-					"then run "
-					"`strata migrate up --retry-failed` to resume at the statement that did not "
-					"finish",
+					"then retry with option `retry_failed`, which resumes at the statement that "
+					"did not finish",
 					it->file[0] ? it->file : it->version, it->version,
 					it->state == STRATA_MIGRATION_FAILED ? "failed" : "was interrupted", it->note);
 			break;
@@ -55,7 +55,7 @@ int strata__mig_check_drift(strata_migrator *m, bool up)
 					STRATA_EMIGRATE,
 					"%s: migration %s is pending but older than the newest applied "
 					"one; it may depend on a schema that changed since. Rename it to a "
-					"newer version, or pass --allow-out-of-order",
+					"newer version, or allow it with option `allow_out_of_order`",
 					it->file, it->version);
 			break;
 		default: break;

@@ -387,7 +387,7 @@ int strata__migrations_load(const char *dir, strata_backend dialect, strata__mig
 	if (!d)
 		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO,
 					 "migrations directory %s: %s%s", dir, strerror(errno),
-					 errno == ENOENT ? " (run `strata init`, or name another with --dir)" : "");
+					 errno == ENOENT ? " (create it, or name another with option `dir`)" : "");
 	while ((de = readdir(d)) != NULL) {
 		const char *base = de->d_name;
 		size_t bl = strlen(base);

@@ -258,7 +258,7 @@ static int lock_pg(strata_migrator *m)
 			}
 			rc = strata__error_set(STRATA_EBUSY,
 					       "another migration is running (%s); waited %d ms for it. "
-					       "Try again when it has finished, or raise --lock-timeout",
+					       "Try again when it has finished, or raise option `lock_timeout_ms`",
 					       who ? who : "holder unknown", timeout_ms(m));
 			free(who);
 			return rc;
@@ -340,7 +340,7 @@ static int lock_sqlite(strata_migrator *m)
 				return strata__error_set(
 					STRATA_EBUSY,
 					"another migration is running (pid %lld on %s, since %s); waited %d ms "
-					"for it. Try again when it has finished, or raise --lock-timeout",
+					"for it. Try again when it has finished, or raise option `lock_timeout_ms`",
 					(long long)pid, host, since, timeout_ms(m));
 			return strata__error_set(STRATA_EBUSY,
 						 "another migration is running (the database is locked); waited %d ms",

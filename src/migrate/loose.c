@@ -146,8 +146,8 @@ static int drop_invalid(strata_migrator *m, const strata__section_run *r, size_t
 		snprintf(why, sizeof why, "%s", strata_error_last()->message);
 		rc = strata__error_set_at(
 			STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
-			"index %s is INVALID and dropping it failed: %s; drop it by hand, then run `strata "
-			"migrate up --retry-failed`",
+			"index %s is INVALID and dropping it failed: %s; drop it by hand, then retry with "
+			"option `retry_failed`",
 			name, why);
 	}
 	return rc;
@@ -279,7 +279,7 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 				 "transaction:false: the section's own transaction (BEGIN at line %d) was rolled back, "
 				 "so "
 				 "statements %zu to %zu were undone; %s; the ledger marks %s as failed and "
-				 "`strata migrate up --retry-failed` starts again at that BEGIN",
+				 "retrying with option `retry_failed` starts again at that BEGIN",
 				 strata__piece_line(r, open_at), open_at + 1, i,
 				 open_at == 0 ? "nothing ran before it" : "the statements before it stay applied",
 				 r->f->version);
@@ -291,7 +291,7 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 			snprintf(what, sizeof what,
 				 "transaction:false: statements 1 to %zu ran and stay applied; the ledger marks %s as "
 				 "failed "
-				 "and `strata migrate up --retry-failed` resumes at this statement",
+				 "and retrying with option `retry_failed` resumes at this statement",
 				 i, r->f->version);
 		char iname[400];
 		bool bad = false;
@@ -346,8 +346,8 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 			rc = strata__error_set_at(
 				STRATA_EMIGRATE, r->f->path, strata__piece_line(r, i), 1,
 				"index %s of %s is INVALID after the migration ran (an interrupted or failed "
-				"CREATE INDEX CONCURRENTLY), so %s is not recorded as applied; `strata migrate up "
-				"--retry-failed` drops and builds it again",
+				"CREATE INDEX CONCURRENTLY), so %s is not recorded as applied; retrying with option "
+				"`retry_failed` drops and builds it again",
 				iname, r->f->version, r->f->version);
 		if (rc != STRATA_OK) {
 			record_failure(m, r, r->np, r->np, "");
@@ -360,8 +360,8 @@ int strata__mig_run_loose_up(strata_migrator *m, strata__section_run *r, size_t 
 		rc = strata__mig_verify_section(
 			m, r->f,
 			"transaction:false: every statement ran and stays applied; the ledger marks "
-			"the migration as failed until verify passes (`strata migrate up "
-			"--retry-failed` verifies again)");
+			"the migration as failed until verify passes (retrying with "
+			"option `retry_failed` verifies again)");
 		strata__mig_rollback(m->db);
 	}
 	if (rc != STRATA_OK) {

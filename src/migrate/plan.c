@@ -62,7 +62,7 @@ int strata__mig_reverts(strata_migrator *m, int steps, const char *target, strat
 		if (!r)
 			return strata__error_set(STRATA_ENOTFOUND,
 						 "version %s is not applied, so it cannot be the target "
-						 "of down (use --to 0 to roll back everything)",
+						 "of down (option `target` 0 rolls back everything)",
 						 target);
 	}
 	if (!target && steps <= 0)

@@ -319,7 +319,7 @@ int strata_migrate_down(strata_migrator *m, int steps, const char *target, size_
 	if (!m)
 		return strata__error_set(STRATA_EINVAL, "strata_migrate_down: m is NULL");
 	if (steps < 0)
-		return strata__error_set(STRATA_EINVAL, "--steps must be a positive number, not %d", steps);
+		return strata__error_set(STRATA_EINVAL, "option `steps` must be a positive number, not %d", steps);
 	free(m->last_backup);
 	m->last_backup = NULL;
 	rc = strata__mig_prepare_run(m, false);

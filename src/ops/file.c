@@ -39,9 +39,9 @@ int strata__ops_check_target(const char *path, bool overwrite, const char *what)
 		return strata__error_set(STRATA_EINVAL, "%s: refusing to write %s: it is %s, not a regular file", what,
 					 path, kind_of(sb.st_mode));
 	if (!overwrite)
-		return strata__error_set(STRATA_ECONSTRAINT,
-					 "%s: %s exists already; give another name, or --force to replace it", what,
-					 path);
+		return strata__error_set(
+			STRATA_ECONSTRAINT,
+			"%s: %s exists already; give another name, or replace it with option `overwrite`", what, path);
 	return STRATA_OK;
 }
 

@@ -435,7 +435,7 @@ static int pg_restore(strata_db *db, restore_run *r)
 		rc = strata__error_set(
 			STRATA_EBUSY,
 			"restore: gave up after %d ms waiting for locks held by %s; nothing was changed: end "
-			"them (pg_terminate_backend) or try again with a longer --timeout",
+			"them (pg_terminate_backend) or try again with a longer option `timeout_ms`",
 			w.timeout_ms, w.blockers.len ? w.blockers.ptr : "other sessions");
 	else if (rc == STRATA_OK && r->o.progress)
 		r->o.progress(1, 1, r->o.progress_ud);
@@ -504,7 +504,7 @@ static int restore_into(strata_db *db, restore_run *r, strata_restore_report *re
 		return rc;
 	if (nonempty && !r->o.force)
 		return strata__error_set(STRATA_ECONSTRAINT,
-					 "restore: %s already has tables; restoring over them needs --force",
+					 "restore: %s already has tables; restoring over them needs option `force`",
 					 r->shown ? r->shown : strata_db_url(db));
 	bool sqlite = strata_db_backend(db) == STRATA_BACKEND_SQLITE;
 	rc = sqlite ? sqlite_restore(db, r) : pg_restore(db, r);

@@ -421,3 +421,21 @@ Test(gen, unscoped_on_an_unowned_table_is_refused)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* The library names the option, the command its flag (issue 17). */
+Test(gen, a_bad_prefix_names_the_option_not_the_flag)
+{
+	static const char text[] = "table notes {\n id serial primary key\n body text\n}\n";
+	strata_schema *s = NULL;
+	cr_assert_eq(strata_schema_parse(&s, text, strlen(text), "n.strata"), STRATA_OK);
+	strata_gen_options o = STRATA_GEN_OPTIONS_INIT;
+	o.prefix = "9bad";
+	char *h = NULL, *c = NULL;
+	cr_assert_eq(strata_gen_c(s, text, &o, &h, &c), STRATA_EINVAL);
+	const char *msg = strata_error_last()->message;
+	cr_assert(strstr(msg, "option `prefix` '9bad' is not a C identifier") != NULL, "%s", msg);
+	cr_assert_null(strstr(msg, "--"), "%s", msg);
+	free(h);
+	free(c);
+	strata_schema_free(s);
+}

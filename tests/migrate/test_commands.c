@@ -394,7 +394,10 @@ DB_TEST(migrate, migrations_dir_from_env)
 	ASSERT_HAS(out, "applied  001_tags");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status"), 1, "%s", out);
-	ASSERT_HAS(out, "migrations directory migrations: No such file or directory (run `strata init`");
+	ASSERT_HAS(
+		out,
+		"migrations directory migrations: No such file or directory (create it, or name another with --dir)");
+	ASSERT_HAS(out, "`strata init` starts a project here");
 	free(out);
 	cr_assert_eq(mig(&out, dir, url, "status --dir db-migrations"), 0, "%s", out);
 	ASSERT_HAS(out, "1 applied, 0 pending");

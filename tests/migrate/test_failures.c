@@ -87,8 +87,7 @@ DB_TEST(migrate_failures, own_transaction_fails_then_retry_keeps_children)
 	ASSERT_HAS(out, backend == STRATA_BACKEND_SQLITE
 				? "the section's own transaction (BEGIN at line 3) was rolled back"
 				: "the section's own transaction (BEGIN at line 2) was rolled back");
-	ASSERT_HAS(out,
-		   "the ledger marks 002 as failed and `strata migrate up --retry-failed` starts again at that BEGIN");
+	ASSERT_HAS(out, "the ledger marks 002 as failed and retrying with --retry-failed starts again at that BEGIN");
 	ASSERT_LACKS(out, "ran and stay applied");
 	free(out);
 	v = ledger_field(db, "state", "002");

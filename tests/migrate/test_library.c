@@ -96,3 +96,58 @@ DB_TEST(migrate_lib, new_and_admin_arguments)
 	(void)url;
 	(void)backend;
 }
+
+/* A library error names the option that allows it by its field, never a command-line flag (issue 17). */
+static void names_option(const char *field)
+{
+	const char *msg = strata_error_last()->message;
+	char want[100];
+	snprintf(want, sizeof want, "option `%s`", field);
+	cr_assert(strstr(msg, want), "no %s in: %s", want, msg);
+	cr_assert_null(strstr(msg, "--"), "a flag in a library message: %s", msg);
+}
+
+DB_TEST(migrate_lib, errors_name_options_not_flags)
+{
+	char *dir = proj_new(), mdir[4200];
+	snprintf(mdir, sizeof mdir, "%s/migrations", dir);
+	proj_put(dir, "migrations/001_a.sql", ok1);
+	strata_migrator *m = NULL;
+	strata_migrate_options o = STRATA_MIGRATE_OPTIONS_INIT;
+	o.dir = "/no/such/migrations";
+	ST_EXPECT(strata_migrator_open(&m, db, &o), STRATA_ENOTFOUND);
+	names_option("dir");
+	o.dir = mdir;
+	ST_OK(strata_migrator_open(&m, db, &o));
+	ST_OK(strata_migrate_up(m, NULL, NULL));
+	size_t n = 0;
+	ST_EXPECT(strata_migrate_down(m, -1, NULL, &n), STRATA_EINVAL);
+	names_option("steps");
+	ST_EXPECT(strata_migrate_down(m, 0, "007", &n), STRATA_ENOTFOUND);
+	names_option("target");
+	strata_migrator_free(m);
+
+	proj_put(dir, "migrations/001_a.sql",
+		 "-- migrate:up\nCREATE TABLE a (id bigint);\n-- migrate:down\nDROP TABLE a;\n");
+	ST_OK(strata_migrator_open(&m, db, &o));
+	ST_EXPECT(strata_migrate_up(m, NULL, NULL), STRATA_EMIGRATE);
+	names_option("allow_changed");
+	strata_migrator_free(m);
+	o.allow_changed = true;
+	ST_OK(strata_migrator_open(&m, db, &o));
+	ST_OK(strata_migrate_up(m, NULL, NULL));
+	strata_migrator_free(m);
+
+	/* a transaction:false migration that fails part-way, then up again without retry_failed */
+	proj_put(dir, "migrations/002_b.sql",
+		 "-- migrate:up transaction:false\nCREATE TABLE b (id integer);\nINSERT INTO nosuch VALUES (1);\n");
+	ST_OK(strata_migrator_open(&m, db, &o));
+	ST_EXPECT(strata_migrate_up(m, NULL, NULL), STRATA_EMIGRATE);
+	cr_assert_null(strstr(strata_error_last()->message, "--"), "%s", strata_error_last()->message);
+	strata_migrator_free(m);
+	ST_OK(strata_migrator_open(&m, db, &o));
+	ST_EXPECT(strata_migrate_up(m, NULL, NULL), STRATA_EMIGRATE);
+	names_option("retry_failed");
+	strata_migrator_free(m);
+	free(dir);
+}
