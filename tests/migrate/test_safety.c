@@ -86,6 +86,21 @@ DB_TEST(migrate_safety, lock_held_by_another_runner)
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
 	ASSERT_HAS(out, "\"running\":\"");
 	free(out);
+	/* through the library: the option to raise, not the command's flag (issue 17); on PostgreSQL,
+	   where the lock is the session's (SQLite's lock row is this process's own) */
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		strata_db *db2 = NULL;
+		ST_OK(strata_open(&db2, url, NULL));
+		strata_migrator *m2 = NULL;
+		o.lock_timeout_ms = 1;
+		ST_OK(strata_migrator_open(&m2, db2, &o));
+		ST_EXPECT(strata_migrate_up(m2, NULL, NULL), STRATA_EBUSY);
+		const char *msg = strata_error_last()->message;
+		cr_assert(strstr(msg, "or raise option `lock_timeout_ms`"), "%s", msg);
+		cr_assert_null(strstr(msg, "--"), "%s", msg);
+		strata_migrator_free(m2);
+		strata_close(db2);
+	}
 	strata__migrate_unlock(m);
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
 	ASSERT_HAS(out, "\"running\":null");

@@ -481,3 +481,25 @@ DB_TEST(ops, commands_show_the_url_given)
 	free(dir);
 	(void)backend;
 }
+
+/* The library names the options (force, overwrite), the command its --force (issue 17). */
+DB_TEST(ops, refusals_name_the_option_not_the_flag)
+{
+	char *dir = test_tmpdir();
+	ops_fill(db, 10);
+	char file[4200];
+	snprintf(file, sizeof file, "%s/a.bak", dir);
+	ST_OK(strata_backup_to_file(db, file, STRATA_BACKUP_FULL));
+	strata_backup_options bo = STRATA_BACKUP_OPTIONS_INIT;
+	ST_EXPECT(strata_backup_write(db, file, &bo), STRATA_ECONSTRAINT);
+	const char *msg = strata_error_last()->message;
+	cr_assert(strstr(msg, "exists already; give another name, or replace it with option `overwrite`"), "%s", msg);
+	cr_assert_null(strstr(msg, "--"), "%s", msg);
+	strata_restore_options ro = STRATA_RESTORE_OPTIONS_INIT;
+	ST_EXPECT(strata_backup_restore(db, file, &ro), STRATA_ECONSTRAINT);
+	msg = strata_error_last()->message;
+	cr_assert(strstr(msg, "already has tables; restoring over them needs option `force`"), "%s", msg);
+	cr_assert_null(strstr(msg, "--"), "%s", msg);
+	test_rmrf(dir);
+	free(dir);
+}
