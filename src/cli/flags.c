@@ -34,14 +34,14 @@ const char *cli_text(const char *msg)
 	if (!msg || (!strstr(msg, "option `") && !strstr(msg, "()")))
 		return msg;
 	size_t n = 0;
-	for (const char *p = msg; *p && n + 1 < sizeof out;) {
+	for (const char *p = msg; *p;) {
 		size_t i = 0;
 		while (i < sizeof flags / sizeof *flags && strncmp(p, flags[i].lib, strlen(flags[i].lib)) != 0)
 			i++;
 		const char *put = i < sizeof flags / sizeof *flags ? flags[i].cli : NULL;
 		size_t len = put ? strlen(put) : 1;
 		if (n + len >= sizeof out)
-			break;
+			return msg; /* too long to rewrite: shown as the library wrote it */
 		memcpy(out + n, put ? put : p, len);
 		n += len;
 		p += put ? strlen(flags[i].lib) : 1;
