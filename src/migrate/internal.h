@@ -31,7 +31,8 @@ struct strata_migrator {
 	char *last_backup;
 	bool locked;
 	bool lock_table_made; /* SQLite: this runner created strata_migrations_lock (a dry run drops it again) */
-	char *saved_app_name; /* PostgreSQL: application_name before the lock */
+	char lock_at[STRATA_TIMESTAMP_BUFSZ]; /* SQLite: acquired_at of the lock row this runner holds */
+	char *saved_app_name;		      /* PostgreSQL: application_name before the lock */
 	/*
 	 * PostgreSQL group commit: every migration of a run but the last commits
 	 * with synchronous_commit off (defer_flush), and the run ends with a

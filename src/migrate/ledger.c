@@ -13,6 +13,7 @@
  * runner was killed) and is taken over.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,13 +268,48 @@ static int lock_pg(strata_migrator *m)
 	}
 }
 
+/*
+ * SQLite lock rows this process holds, by their acquired_at (unique to the
+ * microsecond and per database): two migrators in one process (two
+ * threads, two connections) must wait for each other like two processes,
+ * so a row with this process's pid is a live holder when it is in this
+ * list, and a previous life of the pid otherwise.
+ */
+#define HELD_MAX 64
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+static char held[HELD_MAX][STRATA_TIMESTAMP_BUFSZ];
+
+static void held_set(const char *at, bool add)
+{
+	pthread_mutex_lock(&held_mu);
+	for (int i = 0; i < HELD_MAX; i++)
+		if (add ? held[i][0] == '\0' : strcmp(held[i], at) == 0) {
+			if (add)
+				snprintf(held[i], sizeof held[i], "%s", at);
+			else
+				held[i][0] = '\0';
+			break;
+		}
+	pthread_mutex_unlock(&held_mu);
+}
+
+static bool held_here(const char *at)
+{
+	bool found = false;
+	pthread_mutex_lock(&held_mu);
+	for (int i = 0; i < HELD_MAX && !found; i++)
+		found = held[i][0] && strcmp(held[i], at) == 0;
+	pthread_mutex_unlock(&held_mu);
+	return found;
+}
+
 /* SQLite: is the holder of a lock row gone (same host, no such process)? */
-static bool holder_dead(const strata_migrator *m, int64_t pid, const char *host)
+static bool holder_dead(const strata_migrator *m, int64_t pid, const char *host, const char *since)
 {
 	if (strcmp(host, m->host) != 0 || pid <= 0)
 		return false;
 	if (pid == (int64_t)getpid())
-		return true; /* a previous life of this pid (we never lock twice) */
+		return !held_here(since); /* a previous life of this pid, unless a migrator here holds it */
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
@@ -300,6 +336,8 @@ static int lock_sqlite(strata_migrator *m)
 			vals, 3, NULL);
 		if (rc == STRATA_OK) {
 			m->locked = true;
+			snprintf(m->lock_at, sizeof m->lock_at, "%s", at);
+			held_set(at, true);
 			return rc;
 		}
 		if (rc != STRATA_ECONSTRAINT && rc != STRATA_EBUSY)
@@ -321,7 +359,7 @@ static int lock_sqlite(strata_migrator *m)
 			have = true;
 		}
 		strata_finalize(st);
-		if (have && holder_dead(m, pid, host)) {
+		if (have && holder_dead(m, pid, host, since)) {
 			/* the runner that held it was killed: take the lock over */
 			rc = strata_exec_values(
 				m->db, "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?",
@@ -376,13 +414,16 @@ void strata__migrate_unlock(strata_migrator *m)
 			free(out);
 		}
 	} else {
-		const strata_value who[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host) };
-		const char *del = "DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ?";
-		if (strata_exec_values(m->db, del, who, 2, NULL) != STRATA_OK) {
+		const strata_value who[] = { STRATA_INT((int64_t)getpid()), STRATA_TEXT(m->host),
+					     STRATA_TEXT(m->lock_at) };
+		const char *del =
+			"DELETE FROM strata_migrations_lock WHERE id = 1 AND pid = ? AND host = ? AND acquired_at = ?";
+		if (strata_exec_values(m->db, del, who, 3, NULL) != STRATA_OK) {
 			/* a section left a transaction open: end it, so the release is not rolled back with it */
 			strata_exec(m->db, "ROLLBACK");
-			strata_exec_values(m->db, del, who, 2, NULL);
+			strata_exec_values(m->db, del, who, 3, NULL);
 		}
+		held_set(m->lock_at, false);
 		if (m->opts.dry_run && m->lock_table_made && strata_begin(m->db, NULL) == STRATA_OK) {
 			/* in one write transaction, so a runner that takes the lock meanwhile keeps its row */
 			int64_t left = 1;
@@ -425,10 +466,11 @@ int strata_migrate_lock_holder(strata_migrator *m, char **who)
 		strata_column_text(st, 1, &host, NULL);
 		strata_column_text(st, 2, &since, NULL);
 		strata_buf b = STRATA_BUF_INIT;
-		rc = strata__buf_printf(
-			&b, "pid %lld on %s, since %s%s", (long long)pid, host ? host : "", since ? since : "",
-			holder_dead(m, pid, host ? host : "") ? " (no longer running: the next runner takes over)"
-							      : "");
+		rc = strata__buf_printf(&b, "pid %lld on %s, since %s%s", (long long)pid, host ? host : "",
+					since ? since : "",
+					holder_dead(m, pid, host ? host : "", since ? since : "")
+						? " (no longer running: the next runner takes over)"
+						: "");
 		if (rc == STRATA_OK) {
 			*who = strata__buf_detach(&b);
 			rc = *who ? STRATA_OK : STRATA_ENOMEM;
