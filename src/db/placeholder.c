@@ -73,8 +73,10 @@ int strata__rewrite_placeholders(const char *s, size_t len, strata_buf *out, int
 	while (i < len) {
 		char c = s[i];
 		if (c == '\'') {
+			/* E'...' only when the E starts a token: in `x$E'...'` it ends the identifier x$E */
 			bool escapes =
-				i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && (i < 2 || !ident_char(s[i - 2]));
+				i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') &&
+				(i < 2 || (!ident_char(s[i - 2]) && !(s[i - 2] == '$' && in_word(s, i - 2, qend))));
 			i++;
 			while (i < len) {
 				if (escapes && s[i] == '\\' && i + 1 < len) {

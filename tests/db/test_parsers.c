@@ -125,6 +125,9 @@ Test(placeholders, rewriting)
 	rewrites("SELECT a$$1, x$y$ ?", "SELECT a$$1, x$y$ $1", 1); /* identifiers may hold $ */
 	rewrites("SELECT 1 -- x\r?", "SELECT 1 -- x\r$1", 1);	    /* a comment ends at \r too */
 	rewrites("SELECT 1$$ ? $$", "SELECT 1$$ ? $$", 0);	    /* after a number, $$ opens a body */
+	/* the identifier E$E, then a plain string: its backslash escapes nothing (found by fuzz_placeholders_pg) */
+	rewrites("SELECT E$E'\\'?, ?", "SELECT E$E'\\'$1, $2", 2);
+	rewrites("SELECT $$x$$E'\\'?', ?", "SELECT $$x$$E'\\'?', $1", 1);
 }
 
 /* A $n that PostgreSQL reads as a parameter is refused, wherever it follows (found by fuzz_placeholders_pg) */
