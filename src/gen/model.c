@@ -79,6 +79,26 @@ static char *singular(const char *name)
 	return s;
 }
 
+/*
+ * A table's or view's C names from g->name: the row type (prefix and
+ * singular), its upper-case form, and the function prefix, which is the
+ * type; `kind` ("table", "view") names it when it is not a C identifier.
+ */
+static int name_type(gmodel *m, gtable *g, const char *kind)
+{
+	if (!is_identifier(g->name))
+		return strata__error_set(STRATA_EINVAL, "%s '%s' is not a C identifier", kind, g->name);
+	char *sing = singular(g->name);
+	if (!sing)
+		return STRATA_ENOMEM;
+	g->type = fmt("%s%s", m->prefix, sing);
+	free(sing);
+	if (!g->type || !(g->upper = upper(g->type)))
+		return STRATA_ENOMEM;
+	g->fn = g->type;
+	return STRATA_OK;
+}
+
 static gtable *find_table(gmodel *m, const char *name)
 {
 	for (int i = 0; i < m->ntables; i++)
@@ -171,16 +191,9 @@ static int build_names(gmodel *m)
 		gtable *g = &m->tables[i];
 		g->t = &m->s->tables[i];
 		g->name = g->t->name;
-		if (!is_identifier(g->name))
-			return strata__error_set(STRATA_EINVAL, "table '%s' is not a C identifier", g->name);
-		char *sing = singular(g->name);
-		if (!sing)
-			return STRATA_ENOMEM;
-		g->type = fmt("%s%s", m->prefix, sing);
-		free(sing);
-		if (!g->type || !(g->upper = upper(g->type)))
-			return STRATA_ENOMEM;
-		g->fn = g->type;
+		int rc = name_type(m, g, "table");
+		if (rc != STRATA_OK)
+			return rc;
 		if (g->t->npkey == 1) {
 			const strata_column *pc = strata_table_column(g->t, g->t->pkey[0]);
 			if (pc && !pc->type.array) {
@@ -425,16 +438,9 @@ static int build_views(gmodel *m)
 		g->t = t;
 		g->view = v;
 		g->name = v->name;
-		if (!is_identifier(g->name))
-			return strata__error_set(STRATA_EINVAL, "view '%s' is not a C identifier", g->name);
-		char *sing = singular(g->name);
-		if (!sing)
-			return STRATA_ENOMEM;
-		g->type = fmt("%s%s", m->prefix, sing);
-		free(sing);
-		if (!g->type || !(g->upper = upper(g->type)))
-			return STRATA_ENOMEM;
-		g->fn = g->type;
+		int rc = name_type(m, g, "view");
+		if (rc != STRATA_OK)
+			return rc;
 		for (int j = 0; j < m->ntables; j++)
 			if (strcmp(m->tables[j].type, g->type) == 0 ||
 			    (m->tables[j].id_type && strcmp(m->tables[j].id_type, g->type) == 0))
@@ -465,7 +471,7 @@ static int build_views(gmodel *m)
 			if (strcmp(m->enums[j].type, g->type) == 0)
 				return strata__error_set(STRATA_EINVAL, "view %s and enum %s both become the C type %s",
 							 g->name, m->enums[j].e->name, g->type);
-		int rc = build_columns(m, g);
+		rc = build_columns(m, g);
 		if (rc != STRATA_OK)
 			return rc;
 	}

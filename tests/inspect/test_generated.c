@@ -21,21 +21,6 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *text = malloc((size_t)n + 1);
-	cr_assert_not_null(text);
-	cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
-
 /* A second, empty database of the same dialect (its URL; free()); *name (PostgreSQL) to drop. */
 static char *empty_database(strata_backend backend, const char *dir, char *name, size_t cap)
 {
@@ -101,7 +86,7 @@ DB_TEST(generated, fixture_migrations_pass_lint)
 	char *sql = NULL, path[1024];
 	snprintf(path, sizeof path, "%s/tests/inspect/fixtures/%s", STRATA_SOURCE_DIR,
 		 backend == STRATA_BACKEND_POSTGRES ? "pg_features.sql" : "sqlite_features.sql");
-	sql = read_text(path);
+	sql = test_read_text(path);
 	ST_OK(strata_exec(db, sql));
 	free(sql);
 	strata_schema *live = NULL;
@@ -146,7 +131,7 @@ static char *newest_migration(const char *dir, const char *part)
 	char path[1024];
 	snprintf(path, sizeof path, "%s/migrations/%s", dir, out);
 	free(out);
-	return read_text(path);
+	return test_read_text(path);
 }
 
 /* The items table with `code` of type CODE, and the views over it. */

@@ -18,6 +18,14 @@ char *test_tmpdir(void)
 	return strdup(d);
 }
 
+char *test_read_text(const char *path)
+{
+	char *text = NULL;
+	int rc = strata_file_read_text(path, &text, NULL);
+	cr_assert_eq(rc, STRATA_OK, "%s: %s", path, strata_error_last()->message);
+	return text;
+}
+
 void test_rmrf(const char *path)
 {
 	char cmd[4200];

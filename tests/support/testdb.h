@@ -41,6 +41,8 @@ void test_pg_drop_db(const char *name);
 /* A new temporary directory (free()); removed by test_rmrf. */
 char *test_tmpdir(void);
 void test_rmrf(const char *path);
+/* The whole text of a file (strata_file_read_text; free()); the test fails when it cannot be read. */
+char *test_read_text(const char *path);
 
 /* Assert a Strata call returned `want`, printing the last error if not. */
 #define ST_EXPECT(call, want)                                                                                       \
