@@ -36,6 +36,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void pair(uint64_t *tsc, int64_t *ns)
 {
 	uint64_t best = UINT64_MAX;
+	*tsc = 0;
+	*ns = 0;
 	for (int i = 0; i < 3; i++) {
 		uint64_t a = __builtin_ia32_rdtsc();
 		int64_t n = mono_ns();

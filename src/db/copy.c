@@ -25,6 +25,7 @@
 #include <strata/copy.h>
 
 #include "core/error.h"
+#include "core/number.h"
 #include "db/internal.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -410,7 +411,7 @@ int strata_copy_double(strata_copy *c, double v)
 		else if (isinf(v))
 			snprintf(text, sizeof text, "%sInfinity", v < 0 ? "-" : "");
 		else
-			snprintf(text, sizeof text, "%.17g", v);
+			strata__double_text(v, text);
 		return strata_copy_text(c, text, -1);
 	}
 	if (t != STRATA_COPY_DOUBLE)

@@ -24,6 +24,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/number.h"
 #include "core/redact.h"
 #include "driver/driver.h"
 #include "driver/postgres.h"
@@ -518,7 +519,7 @@ static int pg_bind(void *stmt, int i, const strata_value *v)
 		rc = set_param(p, buf, strlen(buf), 0, 0);
 		break;
 	case STRATA_TYPE_DOUBLE:
-		snprintf(buf, sizeof buf, "%.17g", v->v.d);
+		strata__double_text(v->v.d, buf);
 		rc = set_param(p, buf, strlen(buf), 0, 0);
 		break;
 	case STRATA_TYPE_BOOL: rc = set_param(p, v->v.b ? "t" : "f", 1, 0, 0); break;

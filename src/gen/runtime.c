@@ -5,7 +5,6 @@
  * 17 digits (0.1 as 0.10000000000000001): a double is written as the
  * shortest text that reads back as the same double.
  */
-#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/number.h"
 
 /* ---- arenas: a list of chunks, bump allocation ---- */
 
@@ -99,24 +99,14 @@ void strata_arena_free(strata_arena *a)
 /* ---- writing JSON ---- */
 
 /*
- * The shortest text that strtod() reads back as finite `v`, in %g form
+ * The shortest text that reads back as finite `v` (strata__double_text),
  * with jansson's touches: ".0" when it would read as an integer, no '+'
  * and no leading zeros in the exponent (0.1, 1e300, 5e-324, -0.0,
- * 123456789.125).  Any decimal of up to 15 significant digits survives a
- * trip through a normal double (DBL_DIG), so when 15 digits read back no
- * shorter text would print differently: %g drops the trailing zeros.
- * Subnormals hold fewer digits and are tried from one up.
+ * 123456789.125).
  */
 static void format_double(double v, char out[32])
 {
-	int p = v != 0 && fabs(v) < DBL_MIN ? 1 : 15;
-	for (; p < 17; p++) {
-		snprintf(out, 32, "%.*g", p, v);
-		if (strtod(out, NULL) == v)
-			break;
-	}
-	if (p == 17)
-		snprintf(out, 32, "%.17g", v);
+	strata__double_text(v, out);
 	char *e = strchr(out, 'e');
 	if (e) {
 		char *d = e + 1;
@@ -397,7 +387,9 @@ static int put_int_elem(strata_buf *b, const void *items, size_t k)
 
 static int put_float_elem(strata_buf *b, const void *items, size_t k)
 {
-	return strata__buf_printf(b, "%.17g", ((const double *)items)[k]);
+	char text[32];
+	strata__double_text(((const double *)items)[k], text);
+	return strata__buf_puts(b, text);
 }
 
 /*

@@ -164,3 +164,33 @@ Test(types, uuid_versions_and_order)
 	ST_EXPECT(strata_uuid_parse("not-a-uuid", 10, &b), STRATA_EINVAL);
 	ST_EXPECT(strata_uuid_parse("0123456789abcdef0123456789abcdef0123", 36, &b), STRATA_EINVAL);
 }
+
+/*
+ * A double bound to a decimal column stores the shortest text that reads
+ * back as it (0.1, not PostgreSQL's numeric 0.10000000000000001), and
+ * double columns still read back every bit.
+ */
+DB_TEST(types, doubles_bind_as_their_shortest_text)
+{
+	ST_OK(strata_exec(db, "CREATE TABLE n (id integer PRIMARY KEY, x numeric, d double precision)"));
+	const double vals[] = { 0.1, 1.0 / 3, -2.5e-300, 123456789.125, 5e-324, 1e300 };
+	const char *text[] = { "0.1", NULL, NULL, "123456789.125", NULL, NULL };
+	for (int k = 0; k < 6; k++)
+		ST_OK(strata_execv(db, "INSERT INTO n VALUES (?, ?, ?)", STRATA_INT(k), STRATA_DOUBLE(vals[k]),
+				   STRATA_DOUBLE(vals[k])));
+	for (int k = 0; k < 6; k++) {
+		char *out = NULL;
+		double d = 0;
+		strata_stmt *st;
+		ST_OK(strata_query_textv(db, &out, "SELECT CAST(x AS text) FROM n WHERE id = ?", STRATA_INT(k)));
+		if (text[k])
+			cr_assert_str_eq(out, text[k], "value %d: the numeric column holds %s", k, out);
+		free(out);
+		ST_OK(strata_prepare(&st, db, "SELECT d FROM n WHERE id = ?"));
+		ST_OK(strata_bind_int64(st, 1, k));
+		ST_EXPECT(strata_step(st), STRATA_ROW);
+		ST_OK(strata_column_double(st, 0, &d));
+		cr_assert_eq(d, vals[k], "value %d read back as %.17g", k, d);
+		strata_finalize(st);
+	}
+}
