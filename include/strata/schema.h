@@ -399,8 +399,8 @@ STRATA_API const char *strata_type_kind_name(strata_type_kind k);
 /* Flags for strata_schema_print(). */
 #define STRATA_PRINT_FLAT 1u /* write mixin columns out instead of `use` lines */
 /*
- * Only what a database stores: flat, without owner, as, backref and
- * renamed_from, tables and enums sorted by name (a database has no order).
+ * Only what a database stores: flat, without owner, as, backref,
+ * renamed_from and views' declared columns, tables and enums sorted by name (a database has no order).
  * Two models print the same this way exactly when a database holds them alike.
  */
 #define STRATA_PRINT_DB 3u

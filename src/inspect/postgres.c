@@ -196,6 +196,18 @@ static const char q_views[] =
 	"  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')) "
 	"SELECT name, kind, def, md5(def), note, oid::text FROM v ORDER BY name";
 
+/*
+ * The columns of views and materialized views, with their types: the
+ * declaration `strata gen c` writes typed reads from (PostgreSQL records no
+ * NOT NULL for a view's columns).
+ */
+static const char q_view_columns[] =
+	"SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typtype::text, t.typname::text, et.typtype::text, "
+	"et.typname::text, a.attrelid::text "
+	"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+	"LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'" IN_SCHEMA_OF(
+		"a.attrelid", "('v', 'm')") "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
+
 /* What each view reads: relations, and columns where PostgreSQL records them. */
 static const char q_view_deps[] =
 	"SELECT DISTINCT v.oid::text, t.relname::text, a.attname::text FROM pg_depend d "
@@ -487,6 +499,16 @@ static int view_dep_row(reader *r, int vi, strata_stmt *st)
 	return col && strata__push_str(r->s, &v->depends, &v->ndepends, col) ? STRATA_ENOMEM : STRATA_OK;
 }
 
+static int view_column_row(reader *r, int vi, strata_stmt *st)
+{
+	strata_view *v = &r->s->views[vi];
+	strata_column *c = strata__push(r->s, &v->columns, &v->ncolumns, sizeof *c);
+	if (!c || !(c->name = strata__sdup(r->s, strata__inspect_text(st, 0))))
+		return STRATA_ENOMEM;
+	return map_type(r->s, c, strata__inspect_text(st, 1), strata__inspect_text(st, 2), strata__inspect_text(st, 3),
+			strata__inspect_text(st, 4), strata__inspect_text(st, 5));
+}
+
 static int trigger_row(reader *r, int ti, strata_stmt *st)
 {
 	strata_table *t = &r->s->tables[ti];
@@ -553,7 +575,8 @@ static int read_views(strata_db *db, strata_schema *s, const char *nsp)
 	if (rc != STRATA_DONE)
 		goto out;
 	rc = STRATA_OK;
-	if (noids && !(rc = each_row(db, &r, q_view_deps, nsp, 0, oids, noids, view_dep_row)))
+	if (noids && !(rc = each_row(db, &r, q_view_deps, nsp, 0, oids, noids, view_dep_row)) &&
+	    !(rc = each_row(db, &r, q_view_columns, nsp, 6, oids, noids, view_column_row)))
 		rc = each_row(db, &r, q_view_indexes, nsp, IX_OID, oids, noids, view_index_row);
 out:
 	strata_finalize(st);

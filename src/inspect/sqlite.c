@@ -765,6 +765,50 @@ static char *view_query(strata_schema *s, const char *sql, bool *cols)
 }
 
 /*
+ * The columns of view `name` (a materialized view's query view) as its
+ * declaration for `strata gen c`, when SQLite knows every column's type:
+ * a column the query reads straight from a table has that column's
+ * declared type, one it computes has none, and then the view declares no
+ * columns rather than some of them; so does a view SQLite cannot compile.
+ * SQLite records no NOT NULL for them.
+ */
+static int view_columns(strata_db *db, strata_schema *s, strata_view *v, const char *name)
+{
+	strata_stmt *st = NULL;
+	strata_column *cols = NULL;
+	int ncols = 0, rc;
+	bool known = true;
+	if ((rc = strata_prepare(&st, db, "SELECT name, type FROM pragma_table_xinfo(?) ORDER BY cid")) ||
+	    (rc = strata_bind_text(st, 1, name, -1)))
+		goto out;
+	while (known && (rc = strata_step(st)) == STRATA_ROW) {
+		const char *decl = strata__inspect_text(st, 1);
+		strata_column *c = strata__push(s, &cols, &ncols, sizeof *c);
+		bool is_enum;
+		if (!c || !(c->name = strata__sdup(s, strata__inspect_text(st, 0)))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		if ((rc = map_type(s, c, decl ? decl : "", &is_enum)))
+			goto out;
+		known = c->type.kind != STRATA_T_RAW;
+		if (c->type.kind == STRATA_T_INT)
+			c->type.kind = STRATA_T_BIGINT; /* SQLite's integers are 64-bit, and a view's may be a rowid */
+	}
+	if (rc != STRATA_DONE && rc != STRATA_ROW && rc != STRATA_ENOMEM)
+		known = false; /* a view SQLite cannot compile (it names a column that is gone): no columns */
+	if (rc != STRATA_ENOMEM)
+		rc = STRATA_OK;
+	if (known) {
+		v->columns = cols;
+		v->ncolumns = ncols;
+	}
+out:
+	strata_finalize(st);
+	return rc;
+}
+
+/*
  * Views; a view <name>__strata_query beside a table <name> is a
  * materialized view (the table holds its rows and indexes).
  */
@@ -804,6 +848,8 @@ static int read_views(strata_db *db, strata_schema *s)
 			goto out;
 		}
 		v->sql = query;
+		if ((rc = view_columns(db, s, v, name)))
+			goto out;
 		if (t) {
 			/* The table is the materialized view's storage: its indexes are the view's. */
 			v->materialized = true;

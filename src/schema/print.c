@@ -284,16 +284,19 @@ static int put_sql(strata_buf *b, const char *text)
 	return strata__buf_printf(b, "sql(%s\n%s\n%s)", tag, text, tag);
 }
 
-static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v)
+/* A view; its declared columns only when `columns` (STRATA_PRINT_DB leaves them out: a database keeps no
+ * declaration, and what it says of a view's columns is less than a file may: no NOT NULL). */
+static int put_view(strata_buf *b, strata_schema *tmp, const strata_view *v, bool columns)
 {
 	int rc;
+	int ncolumns = columns ? v->ncolumns : 0;
 	if ((rc = strata__buf_puts(b, v->materialized ? "materialized view " : "view ")) ||
 	    (rc = put_name(b, v->name)) || (rc = strata__buf_puts(b, " as ")) || (rc = put_sql(b, v->sql)))
 		return rc;
-	if (v->ncolumns || (v->materialized && v->nindexes)) {
+	if (ncolumns || (v->materialized && v->nindexes)) {
 		if ((rc = strata__buf_puts(b, " {\n")))
 			return rc;
-		for (int i = 0; i < v->ncolumns; i++) {
+		for (int i = 0; i < ncolumns; i++) {
 			const strata_column *c = &v->columns[i];
 			if ((rc = strata__buf_puts(b, "    ")) || (rc = put_name(b, c->name)) ||
 			    (rc = strata__buf_putc(b, ' ')) || (rc = put_type(b, &c->type)) ||
@@ -624,7 +627,7 @@ int strata_schema_print(const strata_schema *s, unsigned flags, char **out)
 	for (int i = 0; !rc && i < s->nviews; i++) {
 		if (sep && (rc = strata__buf_putc(&b, '\n')))
 			break;
-		rc = put_view(&b, tmp, &s->views[i]);
+		rc = put_view(&b, tmp, &s->views[i], (flags & STRATA_PRINT_DB) != STRATA_PRINT_DB);
 		sep = true;
 	}
 	for (int i = 0; !rc && i < s->ntriggers; i++) {
