@@ -302,15 +302,17 @@ DB_TEST(inspect, views_declare_the_columns_the_database_knows)
 	char *text = NULL;
 	ST_OK(strata_inspect(db, NULL, &s));
 	ST_OK(strata_schema_print(s, 0, &text));
-	cr_assert(strstr(text, " {\n    id bigint\n    name string(20)\n    at timestamp\n    price decimal(10,2)\n}\n"),
-		  "%s", text);
+	cr_assert(
+		strstr(text, " {\n    id bigint\n    name string(20)\n    at timestamp\n    price decimal(10,2)\n}\n"),
+		"%s", text);
 	const strata_view *counted = strata_schema_view(s, "counted");
 	cr_assert(counted);
 	cr_assert_eq(counted->ncolumns, pg ? 1 : 0, "%s", text);
 	if (pg)
 		cr_assert_eq(counted->columns[0].type.kind, STRATA_T_BIGINT);
 	else
-		cr_assert(strata_schema_view(s, "broken") && strata_schema_view(s, "broken")->ncolumns == 0, "%s", text);
+		cr_assert(strata_schema_view(s, "broken") && strata_schema_view(s, "broken")->ncolumns == 0, "%s",
+			  text);
 	/* the printed file declares them, and parses back to the same views */
 	strata_schema *again = NULL;
 	char *text2 = NULL;
