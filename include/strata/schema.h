@@ -294,6 +294,10 @@ typedef struct strata_unmanaged {
 	const char *kind;   /* "aggregate", "policy", "rule", ... */
 	const char *name;   /* the object, qualified where that helps ("table.policy") */
 	const char *detail; /* why it is not modelled, or NULL */
+	/* Appended fields (older code may leave them zero). */
+	const char **depends; /* the modelled tables it needs (PostgreSQL: an INHERITS child's parents and the
+				 tables its foreign keys reference): the differ refuses to drop them */
+	int ndepends;
 } strata_unmanaged;
 
 typedef enum strata_rel_kind {

@@ -24,6 +24,30 @@ static bool never_skip(void *ud, const strata_fkey *f)
 }
 
 /* A new table with its indexes, triggers and comments. */
+/*
+ * Table `name` is to be dropped: refuse when something the database holds
+ * and Strata leaves alone needs it (an INHERITS child, a foreign key of an
+ * unmanaged table).  PostgreSQL would refuse the DROP TABLE, and the
+ * differ never drops what it does not manage.
+ */
+static int check_unmanaged_needs(const strata_schema *a, const char *name)
+{
+	for (int i = 0; i < a->nunmanaged; i++) {
+		const strata_unmanaged *u = &a->unmanaged[i];
+		for (int k = 0; k < u->ndepends; k++)
+			if (strcmp(u->depends[k], name) == 0)
+				return strata__error_set(
+					STRATA_EUNSUPPORTED,
+					"cannot drop table %s: %s %s needs it (%s) and Strata does not manage %s; "
+					"detach "
+					"or drop %s first in a migration of your own (ALTER TABLE %s NO INHERIT %s, or "
+					"drop its foreign key), or keep %s in the schema",
+					name, u->kind, u->name, u->detail ? u->detail : "it reads it", u->name, u->name,
+					u->name, name, name);
+	}
+	return STRATA_OK;
+}
+
 static int create_table(strata__diff_ctx *c, const strata_table *tb)
 {
 	int rc;
@@ -106,6 +130,9 @@ static int diff_all(strata__diff_ctx *c)
 		}
 	}
 	/* Dropped tables: referencing tables first.  Keys between dropped tables go first on PostgreSQL. */
+	for (int i = 0; i < a->ntables; i++)
+		if (!strata__diff_new_table(c, &a->tables[i]) && (rc = check_unmanaged_needs(a, a->tables[i].name)))
+			return rc;
 	for (int i = 0; c->pg && i < a->ntables; i++) {
 		const strata_table *ta = &a->tables[i];
 		if (strata__diff_new_table(c, ta))

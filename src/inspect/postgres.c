@@ -233,7 +233,11 @@ static const char q_tables[] =
 	" WHERE i.inhrelid = c.oid) END, "
 	"CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
 	"CASE WHEN NOT c.relispartition THEN (SELECT string_agg(p.relname::text, ', ') FROM pg_inherits i "
-	" JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END "
+	" JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END, "
+	/* what a table Strata leaves unmanaged needs: its parents and the tables its keys reference */
+	"(SELECT string_agg(DISTINCT r.relname::text, chr(1)) FROM pg_class r WHERE r.oid IN "
+	" (SELECT inhparent FROM pg_inherits WHERE inhrelid = c.oid UNION SELECT confrelid FROM pg_constraint "
+	"  WHERE conrelid = c.oid AND contype = 'f') AND r.oid <> c.oid) "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_depend e "
 	" WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e') ORDER BY c.relname";
@@ -629,7 +633,9 @@ int strata__inspect_postgres(strata_db *db, const strata_inspect_options *o, str
 			/* INHERITS (not a partition): the language has no word for it; the table is left as it is. */
 			char why[200];
 			snprintf(why, sizeof why, "it inherits from %s", inherits);
-			if ((rc = strata__inspect_unmanaged(s, "table", name, why)))
+			if ((rc = strata__inspect_unmanaged(s, "table", name, why)) ||
+			    (rc = split_names(s, strata__inspect_text(st, 7), &s->unmanaged[s->nunmanaged - 1].depends,
+					      &s->unmanaged[s->nunmanaged - 1].ndepends)))
 				goto out;
 			continue;
 		}

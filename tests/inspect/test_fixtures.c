@@ -151,7 +151,8 @@ static void unmanaged_body(strata_db *db, const char *url, strata_backend backen
 {
 	(void)backend;
 	ST_OK(strata_exec(db, "CREATE TABLE base (id int PRIMARY KEY, note text);"
-			      "CREATE TABLE child (extra text) INHERITS (base);"
+			      "CREATE TABLE kinds (id int PRIMARY KEY);"
+			      "CREATE TABLE child (extra text, kind int REFERENCES kinds) INHERITS (base);"
 			      "CREATE FUNCTION max_int(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE AS "
 			      "'SELECT greatest(a, b)';"
 			      "CREATE AGGREGATE greatest_of(integer) (SFUNC = max_int, STYPE = integer);"
@@ -174,6 +175,28 @@ static void unmanaged_body(strata_db *db, const char *url, strata_backend backen
 	/* The printed file, diffed against the database, drops or alters none of them. */
 	ST_OK(strata_schema_parse(&file, text, strlen(text), "inspected.strata"));
 	no_changes(live, file, STRATA_BACKEND_POSTGRES);
+	/*
+	 * Dropping a table an unmanaged one needs (its parent, or what its foreign key references) is
+	 * refused with the way out: PostgreSQL would refuse the DROP TABLE, and the differ never drops
+	 * what it does not manage.
+	 */
+	const char *needed[] = { "base", "kinds" };
+	for (int k = 0; k < 2; k++) {
+		strata_schema *less = NULL;
+		strata_plan *p = NULL;
+		char *cut = strdup(text), *at = strstr(cut, k ? "table kinds {" : "table base {");
+		cr_assert(at, "%s", cut);
+		memcpy(at, "table gone_", 11); /* the table is renamed away: dropped, and another one added */
+		ST_OK(strata_schema_parse(&less, cut, strlen(cut), "less.strata"));
+		ST_EXPECT(strata_diff(live, less, STRATA_BACKEND_POSTGRES, &p), STRATA_EUNSUPPORTED);
+		cr_assert(strstr(strata_error_last()->message, needed[k]) &&
+				  strstr(strata_error_last()->message, "table child needs it") &&
+				  strstr(strata_error_last()->message, "or keep"),
+			  "%s", strata_error_last()->message);
+		cr_assert_null(p);
+		strata_schema_free(less);
+		free(cut);
+	}
 	/* The command names each on stderr. */
 	char *out = NULL;
 	int rc = test_run_cmd(&out, "%s schema inspect --url '%s' 2>&1 >/dev/null", STRATA_CLI, url);
