@@ -62,7 +62,9 @@ static int create_table(strata__diff_ctx *c, const strata_table *tb)
 	for (int j = 0; j < tb->nindexes; j++)
 		if ((rc = strata__sql_create_index(c->tx, c->d, tb, &tb->indexes[j], false)))
 			return rc;
-	return strata__sql_triggers(c->tx, c->d, tb);
+	if ((rc = strata__sql_triggers(c->tx, c->d, tb)))
+		return rc;
+	return strata__sql_table_item_triggers(c->tx, c->d, c->b, tb);
 }
 
 static int diff_all(strata__diff_ctx *c)

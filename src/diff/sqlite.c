@@ -43,7 +43,7 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 		return rc;
 	if (lossy && (rc = strata__diff_destructive(b, lossy)))
 		return rc;
-	if ((rc = strata__sql_drop_triggers(b, c->d, ta)) ||
+	if ((rc = strata__sql_drop_triggers(b, c->d, ta)) || (rc = strata__sql_drop_table_item_triggers(b, c->d, ta)) ||
 	    (rc = strata__sql_create_table(b, c->d, c->b, tb, tmp, NULL, NULL)))
 		return rc;
 	bool any = false;
@@ -79,7 +79,10 @@ static int sqlite_rebuild(strata__diff_ctx *c, const strata_table *ta, const str
 	for (int i = 0; i < tb->nindexes; i++)
 		if ((rc = strata__sql_create_index(b, c->d, tb, &tb->indexes[i], false)))
 			return rc;
-	return strata__sql_triggers(b, c->d, tb);
+	/* after the copy: the item triggers check new writes, not the rows the table had */
+	if ((rc = strata__sql_triggers(b, c->d, tb)))
+		return rc;
+	return strata__sql_table_item_triggers(b, c->d, c->b, tb);
 }
 
 /* Can SQLite's ALTER TABLE ADD COLUMN add this column to a table with rows? */
@@ -146,6 +149,53 @@ static const char *sqlite_rebuild_reason(const strata__diff_ctx *c, const strata
 	return NULL;
 }
 
+/* Do the item triggers of ca (in model a) and cb (in b) say the same, up to the table and column names? */
+static bool same_item_triggers(const strata__diff_ctx *c, const strata_column *ca, const strata_column *cb)
+{
+	strata_buf x = STRATA_BUF_INIT, y = STRATA_BUF_INIT;
+	strata_table t;
+	memset(&t, 0, sizeof t);
+	t.name = "t";
+	strata_column tmp = *ca;
+	tmp.name = cb->name;
+	int rx = strata__sql_item_triggers(&x, c->d, c->a, &t, &tmp);
+	int ry = strata__sql_item_triggers(&y, c->d, c->b, &t, cb);
+	bool same = rx == ry && strcmp(strata__buf_cstr(&x), strata__buf_cstr(&y)) == 0;
+	strata__buf_free(&x);
+	strata__buf_free(&y);
+	return same;
+}
+
+/*
+ * The item triggers of array columns (src/sql/items.c) in a table altered
+ * in place: a new column gets them, a renamed column or table gets them
+ * under the new name, an enum array whose values change gets them again.
+ * A column that kept its name and rule keeps what it has: a table made
+ * before these triggers existed gets them with its next rebuild
+ * (docs/schema-language.md).
+ */
+static int sqlite_item_triggers(strata__diff_ctx *c, const strata_table *ta, const strata_table *tb)
+{
+	int rc = STRATA_OK;
+	bool table_renamed = strcmp(ta->name, tb->name) != 0;
+	for (int i = 0; i < tb->ncolumns && !rc; i++) {
+		const strata_column *cb = &tb->columns[i], *ca = strata__diff_old_col(c, ta, tb, cb);
+		if (!strata__sql_items_checked(cb) && !(ca && strata__sql_items_checked(ca)))
+			continue;
+		bool rule = ca && !same_item_triggers(c, ca, cb);
+		if (ca && !table_renamed && strcmp(ca->name, cb->name) == 0 && !rule)
+			continue;
+		if (rule && (rc = strata__diff_change(c, STRATA_CHANGE_ALTER_COLUMN, tb->name, cb->name, false,
+						      "update the item checks of %s.%s", tb->name, cb->name)))
+			return rc;
+		if (ca)
+			rc = strata__sql_drop_item_triggers(c->tx, c->d, ta->name, ca);
+		if (!rc)
+			rc = strata__sql_item_triggers(c->tx, c->d, c->b, tb, cb);
+	}
+	return rc;
+}
+
 int strata__diff_sqlite_table(strata__diff_ctx *c, const strata_table *ta, const strata_table *tb)
 {
 	int rc;
@@ -164,7 +214,7 @@ int strata__diff_sqlite_table(strata__diff_ctx *c, const strata_table *ta, const
 			    (rc = strata__diff_add_column(c, tb, cb))))
 			return rc;
 	}
-	if ((rc = strata__diff_indexes(c, ta, tb, false)))
+	if ((rc = strata__diff_indexes(c, ta, tb, false)) || (rc = sqlite_item_triggers(c, ta, tb)))
 		return rc;
 	return strata__diff_triggers(c, ta, tb);
 }

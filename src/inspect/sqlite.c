@@ -325,13 +325,15 @@ raw:
 	return (t->raw = strata__sdup(s, c->type.raw ? c->type.raw : "")) ? STRATA_OK : STRATA_ENOMEM;
 }
 
-/* Values from `"col" IN ('a', 'b')`. */
+/* Values from `"col" IN ('a', 'b')` (a CHECK, or an array's item trigger: src/sql/items.c). */
 static int enum_values(strata_schema *s, const char *expr, const char ***vals, int *n)
 {
 	lexer l = { expr, expr + strlen(expr) };
 	tok t;
 	bool in = false;
 	while (lex(&l, &t)) {
+		if (in && t.kind == ')')
+			break;
 		if (word_is(&t, "IN"))
 			in = true;
 		if (in && t.kind == 's') {
@@ -893,7 +895,7 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 		if ((rc = read_table(db, s, t, sqls[i])))
 			goto out;
 	}
-	/* Strata's auto_update triggers; any other is kept as its CREATE TRIGGER. */
+	/* Strata's auto_update triggers and array item checks; any other is kept as its CREATE TRIGGER. */
 	if ((rc = strata_prepare(&st, db,
 				 "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")))
 		goto out;
@@ -907,6 +909,16 @@ int strata__inspect_sqlite(strata_db *db, const strata_inspect_options *o, strat
 			strata__sql_trigger_name(want, sizeof want, t->name, t->columns[j].name);
 			if (strcmp(want, name) == 0)
 				t->columns[j].auto_update = own = true;
+			for (int update = 0; update < 2 && strata__sql_items_checked(&t->columns[j]); update++) {
+				strata__sql_item_trigger_name(want, sizeof want, t->name, t->columns[j].name, update);
+				if (strcmp(want, name) != 0)
+					continue;
+				own = true;
+				/* an enum only arrays use has its values here, not in a CHECK */
+				strata_enum *e = (strata_enum *)strata_schema_enum(s, t->columns[j].type.enum_name);
+				if (e && !e->nvalues && sql && (rc = enum_values(s, sql, &e->values, &e->nvalues)))
+					goto out;
+			}
 		}
 		if (own || !name || !tbl || !sql || strata__inspect_skip_table(o, tbl))
 			continue;

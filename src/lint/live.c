@@ -34,6 +34,8 @@ static bool mentions_ci(const char *text, const char *word)
 
 static bool time_column(const strata_column *c)
 {
+	if (c->type.array)
+		return false; /* an array of times is no update time (its item triggers name it, src/sql/items.c) */
 	if (c->type.kind == STRATA_T_TIMESTAMP || c->type.kind == STRATA_T_DATE)
 		return true;
 	const char *r = c->type.raw;

@@ -211,9 +211,9 @@ int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c)
 /*
  * The characters an array's minified JSON may hold after its opening '['
  * when its items are numbers of `kind` (or null), as a GLOB class; NULL
- * when Strata does not check the items: strings (decimals are strings
- * too), whose type and length a CHECK cannot see without json_each, a
- * subquery, which SQLite refuses in a CHECK.
+ * for items that are strings (decimals are strings too), whose type and
+ * length a CHECK cannot see without json_each, a subquery, which SQLite
+ * refuses in a CHECK: triggers check those (items.c).
  */
 static const char *array_item_chars(strata_type_kind kind)
 {
@@ -940,7 +940,8 @@ int strata_sql_create(const strata_schema *s, strata_backend d, char **out)
 		for (int j = 0; j < s->tables[i].nindexes && !rc; j++)
 			rc = strata__sql_create_index(&b, d, &s->tables[i], &s->tables[i].indexes[j], false);
 	for (int i = 0; i < s->ntables && !rc; i++)
-		rc = strata__sql_triggers(&b, d, &s->tables[i]);
+		if (!(rc = strata__sql_triggers(&b, d, &s->tables[i])))
+			rc = strata__sql_table_item_triggers(&b, d, s, &s->tables[i]);
 	for (int i = 0; i < s->nsequences && !rc; i++)
 		if (s->sequences[i].owned_by)
 			rc = strata__sql_sequence_owner(&b, d, &s->sequences[i]);

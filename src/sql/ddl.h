@@ -88,6 +88,23 @@ int strata__sql_drop_triggers(strata_buf *b, strata_backend d, const strata_tabl
 /* A trigger's name: <table>_<column>_auto_update (into a static-size buffer). */
 void strata__sql_trigger_name(char *buf, size_t cap, const char *table, const char *column);
 
+/* ---- items.c ---- */
+
+/*
+ * SQLite: the triggers that check each item of an array column whose items
+ * are strings (text, string(n), uuid, enums, dates, ...), which a CHECK
+ * cannot; nothing on PostgreSQL or for other columns.  Per column, per
+ * table, and their drops (DROP TRIGGER IF EXISTS).
+ */
+bool strata__sql_items_checked(const strata_column *c);
+int strata__sql_item_triggers(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t,
+			      const strata_column *c);
+int strata__sql_drop_item_triggers(strata_buf *b, strata_backend d, const char *table, const strata_column *c);
+int strata__sql_table_item_triggers(strata_buf *b, strata_backend d, const strata_schema *s, const strata_table *t);
+int strata__sql_drop_table_item_triggers(strata_buf *b, strata_backend d, const strata_table *t);
+/* <table>_<column>_items_insert or _items_update (into a static-size buffer). */
+void strata__sql_item_trigger_name(char *buf, size_t cap, const char *table, const char *column, bool update);
+
 /* A dollar-quote tag ($strata$, $strata1$, ...) that `text` does not hold. */
 void strata__sql_dollar_tag(const char *text, char *tag, size_t cap);
 /* The quoted identifier as a string literal, for ::regclass: '"t"'. */

@@ -430,8 +430,9 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	FILE *f = fopen(schema, "w");
 	cr_assert_not_null(f);
 	fputs(users_tasks, f);
-	fputs("table notes {\n  id serial primary key\n  task_id ref tasks on delete cascade\n  body text not null\n"
-	      "  index (task_id)\n  use timestamps\n}\n",
+	fputs("enum mood { happy sad }\n"
+	      "table notes {\n  id serial primary key\n  task_id ref tasks on delete cascade\n  body text not null\n"
+	      "  tags string(3)[]\n  moods mood[]\n  index (task_id)\n  use timestamps\n}\n",
 	      f);
 	fclose(f);
 	int rc = test_run_cmd(&out,
@@ -448,6 +449,24 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "no changes: the database matches"), "%s", out);
 	free(out);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		/* the item triggers work in any SQLite client; inspect owns them (no trigger printed) */
+		const char *file = url + strlen("sqlite:");
+		rc = test_run_cmd(
+			&out, "sqlite3 '%s' \"INSERT INTO notes (body, moods) VALUES ('x', '[\\\"angry\\\"]')\"", file);
+		cr_assert_neq(rc, 0, "%s", out);
+		cr_assert(strstr(out, "notes.moods: every item of this array must be a value of enum mood"), "%s", out);
+		free(out);
+		rc = test_run_cmd(
+			&out, "sqlite3 '%s' \"INSERT INTO notes (body, tags) VALUES ('x', '[\\\"abcd\\\"]')\"", file);
+		cr_assert_neq(rc, 0, "%s", out);
+		cr_assert(strstr(out, "notes.tags: every item"), "%s", out);
+		free(out);
+		rc = test_run_cmd(&out, "%s schema inspect --url '%s'", STRATA_CLI, url);
+		cr_assert_eq(rc, 0, "%s", out);
+		cr_assert(strstr(out, "enum mood { happy sad }") && !strstr(out, "trigger"), "%s", out);
+		free(out);
+	}
 	rc = test_run_cmd(&out, "cd %s && %s migrate diff --scratch -m again --url '%s' --schema %s", dir, STRATA_CLI,
 			  url, schema);
 	cr_assert_eq(rc, 0, "%s", out);
@@ -626,4 +645,132 @@ DB_TEST(diff, views_added_changed_dropped)
 	cr_assert_null(strstr(p->up, "DROP MATERIALIZED VIEW"), "the materialized view stays: %s", p->up);
 	strata_plan_free(p);
 	(void)url;
+}
+
+/* `sql` (PostgreSQL: `pg_sql`) is refused; on SQLite by the item trigger, whose message names `where`. */
+static void refuses_item(strata_db *db, const char *sql, const char *pg_sql, const char *where)
+{
+	bool pg = strata_db_backend(db) == STRATA_BACKEND_POSTGRES;
+	cr_assert_neq(strata_exec(db, pg ? pg_sql : sql), STRATA_OK, "%s was taken", pg ? pg_sql : sql);
+	if (!pg)
+		cr_assert(strstr(strata_error_last()->message, where), "%s: %s", sql, strata_error_last()->message);
+}
+
+/*
+ * Array item checks follow the columns they check (SQLite: triggers named
+ * after the table and column, src/sql/items.c): a renamed table and
+ * column keep them under the new names and an added array column gets
+ * them, without a rebuild; the way back too.  expect_db_is would show a
+ * trigger left under an old name as a trigger Strata does not own.
+ */
+DB_TEST(diff, array_item_checks_follow_renames_and_new_columns)
+{
+	strata_plan *p =
+		there_and_back(db, "table notes {\n  id serial primary key\n  tags string(3)[]\n}\n",
+			       "table memos renamed_from notes {\n  id serial primary key\n"
+			       "  labels string(3)[] renamed_from tags\n  ids uuid[]\n}\n",
+			       backend == STRATA_BACKEND_SQLITE ? "INSERT INTO notes (tags) VALUES ('[\"abc\"]');"
+								: "INSERT INTO notes (tags) VALUES ('{abc}');",
+			       NULL, NULL);
+	if (backend == STRATA_BACKEND_SQLITE) {
+		cr_assert_null(strstr(p->up, "rebuild"), "renames and ADD COLUMN, no rebuild:\n%s", p->up);
+		cr_assert(strstr(p->up, "DROP TRIGGER IF EXISTS \"notes_tags_items_insert\""), "%s", p->up);
+		cr_assert(strstr(p->up, "CREATE TRIGGER IF NOT EXISTS \"memos_ids_items_update\""), "%s", p->up);
+	}
+	/* there_and_back went back to A: the old names check again */
+	refuses_item(db, "INSERT INTO notes (tags) VALUES ('[\"abcd\"]')", "INSERT INTO notes (tags) VALUES ('{abcd}')",
+		     "notes.tags: every item of this array must be a string of at most 3 characters");
+	strata_plan_free(p);
+	strata_schema *b = parse("table memos renamed_from notes {\n  id serial primary key\n"
+				 "  labels string(3)[] renamed_from tags\n  ids uuid[]\n}\n");
+	strata_schema *live = NULL;
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, b, backend, &p));
+	run_script(db, p->up, p->up_own_tx ? -1 : 1);
+	refuses_item(db, "INSERT INTO memos (labels) VALUES ('[\"abcd\"]')",
+		     "INSERT INTO memos (labels) VALUES ('{abcd}')", "memos.labels: every item");
+	refuses_item(db, "INSERT INTO memos (ids) VALUES ('[\"not-a-uuid\"]')",
+		     "INSERT INTO memos (ids) VALUES ('{not-a-uuid}')",
+		     "memos.ids: every item of this array must be a UUID");
+	ST_OK(strata_exec(db, backend == STRATA_BACKEND_SQLITE
+				      ? "UPDATE memos SET ids = '[\"0190A3C4-1B2C-7D3E-8F40-123456789ABC\",null]'"
+				      : "UPDATE memos SET ids = '{0190A3C4-1B2C-7D3E-8F40-123456789ABC,NULL}'"));
+	cr_assert_eq(count(db, "SELECT count(*) FROM memos"), 1);
+	strata_plan_free(p);
+	strata_schema_free(live);
+	strata_schema_free(b);
+	(void)url;
+}
+
+/*
+ * A rebuild (another column's type changes on SQLite) writes the item
+ * triggers again after the copy; a value added to an enum that only an
+ * array uses updates its item check in place (SQLite keeps the values in
+ * the trigger; inspect reads them back from it).
+ */
+DB_TEST(diff, array_item_checks_survive_rebuilds_and_follow_enum_values)
+{
+	const char *a = "enum mood { happy sad }\ntable t {\n  id serial primary key\n  n int\n  tags string(3)[]\n"
+			"  moods mood[]\n}\n";
+	strata_plan *p =
+		there_and_back(db, a,
+			       "enum mood { happy sad }\ntable t {\n  id serial primary key\n  n bigint\n"
+			       "  tags string(3)[]\n  moods mood[]\n}\n",
+			       backend == STRATA_BACKEND_SQLITE ? "INSERT INTO t (n, tags) VALUES (1, '[\"abc\"]');"
+								: "INSERT INTO t (n, tags) VALUES (1, '{abc}');",
+			       "SELECT count(*) FROM t WHERE n = 1", NULL);
+	if (backend == STRATA_BACKEND_SQLITE)
+		cr_assert(strstr(p->up, "rebuild t") && strstr(p->up, "\"t_tags_items_insert\""), "%s", p->up);
+	strata_plan_free(p);
+	refuses_item(db, "INSERT INTO t (tags) VALUES ('[\"abcd\"]')", "INSERT INTO t (tags) VALUES ('{abcd}')",
+		     "t.tags: every item");
+	refuses_item(db, "UPDATE t SET tags = '[\"abcd\"]'", "UPDATE t SET tags = '{abcd}'", "t.tags: every item");
+
+	p = there_and_back(db, a,
+			   "enum mood { happy sad meh }\ntable t {\n  id serial primary key\n  n int\n"
+			   "  tags string(3)[]\n  moods mood[]\n}\n",
+			   NULL, NULL, NULL);
+	if (backend == STRATA_BACKEND_SQLITE)
+		cr_assert(strstr(p->up, "'happy', 'sad', 'meh'") && !strstr(p->up, "rebuild"), "%s", p->up);
+	strata_plan_free(p);
+	refuses_item(db, "INSERT INTO t (moods) VALUES ('[\"meh\"]')", "INSERT INTO t (moods) VALUES ('{meh}')",
+		     "t.moods: every item");
+	(void)url;
+}
+
+/*
+ * A table made before the item triggers existed (SQLite: array columns
+ * without them) keeps what it has: nothing to diff, as for the checks
+ * decimals gained (docs/schema-language.md); a rebuild writes them.
+ */
+Test(diff, array_item_checks_absent_from_an_older_table_are_no_change)
+{
+	char *dir = test_tmpdir(), url[600];
+	snprintf(url, sizeof url, "sqlite:%s/old.db", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	strata_schema *s = parse("table t {\n  id serial primary key\n  tags string(3)[]\n  n int\n}\n"), *live = NULL;
+	ST_OK(strata_schema_apply(db, s));
+	ST_OK(strata_exec(db, "DROP TRIGGER t_tags_items_insert; DROP TRIGGER t_tags_items_update;"));
+	ST_OK(strata_exec(db, "INSERT INTO t (tags) VALUES ('[\"abcd\"]')"));
+	strata_plan *p = NULL;
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, s, STRATA_BACKEND_SQLITE, &p));
+	cr_assert_eq(p->nchanges, 0, "%s", p->up);
+	strata_plan_free(p);
+	strata_schema_free(live);
+	strata_schema_free(s);
+	/* a change that rebuilds the table writes them, after copying the rows it has */
+	s = parse("table t {\n  id serial primary key\n  tags string(3)[]\n  n bigint\n}\n");
+	ST_OK(strata_inspect(db, NULL, &live));
+	ST_OK(strata_diff(live, s, STRATA_BACKEND_SQLITE, &p));
+	run_script(db, p->up, p->up_own_tx ? -1 : 1);
+	cr_assert_eq(count(db, "SELECT count(*) FROM t"), 1);
+	refuses_item(db, "INSERT INTO t (tags) VALUES ('[\"abcd\"]')", NULL, "t.tags: every item");
+	strata_plan_free(p);
+	strata_schema_free(live);
+	strata_schema_free(s);
+	strata_close(db);
+	test_rmrf(dir);
+	free(dir);
 }

@@ -1,4 +1,5 @@
 /* DDL from a model: type mapping, order, cycles, SQLite's CHECKs, quoting, idempotence. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,80 @@ DB_TEST(sql, decimals_and_number_arrays_refuse_what_postgres_refuses)
 	cr_assert_eq(n, 4);
 	strata_schema_free(s);
 	(void)url;
+}
+
+/*
+ * Arrays whose items are strings: PostgreSQL refuses an item of the wrong
+ * type or length, and on SQLite Strata's item triggers refuse the same
+ * (src/sql/items.c), on INSERT and on UPDATE, through the library and
+ * through the sqlite3 shell, which knows nothing of Strata.  Null items
+ * and empty arrays are taken on both.
+ */
+DB_TEST(sql, string_arrays_refuse_what_postgres_refuses)
+{
+	const char *text = "enum mood { happy sad }\n"
+			   "table t {\n  id serial primary key\n  names text[]\n  tags string(3)[]\n  ids uuid[]\n"
+			   "  moods mood[]\n  days date[]\n  times timestamp[]\n  flags bool[]\n"
+			   "  prices decimal(5,2)[]\n}\n";
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
+	ST_OK(strata_schema_apply(db, s));
+	bool pg = backend == STRATA_BACKEND_POSTGRES;
+	/* column, good value (PostgreSQL, SQLite), bad value (PostgreSQL, SQLite; NULL: it cannot say it) */
+	const struct {
+		const char *col, *good_pg, *good_lite, *bad_pg, *bad_lite;
+	} cases[] = {
+		{ "names", "{a,NULL}", "[\"a\",null]", NULL, "[1]" },
+		{ "names", "{}", "[]", NULL, "[[\"a\"]]" },
+		{ "tags", "{abc,NULL,éé}", "[\"abc\",null,\"éé\"]", "{abcd}", "[\"abcd\"]" },
+		{ "ids", "{0190a3c4-1b2c-7d3e-8f40-123456789abc}", "[\"0190a3c4-1b2c-7d3e-8f40-123456789abc\"]",
+		  "{0190a3c4-1b2c-7d3e-8f40-12345678}", "[\"0190a3c4-1b2c-7d3e-8f40-12345678\"]" },
+		{ "moods", "{happy,NULL}", "[\"happy\",null]", "{angry}", "[\"angry\"]" },
+		{ "days", "{2024-02-29}", "[\"2024-02-29\"]", "{2024-02-30}", "[\"2024-02-30\"]" },
+		{ "times", "{\"2024-01-01 10:00:00.123456+00\"}", "[\"2024-01-01T10:00:00.123456Z\"]",
+		  "{\"2024-01-01 25:00\"}", "[\"2024-01-01 25:00\"]" },
+		{ "flags", "{true,f}", "[\"true\",\"f\"]", "{maybe}", "[\"maybe\"]" },
+		{ "prices", "{123.45,-999.99}", "[\"123.45\",\"-999.99\"]", "{12345.678}", "[\"12345.678\"]" },
+		{ "prices", "{}", "[]", "{abc}", "[\"abc\"]" },
+	};
+	int64_t taken = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "INSERT INTO t (%s) VALUES (?)", cases[i].col);
+		ST_OK(strata_execv(db, sql, STRATA_TEXT(pg ? cases[i].good_pg : cases[i].good_lite)));
+		taken++;
+		const char *bad = pg ? cases[i].bad_pg : cases[i].bad_lite;
+		if (!bad)
+			continue;
+		cr_assert_neq(strata_execv(db, sql, STRATA_TEXT(bad)), STRATA_OK, "%s: %s was taken", cases[i].col,
+			      bad);
+		char where[100];
+		snprintf(where, sizeof where, "t.%s: every item of this array must be", cases[i].col);
+		if (!pg)
+			cr_assert(strstr(strata_error_last()->message, where), "%s: %s", bad,
+				  strata_error_last()->message);
+		snprintf(sql, sizeof sql, "UPDATE t SET %s = ? WHERE %s IS NOT NULL", cases[i].col, cases[i].col);
+		cr_assert_neq(strata_execv(db, sql, STRATA_TEXT(bad)), STRATA_OK, "UPDATE %s to %s was taken",
+			      cases[i].col, bad);
+	}
+	int64_t n = 0;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM t", NULL, 0));
+	cr_assert_eq(n, taken);
+	/* an UPDATE of another column leaves the array alone */
+	ST_OK(strata_exec(db, "UPDATE t SET names = NULL WHERE tags IS NOT NULL"));
+	if (!pg) {
+		char *out = NULL;
+		const char *file = url + strlen("sqlite:");
+		int st = test_run_cmd(&out, "sqlite3 '%s' \"INSERT INTO t (tags) VALUES ('[\\\"abcd\\\"]')\"", file);
+		cr_assert_neq(st, 0, "the sqlite3 shell took it: %s", out);
+		cr_assert(strstr(out, "t.tags: every item of this array must be a string of at most 3 characters"),
+			  "%s", out);
+		free(out);
+		ST_OK(test_run_cmd(&out, "sqlite3 '%s' \"INSERT INTO t (tags, moods) VALUES ('[\\\"abc\\\"]', '[]')\"",
+				   file));
+		free(out);
+	}
+	strata_schema_free(s);
 }
 
 Test(sql, postgres_types)
