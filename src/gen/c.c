@@ -29,9 +29,11 @@ static void emit_table(gen_emitter *e, const gtable *g)
 	strata__gen_read_fn(e, g);
 	strata__gen_defaults_fn(e, g);
 	strata__gen_insert(e, g);
-	strata__gen_get(e, g);
-	strata__gen_update(e, g);
-	strata__gen_deletes(e, g);
+	if (g->t->npkey) { /* a table without a primary key (from a database) has no row to name */
+		strata__gen_get(e, g);
+		strata__gen_update(e, g);
+		strata__gen_deletes(e, g);
+	}
 	strata__gen_where(e, g);
 	strata__gen_list_fns(e, g);
 	for (int r = 0; r < g->nrels; r++)
@@ -44,7 +46,8 @@ static void emit_table(gen_emitter *e, const gtable *g)
 			break;
 		strata__gen_var(&v, "variant", g->t->unscoped[u]);
 		strata__gen_render(e, "variant_section", &v);
-		strata__gen_get(e, &var);
+		if (g->t->npkey)
+			strata__gen_get(e, &var);
 		strata__gen_where(e, &var);
 		strata__gen_list_fns(e, &var);
 		free(fn);

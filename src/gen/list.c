@@ -52,7 +52,7 @@ void strata__gen_where(gen_emitter *e, const gtable *g)
 	strata__gen_vars_free(&v);
 }
 
-/* ORDER BY the key (asc and desc); a table without one by its first column, a view by its columns. */
+/* ORDER BY the key (asc and desc); a table or view without one by its columns, so pages do not overlap. */
 static void key_order(strata__gen_vars *v, const gtable *g)
 {
 	strata_buf ord = STRATA_BUF_INIT, ordd = STRATA_BUF_INIT;
@@ -63,13 +63,13 @@ static void key_order(strata__gen_vars *v, const gtable *g)
 			S(&ordd, &rc, "%s\"%s\".\"%s\" DESC", n ? ", " : "", g->name, g->cols[c].name);
 			n++;
 		}
-	/* a view without a key: every column that has an order (PostgreSQL's json has none), so pages do not overlap */
-	for (int c = 0; c < g->ncols && n == 0 && g->view; c++)
+	/* no key: every column that has an order (PostgreSQL's json has none) */
+	for (int c = 0; c < g->ncols && n == 0; c++)
 		if (g->cols[c].kind != GK_JSON) {
 			S(&ord, &rc, "%s\"%s\".\"%s\"", ord.len ? ", " : "", g->name, g->cols[c].name);
 			S(&ordd, &rc, "%s\"%s\".\"%s\" DESC", ordd.len ? ", " : "", g->name, g->cols[c].name);
 		}
-	if (n == 0 && !ord.len) {
+	if (n == 0 && !ord.len && g->ncols) {
 		S(&ord, &rc, "\"%s\".\"%s\"", g->name, g->cols[0].name);
 		S(&ordd, &rc, "\"%s\".\"%s\" DESC", g->name, g->cols[0].name);
 	}

@@ -187,9 +187,11 @@ static int build_names(gmodel *m)
 		if (m->s->views[i].materialized && !is_identifier(m->s->views[i].name))
 			return strata__error_set(STRATA_EINVAL, "materialized view '%s' is not a C identifier",
 						 m->s->views[i].name);
-	for (int i = 0; i < m->ntables; i++) {
+	for (int i = 0, si = 0; i < m->ntables; i++, si++) {
 		gtable *g = &m->tables[i];
-		g->t = &m->s->tables[i];
+		while (m->s->tables[si].partition_of)
+			si++; /* a partition is read and written through its parent */
+		g->t = &m->s->tables[si];
 		g->name = g->t->name;
 		int rc = name_type(m, g, "table");
 		if (rc != STRATA_OK)
@@ -485,7 +487,9 @@ int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefi
 	m->prefix = prefix ? prefix : "";
 	if (*m->prefix && !is_identifier(m->prefix))
 		return strata__error_set(STRATA_EINVAL, "option `prefix` '%s' is not a C identifier", m->prefix);
-	m->ntables = s->ntables;
+	m->ntables = 0;
+	for (int i = 0; i < s->ntables; i++)
+		m->ntables += !s->tables[i].partition_of;
 	m->nenums = s->nenums;
 	m->tables = calloc((size_t)(s->ntables ? s->ntables : 1), sizeof *m->tables);
 	m->enums = calloc((size_t)(s->nenums ? s->nenums : 1), sizeof *m->enums);

@@ -146,6 +146,7 @@ static void emit_table_types(gen_emitter *e, const gtable *g)
 	}
 	rel_vars(g, &v);
 	strata__gen_var_bool(&v, "view", g->view != NULL);
+	strata__gen_var_bool(&v, "keyless", g->t->npkey == 0);
 	strata__gen_var(&v, "kind",
 			g->view && g->view->materialized ? "materialized view"
 			: g->view			 ? "view"
@@ -175,8 +176,9 @@ static void emit_table_protos(gen_emitter *e, const gtable *g)
 	strata__gen_var_bool(&v, "actor", actor);
 	strata__gen_var_bool(&v, "actor_update", actor_update);
 	rel_vars(g, &v);
+	strata__gen_var_bool(&v, "get", g->t->npkey > 0);
 	strata__gen_render(e, "table_protos", &v);
-	strata__gen_var_bool(&v, "no_get", false);
+	strata__gen_var_bool(&v, "no_get", g->t->npkey == 0);
 	if (e->nonblocking)
 		strata__gen_render(e, "protos_async", &v);
 	strata__gen_vars_free(&v);
@@ -214,8 +216,9 @@ static void emit_variant_protos(gen_emitter *e, const gtable *g)
 		strata__gen_vars v = STRATA__GEN_VARS_INIT;
 		strata__gen_table_vars(e, &var, &v);
 		strata__gen_var(&v, "variant", g->t->unscoped[u]);
+		strata__gen_var_bool(&v, "get", g->t->npkey > 0);
 		strata__gen_render(e, "variant_protos", &v);
-		strata__gen_var_bool(&v, "no_get", false);
+		strata__gen_var_bool(&v, "no_get", g->t->npkey == 0);
 		if (e->nonblocking)
 			strata__gen_render(e, "protos_async", &v);
 		strata__gen_vars_free(&v);

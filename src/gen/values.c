@@ -40,6 +40,8 @@ bool strata__gen_actor(const gcol *gc)
 
 bool strata__gen_any_updatable(const gtable *g)
 {
+	if (!g->t->npkey)
+		return false; /* no key to name the row by */
 	for (int c = 0; c < g->ncols; c++)
 		if (strata__gen_updatable(&g->cols[c]))
 			return true;
