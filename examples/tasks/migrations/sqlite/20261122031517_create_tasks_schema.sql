@@ -32,6 +32,8 @@ CREATE INDEX IF NOT EXISTS "tasks_user_id_priority_idx" ON "tasks" ("user_id", "
 CREATE INDEX IF NOT EXISTS "tasks_user_id_state_idx" ON "tasks" ("user_id", "state");
 CREATE INDEX IF NOT EXISTS "open_by_due" ON "tasks" ("user_id", "due_date") WHERE state <> 'completed';
 CREATE TRIGGER IF NOT EXISTS "tasks_updated_at_auto_update" AFTER UPDATE ON "tasks" FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at" BEGIN UPDATE "tasks" SET "updated_at" = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now') WHERE rowid = NEW.rowid; END;
+CREATE TRIGGER IF NOT EXISTS "tasks_labels_items_insert" BEFORE INSERT ON "tasks" FOR EACH ROW WHEN json_valid(NEW."labels") AND json_type(NEW."labels") = 'array' AND EXISTS (SELECT 1 FROM json_each(NEW."labels") WHERE NOT ("type" = 'null' OR "type" = 'text' AND length("value") <= 40)) BEGIN SELECT RAISE(ABORT, 'tasks.labels: every item of this array must be a string of at most 40 characters, or null'); END;
+CREATE TRIGGER IF NOT EXISTS "tasks_labels_items_update" BEFORE UPDATE OF "labels" ON "tasks" FOR EACH ROW WHEN json_valid(NEW."labels") AND json_type(NEW."labels") = 'array' AND EXISTS (SELECT 1 FROM json_each(NEW."labels") WHERE NOT ("type" = 'null' OR "type" = 'text' AND length("value") <= 40)) BEGIN SELECT RAISE(ABORT, 'tasks.labels: every item of this array must be a string of at most 40 characters, or null'); END;
 CREATE TABLE IF NOT EXISTS "tags" (
     "created_at" TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')),
     "updated_at" TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')),
