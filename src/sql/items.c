@@ -97,10 +97,10 @@ static int item_rule(strata_buf *b, const strata_schema *s, const strata_column 
 		if ((rc = strata__buf_puts(what,
 					   "a timestamp in a string (YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][Z|+HH:MM])")))
 			return rc;
-		return strata__buf_puts(b,
-					" AND date(substr(\"value\", 1, 10), '+0 days') IS substr(\"value\", 1, 10) "
-					"AND julianday(CASE WHEN \"value\" GLOB '*[0-9][+-][0-9][0-9]' THEN \"value\" "
-					"|| ':00' ELSE \"value\" END) IS NOT NULL");
+		return strata__buf_puts(
+			b, " AND date(substr(\"value\", 1, 10), '+0 days') IS substr(\"value\", 1, 10) "
+			   "AND julianday(CASE WHEN \"value\" GLOB '*[0-9]:[0-9][0-9]*[+-][0-9][0-9]' THEN \"value\" "
+			   "|| ':00' ELSE \"value\" END) IS NOT NULL");
 	case STRATA_T_BOOL:
 		/* the spellings PostgreSQL reads as a boolean; generated code reads the items as strings */
 		if ((rc = strata__buf_puts(what, "a boolean in a string ('true', 'false', 't', 'f', 'yes', 'no', "
