@@ -19,17 +19,24 @@ static void apply_plain(strata_db *db)
 	strata_schema_free(s);
 }
 
+/* A product `sku` in a new category `category`, inserted: *p holds it with its defaults. */
+static void insert_product(strata_db *db, const char *category, const char *sku, plain_product *p)
+{
+	plain_category cat = { 0 };
+	cat.name = category;
+	ST_OK(plain_category_insert(db, &cat));
+	memset(p, 0, sizeof *p);
+	p->category_id = cat.id;
+	p->sku = sku;
+	ST_OK(plain_product_insert(db, p));
+}
+
 DB_TEST(gen, string_defaults_keep_every_byte)
 {
 	apply_plain(db);
 	ST_OK(plain_schema_check(db));
-	plain_category cat = { 0 };
-	cat.name = "tools";
-	ST_OK(plain_category_insert(db, &cat));
-	plain_product p = { 0 };
-	p.category_id = cat.id;
-	p.sku = "T-1";
-	ST_OK(plain_product_insert(db, &p));
+	plain_product p;
+	insert_product(db, "tools", "T-1", &p);
 	/* compiled with -std=c11, where ??/ ??= ??( are trigraphs unless escaped */
 	const char *want = "a ?\?/ trigraph ?\?= ?\?( \xc3\xbc, a \"quote\", a \\ backslash ?\?";
 	cr_assert_str_eq(p.notes, want);
@@ -304,13 +311,8 @@ DB_TEST(gen, view_and_materialized_view_typed_reads)
 DB_TEST(gen, a_table_without_a_primary_key)
 {
 	apply_plain(db);
-	plain_category cat = { 0 };
-	cat.name = "c";
-	ST_OK(plain_category_insert(db, &cat));
-	plain_product p = { 0 };
-	p.category_id = cat.id;
-	p.sku = "S";
-	ST_OK(plain_product_insert(db, &p));
+	plain_product p;
+	insert_product(db, "c", "S", &p);
 	plain_price_log rows[3];
 	memset(rows, 0, sizeof rows);
 	const char *prices[] = { "1.50", "2.25", "3.00" };
