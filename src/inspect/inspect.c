@@ -1,4 +1,5 @@
 /* Introspection: dispatch, and what both dialects share. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,32 @@ static int spot_mixins(strata_schema *s, strata_table *t)
 	return STRATA_OK;
 }
 
+static bool c_identifier(const char *name)
+{
+	if (!(isalpha((unsigned char)*name) || *name == '_'))
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * A view's declared columns are for `strata gen c`, which names a field
+ * after each: a view with a column that is not a C identifier ("Total
+ * Count", SQLite's "id:1" for a second "id") declares none rather than
+ * make gen c refuse the whole schema.
+ */
+static void drop_unnameable_view_columns(strata_view *v)
+{
+	for (int k = 0; k < v->ncolumns; k++)
+		if (!c_identifier(v->columns[k].name)) {
+			v->columns = NULL;
+			v->ncolumns = 0;
+			return;
+		}
+}
+
 int strata__inspect_finish(strata_schema *s)
 {
 	for (int i = 0; i < s->ntables; i++)
@@ -366,9 +393,11 @@ int strata__inspect_finish(strata_schema *s)
 				c->not_null = true;
 		}
 	}
-	for (int i = 0; i < s->nviews; i++)
+	for (int i = 0; i < s->nviews; i++) {
+		drop_unnameable_view_columns(&s->views[i]);
 		if (strata__view_depends(s, &s->views[i]))
 			return STRATA_ENOMEM;
+	}
 	if (strata__views_order(s) || strata__schema_sort_objects(s))
 		return STRATA_ENOMEM;
 	return strata__schema_relations(s);
