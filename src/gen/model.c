@@ -30,12 +30,41 @@ static bool is_keyword(const char *s)
 	return s[0] == '_';
 }
 
+/* file:line:col of a schema object, for errors */
+#define AT(pos) m->s->file, (pos).line, (pos).column
+
 static bool is_identifier(const char *s)
 {
 	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
 		return false;
 	for (; *s; s++)
 		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+char *strata__gen_c_name(const char *name)
+{
+	char *out = malloc(strlen(name) + 1);
+	size_t k = 0;
+	if (!out)
+		return NULL;
+	for (const char *c = name; *c; c++) {
+		bool ident = isalnum((unsigned char)*c) || *c == '_';
+		bool run = c > name && !(isalnum((unsigned char)c[-1]) || c[-1] == '_');
+		if (ident)
+			out[k++] = *c;
+		else if (!run)
+			out[k++] = '_';
+	}
+	out[k] = '\0';
+	return out;
+}
+
+bool strata__gen_quotable(const char *name)
+{
+	for (const char *c = name; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
 			return false;
 	return true;
 }
@@ -48,6 +77,17 @@ static char *fmt(const char *f, const char *a, const char *b)
 		return NULL;
 	}
 	return strata__buf_detach(&buf);
+}
+
+/* A struct field for database name `name`: its C name, with '_' before a digit and after a C keyword. */
+static char *field_name(const char *name)
+{
+	char *c = strata__gen_c_name(name);
+	if (!c)
+		return NULL;
+	char *f = fmt(isdigit((unsigned char)c[0]) ? "_%s" : is_keyword(c) ? "%s_" : "%s", c, NULL);
+	free(c);
+	return f;
 }
 
 static char *upper(const char *s)
@@ -87,7 +127,8 @@ static char *singular(const char *name)
 static int name_type(gmodel *m, gtable *g, const char *kind)
 {
 	if (!is_identifier(g->name))
-		return strata__error_set(STRATA_EINVAL, "%s '%s' is not a C identifier", kind, g->name);
+		return strata__error_set_at(STRATA_EINVAL, AT(g->view ? g->view->pos : g->t->pos),
+					    "%s '%s' is not a C identifier", kind, g->name);
 	char *sing = singular(g->name);
 	if (!sing)
 		return STRATA_ENOMEM;
@@ -172,21 +213,47 @@ static int build_names(gmodel *m)
 		genum *e = &m->enums[i];
 		e->e = &m->s->enums[i];
 		if (!is_identifier(e->e->name))
-			return strata__error_set(STRATA_EINVAL, "enum '%s' is not a C identifier", e->e->name);
+			return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos), "enum '%s' is not a C identifier",
+						    e->e->name);
 		e->type = fmt("%s%s", m->prefix, e->e->name);
 		char *u = e->type ? upper(e->type) : NULL;
 		e->upper = u;
 		if (!e->type || !e->upper)
 			return STRATA_ENOMEM;
-		for (int v = 0; v < e->e->nvalues; v++)
-			if (!is_identifier(e->e->values[v]))
-				return strata__error_set(STRATA_EINVAL, "enum %s: value '%s' is not a C identifier",
-							 e->e->name, e->e->values[v]);
+		for (int v = 0; v < e->e->nvalues; v++) {
+			const char *val = e->e->values[v];
+			if (!strata__gen_quotable(val))
+				return strata__error_set_at(
+					STRATA_EINVAL, AT(e->e->pos),
+					"enum %s: value '%s' holds a quote, a backslash or a control "
+					"character, which generated C cannot name",
+					e->e->name, val);
+			/* the constants are ENUM_VALUE, the value as a C name in upper case */
+			char *cv = strata__gen_c_name(val), *uv = cv ? upper(cv) : NULL;
+			free(cv);
+			if (!uv)
+				return STRATA_ENOMEM;
+			for (int w = 0; w < v && uv; w++) {
+				char *cw = strata__gen_c_name(e->e->values[w]), *uw = cw ? upper(cw) : NULL;
+				bool same = uw && strcmp(uw, uv) == 0;
+				free(cw);
+				free(uw);
+				if (same) {
+					free(uv);
+					return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos),
+								    "enum %s: values '%s' and '%s' both become the C "
+								    "constant %s_*",
+								    e->e->name, e->e->values[w], val, e->upper);
+				}
+			}
+			free(uv);
+		}
 	}
 	for (int i = 0; i < m->s->nviews; i++)
 		if (m->s->views[i].materialized && !is_identifier(m->s->views[i].name))
-			return strata__error_set(STRATA_EINVAL, "materialized view '%s' is not a C identifier",
-						 m->s->views[i].name);
+			return strata__error_set_at(STRATA_EINVAL, AT(m->s->views[i].pos),
+						    "materialized view '%s' is not a C identifier",
+						    m->s->views[i].name);
 	for (int i = 0, si = 0; i < m->ntables; i++, si++) {
 		gtable *g = &m->tables[i];
 		while (m->s->tables[si].partition_of)
@@ -209,8 +276,9 @@ static int build_names(gmodel *m)
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(m->tables[j].type, g->type) == 0)
-				return strata__error_set(STRATA_EINVAL, "tables %s and %s both become the C type %s",
-							 m->tables[j].name, g->name, g->type);
+				return strata__error_set_at(STRATA_EINVAL, AT(g->t->pos),
+							    "tables %s and %s both become the C type %s",
+							    m->tables[j].name, g->name, g->type);
 		for (int j = 0; j < m->nenums; j++)
 			if (strcmp(m->enums[j].type, g->type) == 0)
 				return strata__error_set(STRATA_EINVAL,
@@ -240,15 +308,25 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->col = col;
 		gc->name = col->name;
 		gc->index = c;
-		if (!is_identifier(col->name))
-			return strata__error_set(STRATA_EINVAL, "%s %s: column '%s' is not a C identifier",
-						 g->view ? "view" : "table", t->name, col->name);
-		gc->field = fmt(is_keyword(col->name) ? "%s_" : "%s", col->name, NULL);
-		char *mask = fmt("%s_%s", g->type, col->name);
+		if (!strata__gen_quotable(col->name))
+			return strata__error_set_at(
+				STRATA_EINVAL, AT(col->pos),
+				"%s %s: column '%s' holds a quote, a backslash or a control character, "
+				"which generated C cannot name",
+				g->view ? "view" : "table", t->name, col->name);
+		gc->field = field_name(col->name);
+		char *cn = strata__gen_c_name(col->name), *mask = cn ? fmt("%s_%s", g->type, cn) : NULL;
 		gc->upper = mask ? upper(mask) : NULL;
+		free(cn);
 		free(mask);
 		if (!gc->field || !gc->upper)
 			return STRATA_ENOMEM;
+		for (int k = 0; k < c; k++)
+			if (strcmp(g->cols[k].field, gc->field) == 0)
+				return strata__error_set_at(STRATA_EINVAL, AT(col->pos),
+							    "%s %s: columns '%s' and '%s' both become the C field %s",
+							    g->view ? "view" : "table", t->name, g->cols[k].name,
+							    col->name, gc->field);
 		gc->in_pk = strata_table_in_pkey(t, col->name);
 		gc->is_pk = gc->in_pk && t->npkey == 1 && g->id_type;
 		gc->owner = col->owner;
@@ -277,9 +355,9 @@ static int build_columns(gmodel *m, gtable *g)
 			if (gc->kind == GK_ENUM) {
 				gc->en = find_enum(m, col->type.enum_name);
 				if (!gc->en)
-					return strata__error_set(STRATA_EINVAL, "%s %s: column %s: unknown enum %s",
-								 g->view ? "view" : "table", t->name, col->name,
-								 col->type.enum_name);
+					return strata__error_set_at(
+						STRATA_EINVAL, AT(col->pos), "%s %s: column %s: unknown enum %s",
+						g->view ? "view" : "table", t->name, col->name, col->type.enum_name);
 			}
 		}
 		gc->pointer = gc->kind == GK_TEXT || gc->kind == GK_JSON;
@@ -376,7 +454,7 @@ static int build_relations(gmodel *m, gtable *g)
 			gr->near_col = to_us->columns[0];
 			gr->far_col = r->fkey->columns[0];
 		}
-		gr->field = fmt(is_keyword(r->name) ? "%s_" : "%s", r->name, NULL);
+		gr->field = field_name(r->name);
 		if (!gr->field)
 			return STRATA_ENOMEM;
 		/* a relation may not shadow a column */

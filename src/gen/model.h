@@ -104,4 +104,14 @@ typedef struct gmodel {
 int strata__gen_model_build(gmodel *m, const strata_schema *s, const char *prefix);
 void strata__gen_model_free(gmodel *m);
 
+/*
+ * A database name as a C identifier (malloc'd; NULL on ENOMEM): itself when
+ * it is one, else each run of other bytes (a space, a hyphen, UTF-8) as one
+ * '_' ("in progress" -> in_progress, "Total Count" -> Total_Count); the
+ * caller prefixes one that starts with a digit.
+ */
+char *strata__gen_c_name(const char *name);
+/* Whether `name` can be written inside generated C strings and comments (no '"', '\\' or control byte). */
+bool strata__gen_quotable(const char *name);
+
 #endif

@@ -52,11 +52,12 @@ static void enum_vars(const genum *en, strata__gen_vars *v)
 	strata__gen_var(v, "name", en->e->name);
 	strata__gen_var(v, "type", en->type);
 	strata__gen_var(v, "UPPER", en->upper);
-	strata__gen_var(v, "first", en->e->values[0]);
+	strata__gen_var_comment(v, "first", en->e->values[0]);
 	strata__gen_list(v, "values");
 	for (int k = 0; k < en->e->nvalues; k++) {
-		char u[128];
-		strata__gen_upper(u, sizeof u, en->e->values[k]);
+		char u[128], *cn = strata__gen_c_name(en->e->values[k]);
+		strata__gen_upper(u, sizeof u, cn ? cn : "");
+		free(cn);
 		strata__gen_vars *item = strata__gen_item(v, "values");
 		strata__gen_var(item, "u", u);
 		strata__gen_varf(item, "n", "%d", k + 1);

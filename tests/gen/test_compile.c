@@ -97,3 +97,29 @@ Test(gen_compile, too_wide_a_table_is_refused)
 	test_rmrf(dir);
 	free(dir);
 }
+
+/* Two names that become the same C name are refused, naming both; so is a name C strings cannot hold. */
+Test(gen_compile, names_that_meet_as_c_names_are_refused)
+{
+	static const struct {
+		const char *schema, *want;
+	} cases[] = {
+		{ "table t {\n id serial primary key\n \"a b\" int\n a_b int\n}\n",
+		  "s.strata:4:2: table t: columns 'a b' and 'a_b' both become the C field a_b" },
+		{ "enum e { 'in progress' in_progress }\ntable t {\n id serial primary key\n s e\n}\n",
+		  "enum e: values 'in progress' and 'in_progress' both become the C constant E_*" },
+		{ "table t {\n id serial primary key\n \"back\\slash\" int\n}\n", "which generated C cannot name" },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		char *dir = test_tmpdir(), *out, path[512];
+		snprintf(path, sizeof path, "%s/s.strata", dir);
+		FILE *f = fopen(path, "w");
+		cr_assert(f && fputs(cases[k].schema, f) >= 0 && fclose(f) == 0);
+		int rc = test_run_cmd(&out, "cd %s && %s gen c --schema s.strata -o . 2>&1", dir, STRATA_CLI);
+		cr_assert_eq(rc, 1, "%s", out);
+		cr_assert(strstr(out, cases[k].want) != NULL, "case %zu: %s", k, out);
+		free(out);
+		test_rmrf(dir);
+		free(dir);
+	}
+}

@@ -303,7 +303,8 @@ DB_TEST(gen, view_and_materialized_view_typed_reads)
 }
 
 /*
- * A table without a primary key (databases made elsewhere have them): rows
+ * A table without a primary key (databases made elsewhere have them), with
+ * a column and enum values whose names are not C identifiers: rows
  * go in and come back through insert, list and count; nothing names one
  * row, so there is no get, update or delete (the compile matrix builds the
  * header, which declares none).
@@ -320,6 +321,10 @@ DB_TEST(gen, a_table_without_a_primary_key)
 		rows[i].product_id = p.id;
 		rows[i].price = prices[i];
 	}
+	/* names that are not C identifiers: set_by is "set by", the stage values hold a space and start with a digit */
+	rows[0].set_by = "ops team";
+	rows[0].stage = (plain_stage_opt)STRATA_SOME(PLAIN_STAGE_IN_PROGRESS);
+	rows[1].stage = (plain_stage_opt)STRATA_SOME(PLAIN_STAGE_2ND_TRY);
 	ST_OK(plain_price_log_insert(db, &rows[0]));
 	ST_OK(plain_price_log_insert_many(db, rows + 1, 2));
 	int64_t n = 0;
@@ -336,8 +341,16 @@ DB_TEST(gen, a_table_without_a_primary_key)
 	cr_assert_eq(seen, 7, "every price comes back");
 	char *json = NULL;
 	ST_OK(plain_price_log_page_to_json(&page, &json));
-	cr_assert(strstr(json, "\"product_id\""), "%s", json);
+	cr_assert(strstr(json, "\"product_id\"") && strstr(json, "\"set by\":\"ops team\"") &&
+			  strstr(json, "\"stage\":\"in progress\"") && strstr(json, "\"stage\":\"2nd try\""),
+		  "%s", json);
 	free(json);
+	/* stored as the database names them */
+	char *stored = NULL;
+	ST_OK(strata_query_text(
+		db, &stored, "SELECT \"set by\" || '/' || stage FROM price_log WHERE stage = 'in progress'", NULL, 0));
+	cr_assert_str_eq(stored, "ops team/in progress");
+	free(stored);
 	plain_price_log_page_free(&page);
 	(void)url;
 	(void)backend;
