@@ -1,5 +1,4 @@
 /* Introspection: dispatch, and what both dialects share. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,26 +338,25 @@ static int spot_mixins(strata_schema *s, strata_table *t)
 	return STRATA_OK;
 }
 
-static bool c_identifier(const char *name)
+/* Whether generated C can hold `name` in its strings (no quote, backslash or control byte). */
+static bool quotable(const char *name)
 {
-	if (!(isalpha((unsigned char)*name) || *name == '_'))
-		return false;
 	for (const char *c = name; *c; c++)
-		if (!(isalnum((unsigned char)*c) || *c == '_'))
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
 			return false;
 	return true;
 }
 
 /*
  * A view's declared columns are for `strata gen c`, which names a field
- * after each: a view with a column that is not a C identifier ("Total
- * Count", SQLite's "id:1" for a second "id") declares none rather than
- * make gen c refuse the whole schema.
+ * after each ("Total Count" becomes Total_Count): a view with a column
+ * name gen c refuses (a quote, a backslash) declares none rather than make
+ * gen c refuse the whole schema.
  */
 static void drop_unnameable_view_columns(strata_view *v)
 {
 	for (int k = 0; k < v->ncolumns; k++)
-		if (!c_identifier(v->columns[k].name)) {
+		if (!quotable(v->columns[k].name)) {
 			v->columns = NULL;
 			v->ncolumns = 0;
 			return;
