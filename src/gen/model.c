@@ -122,16 +122,28 @@ static char *singular(const char *name)
 /*
  * A table's or view's C names from g->name: the row type (prefix and
  * singular), its upper-case form, and the function prefix, which is the
- * type; `kind` ("table", "view") names it when it is not a C identifier.
+ * type, all from its C name (strata__gen_c_name); `kind` ("table", "view")
+ * names it when generated C cannot hold the name.
  */
 static int name_type(gmodel *m, gtable *g, const char *kind)
 {
-	if (!is_identifier(g->name))
+	if (!strata__gen_quotable(g->name))
 		return strata__error_set_at(STRATA_EINVAL, AT(g->view ? g->view->pos : g->t->pos),
-					    "%s '%s' is not a C identifier", kind, g->name);
-	char *sing = singular(g->name);
+					    "%s '%s' holds a quote, a backslash or a control character, which "
+					    "generated C cannot name",
+					    kind, g->name);
+	char *cn = strata__gen_c_name(g->name);
+	char *sing = cn ? singular(cn) : NULL;
+	free(cn);
 	if (!sing)
 		return STRATA_ENOMEM;
+	if (isdigit((unsigned char)sing[0]) && !*m->prefix) {
+		free(sing);
+		return strata__error_set_at(STRATA_EINVAL, AT(g->view ? g->view->pos : g->t->pos),
+					    "%s '%s' starts with a digit, which a C type cannot: give gen c a "
+					    "--prefix",
+					    kind, g->name);
+	}
 	g->type = fmt("%s%s", m->prefix, sing);
 	free(sing);
 	if (!g->type || !(g->upper = upper(g->type)))
@@ -212,10 +224,16 @@ static int build_names(gmodel *m)
 	for (int i = 0; i < m->nenums; i++) {
 		genum *e = &m->enums[i];
 		e->e = &m->s->enums[i];
-		if (!is_identifier(e->e->name))
-			return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos), "enum '%s' is not a C identifier",
+		char *cn = strata__gen_quotable(e->e->name) ? strata__gen_c_name(e->e->name) : NULL;
+		if (!cn || (isdigit((unsigned char)cn[0]) && !*m->prefix)) {
+			free(cn);
+			return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos),
+						    "enum '%s' cannot be a C type name (a quote, a backslash, a "
+						    "control character, or a digit first without --prefix)",
 						    e->e->name);
-		e->type = fmt("%s%s", m->prefix, e->e->name);
+		}
+		e->type = fmt("%s%s", m->prefix, cn);
+		free(cn);
 		char *u = e->type ? upper(e->type) : NULL;
 		e->upper = u;
 		if (!e->type || !e->upper)
@@ -250,9 +268,12 @@ static int build_names(gmodel *m)
 		}
 	}
 	for (int i = 0; i < m->s->nviews; i++)
-		if (m->s->views[i].materialized && !is_identifier(m->s->views[i].name))
+		if (m->s->views[i].materialized && (!strata__gen_quotable(m->s->views[i].name) ||
+						    (isdigit((unsigned char)m->s->views[i].name[0]) && !*m->prefix)))
 			return strata__error_set_at(STRATA_EINVAL, AT(m->s->views[i].pos),
-						    "materialized view '%s' is not a C identifier",
+						    "materialized view '%s' cannot name its refresh function (a quote, "
+						    "a backslash, a control character, or a digit first without "
+						    "--prefix)",
 						    m->s->views[i].name);
 	for (int i = 0, si = 0; i < m->ntables; i++, si++) {
 		gtable *g = &m->tables[i];

@@ -238,8 +238,16 @@ void strata__gen_file_vars(const gen_emitter *e, const char *source, strata__gen
 		strata__gen_var(strata__gen_item(v, "tables"), "type", e->m->views[i].type);
 	strata__gen_list(v, "matviews");
 	for (int i = 0; i < e->m->s->nviews; i++)
-		if (e->m->s->views[i].materialized)
-			strata__gen_var(strata__gen_item(v, "matviews"), "name", e->m->s->views[i].name);
+		if (e->m->s->views[i].materialized) {
+			strata__gen_vars *item = strata__gen_item(v, "matviews");
+			char *cn = strata__gen_c_name(e->m->s->views[i].name);
+			strata__gen_var(item, "name", e->m->s->views[i].name);
+			strata__gen_var_comment(item, "label", e->m->s->views[i].name);
+			strata__gen_var(item, "cname", cn ? cn : "");
+			if (!cn)
+				v->rc = STRATA_ENOMEM;
+			free(cn);
+		}
 }
 
 void strata__gen_header(gen_emitter *e, const char *source, const char *guard)

@@ -72,12 +72,14 @@ static int parse_type(strata__parser *p, strata_table *t, strata_column *c, int 
 		c->type.kind = STRATA_T_RAW;
 	} else {
 		const char *tn;
-		if (p->tok.kind != STRATA__TOK_IDENT)
+		/* a quoted name is an enum's, as written: "order status", or "int" for an enum named int */
+		bool quoted = p->tok.kind == STRATA__TOK_QIDENT;
+		if (p->tok.kind != STRATA__TOK_IDENT && !quoted)
 			return strata__parse_expected(p, "a type");
 		if ((rc = strata__parse_name(p, "a type", &tn, NULL)))
 			return rc;
 		c->type.kind = STRATA_T_ENUM;
-		for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
+		for (size_t i = 0; i < sizeof type_words / sizeof type_words[0] && !quoted; i++)
 			if (strcmp(tn, type_words[i].name) == 0)
 				c->type.kind = type_words[i].kind;
 		if (c->type.kind == STRATA_T_ENUM)

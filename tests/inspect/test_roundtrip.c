@@ -331,3 +331,51 @@ DB_TEST(inspect, views_declare_the_columns_the_database_knows)
 	strata_schema_free(s);
 	(void)url;
 }
+
+/*
+ * Names a database made elsewhere has that are not C identifiers (a
+ * hyphen, a space, a digit first, an enum named with a space) come back
+ * from inspect as a file that parses to the same model, applies, and that
+ * gen c turns into C that compiles warnings-as-errors.
+ */
+DB_TEST(inspect, names_that_are_not_identifiers)
+{
+	bool pg = backend == STRATA_BACKEND_POSTGRES;
+	if (pg)
+		ST_OK(strata_exec(db, "CREATE TYPE \"order status\" AS ENUM ('new', 'in progress', '2nd try')"));
+	ST_OK(strata_exec(db, pg ? "CREATE TABLE \"order-items\" (id bigint PRIMARY KEY, \"Full Name\" text, "
+				   "\"2fa\" boolean, \"Order Status\" \"order status\")"
+				 : "CREATE TABLE \"order-items\" (id INTEGER PRIMARY KEY, \"Full Name\" TEXT, "
+				   "\"2fa\" BOOLEAN CHECK (\"2fa\" IN (0, 1)))"));
+	ST_OK(strata_exec(db, "CREATE VIEW \"item-names\" AS SELECT id, \"Full Name\" FROM \"order-items\""));
+	strata_schema *s = NULL, *again = NULL;
+	char *text = NULL, *text2 = NULL;
+	ST_OK(strata_inspect(db, NULL, &s));
+	ST_OK(strata_schema_print(s, 0, &text));
+	if (pg)
+		cr_assert(strstr(text, "\"Order Status\" \"order status\""), "%s", text);
+	ST_OK(strata_schema_parse(&again, text, strlen(text), "inspected.strata"));
+	ST_OK(strata_schema_print(again, 0, &text2));
+	cr_assert_str_eq(text2, text);
+
+	char *dir = test_tmpdir(), *out = NULL, path[1200];
+	snprintf(path, sizeof path, "%s/inspected.strata", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f && fputs(text, f) >= 0 && fclose(f) == 0);
+	int rc = test_run_cmd(
+		&out,
+		"%s gen c --schema %s -o %s/gen >/dev/null && cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic "
+		"-Werror "
+		"-I%s/include %s/gen/db.c && grep -c 'Full_Name;\\|_2fa;\\|ORDER_STATUS_2ND_TRY' %s/gen/db.h",
+		STRATA_CLI, path, dir, STRATA_SOURCE_DIR, dir, dir);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_eq(atoi(out), pg ? 4 : 3, "the C names: %s", out); /* Full_Name in the table and the view */
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+	free(text2);
+	free(text);
+	strata_schema_free(again);
+	strata_schema_free(s);
+	(void)url;
+}
