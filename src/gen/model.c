@@ -140,8 +140,8 @@ static int name_type(gmodel *m, gtable *g, const char *kind)
 	if (isdigit((unsigned char)sing[0]) && !*m->prefix) {
 		free(sing);
 		return strata__error_set_at(STRATA_EINVAL, AT(g->view ? g->view->pos : g->t->pos),
-					    "%s '%s' starts with a digit, which a C type cannot: give gen c a "
-					    "--prefix",
+					    "%s '%s' starts with a digit, which a C type cannot: set "
+					    "option `prefix`",
 					    kind, g->name);
 	}
 	g->type = fmt("%s%s", m->prefix, sing);
@@ -229,7 +229,7 @@ static int build_names(gmodel *m)
 			free(cn);
 			return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos),
 						    "enum '%s' cannot be a C type name (a quote, a backslash, a "
-						    "control character, or a digit first without --prefix)",
+						    "control character, or a digit first without option `prefix`)",
 						    e->e->name);
 		}
 		e->type = fmt("%s%s", m->prefix, cn);
@@ -273,7 +273,7 @@ static int build_names(gmodel *m)
 			return strata__error_set_at(STRATA_EINVAL, AT(m->s->views[i].pos),
 						    "materialized view '%s' cannot name its refresh function (a quote, "
 						    "a backslash, a control character, or a digit first without "
-						    "--prefix)",
+						    "option `prefix`)",
 						    m->s->views[i].name);
 	for (int i = 0, si = 0; i < m->ntables; i++, si++) {
 		gtable *g = &m->tables[i];
