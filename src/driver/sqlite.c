@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "driver/driver.h"
+#include "driver/sqlite_fns.h"
 
 typedef struct sq_conn {
 	sqlite3 *db;
@@ -293,8 +294,13 @@ static int sq_open(void **out, const strata__url *url, const strata__conn_config
 	/* innocuous: `default actor` columns and their triggers call it, also with trusted_schema off */
 	rc = sqlite3_create_function_v2(c->db, "strata_actor", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, c, actor_fn, NULL,
 					NULL, NULL);
+	/* `default uuid_v7` columns call it (innocuous, not deterministic) */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(c->db, "strata_uuid_v7", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
+						strata__sql_uuid_v7, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		strata__error_set(STRATA_ENOMEM, "cannot define strata_actor(): %s", sqlite3_errmsg(c->db));
+		strata__error_set(STRATA_ENOMEM, "cannot define strata_actor() and strata_uuid_v7(): %s",
+				  sqlite3_errmsg(c->db));
 		goto fail;
 	}
 	if (cfg->busy_timeout_ms > 0)

@@ -168,7 +168,7 @@ int strata__inspect_default(strata_schema *s, strata_column *c, const char *sql,
 			v->kind = STRATA_DEFAULT_UUID_V4;
 			return STRATA_OK;
 		}
-		if (strcmp(inner, strata__sqlite_uuid_v7) == 0) {
+		if (strcmp(inner, "strata_uuid_v7()") == 0 || strcmp(inner, strata__sqlite_uuid_v7_legacy) == 0) {
 			v->kind = STRATA_DEFAULT_UUID_V7;
 			return STRATA_OK;
 		}

@@ -18,7 +18,13 @@ const char strata__sqlite_today[] = "date('now')";
 const char strata__sqlite_uuid_v4[] =
 	"lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || "
 	"substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
-const char strata__sqlite_uuid_v7[] =
+/*
+ * The default uuid_v7 of tables made before SQLite's defaults called
+ * strata_uuid_v7(): ordered only to the millisecond (SQLite's 'now' is one
+ * millisecond-precise instant for a whole statement).  Inspect still reads
+ * it as `default uuid_v7`, so such tables are not rebuilt to change it.
+ */
+const char strata__sqlite_uuid_v7_legacy[] =
 	"lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 1, 8) || '-' || "
 	"substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 9, 4) || '-7' || "
 	"substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
@@ -192,8 +198,8 @@ int strata__sql_default(strata_buf *b, strata_backend d, const strata_column *c)
 		return pg ? strata__buf_puts(b, "gen_random_uuid()")
 			  : strata__buf_printf(b, "(%s)", strata__sqlite_uuid_v4);
 	case STRATA_DEFAULT_UUID_V7:
-		return pg ? strata__buf_puts(b, "strata_uuid_v7()")
-			  : strata__buf_printf(b, "(%s)", strata__sqlite_uuid_v7);
+		/* the same function on both; on SQLite the driver (or the extension libstrata_sqlite) defines it */
+		return strata__buf_puts(b, pg ? "strata_uuid_v7()" : "(strata_uuid_v7())");
 	case STRATA_DEFAULT_RAW: return strata__buf_printf(b, "(%s)", v->text);
 	case STRATA_DEFAULT_ACTOR:
 		if (!pg)

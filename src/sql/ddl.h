@@ -13,7 +13,7 @@
 extern const char strata__sqlite_now[];
 extern const char strata__sqlite_today[];
 extern const char strata__sqlite_uuid_v4[];
-extern const char strata__sqlite_uuid_v7[];
+extern const char strata__sqlite_uuid_v7_legacy[];
 
 /* The prefix of PostgreSQL comments that keep a CHECK or WHERE as written. */
 #define STRATA__PG_COMMENT "strata:"

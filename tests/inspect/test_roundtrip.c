@@ -379,3 +379,44 @@ DB_TEST(inspect, names_that_are_not_identifiers)
 	strata_schema_free(s);
 	(void)url;
 }
+
+/*
+ * An SQLite table made before uuid_v7 defaults called strata_uuid_v7()
+ * (the millisecond-ordered SQL expression, written out here) inspects as
+ * `default uuid_v7`: migrate diff against the schema proposes nothing, so
+ * the table is not rebuilt for it.  A table made now has the function.
+ */
+Test(inspect, sqlite_uuid_v7_default_of_older_tables)
+{
+	char *dir = test_tmpdir(), url[1100];
+	snprintf(url, sizeof url, "sqlite:%s/old.db", dir);
+	strata_db *db = NULL;
+	ST_OK(strata_open(&db, url, NULL));
+	ST_OK(strata_exec(
+		db,
+		"CREATE TABLE t (id UUID PRIMARY KEY NOT NULL DEFAULT (lower(substr(printf('%012x', "
+		"CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 1, 8) || '-' || substr(printf('%012x', "
+		"CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 9, 4) || '-7' || "
+		"substr(hex(randomblob(2)), "
+		"2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || "
+		"hex(randomblob(6)))), n INTEGER)"));
+	strata_schema *live = NULL, *file = NULL;
+	ST_OK(strata_inspect(db, NULL, &live));
+	const strata_column *c = strata_table_column(strata_schema_table(live, "t"), "id");
+	cr_assert(c && c->dflt.kind == STRATA_DEFAULT_UUID_V7);
+	const char *text = "table t {\n  id uuid primary key default uuid_v7\n  n int\n}\n";
+	ST_OK(strata_schema_parse(&file, text, strlen(text), "schema.strata"));
+	strata_plan *p = NULL;
+	ST_OK(strata_diff(live, file, STRATA_BACKEND_SQLITE, &p));
+	cr_assert_eq(p->nchanges, 0, "%s", p->up);
+	strata_plan_free(p);
+	char *sql = NULL;
+	ST_OK(strata_sql_create(file, STRATA_BACKEND_SQLITE, &sql));
+	cr_assert(strstr(sql, "DEFAULT (strata_uuid_v7())"), "%s", sql);
+	free(sql);
+	strata_schema_free(file);
+	strata_schema_free(live);
+	strata_close(db);
+	test_rmrf(dir);
+	free(dir);
+}

@@ -250,12 +250,11 @@ DB_TEST(sql, apply_enforces_types_on_both)
 }
 
 /*
- * UUIDv7 defaults made by PostgreSQL are monotonic within a session: 5,000
- * rows from one statement (many per microsecond) and 200 from single-row
- * statements, each greater than the one inserted before it.  SQLite's
- * defaults are a plain SQL expression whose clock reads the same
- * millisecond for a whole statement (docs/schema-language.md), so only
- * the format is checked there.
+ * UUIDv7 defaults made by the database are monotonic within a connection:
+ * 20,000 rows from one statement (many per microsecond) and 200 from
+ * single-row statements, each greater than the one inserted before it, on
+ * both backends (PostgreSQL: strata_uuid_v7() in plpgsql; SQLite: the
+ * function the driver defines, Strata's C generator).
  */
 DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 {
@@ -264,10 +263,10 @@ DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
 	ST_OK(strata_schema_apply(db, s));
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
-	ST_OK(strata_exec(db, pg ? "INSERT INTO t (seq) SELECT g FROM generate_series(1, 5000) g"
-				 : "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 5000) "
+	ST_OK(strata_exec(db, pg ? "INSERT INTO t (seq) SELECT g FROM generate_series(1, 20000) g"
+				 : "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000) "
 				   "INSERT INTO t (seq) SELECT x FROM g"));
-	for (int i = 5001; i <= 5200; i++)
+	for (int i = 20001; i <= 20200; i++)
 		ST_OK(strata_execv(db, "INSERT INTO t (seq) VALUES (?)", STRATA_INT(i)));
 	int64_t n = -1;
 	ST_OK(strata_query_int64(
@@ -277,13 +276,57 @@ DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 		     "('8', '9', 'a', 'b') OR length(u) <> 36",
 		NULL, 0));
 	cr_assert_eq(n, 0, "%lld values are not version 7 UUIDs", (long long)n);
-	if (pg) {
-		ST_OK(strata_query_int64(db, &n,
-					 "SELECT count(*) FROM (SELECT u, lag(u) OVER (ORDER BY seq) AS p FROM t) x "
-					 "WHERE p >= u",
-					 NULL, 0));
-		cr_assert_eq(n, 0, "%lld of 5,199 neighbouring pairs out of order", (long long)n);
-	}
+	ST_OK(strata_query_int64(
+		db, &n, "SELECT count(*) FROM (SELECT u, lag(u) OVER (ORDER BY seq) AS p FROM t) x WHERE p >= u", NULL,
+		0));
+	cr_assert_eq(n, 0, "%lld of 20,199 neighbouring pairs out of order", (long long)n);
 	strata_schema_free(s);
 	(void)url;
+}
+
+/*
+ * A program that is not Strata writes to Strata's SQLite tables through
+ * the extension libstrata_sqlite: the sqlite3 shell, without it, stops at
+ * the first call to a function Strata defines; with `.load`, uuid_v7
+ * defaults are made (monotonic, version 7) and `default actor` columns are
+ * filled from strata_set_actor(), on insert and by the update trigger.
+ */
+Test(sql, the_sqlite3_shell_writes_through_the_extension)
+{
+	char *dir = test_tmpdir(), *out = NULL, file[1024];
+	snprintf(file, sizeof file, "%s/ext.db", dir);
+	const char *text = "table t {\n  id uuid primary key default uuid_v7\n  n int\n"
+			   "  created_by text default actor\n  updated_by text default actor auto_update\n}\n";
+	strata_schema *s = NULL;
+	strata_db *db = NULL;
+	char url[1100];
+	snprintf(url, sizeof url, "sqlite:%s", file);
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
+	ST_OK(strata_open(&db, url, NULL));
+	ST_OK(strata_schema_apply(db, s));
+	strata_close(db);
+	strata_schema_free(s);
+
+	int rc = test_run_cmd(&out, "sqlite3 '%s' 'INSERT INTO t (n) VALUES (1)' 2>&1", file);
+	cr_assert_neq(rc, 0, "the shell inserted without the extension: %s", out);
+	cr_assert(strstr(out, "strata_actor") || strstr(out, "strata_uuid_v7"), "%s", out);
+	free(out);
+
+	rc = test_run_cmd(
+		&out,
+		"sqlite3 '%s' '.load %s' \"SELECT strata_set_actor('alice')\" "
+		"'WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 5000) "
+		"INSERT INTO t (n) SELECT x FROM g' \"SELECT strata_set_actor('bob')\" "
+		"'UPDATE t SET n = -n WHERE n <= 10' 'SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY "
+		"rowid) AS p FROM t) WHERE p >= id' \"SELECT count(*) FROM t WHERE substr(id, 15, 1) <> '7' OR "
+		"created_by IS NOT 'alice'\" \"SELECT count(*) FROM t WHERE updated_by = 'bob'\" 2>&1",
+		file, STRATA_SQLITE_EXT);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_str_eq(out, "alice\nbob\n0\n0\n10\n",
+			 "set actor, set actor, pairs out of order, not v7 or not "
+			 "alice's, updated by bob:\n%s",
+			 out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
 }
