@@ -7,9 +7,10 @@
  * --pg or STRATA_TEST_PG_URL).  Prints a table; exits 0.
  *
  * Then side by side, as commands, on the same files in the same run:
- * `strata migrate up` and `status` beside dbmate's (found as $DBMATE, on
- * PATH, or in build/node_modules/.bin from `npm install dbmate --prefix
- * build`; skipped with a note when absent), and the limit: the same
+ * `strata migrate up` and `status` beside dbmate's native binary
+ * (bench/dbmate.h: $DBMATE, build/node_modules from `npm install dbmate
+ * --prefix build`, or PATH; npm's node script is resolved to the binary it
+ * runs; skipped with a note when absent), and the limit: the same
  * statements through one sqlite3 / psql session, each migration in its own
  * transaction.  Medians of interleaved runs; the targets and whether they
  * are met are printed.
@@ -29,6 +30,8 @@
 #include <unistd.h>
 
 #include <strata.h>
+
+#include "dbmate.h"
 
 extern char **environ;
 
@@ -293,18 +296,9 @@ static void find_tools(const char *argv0)
 		if (access(p, X_OK) == 0)
 			snprintf(strata_bin, sizeof strata_bin, "%s", p);
 	}
-	const char *env = getenv("DBMATE");
-	if (env && *env && access(env, X_OK) == 0) {
-		snprintf(dbmate_bin, sizeof dbmate_bin, "%s", env);
-		return;
-	}
-	snprintf(p, sizeof p, "%s/node_modules/.bin/dbmate", d);
-	if (access(p, X_OK) == 0) {
-		snprintf(dbmate_bin, sizeof dbmate_bin, "%s", p);
-		return;
-	}
-	if (system("command -v dbmate >/dev/null 2>&1") == 0)
-		snprintf(dbmate_bin, sizeof dbmate_bin, "dbmate");
+	const char *dbmate = dbmate_find(NULL, d);
+	if (dbmate)
+		snprintf(dbmate_bin, sizeof dbmate_bin, "%s", dbmate);
 }
 
 static void print_ratio(double a, double b)

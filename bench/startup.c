@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbmate.h"
+
 extern char **environ;
 
 #define TARGET_MS    3.0
@@ -105,38 +107,6 @@ static void grep_output(const char *cmd, const char *key, char *line, size_t cap
 	pclose(p);
 }
 
-static bool executable(const char *path)
-{
-	return path && access(path, X_OK) == 0;
-}
-
-/* dbmate's native binary: --dbmate, $DBMATE, build/node_modules, PATH. */
-static char *find_dbmate(const char *given)
-{
-	static char path[4096];
-	if (given)
-		return executable(given) ? strcpy(path, given) : NULL;
-	const char *env = getenv("DBMATE");
-	if (env && *env)
-		return executable(env) ? strcpy(path, env) : NULL;
-	const char *arch = sizeof(void *) == 8 ? "x64" : "ia32";
-#if defined(__aarch64__)
-	arch = "arm64";
-#endif
-	snprintf(path, sizeof path, "%s/node_modules/@dbmate/linux-%s/bin/dbmate", STRATA_BENCH_BUILD, arch);
-	if (executable(path))
-		return path;
-	const char *p = getenv("PATH");
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-		snprintf(path, sizeof path, "%.*s/dbmate", (int)n, p);
-		if (n && executable(path))
-			return path;
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	int runs = 300;
@@ -155,7 +125,7 @@ int main(int argc, char **argv)
 	}
 	if (runs < 5)
 		runs = 5;
-	char *dbmate = find_dbmate(dbmate_arg);
+	char *dbmate = (char *)dbmate_find(dbmate_arg, STRATA_BENCH_BUILD);
 
 	/* the empty project */
 	char dir[] = "/tmp/strata-bench-startup-XXXXXX";
