@@ -1,7 +1,7 @@
 /*
  * UUIDs: version 4 (random) and version 7 (Unix milliseconds then random,
  * RFC 9562), canonical text.  Version 7 values are monotonic within the
- * process: within one millisecond the 12-bit rand_a field counts up.
+ * process: one sequence of the generator in uuid7.c, behind a lock.
  */
 #include <pthread.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include <strata/value.h>
 
 #include "core/error.h"
+#include "core/uuid7.h"
 
 static int fill_random(void *p, size_t n)
 {
@@ -34,8 +35,7 @@ int strata_uuid_v4(strata_uuid *out)
 }
 
 static pthread_mutex_t v7_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t v7_last_ms;
-static uint16_t v7_seq;
+static strata__uuid7 v7_state; /* the process's sequence: generated C and SQLite's strata_uuid_v7() */
 
 int strata_uuid_v7(strata_uuid *out)
 {
@@ -43,37 +43,14 @@ int strata_uuid_v7(strata_uuid *out)
 		return STRATA_ERROR;
 	uint64_t ms = (uint64_t)(strata_timestamp_now() / 1000);
 	pthread_mutex_lock(&v7_lock);
-	if (ms <= v7_last_ms) {
-		ms = v7_last_ms;
-		if (++v7_seq > 0x0fff) { /* counter spent: borrow the next millisecond */
-			ms++;
-			v7_seq = 0;
-		}
-	} else {
-		v7_seq = (uint16_t)(((out->bytes[6] << 8) | out->bytes[7]) & 0x07ff); /* leave room to count */
-	}
-	v7_last_ms = ms;
-	uint16_t seq = v7_seq;
+	strata__uuid7_next(&v7_state, ms, out->bytes);
 	pthread_mutex_unlock(&v7_lock);
-	for (int i = 0; i < 6; i++)
-		out->bytes[i] = (uint8_t)(ms >> (40 - 8 * i));
-	out->bytes[6] = (uint8_t)(0x70 | (seq >> 8));
-	out->bytes[7] = (uint8_t)seq;
-	out->bytes[8] = (uint8_t)((out->bytes[8] & 0x3f) | 0x80);
 	return STRATA_OK;
 }
 
 void strata_uuid_format(const strata_uuid *u, char buf[STRATA_UUID_STRLEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	char *p = buf;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		*p++ = hex[u->bytes[i] >> 4];
-		*p++ = hex[u->bytes[i] & 15];
-	}
-	*p = '\0';
+	strata__uuid_text(u->bytes, buf);
 }
 
 static inline int hexval(char c)

@@ -17,7 +17,6 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "driver/driver.h"
-#include "driver/sqlite_fns.h"
 
 typedef struct sq_conn {
 	sqlite3 *db;
@@ -259,6 +258,26 @@ static void actor_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 }
 
+/*
+ * strata_uuid_v7(): the `default uuid_v7` of SQLite columns, a version 7
+ * UUID as canonical text from the library's generator (strata_uuid_v7), so
+ * values are monotonic within the process, hence within a connection, and
+ * interleave in order with those the generated C makes.
+ */
+static void uuid_v7_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	strata_uuid u;
+	char text[STRATA_UUID_STRLEN + 1];
+	if (strata_uuid_v7(&u) != STRATA_OK) {
+		sqlite3_result_error(ctx, "strata_uuid_v7(): no randomness available", -1);
+		return;
+	}
+	strata_uuid_format(&u, text);
+	sqlite3_result_text(ctx, text, STRATA_UUID_STRLEN, SQLITE_TRANSIENT);
+}
+
 static void sq_set_actor(void *conn, const char *actor)
 {
 	((sq_conn *)conn)->actor = actor;
@@ -297,7 +316,7 @@ static int sq_open(void **out, const strata__url *url, const strata__conn_config
 	/* `default uuid_v7` columns call it (innocuous, not deterministic) */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function_v2(c->db, "strata_uuid_v7", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
-						strata__sql_uuid_v7, NULL, NULL, NULL);
+						uuid_v7_fn, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		strata__error_set(STRATA_ENOMEM, "cannot define strata_actor() and strata_uuid_v7(): %s",
 				  sqlite3_errmsg(c->db));

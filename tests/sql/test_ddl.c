@@ -250,36 +250,51 @@ DB_TEST(sql, apply_enforces_types_on_both)
 }
 
 /*
- * UUIDv7 defaults made by the database are monotonic within a connection:
- * 20,000 rows from one statement (many per microsecond) and 200 from
- * single-row statements, each greater than the one inserted before it, on
- * both backends (PostgreSQL: strata_uuid_v7() in plpgsql; SQLite: the
- * function the driver defines, Strata's C generator).
+ * UUIDv7 defaults the database makes are monotonic within a connection
+ * (issue 17): 20,000 rows from one statement (many per millisecond) and
+ * 20,000 from single-row statements, each a version 7 UUID of RFC 9562's
+ * variant and greater than the one inserted before it.  PostgreSQL's come
+ * from the strata_uuid_v7() the DDL creates, SQLite's from the
+ * strata_uuid_v7() Strata defines on its connections.
  */
 DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 {
+	enum {
+		N = 20000
+	};
 	const char *text = "table t {\n  seq int primary key\n  u uuid not null default uuid_v7\n}\n";
 	strata_schema *s = NULL;
 	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
 	ST_OK(strata_schema_apply(db, s));
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
-	ST_OK(strata_exec(db, pg ? "INSERT INTO t (seq) SELECT g FROM generate_series(1, 20000) g"
-				 : "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000) "
-				   "INSERT INTO t (seq) SELECT x FROM g"));
-	for (int i = 20001; i <= 20200; i++)
+	ST_OK(strata_execv(db,
+			   pg ? "INSERT INTO t (seq) SELECT g FROM generate_series(1, ?) g"
+			      : "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) "
+				"INSERT INTO t (seq) SELECT x FROM g",
+			   STRATA_INT(N)));
+	for (int i = N + 1; i <= 2 * N; i++)
 		ST_OK(strata_execv(db, "INSERT INTO t (seq) VALUES (?)", STRATA_INT(i)));
 	int64_t n = -1;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM t", NULL, 0));
+	cr_assert_eq(n, 2 * N);
 	ST_OK(strata_query_int64(
 		db, &n,
-		pg ? "SELECT count(*) FROM t WHERE u::text !~ '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]'"
-		   : "SELECT count(*) FROM t WHERE substr(u, 15, 1) <> '7' OR substr(u, 20, 1) NOT IN "
-		     "('8', '9', 'a', 'b') OR length(u) <> 36",
+		pg ? "SELECT count(*) FROM t WHERE u::text !~ "
+		     "'^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-'"
+		   : "SELECT count(*) FROM t WHERE length(u) <> 36 OR u GLOB '*[^0-9a-f-]*' OR substr(u, 15, 1) <> '7' "
+		     "OR substr(u, 20, 1) NOT IN ('8', '9', 'a', 'b')",
 		NULL, 0));
 	cr_assert_eq(n, 0, "%lld values are not version 7 UUIDs", (long long)n);
-	ST_OK(strata_query_int64(
-		db, &n, "SELECT count(*) FROM (SELECT u, lag(u) OVER (ORDER BY seq) AS p FROM t) x WHERE p >= u", NULL,
-		0));
-	cr_assert_eq(n, 0, "%lld of 20,199 neighbouring pairs out of order", (long long)n);
+	ST_OK(strata_query_int64v(db, &n,
+				  "SELECT count(*) FROM (SELECT seq, u, lag(u) OVER (ORDER BY seq) AS p FROM t) x "
+				  "WHERE p >= u AND seq <= ?",
+				  STRATA_INT(N)));
+	cr_assert_eq(n, 0, "one statement: %lld of 19,999 neighbouring pairs out of order", (long long)n);
+	ST_OK(strata_query_int64v(db, &n,
+				  "SELECT count(*) FROM (SELECT seq, u, lag(u) OVER (ORDER BY seq) AS p FROM t) x "
+				  "WHERE p >= u AND seq > ?",
+				  STRATA_INT(N)));
+	cr_assert_eq(n, 0, "single-row statements: %lld of 20,000 neighbouring pairs out of order", (long long)n);
 	strata_schema_free(s);
 	(void)url;
 }
@@ -326,6 +341,29 @@ Test(sql, the_sqlite3_shell_writes_through_the_extension)
 			 "set actor, set actor, pairs out of order, not v7 or not "
 			 "alice's, updated by bob:\n%s",
 			 out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/*
+ * The extension's strata_set_actor() runs only from top-level SQL: a view
+ * (or a trigger) in the database cannot change who the writes of the
+ * program that opened it are attributed to.
+ */
+Test(sql, a_view_cannot_set_the_extensions_actor)
+{
+	char *dir = test_tmpdir(), *out = NULL;
+	int rc = test_run_cmd(&out,
+			      "sqlite3 -bail '%s/v.db' '.load %s' \"SELECT strata_set_actor('alice')\" "
+			      "\"CREATE VIEW v AS SELECT strata_set_actor('mallory') AS a\" 'SELECT a FROM v' 2>&1; "
+			      "sqlite3 '%s/v.db' '.load %s' 'SELECT coalesce(strata_actor(), 0)'",
+			      dir, STRATA_SQLITE_EXT, dir, STRATA_SQLITE_EXT);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "alice\n"), "%s", out);
+	cr_assert(strstr(out, "unsafe use of strata_set_actor()"), "%s", out);
+	cr_assert(!strstr(out, "mallory"), "%s", out);
+	cr_assert(strstr(out, "\n0\n"), "the actor belongs to the connection, a new one has none: %s", out);
 	free(out);
 	test_rmrf(dir);
 	free(dir);
