@@ -1,4 +1,5 @@
 /* DDL from a model: type mapping, order, cycles, SQLite's CHECKs, quoting, idempotence. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,4 +368,58 @@ Test(sql, a_view_cannot_set_the_extensions_actor)
 	free(out);
 	test_rmrf(dir);
 	free(dir);
+}
+
+/* The text of `sql`'s one value on `db`, into out[cap] ("NULL" when NULL). */
+static void sqlite_text(sqlite3 *db, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s: %s", sql, sqlite3_errmsg(db));
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	snprintf(out, cap, "%s", t ? (const char *)t : "NULL");
+	sqlite3_finalize(st);
+}
+
+static void null_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_null(ctx);
+}
+
+/*
+ * A program that loads the extension with SQLite's C API and then defines
+ * strata_actor() itself (or loads the extension twice) keeps working
+ * strata_set_actor() and strata_uuid_v7(): the state they share lives
+ * until the last of them goes.  Under ASan a double or invalid free in the
+ * module (which allocates through the program's SQLite) stops the test.
+ */
+Test(sql, the_extension_survives_a_redefined_function)
+{
+	sqlite3 *db = NULL;
+	char got[64], prev[64];
+	char *err = NULL;
+	cr_assert_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_enable_load_extension(db, 1), SQLITE_OK);
+	cr_assert_eq(sqlite3_load_extension(db, STRATA_SQLITE_EXT, NULL, &err), SQLITE_OK, "%s", err ? err : "");
+	cr_assert_eq(sqlite3_load_extension(db, STRATA_SQLITE_EXT, NULL, &err), SQLITE_OK, "%s", err ? err : "");
+	sqlite_text(db, "SELECT strata_uuid_v7()", prev, sizeof prev);
+	cr_assert_eq(sqlite3_create_function(db, "strata_actor", 0, SQLITE_UTF8, NULL, null_fn, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 100; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "actor%d", i);
+		char sql[64];
+		snprintf(sql, sizeof sql, "SELECT strata_set_actor('%s')", want);
+		sqlite_text(db, sql, got, sizeof got);
+		cr_assert_str_eq(got, want);
+		sqlite_text(db, "SELECT strata_uuid_v7()", got, sizeof got);
+		cr_assert_gt(strcmp(got, prev), 0, "%s after %s", got, prev);
+		memcpy(prev, got, sizeof prev);
+	}
+	sqlite_text(db, "SELECT strata_actor()", got, sizeof got);
+	cr_assert_str_eq(got, "NULL", "the program's own strata_actor() answers");
+	sqlite_text(db, "SELECT strata_set_actor(NULL)", got, sizeof got);
+	cr_assert_str_eq(got, "NULL");
+	sqlite3_close(db);
 }
