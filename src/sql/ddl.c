@@ -261,8 +261,11 @@ int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strat
 	int rc;
 	if (i != 0)
 		return 1;
-	/* json_valid(NULL) is 0, not NULL: a nullable JSON column must say NULL is fine */
-	if ((c->type.array || c->type.kind == STRATA_T_JSON || c->type.kind == STRATA_T_DECIMAL) && !c->not_null &&
+	/* json_valid(NULL) is 0 and julianday(NULL) IS NOT NULL false, not NULL: a nullable column must say NULL is
+	 * fine */
+	if ((c->type.array || c->type.kind == STRATA_T_JSON || c->type.kind == STRATA_T_DECIMAL ||
+	     c->type.kind == STRATA_T_TIMESTAMP) &&
+	    !c->not_null &&
 	    ((rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)) || (rc = strata__buf_puts(b, " IS NULL OR "))))
 		return rc;
 	if (c->type.array) {
@@ -290,6 +293,23 @@ int strata__sql_implied_check(strata_buf *b, const strata_schema *s, const strat
 		    (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))
 			return rc;
 		return strata__buf_puts(b, " AS REAL)");
+	case STRATA_T_UUID:
+		/* 8-4-4-4-12 hexadecimal digits, either case (PostgreSQL also reads braces and no hyphens) */
+		if ((rc = with_name(b, "@ GLOB '", c->name)))
+			return rc;
+		for (int k = 0; k < 32 && !rc; k++)
+			rc = strata__buf_puts(b,
+					      k == 8 || k == 12 || k == 16 || k == 20 ? "-[0-9a-fA-F]" : "[0-9a-fA-F]");
+		return rc ? rc : strata__buf_putc(b, '\'');
+	case STRATA_T_DATE:
+		/* '+0 days' makes SQLite carry an impossible day over, so 2024-02-30 does not come back */
+		return with_name(b, "date(@, '+0 days') IS @", c->name);
+	case STRATA_T_TIMESTAMP:
+		/* a real date first, then a time SQLite reads; PostgreSQL's "+00" zone is read as "+00:00" */
+		return with_name(b,
+				 "date(substr(@, 1, 10), '+0 days') IS substr(@, 1, 10) AND julianday(CASE WHEN @ GLOB "
+				 "'*[0-9]:[0-9][0-9]*[+-][0-9][0-9]' THEN @ || ':00' ELSE @ END) IS NOT NULL",
+				 c->name);
 	case STRATA_T_STRING:
 		if ((rc = strata__buf_puts(b, "length(")) ||
 		    (rc = strata__sql_ident(b, STRATA_BACKEND_SQLITE, c->name)))

@@ -8,8 +8,9 @@
  * column), and abort the statement with a message naming the column and
  * the rule.  Arrays of numbers are checked by their CHECK (ddl.c).
  *
- * An item's rule reuses the scalar column's implied CHECK where SQLite
- * has one (string(n), enums, decimals), written over json_each's "value".
+ * An item's rule is the scalar column's implied CHECK where SQLite has
+ * one (string(n), enums, decimals, uuid, dates, timestamps: ddl.c, the
+ * one place these rules are written), over json_each's "value".
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,28 +80,18 @@ static int item_rule(strata_buf *b, const strata_schema *s, const strata_column 
 			return rc;
 		return scalar_rule(b, s, c);
 	case STRATA_T_UUID:
-		/* 8-4-4-4-12 hexadecimal digits, either case (PostgreSQL also reads braces and no hyphens) */
-		if ((rc = strata__buf_puts(what, "a UUID in a string (8-4-4-4-12 hexadecimal digits)")) ||
-		    (rc = strata__buf_puts(b, " AND \"value\" GLOB '")))
+		if ((rc = strata__buf_puts(what, "a UUID in a string (8-4-4-4-12 hexadecimal digits)")))
 			return rc;
-		for (int i = 0; i < 32 && !rc; i++)
-			rc = strata__buf_puts(b,
-					      i == 8 || i == 12 || i == 16 || i == 20 ? "-[0-9a-fA-F]" : "[0-9a-fA-F]");
-		return rc ? rc : strata__buf_putc(b, '\'');
+		return scalar_rule(b, s, c);
 	case STRATA_T_DATE:
-		/* '+0 days' makes SQLite carry an impossible day over, so 2024-02-30 does not come back */
 		if ((rc = strata__buf_puts(what, "a date in a string (YYYY-MM-DD)")))
 			return rc;
-		return strata__buf_puts(b, " AND date(\"value\", '+0 days') IS \"value\"");
+		return scalar_rule(b, s, c);
 	case STRATA_T_TIMESTAMP:
-		/* a real date first, then a time SQLite reads; PostgreSQL's "+00" zone is read as "+00:00" */
 		if ((rc = strata__buf_puts(what,
 					   "a timestamp in a string (YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][Z|+HH:MM])")))
 			return rc;
-		return strata__buf_puts(
-			b, " AND date(substr(\"value\", 1, 10), '+0 days') IS substr(\"value\", 1, 10) "
-			   "AND julianday(CASE WHEN \"value\" GLOB '*[0-9]:[0-9][0-9]*[+-][0-9][0-9]' THEN \"value\" "
-			   "|| ':00' ELSE \"value\" END) IS NOT NULL");
+		return scalar_rule(b, s, c);
 	case STRATA_T_BOOL:
 		/* the spellings PostgreSQL reads as a boolean; generated code reads the items as strings */
 		if ((rc = strata__buf_puts(what, "a boolean in a string ('true', 'false', 't', 'f', 'yes', 'no', "

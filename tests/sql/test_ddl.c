@@ -174,6 +174,93 @@ DB_TEST(sql, string_arrays_refuse_what_postgres_refuses)
 	strata_schema_free(s);
 }
 
+/*
+ * Scalar uuid, date and timestamp columns: what PostgreSQL refuses SQLite's
+ * implied CHECKs refuse (the rules of the array items, src/sql/ddl.c), by
+ * plain SQL and through the sqlite3 shell; what Strata itself writes (the
+ * defaults, an updated_at touch) and the usual spellings are taken on both.
+ */
+DB_TEST(sql, scalar_types_refuse_what_postgres_refuses)
+{
+	const char *text = "table s {\n  id serial primary key\n  u uuid\n  d date\n  ts timestamp\n"
+			   "  u4 uuid not null default uuid_v4\n  u7 uuid not null default uuid_v7\n"
+			   "  today date not null default now\n  use timestamps, soft_delete\n}\n";
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
+	ST_OK(strata_schema_apply(db, s));
+	bool pg = backend == STRATA_BACKEND_POSTGRES;
+	/* column, value (an SQL expression), taken by PostgreSQL, taken by SQLite */
+	const struct {
+		const char *col, *value;
+		bool pg, lite;
+	} cases[] = {
+		{ "u", "'0190a3c4-1b2c-7d3e-8f40-123456789abc'", true, true },
+		{ "u", "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", true, true },
+		{ "u", "'nope'", false, false },
+		{ "u", "'0190a3c4-1b2c-7d3e-8f40-12345678'", false, false },
+		{ "u", "'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'", true, false },
+		{ "u", "'a0eebc999c0b4ef8bb6d6bb9bd380a11'", true, false },
+		{ "d", "'2024-01-01'", true, true },
+		{ "d", "'2024-02-29'", true, true },
+		{ "d", "CURRENT_DATE", true, true },
+		{ "d", "'2024-02-30'", false, false },
+		{ "d", "'nope'", false, false },
+		{ "d", "'2024-1-1'", true, false },
+		{ "ts", "CURRENT_TIMESTAMP", true, true },
+		{ "ts", "'2024-01-01'", true, true },
+		{ "ts", "'2024-01-01 10:00'", true, true },
+		{ "ts", "'2024-01-01T10:00:00.123456Z'", true, true },
+		{ "ts", "'2024-01-01 10:00:00+05:30'", true, true },
+		{ "ts", "'2024-01-01 10:00:00-05'", true, true },
+		{ "ts", "'2024-13-01 10:00'", false, false },
+		{ "ts", "'2024-01-01 25:00'", false, false },
+		{ "ts", "'2024-02-30 10:00'", false, false },
+		{ "ts", "'nope'", false, false },
+		{ "ts", "'yesterday'", true, false },
+	};
+	int64_t taken = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "INSERT INTO s (%s) VALUES (%s)", cases[i].col, cases[i].value);
+		bool want = pg ? cases[i].pg : cases[i].lite;
+		int rc = strata_exec(db, sql);
+		cr_assert_eq(rc == STRATA_OK, want, "%s: %s %s", cases[i].col, cases[i].value,
+			     want ? "was refused" : "was taken");
+		taken += want;
+		if (!want && !pg)
+			cr_assert(strstr(strata_error_last()->message, "CHECK constraint failed"), "%s",
+				  strata_error_last()->message);
+		/* an UPDATE meets the same rule */
+		snprintf(sql, sizeof sql, "UPDATE s SET %s = %s WHERE id = 1", cases[i].col, cases[i].value);
+		cr_assert_eq(strata_exec(db, sql) == STRATA_OK, want, "UPDATE %s = %s", cases[i].col, cases[i].value);
+	}
+	/* what Strata writes: the defaults, updated_at's touch, a soft delete's deleted_at = now */
+	ST_OK(strata_exec(db, "INSERT INTO s DEFAULT VALUES"));
+	ST_OK(strata_exec(db, "UPDATE s SET u = NULL"));
+	ST_OK(strata_exec(db, pg ? "UPDATE s SET deleted_at = now()"
+				 : "UPDATE s SET deleted_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"));
+	int64_t n = 0;
+	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM s", NULL, 0));
+	cr_assert_eq(n, taken + 1);
+	if (!pg) {
+		char *out = NULL;
+		const char *file = url + strlen("sqlite:");
+		int st = test_run_cmd(&out, "sqlite3 '%s' \"INSERT INTO s (d) VALUES ('2024-02-30')\"", file);
+		cr_assert_neq(st, 0, "the sqlite3 shell took it: %s", out);
+		cr_assert(strstr(out, "CHECK constraint failed: date(\"d\""), "%s", out);
+		free(out);
+		st = test_run_cmd(&out, "sqlite3 '%s' \"INSERT INTO s (ts) VALUES ('yesterday')\"", file);
+		cr_assert_neq(st, 0, "the sqlite3 shell took it: %s", out);
+		free(out);
+		ST_OK(test_run_cmd(&out,
+				   "sqlite3 '%s' \"INSERT INTO s (u, d, ts) VALUES (lower(hex(randomblob(4))) || "
+				   "'-0000-4000-8000-000000000000', date('now'), datetime('now'))\"",
+				   file));
+		free(out);
+	}
+	strata_schema_free(s);
+}
+
 Test(sql, postgres_types)
 {
 	char *s = ddl(
