@@ -462,6 +462,19 @@ DB_TEST(diff_cli, migrate_diff_then_up)
 		cr_assert_neq(rc, 0, "%s", out);
 		cr_assert(strstr(out, "notes.tags: every item"), "%s", out);
 		free(out);
+		/* so do the scalar timestamp checks; what the shell and the updated_at trigger write passes */
+		rc = test_run_cmd(
+			&out, "sqlite3 '%s' \"INSERT INTO notes (body, created_at) VALUES ('x', 'yesterday')\"", file);
+		cr_assert_neq(rc, 0, "%s", out);
+		cr_assert(strstr(out, "CHECK constraint failed: date(substr(\"created_at\""), "%s", out);
+		free(out);
+		rc = test_run_cmd(
+			&out,
+			"sqlite3 '%s' \"INSERT INTO notes (body, created_at) VALUES ('x', CURRENT_TIMESTAMP); "
+			"UPDATE notes SET body = 'y'\"",
+			file);
+		cr_assert_eq(rc, 0, "%s", out);
+		free(out);
 		rc = test_run_cmd(&out, "%s schema inspect --url '%s'", STRATA_CLI, url);
 		cr_assert_eq(rc, 0, "%s", out);
 		cr_assert(strstr(out, "enum mood { happy sad }") && !strstr(out, "trigger"), "%s", out);
