@@ -22,6 +22,14 @@ size_t strata__text_bom(const char *t, size_t len)
 		       : 0;
 }
 
+bool strata__text_quotable(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
 /* The length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (RFC 3629). */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {

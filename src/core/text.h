@@ -4,6 +4,7 @@
  * errors are errors (a directory too), a NUL byte or invalid UTF-8 is
  * STRATA_EPARSE at file:line:col, and a UTF-8 byte order mark is dropped.
  * The parsers that take text from callers check it with the same rules.
+ * Also: whether a name can stand in generated C strings as it is.
  */
 #ifndef STRATA_CORE_TEXT_H
 #define STRATA_CORE_TEXT_H
@@ -38,5 +39,13 @@ int strata__text_check(const char *text, size_t len, const char *file);
 
 /* 3 when text[0..len) starts with a UTF-8 byte order mark, else 0. */
 size_t strata__text_bom(const char *text, size_t len);
+
+/*
+ * Whether the NUL-terminated `s` can be written as it is inside a C string
+ * literal or comment: no '"', '\\' or control byte (below 0x20, or 0x7f).
+ * The generator refuses names that are not (`strata gen c`), and inspect
+ * leaves out view columns that are not, for the same reason.
+ */
+bool strata__text_quotable(const char *s);
 
 #endif

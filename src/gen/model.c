@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "gen/model.h"
 
 static const char *const c_keywords[] = {
@@ -59,14 +60,6 @@ char *strata__gen_c_name(const char *name)
 	}
 	out[k] = '\0';
 	return out;
-}
-
-bool strata__gen_quotable(const char *name)
-{
-	for (const char *c = name; *c; c++)
-		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
-			return false;
-	return true;
 }
 
 static char *fmt(const char *f, const char *a, const char *b)
@@ -127,7 +120,7 @@ static char *singular(const char *name)
  */
 static int name_type(gmodel *m, gtable *g, const char *kind)
 {
-	if (!strata__gen_quotable(g->name))
+	if (!strata__text_quotable(g->name))
 		return strata__error_set_at(STRATA_EINVAL, AT(g->view ? g->view->pos : g->t->pos),
 					    "%s '%s' holds a quote, a backslash or a control character, which "
 					    "generated C cannot name",
@@ -224,7 +217,7 @@ static int build_names(gmodel *m)
 	for (int i = 0; i < m->nenums; i++) {
 		genum *e = &m->enums[i];
 		e->e = &m->s->enums[i];
-		char *cn = strata__gen_quotable(e->e->name) ? strata__gen_c_name(e->e->name) : NULL;
+		char *cn = strata__text_quotable(e->e->name) ? strata__gen_c_name(e->e->name) : NULL;
 		if (!cn || (isdigit((unsigned char)cn[0]) && !*m->prefix)) {
 			free(cn);
 			return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos),
@@ -240,7 +233,7 @@ static int build_names(gmodel *m)
 			return STRATA_ENOMEM;
 		for (int v = 0; v < e->e->nvalues; v++) {
 			const char *val = e->e->values[v];
-			if (!strata__gen_quotable(val))
+			if (!strata__text_quotable(val))
 				return strata__error_set_at(
 					STRATA_EINVAL, AT(e->e->pos),
 					"enum %s: value '%s' holds a quote, a backslash or a control "
@@ -268,7 +261,7 @@ static int build_names(gmodel *m)
 		}
 	}
 	for (int i = 0; i < m->s->nviews; i++)
-		if (m->s->views[i].materialized && (!strata__gen_quotable(m->s->views[i].name) ||
+		if (m->s->views[i].materialized && (!strata__text_quotable(m->s->views[i].name) ||
 						    (isdigit((unsigned char)m->s->views[i].name[0]) && !*m->prefix)))
 			return strata__error_set_at(STRATA_EINVAL, AT(m->s->views[i].pos),
 						    "materialized view '%s' cannot name its refresh function (a quote, "
@@ -329,7 +322,7 @@ static int build_columns(gmodel *m, gtable *g)
 		gc->col = col;
 		gc->name = col->name;
 		gc->index = c;
-		if (!strata__gen_quotable(col->name))
+		if (!strata__text_quotable(col->name))
 			return strata__error_set_at(
 				STRATA_EINVAL, AT(col->pos),
 				"%s %s: column '%s' holds a quote, a backslash or a control character, "

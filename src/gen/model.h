@@ -111,7 +111,5 @@ void strata__gen_model_free(gmodel *m);
  * caller prefixes one that starts with a digit.
  */
 char *strata__gen_c_name(const char *name);
-/* Whether `name` can be written inside generated C strings and comments (no '"', '\\' or control byte). */
-bool strata__gen_quotable(const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "inspect/inspect.h"
 #include "sql/ddl.h"
 
@@ -338,15 +339,6 @@ static int spot_mixins(strata_schema *s, strata_table *t)
 	return STRATA_OK;
 }
 
-/* Whether generated C can hold `name` in its strings (no quote, backslash or control byte). */
-static bool quotable(const char *name)
-{
-	for (const char *c = name; *c; c++)
-		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
-			return false;
-	return true;
-}
-
 /*
  * A view's declared columns are for `strata gen c`, which names a field
  * after each ("Total Count" becomes Total_Count): a view with a column
@@ -356,7 +348,7 @@ static bool quotable(const char *name)
 static void drop_unnameable_view_columns(strata_view *v)
 {
 	for (int k = 0; k < v->ncolumns; k++)
-		if (!quotable(v->columns[k].name)) {
+		if (!strata__text_quotable(v->columns[k].name)) {
 			v->columns = NULL;
 			v->ncolumns = 0;
 			return;
