@@ -92,6 +92,14 @@ static char *upper(const char *s)
 	return u;
 }
 
+/* `s` in upper case in place, ASCII letters only, as the emitter writes names (strata__gen_upper). */
+static void ascii_upper(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+}
+
 /* English singular for common plural table names. */
 static char *singular(const char *name)
 {
@@ -229,7 +237,8 @@ static int build_names(gmodel *m)
 		free(cn);
 		char *u = e->type ? upper(e->type) : NULL;
 		e->upper = u;
-		if (!e->type || !e->upper)
+		e->consts = calloc((size_t)(e->e->nvalues ? e->e->nvalues : 1), sizeof *e->consts);
+		if (!e->type || !e->upper || !e->consts)
 			return STRATA_ENOMEM;
 		for (int v = 0; v < e->e->nvalues; v++) {
 			const char *val = e->e->values[v];
@@ -240,24 +249,17 @@ static int build_names(gmodel *m)
 					"character, which generated C cannot name",
 					e->e->name, val);
 			/* the constants are ENUM_VALUE, the value as a C name in upper case */
-			char *cv = strata__gen_c_name(val), *uv = cv ? upper(cv) : NULL;
-			free(cv);
-			if (!uv)
+			char *cv = strata__gen_c_name(val);
+			if (!cv)
 				return STRATA_ENOMEM;
-			for (int w = 0; w < v && uv; w++) {
-				char *cw = strata__gen_c_name(e->e->values[w]), *uw = cw ? upper(cw) : NULL;
-				bool same = uw && strcmp(uw, uv) == 0;
-				free(cw);
-				free(uw);
-				if (same) {
-					free(uv);
+			ascii_upper(cv);
+			e->consts[v] = cv;
+			for (int w = 0; w < v; w++)
+				if (strcmp(e->consts[w], cv) == 0)
 					return strata__error_set_at(STRATA_EINVAL, AT(e->e->pos),
 								    "enum %s: values '%s' and '%s' both become the C "
 								    "constant %s_*",
 								    e->e->name, e->e->values[w], val, e->upper);
-				}
-			}
-			free(uv);
 		}
 	}
 	for (int i = 0; i < m->s->nviews; i++)
@@ -636,8 +638,13 @@ void strata__gen_model_free(gmodel *m)
 	for (int i = 0; i < m->nviews; i++)
 		free_gtable(&m->views[i]);
 	for (int i = 0; i < m->nenums; i++) {
-		free(m->enums[i].type);
-		free(m->enums[i].upper);
+		genum *e = &m->enums[i];
+		if (e->consts)
+			for (int v = 0; v < e->e->nvalues; v++)
+				free(e->consts[v]);
+		free(e->consts);
+		free(e->type);
+		free(e->upper);
 	}
 	free(m->tables);
 	free(m->enums);

@@ -30,8 +30,10 @@ struct gtable;
 
 typedef struct genum {
 	const strata_enum *e;
-	char *type;  /* C type name, prefixed */
-	char *upper; /* prefix for constants: STATUS */
+	char *type;    /* C type name, prefixed */
+	char *upper;   /* prefix for constants: STATUS */
+	char **consts; /* per value, its constant after the prefix: the value as a C name in upper case
+			  ("in progress" -> IN_PROGRESS, so STATUS_IN_PROGRESS) */
 } genum;
 
 typedef struct gcol {

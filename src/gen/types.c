@@ -55,11 +55,9 @@ static void enum_vars(const genum *en, strata__gen_vars *v)
 	strata__gen_var_comment(v, "first", en->e->values[0]);
 	strata__gen_list(v, "values");
 	for (int k = 0; k < en->e->nvalues; k++) {
-		char u[128], *cn = strata__gen_c_name(en->e->values[k]);
-		strata__gen_upper(u, sizeof u, cn ? cn : "");
-		free(cn);
 		strata__gen_vars *item = strata__gen_item(v, "values");
-		strata__gen_var(item, "u", u);
+		/* cut at 127 bytes, as strata__gen_upper cuts the names it writes */
+		strata__gen_varf(item, "u", "%.127s", en->consts[k]);
 		strata__gen_varf(item, "n", "%d", k + 1);
 		strata__gen_var_cstr(item, "s", en->e->values[k]);
 	}
