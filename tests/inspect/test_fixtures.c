@@ -280,10 +280,7 @@ static void objects_body(strata_db *db, const char *url, strata_backend backend)
 {
 	(void)url;
 	(void)backend;
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, objects_v1, strlen(objects_v1), "v1.strata"));
-	ST_OK(strata_schema_apply(db, s));
-	strata_schema_free(s);
+	test_apply_schema_text(db, objects_v1);
 	ST_OK(strata_exec(db, "INSERT INTO ticket (n) VALUES (1)"));
 	migrate_to(db, objects_v2);
 	/* The new function and trigger run; the domain's new check holds; the sequence steps by 5. */

@@ -226,9 +226,7 @@ DB_TEST(inspect, tables_made_before_the_scalar_checks)
 DB_TEST(inspect, triggers_keep_updated_at)
 {
 	const char *text = "table notes {\n  id serial primary key\n  body text\n  use timestamps\n}\n";
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
-	ST_OK(strata_schema_apply(db, s));
+	test_apply_schema_text(db, text);
 	ST_OK(strata_exec(db, "INSERT INTO notes (body, updated_at) VALUES ('a', '2000-01-01T00:00:00Z')"));
 	ST_OK(strata_exec(db, "UPDATE notes SET body = 'b'"));
 	int64_t fresh = 0;
@@ -238,7 +236,6 @@ DB_TEST(inspect, triggers_keep_updated_at)
 					 : "SELECT updated_at > '2020-01-01' FROM notes",
 				 NULL, 0));
 	cr_assert_eq(fresh, 1, "the trigger set updated_at");
-	strata_schema_free(s);
 	(void)url;
 }
 

@@ -53,9 +53,7 @@ DB_TEST(sql, decimals_and_number_arrays_refuse_what_postgres_refuses)
 {
 	const char *text = "table t {\n  id serial primary key\n  price decimal(5,2)\n  nums int[]\n"
 			   "  ratios float[]\n}\n";
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
-	ST_OK(strata_schema_apply(db, s));
+	test_apply_schema_text(db, text);
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
 	ST_OK(strata_exec(db, "INSERT INTO t (price) VALUES (123.45)"));
 	ST_OK(strata_execv(db, "INSERT INTO t (price) VALUES (?)", STRATA_TEXT("-999.99")));
@@ -95,7 +93,6 @@ DB_TEST(sql, decimals_and_number_arrays_refuse_what_postgres_refuses)
 	int64_t n = 0;
 	ST_OK(strata_query_int64(db, &n, "SELECT count(*) FROM t", NULL, 0));
 	cr_assert_eq(n, 4);
-	strata_schema_free(s);
 	(void)url;
 }
 
@@ -112,9 +109,7 @@ DB_TEST(sql, string_arrays_refuse_what_postgres_refuses)
 			   "table t {\n  id serial primary key\n  names text[]\n  tags string(3)[]\n  ids uuid[]\n"
 			   "  moods mood[]\n  days date[]\n  times timestamp[]\n  flags bool[]\n"
 			   "  prices decimal(5,2)[]\n}\n";
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
-	ST_OK(strata_schema_apply(db, s));
+	test_apply_schema_text(db, text);
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
 	/* column, good value (PostgreSQL, SQLite), bad value (PostgreSQL, SQLite; NULL: it cannot say it) */
 	const struct {
@@ -171,7 +166,6 @@ DB_TEST(sql, string_arrays_refuse_what_postgres_refuses)
 				   file));
 		free(out);
 	}
-	strata_schema_free(s);
 }
 
 /*
@@ -187,9 +181,7 @@ DB_TEST(sql, scalar_types_refuse_what_postgres_refuses)
 			   "  today date not null default now\n  use timestamps, soft_delete\n}\n"
 			   /* for the sqlite3 shell, which has no strata_uuid_v7() */
 			   "table sh {\n  id serial primary key\n  u uuid\n  d date\n  ts timestamp\n}\n";
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
-	ST_OK(strata_schema_apply(db, s));
+	test_apply_schema_text(db, text);
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
 	/* column, value (an SQL expression), taken by PostgreSQL, taken by SQLite */
 	const struct {
@@ -260,7 +252,6 @@ DB_TEST(sql, scalar_types_refuse_what_postgres_refuses)
 				   file));
 		free(out);
 	}
-	strata_schema_free(s);
 }
 
 Test(sql, postgres_types)
@@ -353,9 +344,7 @@ DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 		N = 20000
 	};
 	const char *text = "table t {\n  seq int primary key\n  u uuid not null default uuid_v7\n}\n";
-	strata_schema *s = NULL;
-	ST_OK(strata_schema_parse(&s, text, strlen(text), "s"));
-	ST_OK(strata_schema_apply(db, s));
+	test_apply_schema_text(db, text);
 	bool pg = backend == STRATA_BACKEND_POSTGRES;
 	ST_OK(strata_execv(db,
 			   pg ? "INSERT INTO t (seq) SELECT g FROM generate_series(1, ?) g"
@@ -385,7 +374,6 @@ DB_TEST(sql, uuid_v7_defaults_are_monotonic)
 				  "WHERE p >= u AND seq > ?",
 				  STRATA_INT(N)));
 	cr_assert_eq(n, 0, "single-row statements: %lld of 20,000 neighbouring pairs out of order", (long long)n);
-	strata_schema_free(s);
 	(void)url;
 }
 

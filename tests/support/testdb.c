@@ -26,6 +26,14 @@ char *test_read_text(const char *path)
 	return text;
 }
 
+void test_apply_schema_text(strata_db *db, const char *text)
+{
+	strata_schema *s = NULL;
+	ST_OK(strata_schema_parse(&s, text, strlen(text), "schema.strata"));
+	ST_OK(strata_schema_apply(db, s));
+	strata_schema_free(s);
+}
+
 void test_rmrf(const char *path)
 {
 	char cmd[4200];

@@ -53,6 +53,13 @@ char *test_read_text(const char *path);
 	} while (0)
 #define ST_OK(call) ST_EXPECT(call, STRATA_OK)
 
+/*
+ * Parse the schema `text` (as "schema.strata") and apply it to `db` with
+ * strata_schema_apply; the test fails, with the last error, when either
+ * step does.
+ */
+void test_apply_schema_text(strata_db *db, const char *text);
+
 /* Run a shell command, capture stdout+stderr into *out (free()); returns the exit status. */
 int test_run_cmd(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
