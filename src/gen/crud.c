@@ -54,11 +54,12 @@ static void default_value(const gcol *gc, char *val, size_t cap)
 			snprintf(val, cap, "now");
 		break;
 	case STRATA_DEFAULT_ENUM:
-		if (gc->kind == GK_ENUM) {
-			char u[128];
-			strata__gen_upper(u, sizeof u, d->text);
-			snprintf(val, cap, "%s_%s", gc->en->upper, u);
-		}
+		if (gc->kind == GK_ENUM)
+			for (int k = 0; k < gc->en->e->nvalues; k++)
+				if (strcmp(gc->en->e->values[k], d->text) == 0) {
+					snprintf(val, cap, "%s_%.127s", gc->en->upper, gc->en->consts[k]);
+					break;
+				}
 		break;
 	default: break;
 	}

@@ -123,3 +123,34 @@ Test(gen_compile, names_that_meet_as_c_names_are_refused)
 		free(dir);
 	}
 }
+
+/*
+ * A column's default of an enum value that is not a C name fills in that
+ * value's constant (STATUS_IN_PROGRESS, as the enum declares it), so the
+ * code compiles; it used to write `STATUS_IN PROGRESS`.
+ */
+Test(gen_compile, enum_defaults_that_are_not_c_names)
+{
+	char *dir = test_tmpdir(), *out, path[512];
+	snprintf(path, sizeof path, "%s/s.strata", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f &&
+		  fputs("enum status { todo 'in progress' \"won't-do\" }\n"
+			"table tasks {\n id serial primary key\n st status not null default 'in progress'\n"
+			" later status default \"won't-do\"\n}\n",
+			f) >= 0 &&
+		  fclose(f) == 0);
+	int rc = test_run_cmd(&out, "cd %s && %s gen c --schema s.strata -o . 2>&1", dir, STRATA_CLI);
+	cr_assert_eq(rc, 0, "%s", out);
+	free(out);
+	snprintf(path, sizeof path, "%s/db.c", dir);
+	char *c = test_read_text(path);
+	cr_assert(strstr(c, "= STATUS_IN_PROGRESS;") && strstr(c, "= STATUS_WON_T_DO;"), "%s", c);
+	free(c);
+	rc = test_run_cmd(&out, "cd %s && gcc -std=c99 " FLAGS " -I%s/include -c -o /dev/null db.c 2>&1", dir,
+			  STRATA_SOURCE_DIR);
+	cr_assert_eq(rc, 0, "%.3000s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
