@@ -23,9 +23,12 @@
  * back: each statement is its own transaction).  libpq before 17 has no
  * non-blocking cancel, so PQcancel runs on a short-lived detached thread.
  */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -50,8 +53,21 @@ struct pg_entry {
 	bool cancel_sent;
 };
 
+/*
+ * The cancel requests a connection has on their way, each on a detached
+ * thread.  Shared with those threads and freed by whichever lets go last,
+ * so a close that stops waiting for a stuck one frees nothing in use.
+ */
+typedef struct pg_cancels {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running; /* threads still sending */
+	int refs;    /* the connection, and each running thread */
+} pg_cancels;
+
 struct pg_async {
 	pg_entry *head, *tail; /* sent entries first, in order, then queued ones */
+	pg_cancels *cancels;   /* NULL until the first cancel is sent */
 	bool connecting;
 	PostgresPollingStatusType polling;
 	bool flush;		/* output is waiting for the socket */
@@ -61,6 +77,8 @@ struct pg_async {
 
 /* Statements that fail with 57014 this soon after a cancel was sent, and were not given up on, are sent again. */
 #define RESEND_WINDOW_US (5 * 1000000LL)
+/* How long a close waits for cancelled statements and cancel requests still on their way. */
+#define CLOSE_WAIT_US (2 * 1000000LL)
 
 static const char setup_sql[] =
 	"SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)";
@@ -117,13 +135,55 @@ static int send_entry(pg_conn *c, pg_entry *e)
 
 /* ---- cancelling ---- */
 
+typedef struct cancel_job {
+	PGcancel *cn;
+	pg_cancels *set;
+} cancel_job;
+
+/* Let go of the shared set; the last one out frees it. */
+static void cancels_release(pg_cancels *set, bool thread_done)
+{
+	pthread_mutex_lock(&set->mu);
+	if (thread_done) {
+		set->running--;
+		pthread_cond_broadcast(&set->cv);
+	}
+	bool last = --set->refs == 0;
+	pthread_mutex_unlock(&set->mu);
+	if (last) {
+		pthread_cond_destroy(&set->cv);
+		pthread_mutex_destroy(&set->mu);
+		free(set);
+	}
+}
+
 static void *cancel_thread(void *arg)
 {
-	PGcancel *cn = arg;
+	cancel_job *job = arg;
 	char err[256];
-	PQcancel(cn, err, sizeof err); /* best effort: the statement's deadline has already passed */
-	PQfreeCancel(cn);
+	PQcancel(job->cn, err, sizeof err); /* best effort: the statement's deadline has already passed */
+	PQfreeCancel(job->cn);
+	if (job->set)
+		cancels_release(job->set, true);
+	free(job);
 	return NULL;
+}
+
+static pg_cancels *cancels_get(pg_async *a)
+{
+	if (a->cancels)
+		return a->cancels;
+	pg_cancels *set = calloc(1, sizeof *set);
+	if (!set)
+		return NULL;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&set->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&set->mu, NULL);
+	set->refs = 1;
+	return a->cancels = set;
 }
 
 /* Ask the server to cancel what it runs now, without waiting for it. */
@@ -131,17 +191,51 @@ static void send_cancel(pg_conn *c)
 {
 	if (c->broken)
 		return;
-	PGcancel *cn = PQgetCancel(c->pg);
-	if (!cn)
+	cancel_job *job = calloc(1, sizeof *job);
+	if (!job)
 		return;
+	job->cn = PQgetCancel(c->pg);
+	if (!job->cn) {
+		free(job);
+		return;
+	}
 	c->a->last_cancel_us = strata__monotonic_us();
+	job->set = cancels_get(c->a);
+	if (job->set) {
+		pthread_mutex_lock(&job->set->mu);
+		job->set->running++;
+		job->set->refs++;
+		pthread_mutex_unlock(&job->set->mu);
+	}
 	pthread_attr_t attr;
 	pthread_t t;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, cancel_thread, cn) != 0)
-		cancel_thread(cn); /* no thread: a loopback connect is quick */
+	if (pthread_create(&t, &attr, cancel_thread, job) != 0)
+		cancel_thread(job); /* no thread: a loopback connect is quick */
 	pthread_attr_destroy(&attr);
+}
+
+/* Wait until every cancel request sent has been delivered, or `until_us` passes. */
+static void cancels_wait(pg_async *a, int64_t until_us)
+{
+	pg_cancels *set = a->cancels;
+	if (!set)
+		return;
+	a->cancels = NULL;
+	struct timespec ts = { 0 };
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t left = until_us - strata__monotonic_us();
+	if (left < 0)
+		left = 0;
+	int64_t ns = ts.tv_nsec + (left % 1000000) * 1000;
+	ts.tv_sec += (time_t)(left / 1000000 + ns / 1000000000);
+	ts.tv_nsec = (long)(ns % 1000000000);
+	pthread_mutex_lock(&set->mu);
+	while (set->running > 0 && pthread_cond_timedwait(&set->cv, &set->mu, &ts) == 0)
+		;
+	pthread_mutex_unlock(&set->mu);
+	cancels_release(set, false);
 }
 
 /* ---- finishing statements ---- */
@@ -473,10 +567,53 @@ void strata__pg_async_detach(pg_stmt *s)
 	strata__pg_abandon(s, false);
 }
 
+static void settle_done(void *tag, int status)
+{
+	(void)tag;
+	(void)status;
+}
+
+/*
+ * Before the connection closes: let the statements given up on with a
+ * cancel finish on the server, and the cancel requests reach it, for up to
+ * CLOSE_WAIT_US.  A client that leaves while a cancel it sent through a
+ * pooler is still on its way leaves the pooler holding a server for a
+ * client that is gone; pgbouncer 1.18 (Debian 12) exits with "server in
+ * bad state: 11" when that server then sends anything (its bug #822).
+ */
+static void settle(pg_conn *c)
+{
+	pg_async *a = c->a;
+	int64_t until = strata__monotonic_us() + CLOSE_WAIT_US;
+	while (!c->broken && !a->connecting && a->head && a->head->state != E_QUEUED && a->head->cancel) {
+		int64_t left = until - strata__monotonic_us();
+		if (left <= 0)
+			break;
+		if (a->flush) {
+			int f = PQflush(c->pg);
+			if (f < 0)
+				break;
+			a->flush = f == 1;
+		}
+		struct pollfd p = { .fd = PQsocket(c->pg), .events = POLLIN | (a->flush ? POLLOUT : 0) };
+		if (p.fd < 0)
+			break;
+		int n = poll(&p, 1, (int)(left / 1000 + 1));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) && !PQconsumeInput(c->pg))
+			break;
+		if (drain(c, settle_done) != STRATA_OK)
+			break;
+	}
+	cancels_wait(a, until);
+}
+
 void strata__pg_async_free(pg_conn *c)
 {
 	if (!c->a)
 		return;
+	settle(c);
 	pg_entry *e;
 	while ((e = c->a->head) != NULL) {
 		unlink_entry(c->a, e);

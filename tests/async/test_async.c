@@ -290,6 +290,101 @@ ASYNC_TEST(cancel_and_timeout_free_the_connection)
 	(void)pgbouncer;
 }
 
+/* A fresh blocking connection answers `SELECT 42`; pooled servers found dead on the way are retried. */
+static bool answers(const char *url, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		strata_db *db = NULL;
+		if (strata_open(&db, url, NULL) != STRATA_OK)
+			continue;
+		strata_stmt *q = NULL;
+		int64_t v = 0;
+		bool ok = strata_prepare(&q, db, "SELECT 42") == STRATA_OK && strata_step(q) == STRATA_ROW &&
+			  strata_column_int64(q, 0, &v) == STRATA_OK && v == 42;
+		strata_finalize(q);
+		strata_close(db);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Closing right after a cancel leaves no cancel request in flight.  Each
+ * round gives up on a short sleep with a cancel about when the sleep ends,
+ * closes, then terminates every backend of the database, as a server
+ * restart or pg_terminate_backend would.  Debian 12's pgbouncer 1.18 exits
+ * ("server_proto: server in bad state: 11", its bug #822) when a server it
+ * still holds for a cancel request sends anything, so a close that did not
+ * wait for its cancel took the pooler down for every client.
+ */
+ASYNC_TEST(close_right_after_a_cancel_leaves_no_cancel_in_flight)
+{
+	char *direct_url = NULL;
+	{
+		strata_db *probe = NULL;
+		ST_OK(strata_open(&probe, url, NULL));
+		strata_stmt *q;
+		ST_OK(strata_prepare(&q, probe, "SELECT current_database()"));
+		cr_assert_eq(strata_step(q), STRATA_ROW);
+		const char *name = NULL;
+		ST_OK(strata_column_text(q, 0, &name, NULL));
+		direct_url = test_pg_url_for(test_pg_base_url(), name);
+		strata_finalize(q);
+		strata_close(probe);
+	}
+	strata_db *direct = NULL;
+	ST_OK(strata_open(&direct, direct_url, NULL));
+	int cancelled = 0;
+	for (int round = 0; round < 24; round++) {
+		cr_assert(answers(url, 30), "round %d: no answer through %s", round, url);
+		strata_db *db = NULL;
+		ST_OK(strata_open_async(&db, url, NULL));
+		/* connected, and the session set up */
+		strata_stmt *first;
+		struct one f1 = { 0 };
+		ST_OK(strata_prepare(&first, db, "SELECT 1"));
+		ST_OK(strata_stmt_start(first, read_one, &f1));
+		loop_until_done(&db, 1, 15000);
+		ST_OK(f1.status);
+		char sql[64];
+		snprintf(sql, sizeof sql, "SELECT 1 FROM pg_sleep(%.3f)", 0.005 + 0.003 * round);
+		strata_stmt *slow;
+		struct one s1 = { 0 };
+		ST_OK(strata_prepare(&slow, db, sql));
+		ST_OK(strata_stmt_start(slow, read_one, &s1));
+		loop_once(&db, 1, 1); /* sent: the server runs it now */
+		int rc = strata_stmt_cancel(slow);
+		if (rc == STRATA_EMISUSE) {
+			ST_OK(s1.status); /* it finished first: nothing to cancel this round */
+		} else {
+			ST_OK(rc);
+			cr_assert_eq(s1.status, STRATA_ECANCELED);
+			cancelled++;
+		}
+		/* the statement behind it answers once the cancelled one has finished on the server */
+		strata_stmt *behind;
+		struct one b1 = { 0 };
+		ST_OK(strata_prepare(&behind, db, "SELECT 2"));
+		ST_OK(strata_stmt_start(behind, read_one, &b1));
+		loop_until_done(&db, 1, 15000);
+		ST_OK(b1.status);
+		cr_assert_eq(b1.value, 2);
+		int64_t t0 = now_ms();
+		strata_close(db);
+		int64_t waited = now_ms() - t0;
+		cr_assert_lt(waited, 3000, "strata_close waited %lld ms", (long long)waited);
+		ST_OK(strata_exec(direct, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+					  "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+	}
+	strata_close(direct);
+	free(direct_url);
+	cr_assert_geq(cancelled, 12, "only %d of 24 sleeps were still running when cancelled", cancelled);
+	/* the pooler (or the server) still answers */
+	cr_assert(answers(url, 30), "no answer through %s after the rounds", url);
+	(void)pgbouncer;
+}
+
 /* ---- the stress test ---- */
 
 #define STRESS_QUERIES 1000
