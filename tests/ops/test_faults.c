@@ -192,7 +192,8 @@ Test(faults, restore_on_a_full_disk_postgres)
 	long long free_kb = (long long)vfs.f_bavail * (long long)vfs.f_frsize / 1024;
 	if (free_kb > 256) {
 		rc = test_run_cmd(&out, "dd if=/dev/zero of='%s/filler' bs=1k count=%lld 2>&1", small, free_kb - 256);
-		cr_assert_eq(rc, 0, "%s", out);
+		/* the server may write to the tablespace meanwhile: a disk that filled sooner is full all the same */
+		cr_assert(rc == 0 || strstr(out, "No space left on device") != NULL, "%s", out);
 		free(out);
 	}
 	snprintf(args, sizeof args, "restore '%s/big.dump'", dir);
