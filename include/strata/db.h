@@ -111,6 +111,16 @@ STRATA_API void strata_close(strata_db *db);
 /* Which backend a connection speaks. */
 STRATA_API strata_backend strata_db_backend(const strata_db *db);
 
+/*
+ * Load now what connecting to `backend` needs, rather than at the first
+ * open: libpq for STRATA_BACKEND_POSTGRES (nothing for SQLite).  A service
+ * calls it at start-up to fail before any work when the library is
+ * missing: STRATA_EUNSUPPORTED names the Debian package to install.  In the
+ * statically linked `strata` command it hands the command to its dynamic
+ * twin (docs/architecture.md).
+ */
+STRATA_API int strata_backend_prepare(strata_backend backend);
+
 /* The URL the connection was opened with, password replaced by "***". */
 STRATA_API const char *strata_db_url(const strata_db *db);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -131,6 +132,34 @@ bool cli_color(void)
 
 static int run(int argc, char **argv, const char *const *env_files, size_t nenv);
 
+#ifdef STRATA_STATIC_COMMAND
+/* A PostgreSQL URL. */
+static bool is_postgres_url(const char *v)
+{
+	return v && (strncasecmp(v, "postgres://", 11) == 0 || strncasecmp(v, "postgresql://", 13) == 0);
+}
+
+/*
+ * The statically linked command, before the command does anything: when
+ * it will work on PostgreSQL (a postgres:// URL among its arguments, or in
+ * DATABASE_URL, .env's included), hand the whole command to strata-dynamic
+ * now, before it has read or written anything.  A need found later (a
+ * PostgreSQL lint) hands over at that point; docs/architecture.md.  A
+ * failure is left for the command to report where it needs the library.
+ */
+static void hand_postgres_over(int argc, char **argv)
+{
+	bool pg = is_postgres_url(getenv("DATABASE_URL"));
+	for (int i = 1; i < argc && !pg; i++) {
+		const char *a = argv[i];
+		const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+		pg = is_postgres_url(eq ? eq + 1 : a);
+	}
+	if (pg)
+		(void)strata_backend_prepare(STRATA_BACKEND_POSTGRES);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -183,8 +212,14 @@ static int run(int argc, char **argv, const char *const *env_files, size_t nenv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			return load_env_files(env_files, nenv) ? 1 : commands[i].fn(argc - 1, argv + 1);
+		if (strcmp(cmd, commands[i].name) == 0) {
+			if (load_env_files(env_files, nenv))
+				return 1;
+#ifdef STRATA_STATIC_COMMAND
+			hand_postgres_over(argc, argv);
+#endif
+			return commands[i].fn(argc - 1, argv + 1);
+		}
 	cli_errorf("unknown command '%s' (see strata --help)", cmd);
 	return 2;
 }

@@ -2,10 +2,23 @@
  * Loading optional shared libraries on first use.  One process-wide mutex
  * serialises first loads; afterwards the outcome is read without locking.
  * A library that loaded stays loaded for the life of the process.
+ *
+ * Compiled with STRATA_DL_HANDOFF (into the statically linked command
+ * only, which has no dynamic loader to ask) the first load instead hands
+ * the whole command to its dynamically linked twin, strata-dynamic: it
+ * runs the command again from the start, with the arguments and the
+ * environment this process started with, and loads the library itself.
  */
 #include "core/dl.h"
 
+#ifdef STRATA_DL_HANDOFF
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+#else
 #include <dlfcn.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +29,100 @@
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
+#ifdef STRATA_DL_HANDOFF
+/* The whole of a /proc file (they report no size), NUL-terminated, or NULL. */
+static char *read_proc(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0) {
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+		n += (size_t)r;
+		if (n == cap) {
+			char *more = realloc(buf, cap * 2 + 1);
+			if (!more) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = more;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/* The NUL-separated strings of `buf` as a NULL-terminated vector (pointing into buf), or NULL. */
+static char **split_nul(char *buf, size_t len)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < len; i++)
+		count += buf[i] == '\0';
+	if (len && buf[len - 1] != '\0')
+		count++;
+	char **v = calloc(count + 1, sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		v[k++] = buf + i;
+	return v;
+}
+
+static int load(const strata__dl_lib *lib, strata__dl_state *st)
+{
+	const char *why = "cannot read /proc/self";
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	size_t alen = 0, elen = 0;
+	char *args = read_proc("/proc/self/cmdline", &alen);
+	char *envs = read_proc("/proc/self/environ", &elen);
+	char **argv = args ? split_nul(args, alen) : NULL;
+	char **envp = envs ? split_nul(envs, elen) : NULL;
+	char twin[PATH_MAX + 64] = "strata-dynamic";
+	if (n > 0 && argv && argv[0] && envp) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* beside the command in a build tree, else where `cmake --install` puts it */
+		static const char *const places[] = { "%s/strata-dynamic", "%s/../libexec/strata/strata-dynamic" };
+		for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+			snprintf(twin, sizeof twin, places[i], exe);
+			execve(twin, argv, envp);
+			why = strerror(errno);
+			if (errno != ENOENT)
+				break;
+		}
+	}
+	free(argv);
+	free(envp);
+	free(args);
+	free(envs);
+	snprintf(st->error, sizeof st->error,
+		 "%s needs %s, and this strata is the statically linked command, which runs such work through "
+		 "strata-dynamic; %s could not be run (%s): reinstall strata",
+		 lib->what, lib->soname, twin, why);
+	return STRATA_EUNSUPPORTED;
+}
+#else
 /* The environment variable that names another file for `soname`: STRATA_LIBPQ, ... */
 static const char * override(const strata__dl_lib *lib)
 {
@@ -55,6 +162,7 @@ static int load(const strata__dl_lib *lib, strata__dl_state *st)
 	}
 	return STRATA_OK;
 }
+#endif
 
 int strata__dl_load(const strata__dl_lib *lib, strata__dl_state *st)
 {

@@ -11,6 +11,15 @@
 #include "core/url.h"
 #include "db/internal.h"
 
+int strata_backend_prepare(strata_backend backend)
+{
+	switch (backend) {
+	case STRATA_BACKEND_SQLITE: return STRATA_OK;
+	case STRATA_BACKEND_POSTGRES: return strata__postgres_prepare();
+	}
+	return strata__error_set(STRATA_EINVAL, "unknown backend %d", (int)backend);
+}
+
 int64_t strata__monotonic_us(void)
 {
 	struct timespec ts;

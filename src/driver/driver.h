@@ -198,6 +198,9 @@ typedef struct strata__driver {
 extern const strata__driver strata__sqlite_driver;
 extern const strata__driver strata__postgres_driver;
 
+/* Load libpq now (it is loaded on first use otherwise): STRATA_OK or STRATA_EUNSUPPORTED naming the package. */
+int strata__postgres_prepare(void);
+
 /* The backup primitives' implementations (src/driver/sqlite_backup.c, src/driver/tool.c). */
 int strata__sqlite_copy_pages(void *src, void *dst, int wait_ms, strata__copy_step step, void *ud);
 int strata__pg_run_tool(void *conn, const strata__tool *tool);

@@ -312,6 +312,11 @@ static int pg_open(void **out, const strata__url *url, const strata__conn_config
 	return STRATA_OK;
 }
 
+int strata__postgres_prepare(void)
+{
+	return strata__pq_load();
+}
+
 static void pg_close(void *conn)
 {
 	pg_conn *c = conn;

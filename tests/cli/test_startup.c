@@ -12,6 +12,44 @@
 
 #ifdef STRATA_TEST_DLOPEN /* built with -DSTRATA_DLOPEN=OFF both are linked */
 
+#ifdef STRATA_TEST_STATIC_COMMAND
+/*
+ * The statically linked command maps no shared object at all; it runs
+ * SQLite work itself and hands PostgreSQL work to strata-dynamic beside
+ * it.  A copy alone in a directory shows which is which: SQLite works,
+ * PostgreSQL names the missing twin.
+ */
+Test(startup, static_command_runs_sqlite_alone_and_hands_postgres_to_its_twin)
+{
+	char *dir = test_tmpdir();
+	char *out;
+	int rc = test_run_cmd(&out, "ldd %s", STRATA_CLI);
+	cr_assert(strstr(out, "not a dynamic executable") != NULL, "ldd: %s", out);
+	free(out);
+	rc = test_run_cmd(&out,
+			  "cd %s && cp %s ./strata && mkdir migrations && ./strata db create --url sqlite:x.db && "
+			  "printf -- '-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n"
+			  "-- migrate:down\nDROP TABLE t;\n' > migrations/20260101000000_t.sql && "
+			  "./strata migrate up --url sqlite:x.db && ./strata lint migrations --dialect sqlite",
+			  dir, STRATA_CLI);
+	cr_assert_eq(rc, 0, "the lone static command on SQLite: %s", out);
+	cr_assert(strstr(out, "20260101000000") != NULL, "%s", out);
+	free(out);
+	rc = test_run_cmd(&out, "cd %s && ./strata ping --url '%s'", dir, test_pg_base_url());
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "PostgreSQL support needs libpq.so.5") != NULL, "%s", out);
+	cr_assert(strstr(out, "strata-dynamic") != NULL && strstr(out, "reinstall strata") != NULL, "%s", out);
+	cr_assert(strstr(out, "strata-test-pw") == NULL, "password shown: %s", out);
+	free(out);
+	/* beside its twin it reaches the server, through the same arguments */
+	rc = test_run_cmd(&out, "%s ping --url '%s'", STRATA_CLI, test_pg_base_url());
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "PostgreSQL 1") != NULL, "%s", out);
+	free(out);
+	test_rmrf(dir);
+	free(dir);
+}
+#else
 Test(startup, sqlite_run_maps_neither_libpq_nor_libpg_query)
 {
 	char *dir = test_tmpdir();
@@ -42,6 +80,7 @@ Test(startup, sqlite_run_maps_neither_libpq_nor_libpg_query)
 	test_rmrf(dir);
 	free(dir);
 }
+#endif
 
 Test(startup, postgres_url_loads_libpq)
 {
