@@ -217,6 +217,7 @@ void strata__migrations_free(strata__migration *arr, size_t n)
 		free(arr[i].name);
 		free(arr[i].path);
 		free(arr[i].text);
+		free(arr[i].destructive_why);
 	}
 	free(arr);
 }
@@ -241,9 +242,16 @@ static int scan_destructive(strata__migration *f, strata_backend dialect)
 	for (size_t i = 0; i < np; i++) {
 		char why[64];
 		if (strata__sql_is_destructive(body + pcs[i].offset, pcs[i].len, dialect, why, sizeof why)) {
+			strata_buf b = STRATA_BUF_INIT;
+			rc = strata__buf_printf(&b, "%s at %s:%d", why, f->path, f->up.line + pcs[i].line);
+			f->destructive_why = strata__buf_detach(&b);
+			if (rc != STRATA_OK || !f->destructive_why) {
+				free(f->destructive_why);
+				f->destructive_why = NULL;
+				free(pcs);
+				return strata__error_nomem();
+			}
 			f->destructive = true;
-			snprintf(f->destructive_why, sizeof f->destructive_why, "%s at %s:%d", why, f->path,
-				 f->up.line + pcs[i].line);
 			break;
 		}
 	}

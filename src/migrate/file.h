@@ -31,7 +31,7 @@ typedef struct strata__migration {
 	char checksum[65];    /* SHA-256 of the up section, hex */
 	size_t up_statements; /* statements in the up section */
 	bool destructive;
-	char destructive_why[192];
+	char *destructive_why; /* what and where, when destructive; else NULL */
 } strata__migration;
 
 /*

@@ -76,7 +76,7 @@ static int build_info(strata_migrator *m)
 		it->has_down = f->down.present;
 		it->has_verify = f->verify.present;
 		it->destructive = f->destructive;
-		it->destructive_why = f->destructive_why;
+		it->destructive_why = f->destructive_why ? f->destructive_why : "";
 		it->checksum = f->checksum;
 		it->applied_by = "";
 		it->note = "";
