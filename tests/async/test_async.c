@@ -290,6 +290,18 @@ ASYNC_TEST(cancel_and_timeout_free_the_connection)
 	(void)pgbouncer;
 }
 
+/* Start `sql` on a non-blocking connection and run the loop until it answers; its one value. */
+static int64_t run_one(strata_db *db, const char *sql)
+{
+	strata_stmt *st;
+	struct one o = { 0 };
+	ST_OK(strata_prepare(&st, db, sql));
+	ST_OK(strata_stmt_start(st, read_one, &o));
+	loop_until_done(&db, 1, 15000);
+	cr_assert_eq(o.status, STRATA_OK, "%s: %s", sql, o.message);
+	return o.value;
+}
+
 /* A fresh blocking connection answers `SELECT 42`; pooled servers found dead on the way are retried. */
 static bool answers(const char *url, int tries)
 {
@@ -340,13 +352,7 @@ ASYNC_TEST(close_right_after_a_cancel_leaves_no_cancel_in_flight)
 		cr_assert(answers(url, 30), "round %d: no answer through %s", round, url);
 		strata_db *db = NULL;
 		ST_OK(strata_open_async(&db, url, NULL));
-		/* connected, and the session set up */
-		strata_stmt *first;
-		struct one f1 = { 0 };
-		ST_OK(strata_prepare(&first, db, "SELECT 1"));
-		ST_OK(strata_stmt_start(first, read_one, &f1));
-		loop_until_done(&db, 1, 15000);
-		ST_OK(f1.status);
+		cr_assert_eq(run_one(db, "SELECT 1"), 1); /* connected, and the session set up */
 		char sql[64];
 		snprintf(sql, sizeof sql, "SELECT 1 FROM pg_sleep(%.3f)", 0.005 + 0.003 * round);
 		strata_stmt *slow;
@@ -363,13 +369,7 @@ ASYNC_TEST(close_right_after_a_cancel_leaves_no_cancel_in_flight)
 			cancelled++;
 		}
 		/* the statement behind it answers once the cancelled one has finished on the server */
-		strata_stmt *behind;
-		struct one b1 = { 0 };
-		ST_OK(strata_prepare(&behind, db, "SELECT 2"));
-		ST_OK(strata_stmt_start(behind, read_one, &b1));
-		loop_until_done(&db, 1, 15000);
-		ST_OK(b1.status);
-		cr_assert_eq(b1.value, 2);
+		cr_assert_eq(run_one(db, "SELECT 2"), 2);
 		int64_t t0 = now_ms();
 		strata_close(db);
 		int64_t waited = now_ms() - t0;
