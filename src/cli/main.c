@@ -133,28 +133,28 @@ bool cli_color(void)
 static int run(int argc, char **argv, const char *const *env_files, size_t nenv);
 
 #ifdef STRATA_STATIC_COMMAND
-/* A PostgreSQL URL. */
-static bool is_postgres_url(const char *v)
+/* Names a PostgreSQL URL (a list of URLs too, as DATABASE_REPLICA_URLS holds). */
+static bool has_postgres_url(const char *v)
 {
-	return v && (strncasecmp(v, "postgres://", 11) == 0 || strncasecmp(v, "postgresql://", 13) == 0);
+	for (const char *p = v; p && *p; p++)
+		if (strncasecmp(p, "postgres://", 11) == 0 || strncasecmp(p, "postgresql://", 13) == 0)
+			return true;
+	return false;
 }
 
 /*
  * The statically linked command, before the command does anything: when
  * it will work on PostgreSQL (a postgres:// URL among its arguments, or in
- * DATABASE_URL, .env's included), hand the whole command to strata-dynamic
+ * DATABASE_URL or DATABASE_REPLICA_URLS, .env's included), hand the whole command to strata-dynamic
  * now, before it has read or written anything.  A need found later (a
  * PostgreSQL lint) hands over at that point; docs/architecture.md.  A
  * failure is left for the command to report where it needs the library.
  */
 static void hand_postgres_over(int argc, char **argv)
 {
-	bool pg = is_postgres_url(getenv("DATABASE_URL"));
-	for (int i = 1; i < argc && !pg; i++) {
-		const char *a = argv[i];
-		const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-		pg = is_postgres_url(eq ? eq + 1 : a);
-	}
+	bool pg = has_postgres_url(getenv("DATABASE_URL")) || has_postgres_url(getenv("DATABASE_REPLICA_URLS"));
+	for (int i = 1; i < argc && !pg; i++)
+		pg = has_postgres_url(argv[i]);
 	if (pg)
 		(void)strata_backend_prepare(STRATA_BACKEND_POSTGRES);
 }

@@ -41,6 +41,11 @@ Test(startup, static_command_runs_sqlite_alone_and_hands_postgres_to_its_twin)
 	cr_assert(strstr(out, "strata-dynamic") != NULL && strstr(out, "reinstall strata") != NULL, "%s", out);
 	cr_assert(strstr(out, "strata-test-pw") == NULL, "password shown: %s", out);
 	free(out);
+	/* the URL from DATABASE_URL hands over the same way */
+	rc = test_run_cmd(&out, "cd %s && DATABASE_URL='%s' ./strata ping", dir, test_pg_base_url());
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert(strstr(out, "strata-dynamic") != NULL, "%s", out);
+	free(out);
 	/* beside its twin it reaches the server, through the same arguments */
 	rc = test_run_cmd(&out, "%s ping --url '%s'", STRATA_CLI, test_pg_base_url());
 	cr_assert_eq(rc, 0, "%s", out);
