@@ -13,9 +13,10 @@
 
 #ifdef STRATA_DL_HANDOFF
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
+
+#include "core/text.h"
 #else
 #include <dlfcn.h>
 #endif
@@ -30,45 +31,6 @@
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #ifdef STRATA_DL_HANDOFF
-/* The whole of a /proc file (they report no size), NUL-terminated, or NULL. */
-static char *read_proc(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	while (buf) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r < 0) {
-				free(buf);
-				buf = NULL;
-			}
-			break;
-		}
-		n += (size_t)r;
-		if (n == cap) {
-			char *more = realloc(buf, cap * 2 + 1);
-			if (!more) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = more;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
-}
-
 /* The NUL-separated strings of `buf` as a NULL-terminated vector (pointing into buf), or NULL. */
 static char **split_nul(char *buf, size_t len)
 {
@@ -92,8 +54,11 @@ static int load(const strata__dl_lib *lib, strata__dl_state *st)
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	size_t alen = 0, elen = 0;
-	char *args = read_proc("/proc/self/cmdline", &alen);
-	char *envs = read_proc("/proc/self/environ", &elen);
+	char *args = NULL, *envs = NULL;
+	if (strata__read_bytes("/proc/self/cmdline", &args, &alen) != STRATA_OK)
+		args = NULL;
+	if (strata__read_bytes("/proc/self/environ", &envs, &elen) != STRATA_OK)
+		envs = NULL;
 	char **argv = args ? split_nul(args, alen) : NULL;
 	char **envp = envs ? split_nul(envs, elen) : NULL;
 	char twin[PATH_MAX + 64] = "strata-dynamic";
