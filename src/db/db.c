@@ -235,6 +235,8 @@ void strata_close(strata_db *db)
 {
 	if (!db)
 		return;
+	if (db->drv->closing)
+		db->drv->closing(db->conn);
 	strata__stmt_cache_clear(db);
 	free(db->buckets);
 	db->drv->close(db->conn);

@@ -89,6 +89,12 @@ typedef struct strata__driver {
 	/* Open a connection; *conn is NULL on failure. */
 	int (*open)(void **conn, const strata__url *url, const strata__conn_config *cfg);
 	void (*close)(void *conn);
+	/*
+	 * Told before close finalizes the connection's statements (NULL where
+	 * nothing depends on it): what the server keeps per statement ends with
+	 * the session, so finalizing need not tell it (PostgreSQL: no DEALLOCATE).
+	 */
+	void (*closing)(void *conn);
 	const char *(*server_version)(void *conn);
 	bool (*is_broken)(void *conn);
 	int (*ping)(void *conn);

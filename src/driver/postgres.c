@@ -327,6 +327,11 @@ static void pg_close(void *conn)
 	free(c);
 }
 
+static void pg_closing(void *conn)
+{
+	((pg_conn *)conn)->closing = true;
+}
+
 static const char *pg_server_version(void *conn)
 {
 	return ((pg_conn *)conn)->version;
@@ -394,7 +399,7 @@ static void pg_finalize(void *stmt)
 	PQclear(s->res);
 	PQfreemem(s->blob);
 	/* behind a pooler the statement may live on another server connection: leave it */
-	if (s->name[0] && !s->conn->pgbouncer && !pg_is_broken(s->conn)) {
+	if (s->name[0] && !s->conn->pgbouncer && !s->conn->closing && !pg_is_broken(s->conn)) {
 		/* DEALLOCATE is cheap and keeps the session clean for whoever comes next */
 		char sql[80];
 		snprintf(sql, sizeof sql, "DEALLOCATE \"%s\"", s->name);
@@ -902,6 +907,7 @@ const strata__driver strata__postgres_driver = {
 	.exec = pg_exec,
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
+	.closing = pg_closing,
 	.bind_count = pg_bind_count,
 	.bind = pg_bind,
 	.clear_bindings = pg_clear_bindings,

@@ -16,7 +16,8 @@ typedef struct pg_conn {
 	PGconn *pg;
 	bool pgbouncer;
 	bool broken;
-	bool async; /* opened with open_async: pipeline mode, statements through send */
+	bool closing; /* strata_close has begun: the session's statements end with it */
+	bool async;   /* opened with open_async: pipeline mode, statements through send */
 	int64_t changes;
 	unsigned long next_name;
 	char name_prefix[24]; /* "strata_" and 8 random hex digits: names no other client uses */
