@@ -119,6 +119,23 @@ typedef struct strata_migration_info {
  */
 STRATA_API int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migrate_options *opts);
 
+/*
+ * strata_open() and strata_migrator_open() in one call, with the slow parts
+ * at the same time: the directory is read and parsed on a second thread
+ * while the connection is made (PostgreSQL's client library loaded, the
+ * server's handshake; SQLite's schema read).  `url` and `open_opts` are as
+ * strata_open() takes them.  On success *db and *out are set: free the
+ * migrator, then close the connection.  On failure *out is NULL and:
+ *   - *db is NULL when the connection failed; its error is the one
+ *     reported, even when the directory failed too (as one call after the
+ *     other would report);
+ *   - *db is open when the connection was made and the directory failed
+ *     (the caller closes it); the error is the directory's.
+ * Returns what strata_open() and strata_migrator_open() return.
+ */
+STRATA_API int strata_migrator_connect(strata_migrator **out, strata_db **db, const char *url,
+				       const strata_open_options *open_opts, const strata_migrate_options *opts);
+
 /* Free a migrator (the connection stays open).  Accepts NULL. */
 STRATA_API void strata_migrator_free(strata_migrator *m);
 

@@ -215,11 +215,19 @@ int mig_open(mig_ctx *x)
 	mo.progress = record_progress;
 	mo.progress_ud = x;
 	x->mo = mo;
-	if (cli_open(&x->db, x->url))
+	strata_open_options oo = STRATA_OPEN_OPTIONS_INIT;
+	if (strata_open_options_from_env(&oo) != STRATA_OK) {
+		cli_error(NULL);
 		return 1;
+	}
 	if (!x->mo.dir && strcmp(strata_migrate_default_dir(), "db/migrations") == 0)
 		fprintf(stderr, "strata: using db/migrations (dbmate's layout: there is no migrations/ here)\n");
-	if (strata_migrator_open(&x->m, x->db, &x->mo) != STRATA_OK) {
+	/* the directory is read while the connection is made */
+	if (strata_migrator_connect(&x->m, &x->db, x->url, &oo, &x->mo) != STRATA_OK) {
+		if (!x->db) {
+			cli_error(NULL);
+			return 1;
+		}
 		if (x->o.json)
 			mig_json_error();
 		else

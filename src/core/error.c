@@ -156,6 +156,11 @@ void strata__error_restore(strata__error_saved *sv)
 		copy_field(s->constraint, sizeof s->constraint, sv->constraint);
 	if (sv->file)
 		copy_field(s->file, sizeof s->file, sv->file);
+	strata__error_discard(sv);
+}
+
+void strata__error_discard(strata__error_saved *sv)
+{
 	free(sv->message);
 	free(sv->sqlstate);
 	free(sv->constraint);

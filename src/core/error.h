@@ -22,7 +22,9 @@ int strata__error_nomem(void);
 
 /*
  * Keep the current error across cleanup code that may fail and set its own:
- * save before, restore after.  The saved copy owns its strings.
+ * save before, restore after.  The saved copy owns its strings.  It also
+ * carries an error from one thread to another (saved on one, restored on
+ * the other).
  */
 typedef struct strata__error_saved {
 	int status;
@@ -31,5 +33,7 @@ typedef struct strata__error_saved {
 } strata__error_saved;
 void strata__error_save(strata__error_saved *s);
 void strata__error_restore(strata__error_saved *s);
+/* Free a saved error that is not to be restored (another error won). */
+void strata__error_discard(strata__error_saved *s);
 
 #endif

@@ -3,6 +3,7 @@
  * over a connection (which reads and parses the migrations directory),
  * freeing it, and auto-migrate at program start-up.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,50 +40,117 @@ static char *dup_or(const char *s, const char *dflt)
 	return strata__strdup(s && *s ? s : dflt);
 }
 
-int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migrate_options *opts)
+/* A migrator with its options and no files yet: the backend says which dialect the files are read in. */
+static int migrator_new(strata_migrator **out, strata_backend backend, const strata_migrate_options *opts,
+			const char *fn)
 {
 	strata_migrate_options defaults = STRATA_MIGRATE_OPTIONS_INIT;
-	int rc;
-
-	if (!out || !db)
-		return strata__error_set(STRATA_EINVAL, "strata_migrator_open: %s is NULL", out ? "db" : "out");
-	*out = NULL;
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != STRATA_MIGRATE_OPTIONS_VERSION)
-		return strata__error_set(STRATA_EINVAL, "strata_migrator_open: options version %u is not %d",
-					 opts->version, STRATA_MIGRATE_OPTIONS_VERSION);
+		return strata__error_set(STRATA_EINVAL, "%s: options version %u is not %d", fn, opts->version,
+					 STRATA_MIGRATE_OPTIONS_VERSION);
 	strata_migrator *m = calloc(1, sizeof *m);
 	if (!m)
 		return strata__error_nomem();
-	m->db = db;
-	m->backend = strata_db_backend(db);
+	m->backend = backend;
 	m->opts = *opts;
 	if (gethostname(m->host, sizeof m->host - 1) != 0 || !m->host[0])
 		snprintf(m->host, sizeof m->host, "localhost");
 	m->dir = dup_or(opts->dir, strata_migrate_default_dir());
 	m->backup_dir = dup_or(opts->backup_dir, "backups");
 	m->schema_file = opts->schema_file && *opts->schema_file ? strata__strdup(opts->schema_file) : NULL;
-	if (opts->applied_by && *opts->applied_by && !(m->applied_by = strata__strdup(opts->applied_by))) {
-		rc = STRATA_ENOMEM;
-		goto fail;
-	}
-	if (!m->dir || !m->backup_dir || (opts->schema_file && *opts->schema_file && !m->schema_file)) {
-		rc = STRATA_ENOMEM;
-		goto fail;
+	if ((opts->applied_by && *opts->applied_by && !(m->applied_by = strata__strdup(opts->applied_by))) || !m->dir ||
+	    !m->backup_dir || (opts->schema_file && *opts->schema_file && !m->schema_file)) {
+		strata_migrator_free(m);
+		return strata__error_nomem();
 	}
 	m->opts.dir = m->dir;
 	m->opts.backup_dir = m->backup_dir;
 	m->opts.schema_file = m->schema_file;
 	m->opts.applied_by = NULL; /* strata__mig_applied_by() */
-	rc = strata__migrations_load(m->dir, m->backend, &m->files, &m->nfiles);
-	if (rc != STRATA_OK)
-		goto fail;
 	*out = m;
 	return STRATA_OK;
-fail:
-	strata_migrator_free(m);
-	return rc;
+}
+
+int strata_migrator_open(strata_migrator **out, strata_db *db, const strata_migrate_options *opts)
+{
+	if (!out || !db)
+		return strata__error_set(STRATA_EINVAL, "strata_migrator_open: %s is NULL", out ? "db" : "out");
+	*out = NULL;
+	strata_migrator *m;
+	int rc = migrator_new(&m, strata_db_backend(db), opts, "strata_migrator_open");
+	if (rc != STRATA_OK)
+		return rc;
+	m->db = db;
+	rc = strata__migrations_load(m->dir, m->backend, &m->files, &m->nfiles);
+	if (rc != STRATA_OK) {
+		strata_migrator_free(m);
+		return rc;
+	}
+	*out = m;
+	return STRATA_OK;
+}
+
+/* The directory, read on its own thread; the error travels back with the result. */
+typedef struct dir_load {
+	strata_migrator *m;
+	int rc;
+	strata__error_saved err;
+} dir_load;
+
+static void *dir_load_run(void *arg)
+{
+	dir_load *l = arg;
+	l->rc = strata__migrations_load(l->m->dir, l->m->backend, &l->m->files, &l->m->nfiles);
+	if (l->rc != STRATA_OK)
+		strata__error_save(&l->err);
+	return NULL;
+}
+
+int strata_migrator_connect(strata_migrator **out, strata_db **db, const char *url,
+			    const strata_open_options *open_opts, const strata_migrate_options *opts)
+{
+	if (!out || !db)
+		return strata__error_set(STRATA_EINVAL, "strata_migrator_connect: %s is NULL", out ? "db" : "out");
+	*out = NULL;
+	*db = NULL;
+	/* the backend decides the dialect the files are read in; a bad URL is strata_open's to report */
+	char *resolved = url ? NULL : strata_url_resolve(NULL);
+	strata__url u;
+	if ((!url && !resolved) || strata__url_parse(&u, url ? url : resolved) != STRATA_OK) {
+		free(resolved);
+		return strata_open(db, url, open_opts);
+	}
+	strata_backend backend = u.backend;
+	strata__url_free(&u);
+	dir_load l = { NULL, STRATA_OK, { 0 } };
+	int rc = migrator_new(&l.m, backend, opts, "strata_migrator_connect");
+	if (rc != STRATA_OK) {
+		free(resolved);
+		return rc;
+	}
+	pthread_t tid;
+	bool threaded = pthread_create(&tid, NULL, dir_load_run, &l) == 0;
+	rc = strata_open(db, url ? url : resolved, open_opts);
+	if (threaded)
+		pthread_join(tid, NULL);
+	else
+		dir_load_run(&l); /* no thread to be had: one after the other */
+	free(resolved);
+	if (rc == STRATA_OK && l.rc != STRATA_OK) {
+		strata__error_restore(&l.err); /* the connection is fine: the directory is what failed */
+		rc = l.rc;
+	} else if (l.rc != STRATA_OK) {
+		strata__error_discard(&l.err); /* the connection's error comes first, as one after the other */
+	}
+	if (rc != STRATA_OK) {
+		strata_migrator_free(l.m);
+		return rc;
+	}
+	l.m->db = *db;
+	*out = l.m;
+	return STRATA_OK;
 }
 
 /*

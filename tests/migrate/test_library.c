@@ -151,3 +151,67 @@ DB_TEST(migrate_lib, errors_name_options_not_flags)
 	strata_migrator_free(m);
 	free(dir);
 }
+
+/*
+ * strata_migrator_connect: the connection and the directory at once.  It
+ * answers what the two calls one after the other answer: the files, read
+ * in the backend's dialect, over an open connection; a bad directory with
+ * the connection left open for the caller; and a failed connection
+ * reported first, even when the directory is bad too.
+ */
+DB_TEST(migrate_lib, connect_reads_the_directory_while_connecting)
+{
+	char *dir = proj_new(), mdir[4200];
+	snprintf(mdir, sizeof mdir, "%s/migrations", dir);
+	char rel[64], text[160];
+	for (int i = 1; i <= 80; i++) { /* enough files for the loader's own threads */
+		snprintf(rel, sizeof rel, "migrations/%03d_t%d.sql", i, i);
+		snprintf(text, sizeof text, "-- migrate:up\nCREATE TABLE t%d (id integer);\n", i);
+		proj_put(dir, rel, text);
+	}
+	strata_migrate_options o = STRATA_MIGRATE_OPTIONS_INIT;
+	o.dir = mdir;
+	strata_migrator *m = (strata_migrator *)1;
+	strata_db *c = (strata_db *)1;
+	ST_OK(strata_migrator_connect(&m, &c, url, NULL, &o));
+	cr_assert(m && c);
+	cr_assert_eq(strata_db_backend(c), backend);
+	size_t count = 0;
+	ST_OK(strata_migrate_up(m, "002", &count));
+	cr_assert_eq(count, 2);
+	const strata_migration_info *it;
+	size_t n;
+	ST_OK(strata_migrate_status(m, &it, &n));
+	cr_assert_eq(n, 80);
+	cr_assert_eq(it[1].state, STRATA_MIGRATION_APPLIED);
+	cr_assert_eq(it[2].state, STRATA_MIGRATION_PENDING);
+	strata_migrator_free(m);
+	strata_close(c);
+	cr_assert(table_exists(db, "t2") && !table_exists(db, "t3"), "up ran over the connection it made");
+
+	/* the directory fails, the connection stands: the caller closes it */
+	proj_put(dir, "migrations/050_t50.sql", "CREATE TABLE x (id integer);\n-- migrate:up\n");
+	ST_EXPECT(strata_migrator_connect(&m, &c, url, NULL, &o), STRATA_EPARSE);
+	cr_assert_null(m);
+	cr_assert_not_null(c, "the connection was made");
+	cr_assert(strstr(strata_error_last()->message, "050_t50.sql:1:1: text before the first"), "%s",
+		  strata_error_last()->message);
+	strata_close(c);
+
+	/* both fail: the connection's error, as strata_open then strata_migrator_open would say */
+	char *bad = backend == STRATA_BACKEND_SQLITE ? strdup("sqlite:/no/such/dir/x.db")
+						     : test_pg_url_for(test_pg_base_url(), "strata_no_such_database");
+	int rc = strata_migrator_connect(&m, &c, bad, NULL, &o);
+	cr_assert_neq(rc, STRATA_OK);
+	cr_assert_null(m);
+	cr_assert_null(c);
+	cr_assert(!strstr(strata_error_last()->message, "050_t50"), "the connection's error: %s",
+		  strata_error_last()->message);
+	cr_assert(strstr(strata_error_last()->message,
+			 backend == STRATA_BACKEND_SQLITE ? "/no/such/dir" : "strata_no_such_database"),
+		  "%s", strata_error_last()->message);
+	free(bad);
+	ST_EXPECT(strata_migrator_connect(NULL, &c, url, NULL, &o), STRATA_EINVAL);
+	test_rmrf(dir);
+	free(dir);
+}
