@@ -250,7 +250,8 @@ static void targets_drop(targets *t)
 /*
  * One backend side by side: `runs` repetitions of `up` into fresh
  * databases (strata, dbmate and the limit in turn, so all see the same
- * machine), medians; then `status` over the last repetition's, interleaved.
+ * machine, each first in one repetition of three), medians; then `status`
+ * over the last repetition's, interleaved.
  */
 static side side_by_side(const char *backend, targets *t, const char *dir)
 {
@@ -262,11 +263,22 @@ static side side_by_side(const char *backend, targets *t, const char *dir)
 		if (r > 0)
 			targets_drop(t);
 		targets_make(t, r);
-		us[r] = timed((char *const[]){ strata_bin, "migrate", "up", "--url", t->u_strata, "--dir", d, NULL });
-		if (dbmate_bin[0])
-			ud[r] = timed((char *const[]){ dbmate_bin, "--url", t->u_dbmate, "--migrations-dir", d,
-						       "--no-dump-schema", "up", NULL });
-		ul[r] = timed(t->limit);
+		/*
+		 * The order turns with each repetition: on PostgreSQL whoever runs
+		 * first after the new databases are made was measured up to 0.7 s
+		 * slower over 1,000 migrations, so a fixed order favours the last.
+		 */
+		for (int k = 0; k < 3; k++) {
+			int who = (r + k) % 3;
+			if (who == 0)
+				us[r] = timed((char *const[]){ strata_bin, "migrate", "up", "--url", t->u_strata,
+							       "--dir", d, NULL });
+			else if (who == 1 && dbmate_bin[0])
+				ud[r] = timed((char *const[]){ dbmate_bin, "--url", t->u_dbmate, "--migrations-dir", d,
+							       "--no-dump-schema", "up", NULL });
+			else if (who == 2)
+				ul[r] = timed(t->limit);
+		}
 	}
 	s.up_strata = median(us, nr);
 	if (dbmate_bin[0])
