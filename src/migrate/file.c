@@ -306,14 +306,6 @@ typedef struct load_job {
 	strata__error_saved err; /* its error, carried to the calling thread */
 } load_job;
 
-static void discard(strata__error_saved *e)
-{
-	free(e->message);
-	free(e->sqlstate);
-	free(e->constraint);
-	free(e->file);
-}
-
 /* Load this share; of the files that fail, keep the error of the first by name. */
 static void *load_share(void *arg)
 {
@@ -324,7 +316,7 @@ static void *load_share(void *arg)
 		int rc = load_one(j->dir, j->dfd, j->names[i], j->regular[i], j->dialect, &j->arr[i]);
 		if (rc != STRATA_OK && (j->failed_at == SIZE_MAX || strcmp(j->names[i], j->names[j->failed_at]) < 0)) {
 			if (j->failed_at != SIZE_MAX)
-				discard(&j->err);
+				strata__error_discard(&j->err);
 			j->rc = rc;
 			j->failed_at = i;
 			strata__error_save(&j->err);
@@ -333,9 +325,7 @@ static void *load_share(void *arg)
 	return NULL;
 }
 
-/* Files before this many are read by the calling thread alone. */
-#define LOAD_PARALLEL_MIN 64
-#define LOAD_THREADS_MAX  4
+#define LOAD_THREADS_MAX 4
 
 /*
  * Load `count` files into arr (zeroed).  A large directory is read by up
@@ -351,8 +341,9 @@ static int load_all(const char *dir, int dfd, strata_backend dialect, strata__mi
 	pthread_t tids[LOAD_THREADS_MAX];
 	bool started[LOAD_THREADS_MAX] = { false };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt =
-		count < LOAD_PARALLEL_MIN || cpus < 2 ? 1 : (size_t)(cpus < LOAD_THREADS_MAX ? cpus : LOAD_THREADS_MAX);
+	size_t nt = count < STRATA__LOAD_PARALLEL_MIN || cpus < 2
+			    ? 1
+			    : (size_t)(cpus < LOAD_THREADS_MAX ? cpus : LOAD_THREADS_MAX);
 	for (size_t t = 0; t < nt; t++)
 		jobs[t] =
 			(load_job){ dir, dfd, dialect, arr, names, regular, count, t, nt, SIZE_MAX, STRATA_OK, { 0 } };
@@ -373,60 +364,78 @@ static int load_all(const char *dir, int dfd, strata_backend dialect, strata__mi
 			at = t;
 	for (size_t t = 0; t < nt; t++)
 		if (jobs[t].failed_at != SIZE_MAX && t != at)
-			discard(&jobs[t].err);
+			strata__error_discard(&jobs[t].err);
 	if (at == SIZE_MAX)
 		return STRATA_OK;
 	strata__error_restore(&jobs[at].err);
 	return jobs[at].rc;
 }
 
-int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n)
+void strata__migrations_unlist(strata__mig_listing *l)
 {
-	strata__migration *arr = NULL;
-	char **names = NULL;
-	bool *regular = NULL;
-	size_t count = 0, cap = 0;
-	int rc = STRATA_OK;
+	if (l->d)
+		closedir(l->d);
+	for (size_t i = 0; i < l->count; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->regular);
+	memset(l, 0, sizeof *l);
+}
+
+int strata__migrations_list(const char *dir, strata__mig_listing *l)
+{
+	size_t cap = 0;
 	struct dirent *de;
 
-	*out = NULL;
-	*n = 0;
-	DIR *d = opendir(dir);
-	if (!d)
+	memset(l, 0, sizeof *l);
+	l->d = opendir(dir);
+	if (!l->d)
 		return strata__error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO,
 					 "migrations directory %s: %s%s", dir, strerror(errno),
 					 errno == ENOENT ? " (create it, or name another with option `dir`)" : "");
-	while ((de = readdir(d)) != NULL) {
+	while ((de = readdir(l->d)) != NULL) {
 		const char *base = de->d_name;
 		size_t bl = strlen(base);
 		if (base[0] == '.' || bl < 4 || strcmp(base + bl - 4, ".sql") != 0)
 			continue;
-		if (count == cap) {
+		if (l->count == cap) {
 			size_t nc = cap ? cap * 2 : 32;
-			char **nn = realloc(names, nc * sizeof *nn);
+			char **nn = realloc(l->names, nc * sizeof *nn);
 			if (nn)
-				names = nn;
-			bool *nr = nn ? realloc(regular, nc * sizeof *nr) : NULL;
+				l->names = nn;
+			bool *nr = nn ? realloc(l->regular, nc * sizeof *nr) : NULL;
 			if (nr)
-				regular = nr;
+				l->regular = nr;
 			if (!nn || !nr) {
-				rc = strata__error_nomem();
-				goto fail;
+				strata__migrations_unlist(l);
+				return strata__error_nomem();
 			}
 			cap = nc;
 		}
-		regular[count] = de->d_type == DT_REG;
-		if (!(names[count] = strata__strdup(base))) {
-			rc = strata__error_nomem();
-			goto fail;
+		l->regular[l->count] = de->d_type == DT_REG;
+		if (!(l->names[l->count] = strata__strdup(base))) {
+			strata__migrations_unlist(l);
+			return strata__error_nomem();
 		}
-		count++;
+		l->count++;
 	}
+	return STRATA_OK;
+}
+
+int strata__migrations_load_listed(strata__mig_listing *l, const char *dir, strata_backend dialect,
+				   strata__migration **out, size_t *n)
+{
+	strata__migration *arr = NULL;
+	size_t count = l->count;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
 	if (count && !(arr = calloc(count, sizeof *arr))) {
 		rc = strata__error_nomem();
 		goto fail;
 	}
-	rc = load_all(dir, dirfd(d), dialect, arr, names, regular, count);
+	rc = load_all(dir, dirfd(l->d), dialect, arr, l->names, l->regular, count);
 	if (rc != STRATA_OK)
 		goto fail;
 	if (count > 1)
@@ -437,21 +446,22 @@ int strata__migrations_load(const char *dir, strata_backend dialect, strata__mig
 						  arr[i].version, arr[i - 1].path);
 			goto fail;
 		}
-	closedir(d);
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-	free(regular);
+	strata__migrations_unlist(l);
 	*out = arr;
 	*n = count;
 	return STRATA_OK;
 fail:
-	closedir(d);
+	strata__migrations_unlist(l);
 	if (arr)
 		strata__migrations_free(arr, count);
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-	free(regular);
 	return rc;
+}
+
+int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n)
+{
+	strata__mig_listing l;
+	*out = NULL;
+	*n = 0;
+	int rc = strata__migrations_list(dir, &l);
+	return rc != STRATA_OK ? rc : strata__migrations_load_listed(&l, dir, dialect, out, n);
 }

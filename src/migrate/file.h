@@ -6,6 +6,7 @@
 #ifndef STRATA_MIGRATE_FILE_H
 #define STRATA_MIGRATE_FILE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -55,6 +56,26 @@ int strata__version_cmp(const char *a, const char *b);
 
 /* Load every *.sql file of `dir`, sorted by version.  Two files with one version is an error. */
 int strata__migrations_load(const char *dir, strata_backend dialect, strata__migration **out, size_t *n);
+
+/*
+ * The same in two steps, for a caller that decides how to read the files
+ * from how many there are: list the directory's *.sql names (the directory
+ * stays open), then load them.  load_listed always frees the listing;
+ * unlist frees one that is not loaded.
+ */
+typedef struct strata__mig_listing {
+	DIR *d;
+	char **names;
+	bool *regular;
+	size_t count;
+} strata__mig_listing;
+int strata__migrations_list(const char *dir, strata__mig_listing *l);
+int strata__migrations_load_listed(strata__mig_listing *l, const char *dir, strata_backend dialect,
+				   strata__migration **out, size_t *n);
+void strata__migrations_unlist(strata__mig_listing *l);
+
+/* Files before this many are read by the calling thread alone. */
+#define STRATA__LOAD_PARALLEL_MIN 64
 void strata__migrations_free(strata__migration *arr, size_t n);
 
 #endif

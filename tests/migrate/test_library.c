@@ -210,6 +210,15 @@ DB_TEST(migrate_lib, connect_reads_the_directory_while_connecting)
 	cr_assert(strstr(strata_error_last()->message,
 			 backend == STRATA_BACKEND_SQLITE ? "/no/such/dir" : "strata_no_such_database"),
 		  "%s", strata_error_last()->message);
+	/* the same when the directory is not there at all (it fails at the listing, before any thread) */
+	o.dir = "/no/such/migrations";
+	cr_assert_neq(strata_migrator_connect(&m, &c, bad, NULL, &o), STRATA_OK);
+	cr_assert(!m && !c);
+	cr_assert(!strstr(strata_error_last()->message, "/no/such/migrations"), "%s", strata_error_last()->message);
+	ST_EXPECT(strata_migrator_connect(&m, &c, url, NULL, &o), STRATA_ENOTFOUND);
+	cr_assert(!m && c);
+	cr_assert(strstr(strata_error_last()->message, "/no/such/migrations"), "%s", strata_error_last()->message);
+	strata_close(c);
 	free(bad);
 	ST_EXPECT(strata_migrator_connect(NULL, &c, url, NULL, &o), STRATA_EINVAL);
 	test_rmrf(dir);
