@@ -36,6 +36,7 @@ extern "C" {
 
 /* strata_db (strata/db.h) is named `struct strata_db` here: lint's rules need only the dialect. */
 struct strata_db;
+struct strata_migrator;
 
 typedef enum strata_lint_severity {
 	STRATA_LINT_OFF = 0,	 /* the rule does not run */
@@ -288,6 +289,15 @@ STRATA_API int strata_lint_pending(strata_lint_report **out, const char *dir, st
  */
 STRATA_API int strata_lint_pending_db(strata_lint_report **out, struct strata_db *db, const char *dir,
 				      const char *applied, const strata_lint_config *config, size_t *errors);
+
+/*
+ * As strata_lint_pending_db(), over what the migrator `m` already holds:
+ * its connection, its directory's files as it read and parsed them, and
+ * their dialect.  No file is read again, and the findings are the same.
+ * m is only read.
+ */
+STRATA_API int strata_lint_pending_migrator(strata_lint_report **out, struct strata_migrator *m, const char *applied,
+					    const strata_lint_config *config, size_t *errors);
 
 #ifdef __cplusplus
 }

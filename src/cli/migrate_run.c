@@ -228,8 +228,11 @@ static int lint_pending(mig_ctx *x)
 		rc = x->o.strict;
 		goto done;
 	}
-	/* Linted against the database they will run on: its schema, not a replay of the applied files. */
-	if (strata_lint_pending_db(&r, x->db, strata_migrate_dir(x->m), applied, cfg, &errors) != STRATA_OK) {
+	/*
+	 * Linted against the database they will run on (its schema, not a
+	 * replay of the applied files), over the files the migrator read.
+	 */
+	if (strata_lint_pending_migrator(&r, x->m, applied, cfg, &errors) != STRATA_OK) {
 		cli_error("migrate: lint");
 		rc = x->o.strict;
 		goto done;

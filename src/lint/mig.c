@@ -13,6 +13,7 @@
 #include "core/env.h"
 #include "core/error.h"
 #include "lint/mig.h"
+#include "migrate/internal.h"
 
 bool strata__lint_schema_has(const strata_schema *s, const char *table, const char *column)
 {
@@ -243,7 +244,7 @@ static strata_backend mig_dialect(const strata_lint_options *opts)
  * Lint files in order.  `runner`: the caller (strata_lint_pending) knows
  * every file it reports is pending, even with no `since`.
  */
-static int lint_all(strata_lint_report *r, strata__migration *arr, size_t n, const strata_lint_options *opts,
+static int lint_all(strata_lint_report *r, const strata__migration *arr, size_t n, const strata_lint_options *opts,
 		    bool runner)
 {
 	run ru;
@@ -371,10 +372,15 @@ int strata_lint_migrations_dir(strata_lint_report *r, const char *dir, const str
 	return lint_dir(r, dir, opts, false);
 }
 
-static int pending(strata_lint_report **out, strata_db *db, const char *dir, strata_backend dialect,
-		   const char *applied, const strata_lint_config *config, size_t *errors)
+/*
+ * The runner's lint: of `dir` (read here), or of the files a migrator
+ * read already (`files`, `nfiles`; dir is NULL).
+ */
+static int pending(strata_lint_report **out, strata_db *db, const char *dir, const strata__migration *files,
+		   size_t nfiles, strata_backend dialect, const char *applied, const strata_lint_config *config,
+		   size_t *errors)
 {
-	if (!out || !dir)
+	if (!out || (!dir && !files && nfiles))
 		return strata__error_set(STRATA_EINVAL, "lint: NULL output or directory");
 	*out = NULL;
 	strata_lint_report *r;
@@ -387,7 +393,7 @@ static int pending(strata_lint_report **out, strata_db *db, const char *dir, str
 	o.categories = STRATA_LINT_CAT_DESTRUCTIVE | STRATA_LINT_CAT_LOCKING;
 	o.since = applied;
 	o.db = db;
-	rc = lint_dir(r, dir, &o, true);
+	rc = dir ? lint_dir(r, dir, &o, true) : lint_all(r, files, nfiles, &o, true);
 	if (rc != STRATA_OK) {
 		strata_lint_report_free(r);
 		return rc;
@@ -402,13 +408,23 @@ static int pending(strata_lint_report **out, strata_db *db, const char *dir, str
 int strata_lint_pending(strata_lint_report **out, const char *dir, strata_backend dialect, const char *applied,
 			const strata_lint_config *config, size_t *errors)
 {
-	return pending(out, NULL, dir, dialect, applied, config, errors);
+	if (!dir)
+		return strata__error_set(STRATA_EINVAL, "lint: NULL output or directory");
+	return pending(out, NULL, dir, NULL, 0, dialect, applied, config, errors);
 }
 
 int strata_lint_pending_db(strata_lint_report **out, strata_db *db, const char *dir, const char *applied,
 			   const strata_lint_config *config, size_t *errors)
 {
-	if (!db)
-		return strata__error_set(STRATA_EINVAL, "lint: NULL database");
-	return pending(out, db, dir, strata_db_backend(db), applied, config, errors);
+	if (!db || !dir)
+		return strata__error_set(STRATA_EINVAL, "lint: NULL database or directory");
+	return pending(out, db, dir, NULL, 0, strata_db_backend(db), applied, config, errors);
+}
+
+int strata_lint_pending_migrator(strata_lint_report **out, strata_migrator *m, const char *applied,
+				 const strata_lint_config *config, size_t *errors)
+{
+	if (!m)
+		return strata__error_set(STRATA_EINVAL, "lint: NULL migrator");
+	return pending(out, m->db, NULL, m->files, m->nfiles, m->backend, applied, config, errors);
 }

@@ -246,7 +246,25 @@ DB_TEST(real_schemas, preflight_starts_from_the_live_schema)
 	QUIET(r, "invalid-sql");
 	/* The live column's type is known: varchar(100) to varchar(10) loses data. */
 	FIRES(r, "narrowing-type");
+	/* Over the files a migrator read (what `migrate up` does): the same report, word for word. */
+	char *want = NULL, *got = NULL;
+	ST_OK(strata_lint_report_format(r, STRATA_LINT_FORMAT_TEXT, &want));
 	strata_lint_report_free(r);
+	strata_migrate_options mo = STRATA_MIGRATE_OPTIONS_INIT;
+	mo.dir = dir;
+	strata_migrator *m = NULL;
+	ST_OK(strata_migrator_open(&m, db, &mo));
+	size_t errors2 = 99;
+	ST_OK(strata_lint_pending_migrator(&r, m, NULL, NULL, &errors2));
+	ST_OK(strata_lint_report_format(r, STRATA_LINT_FORMAT_TEXT, &got));
+	cr_assert(strstr(want, "narrowing-type"), "%s", want);
+	cr_assert_str_eq(got, want);
+	cr_assert_eq(errors2, errors);
+	free(want);
+	free(got);
+	strata_lint_report_free(r);
+	strata_migrator_free(m);
+	ST_EXPECT(strata_lint_pending_migrator(&r, NULL, NULL, NULL, &errors2), STRATA_EINVAL);
 	/* Replaying only the files, the table is unknown: SQLite cannot apply them, PostgreSQL cannot tell. */
 	ST_OK(strata_lint_pending(&r, dir, backend, NULL, NULL, &errors));
 	if (backend == STRATA_BACKEND_SQLITE)
