@@ -105,6 +105,26 @@ DB_TEST(migrate_safety, lock_held_by_another_runner)
 	cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
 	ASSERT_HAS(out, "\"running\":null");
 	free(out);
+	if (backend == STRATA_BACKEND_POSTGRES) {
+		/* a runner on another database of the same server holds its own lock, not this one's */
+		char other[64];
+		char *ourl = test_pg_create_db(other, sizeof other);
+		strata_db *odb = NULL;
+		strata_migrator *om = NULL;
+		ST_OK(strata_open(&odb, ourl, NULL));
+		ST_OK(strata_migrator_open(&om, odb, &o));
+		ST_OK(strata__migrate_lock(om));
+		cr_assert_eq(mig(&out, dir, ourl, "status --json"), 0, "%s", out);
+		ASSERT_HAS(out, "\"running\":\"");
+		free(out);
+		cr_assert_eq(mig(&out, dir, url, "status --json"), 0, "%s", out);
+		ASSERT_HAS(out, "\"running\":null");
+		free(out);
+		strata_migrator_free(om);
+		strata_close(odb);
+		test_pg_drop_db(other);
+		free(ourl);
+	}
 	cr_assert_eq(mig(&out, dir, url, "up --lock-timeout 1"), 0, "%s", out);
 	free(out);
 	cr_assert(table_exists(db, "a"));
